@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// environ builds a getenv from key/value pairs; nothing is read from the
+// real environment.
+func environ(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// startServe runs "fairshelf serve" in-process on port 0 and returns its base
+// URL and a function that stops it (like SIGTERM) and returns run's error.
+func startServe(t *testing.T, getenv func(string) string, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
+		outW.CloseWithError(fmt.Errorf("run returned: %v", err))
+		done <- err
+	}()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: listening on "); ok {
+				lines <- u
+			}
+		}
+		close(lines)
+	}()
+	var base string
+	select {
+	case u, ok := <-lines:
+		if !ok {
+			cancel()
+			t.Fatalf("serve exited before listening: %v\n%s", <-done, stderr.String())
+		}
+		base = u
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("serve did not start listening within 60s")
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("serve did not stop within 30s")
+		}
+	}
+	t.Cleanup(func() { _ = stop() })
+	return base, stop
+}
+
+// syncBuffer collects the server's log output, written from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func getOK(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+func TestServeEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	base, stop := startServe(t, environ("FAIRSHELF_DATA_DIR", dir))
+	body := getOK(t, base+"/readyz")
+	if !strings.Contains(body, `"ready"`) {
+		t.Fatalf("readyz body %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	for _, p := range []string{"fairshelf.db", "objects"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("embedded mode did not create %s: %v", p, err)
+		}
+	}
+}
+
+func TestServePostgresAndMinIO(t *testing.T) {
+	srv := testenv.MinIO(t)
+	base, stop := startServe(t, environ(
+		"FAIRSHELF_DATA_DIR", t.TempDir(),
+		"FAIRSHELF_DATABASE_URL", testenv.PostgresURL(t),
+		"FAIRSHELF_S3_ENDPOINT", srv.Endpoint,
+		"FAIRSHELF_S3_BUCKET", srv.NewBucket(t),
+		"FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
+		"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey,
+		"FAIRSHELF_S3_USE_SSL", "false",
+	))
+	if body := getOK(t, base+"/readyz"); !strings.Contains(body, `"database":"ok","objects":"ok"`) {
+		t.Fatalf("readyz body %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+}
+
+func TestBadConfigurationExitsWithCode2(t *testing.T) {
+	var stderr strings.Builder
+	err := run(context.Background(), []string{"fairshelf", "serve"}, environ("FAIRSHELF_S3_USE_SSL", "perhaps"), strings.NewReader(""), io.Discard, &stderr)
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "FAIRSHELF_S3_USE_SSL") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v (exit %d), want a one-line error naming the variable with exit code 2", err, exitCode(err))
+	}
+	err = run(context.Background(), []string{"fairshelf", "frobnicate"}, environ(), strings.NewReader(""), io.Discard, io.Discard)
+	if exitCode(err) != 2 {
+		t.Fatalf("unknown command: err = %v", err)
+	}
+}
+
+func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
+	getenv := environ("FAIRSHELF_DATA_DIR", t.TempDir())
+	var out strings.Builder
+	if err := run(context.Background(), []string{"fairshelf", "version"}, getenv, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "fairshelf ") {
+		t.Fatalf("version: %q %v", out.String(), err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"fairshelf", "migrate"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+		t.Fatalf("audit verify: %q %v", out.String(), err)
+	}
+}

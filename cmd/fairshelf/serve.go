@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/jobs"
+	"github.com/fairshelf/fairshelf/internal/server"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// loadConfig reads the environment and reports a bad value as a usage
+// error, so that start-up stops with exit code 2 and one line naming it.
+func loadConfig(getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return cfg, usageErr(err)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore connects to the configured database and applies migrations.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	v, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	log.Info("database ready", "dialect", string(st.Dialect()), "schema_version", v)
+	return st, nil
+}
+
+// openBlobs returns the configured object store.
+func openBlobs(cfg config.Config) (blob.Store, error) {
+	if cfg.UsesS3() {
+		return blob.NewS3(blob.S3Config{
+			Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region,
+			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, UseSSL: cfg.S3.UseSSL,
+		})
+	}
+	return blob.NewLocal(cfg.ObjectsDir())
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (FAIRSHELF_LISTEN)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the SQLite file and local objects (FAIRSHELF_DATA_DIR)")
+	demo := fs.Bool("demo", false, "seed a demo brand, content and one user per role")
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErr(err)
+	}
+	log := newLogger(cfg, stderr)
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close() // closed last, after HTTP and jobs have stopped
+	blobs, err := openBlobs(cfg)
+	if err != nil {
+		return err
+	}
+	if err := blobs.Ping(ctx); err != nil {
+		// Not fatal: /readyz reports it until the store comes back.
+		log.Warn("object store not reachable at start-up", "err", err)
+	}
+	if *demo {
+		log.Info("demo mode")
+	}
+
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Logger: log, Version: versionString()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "version", versionString())
+	fmt.Fprintf(stdout, "fairshelf: listening on http://%s\n", ln.Addr())
+
+	// Background jobs run under their own context so that shutdown can stop
+	// them after HTTP has drained and before the database closes.
+	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	runner := jobs.NewRunner(log, time.Now)
+	if local, ok := blobs.(*blob.Local); ok {
+		// Uploads interrupted by a crash leave temp files behind; a day is
+		// far longer than any upload takes.
+		runner.Start(jobCtx, jobs.Job{Name: "objects.remove_temp", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			return local.RemoveTemp(ctx, now.Add(-24*time.Hour))
+		}})
+	}
+
+	err = srv.Serve(ctx, ln)
+	log.Info("http stopped")
+	stopJobs()
+	runner.Wait()
+	log.Info("jobs stopped")
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 1 || args[0] != "verify" {
+		return usageErr(errors.New("usage: fairshelf audit verify"))
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if !r.OK {
+		fmt.Fprintf(stdout, "audit chain BROKEN at event %d: %s (%d events verified before it)\n", r.Broken.Seq, r.Broken.Reason, r.Checked)
+		return &exitError{code: 1, err: errors.New("audit chain verification failed")}
+	}
+	fmt.Fprintf(stdout, "audit chain OK: %d events, head %d %s\n", r.Checked, r.LastSeq, r.LastHash)
+	return nil
+}
+
+// versionString is the build's version, with the VCS revision when known.
+func versionString() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,305 @@
+// Package config loads Fairshelf's settings from FAIRSHELF_* environment
+// variables into one typed struct. The zero configuration is the embedded
+// mode: SQLite and local files under ./data, listening on :8080. A postgres://
+// database URL selects PostgreSQL and an S3 endpoint selects an S3-compatible
+// object store.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting Fairshelf reads at start-up. It is passed
+// explicitly to the constructors that need it; nothing reads the environment
+// later.
+type Config struct {
+	Listen          string        // address the HTTP server listens on
+	DataDir         string        // SQLite file and local objects live here
+	DatabaseURL     string        // postgres:// URL; empty selects SQLite in DataDir
+	S3              S3            // object store; an empty Endpoint selects local files
+	MaxUploadBytes  int64         // largest accepted upload
+	MaxBodyBytes    int64         // largest accepted non-upload request body
+	ShutdownTimeout time.Duration // how long in-flight requests may finish on SIGTERM
+	LogLevel        string        // debug, info, warn or error
+	LogFormat       string        // text or json
+	TrustedProxies  []netip.Prefix
+	SecureCookies   bool // mark cookies Secure; on whenever TLS terminates in front
+}
+
+// S3 selects and configures an S3-compatible object store.
+type S3 struct {
+	Endpoint  string // host:port, without scheme
+	Bucket    string
+	AccessKey string
+	SecretKey string
+	Region    string
+	UseSSL    bool
+}
+
+// Default returns the embedded-mode configuration.
+func Default() Config {
+	return Config{
+		Listen:          ":8080",
+		DataDir:         "./data",
+		MaxUploadBytes:  2 << 30, // 2 GiB
+		MaxBodyBytes:    1 << 20, // 1 MiB
+		ShutdownTimeout: 20 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		S3:              S3{Bucket: "fairshelf", UseSSL: true},
+	}
+}
+
+// Error is a configuration error that names the variable at fault, so that
+// the operator sees one line telling what to fix.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Var, e.Msg) }
+
+// Load reads the FAIRSHELF_* variables through getenv on top of Default and
+// validates the result. Secrets may also be given as a file path in the
+// variable's name with a _FILE suffix, for container secrets.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	l := loader{getenv: getenv}
+	l.str("FAIRSHELF_LISTEN", &c.Listen)
+	l.str("FAIRSHELF_DATA_DIR", &c.DataDir)
+	l.secret("FAIRSHELF_DATABASE_URL", &c.DatabaseURL)
+	l.str("FAIRSHELF_S3_ENDPOINT", &c.S3.Endpoint)
+	l.str("FAIRSHELF_S3_BUCKET", &c.S3.Bucket)
+	l.secret("FAIRSHELF_S3_ACCESS_KEY", &c.S3.AccessKey)
+	l.secret("FAIRSHELF_S3_SECRET_KEY", &c.S3.SecretKey)
+	l.str("FAIRSHELF_S3_REGION", &c.S3.Region)
+	l.boolean("FAIRSHELF_S3_USE_SSL", &c.S3.UseSSL)
+	l.size("FAIRSHELF_MAX_UPLOAD_BYTES", &c.MaxUploadBytes)
+	l.size("FAIRSHELF_MAX_BODY_BYTES", &c.MaxBodyBytes)
+	l.duration("FAIRSHELF_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	l.str("FAIRSHELF_LOG_LEVEL", &c.LogLevel)
+	l.str("FAIRSHELF_LOG_FORMAT", &c.LogFormat)
+	l.prefixes("FAIRSHELF_TRUSTED_PROXIES", &c.TrustedProxies)
+	l.boolean("FAIRSHELF_SECURE_COOKIES", &c.SecureCookies)
+	if l.err != nil {
+		return Config{}, l.err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks each value and the combinations between them. The error
+// names the environment variable that holds the bad value.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return &Error{"FAIRSHELF_LISTEN", fmt.Sprintf("%q is not host:port (e.g. :8080)", c.Listen)}
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return &Error{"FAIRSHELF_DATA_DIR", "must not be empty"}
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return &Error{"FAIRSHELF_DATABASE_URL", "must be a postgres://user@host:port/database URL"}
+		}
+	}
+	if c.S3.Endpoint != "" {
+		if strings.Contains(c.S3.Endpoint, "://") {
+			return &Error{"FAIRSHELF_S3_ENDPOINT", "give host:port without a scheme; use FAIRSHELF_S3_USE_SSL for https"}
+		}
+		if _, _, err := net.SplitHostPort(c.S3.Endpoint); err != nil && strings.Contains(c.S3.Endpoint, "/") {
+			return &Error{"FAIRSHELF_S3_ENDPOINT", fmt.Sprintf("%q is not a host or host:port", c.S3.Endpoint)}
+		}
+		if !validBucket(c.S3.Bucket) {
+			return &Error{"FAIRSHELF_S3_BUCKET", fmt.Sprintf("%q is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)", c.S3.Bucket)}
+		}
+		if c.S3.AccessKey == "" {
+			return &Error{"FAIRSHELF_S3_ACCESS_KEY", "is required when FAIRSHELF_S3_ENDPOINT is set"}
+		}
+		if c.S3.SecretKey == "" {
+			return &Error{"FAIRSHELF_S3_SECRET_KEY", "is required when FAIRSHELF_S3_ENDPOINT is set"}
+		}
+	}
+	if c.MaxUploadBytes < 1 {
+		return &Error{"FAIRSHELF_MAX_UPLOAD_BYTES", "must be positive"}
+	}
+	if c.MaxBodyBytes < 1 {
+		return &Error{"FAIRSHELF_MAX_BODY_BYTES", "must be positive"}
+	}
+	if c.ShutdownTimeout <= 0 {
+		return &Error{"FAIRSHELF_SHUTDOWN_TIMEOUT", "must be positive"}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &Error{"FAIRSHELF_LOG_LEVEL", fmt.Sprintf("%q is not one of debug, info, warn, error", c.LogLevel)}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return &Error{"FAIRSHELF_LOG_FORMAT", fmt.Sprintf("%q is not one of text, json", c.LogFormat)}
+	}
+	return nil
+}
+
+// SQLitePath is the database file used in embedded mode.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "fairshelf.db") }
+
+// ObjectsDir is the folder of the local object store used in embedded mode.
+func (c Config) ObjectsDir() string { return filepath.Join(c.DataDir, "objects") }
+
+// UsesPostgres reports whether metadata lives in PostgreSQL.
+func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// UsesS3 reports whether objects live in an S3-compatible store.
+func (c Config) UsesS3() bool { return c.S3.Endpoint != "" }
+
+func validBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 {
+		return false
+	}
+	for i, r := range b {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case (r == '-' || r == '.') && i > 0 && i < len(b)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// loader keeps the first error so that Load reads as a flat list.
+type loader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (l *loader) fail(name, msg string) {
+	if l.err == nil {
+		l.err = &Error{name, msg}
+	}
+}
+
+func (l *loader) str(name string, dst *string) {
+	if v := l.getenv(name); v != "" {
+		*dst = strings.TrimSpace(v)
+	}
+}
+
+// secret reads name, or the file named by name_FILE; setting both is an
+// error because the operator's intent is unclear.
+func (l *loader) secret(name string, dst *string) {
+	v, file := l.getenv(name), l.getenv(name+"_FILE")
+	switch {
+	case v != "" && file != "":
+		l.fail(name, "set either "+name+" or "+name+"_FILE, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			l.fail(name+"_FILE", fmt.Sprintf("cannot read %s: %v", file, unwrapPathError(err)))
+			return
+		}
+		*dst = strings.TrimRight(string(b), "\r\n")
+	case v != "":
+		*dst = v
+	}
+}
+
+func (l *loader) boolean(name string, dst *bool) {
+	v := l.getenv(name)
+	if v == "" {
+		return
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return
+	}
+	*dst = b
+}
+
+func (l *loader) duration(name string, dst *time.Duration) {
+	v := l.getenv(name)
+	if v == "" {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not a duration such as 30s or 5m", v))
+		return
+	}
+	*dst = d
+}
+
+// size accepts a byte count with an optional KiB, MiB or GiB suffix.
+func (l *loader) size(name string, dst *int64) {
+	v := strings.TrimSpace(l.getenv(name))
+	if v == "" {
+		return
+	}
+	n, err := ParseSize(v)
+	if err != nil {
+		l.fail(name, err.Error())
+		return
+	}
+	*dst = n
+}
+
+func (l *loader) prefixes(name string, dst *[]netip.Prefix) {
+	v := l.getenv(name)
+	if v == "" {
+		return
+	}
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				l.fail(name, fmt.Sprintf("%q is not an IP address or CIDR prefix", s))
+				return
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	*dst = out
+}
+
+// ParseSize parses "1048576", "512KiB", "64MiB" or "2GiB" into bytes.
+func ParseSize(s string) (int64, error) {
+	orig, mult := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 1048576, 64MiB or 2GiB", orig)
+	}
+	return n * mult, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

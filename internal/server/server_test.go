@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+type testServer struct {
+	*Server
+	store *store.Store
+	logs  *strings.Builder
+}
+
+func newTestServer(t *testing.T, blobs blob.Store) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(dir, "fairshelf.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if blobs == nil {
+		if blobs, err = blob.NewLocal(filepath.Join(dir, "objects")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs := &strings.Builder{}
+	cfg := config.Default()
+	cfg.MaxBodyBytes = 1024
+	s, err := New(Deps{Config: cfg, Store: st, Blobs: blobs, Logger: slog.New(slog.NewTextHandler(logs, nil)), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: s, store: st, logs: logs}
+}
+
+func (ts *testServer) do(t *testing.T, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// decodeError checks that a response carries the API's JSON error envelope
+// with the given code and returns it.
+func decodeError(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int, wantCode string) errorDetail {
+	t.Helper()
+	if rec.Code != wantStatus {
+		t.Fatalf("status = %d, want %d; body %s", rec.Code, wantStatus, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type = %q, want JSON", ct)
+	}
+	var body errorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q: %v", rec.Body, err)
+	}
+	if body.Error.Code != wantCode || body.Error.Message == "" || body.Error.RequestID == "" {
+		t.Fatalf("error = %+v, want code %q with message and request id", body.Error, wantCode)
+	}
+	return body.Error
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		rec := ts.do(t, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s = %d %s", path, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestReadyzReportsUnreachableObjectStore(t *testing.T) {
+	s3, err := blob.NewS3(blob.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServer(t, s3)
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"objects":"unreachable"`) {
+		t.Fatalf("readyz = %d %s", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "127.0.0.1") {
+		t.Errorf("readyz leaks the error text: %s", rec.Body)
+	}
+}
+
+func TestReadyzReportsUnreachableDatabase(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.store.Close()
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"database":"unreachable"`) {
+		t.Fatalf("readyz = %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestErrorsAreJSONForAPIAndHTMLForBrowsers(t *testing.T) {
+	ts := newTestServer(t, nil)
+	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodGet, "/api/v1/nothing-here", nil)), http.StatusNotFound, "not_found")
+	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodDelete, "/healthz", nil)), http.StatusMethodNotAllowed, "method_not_allowed")
+
+	req := httptest.NewRequest(http.MethodGet, "/no-such-page", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	rec := ts.do(t, req)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
+		t.Fatalf("HTML 404 = %d %q", rec.Code, rec.Body)
+	}
+	// API paths answer JSON even to browsers.
+	req = httptest.NewRequest(http.MethodGet, "/api/v1/nothing-here", nil)
+	req.Header.Set("Accept", "text/html")
+	decodeError(t, ts.do(t, req), http.StatusNotFound, "not_found")
+}
+
+func TestProtectedRoutesDenyAnonymousCallers(t *testing.T) {
+	ts := newTestServer(t, nil)
+	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodGet, "/api/v1/audit/verify", nil)), http.StatusUnauthorized, "unauthorized")
+}
+
+func TestPanicsBecomeOpaque500s(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.echo.GET("/test-panic", func(echo.Context) error { panic("secret internal detail") })
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/test-panic", nil))
+	d := decodeError(t, rec, http.StatusInternalServerError, "internal")
+	if strings.Contains(rec.Body.String(), "secret") {
+		t.Fatalf("500 leaks the panic: %s", rec.Body)
+	}
+	if !strings.Contains(ts.logs.String(), "secret internal detail") || !strings.Contains(ts.logs.String(), d.RequestID) {
+		t.Fatalf("panic not logged with its request id: %s", ts.logs)
+	}
+}
+
+func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.echo.GET("/test-fail", func(echo.Context) error { return io.ErrUnexpectedEOF })
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/test-fail", nil))
+	decodeError(t, rec, http.StatusInternalServerError, "internal")
+	if strings.Contains(rec.Body.String(), "unexpected EOF") || !strings.Contains(ts.logs.String(), "unexpected EOF") {
+		t.Fatalf("body %s; logs %s", rec.Body, ts.logs)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.echo.POST("/test-echo", func(c echo.Context) error {
+		_, err := io.ReadAll(c.Request().Body)
+		return err
+	})
+	big := strings.Repeat("x", 4096)
+	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodPost, "/test-echo", strings.NewReader(big))), http.StatusRequestEntityTooLarge, "too_large")
+	// Without a Content-Length the limit still applies while reading.
+	req := httptest.NewRequest(http.MethodPost, "/test-echo", io.MultiReader(strings.NewReader(big)))
+	req.ContentLength = -1
+	decodeError(t, ts.do(t, req), http.StatusRequestEntityTooLarge, "too_large")
+}
+
+func TestRequestIDIsGeneratedByTheServer(t *testing.T) {
+	ts := newTestServer(t, nil)
+	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	req.Header.Set("X-Request-ID", "client-chosen")
+	rec := ts.do(t, req)
+	id := rec.Header().Get("X-Request-Id")
+	if id == "" || id == "client-chosen" {
+		t.Fatalf("request id = %q", id)
+	}
+	rec2 := ts.do(t, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec2.Header().Get("X-Request-Id") == id {
+		t.Fatal("request ids repeat")
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t, nil)
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/login", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("login = %d", rec.Code)
+	}
+	for h, want := range map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "SAMEORIGIN",
+		"Content-Security-Policy": "default-src 'self'",
+		"Referrer-Policy":         "same-origin",
+	} {
+		if !strings.Contains(rec.Header().Get(h), want) {
+			t.Errorf("%s = %q, want %q", h, rec.Header().Get(h), want)
+		}
+	}
+}
+
+func TestMetricsCountRequestsByRoute(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.do(t, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `fairshelf_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {
+		t.Fatalf("metrics lack the healthz request:\n%s", rec.Body)
+	}
+}
+
+func TestStaticFilesAreServed(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for _, p := range []string{"/static/htmx.min.js", "/static/app.css"} {
+		rec := ts.do(t, httptest.NewRequest(http.MethodGet, p, nil))
+		if rec.Code != http.StatusOK || rec.Body.Len() < 100 {
+			t.Errorf("%s = %d (%d bytes)", p, rec.Code, rec.Body.Len())
+		}
+	}
+	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodGet, "/static/../go.mod", nil)), http.StatusNotFound, "not_found")
+}
+
+// TestEveryRouteDeclaresItsAccess walks every registered route and fails if
+// one has no access rule, or if a route other than login, health, metrics
+// and static files is public: nothing is left open by accident.
+func TestEveryRouteDeclaresItsAccess(t *testing.T) {
+	ts := newTestServer(t, nil)
+	publicOK := map[string]bool{
+		"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/*": true,
+		"GET /login": true, "POST /login": true, "POST /api/v1/auth/login": true,
+	}
+	routes := ts.echo.Routes()
+	if len(routes) < 5 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		a, ok := ts.access[key]
+		if !ok {
+			t.Errorf("route %s has no access rule", key)
+			continue
+		}
+		if a.public && !publicOK[key] {
+			t.Errorf("route %s is public but not on the list of public routes", key)
+		}
+		if !a.public && (a.object == "" || a.action == "") {
+			t.Errorf("route %s has an incomplete permission %+v", key, a)
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+func entry(i int) domain.AuditEntry {
+	return domain.AuditEntry{
+		Actor:  domain.Actor{UserID: "u1", Name: "Mira Marketer", RequestID: fmt.Sprintf("req-%d", i), ClientIP: "192.0.2.1"},
+		Action: "asset.create", ObjectType: "asset", ObjectID: fmt.Sprintf("a%d", i), Brand: "ZELTRA",
+		Details: map[string]any{"title": "Detail aid ü", "n": i},
+	}
+}
+
+func appendN(t *testing.T, s *Store, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		if err := s.Audit(context.Background(), entry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func verify(t *testing.T, s *Store) domain.ChainReport {
+	t.Helper()
+	r, err := s.VerifyAudit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// bypassTriggers lets a test play the part of someone editing the database
+// behind Fairshelf's back, which the append-only triggers otherwise prevent.
+func bypassTriggers(t *testing.T, s *Store) {
+	t.Helper()
+	var stmts []string
+	if s.dialect == Postgres {
+		stmts = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}
+	} else {
+		stmts = []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
+	}
+	for _, q := range stmts {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditChainVerifies(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		if r := verify(t, s); !r.OK || r.Checked != 0 {
+			t.Fatalf("empty chain: %+v", r)
+		}
+		appendN(t, s, 2500) // more than one verification batch
+		r := verify(t, s)
+		if !r.OK || r.Checked != 2500 || r.LastSeq != 2500 {
+			t.Fatalf("report = %+v", r)
+		}
+		evs, err := s.ListAudit(context.Background(), AuditFilter{ObjectID: "a7"})
+		if err != nil || len(evs) != 1 || evs[0].Details != `{"n":7,"title":"Detail aid ü"}` || evs[0].OccurredAt.Location() != time.UTC {
+			t.Fatalf("ListAudit = %+v, %v", evs, err)
+		}
+	})
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		appendN(t, s, 3)
+		if err := s.db.Exec("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("UPDATE: err = %v, want append-only rejection", err)
+		}
+		if err := s.db.Exec("DELETE FROM audit_events WHERE seq = 3").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("DELETE: err = %v, want append-only rejection", err)
+		}
+		if s.dialect == Postgres {
+			if err := s.db.Exec("TRUNCATE audit_events").Error; err == nil {
+				t.Error("TRUNCATE succeeded")
+			}
+		}
+		if r := verify(t, s); !r.OK || r.Checked != 3 {
+			t.Fatalf("report = %+v", r)
+		}
+	})
+}
+
+func TestAuditTamperingIsDetected(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		tamper  []string
+		wantSeq int64
+	}{
+		{"edit a field", []string{"UPDATE audit_events SET actor = 'Somebody Else' WHERE seq = 4"}, 4},
+		{"edit details", []string{`UPDATE audit_events SET details = '{"n":5,"title":"x"}' WHERE seq = 5`}, 5},
+		{"edit the time", []string{"UPDATE audit_events SET occurred_at = occurred_at + INTERVAL '1 second' WHERE seq = 3"}, 3},
+		{"delete a row", []string{"DELETE FROM audit_events WHERE seq = 6"}, 6},
+		{"delete the newest rows", []string{"DELETE FROM audit_events WHERE seq >= 9"}, 9},
+		{"reorder two rows", []string{
+			"UPDATE audit_events SET seq = -1 WHERE seq = 7",
+			"UPDATE audit_events SET seq = 7 WHERE seq = 8",
+			"UPDATE audit_events SET seq = 8 WHERE seq = -1",
+		}, 7},
+		{"rehash an edited row", []string{
+			// Recomputing one row's hash after editing it still breaks
+			// the next row's link.
+			"UPDATE audit_events SET actor = 'X', hash = 'f00d' WHERE seq = 2",
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, s *Store) {
+				appendN(t, s, 10)
+				bypassTriggers(t, s)
+				for _, q := range tc.tamper {
+					if s.dialect == SQLite {
+						q = strings.ReplaceAll(q, "occurred_at + INTERVAL '1 second'", "datetime(occurred_at, '+1 second')")
+					}
+					if err := s.db.Exec(q).Error; err != nil {
+						t.Fatal(err)
+					}
+				}
+				r := verify(t, s)
+				if r.OK || r.Broken == nil || r.Broken.Seq != tc.wantSeq {
+					t.Fatalf("report = %+v (broken %+v), want break at %d", r, r.Broken, tc.wantSeq)
+				}
+			})
+		})
+	}
+}
+
+func TestAuditRollsBackWithItsChange(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		boom := errors.New("boom")
+		err := s.InTx(context.Background(), func(tx *Tx) error {
+			if err := tx.Audit(entry(1)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+		appendN(t, s, 1)
+		if r := verify(t, s); !r.OK || r.Checked != 1 {
+			t.Fatalf("report = %+v", r)
+		}
+	})
+}
+
+func TestAuditConcurrentWritersKeepOneChain(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		const writers, each = 8, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					errs <- s.InTx(context.Background(), func(tx *Tx) error {
+						return tx.Audit(entry(w*each+i), entry(-(w*each + i)))
+					})
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := verify(t, s)
+		if !r.OK || r.Checked != 2*writers*each {
+			t.Fatalf("report = %+v (broken %+v)", r, r.Broken)
+		}
+	})
+}

@@ -1,0 +1,494 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/fairshelf/fairshelf/web"
+)
+
+// The types below mirror the shape of the server's page data. The templates
+// are written against these field names; if the server renames one, the
+// matching scenario here fails at execution time.
+type user struct {
+	DisplayName string
+	Email       string
+}
+
+type loginForm struct {
+	Email string
+	Next  string
+}
+
+type errorInfo struct {
+	Code      string
+	Message   string
+	Status    int
+	RequestID string
+}
+
+type pageData struct {
+	Title      string
+	User       *user
+	CSRFToken  string
+	Flash      string
+	FlashError string
+	Form       any
+	Errors     map[string]string
+	Error      *errorInfo
+	Version    string
+	Data       any
+}
+
+const token = "tok_Zm9vYmFyYmF6-_123"
+
+// scenarios are run against every page, so each page must cope with a
+// logged-out visitor, a signed-in user, and a re-render with errors.
+func scenarios() map[string]pageData {
+	alice := &user{DisplayName: "Alice Marketer", Email: "marketer@demo.test"}
+	return map[string]pageData{
+		"logged_out": {
+			Title: "Sign in", CSRFToken: token, Version: "v1.2.3",
+		},
+		"logged_in": {
+			Title: "Home", User: alice, CSRFToken: token, Version: "v1.2.3",
+			Flash: "Saved.",
+		},
+		"with_errors": {
+			Title: "Sign in", CSRFToken: token, Version: "v1.2.3",
+			Form:       &loginForm{Email: "typo@demo", Next: "/library?brand=ZELTRA"},
+			Errors:     map[string]string{"email": "Enter a valid email address.", "password": "Enter your password."},
+			FlashError: "Email or password is wrong.",
+		},
+		"error_page": {
+			Title: "Error", User: alice, CSRFToken: token, Version: "v1.2.3",
+			Error: &errorInfo{Code: "not_found", Message: "No such asset.", Status: 404, RequestID: "req-7f3a"},
+		},
+		"hostile_input": {
+			Title: "<b>x</b>", User: &user{DisplayName: `<script>alert(1)</script>`, Email: `"><img src=x>`},
+			CSRFToken: token, Flash: `<script>alert(2)</script>`, FlashError: `<script>alert(3)</script>`,
+			Form:   &loginForm{Email: `"><script>alert(4)</script>`, Next: `javascript:alert(5)`},
+			Errors: map[string]string{"email": `<script>alert(6)</script>`},
+			Error:  &errorInfo{Status: 500, Message: `<script>alert(7)</script>`, RequestID: `<script>alert(8)</script>`},
+		},
+	}
+}
+
+// pages lists every page template, that is every template file except the
+// layout.
+func pages(t *testing.T) []string {
+	t.Helper()
+	names, err := fs.Glob(web.Templates, "*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range names {
+		if n != "layout.html" {
+			out = append(out, n)
+		}
+	}
+	for _, want := range []string{"login.html", "error.html", "home.html"} {
+		if !contains(out, want) {
+			t.Errorf("page %s is missing from web.Templates (have %v)", want, out)
+		}
+	}
+	return out
+}
+
+// parse parses the layout together with one page, the way the server does.
+func parse(t *testing.T, page string) *template.Template {
+	t.Helper()
+	tmpl, err := template.ParseFS(web.Templates, "layout.html", page)
+	if err != nil {
+		t.Fatalf("parse layout.html + %s: %v", page, err)
+	}
+	for _, name := range []string{"title", "content"} {
+		if tmpl.Lookup(name) == nil {
+			t.Fatalf("%s does not define %q", page, name)
+		}
+	}
+	return tmpl
+}
+
+func render(t *testing.T, page string, data pageData) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := parse(t, page).Execute(&buf, data); err != nil {
+		t.Fatalf("execute %s: %v", page, err)
+	}
+	return buf.String()
+}
+
+func TestPagesRender(t *testing.T) {
+	for _, page := range pages(t) {
+		for name, data := range scenarios() {
+			t.Run(page+"/"+name, func(t *testing.T) {
+				out := render(t, page, data)
+				doc, err := html.Parse(strings.NewReader(out))
+				if err != nil {
+					t.Fatalf("rendered HTML does not parse: %v", err)
+				}
+				checkSkeleton(t, doc, data)
+				checkLabels(t, doc)
+				checkPostForms(t, doc)
+				if strings.Contains(out, "<script>alert") || strings.Contains(out, "<img src=x") {
+					t.Errorf("unescaped user input in output:\n%s", out)
+				}
+			})
+		}
+	}
+}
+
+// checkSkeleton checks what the layout promises on every page.
+func checkSkeleton(t *testing.T, doc *html.Node, data pageData) {
+	t.Helper()
+	root := find(doc, func(n *html.Node) bool { return n.Data == "html" })
+	if root == nil || attr(root, "lang") != "en" {
+		t.Error(`missing <html lang="en">`)
+	}
+	if find(doc, func(n *html.Node) bool {
+		return n.Data == "meta" && attr(n, "name") == "viewport" && strings.Contains(attr(n, "content"), "width=device-width")
+	}) == nil {
+		t.Error("missing viewport meta")
+	}
+	if find(doc, func(n *html.Node) bool {
+		return n.Data == "meta" && attr(n, "name") == "csrf-token" && attr(n, "content") == token
+	}) == nil {
+		t.Error("missing csrf-token meta")
+	}
+	body := find(doc, func(n *html.Node) bool { return n.Data == "body" })
+	if body == nil || !strings.Contains(attr(body, "hx-headers"), `"X-CSRF-Token": "`+token+`"`) {
+		t.Error("body does not carry hx-headers with X-CSRF-Token")
+	}
+	if main := findAll(doc, func(n *html.Node) bool { return n.Data == "main" && attr(n, "id") == "main" }); len(main) != 1 {
+		t.Errorf(`want exactly one <main id="main">, got %d`, len(main))
+	}
+	if find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "#main" }) == nil {
+		t.Error("missing skip-to-content link")
+	}
+	if find(doc, func(n *html.Node) bool { return n.Data == "title" && strings.Contains(text(n), "Fairshelf") }) == nil {
+		t.Error("title does not name Fairshelf")
+	}
+	if data.Version != "" {
+		footer := find(doc, func(n *html.Node) bool { return n.Data == "footer" })
+		if footer == nil || !strings.Contains(text(footer), data.Version) {
+			t.Error("footer does not show the version")
+		}
+	}
+
+	logout := find(doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/logout" })
+	switch {
+	case data.User != nil && logout == nil:
+		t.Error("signed-in page has no logout form")
+	case data.User == nil && logout != nil:
+		t.Error("logged-out page shows a logout form")
+	case logout != nil:
+		if strings.ToLower(attr(logout, "method")) != "post" {
+			t.Error("logout form is not POST")
+		}
+		if find(logout, func(n *html.Node) bool { return n.Data == "button" }) == nil {
+			t.Error("logout is not a button")
+		}
+		header := find(doc, func(n *html.Node) bool { return n.Data == "header" })
+		if header == nil || !strings.Contains(text(header), data.User.DisplayName) {
+			t.Error("header does not show the user's name")
+		}
+	}
+
+	if data.Flash != "" {
+		if !hasRoleWithText(doc, "status", data.Flash) {
+			t.Errorf("flash %q not shown with role=status", data.Flash)
+		}
+	}
+	if data.FlashError != "" {
+		alerts := findAll(doc, func(n *html.Node) bool {
+			return attr(n, "role") == "alert" && strings.Contains(text(n), data.FlashError)
+		})
+		if len(alerts) != 1 {
+			t.Errorf("flash error %q shown %d times with role=alert, want 1", data.FlashError, len(alerts))
+		}
+	}
+}
+
+// checkLabels checks that every label points at a form control, that every
+// visible control has a label, that ids are unique and that aria-describedby
+// points at existing elements.
+func checkLabels(t *testing.T, doc *html.Node) {
+	t.Helper()
+	ids := map[string]*html.Node{}
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "id") != "" }) {
+		id := attr(n, "id")
+		if ids[id] != nil {
+			t.Errorf("duplicate id %q", id)
+		}
+		ids[id] = n
+	}
+	labelled := map[string]bool{}
+	for _, l := range findAll(doc, func(n *html.Node) bool { return n.Data == "label" }) {
+		forID := attr(l, "for")
+		target := ids[forID]
+		if forID == "" || target == nil {
+			t.Errorf("<label for=%q> has no matching element", forID)
+			continue
+		}
+		if !isControl(target) {
+			t.Errorf("<label for=%q> points at <%s>, not a form control", forID, target.Data)
+		}
+		labelled[forID] = true
+	}
+	for _, c := range findAll(doc, isControl) {
+		if attr(c, "type") == "hidden" || c.Data == "button" || attr(c, "type") == "submit" {
+			continue
+		}
+		if !labelled[attr(c, "id")] && attr(c, "aria-label") == "" {
+			t.Errorf("<%s name=%q> has no label", c.Data, attr(c, "name"))
+		}
+	}
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "aria-describedby") != "" }) {
+		for _, id := range strings.Fields(attr(n, "aria-describedby")) {
+			if ids[id] == nil {
+				t.Errorf("aria-describedby=%q points at no element", id)
+			}
+		}
+	}
+}
+
+// checkPostForms checks that every POST form carries the CSRF hidden field.
+func checkPostForms(t *testing.T, doc *html.Node) {
+	t.Helper()
+	for _, f := range findAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
+		if strings.ToLower(attr(f, "method")) != "post" {
+			continue
+		}
+		if find(f, func(n *html.Node) bool {
+			return n.Data == "input" && attr(n, "type") == "hidden" && attr(n, "name") == "_csrf" && attr(n, "value") == token
+		}) == nil {
+			t.Errorf("POST form to %q lacks the hidden _csrf field", attr(f, "action"))
+		}
+	}
+}
+
+func TestLoginForm(t *testing.T) {
+	data := scenarios()["with_errors"]
+	out := render(t, "login.html", data)
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := find(doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "action") == "/login" })
+	if form == nil || strings.ToLower(attr(form, "method")) != "post" {
+		t.Fatal("no POST /login form")
+	}
+	input := func(name string) *html.Node {
+		return find(form, func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == name })
+	}
+
+	email := input("email")
+	if email == nil || attr(email, "type") != "email" || attr(email, "autocomplete") != "username" {
+		t.Fatal(`want <input name="email" type="email" autocomplete="username">`)
+	}
+	if got := attr(email, "value"); got != "typo@demo" {
+		t.Errorf("typed email not kept: value=%q", got)
+	}
+	password := input("password")
+	if password == nil || attr(password, "type") != "password" || attr(password, "autocomplete") != "current-password" {
+		t.Fatal(`want <input name="password" type="password" autocomplete="current-password">`)
+	}
+	if hasAttr(password, "value") {
+		t.Error("password field must never be re-filled")
+	}
+	if next := input("next"); next == nil || attr(next, "type") != "hidden" || attr(next, "value") != "/library?brand=ZELTRA" {
+		t.Error("hidden next field missing or wrong")
+	}
+
+	for field, ctl := range map[string]*html.Node{"email": email, "password": password} {
+		desc := attr(ctl, "aria-describedby")
+		msg := find(doc, func(n *html.Node) bool { return desc != "" && attr(n, "id") == desc })
+		if msg == nil || !strings.Contains(text(msg), data.Errors[field]) {
+			t.Errorf("%s: error message not linked by aria-describedby (=%q)", field, desc)
+		}
+		if attr(ctl, "aria-invalid") != "true" {
+			t.Errorf("%s: aria-invalid not set", field)
+		}
+	}
+
+	// Without errors the controls must not claim to be invalid.
+	clean := render(t, "login.html", scenarios()["logged_out"])
+	if strings.Contains(clean, "aria-invalid") || strings.Contains(clean, "aria-describedby") {
+		t.Error("login form without errors marks fields invalid")
+	}
+}
+
+func TestErrorPage(t *testing.T) {
+	data := scenarios()["error_page"]
+	out := render(t, "error.html", data)
+	for _, want := range []string{"404", "Page not found", "No such asset.", "req-7f3a", `href="/"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("error page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"goroutine", "panic", ".go:"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("error page contains %q", bad)
+		}
+	}
+}
+
+func TestHomeShowsUser(t *testing.T) {
+	out := render(t, "home.html", scenarios()["logged_in"])
+	if !strings.Contains(out, "Signed in as Alice Marketer") {
+		t.Errorf("home page does not say who is signed in:\n%s", out)
+	}
+}
+
+// TestStaticReferences checks that every /static/ URL the layout refers to
+// exists in web.Static, and that nothing loads from another origin.
+func TestStaticReferences(t *testing.T) {
+	out := render(t, "home.html", scenarios()["logged_in"])
+	doc, err := html.Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := 0
+	for _, n := range findAll(doc, func(n *html.Node) bool { return n.Data == "link" || n.Data == "script" }) {
+		u := attr(n, "href") + attr(n, "src")
+		if !strings.HasPrefix(u, "/static/") {
+			t.Errorf("<%s> loads %q, not a /static/ asset", n.Data, u)
+			continue
+		}
+		refs++
+		if _, err := fs.Stat(web.Static, strings.TrimPrefix(u, "/static/")); err != nil {
+			t.Errorf("<%s> refers to %s: %v", n.Data, u, err)
+		}
+	}
+	if refs < 2 {
+		t.Errorf("want app.css and htmx.min.js referenced, got %d static references", refs)
+	}
+	css, err := fs.ReadFile(web.Static, "app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"@import", "http://", "https://", "url("} {
+		if bytes.Contains(css, []byte(bad)) {
+			t.Errorf("app.css contains %q: no external resources allowed", bad)
+		}
+	}
+}
+
+// vendoredRow matches a row of the table in static/VENDORED.md:
+// | `file` | name | version | source | license | `sha256` |
+var vendoredRow = regexp.MustCompile("(?m)^\\|\\s*`([^`]+)`\\s*\\|[^|]*\\|\\s*([^|\\s]+)\\s*\\|.*\\|\\s*`([0-9a-f]{64})`\\s*\\|\\s*$")
+
+func TestVendoredChecksums(t *testing.T) {
+	md, err := fs.ReadFile(web.Static, "VENDORED.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := vendoredRow.FindAllStringSubmatch(string(md), -1)
+	seen := map[string]bool{}
+	for _, row := range rows {
+		file, version, want := row[1], row[2], row[3]
+		seen[file] = true
+		b, err := fs.ReadFile(web.Static, file)
+		if err != nil {
+			t.Errorf("%s listed in VENDORED.md: %v", file, err)
+			continue
+		}
+		sum := sha256.Sum256(b)
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("%s: sha256 %s, VENDORED.md says %s", file, got, want)
+		}
+		if file == "htmx.min.js" {
+			if !strings.HasPrefix(version, "2.") {
+				t.Errorf("htmx.min.js: version %s, want 2.x", version)
+			}
+			if !bytes.Contains(b, []byte(`version:"`+version+`"`)) {
+				t.Errorf("htmx.min.js does not report version %s", version)
+			}
+		}
+	}
+	if !seen["htmx.min.js"] {
+		t.Errorf("htmx.min.js not listed in VENDORED.md (rows: %v)", rows)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isControl(n *html.Node) bool {
+	return n.Type == html.ElementNode && (n.Data == "input" || n.Data == "select" || n.Data == "textarea" || n.Data == "button")
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func findAll(root *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(root)
+	return out
+}
+
+func find(root *html.Node, match func(*html.Node) bool) *html.Node {
+	if all := findAll(root, match); len(all) > 0 {
+		return all[0]
+	}
+	return nil
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func hasRoleWithText(doc *html.Node, role, s string) bool {
+	return find(doc, func(n *html.Node) bool { return attr(n, "role") == role && strings.Contains(text(n), s) }) != nil
+}
