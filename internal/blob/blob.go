@@ -57,7 +57,9 @@ type Store interface {
 	// computed on the way; memory use does not grow with the object's size.
 	// size is the exact length of r if known, or -1. If size >= 0 and r
 	// yields a different number of bytes, Put fails with EINVALID and no
-	// object is left under key. An existing object under key is replaced:
+	// object is left under key. If reading r fails, the error wraps r's
+	// error (an *http.MaxBytesError, say) and has no domain code of its
+	// own, so that the caller decides what the client did wrong. An existing object under key is replaced:
 	// keys are unique, so this only happens when a caller retries. On any
 	// error, no partial object is ever visible under key.
 	Put(ctx context.Context, key string, r io.Reader, size int64) (Info, error)
@@ -65,10 +67,12 @@ type Store interface {
 	// Get returns a reader of up to length bytes of the object starting at
 	// offset; length < 0 reads to the end. The caller must close the reader.
 	// A range that runs past the end of the object is cut at the end, like
-	// an HTTP range. A negative offset, or an offset at or after the end of
-	// the object (other than 0 for the whole object, or any offset up to the
-	// size with length 0), gives EINVALID. Errors while reading the returned
-	// stream are not translated: by then the caller has started answering.
+	// an HTTP range. The offset must be at least 0 and less than the size,
+	// with two exceptions: length 0 accepts any offset up to the size (and
+	// returns an empty reader), and offset 0 with length < 0 reads a whole
+	// empty object. Other ranges give EINVALID. Errors while reading the
+	// returned stream are not translated: by then the caller has started
+	// answering and can only log them.
 	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 
 	// Stat returns the object's Info. SHA256 is "" (see Info.SHA256).
@@ -86,7 +90,7 @@ type Store interface {
 	List(ctx context.Context, prefix string, fn func(Info) error) error
 
 	// Ping checks that the store is reachable and usable, for /readyz. Its
-	// errors always carry the code EUNAVAILABLE.
+	// errors carry the code EUNAVAILABLE, unless ctx ended first.
 	Ping(ctx context.Context) error
 }
 
@@ -175,8 +179,8 @@ func validPrefix(prefix string) error {
 	return nil
 }
 
-// checkRange rejects ranges that no object can satisfy, before any I/O.
-func checkRange(key string, offset, length int64) error {
+// checkOffset rejects offsets that no object can satisfy, before any I/O.
+func checkOffset(key string, offset int64) error {
 	if offset < 0 {
 		return fmt.Errorf("blob: get %q: negative offset %d: %w", key, offset, errInvalidRange)
 	}
@@ -217,14 +221,6 @@ func contextReader(ctx context.Context, r io.Reader) io.Reader {
 		}
 		return r.Read(p)
 	})
-}
-
-// countingWriter counts the bytes written through it.
-type countingWriter struct{ n int64 }
-
-func (w *countingWriter) Write(p []byte) (int, error) {
-	w.n += int64(len(p))
-	return len(p), nil
 }
 
 // unavailable returns an error with the code EUNAVAILABLE and the given

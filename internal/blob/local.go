@@ -202,7 +202,7 @@ func (l *Local) Get(ctx context.Context, key string, offset, length int64) (io.R
 	if err := ValidKey(key); err != nil {
 		return nil, err
 	}
-	if err := checkRange(key, offset, length); err != nil {
+	if err := checkOffset(key, offset); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -137,11 +138,19 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (Info
 		PartSize:    s.partSize,
 	})
 	if err != nil {
-		if ctx.Err() == nil && size >= 0 && src.eof && src.n < size {
-			return Info{}, fmt.Errorf("blob: put %q: declared %d bytes, got %d: %w: %w", key, size, src.n, errSizeMismatch, err)
+		n, eof, rerr := src.state()
+		switch {
+		case ctx.Err() != nil:
+			return Info{}, s.translate(ctx, "put", key, err)
+		case rerr != nil:
+			// The client's stream failed, not the store.
+			return Info{}, fmt.Errorf("blob: put %q: reading the upload: %w", key, rerr)
+		case size >= 0 && eof && n < size:
+			return Info{}, fmt.Errorf("blob: put %q: declared %d bytes, got %d: %w: %w", key, size, n, errSizeMismatch, err)
 		}
 		return Info{}, s.translate(ctx, "put", key, err)
 	}
+	n, _, _ := src.state()
 	if size >= 0 {
 		var one [1]byte
 		m, err := io.ReadFull(contextReader(ctx, r), one[:])
@@ -156,13 +165,15 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (Info
 	}
 	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
+		// The caller will not record an object it got an error for.
+		s.removeAfterFailedPut(key)
 		return Info{}, s.translate(ctx, "put", key, err)
 	}
-	if st.Size != src.n {
+	if st.Size != n {
 		s.removeAfterFailedPut(key)
-		return Info{}, fmt.Errorf("blob: put %q: read %d bytes but the store holds %d", key, src.n, st.Size)
+		return Info{}, fmt.Errorf("blob: put %q: read %d bytes but the store holds %d", key, n, st.Size)
 	}
-	return Info{Key: key, Size: src.n, SHA256: hex.EncodeToString(src.h.Sum(nil)), ModTime: st.LastModified}, nil
+	return Info{Key: key, Size: n, SHA256: src.sum(), ModTime: st.LastModified}, nil
 }
 
 // removeAfterFailedPut deletes an object that Put must not leave behind. It
@@ -176,23 +187,47 @@ func (s *S3) removeAfterFailedPut(key string) {
 }
 
 // hashingReader hashes and counts the bytes the S3 client reads, and notes
-// whether the source ended, so that Put can tell a short stream from a
-// network failure.
+// how the source ended, so that Put can tell a short or failing upload from a
+// failing store. For a single-request upload net/http reads the body on its
+// own goroutine and may still do so after PutObject returns with an error,
+// hence the mutex.
 type hashingReader struct {
-	r   io.Reader
+	r io.Reader
+
+	mu  sync.Mutex
 	h   hash.Hash
 	n   int64
 	eof bool
+	err error // the source's first error other than io.EOF
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
 	hr.h.Write(p[:n])
 	hr.n += int64(n)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		hr.eof = true
+	case err != nil && hr.err == nil:
+		hr.err = err
 	}
 	return n, err
+}
+
+// state returns the bytes read so far, whether the source ended and its error.
+func (hr *hashingReader) state() (n int64, eof bool, err error) {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	return hr.n, hr.eof, hr.err
+}
+
+// sum returns the hex SHA-256 of the bytes read so far.
+func (hr *hashingReader) sum() string {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	return hex.EncodeToString(hr.h.Sum(nil))
 }
 
 // Get implements Store. minio-go fetches lazily; Get makes the first request
@@ -202,7 +237,7 @@ func (s *S3) Get(ctx context.Context, key string, offset, length int64) (io.Read
 	if err := ValidKey(key); err != nil {
 		return nil, err
 	}
-	if err := checkRange(key, offset, length); err != nil {
+	if err := checkOffset(key, offset); err != nil {
 		return nil, err
 	}
 	if length == 0 {
