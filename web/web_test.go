@@ -50,6 +50,45 @@ type pageData struct {
 
 const token = "tok_Zm9vYmFyYmF6-_123"
 
+// Page-specific data for the pages that need more than the common fields.
+// Every page that is not a shell page (login, error, home) must have a
+// sample here, so that the accessibility and escaping checks below cover it.
+type roleRow struct{ Role, Brand string }
+
+type userRow struct {
+	ID, DisplayName, Email string
+	Disabled               bool
+	Roles                  []roleRow
+}
+
+type userForm struct {
+	ID, Email, DisplayName, Roles string
+	Disabled, IsNew               bool
+}
+
+type adminData struct {
+	Users  []userRow
+	Roles  []string
+	Brands []string
+}
+
+var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.html": true}
+
+// pageSamples fill in a page's own data from the scenario, so that hostile
+// scenario text also flows through page-specific fields.
+var pageSamples = map[string]func(d *pageData){
+	"admin_users.html": func(d *pageData) {
+		d.Data = adminData{Users: []userRow{
+			{ID: "u1", DisplayName: d.Title, Email: "rep@demo.test", Roles: []roleRow{{"rep", "ZELTRA"}}},
+			{ID: "u2", DisplayName: "Disabled Person", Email: "x@demo.test", Disabled: true},
+		}}
+	},
+	"admin_user.html": func(d *pageData) {
+		d.Form = &userForm{ID: "u1", Email: "rep@demo.test", DisplayName: d.Title, Roles: "rep:ZELTRA\n" + d.Title, IsNew: d.User == nil}
+		d.Data = adminData{Roles: []string{"admin", "rep"}, Brands: []string{"*", "ZELTRA"}}
+	},
+}
+
 // scenarios are run against every page, so each page must cope with a
 // logged-out visitor, a signed-in user, and a re-render with errors.
 func scenarios() map[string]pageData {
@@ -130,7 +169,15 @@ func render(t *testing.T, page string, data pageData) string {
 
 func TestPagesRender(t *testing.T) {
 	for _, page := range pages(t) {
+		sample, ok := pageSamples[page]
+		if !ok && !shellPages[page] {
+			t.Errorf("page %s has no sample data in pageSamples", page)
+			continue
+		}
 		for name, data := range scenarios() {
+			if sample != nil {
+				sample(&data)
+			}
 			t.Run(page+"/"+name, func(t *testing.T) {
 				out := render(t, page, data)
 				doc, err := html.Parse(strings.NewReader(out))

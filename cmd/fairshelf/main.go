@@ -51,6 +51,8 @@ commands:
   serve          run the web UI, API and background jobs
   migrate        apply pending database migrations and exit
   audit verify   verify the audit trail's hash chain
+  user add       add a user: --email E --name N --role ROLE[:BRAND] ... --password-stdin
+  user roles E   print the roles of the user with e-mail E
   version        print the version
 
 Configuration comes from FAIRSHELF_* environment variables; see README.md.
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "fairshelf", versionString())
 		return nil

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/jobs"
@@ -96,10 +97,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Warn("object store not reachable at start-up", "err", err)
 	}
 	if *demo {
-		log.Info("demo mode")
+		if err := seedDemo(ctx, st, log); err != nil {
+			return err
+		}
+	}
+	az, err := authz.New(ctx, st)
+	if err != nil {
+		return err
 	}
 
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Logger: log, Version: versionString()})
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Logger: log, Version: versionString()})
 	if err != nil {
 		return err
 	}
@@ -114,6 +121,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// them after HTTP has drained and before the database closes.
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runner := jobs.NewRunner(log, time.Now)
+	runner.Start(jobCtx, jobs.Job{Name: "sessions.purge", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
+		return st.PurgeSessions(ctx, now, 24*time.Hour)
+	}})
 	if local, ok := blobs.(*blob.Local); ok {
 		// Uploads interrupted by a crash leave temp files behind; a day is
 		// far longer than any upload takes.

@@ -122,7 +122,8 @@ func (s *S3) EnsureBucket(ctx context.Context) error {
 //
 // A stream longer than size can only be noticed after the upload (the client
 // reads exactly size bytes); Put then deletes the object before it reports
-// EINVALID. Keys are fresh, so nobody can have read it in between.
+// EINVALID. Keys are fresh, so nobody can have read it in between; but if a
+// retry reused a key, the earlier object is gone as well (Local keeps it).
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (Info, error) {
 	if err := ValidKey(key); err != nil {
 		return Info{}, err

@@ -32,6 +32,13 @@ type Config struct {
 	LogFormat       string        // text or json
 	TrustedProxies  []netip.Prefix
 	SecureCookies   bool // mark cookies Secure; on whenever TLS terminates in front
+
+	SessionIdleTimeout time.Duration // a web session ends after this long without a request
+	SessionMaxAge      time.Duration // and at the latest this long after sign-in
+	TokenTTL           time.Duration // lifetime of an API bearer token
+	LoginWindow        time.Duration // failed sign-ins are counted over this window
+	LoginMaxPerAccount int           // failures per account in the window before throttling
+	LoginMaxPerAddress int           // failures per client address in the window before throttling
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -55,6 +62,13 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		S3:              S3{Bucket: "fairshelf", UseSSL: true},
+
+		SessionIdleTimeout: 30 * time.Minute,
+		SessionMaxAge:      12 * time.Hour,
+		TokenTTL:           12 * time.Hour,
+		LoginWindow:        15 * time.Minute,
+		LoginMaxPerAccount: 5,
+		LoginMaxPerAddress: 50,
 	}
 }
 
@@ -89,6 +103,12 @@ func Load(getenv func(string) string) (Config, error) {
 	l.str("FAIRSHELF_LOG_FORMAT", &c.LogFormat)
 	l.prefixes("FAIRSHELF_TRUSTED_PROXIES", &c.TrustedProxies)
 	l.boolean("FAIRSHELF_SECURE_COOKIES", &c.SecureCookies)
+	l.duration("FAIRSHELF_SESSION_IDLE_TIMEOUT", &c.SessionIdleTimeout)
+	l.duration("FAIRSHELF_SESSION_MAX_AGE", &c.SessionMaxAge)
+	l.duration("FAIRSHELF_TOKEN_TTL", &c.TokenTTL)
+	l.duration("FAIRSHELF_LOGIN_WINDOW", &c.LoginWindow)
+	l.integer("FAIRSHELF_LOGIN_MAX_PER_ACCOUNT", &c.LoginMaxPerAccount)
+	l.integer("FAIRSHELF_LOGIN_MAX_PER_ADDRESS", &c.LoginMaxPerAddress)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -135,6 +155,23 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &Error{"FAIRSHELF_SHUTDOWN_TIMEOUT", "must be positive"}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout}, {"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge}, {"FAIRSHELF_TOKEN_TTL", c.TokenTTL}, {"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow}} {
+		if d.v < time.Second {
+			return &Error{d.name, "must be at least 1s"}
+		}
+	}
+	if c.SessionIdleTimeout > c.SessionMaxAge {
+		return &Error{"FAIRSHELF_SESSION_IDLE_TIMEOUT", "must not exceed FAIRSHELF_SESSION_MAX_AGE"}
+	}
+	if c.LoginMaxPerAccount < 1 {
+		return &Error{"FAIRSHELF_LOGIN_MAX_PER_ACCOUNT", "must be at least 1"}
+	}
+	if c.LoginMaxPerAddress < 1 {
+		return &Error{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS", "must be at least 1"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -237,6 +274,19 @@ func (l *loader) duration(name string, dst *time.Duration) {
 		return
 	}
 	*dst = d
+}
+
+func (l *loader) integer(name string, dst *int) {
+	v := strings.TrimSpace(l.getenv(name))
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not a whole number", v))
+		return
+	}
+	*dst = n
 }
 
 // size accepts a byte count with an optional KiB, MiB or GiB suffix.

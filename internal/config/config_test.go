@@ -96,6 +96,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FAIRSHELF_LOG_LEVEL": "loud"}, "FAIRSHELF_LOG_LEVEL"},
 		{map[string]string{"FAIRSHELF_LOG_FORMAT": "xml"}, "FAIRSHELF_LOG_FORMAT"},
 		{map[string]string{"FAIRSHELF_TRUSTED_PROXIES": "10.0.0.0/33"}, "FAIRSHELF_TRUSTED_PROXIES"},
+		{map[string]string{"FAIRSHELF_SESSION_IDLE_TIMEOUT": "24h"}, "FAIRSHELF_SESSION_IDLE_TIMEOUT"},
+		{map[string]string{"FAIRSHELF_TOKEN_TTL": "0s"}, "FAIRSHELF_TOKEN_TTL"},
+		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ACCOUNT": "five"}, "FAIRSHELF_LOGIN_MAX_PER_ACCOUNT"},
+		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS": "0"}, "FAIRSHELF_LOGIN_MAX_PER_ADDRESS"},
 	} {
 		_, err := Load(env(tc.env))
 		var ce *Error

@@ -2,8 +2,12 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // loginForm is the login page's form.
@@ -13,7 +17,79 @@ type loginForm struct {
 }
 
 func (s *Server) loginPage(c echo.Context) error {
+	if principalOf(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
 	data := s.pageData(c, "Sign in")
-	data.Form = loginForm{Next: c.QueryParam("next")}
+	data.Form = loginForm{Next: safeNext(c.QueryParam("next"))}
+	data.Flash = flashMessage(c)
 	return s.renderPage(c, http.StatusOK, "login.html", data)
+}
+
+func (s *Server) loginSubmit(c echo.Context) error {
+	form := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
+	pw := c.FormValue("password")
+	data := s.pageData(c, "Sign in")
+	data.Form = form
+	var v domain.Validation
+	v.Check(form.Email != "", "email", "Enter your e-mail address.")
+	v.Check(pw != "", "password", "Enter your password.")
+	if err := v.Err(); err != nil {
+		data.Errors = domain.ErrorFields(err)
+		return s.renderPage(c, http.StatusUnprocessableEntity, "login.html", data)
+	}
+	token, _, _, err := s.signIn(c, form.Email, pw, store.SessionWeb)
+	if err != nil {
+		switch domain.ErrorCode(err) {
+		case domain.EUNAUTH:
+			data.FlashError = domain.ErrorMessage(err)
+			return s.renderPage(c, http.StatusUnauthorized, "login.html", data)
+		case domain.ETOOMANY:
+			data.FlashError = domain.ErrorMessage(err)
+			return s.renderPage(c, http.StatusTooManyRequests, "login.html", data)
+		}
+		return err
+	}
+	s.setSessionCookie(c, token)
+	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+func (s *Server) logoutSubmit(c echo.Context) error {
+	p := principalOf(c)
+	if err := s.store.EndSession(c.Request().Context(), s.actor(c), p.session.TokenHash); err != nil {
+		return err
+	}
+	s.clearSessionCookie(c)
+	setFlash(c, "signed_out")
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+func (s *Server) homePage(c echo.Context) error {
+	data := s.pageData(c, "Home")
+	data.Flash = flashMessage(c)
+	return s.renderPage(c, http.StatusOK, "home.html", data)
+}
+
+// Flash messages travel as a key in a short-lived cookie across the
+// redirect of post-redirect-get; only known keys are shown, so the cookie
+// cannot be used to put arbitrary text on a page.
+var flashes = map[string]string{
+	"signed_out":   "You have signed out.",
+	"user_created": "The user was created.",
+	"user_saved":   "The changes were saved.",
+}
+
+const flashCookie = "fairshelf_flash"
+
+func setFlash(c echo.Context, key string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func flashMessage(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	return flashes[ck.Value]
 }

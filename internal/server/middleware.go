@@ -6,11 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
 const requestIDKey = "request_id"
@@ -143,4 +146,27 @@ func secureHeaders(tls bool) echo.MiddlewareFunc {
 		cfg.HSTSMaxAge = 31536000
 	}
 	return middleware.SecureWithConfig(cfg)
+}
+
+// csrf protects the web UI's state-changing forms with a token that must be
+// echoed from the page (hidden _csrf field, or X-CSRF-Token from htmx). API
+// paths are exempt: they accept only bearer tokens, which a browser never
+// attaches on its own.
+func (s *Server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "fairshelf_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.SecureCookies,
+		CookieSameSite: http.SameSiteStrictMode,
+		ContextKey:     "csrf",
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
+		},
+		ErrorHandler: func(err error, c echo.Context) error {
+			return domain.Errorf(domain.EFORBIDDEN, "The form has expired or did not come from this site. Reload the page and try again.")
+		},
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/web"
 )
 
@@ -53,6 +54,7 @@ func (p *pages) render(w io.Writer, name string, data *pageData) error {
 type pageUser struct {
 	DisplayName string
 	Email       string
+	IsAdmin     bool
 }
 
 // pageError is the error page's subject.
@@ -76,7 +78,11 @@ type pageData struct {
 }
 
 func (s *Server) pageData(c echo.Context, title string) *pageData {
-	return &pageData{Title: title, Version: s.version, CSRFToken: csrfToken(c)}
+	d := &pageData{Title: title, Version: s.version, CSRFToken: csrfToken(c)}
+	if p := principalOf(c); p != nil {
+		d.User = &pageUser{DisplayName: p.user.DisplayName, Email: p.user.Email, IsAdmin: s.authz.Can(p.user, domain.AllBrands, "user", "read")}
+	}
+	return d
 }
 
 // renderPage renders name with data and writes it with status.

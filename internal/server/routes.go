@@ -14,21 +14,33 @@ import (
 // access declares who may call a route. Every route is registered with one;
 // a test fails if any route lacks it, so nothing is left open by accident.
 type access struct {
-	public bool   // no authentication (login, health, metrics, static files)
-	object string // Casbin object, e.g. "audit"
-	action string // Casbin action, e.g. "verify"
+	public   bool   // no authentication (login, health, metrics, static files)
+	signedIn bool   // any signed-in user (their own profile, logout)
+	global   bool   // checked for all brands ("*"): administration, audit
+	object   string // Casbin object, e.g. "audit"
+	action   string // Casbin action, e.g. "verify"
 }
 
-// publicAccess marks a route that anyone may call.
-var publicAccess = access{public: true}
+var (
+	publicAccess   = access{public: true}
+	signedInAccess = access{signedIn: true}
+)
 
-func allow(object, action string) access { return access{object: object, action: action} }
+// global is a permission that concerns no single brand.
+func global(object, action string) access {
+	return access{global: true, object: object, action: action}
+}
+
+// perBrand is a permission the caller must hold in the resource's brand; the
+// route admits callers who hold it in some brand and the handler checks the
+// brand of what it touches.
+func perBrand(object, action string) access { return access{object: object, action: action} }
 
 // routes registers every route in one place.
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.cfg.MaxBodyBytes))
+	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.cfg.MaxBodyBytes), s.csrf(), s.authenticate)
 	s.access = map[string]access{}
 
 	s.add(http.MethodGet, "/healthz", s.healthz, publicAccess)
@@ -38,9 +50,26 @@ func (s *Server) routes() {
 
 	// Web UI.
 	s.add(http.MethodGet, "/login", s.loginPage, publicAccess)
+	s.add(http.MethodPost, "/login", s.loginSubmit, publicAccess)
+	s.add(http.MethodPost, "/logout", s.logoutSubmit, signedInAccess)
+	s.add(http.MethodGet, "/", s.homePage, signedInAccess)
+	s.add(http.MethodGet, "/admin/users", s.adminUsersPage, global("user", "read"))
+	s.add(http.MethodGet, "/admin/users/new", s.adminUserNewPage, global("user", "create"))
+	s.add(http.MethodPost, "/admin/users", s.adminUserCreate, global("user", "create"))
+	s.add(http.MethodGet, "/admin/users/:id", s.adminUserPage, global("user", "read"))
+	s.add(http.MethodPost, "/admin/users/:id", s.adminUserUpdate, global("user", "update"))
 
 	// API v1.
-	s.add(http.MethodGet, "/api/v1/audit/verify", s.verifyAudit, allow("audit", "verify"))
+	s.add(http.MethodPost, "/api/v1/auth/login", s.apiLogin, publicAccess)
+	s.add(http.MethodPost, "/api/v1/auth/logout", s.apiLogout, signedInAccess)
+	s.add(http.MethodGet, "/api/v1/me", s.apiMe, signedInAccess)
+	s.add(http.MethodPut, "/api/v1/me/password", s.apiChangePassword, signedInAccess)
+	s.add(http.MethodGet, "/api/v1/users", s.apiListUsers, global("user", "read"))
+	s.add(http.MethodPost, "/api/v1/users", s.apiCreateUser, global("user", "create"))
+	s.add(http.MethodGet, "/api/v1/users/:id", s.apiGetUser, global("user", "read"))
+	s.add(http.MethodPatch, "/api/v1/users/:id", s.apiUpdateUser, global("user", "update"))
+	s.add(http.MethodPut, "/api/v1/users/:id/roles", s.apiSetRoles, global("user", "update"))
+	s.add(http.MethodGet, "/api/v1/audit/verify", s.verifyAudit, global("audit", "verify"))
 }
 
 // add registers one route with its access rule.

@@ -10,14 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -26,9 +29,13 @@ type Deps struct {
 	Config  config.Config
 	Store   *store.Store
 	Blobs   blob.Store
+	Authz   *authz.Authorizer
 	Logger  *slog.Logger
 	Version string
 	Now     func() time.Time
+	// PasswordParams are the argon2id costs for new hashes; zero means
+	// password.Default. Tests lower them.
+	PasswordParams password.Params
 }
 
 // Server serves Fairshelf's HTTP interface.
@@ -36,6 +43,7 @@ type Server struct {
 	cfg     config.Config
 	store   *store.Store
 	blobs   blob.Store
+	authz   *authz.Authorizer
 	log     *slog.Logger
 	version string
 	now     func() time.Time
@@ -44,16 +52,27 @@ type Server struct {
 	pages    *pages
 	registry *prometheus.Registry
 	metrics  *httpMetrics
-	access   map[string]access
+
+	passwordParams password.Params
+	dummyHash      string
+	access         map[string]access
 }
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, log: d.Logger, version: d.Version, now: d.Now}
+	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.passwordParams == (password.Params{}) {
+		s.passwordParams = password.Default
+	}
 	var err error
+	// A fixed hash to verify against when an e-mail matches no account, so
+	// that a failed sign-in takes as long whether or not the account exists.
+	if s.dummyHash, err = password.Hash("no such account", s.passwordParams); err != nil {
+		return nil, err
+	}
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
@@ -65,6 +84,7 @@ func New(d Deps) (*Server, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Logger.SetOutput(discard{}) // slog does the logging
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	s.echo = e
 	s.routes()
 	return s, nil
@@ -102,3 +122,19 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// ipExtractor returns how the client address is found: the connection's
+// peer, unless it is one of the configured reverse proxies, whose
+// X-Forwarded-For is then believed. Nothing is trusted by default, so a
+// client cannot choose its own address (which throttling and the audit trail
+// rely on) by sending a header.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// Session kinds: a browser's cookie session or an API bearer token.
+const (
+	SessionWeb = "web"
+	SessionAPI = "api"
+)
+
+type sessionRow struct {
+	TokenHash  string `gorm:"primaryKey"`
+	UserID     string
+	Kind       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	ClientIP   string
+	UserAgent  string
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+// Session is a signed-in browser or API client. Only the hash of its secret
+// token is stored, so a copy of the database cannot be used to sign in.
+type Session struct {
+	TokenHash  string
+	UserID     string
+	Kind       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+type loginAttemptRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	EmailKey    string
+	ClientIP    string
+	Succeeded   bool
+	AttemptedAt time.Time
+}
+
+func (loginAttemptRow) TableName() string { return "login_attempts" }
+
+// LoginOutcome records one sign-in attempt: the attempt row used for
+// throttling, its audit event and, on success, the new session, all in one
+// transaction.
+type LoginOutcome struct {
+	Email     string
+	ClientIP  string
+	UserAgent string
+	User      *domain.User // nil when the e-mail matched no user
+	Succeeded bool
+	Reason    string   // why it failed: bad_credentials, disabled, throttled
+	Session   *Session // the session to create on success
+	RequestID string
+}
+
+// RecordLogin stores a login attempt with its audit event and, on success,
+// the session. Failed attempts are audited like successful ones.
+func (s *Store) RecordLogin(ctx context.Context, o LoginOutcome) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.db.Create(&loginAttemptRow{EmailKey: domain.NormalizeEmail(o.Email), ClientIP: o.ClientIP, Succeeded: o.Succeeded, AttemptedAt: tx.now}).Error; err != nil {
+			return err
+		}
+		actor := domain.Actor{Name: o.Email, ClientIP: o.ClientIP, RequestID: o.RequestID}
+		objectID := ""
+		if o.User != nil {
+			actor.UserID, actor.Name, objectID = o.User.ID, o.User.DisplayName, o.User.ID
+		}
+		details := map[string]any{"email": o.Email, "user_agent": truncate(o.UserAgent, 200)}
+		action := "auth.login"
+		if !o.Succeeded {
+			action = "auth.login_failed"
+			details["reason"] = o.Reason
+		}
+		if o.Session != nil && o.Succeeded {
+			details["kind"] = o.Session.Kind
+			row := sessionRow{
+				TokenHash: o.Session.TokenHash, UserID: o.Session.UserID, Kind: o.Session.Kind,
+				CreatedAt: tx.now, LastSeenAt: tx.now, ExpiresAt: o.Session.ExpiresAt.UTC(),
+				ClientIP: o.ClientIP, UserAgent: truncate(o.UserAgent, 500),
+			}
+			if err := tx.db.Create(&row).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "user", ObjectID: objectID, Details: details})
+	})
+}
+
+// RecentFailures counts failed logins since the given time for the account
+// (only those after its latest successful login, so that a user who finally
+// typed the right password starts afresh) and for the client address, for
+// throttling.
+func (s *Store) RecentFailures(ctx context.Context, email, clientIP string, since time.Time) (byAccount, byAddress int64, err error) {
+	key := domain.NormalizeEmail(email)
+	var last []loginAttemptRow
+	if err = s.db.WithContext(ctx).Where("email_key = ? AND succeeded = ? AND attempted_at >= ?", key, true, since.UTC()).
+		Order("attempted_at DESC").Limit(1).Find(&last).Error; err != nil {
+		return 0, 0, translate(err)
+	}
+	accountSince := since.UTC()
+	if len(last) == 1 && last[0].AttemptedAt.After(accountSince) {
+		accountSince = last[0].AttemptedAt.UTC()
+	}
+	db := s.db.WithContext(ctx).Model(&loginAttemptRow{})
+	if err = db.Where("email_key = ? AND succeeded = ? AND attempted_at >= ? AND id > ?", key, false, accountSince, lastID(last)).Count(&byAccount).Error; err != nil {
+		return 0, 0, translate(err)
+	}
+	db = s.db.WithContext(ctx).Model(&loginAttemptRow{})
+	if err = db.Where("client_ip = ? AND succeeded = ? AND attempted_at >= ?", clientIP, false, since.UTC()).Count(&byAddress).Error; err != nil {
+		return 0, 0, translate(err)
+	}
+	return byAccount, byAddress, nil
+}
+
+// SessionUser returns the live session with tokenHash and its user. An
+// unknown, expired or revoked session, or a disabled user, is EUNAUTH.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
+	var (
+		sess Session
+		u    domain.User
+	)
+	err := s.read(ctx, func(tx *Tx) error {
+		var row sessionRow
+		err := tx.db.Where("token_hash = ? AND expires_at > ?", tokenHash, now.UTC()).Take(&row).Error
+		if err == gorm.ErrRecordNotFound {
+			return domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
+		} else if err != nil {
+			return err
+		}
+		var urow userRow
+		if err := tx.db.Where("id = ?", row.UserID).Take(&urow).Error; err != nil {
+			return err
+		}
+		if urow.Disabled {
+			return domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
+		}
+		roles, err := tx.rolesOf(urow.ID)
+		if err != nil {
+			return err
+		}
+		sess = Session{TokenHash: row.TokenHash, UserID: row.UserID, Kind: row.Kind, CreatedAt: row.CreatedAt, LastSeenAt: row.LastSeenAt, ExpiresAt: row.ExpiresAt}
+		u = urow.domain(roles)
+		return nil
+	})
+	return sess, u, err
+}
+
+// TouchSession records activity on a session and moves its expiry, for
+// sliding idle timeouts of web sessions.
+func (s *Store) TouchSession(ctx context.Context, tokenHash string, now, expiresAt time.Time) error {
+	err := s.db.WithContext(ctx).Model(&sessionRow{}).Where("token_hash = ?", tokenHash).
+		Updates(map[string]any{"last_seen_at": now.UTC(), "expires_at": expiresAt.UTC()}).Error
+	return translate(err)
+}
+
+// EndSession revokes a session or token (logout), audited.
+func (s *Store) EndSession(ctx context.Context, actor domain.Actor, tokenHash string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		res := tx.db.Where("token_hash = ?", tokenHash).Delete(&sessionRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "auth.logout", ObjectType: "user", ObjectID: actor.UserID, Details: map[string]any{"sessions_ended": res.RowsAffected}})
+	})
+}
+
+// PurgeSessions deletes expired sessions and login attempts older than
+// keepAttempts; it is idempotent and safe to run from every instance.
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time, keepAttempts time.Duration) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Where("expires_at <= ?", now.UTC()).Delete(&sessionRow{}).Error; err != nil {
+		return translate(err)
+	}
+	return translate(db.Where("attempted_at < ?", now.Add(-keepAttempts).UTC()).Delete(&loginAttemptRow{}).Error)
+}
+
+func lastID(rows []loginAttemptRow) int64 {
+	if len(rows) == 0 {
+		return 0
+	}
+	return rows[0].ID
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
