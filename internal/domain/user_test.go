@@ -1,0 +1,64 @@
+package domain
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckPassword(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"short":                  false,
+		"elevenchars":            false,
+		"twelve chars":           true,
+		"Password1234":           false, // common, any case
+		"qwertyuiop123":          false,
+		"mira.marketer-secret":   false, // contains the e-mail's local part
+		"a sound password":       true,
+		strings.Repeat("é", 12):  true, // counted in characters, not bytes
+		strings.Repeat("x", 300): false,
+		"fairshelf-demo":         true, // the documented demo password stays usable
+	} {
+		err := CheckPassword(pw, "mira.marketer@example.com", "Mira Marketer")
+		if (err == nil) != ok {
+			t.Errorf("CheckPassword(%q) = %v, want ok=%v", pw, err, ok)
+		}
+	}
+}
+
+func TestParseRoleAssignment(t *testing.T) {
+	for in, want := range map[string]RoleAssignment{
+		"admin":           {RoleAdmin, AllBrands},
+		"marketer:ZELTRA": {RoleMarketer, "ZELTRA"},
+		"rep:*":           {RoleRep, AllBrands},
+	} {
+		got, err := ParseRoleAssignment(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRoleAssignment(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "boss", "rep:zeltra", "rep:", "rep:A", "marketer:ZEL TRA"} {
+		if _, err := ParseRoleAssignment(in); ErrorCode(err) != EINVALID {
+			t.Errorf("ParseRoleAssignment(%q) err = %v, want invalid", in, err)
+		}
+	}
+}
+
+func TestNewUserValidateReportsAllFields(t *testing.T) {
+	err := NewUser{Email: "nope", DisplayName: " ", Password: "x", Roles: []RoleAssignment{{Role: "boss", Brand: "*"}}}.Validate()
+	f := ErrorFields(err)
+	for _, k := range []string{"email", "display_name", "password", "roles"} {
+		if f[k] == "" {
+			t.Errorf("no message for %s: %v", k, f)
+		}
+	}
+	if err := (NewUser{Email: "Ok@Example.com", DisplayName: "Ok Person", Password: "a sound password"}).Validate(); err != nil {
+		t.Errorf("valid user rejected: %v", err)
+	}
+}
+
+func TestUserHasRole(t *testing.T) {
+	u := User{Roles: []RoleAssignment{{RoleMarketer, "ZELTRA"}, {RoleAuditor, AllBrands}}}
+	if !u.HasRole(RoleMarketer, "ZELTRA") || u.HasRole(RoleMarketer, "OTHER") || !u.HasRole(RoleAuditor, "OTHER") {
+		t.Fatal("HasRole wrong")
+	}
+}
