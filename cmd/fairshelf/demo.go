@@ -19,18 +19,16 @@ const demoBrand = "ZELTRA"
 // running "serve --demo" again is harmless.
 func seedDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 	actor := domain.Actor{Name: "demo seed"}
-	brands, err := st.ListBrands(ctx)
-	if err != nil {
-		return err
-	}
-	hasBrand := false
-	for _, b := range brands {
-		hasBrand = hasBrand || b.Code == demoBrand
-	}
-	if !hasBrand {
-		if _, err := st.CreateBrand(ctx, actor, demoBrand, "Zeltra (zeltaparin) tablets"); err != nil {
+	if _, err := st.Brand(ctx, demoBrand); domain.ErrorCode(err) == domain.ENOTFOUND {
+		b := demoBrandProfile()
+		if err := b.Validate(); err != nil {
 			return err
 		}
+		if _, err := st.CreateBrand(ctx, actor, b); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
 	}
 	hash, err := password.Hash(demoPassword, password.Default)
 	if err != nil {
@@ -67,4 +65,27 @@ func seedDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 	}
 	log.Info("demo data ready", "brand", demoBrand, "users_created", created, "password", demoPassword)
 	return nil
+}
+
+// demoBrandProfile is the label profile of the fictional demo product.
+func demoBrandProfile() domain.NewBrand {
+	return domain.NewBrand{
+		Code: demoBrand,
+		Name: "Zeltra (zeltaparin) tablets",
+		Label: domain.Label{
+			ProprietaryName: "ZELTRA",
+			EstablishedName: "zeltaparin",
+			Indication:      "ZELTRA is indicated for the reduction of the risk of stroke in adults with non-valvular atrial fibrillation.",
+			ISIStatements: []string{
+				"ZELTRA can cause serious and fatal bleeding.",
+				"Do not take ZELTRA if you have active pathological bleeding.",
+				"Premature discontinuation of ZELTRA increases the risk of thrombotic events.",
+			},
+			BoxedWarning:    true,
+			PIReference:     "Please see full Prescribing Information, including Boxed Warning.",
+			LaunchDate:      "2024-03-01",
+			MaxExpiryMonths: 12,
+			OffLabelTerms:   []string{"pediatric", "children", "pregnancy", "heart valve replacement"},
+		},
+	}
 }

@@ -38,7 +38,7 @@ func (s *Server) adminUsersPage(c echo.Context) error {
 }
 
 func (s *Server) userFormData(c echo.Context, title string, form userForm, errs map[string]string) (*pageData, error) {
-	brands, err := s.store.ListBrands(c.Request().Context())
+	brands, err := s.store.ListBrands(c.Request().Context(), true, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,14 @@ func (ts *testServer) addUser(t *testing.T, email string, roles ...string) domai
 
 func (ts *testServer) addBrand(t *testing.T, code string) {
 	t.Helper()
-	if _, err := ts.store.CreateBrand(context.Background(), domain.Actor{Name: "test"}, code, code+" brand"); err != nil {
+	b := domain.NewBrand{Code: code, Name: code + " brand", Label: domain.Label{
+		ProprietaryName: code, EstablishedName: "zeltaparin", Indication: "Treatment of adults with condition X.",
+		ISIStatements: []string{"Serious bleeding can occur."}, PIReference: "Please see full Prescribing Information.",
+	}}
+	if err := b.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.store.CreateBrand(context.Background(), domain.Actor{Name: "test"}, b); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,62 +2,170 @@ package store
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
 type brandRow struct {
-	Code      string `gorm:"primaryKey"`
-	Name      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Code         string `gorm:"primaryKey"`
+	Name         string
+	LabelVersion int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (brandRow) TableName() string { return "brands" }
 
-// Brand is a product; role assignments are scoped to brands.
-type Brand struct {
-	Code      string    `json:"code"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+type labelRow struct {
+	Brand             string `gorm:"primaryKey"`
+	Version           int    `gorm:"primaryKey;autoIncrement:false"`
+	ProprietaryName   string
+	EstablishedName   string
+	Indication        string
+	ISIStatements     string `gorm:"column:isi_statements"`
+	BoxedWarning      bool
+	PIReference       string `gorm:"column:pi_reference"`
+	LaunchDate        string
+	MaxExpiryMonths   int
+	RequiredFunctions string
+	OffLabelTerms     string
+	CreatedAt         time.Time
+	CreatedBy         string
 }
 
-// CreateBrand adds a brand. A second brand with the same code is ECONFLICT.
-func (s *Store) CreateBrand(ctx context.Context, actor domain.Actor, code, name string) (Brand, error) {
-	var v domain.Validation
-	v.Check(domain.ValidBrandCode(code), "code", "Use 2-32 capital letters, digits, - or _, e.g. ZELTRA.")
-	v.Check(strings.TrimSpace(name) != "" && len(name) <= 200, "name", "Enter the brand's name.")
-	if err := v.Err(); err != nil {
-		return Brand{}, err
-	}
-	var b Brand
-	err := s.InTx(ctx, func(tx *Tx) error {
-		row := brandRow{Code: code, Name: strings.TrimSpace(name), CreatedAt: tx.now, UpdatedAt: tx.now}
-		if err := tx.db.Create(&row).Error; err != nil {
-			return translate(err)
+func (labelRow) TableName() string { return "brand_labels" }
+
+func toLabelRow(brand string, l domain.Label) (labelRow, error) {
+	enc := func(v []string) (string, error) {
+		if v == nil {
+			v = []string{}
 		}
-		b = Brand{Code: row.Code, Name: row.Name, CreatedAt: row.CreatedAt}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.create", ObjectType: "brand", ObjectID: code, Brand: code, Details: map[string]any{"name": row.Name}})
-	})
-	if domain.ErrorCode(err) == domain.ECONFLICT {
-		return Brand{}, domain.Errorf(domain.ECONFLICT, "Brand %s already exists.", code)
+		b, err := json.Marshal(v)
+		return string(b), err
 	}
+	isi, err := enc(l.ISIStatements)
+	if err != nil {
+		return labelRow{}, err
+	}
+	fns, err := enc(l.RequiredFunctions)
+	if err != nil {
+		return labelRow{}, err
+	}
+	off, err := enc(l.OffLabelTerms)
+	if err != nil {
+		return labelRow{}, err
+	}
+	return labelRow{
+		Brand: brand, Version: l.Version, ProprietaryName: l.ProprietaryName, EstablishedName: l.EstablishedName,
+		Indication: l.Indication, ISIStatements: isi, BoxedWarning: l.BoxedWarning, PIReference: l.PIReference,
+		LaunchDate: l.LaunchDate, MaxExpiryMonths: l.MaxExpiryMonths, RequiredFunctions: fns, OffLabelTerms: off,
+		CreatedAt: l.CreatedAt, CreatedBy: l.CreatedBy,
+	}, nil
+}
+
+func (r labelRow) domain() (domain.Label, error) {
+	l := domain.Label{
+		Version: r.Version, ProprietaryName: r.ProprietaryName, EstablishedName: r.EstablishedName, Indication: r.Indication,
+		BoxedWarning: r.BoxedWarning, PIReference: r.PIReference, LaunchDate: r.LaunchDate, MaxExpiryMonths: r.MaxExpiryMonths,
+		CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy,
+	}
+	for _, f := range []struct {
+		src string
+		dst *[]string
+	}{{r.ISIStatements, &l.ISIStatements}, {r.RequiredFunctions, &l.RequiredFunctions}, {r.OffLabelTerms, &l.OffLabelTerms}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return l, fmt.Errorf("store: label %s v%d: %w", r.Brand, r.Version, err)
+		}
+	}
+	return l, nil
+}
+
+// CreateBrand adds a brand with its first label version. The input must be
+// validated (domain.NewBrand.Validate). A second brand with the same code is
+// ECONFLICT.
+func (s *Store) CreateBrand(ctx context.Context, actor domain.Actor, in domain.NewBrand) (domain.Brand, error) {
+	var b domain.Brand
+	err := s.InTx(ctx, func(tx *Tx) error {
+		row := brandRow{Code: in.Code, Name: in.Name, LabelVersion: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
+		if err := tx.db.Create(&row).Error; err != nil {
+			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
+				return &domain.Error{Code: domain.ECONFLICT, Message: "Brand " + in.Code + " already exists.", Fields: map[string]string{"code": "This code is already used."}}
+			}
+			return err
+		}
+		label := in.Label
+		label.Version, label.CreatedAt, label.CreatedBy = 1, tx.now, actor.UserID
+		lr, err := toLabelRow(in.Code, label)
+		if err != nil {
+			return err
+		}
+		if err := tx.db.Create(&lr).Error; err != nil {
+			return err
+		}
+		b = domain.Brand{Code: row.Code, Name: row.Name, Label: label, CreatedAt: row.CreatedAt}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.create", ObjectType: "brand", ObjectID: in.Code, Brand: in.Code,
+			Details: map[string]any{"name": row.Name, "label": label}})
+	})
 	return b, err
 }
 
-// ListBrands returns every brand ordered by code.
-func (s *Store) ListBrands(ctx context.Context) ([]Brand, error) {
-	var rows []brandRow
-	if err := s.db.WithContext(ctx).Order("code").Find(&rows).Error; err != nil {
-		return nil, translate(err)
+// Brand returns the brand with code and its current label; ENOTFOUND if
+// there is none.
+func (s *Store) Brand(ctx context.Context, code string) (domain.Brand, error) {
+	var b domain.Brand
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		b, err = tx.brand(code)
+		return err
+	})
+	return b, err
+}
+
+func (tx *Tx) brand(code string) (domain.Brand, error) {
+	var row brandRow
+	if err := tx.db.Where("code = ?", code).Take(&row).Error; err != nil {
+		if err == gorm.ErrRecordNotFound {
+			return domain.Brand{}, domain.Errorf(domain.ENOTFOUND, "No such brand.")
+		}
+		return domain.Brand{}, err
 	}
-	out := make([]Brand, len(rows))
-	for i, r := range rows {
-		out[i] = Brand{Code: r.Code, Name: r.Name, CreatedAt: r.CreatedAt}
+	var lr labelRow
+	if err := tx.db.Where("brand = ? AND version = ?", code, row.LabelVersion).Take(&lr).Error; err != nil {
+		return domain.Brand{}, err
 	}
-	return out, nil
+	l, err := lr.domain()
+	return domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}, err
+}
+
+// ListBrands returns the brands with their current labels, ordered by code.
+// When all is false only the listed codes are returned.
+func (s *Store) ListBrands(ctx context.Context, all bool, codes []string) ([]domain.Brand, error) {
+	var out []domain.Brand
+	err := s.read(ctx, func(tx *Tx) error {
+		q := tx.db.Order("code")
+		if !all {
+			q = q.Where("code IN ?", append([]string{""}, codes...))
+		}
+		var rows []brandRow
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		out = make([]domain.Brand, 0, len(rows))
+		for _, r := range rows {
+			b, err := tx.brand(r.Code)
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // brandsExist returns an EINVALID error naming the first brand code that is

@@ -11,6 +11,18 @@ import (
 
 var testActor = domain.Actor{Name: "test"}
 
+// testBrand is a valid brand with a complete label profile.
+func testBrand(code string) domain.NewBrand {
+	b := domain.NewBrand{Code: code, Name: code + " brand", Label: domain.Label{
+		ProprietaryName: code, EstablishedName: "zeltaparin", Indication: "Treatment of adults with condition X.",
+		ISIStatements: []string{"Serious bleeding can occur."}, PIReference: "Please see full Prescribing Information.",
+	}}
+	if err := b.Validate(); err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func mustUser(t *testing.T, s *Store, email string, roles ...domain.RoleAssignment) domain.User {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), testActor, domain.NewUser{Email: email, DisplayName: "Some One", Password: "irrelevant here", Roles: roles}, "$argon2id$stub")
@@ -23,10 +35,10 @@ func mustUser(t *testing.T, s *Store, email string, roles ...domain.RoleAssignme
 func TestUsersAndRoles(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, "ZELTRA", "Zeltra"); err != nil {
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateBrand(ctx, testActor, "ZELTRA", "Again"); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("duplicate brand: %v", err)
 		}
 		v0, err := s.GrantsVersion(ctx)
