@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -72,11 +73,59 @@ type adminData struct {
 	Brands []string
 }
 
+type versionRow struct {
+	ID, State, Filename, SHA256, MediaType, TextStatus, TextError, Uploader string
+	Number                                                                  int
+	Size                                                                    int64
+	CreatedAt                                                               time.Time
+}
+
+type assetRow struct {
+	ID, JobCode, Title, Brand, Audience, Channel, Owner string
+	Tags                                                []string
+	LatestVersion                                       *versionRow
+}
+
+type libraryForm struct{ Q, Brand, State, Audience, Channel, Tag string }
+
+type libraryData struct {
+	Assets                              []assetRow
+	NextURL                             string
+	Brands, States, Audiences, Channels []string
+	CanCreate                           bool
+}
+
+type assetForm struct{ JobCode, Title, Brand, Audience, Channel, Tags string }
+
+type assetPage struct {
+	Asset       assetRow
+	Versions    []versionRow
+	Selected    *versionRow
+	PreviewKind string
+	PreviewText string
+	CanUpload   bool
+	MaxUpload   string
+}
+
 var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.html": true}
 
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"library.html": func(d *pageData) {
+		v := &versionRow{ID: "v1", Number: 2, State: "draft"}
+		d.Form = &libraryForm{Q: d.Title, Brand: "ZELTRA"}
+		d.Data = libraryData{Assets: []assetRow{{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA", Tags: []string{d.Title}, LatestVersion: v}, {ID: "a2", JobCode: "ZEL-2"}},
+			NextURL: "/assets?cursor=x", Brands: []string{"ZELTRA"}, States: []string{"draft"}, Audiences: []string{"hcp"}, Channels: []string{"email"}, CanCreate: true}
+	},
+	"asset_new.html": func(d *pageData) {
+		d.Form = &assetForm{JobCode: d.Title, Title: d.Title, Brand: "ZELTRA"}
+		d.Data = map[string][]string{"Brands": {"ZELTRA"}, "Audiences": {"hcp"}, "Channels": {"email"}}
+	},
+	"asset.html": func(d *pageData) {
+		v := versionRow{ID: "v1", Number: 1, State: "draft", Filename: d.Title + ".pdf", TextStatus: "failed", TextError: d.Title, Uploader: d.Title, CreatedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB"}
+	},
 	"admin_users.html": func(d *pageData) {
 		d.Data = adminData{Users: []userRow{
 			{ID: "u1", DisplayName: d.Title, Email: "rep@demo.test", Roles: []roleRow{{"rep", "ZELTRA"}}},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/jobs"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/server"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -52,6 +54,12 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	}
 	log.Info("database ready", "dialect", string(st.Dialect()), "schema_version", v)
 	return st, nil
+}
+
+// openLibrary returns the content library; uploads are spooled under the
+// data folder, which must have room for the largest upload.
+func openLibrary(cfg config.Config, st *store.Store, blobs blob.Store, log *slog.Logger) (*library.Library, error) {
+	return library.New(st, blobs, log, library.Options{TempDir: filepath.Join(cfg.DataDir, "tmp"), MaxUpload: cfg.MaxUploadBytes})
 }
 
 // openBlobs returns the configured object store.
@@ -105,8 +113,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	lib, err := openLibrary(cfg, st, blobs, log)
+	if err != nil {
+		return err
+	}
 
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Logger: log, Version: versionString()})
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString()})
 	if err != nil {
 		return err
 	}
@@ -121,6 +133,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// them after HTTP has drained and before the database closes.
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runner := jobs.NewRunner(log, time.Now)
+	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
+		return err
+	}})
 	runner.Start(jobCtx, jobs.Job{Name: "sessions.purge", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
 		return st.PurgeSessions(ctx, now, 24*time.Hour)
 	}})

@@ -23,6 +23,11 @@ const testPassword = "a-sound-password-42"
 // addUser stores a user directly, as "fairshelf user add" would.
 func (ts *testServer) addUser(t *testing.T, email string, roles ...string) domain.User {
 	t.Helper()
+	return ts.addUserB(t, email, roles...)
+}
+
+func (ts *testServer) addUserB(t testing.TB, email string, roles ...string) domain.User {
+	t.Helper()
 	var ras []domain.RoleAssignment
 	for _, r := range roles {
 		a, err := domain.ParseRoleAssignment(r)

@@ -116,11 +116,13 @@ func (s *Server) recoverPanics() echo.MiddlewareFunc {
 	})
 }
 
-// limitBody caps request bodies at n bytes; reading past it fails with
-// *http.MaxBytesError, which the error handler answers with 413.
-func limitBody(n int64) echo.MiddlewareFunc {
+// limitBody caps request bodies at the limit limitFor gives the matched
+// route; reading past it fails with *http.MaxBytesError, which the error
+// handler answers with 413.
+func limitBody(limitFor func(c echo.Context) int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			n := limitFor(c)
 			req := c.Request()
 			if req.ContentLength > n {
 				return &http.MaxBytesError{Limit: n}
@@ -153,8 +155,8 @@ func secureHeaders(tls bool) echo.MiddlewareFunc {
 // paths are exempt: they accept only bearer tokens, which a browser never
 // attaches on its own.
 func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+	protect := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		CookieName:     "fairshelf_csrf",
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
@@ -166,7 +168,21 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
 		},
 		ErrorHandler: func(err error, c echo.Context) error {
-			return domain.Errorf(domain.EFORBIDDEN, "The form has expired or did not come from this site. Reload the page and try again.")
+			return errCSRF
 		},
 	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := protect(next)
+		return func(c echo.Context) error {
+			// Uploads are streamed: looking for a form-field token would
+			// parse (and buffer) the whole body, so they must carry the
+			// header instead.
+			if c.Request().Method == http.MethodPost && uploadRoutes[c.Path()] && !strings.HasPrefix(c.Path(), "/api/") && c.Request().Header.Get("X-CSRF-Token") == "" {
+				return errCSRF
+			}
+			return h(c)
+		}
+	}
 }
+
+var errCSRF = domain.Errorf(domain.EFORBIDDEN, "The form has expired or did not come from this site. Reload the page and try again.")

@@ -40,7 +40,7 @@ func perBrand(object, action string) access { return access{object: object, acti
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.cfg.MaxBodyBytes), s.csrf(), s.authenticate)
+	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.bodyLimit), s.csrf(), s.authenticate)
 	s.access = map[string]access{}
 
 	s.add(http.MethodGet, "/healthz", s.healthz, publicAccess)
@@ -58,6 +58,12 @@ func (s *Server) routes() {
 	s.add(http.MethodPost, "/admin/users", s.adminUserCreate, global("user", "create"))
 	s.add(http.MethodGet, "/admin/users/:id", s.adminUserPage, global("user", "read"))
 	s.add(http.MethodPost, "/admin/users/:id", s.adminUserUpdate, global("user", "update"))
+	s.add(http.MethodGet, "/assets", s.libraryPage, perBrand("asset", "read"))
+	s.add(http.MethodGet, "/assets/new", s.assetNewPage, perBrand("asset", "create"))
+	s.add(http.MethodPost, "/assets", s.assetCreate, perBrand("asset", "create"))
+	s.add(http.MethodGet, "/assets/:id", s.assetPage, perBrand("asset", "read"))
+	s.add(http.MethodPost, "/assets/:id/versions", s.webUploadVersion, perBrand("version", "upload"))
+	s.add(http.MethodGet, "/versions/:id/content", s.webVersionContent, perBrand("version", "download"))
 
 	// API v1.
 	s.add(http.MethodPost, "/api/v1/auth/login", s.apiLogin, publicAccess)
@@ -69,7 +75,31 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/users/:id", s.apiGetUser, global("user", "read"))
 	s.add(http.MethodPatch, "/api/v1/users/:id", s.apiUpdateUser, global("user", "update"))
 	s.add(http.MethodPut, "/api/v1/users/:id/roles", s.apiSetRoles, global("user", "update"))
+	s.add(http.MethodGet, "/api/v1/brands", s.apiListBrands, perBrand("brand", "read"))
+	s.add(http.MethodPost, "/api/v1/brands", s.apiCreateBrand, global("brand", "create"))
+	s.add(http.MethodGet, "/api/v1/brands/:brand", s.apiGetBrand, perBrand("brand", "read"))
+	s.add(http.MethodGet, "/api/v1/assets", s.apiListAssets, perBrand("asset", "read"))
+	s.add(http.MethodPost, "/api/v1/assets", s.apiCreateAsset, perBrand("asset", "create"))
+	s.add(http.MethodGet, "/api/v1/assets/:id", s.apiGetAsset, perBrand("asset", "read"))
+	s.add(http.MethodPost, "/api/v1/assets/:id/versions", s.apiUploadVersion, perBrand("version", "upload"))
+	s.add(http.MethodGet, "/api/v1/versions/:id", s.apiGetVersion, perBrand("version", "read"))
+	s.add(http.MethodGet, "/api/v1/versions/:id/text", s.apiVersionText, perBrand("version", "read"))
+	s.add(http.MethodGet, "/api/v1/versions/:id/content", s.apiVersionContent, perBrand("version", "download"))
 	s.add(http.MethodGet, "/api/v1/audit/verify", s.verifyAudit, global("audit", "verify"))
+}
+
+// uploadRoutes take files up to the configured upload limit; every other
+// route is held to the small body limit.
+var uploadRoutes = map[string]bool{
+	"/api/v1/assets/:id/versions": true,
+	"/assets/:id/versions":        true,
+}
+
+func (s *Server) bodyLimit(c echo.Context) int64 {
+	if uploadRoutes[c.Path()] {
+		return s.library.MaxUpload() + 1<<20 // multipart framing and fields
+	}
+	return s.cfg.MaxBodyBytes
 }
 
 // add registers one route with its access rule.

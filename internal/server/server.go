@@ -20,6 +20,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -30,6 +31,7 @@ type Deps struct {
 	Store   *store.Store
 	Blobs   blob.Store
 	Authz   *authz.Authorizer
+	Library *library.Library
 	Logger  *slog.Logger
 	Version string
 	Now     func() time.Time
@@ -44,6 +46,7 @@ type Server struct {
 	store   *store.Store
 	blobs   blob.Store
 	authz   *authz.Authorizer
+	library *library.Library
 	log     *slog.Logger
 	version string
 	now     func() time.Time
@@ -60,7 +63,7 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams}
+	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, library: d.Library, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -18,8 +18,10 @@ import (
 	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 type testServer struct {
@@ -54,12 +56,20 @@ func newTestServer(t *testing.T, blobs blob.Store) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Logger: slog.New(slog.NewTextHandler(logs, nil)), Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	lib, err := library.New(st, blobs, log, library.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &testServer{Server: s, store: st, logs: logs, clock: clock}
 }
+
+// testMaxUpload is the upload limit of the server under test.
+const testMaxUpload = 256 << 10
 
 // testPasswordParams keep hashing cheap in tests; production uses
 // password.Default.
@@ -308,3 +318,7 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 		}
 	}
 }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+func TestMain(m *testing.M) { testenv.Main(m) }

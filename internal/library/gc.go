@@ -1,0 +1,98 @@
+package library
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// GCGrace is how old an unrecorded object must be before it is collected:
+// far longer than the gap between storing an upload's object and committing
+// its row, so an upload in flight is never mistaken for an orphan.
+const GCGrace = 6 * time.Hour
+
+// CollectGarbage deletes objects that no row records and that are older than
+// grace at now. It is idempotent and safe to run on several instances.
+func (l *Library) CollectGarbage(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
+	var orphans []string
+	err := l.blobs.List(ctx, "objects/", func(info blob.Info) error {
+		if info.ModTime.After(now.Add(-grace)) {
+			return nil
+		}
+		known, err := l.store.BlobKnown(ctx, info.Key)
+		if err != nil {
+			return err
+		}
+		if !known {
+			orphans = append(orphans, info.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("library: gc: %w", err)
+	}
+	deleted := 0
+	for _, key := range orphans {
+		// Look again right before deleting: the row may have been
+		// committed since the listing.
+		if known, err := l.store.BlobKnown(ctx, key); err != nil || known {
+			continue
+		}
+		if err := l.blobs.Delete(ctx, key); err != nil {
+			return deleted, fmt.Errorf("library: gc: delete %s: %w", key, err)
+		}
+		l.log.Info("library: removed orphaned object", "key", key)
+		deleted++
+	}
+	return deleted, nil
+}
+
+// ObjectProblem is a recorded object that is missing or whose bytes no
+// longer hash to what was recorded.
+type ObjectProblem struct {
+	Key     string
+	Problem string
+}
+
+// VerifyReport summarises VerifyObjects.
+type VerifyReport struct {
+	Checked  int
+	Problems []ObjectProblem
+}
+
+// VerifyObjects re-reads and re-hashes every recorded object, streaming, and
+// reports each one that is missing, has the wrong size or the wrong hash.
+func (l *Library) VerifyObjects(ctx context.Context) (VerifyReport, error) {
+	var r VerifyReport
+	err := l.store.EachBlob(ctx, func(b store.StoredBlob) error {
+		r.Checked++
+		rc, err := l.blobs.Get(ctx, b.Key, 0, -1)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			r.Problems = append(r.Problems, ObjectProblem{b.Key, "missing from the object store"})
+			return nil
+		} else if err != nil {
+			return err
+		}
+		defer rc.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, rc)
+		if err != nil {
+			return fmt.Errorf("library: read %s: %w", b.Key, err)
+		}
+		switch got := hex.EncodeToString(h.Sum(nil)); {
+		case n != b.Size:
+			r.Problems = append(r.Problems, ObjectProblem{b.Key, fmt.Sprintf("size is %d bytes, recorded %d", n, b.Size)})
+		case got != b.SHA256:
+			r.Problems = append(r.Problems, ObjectProblem{b.Key, fmt.Sprintf("SHA-256 is %s, recorded %s", got, b.SHA256)})
+		}
+		return nil
+	})
+	return r, err
+}

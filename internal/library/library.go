@@ -1,0 +1,212 @@
+// Package library ingests, serves and looks after the content library's
+// files: it spools an upload to disk while hashing it, detects its type from
+// its bytes, extracts its text, stores the object and records the version,
+// in an order that never leaves a version without its object. It also
+// collects orphaned objects and re-verifies stored ones.
+package library
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// Library coordinates the object store and the database for content files.
+type Library struct {
+	store     *store.Store
+	blobs     blob.Store
+	log       *slog.Logger
+	tempDir   string
+	maxUpload int64
+	limits    extract.Limits
+}
+
+// Options configure a Library.
+type Options struct {
+	// TempDir holds uploads while they are checked; it must have room for
+	// the largest upload. Empty means os.TempDir().
+	TempDir string
+	// MaxUpload is the largest accepted file in bytes.
+	MaxUpload int64
+	// Limits bound text extraction; zero means extract.DefaultLimits().
+	Limits extract.Limits
+}
+
+// New returns a Library.
+func New(st *store.Store, blobs blob.Store, log *slog.Logger, opts Options) (*Library, error) {
+	if opts.TempDir == "" {
+		opts.TempDir = os.TempDir()
+	}
+	if err := os.MkdirAll(opts.TempDir, 0o750); err != nil {
+		return nil, fmt.Errorf("library: temp folder: %w", err)
+	}
+	if opts.Limits == (extract.Limits{}) {
+		opts.Limits = extract.DefaultLimits()
+	}
+	return &Library{store: st, blobs: blobs, log: log, tempDir: opts.TempDir, maxUpload: opts.MaxUpload, limits: opts.Limits}, nil
+}
+
+// MaxUpload is the largest accepted file in bytes.
+func (l *Library) MaxUpload() int64 { return l.maxUpload }
+
+// spooled is an upload held in a temporary file.
+type spooled struct {
+	f      *os.File
+	size   int64
+	sha256 string
+}
+
+func (s *spooled) close() {
+	name := s.f.Name()
+	s.f.Close()
+	os.Remove(name)
+}
+
+// spool copies r to a temporary file, hashing on the way, so that the upload
+// never sits in memory and the type check and text extraction get random
+// access. More than maxUpload bytes is ETOOLARGE; nothing at all is EINVALID.
+func (l *Library) spool(r io.Reader) (*spooled, error) {
+	f, err := os.CreateTemp(l.tempDir, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("library: spool: %w", err)
+	}
+	s := &spooled{f: f}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, l.maxUpload+1))
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("library: receive upload: %w", err)
+	}
+	if n > l.maxUpload {
+		s.close()
+		return nil, domain.Errorf(domain.ETOOLARGE, "The file is larger than the limit of %s.", humanBytes(l.maxUpload))
+	}
+	if n == 0 {
+		s.close()
+		return nil, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "The file is empty."}}
+	}
+	s.size, s.sha256 = n, hex.EncodeToString(h.Sum(nil))
+	return s, nil
+}
+
+// Upload stores r as the next version of an asset. The caller must have
+// checked that actor may upload to the asset's brand. The object is written
+// before the version row is committed; if the commit fails, the object is
+// removed (and if that fails too, garbage collection removes it later).
+func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filename string, r io.Reader) (domain.Version, error) {
+	sp, err := l.spool(r)
+	if err != nil {
+		return domain.Version{}, err
+	}
+	defer sp.close()
+
+	mediaType, err := extract.Detect(sp.f, sp.size)
+	if err != nil {
+		return domain.Version{}, err
+	}
+	nv := store.NewVersion{AssetID: assetID, SHA256: sp.sha256, Size: sp.size, MediaType: mediaType, Filename: domain.SanitizeFilename(filename)}
+	l.extractText(ctx, sp, &nv)
+
+	for attempt := 0; ; attempt++ {
+		key, size, err := l.store.BlobBySHA256(ctx, sp.sha256)
+		switch {
+		case err == nil && size == sp.size:
+			nv.BlobKey, nv.NewBlob = key, false
+		case err == nil || domain.ErrorCode(err) == domain.ENOTFOUND:
+			nv.BlobKey, nv.NewBlob = blob.NewKey(), true
+			if err := l.put(ctx, nv.BlobKey, sp); err != nil {
+				return domain.Version{}, err
+			}
+		default:
+			return domain.Version{}, err
+		}
+		v, err := l.store.CreateVersion(ctx, actor, nv)
+		if err == nil {
+			return v, nil
+		}
+		if nv.NewBlob {
+			l.removeOrphan(nv.BlobKey)
+		}
+		if !errors.Is(err, store.ErrBlobRace) || attempt > 0 {
+			return domain.Version{}, err
+		}
+		// Another upload of the same bytes won; reuse its object.
+	}
+}
+
+func (l *Library) put(ctx context.Context, key string, sp *spooled) error {
+	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("library: rewind upload: %w", err)
+	}
+	info, err := l.blobs.Put(ctx, key, sp.f, sp.size)
+	if err != nil {
+		return err
+	}
+	if info.Size != sp.size || (info.SHA256 != "" && info.SHA256 != sp.sha256) {
+		l.removeOrphan(key)
+		return fmt.Errorf("library: object store kept %d bytes with SHA-256 %s, want %d bytes %s", info.Size, info.SHA256, sp.size, sp.sha256)
+	}
+	return nil
+}
+
+// removeOrphan deletes an object no row refers to. It runs even if the
+// request was cancelled, with its own deadline.
+func (l *Library) removeOrphan(key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := l.blobs.Delete(ctx, key); err != nil {
+		l.log.Warn("library: could not remove orphaned object; garbage collection will", "key", key, "err", err)
+	}
+}
+
+// extractText fills the text fields of nv. Extraction problems are recorded
+// with the version, not refused: the checker then asks for manual review.
+func (l *Library) extractText(ctx context.Context, sp *spooled, nv *store.NewVersion) {
+	doc, err := extract.Extract(ctx, sp.f, sp.size, nv.MediaType, l.limits)
+	if err != nil {
+		nv.TextStatus = domain.TextFailed
+		var xe *extract.Error
+		if errors.As(err, &xe) {
+			nv.TextError = xe.Reason
+		} else {
+			nv.TextError = "The text could not be extracted."
+			l.log.Warn("library: extraction failed", "err", err, "media_type", nv.MediaType)
+		}
+		return
+	}
+	switch {
+	case nv.MediaType == extract.PNG || nv.MediaType == extract.JPEG || nv.MediaType == extract.MP4:
+		nv.TextStatus = domain.TextNotApplicable
+	case len(doc.Lines) == 0:
+		nv.TextStatus = domain.TextEmpty
+	default:
+		nv.TextStatus = domain.TextOK
+	}
+	nv.Pages, nv.Text = doc.Pages, doc.Plain()
+	if lines, err := json.Marshal(doc.Lines); err == nil && doc.Lines != nil {
+		nv.TextLines = lines
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// apiUploadVersion streams the multipart field "file" into a new version of
+// the asset. The body is read part by part, never buffered whole.
+func (s *Server) apiUploadVersion(c echo.Context) error {
+	a, err := s.visibleAsset(c, c.Param("id"), "version", "upload")
+	if err != nil {
+		return err
+	}
+	v, err := s.receiveUpload(c, a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, error) {
+	mr, err := c.Request().MultipartReader()
+	if err != nil {
+		return domain.Version{}, domain.Errorf(domain.EUNSUPPORTED, "Send the file as multipart/form-data in a field named \"file\".")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return domain.Version{}, err
+			}
+			return domain.Version{}, domain.Errorf(domain.EBADREQUEST, "The multipart body could not be read.")
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		v, err := s.library.Upload(c.Request().Context(), s.actor(c), a.ID, part.FileName(), part)
+		part.Close()
+		return v, err
+	}
+	return domain.Version{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "Choose a file to upload."}}
+}
+
+// visibleVersion loads a version the caller may do object/action on, under
+// the same not-found rule as visibleAsset.
+func (s *Server) visibleVersion(c echo.Context, object, action string) (store.VersionWithBrand, error) {
+	v, err := s.store.Version(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return v, err
+	}
+	if !s.can(c, v.Brand, "version", "read") {
+		return store.VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such version.")
+	}
+	if !s.can(c, v.Brand, object, action) {
+		return store.VersionWithBrand{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	return v, nil
+}
+
+func (s *Server) apiGetVersion(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "read")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v.Version)
+}
+
+func (s *Server) apiVersionText(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "read")
+	if err != nil {
+		return err
+	}
+	_, lines, err := s.store.VersionText(c.Request().Context(), v.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(http.StatusOK)
+	_, err = fmt.Fprintf(c.Response(), `{"version_id":%q,"text_status":%q,"pages":%d,"lines":%s}`, v.ID, v.TextStatus, v.Pages, lines)
+	return err
+}
+
+// apiVersionContent streams a version's file with Range and conditional
+// request support. Every download is audited before the first byte leaves.
+func (s *Server) apiVersionContent(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "download")
+	if err != nil {
+		return err
+	}
+	return s.serveVersion(c, v, c.QueryParam("disposition") == "inline")
+}
+
+func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
+	req := c.Request()
+	h := c.Response().Header()
+	etag := `"sha256-` + v.SHA256 + `"`
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set(echo.HeaderContentType, v.MediaType)
+	h.Set("X-Content-Type-Options", "nosniff")
+	disposition := "attachment"
+	if inline {
+		disposition = "inline"
+	}
+	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, v.Filename))
+	if v.MediaType == "text/html" {
+		// A stored HTML piece is shown as a document, never run as part
+		// of this site.
+		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	}
+	// Fail cleanly (503, or 500 for a lost object) before any header is
+	// sent, rather than cutting a download short.
+	if _, err := s.blobs.Stat(req.Context(), v.BlobKey); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return fmt.Errorf("server: object %s of version %s is missing: %w", v.BlobKey, v.ID, err)
+		}
+		return err
+	}
+	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
+	if req.Method == http.MethodGet && !notModified && rangeSatisfiable(req.Header.Get("Range"), v.Size) {
+		details := map[string]any{}
+		if r := req.Header.Get("Range"); r != "" {
+			details["range"] = truncateHeader(r)
+		}
+		if err := s.store.AuditDownload(req.Context(), s.actor(c), v, details); err != nil {
+			return err
+		}
+	}
+	content := s.library.Open(req.Context(), v.BlobKey, v.Size)
+	defer content.Close()
+	http.ServeContent(c.Response(), req, "", v.CreatedAt, content)
+	return nil
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func truncateHeader(s string) string {
+	if len(s) > 200 {
+		return s[:200]
+	}
+	return s
+}
+
+// contentDisposition formats the header with an ASCII fallback and the
+// UTF-8 name (RFC 6266), so any sanitized name survives every browser.
+func contentDisposition(kind, name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	base := mime.FormatMediaType(kind, map[string]string{"filename": ascii})
+	if base == "" {
+		base = kind
+	}
+	return base + "; filename*=UTF-8''" + url.PathEscape(name)
+}
+
+// rangeSatisfiable reports whether a Range header (if any) asks for bytes
+// that exist, so that a 416 answer, which delivers nothing, is not recorded
+// as a download. Malformed headers count as satisfiable: http.ServeContent
+// then serves the whole file.
+func rangeSatisfiable(header string, size int64) bool {
+	spec, ok := strings.CutPrefix(header, "bytes=")
+	if header == "" || !ok {
+		return true
+	}
+	for _, r := range strings.Split(spec, ",") {
+		start, _, _ := strings.Cut(strings.TrimSpace(r), "-")
+		if start == "" {
+			return true // a suffix range is satisfiable for any non-empty file
+		}
+		n, err := strconv.ParseInt(start, 10, 64)
+		if err != nil || n < size {
+			return true
+		}
+	}
+	return false
+}
