@@ -103,17 +103,14 @@ func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header 
 		return fmt.Errorf("openapi: no operation for %s %s (answered %d)", req.Method, req.URL.Path, status)
 	}
 	ctx := req.Context()
-	in := &openapi3filter.RequestValidationInput{
-		Request:    req,
-		PathParams: params,
-		Route:      route,
-		Options: &openapi3filter.Options{
-			MultiError:                 true,
-			AuthenticationFunc:         anyBearer,
-			ExcludeReadOnlyValidations: true, // the server ignores read-only fields it is sent
-			SkipSettingDefaults:        true,
-		},
+	reqOpts := &openapi3filter.Options{
+		MultiError:                 true,
+		AuthenticationFunc:         anyBearer,
+		ExcludeReadOnlyValidations: true, // the server ignores read-only fields it is sent
+		SkipSettingDefaults:        true,
 	}
+	reqOpts.WithCustomSchemaErrorFunc(schemaError)
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: reqOpts}
 	var errs []error
 	if status < 400 {
 		r := req.Clone(ctx)
@@ -152,20 +149,32 @@ func (v *Validator) checkResponse(ctx context.Context, in *openapi3filter.Reques
 	} else if ref.Value.Content.Get(ct) == nil && status != http.StatusNotModified && in.Request.Method != http.MethodHead {
 		return fmt.Errorf("status %d: content type %q is not documented", status, ct)
 	}
-	out := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: in,
-		Status:                 status,
-		Header:                 header,
-		Options: &openapi3filter.Options{
-			MultiError:            true,
-			IncludeResponseStatus: true,
-			// Files (the content route, metrics) are checked for status,
-			// content type and headers only.
-			ExcludeResponseBody: !isJSON(ct),
-		},
+	opts := &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+		// Files (the content route, metrics) are checked for status,
+		// content type and headers only.
+		ExcludeResponseBody: !isJSON(ct),
 	}
+	opts.WithCustomSchemaErrorFunc(schemaError)
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header, Options: opts}
 	out.SetBodyBytes(body)
 	return openapi3filter.ValidateResponse(ctx, out)
+}
+
+// schemaError words a schema mismatch on one line: where, what, and the
+// offending value (shortened), instead of kin-openapi's dump of the whole
+// schema.
+func schemaError(err *openapi3.SchemaError) string {
+	value, _ := json.Marshal(err.Value)
+	if len(value) > 120 {
+		value = append(value[:117:117], "..."...)
+	}
+	reason := err.Reason
+	if reason == "" {
+		reason = "does not match " + err.SchemaField
+	}
+	return fmt.Sprintf("at /%s: %s (value %s)", strings.Join(err.JSONPointer(), "/"), reason, value)
 }
 
 // anyBearer accepts any bearer token: whether it is valid is the server's

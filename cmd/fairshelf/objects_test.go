@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestObjectsVerify uploads through a running server, then checks that
+// "objects verify" passes, and fails once a stored object is altered.
+func TestObjectsVerify(t *testing.T) {
+	dir := t.TempDir()
+	getenv := environ("FAIRSHELF_DATA_DIR", dir)
+	base, stop := startServe(t, getenv, "--demo")
+	token := apiLogin(t, base, "marketer@demo.test")
+	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-CLI-1","title":"CLI test","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "piece.txt")
+	fw.Write([]byte("ZELTRA (zeltaparin) piece text.\n"))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/assets/"+asset["id"].(string)+"/versions", &body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	var out strings.Builder
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "all 1 objects match") {
+		t.Fatalf("verify: %v %q", err, out.String())
+	}
+	var files []string
+	filepath.WalkDir(filepath.Join(dir, "objects", "objects"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Fatalf("stored files: %v", files)
+	}
+	if err := os.WriteFile(files[0], []byte("tampered"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), "PROBLEM") {
+		t.Fatalf("verify after tampering: %v %q", err, out.String())
+	}
+}
+
+func apiLogin(t *testing.T, base, email string) string {
+	t.Helper()
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+email+`","password":"fairshelf-demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.Token == "" {
+		t.Fatalf("login %s: %d %v", email, resp.StatusCode, err)
+	}
+	return v.Token
+}
+
+func apiJSON(t *testing.T, method, url, token, body string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d %v %v", method, url, resp.StatusCode, v, err)
+	}
+	return v
+}
