@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/go-pdf/fpdf"
 )
 
@@ -256,3 +257,6 @@ func genPDFWith(t testing.TB, draw func(g *pdfGen)) []byte {
 	}
 	return b.Bytes()
 }
+
+func domainCode(err error) string    { return domain.ErrorCode(err) }
+func domainMessage(err error) string { return domain.ErrorMessage(err) }

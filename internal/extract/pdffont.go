@@ -22,6 +22,7 @@ type pdfFont struct {
 	widths       []float64 // glyph units, from FirstChar
 	missingWidth float64
 	core         string // standard 14 font name for metrics, if any
+	simpleWidths *[256]float64
 	dw           float64
 	cidWidths    map[uint32]float64
 	cidRanges    []widthRange
@@ -110,15 +111,27 @@ func (f *pdfFont) width(code uint32) float64 {
 		}
 		return f.dw
 	}
-	if i := int(code) - f.firstChar; i >= 0 && i < len(f.widths) {
-		return f.widths[i]
-	}
-	if f.core != "" {
-		if w, err := pdffont.CharWidth(f.core, rune(code)); err == nil {
-			return float64(w)
-		}
+	if f.simpleWidths != nil && code < 256 {
+		return f.simpleWidths[code]
 	}
 	return f.missingWidth
+}
+
+// tabulateWidths fills simpleWidths from Widths, the standard 14 metrics or
+// MissingWidth, so that width is a table look-up per glyph.
+func (f *pdfFont) tabulateWidths() {
+	var t [256]float64
+	for code := range t {
+		t[code] = f.missingWidth
+		if i := code - f.firstChar; i >= 0 && i < len(f.widths) {
+			t[code] = f.widths[i]
+		} else if f.core != "" {
+			if w, err := pdffont.CharWidth(f.core, rune(code)); err == nil {
+				t[code] = float64(w)
+			}
+		}
+	}
+	f.simpleWidths = &t
 }
 
 // coreFontName maps a BaseFont to one of the standard 14 fonts whose
@@ -260,6 +273,7 @@ func (d *pdfDoc) loadFont(fd types.Dict) *pdfFont {
 			f.missingWidth = 500
 		}
 	}
+	f.tabulateWidths()
 	return f
 }
 

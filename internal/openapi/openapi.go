@@ -166,15 +166,19 @@ func (v *Validator) checkResponse(ctx context.Context, in *openapi3filter.Reques
 // offending value (shortened), instead of kin-openapi's dump of the whole
 // schema.
 func schemaError(err *openapi3.SchemaError) string {
-	value, _ := json.Marshal(err.Value)
-	if len(value) > 120 {
-		value = append(value[:117:117], "..."...)
-	}
 	reason := err.Reason
 	if reason == "" {
 		reason = "does not match " + err.SchemaField
 	}
-	return fmt.Sprintf("at /%s: %s (value %s)", strings.Join(err.JSONPointer(), "/"), reason, value)
+	msg := fmt.Sprintf("at /%s: %s", strings.Join(err.JSONPointer(), "/"), reason)
+	if err.SchemaField == "required" || err.SchemaField == "additionalProperties" {
+		return msg // the value is the whole object; the reason names the property
+	}
+	value, _ := json.Marshal(err.Value)
+	if len(value) > 120 {
+		value = append(value[:117:117], "..."...)
+	}
+	return fmt.Sprintf("%s (value %s)", msg, value)
 }
 
 // anyBearer accepts any bearer token: whether it is valid is the server's

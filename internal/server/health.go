@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fairshelf/fairshelf/internal/openapi"
 )
 
 // healthz answers 200 while the process runs; it checks nothing else, so an
@@ -45,4 +47,10 @@ func (s *Server) readyz(c echo.Context) error {
 
 func (s *Server) metricsHandler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}
+
+// openAPI serves the OpenAPI 3 document of the public API.
+func (s *Server) openAPI(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openapi.Document())
 }

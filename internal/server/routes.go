@@ -66,6 +66,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/versions/:id/content", s.webVersionContent, perBrand("version", "download"))
 
 	// API v1.
+	s.add(http.MethodGet, "/api/v1/openapi.json", s.openAPI, publicAccess)
 	s.add(http.MethodPost, "/api/v1/auth/login", s.apiLogin, publicAccess)
 	s.add(http.MethodPost, "/api/v1/auth/logout", s.apiLogout, signedInAccess)
 	s.add(http.MethodGet, "/api/v1/me", s.apiMe, signedInAccess)

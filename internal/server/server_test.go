@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/openapi"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
@@ -111,11 +113,41 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// do serves one request. Every API exchange is checked against the
+// OpenAPI document, so the document cannot drift from what the server does.
 func (ts *testServer) do(t *testing.T, req *http.Request) *httptest.ResponseRecorder {
 	t.Helper()
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			t.Fatal(err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
 	rec := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(rec, req)
+	if !strings.HasPrefix(req.URL.Path, "/api/test-") {
+		check := req.Clone(req.Context())
+		if err := apiValidator(t).Check(check, reqBody, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			t.Errorf("OpenAPI: %s %s -> %d: %v", req.Method, req.URL, rec.Code, err)
+		}
+	}
 	return rec
+}
+
+var (
+	validatorOnce sync.Once
+	validator     *openapi.Validator
+	validatorErr  error
+)
+
+func apiValidator(t *testing.T) *openapi.Validator {
+	validatorOnce.Do(func() { validator, validatorErr = openapi.NewValidator() })
+	if validatorErr != nil {
+		t.Fatal(validatorErr)
+	}
+	return validator
 }
 
 // decodeError checks that a response carries the API's JSON error envelope
@@ -291,7 +323,7 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 	ts := newTestServer(t, nil)
 	publicOK := map[string]bool{
 		"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/*": true,
-		"GET /login": true, "POST /login": true, "POST /api/v1/auth/login": true,
+		"GET /login": true, "POST /login": true, "POST /api/v1/auth/login": true, "GET /api/v1/openapi.json": true,
 	}
 	signedInOK := map[string]bool{
 		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true, "POST /api/v1/auth/logout": true,
