@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/blob"
@@ -95,4 +98,27 @@ func (l *Library) VerifyObjects(ctx context.Context) (VerifyReport, error) {
 		return nil
 	})
 	return r, err
+}
+
+// RemoveStaleSpools deletes upload spool files older than maxAge, left
+// behind when the process died during an upload.
+func (l *Library) RemoveStaleSpools(now time.Time, maxAge time.Duration) (int, error) {
+	entries, err := os.ReadDir(l.tempDir)
+	if err != nil {
+		return 0, fmt.Errorf("library: read spool folder: %w", err)
+	}
+	removed := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), "upload-") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(now.Add(-maxAge)) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(l.tempDir, e.Name())); err == nil {
+			removed++
+		}
+	}
+	return removed, nil
 }

@@ -390,3 +390,28 @@ func TestSpoolLeavesNoTempFiles(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestRemoveStaleSpools(t *testing.T) {
+	dir := t.TempDir()
+	l := &Library{tempDir: dir}
+	old := filepath.Join(dir, "upload-old")
+	fresh := filepath.Join(dir, "upload-fresh")
+	other := filepath.Join(dir, "keep-me")
+	for _, p := range []string{old, fresh, other} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(old, past, past)
+	os.Chtimes(other, past, past)
+	n, err := l.RemoveStaleSpools(time.Now(), 24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("removed %d, %v", n, err)
+	}
+	for p, want := range map[string]bool{old: false, fresh: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s exists=%v, want %v", p, err == nil, want)
+		}
+	}
+}
