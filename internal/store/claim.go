@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+type claimRow struct {
+	ID             string `gorm:"primaryKey"`
+	Brand          string
+	Text           string
+	Category       string
+	ReferencesJSON string `gorm:"column:references_json"`
+	VariantsJSON   string `gorm:"column:variants_json"`
+	CreatedAt      time.Time
+	CreatedBy      string
+}
+
+func (claimRow) TableName() string { return "claims" }
+
+func (r claimRow) domain() domain.Claim {
+	c := domain.Claim{ID: r.ID, Brand: r.Brand, Text: r.Text, Category: r.Category, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, References: []string{}, Variants: []string{}}
+	_ = json.Unmarshal([]byte(r.ReferencesJSON), &c.References) // written by us
+	_ = json.Unmarshal([]byte(r.VariantsJSON), &c.Variants)
+	return c
+}
+
+// NewClaim is the input for adding an approved claim.
+type NewClaim struct {
+	Text       string   `json:"text"`
+	Category   string   `json:"category"`
+	References []string `json:"references"`
+	Variants   []string `json:"variants"`
+}
+
+// Validate normalizes and checks the claim.
+func (n *NewClaim) Validate() error {
+	n.Text = strings.Join(strings.Fields(n.Text), " ")
+	n.References = trimmed(n.References)
+	n.Variants = trimmed(n.Variants)
+	var v domain.Validation
+	v.Check(n.Text != "" && len(n.Text) <= 2000, "text", "Enter the approved claim text (up to 2000 characters).")
+	ok := false
+	for _, c := range domain.ClaimCategories {
+		ok = ok || c == n.Category
+	}
+	v.Check(ok, "category", "Choose efficacy, safety, dosing, comparative, quality_of_life, economic or other.")
+	v.Check(len(n.References) > 0 && len(n.References) <= 20, "references", "Give at least one substantiating reference (up to 20).")
+	v.Check(len(n.Variants) <= 20, "variants", "Give at most 20 allowed variants.")
+	return v.Err()
+}
+
+func trimmed(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if s = strings.Join(strings.Fields(s), " "); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// CreateClaim adds an approved claim to a brand's claims library, audited.
+func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand string, in NewClaim) (domain.Claim, error) {
+	var out domain.Claim
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.brand(brand); err != nil {
+			return err
+		}
+		refs, _ := json.Marshal(in.References)
+		vars, _ := json.Marshal(in.Variants)
+		row := claimRow{ID: newID(), Brand: brand, Text: in.Text, Category: in.Category, ReferencesJSON: string(refs), VariantsJSON: string(vars), CreatedAt: tx.now, CreatedBy: actor.UserID}
+		if err := tx.db.Create(&row).Error; err != nil {
+			return err
+		}
+		out = row.domain()
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "claim.create", ObjectType: "claim", ObjectID: row.ID, Brand: brand,
+			Details: map[string]any{"text": in.Text, "category": in.Category, "references": in.References, "variants": in.Variants}})
+	})
+	return out, err
+}
+
+// Claims returns a brand's claims library, oldest first.
+func (s *Store) Claims(ctx context.Context, brand string) ([]domain.Claim, error) {
+	var rows []claimRow
+	if err := s.db.WithContext(ctx).Where("brand = ?", brand).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Claim, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+type reportRow struct {
+	ID           string `gorm:"primaryKey"`
+	VersionID    string
+	Brand        string
+	LabelVersion int
+	RulesVersion string
+	Passed       bool
+	CheckedAt    time.Time
+	CheckedBy    string
+}
+
+func (reportRow) TableName() string { return "compliance_reports" }
+
+type findingRow struct {
+	ID                  string `gorm:"primaryKey"`
+	ReportID            string
+	Seq                 int
+	RuleID              string
+	Severity            string
+	Message             string
+	Excerpt             string
+	Page                int
+	Line                int
+	WaiverSignatureID   *string
+	WaiverJustification string
+}
+
+func (findingRow) TableName() string { return "findings" }
+
+type signatureRow struct {
+	ID            string `gorm:"primaryKey"`
+	UserID        string
+	PrintedName   string
+	Function      string
+	Meaning       string
+	Decision      string
+	ObjectType    string
+	ObjectID      string
+	ContentSHA256 string `gorm:"column:content_sha256"`
+	SignedAt      time.Time
+}
+
+func (signatureRow) TableName() string { return "signatures" }
+
+// notFound turns GORM's not-found into ENOTFOUND with msg.
+func notFound(err error, msg string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return domain.Errorf(domain.ENOTFOUND, "%s", msg)
+	}
+	return err
+}
+
+// SaveReport stores a checker report for a version as its newest report,
+// audited. Reports are never changed afterwards except by waivers.
+func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		r.ID, r.CheckedAt, r.CheckedBy = newID(), tx.now, actor.UserID
+		r.Passed = !r.Blocking()
+		if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion, RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
+			return err
+		}
+		errorsFound := 0
+		for i := range r.Findings {
+			f := &r.Findings[i]
+			f.ID = newID()
+			if f.Severity == domain.SeverityError {
+				errorsFound++
+			}
+			if err := tx.db.Create(&findingRow{ID: f.ID, ReportID: r.ID, Seq: i + 1, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Update("compliance_report_id", r.ID).Error; err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.check", ObjectType: "version", ObjectID: r.VersionID, Brand: r.Brand,
+			Details: map[string]any{"report_id": r.ID, "label_version": r.LabelVersion, "rules_version": r.RulesVersion, "passed": r.Passed, "findings": len(r.Findings), "errors": errorsFound}})
+	})
+	return r, err
+}
+
+// LatestReport returns the newest compliance report of a version.
+func (s *Store) LatestReport(ctx context.Context, versionID string) (domain.ComplianceReport, error) {
+	var out domain.ComplianceReport
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.latestReport(versionID)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) latestReport(versionID string) (domain.ComplianceReport, error) {
+	var id *string
+	if err := tx.db.Model(&versionRow{}).Select("compliance_report_id").Where("id = ?", versionID).Scan(&id).Error; err != nil {
+		return domain.ComplianceReport{}, err
+	}
+	if id == nil {
+		return domain.ComplianceReport{}, domain.Errorf(domain.ENOTFOUND, "This version has not been checked yet.")
+	}
+	return tx.report(*id)
+}
+
+func (tx *Tx) report(id string) (domain.ComplianceReport, error) {
+	var rr reportRow
+	if err := tx.db.Where("id = ?", id).Take(&rr).Error; err != nil {
+		return domain.ComplianceReport{}, notFound(err, "No such report.")
+	}
+	var frs []findingRow
+	if err := tx.db.Where("report_id = ?", id).Order("seq").Find(&frs).Error; err != nil {
+		return domain.ComplianceReport{}, err
+	}
+	out := domain.ComplianceReport{ID: rr.ID, VersionID: rr.VersionID, Brand: rr.Brand, LabelVersion: rr.LabelVersion, RulesVersion: rr.RulesVersion,
+		Passed: rr.Passed, CheckedAt: rr.CheckedAt, CheckedBy: rr.CheckedBy, Findings: make([]domain.Finding, 0, len(frs))}
+	for _, f := range frs {
+		fd := domain.Finding{ID: f.ID, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}
+		if f.WaiverSignatureID != nil {
+			var sig signatureRow
+			if err := tx.db.Where("id = ?", *f.WaiverSignatureID).Take(&sig).Error; err != nil {
+				return out, err
+			}
+			fd.Waiver = &domain.Waiver{Justification: f.WaiverJustification, SignedBy: sig.UserID, SignerName: sig.PrintedName, Meaning: sig.Meaning, SignedAt: sig.SignedAt}
+		}
+		out.Findings = append(out.Findings, fd)
+	}
+	return out, nil
+}
+
+// Signature is an electronic signature about to be recorded.
+type Signature struct {
+	UserID        string
+	PrintedName   string
+	Function      string
+	Meaning       string
+	Decision      string
+	ObjectType    string
+	ObjectID      string
+	ContentSHA256 string
+}
+
+func (tx *Tx) sign(s Signature) (string, error) {
+	id := newID()
+	err := tx.db.Create(&signatureRow{ID: id, UserID: s.UserID, PrintedName: s.PrintedName, Function: s.Function, Meaning: s.Meaning, Decision: s.Decision,
+		ObjectType: s.ObjectType, ObjectID: s.ObjectID, ContentSHA256: s.ContentSHA256, SignedAt: tx.now}).Error
+	return id, err
+}
+
+// WaiveFinding records a signed waiver of one finding of a version's
+// current report and recomputes whether the report passes. A finding of an
+// older report, or one already waived, is ECONFLICT; the signature, the
+// waiver and the audit event commit together.
+func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.ComplianceReport, error) {
+	var out domain.ComplianceReport
+	err := s.InTx(ctx, func(tx *Tx) error {
+		cur, err := tx.latestReport(versionID)
+		if err != nil {
+			return err
+		}
+		var f findingRow
+		q := tx.db
+		if tx.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Where("id = ?", findingID).Take(&f).Error; err != nil {
+			return notFound(err, "No such finding.")
+		}
+		if f.ReportID != cur.ID {
+			return domain.Errorf(domain.ECONFLICT, "This finding belongs to an earlier report; waive findings of the current report.")
+		}
+		if f.WaiverSignatureID != nil {
+			return domain.Errorf(domain.ECONFLICT, "This finding is already waived.")
+		}
+		sig.ObjectType, sig.ObjectID, sig.Decision = "finding", findingID, "waive"
+		sigID, err := tx.sign(sig)
+		if err != nil {
+			return err
+		}
+		res := tx.db.Model(&findingRow{}).Where("id = ? AND waiver_signature_id IS NULL", findingID).
+			Updates(map[string]any{"waiver_signature_id": sigID, "waiver_justification": justification})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return domain.Errorf(domain.ECONFLICT, "This finding is already waived.")
+		}
+		out, err = tx.report(cur.ID)
+		if err != nil {
+			return err
+		}
+		out.Passed = !out.Blocking()
+		if err := tx.db.Model(&reportRow{}).Where("id = ?", cur.ID).Update("passed", out.Passed).Error; err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.waive", ObjectType: "finding", ObjectID: findingID, Brand: cur.Brand,
+			Details: map[string]any{"version_id": versionID, "report_id": cur.ID, "rule_id": f.RuleID, "severity": f.Severity, "justification": justification,
+				"signature_id": sigID, "meaning": sig.Meaning, "printed_name": sig.PrintedName, "content_sha256": sig.ContentSHA256, "report_passed": out.Passed}})
+	})
+	return out, err
+}
+
+// CheckInput gathers what the checker needs about a version: its text, its
+// brand's current and earlier labels and the claims library.
+type CheckInput struct {
+	Version  VersionWithBrand
+	Channel  string
+	Audience string
+	Text     []byte // JSON lines
+	Label    domain.Label
+	Previous []domain.Label
+	Claims   []domain.Claim
+}
+
+// CheckInput loads the checker's input for a version in one consistent read.
+func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, error) {
+	var in CheckInput
+	err := s.read(ctx, func(tx *Tx) error {
+		v, err := tx.version(versionID)
+		if err != nil {
+			return err
+		}
+		var a assetRow
+		if err := tx.db.Select("brand", "channel", "audience").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+			return err
+		}
+		brand := a.Brand
+		in.Version, in.Channel, in.Audience = VersionWithBrand{Version: v, Brand: brand}, a.Channel, a.Audience
+		var row versionRow
+		if err := tx.db.Select("text_lines").Where("id = ?", versionID).Take(&row).Error; err != nil {
+			return err
+		}
+		in.Text = []byte(row.TextLines)
+		b, err := tx.brand(brand)
+		if err != nil {
+			return err
+		}
+		in.Label = b.Label
+		var lrs []labelRow
+		if err := tx.db.Where("brand = ? AND version < ?", brand, b.Label.Version).Order("version").Find(&lrs).Error; err != nil {
+			return err
+		}
+		for _, lr := range lrs {
+			l, err := lr.domain()
+			if err != nil {
+				return err
+			}
+			in.Previous = append(in.Previous, l)
+		}
+		var crs []claimRow
+		if err := tx.db.Where("brand = ?", brand).Order("id").Find(&crs).Error; err != nil {
+			return err
+		}
+		for _, c := range crs {
+			in.Claims = append(in.Claims, c.domain())
+		}
+		return nil
+	})
+	return in, err
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// SaveLabel stores l as the brand's next label version and makes it current,
+// audited with the previous and new version numbers. The label must be
+// validated. Earlier versions stay, so reports made against them still name
+// the label they used.
+func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label) (domain.Brand, error) {
+	var out domain.Brand
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var row brandRow
+		q := tx.db
+		if tx.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Where("code = ?", brand).Take(&row).Error; err != nil {
+			return notFound(err, "No such brand.")
+		}
+		prev, err := tx.brand(brand)
+		if err != nil {
+			return err
+		}
+		l.Version, l.CreatedAt, l.CreatedBy = row.LabelVersion+1, tx.now, actor.UserID
+		lr, err := toLabelRow(brand, l)
+		if err != nil {
+			return err
+		}
+		if err := tx.db.Create(&lr).Error; err != nil {
+			return err
+		}
+		if err := tx.db.Model(&brandRow{}).Where("code = ?", brand).Updates(map[string]any{"label_version": l.Version, "updated_at": tx.now}).Error; err != nil {
+			return err
+		}
+		out = domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
+			Details: map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l,
+				"isi_changed": !equalStrings(prev.Label.ISIStatements, l.ISIStatements)}})
+	})
+	return out, err
+}
+
+// Labels returns every label version of a brand, oldest first.
+func (s *Store) Labels(ctx context.Context, brand string) ([]domain.Label, error) {
+	var rows []labelRow
+	if err := s.db.WithContext(ctx).Where("brand = ?", brand).Order("version").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Label, 0, len(rows))
+	for _, r := range rows {
+		l, err := r.domain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
