@@ -97,6 +97,32 @@ type libraryData struct {
 
 type assetForm struct{ JobCode, Title, Brand, Audience, Channel, Tags string }
 
+type findingRow struct {
+	ID, RuleID, Severity, Message, Excerpt string
+	Page, Line                             int
+	Waiver                                 *struct {
+		SignerName, Meaning, Justification string
+		SignedAt                           time.Time
+	}
+}
+
+type reportData struct {
+	VersionID, RulesVersion string
+	LabelVersion            int
+	Passed                  bool
+	CheckedAt               time.Time
+	Findings                []findingRow
+}
+
+type markedLine struct {
+	Page, Line int
+	Flagged    bool
+	Parts      []struct {
+		Text string
+		Mark bool
+	}
+}
+
 type assetPage struct {
 	Asset       assetRow
 	Versions    []versionRow
@@ -105,6 +131,40 @@ type assetPage struct {
 	PreviewText string
 	CanUpload   bool
 	MaxUpload   string
+	Report      *reportData
+	CanRunCheck bool
+	CanWaive    bool
+	TextLines   []markedLine
+}
+
+type labelData struct {
+	Version                                                   int
+	ProprietaryName, EstablishedName, Indication, PIReference string
+	LaunchDate                                                string
+	ISIStatements, RequiredFunctions, OffLabelTerms           []string
+	BoxedWarning                                              bool
+	MaxExpiryMonths                                           int
+	CreatedAt                                                 time.Time
+}
+
+type brandData struct {
+	Code, Name string
+	Label      labelData
+}
+
+type labelForm struct {
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms string
+	BoxedWarning                                                                                                         bool
+}
+
+type functionChoice struct {
+	Name    string
+	Checked bool
+}
+
+type claimRow struct {
+	Text, Category       string
+	References, Variants []string
 }
 
 var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.html": true}
@@ -112,6 +172,25 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"label.html": func(d *pageData) {
+		l := labelData{Version: 2, ProprietaryName: d.Title, EstablishedName: "zeltaparin", ISIStatements: []string{d.Title}, RequiredFunctions: []string{"medical"}, MaxExpiryMonths: 12}
+		d.Form = labelForm{ProprietaryName: d.Title, ISIStatements: d.Title}
+		d.Data = struct {
+			Brand     brandData
+			Versions  []labelData
+			CanEdit   bool
+			Functions []functionChoice
+		}{brandData{"ZELTRA", d.Title, l}, []labelData{l}, true, []functionChoice{{"medical", true}, {"legal", false}}}
+	},
+	"claims.html": func(d *pageData) {
+		d.Form = struct{ Text, Category, References, Variants string }{Text: d.Title, Category: "efficacy"}
+		d.Data = struct {
+			Brand      brandData
+			Claims     []claimRow
+			Categories []string
+			CanCreate  bool
+		}{brandData{"ZELTRA", d.Title, labelData{}}, []claimRow{{Text: d.Title, Category: "efficacy", References: []string{d.Title}}}, []string{"efficacy"}, true}
+	},
 	"library.html": func(d *pageData) {
 		v := &versionRow{ID: "v1", Number: 2, State: "draft"}
 		d.Form = &libraryForm{Q: d.Title, Brand: "ZELTRA"}
@@ -124,7 +203,20 @@ var pageSamples = map[string]func(d *pageData){
 	},
 	"asset.html": func(d *pageData) {
 		v := versionRow{ID: "v1", Number: 1, State: "draft", Filename: d.Title + ".pdf", TextStatus: "failed", TextError: d.Title, Uploader: d.Title, CreatedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB"}
+		r := &reportData{VersionID: "v1", RulesVersion: "2026.1", LabelVersion: 1, Findings: []findingRow{
+			{ID: "f1", RuleID: "FB-X", Severity: "error", Message: d.Title, Excerpt: d.Title, Page: 1, Line: 2},
+			{ID: "f2", RuleID: "FB-Y", Severity: "warning", Message: "m", Waiver: &struct {
+				SignerName, Meaning, Justification string
+				SignedAt                           time.Time
+			}{SignerName: d.Title, Meaning: "m", Justification: d.Title}},
+		}}
+		ml := markedLine{Page: 1, Line: 2, Flagged: true}
+		ml.Parts = append(ml.Parts, struct {
+			Text string
+			Mark bool
+		}{d.Title, true})
+		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB",
+			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}}
 	},
 	"admin_users.html": func(d *pageData) {
 		d.Data = adminData{Users: []userRow{
@@ -195,7 +287,7 @@ func pages(t *testing.T) []string {
 // parse parses the layout together with one page, the way the server does.
 func parse(t *testing.T, page string) *template.Template {
 	t.Helper()
-	tmpl, err := template.ParseFS(web.Templates, "layout.html", page)
+	tmpl, err := template.New("layout.html").Funcs(web.Funcs).ParseFS(web.Templates, "layout.html", page)
 	if err != nil {
 		t.Fatalf("parse layout.html + %s: %v", page, err)
 	}
