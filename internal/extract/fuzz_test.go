@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // fuzzLimits keep each fuzz input cheap while still exercising the limits.
@@ -112,4 +115,51 @@ func FuzzExtractText(f *testing.F) {
 	f.Add([]byte("\xEF\xBB\xBFline 1\r\n\r\nline 3"))
 	f.Add([]byte("caf\xe9\x00\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { checkExtract(t, data, Text) })
+}
+
+// mutate applies a few random byte edits, splices and truncations.
+func mutate(r *rand.Rand, seed []byte) []byte {
+	d := append([]byte(nil), seed...)
+	for k := 0; k < 1+r.Intn(6) && len(d) > 16; k++ {
+		switch r.Intn(5) {
+		case 0:
+			d[r.Intn(len(d))] = byte(r.Intn(256))
+		case 1:
+			d[r.Intn(len(d))] = "0123456789 <>[]()/Rdobj\n"[r.Intn(24)]
+		case 2:
+			d = d[:16+r.Intn(len(d)-16)]
+		case 3:
+			i, j := r.Intn(len(d)), r.Intn(len(d))
+			copy(d[i:], d[j:min(len(d), j+1+r.Intn(64))])
+		case 4:
+			i := r.Intn(len(d))
+			d = append(d[:i], append(bytes.Repeat([]byte{d[i]}, r.Intn(32)), d[i:]...)...)
+		}
+	}
+	return d
+}
+
+// TestMutatedInputs is a deterministic, coverage-blind complement to the
+// fuzz targets that runs with every test run: thousands of random
+// corruptions of valid PDF, DOCX and PPTX files must keep the contract.
+func TestMutatedInputs(t *testing.T) {
+	n := 1500
+	if testing.Short() {
+		n = 200
+	}
+	seeds := []struct {
+		mediaType string
+		data      []byte
+	}{
+		{PDF, samplePDF(t)},
+		{PDF, genPDF(t, 1, []pdfText{{page: 1, x: 72, y: 100, utf8Family: "go", size: 9, text: "ZELTRA® ≥ 18"}}, pdfOptions{compress: true, utf8Fonts: map[string][]byte{"go": goregular.TTF}})},
+		{DOCX, genDOCX(t, para(12, "hello")+`<w:p><w:r><w:br w:type="page"/><w:t>two</w:t></w:r></w:p>`)},
+		{PPTX, genPPTX(t, slideXML([]string{"a@12", "b"}), slideXML([]string{"c"}))},
+	}
+	r := rand.New(rand.NewSource(1))
+	for _, s := range seeds {
+		for i := 0; i < n; i++ {
+			checkExtract(t, mutate(r, s.data), s.mediaType)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +11,7 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 )
 
 // htmlMaxToken bounds one HTML token (a tag with its attributes or a text
@@ -56,7 +59,7 @@ var htmlSelfClosing = map[atom.Atom]bool{
 // Nesting deeper than lim.MaxXMLDepth is an error.
 func extractHTML(ctx context.Context, r io.Reader, lim Limits, c *collector) error {
 	c.doc.Pages = 1
-	z := html.NewTokenizer(ctxReader{ctx, r})
+	z := html.NewTokenizer(htmlDecoder(ctxReader{ctx, r}))
 	z.SetMaxBuf(htmlMaxToken)
 	var (
 		stack []atom.Atom // open elements
@@ -178,6 +181,25 @@ func closeTo(stack []atom.Atom, a atom.Atom, skip, pre int) ([]atom.Atom, int, i
 		return stack[:i], skip, pre
 	}
 	return stack, skip, pre
+}
+
+// htmlDecoder decodes a legacy encoding declared by a BOM or a <meta>
+// charset in the first 1024 bytes (the HTML5 prescan). Without a
+// declaration the text is read as UTF-8, the encoding Detect checked, and
+// not as the windows-1252 that browsers guess.
+func htmlDecoder(r io.Reader) io.Reader {
+	br := bufio.NewReaderSize(r, 1024)
+	head, _ := br.Peek(1024)
+	if bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")) {
+		_, _ = br.Discard(3)
+		return br
+	}
+	enc, name, _ := charset.DetermineEncoding(head, "text/html")
+	if name == "utf-8" || !bytes.HasPrefix(head, []byte("\xFE\xFF")) && !bytes.HasPrefix(head, []byte("\xFF\xFE")) &&
+		!bytes.Contains(bytes.ToLower(head), []byte("charset")) {
+		return br
+	}
+	return enc.NewDecoder().Reader(br)
 }
 
 func isHTMLSpace(b byte) bool {

@@ -44,8 +44,15 @@ func TestHTML(t *testing.T) {
 	}
 }
 
+func TestHTMLLegacyCharset(t *testing.T) {
+	doc := mustExtract(t, []byte("<html><head><meta charset=\"windows-1252\"></head><body><p>Caf\xe9 \x93quoted\x94</p>"), HTML)
+	if got := doc.Plain(); got != "Café “quoted”" {
+		t.Errorf("Plain = %q", got)
+	}
+}
+
 func TestHTMLHeadWithoutEndTag(t *testing.T) {
-	doc := mustExtract(t, []byte("<html><head><meta charset=utf-8><body><p>Body text"), HTML)
+	doc := mustExtract(t, []byte("\xEF\xBB\xBF<html><head><meta charset=utf-8><body><p>Body text"), HTML)
 	if got := doc.Plain(); got != "Body text" {
 		t.Errorf("Plain = %q", got)
 	}

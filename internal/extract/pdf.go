@@ -18,6 +18,15 @@ import (
 // object streams, repair of damaged cross-references, stream filters,
 // decryption with an empty user password). The content streams are
 // interpreted here: pdfcpu has no text extraction.
+//
+// Why pdfcpu rather than a reader with built-in text extraction such as
+// github.com/ledongthuc/pdf: on mutated PDFs that reader loops forever (a
+// cyclic /Prev chain, for one) and allocates whatever an xref /Size
+// declares, and a goroutine that never returns cannot be stopped. pdfcpu
+// checks its context while reading, bounds decoding and object counts
+// (model.ResourceLimits), repairs broken cross-references and is actively
+// maintained. Its cost is memory: it holds all objects of the file, so the
+// file size is checked against Limits.MaxUncompressed before reading.
 
 func init() {
 	// pdfcpu otherwise writes a configuration directory under the user's
@@ -40,7 +49,8 @@ type pdfDoc struct {
 	xt     *model.XRefTable
 	lim    Limits
 	budget *budget
-	fonts  map[int]*pdfFont // by object number
+	fonts  map[any]*pdfFont // by object number, or by dictionary for direct fonts
+	forms  map[int][]byte   // decoded form XObjects, by object number
 }
 
 func pdfDamaged(cause error) *Error {
@@ -68,6 +78,11 @@ func (d *pdfDoc) bomb(cause error) *Error {
 // is not (there is no OCR). Encrypted files open only when the user password
 // is empty; otherwise extraction fails with a reason saying so.
 func extractPDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits, c *collector) error {
+	// pdfcpu holds every object of the file in memory, stream data
+	// included, so the file size itself counts against the budget.
+	if size > lim.MaxUncompressed {
+		return tooLargef(nil, "The PDF is larger than %d MiB and cannot be checked automatically.", lim.MaxUncompressed>>20)
+	}
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.Limits.MaxDecodeBytes = lim.MaxUncompressed
@@ -86,7 +101,7 @@ func extractPDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits, c *c
 		}
 		return pdfDamaged(err)
 	}
-	d := &pdfDoc{ctx: ctx, xt: pc.XRefTable, lim: lim, budget: &budget{left: lim.MaxUncompressed}, fonts: map[int]*pdfFont{}}
+	d := &pdfDoc{ctx: ctx, xt: pc.XRefTable, lim: lim, budget: &budget{left: lim.MaxUncompressed}, fonts: map[any]*pdfFont{}, forms: map[int][]byte{}}
 	pages, err := d.pages()
 	if err != nil {
 		return err

@@ -258,12 +258,20 @@ func (in *interp) form(o types.Object, res types.Dict, depth int) error {
 		in.forms[n] = true
 		defer delete(in.forms, n)
 	}
-	data, err := in.d.streamData(o)
-	if err != nil {
-		if _, bomb := err.(*Error); bomb {
-			return err
+	data, cached := in.d.forms[n]
+	if !cached {
+		var err error
+		if data, err = in.d.streamData(o); err != nil {
+			if _, bomb := err.(*Error); bomb {
+				return err
+			}
+			return nil // a damaged form loses its own text only
 		}
-		return nil // a damaged form loses its own text only
+		if n >= 0 {
+			// Forms repeat on many pages (footers, ISI blocks); decode and
+			// charge them once.
+			in.d.forms[n] = data
+		}
 	}
 	// The form runs with its own q/Q stack, so unbalanced operators in it
 	// cannot disturb the caller's.
@@ -296,10 +304,13 @@ func (in *interp) show(s []byte) {
 	}
 	m := in.tm.mul(g.ctm)
 	size := math.Abs(g.size) * f.sizeScale * math.Hypot(m[2], m[3])
-	f.glyphs(s, func(gl glyph) {
+	f.glyphs(s, func(gl glyph) bool {
+		if in.ops++; in.ops&1023 == 0 && in.d.ctx.Err() != nil {
+			return false // run notices the context at its next operator
+		}
 		trm := matrix{g.size * g.th, 0, 0, g.size, 0, g.rise}.mul(in.tm).mul(g.ctm)
 		if !finite(trm) {
-			return
+			return false
 		}
 		x0, y0 := trm[4], trm[5]
 		x1, y1 := trm.apply(gl.width, 0)
@@ -310,5 +321,6 @@ func (in *interp) show(s []byte) {
 		}
 		tx *= g.th
 		in.tm = matrix{1, 0, 0, 1, tx, 0}.mul(in.tm)
+		return true
 	})
 }

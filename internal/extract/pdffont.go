@@ -1,7 +1,9 @@
 package extract
 
 import (
+	"context"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 	"unicode/utf16"
@@ -49,8 +51,8 @@ type glyph struct {
 
 var defaultFont = &pdfFont{enc: standardEncoding, missingWidth: 500, scale: 0.001, sizeScale: 1}
 
-// glyphs calls fn for each character code in s.
-func (f *pdfFont) glyphs(s []byte, fn func(glyph)) {
+// glyphs calls fn for each character code in s until fn returns false.
+func (f *pdfFont) glyphs(s []byte, fn func(glyph) bool) {
 	for len(s) > 0 {
 		code, n := f.nextCode(s)
 		s = s[n:]
@@ -67,7 +69,9 @@ func (f *pdfFont) glyphs(s []byte, fn func(glyph)) {
 			}
 		}
 		g.width = f.width(code) * f.scale
-		fn(g)
+		if !fn(g) {
+			return
+		}
 	}
 }
 
@@ -173,14 +177,20 @@ func coreFontName(base string) string {
 // cannot be understood still yields a usable font (standard encoding,
 // default widths), so that positions stay plausible.
 func (d *pdfDoc) font(o types.Object) *pdfFont {
-	n := objNr(o)
-	if f, ok := d.fonts[n]; ok && n >= 0 {
+	fd := d.dict(o)
+	if fd == nil {
+		return defaultFont
+	}
+	var key any = objNr(o)
+	if key == -1 {
+		// A direct font dictionary: the map itself identifies it.
+		key = reflect.ValueOf(fd).UnsafePointer()
+	}
+	if f, ok := d.fonts[key]; ok {
 		return f
 	}
-	f := d.loadFont(d.dict(o))
-	if n >= 0 {
-		d.fonts[n] = f
-	}
+	f := d.loadFont(fd)
+	d.fonts[key] = f
 	return f
 }
 
@@ -192,7 +202,7 @@ func (d *pdfDoc) loadFont(fd types.Dict) *pdfFont {
 	subtype := d.name(fd["Subtype"])
 	base := d.name(fd["BaseFont"])
 	if data, err := d.streamData(fd["ToUnicode"]); err == nil && len(data) > 0 {
-		f.toUni = parseToUnicode(data)
+		f.toUni = parseToUnicode(d.ctx, data)
 	}
 	if subtype == "Type0" {
 		f.composite = true
@@ -302,7 +312,7 @@ func (d *pdfDoc) compositeEncoding(f *pdfFont, o types.Object) {
 		}
 	case types.StreamDict:
 		if data, err := d.streamData(enc); err == nil {
-			f.spaces = parseToUnicode(data).spaces
+			f.spaces = parseToUnicode(d.ctx, data).spaces
 		}
 	}
 	if len(f.spaces) == 0 {
@@ -414,15 +424,15 @@ func utf16Text(u []uint16) string {
 
 // parseToUnicode reads codespace ranges, bfchar and bfrange entries from a
 // CMap program. Anything else is ignored; a malformed CMap yields what could
-// be read.
-func parseToUnicode(data []byte) *toUnicode {
+// be read, and so does one interrupted by the end of ctx.
+func parseToUnicode(ctx context.Context, data []byte) *toUnicode {
 	m := &toUnicode{single: map[uint64]string{}}
 	l := &lexer{b: data}
 	var ops []operand // operands since the last operator
 	entries := 0
-	for {
+	for tokens := 1; ; tokens++ {
 		t := l.next()
-		if t.kind == tokEOF {
+		if t.kind == tokEOF || tokens&4095 == 0 && ctx.Err() != nil {
 			break
 		}
 		if t.kind != tokOp {
