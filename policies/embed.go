@@ -3,7 +3,10 @@
 // self-contained and tests read the same bytes production does.
 package policies
 
-import _ "embed"
+import (
+	_ "embed"
+	"slices"
+)
 
 //go:embed model.conf
 var model string
@@ -19,3 +22,11 @@ func Model() string { return model }
 // line per allowed action, with # comment lines. It names roles only; which
 // user holds which role for which brand lives in the database.
 func Policy() string { return policy }
+
+//go:embed checker_rules.yaml
+var checkerRules []byte
+
+// CheckerRules returns the fair-balance checker's rules
+// (checker_rules.yaml): per rule an id, a severity, the reviewer's message
+// and word lists. Each call returns a fresh copy.
+func CheckerRules() []byte { return slices.Clone(checkerRules) }

@@ -51,6 +51,7 @@ commands:
   serve          run the web UI, API and background jobs
   migrate        apply pending database migrations and exit
   audit verify   verify the audit trail's hash chain
+  check FILE     check a file against a brand's label and claims: --brand B
   objects verify re-hash every stored object and report missing or altered ones
   user add       add a user: --email E --name N --role ROLE[:BRAND] ... --password-stdin
   user roles E   print the roles of the user with e-mail E
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, getenv, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, getenv, stdout, stderr)
 	case "objects":
 		return runObjects(ctx, rest, getenv, stdout, stderr)
 	case "user":

@@ -191,6 +191,9 @@ func (l *Library) extractText(ctx context.Context, sp *spooled, nv *store.NewVer
 		nv.TextStatus = domain.TextNotApplicable
 	case len(doc.Lines) == 0:
 		nv.TextStatus = domain.TextEmpty
+	case doc.Truncated:
+		// A partial check could miss safety information near the end.
+		nv.TextStatus, nv.TextError = domain.TextFailed, "The text is too long to check completely; only its beginning was read."
 	default:
 		nv.TextStatus = domain.TextOK
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -140,6 +141,59 @@ type assetPageData struct {
 	PreviewText string
 	CanUpload   bool
 	MaxUpload   string
+	Report      *domain.ComplianceReport
+	CanRunCheck bool
+	CanWaive    bool
+	TextLines   []markedLine
+}
+
+// markedLine is a line of extracted text split into plain and highlighted
+// parts, so that the template can mark the checker's excerpts.
+type markedLine struct {
+	Page, Line int
+	Flagged    bool
+	Parts      []markedPart
+}
+
+type markedPart struct {
+	Text string
+	Mark bool
+}
+
+// markLines highlights each finding's excerpt in the lines it points at:
+// the whole excerpt where it occurs in the line, else the line itself.
+func markLines(lines []domain.TextLine, findings []domain.Finding) []markedLine {
+	type key struct{ page, line int }
+	excerpts := map[key][]string{}
+	for _, f := range findings {
+		if f.Page > 0 {
+			excerpts[key{f.Page, f.Line}] = append(excerpts[key{f.Page, f.Line}], f.Excerpt)
+		}
+	}
+	out := make([]markedLine, 0, len(lines))
+	for _, l := range lines {
+		ml := markedLine{Page: l.Page, Line: l.Line, Parts: []markedPart{{Text: l.Text}}}
+		if ex, ok := excerpts[key{l.Page, l.Line}]; ok {
+			ml.Flagged = true
+			ml.Parts = highlight(l.Text, ex)
+		}
+		out = append(out, ml)
+	}
+	return out
+}
+
+func highlight(text string, excerpts []string) []markedPart {
+	lower := strings.ToLower(text)
+	for _, ex := range excerpts {
+		ex = strings.ToLower(strings.TrimSpace(ex))
+		if ex == "" {
+			continue
+		}
+		if i := strings.Index(lower, ex); i >= 0 {
+			return []markedPart{{Text: text[:i]}, {Text: text[i : i+len(ex)], Mark: true}, {Text: text[i+len(ex):]}}
+		}
+	}
+	return []markedPart{{Text: text, Mark: true}}
 }
 
 func previewKind(mediaType string) string {
@@ -158,7 +212,9 @@ func previewKind(mediaType string) string {
 	return ""
 }
 
-func (s *Server) assetPage(c echo.Context) error {
+func (s *Server) assetPage(c echo.Context) error { return s.assetPageWithStatus(c, http.StatusOK) }
+
+func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	a, err := s.visibleAsset(c, c.Param("id"), "asset", "read")
 	if err != nil {
 		return err
@@ -177,6 +233,29 @@ func (s *Server) assetPage(c echo.Context) error {
 		}
 	}
 	if pd.Selected != nil {
+		pd.CanRunCheck = s.can(c, a.Brand, "compliance", "run")
+		pd.CanWaive = s.can(c, a.Brand, "compliance", "waive")
+		if s.can(c, a.Brand, "compliance", "read") {
+			r, err := s.store.LatestReport(ctx, pd.Selected.ID)
+			switch {
+			case err == nil:
+				pd.Report = &r
+			case domain.ErrorCode(err) != domain.ENOTFOUND:
+				return err
+			}
+		}
+		_, linesJSON, err := s.store.VersionText(ctx, pd.Selected.ID)
+		if err != nil {
+			return err
+		}
+		var lines []domain.TextLine
+		if err := json.Unmarshal(linesJSON, &lines); err == nil {
+			var findings []domain.Finding
+			if pd.Report != nil {
+				findings = pd.Report.Findings
+			}
+			pd.TextLines = markLines(lines, findings)
+		}
 		pd.PreviewKind = previewKind(pd.Selected.MediaType)
 		if pd.PreviewKind == "text" || pd.PreviewKind == "html" {
 			text, _, err := s.store.VersionText(ctx, pd.Selected.ID)
@@ -188,7 +267,49 @@ func (s *Server) assetPage(c echo.Context) error {
 	}
 	data := s.pageData(c, a.JobCode)
 	data.Data = pd
-	return s.renderPage(c, http.StatusOK, "asset.html", data)
+	data.Flash = flashMessage(c)
+	if msg, ok := c.Get("flash_error").(string); ok {
+		data.FlashError = msg
+	}
+	return s.renderPage(c, status, "asset.html", data)
+}
+
+func (s *Server) webRunCompliance(c echo.Context) error {
+	v, err := s.visibleVersion(c, "compliance", "run")
+	if err != nil {
+		return err
+	}
+	if _, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+		return err
+	}
+	setFlash(c, "checked")
+	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
+}
+
+func (s *Server) webWaiveFinding(c echo.Context) error {
+	v, err := s.visibleVersion(c, "compliance", "waive")
+	if err != nil {
+		return err
+	}
+	in := waiveRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")}, Justification: c.FormValue("justification")}
+	if _, err := s.waive(c, v, c.Param("fid"), in); err != nil {
+		code := domain.ErrorCode(err)
+		if code != domain.EINVALID && code != domain.ECONFLICT && code != domain.EFORBIDDEN {
+			return err
+		}
+		// Show the asset page again with what went wrong.
+		msg := domain.ErrorMessage(err)
+		for field, m := range domain.ErrorFields(err) {
+			msg += " " + field + ": " + m
+		}
+		c.Set("flash_error", msg)
+		c.SetParamNames("id")
+		c.SetParamValues(v.AssetID)
+		c.QueryParams().Set("version", v.ID)
+		return s.assetPageWithStatus(c, http.StatusUnprocessableEntity)
+	}
+	setFlash(c, "waived")
+	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
 
 // webUploadVersion is the browser's upload. The page's script sends the
@@ -203,6 +324,7 @@ func (s *Server) webUploadVersion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.checkAfterUpload(c, v)
 	if wantsHTML(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(a.ID)+"?version="+url.QueryEscape(v.ID))
 	}

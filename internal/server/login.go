@@ -77,6 +77,10 @@ var flashes = map[string]string{
 	"signed_out":   "You have signed out.",
 	"user_created": "The user was created.",
 	"user_saved":   "The changes were saved.",
+	"checked":      "The piece was checked again.",
+	"waived":       "The finding was waived and your signature recorded.",
+	"label_saved":  "The label was saved as a new version.",
+	"claim_added":  "The claim was added to the claims library.",
 }
 
 const flashCookie = "fairshelf_flash"

@@ -38,7 +38,7 @@ func loadPages() (*pages, error) {
 	return p, nil
 }
 
-var templateFuncs = template.FuncMap{}
+var templateFuncs = web.Funcs
 
 // render executes a page into w. Callers render into a buffer first so that a
 // template error becomes a clean error response rather than half a page.

@@ -64,6 +64,12 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/assets/:id", s.assetPage, perBrand("asset", "read"))
 	s.add(http.MethodPost, "/assets/:id/versions", s.webUploadVersion, perBrand("version", "upload"))
 	s.add(http.MethodGet, "/versions/:id/content", s.webVersionContent, perBrand("version", "download"))
+	s.add(http.MethodGet, "/brands/:brand/label", s.labelPage, perBrand("label", "read"))
+	s.add(http.MethodPost, "/brands/:brand/label", s.labelSave, perBrand("label", "update"))
+	s.add(http.MethodGet, "/brands/:brand/claims", s.claimsPage, perBrand("claim", "read"))
+	s.add(http.MethodPost, "/brands/:brand/claims", s.claimCreate, perBrand("claim", "create"))
+	s.add(http.MethodPost, "/versions/:id/compliance", s.webRunCompliance, perBrand("compliance", "run"))
+	s.add(http.MethodPost, "/versions/:id/compliance/findings/:fid/waive", s.webWaiveFinding, perBrand("compliance", "waive"))
 
 	// API v1.
 	s.add(http.MethodGet, "/api/v1/openapi.json", s.openAPI, publicAccess)
@@ -79,6 +85,11 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/brands", s.apiListBrands, perBrand("brand", "read"))
 	s.add(http.MethodPost, "/api/v1/brands", s.apiCreateBrand, global("brand", "create"))
 	s.add(http.MethodGet, "/api/v1/brands/:brand", s.apiGetBrand, perBrand("brand", "read"))
+	s.add(http.MethodGet, "/api/v1/brands/:brand/label", s.apiGetLabel, perBrand("label", "read"))
+	s.add(http.MethodPut, "/api/v1/brands/:brand/label", s.apiPutLabel, perBrand("label", "update"))
+	s.add(http.MethodGet, "/api/v1/brands/:brand/label/versions", s.apiLabelVersions, perBrand("label", "read"))
+	s.add(http.MethodGet, "/api/v1/brands/:brand/claims", s.apiListClaims, perBrand("claim", "read"))
+	s.add(http.MethodPost, "/api/v1/brands/:brand/claims", s.apiCreateClaim, perBrand("claim", "create"))
 	s.add(http.MethodGet, "/api/v1/assets", s.apiListAssets, perBrand("asset", "read"))
 	s.add(http.MethodPost, "/api/v1/assets", s.apiCreateAsset, perBrand("asset", "create"))
 	s.add(http.MethodGet, "/api/v1/assets/:id", s.apiGetAsset, perBrand("asset", "read"))
@@ -86,6 +97,9 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/versions/:id", s.apiGetVersion, perBrand("version", "read"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/text", s.apiVersionText, perBrand("version", "read"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/content", s.apiVersionContent, perBrand("version", "download"))
+	s.add(http.MethodGet, "/api/v1/versions/:id/compliance", s.apiGetCompliance, perBrand("compliance", "read"))
+	s.add(http.MethodPost, "/api/v1/versions/:id/compliance", s.apiRunCompliance, perBrand("compliance", "run"))
+	s.add(http.MethodPost, "/api/v1/versions/:id/compliance/findings/:fid/waive", s.apiWaiveFinding, perBrand("compliance", "waive"))
 	s.add(http.MethodGet, "/api/v1/audit/verify", s.verifyAudit, global("audit", "verify"))
 }
 

@@ -27,6 +27,7 @@ func (s *Server) apiUploadVersion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.checkAfterUpload(c, v)
 	return c.JSON(http.StatusCreated, v)
 }
 

@@ -1,0 +1,39 @@
+package library
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/checker"
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// Check runs the fair-balance checker on a version against its brand's
+// current label and claims library and stores the report as the version's
+// newest. The caller must have checked that actor may run checks.
+func (l *Library) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time) (domain.ComplianceReport, error) {
+	in, err := l.store.CheckInput(ctx, versionID)
+	if err != nil {
+		return domain.ComplianceReport{}, err
+	}
+	var lines []domain.TextLine
+	if err := json.Unmarshal(in.Text, &lines); err != nil {
+		return domain.ComplianceReport{}, fmt.Errorf("library: text of version %s: %w", versionID, err)
+	}
+	rules := checker.DefaultRules()
+	findings := checker.Check(checker.Input{
+		Piece: checker.Piece{
+			Lines: lines, MediaType: in.Version.MediaType, Channel: in.Channel, Audience: in.Audience,
+			TextStatus: in.Version.TextStatus, TextError: in.Version.TextError,
+		},
+		Label: in.Label, PreviousLabels: in.Previous, Claims: in.Claims, Now: now,
+	}, rules)
+	if findings == nil {
+		findings = []domain.Finding{}
+	}
+	return l.store.SaveReport(ctx, actor, domain.ComplianceReport{
+		VersionID: versionID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version, Findings: findings,
+	})
+}

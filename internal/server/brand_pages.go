@@ -1,0 +1,173 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// labelForm is the label edit form; list fields are one item per line.
+type labelForm struct {
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms string
+	BoxedWarning                                                                                                         bool
+}
+
+type functionChoice struct {
+	Name    string
+	Checked bool
+}
+
+type labelPageData struct {
+	Brand     domain.Brand
+	Versions  []domain.Label
+	CanEdit   bool
+	Functions []functionChoice
+}
+
+func formOfLabel(l domain.Label) labelForm {
+	return labelForm{ProprietaryName: l.ProprietaryName, EstablishedName: l.EstablishedName, Indication: l.Indication,
+		ISIStatements: strings.Join(l.ISIStatements, "\n"), PIReference: l.PIReference, LaunchDate: l.LaunchDate,
+		MaxExpiryMonths: strconv.Itoa(l.MaxExpiryMonths), OffLabelTerms: strings.Join(l.OffLabelTerms, "\n"), BoxedWarning: l.BoxedWarning}
+}
+
+func (s *Server) labelPage(c echo.Context) error {
+	return s.renderLabelPage(c, http.StatusOK, nil, nil, nil)
+}
+
+func (s *Server) renderLabelPage(c echo.Context, status int, form *labelForm, functions []string, errs map[string]string) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "label", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	ctx := c.Request().Context()
+	b, err := s.store.Brand(ctx, code)
+	if err != nil {
+		return err
+	}
+	versions, err := s.store.Labels(ctx, code)
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		f := formOfLabel(b.Label)
+		form, functions = &f, b.Label.RequiredFunctions
+	}
+	pd := labelPageData{Brand: b, Versions: versions, CanEdit: s.can(c, code, "label", "update")}
+	for _, fn := range domain.ReviewFunctions {
+		pd.Functions = append(pd.Functions, functionChoice{Name: fn, Checked: slices.Contains(functions, fn)})
+	}
+	data := s.pageData(c, code+" label")
+	data.Form, data.Errors, data.Data = *form, errs, pd
+	data.Flash = flashMessage(c)
+	if len(errs) > 0 {
+		data.FlashError = "The label was not saved. Correct the marked fields."
+	}
+	return s.renderPage(c, status, "label.html", data)
+}
+
+func lines(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") }
+
+func (s *Server) labelSave(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "label", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, "label", "update") {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	form := labelForm{ProprietaryName: c.FormValue("proprietary_name"), EstablishedName: c.FormValue("established_name"), Indication: c.FormValue("indication"),
+		ISIStatements: c.FormValue("isi_statements"), PIReference: c.FormValue("pi_reference"), LaunchDate: c.FormValue("launch_date"),
+		MaxExpiryMonths: c.FormValue("max_expiry_months"), OffLabelTerms: c.FormValue("off_label_terms"), BoxedWarning: c.FormValue("boxed_warning") == "on"}
+	params, _ := c.FormParams()
+	functions := params["required_functions"]
+	months, err := strconv.Atoi(strings.TrimSpace(form.MaxExpiryMonths))
+	if err != nil {
+		months = -1
+	}
+	l := domain.Label{ProprietaryName: form.ProprietaryName, EstablishedName: form.EstablishedName, Indication: form.Indication,
+		ISIStatements: lines(form.ISIStatements), BoxedWarning: form.BoxedWarning, PIReference: form.PIReference, LaunchDate: form.LaunchDate,
+		MaxExpiryMonths: months, RequiredFunctions: functions, OffLabelTerms: lines(form.OffLabelTerms)}
+	l.Normalize()
+	if len(functions) == 0 {
+		l.RequiredFunctions = nil // an unticked form means none, not the default
+	}
+	err = l.Validate()
+	if err == nil {
+		_, err = s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l)
+	}
+	if err != nil {
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return err
+		}
+		return s.renderLabelPage(c, http.StatusUnprocessableEntity, &form, functions, domain.ErrorFields(err))
+	}
+	setFlash(c, "label_saved")
+	return c.Redirect(http.StatusSeeOther, "/brands/"+url.PathEscape(code)+"/label")
+}
+
+type claimForm struct {
+	Text, Category, References, Variants string
+}
+
+type claimsPageData struct {
+	Brand      domain.Brand
+	Claims     []domain.Claim
+	Categories []string
+	CanCreate  bool
+}
+
+func (s *Server) claimsPage(c echo.Context) error {
+	return s.renderClaimsPage(c, http.StatusOK, claimForm{}, nil)
+}
+
+func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, errs map[string]string) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "claim", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	ctx := c.Request().Context()
+	b, err := s.store.Brand(ctx, code)
+	if err != nil {
+		return err
+	}
+	claims, err := s.store.Claims(ctx, code)
+	if err != nil {
+		return err
+	}
+	data := s.pageData(c, code+" claims")
+	data.Form, data.Errors = form, errs
+	data.Data = claimsPageData{Brand: b, Claims: claims, Categories: domain.ClaimCategories, CanCreate: s.can(c, code, "claim", "create")}
+	data.Flash = flashMessage(c)
+	return s.renderPage(c, status, "claims.html", data)
+}
+
+func (s *Server) claimCreate(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "claim", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, "claim", "create") {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	form := claimForm{Text: c.FormValue("text"), Category: c.FormValue("category"), References: c.FormValue("references"), Variants: c.FormValue("variants")}
+	in := store.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
+	err := in.Validate()
+	if err == nil {
+		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in)
+	}
+	if err != nil {
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return err
+		}
+		return s.renderClaimsPage(c, http.StatusUnprocessableEntity, form, domain.ErrorFields(err))
+	}
+	setFlash(c, "claim_added")
+	return c.Redirect(http.StatusSeeOther, "/brands/"+url.PathEscape(code)+"/claims")
+}

@@ -1,0 +1,205 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/password"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+func (s *Server) apiGetCompliance(c echo.Context) error {
+	v, err := s.visibleVersion(c, "compliance", "read")
+	if err != nil {
+		return err
+	}
+	r, err := s.store.LatestReport(c.Request().Context(), v.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) apiRunCompliance(c echo.Context) error {
+	v, err := s.visibleVersion(c, "compliance", "run")
+	if err != nil {
+		return err
+	}
+	r, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, r)
+}
+
+// checkAfterUpload runs the checker on a fresh upload so that its author
+// sees the findings at once. A failure is logged, not returned: the version
+// is stored, and the check can be run again.
+func (s *Server) checkAfterUpload(c echo.Context, v domain.Version) {
+	if _, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+		s.log.Warn("compliance: check after upload failed", "version_id", v.ID, "err", err, "request_id", requestID(c))
+	}
+}
+
+// signatureRequest is the part of every e-signature form: the signer's
+// password again (21 CFR 11.200) and the meaning of the signature (11.50).
+type signatureRequest struct {
+	Password string `json:"password"`
+	Meaning  string `json:"meaning"`
+}
+
+// verifySignature checks the signer's password again and returns the
+// signature to record. A wrong password is a field error, and is audited.
+func (s *Server) verifySignature(c echo.Context, in signatureRequest, v *domain.Validation) (store.Signature, bool) {
+	p := principalOf(c)
+	meaning := strings.TrimSpace(in.Meaning)
+	v.Check(meaning != "" && len(meaning) <= 300, "meaning", "State what your signature means, e.g. \"Approved as medically accurate\".")
+	if in.Password == "" {
+		v.Add("password", "Enter your password to sign.")
+		return store.Signature{}, false
+	}
+	creds, err := s.store.CredentialsByEmail(c.Request().Context(), p.user.Email)
+	ok := err == nil
+	if ok {
+		ok, _ = password.Verify(in.Password, creds.PasswordHash)
+	}
+	if !ok {
+		v.Add("password", "The password is incorrect.")
+		if aerr := s.store.Audit(c.Request().Context(), domain.AuditEntry{Actor: s.actor(c), Action: "signature.password_failed", ObjectType: "user", ObjectID: p.user.ID}); aerr != nil {
+			s.log.Error("audit: signature failure", "err", aerr)
+		}
+		return store.Signature{}, false
+	}
+	return store.Signature{UserID: p.user.ID, PrintedName: p.user.DisplayName, Meaning: meaning}, true
+}
+
+type waiveRequest struct {
+	signatureRequest
+	Justification string `json:"justification"`
+}
+
+func (s *Server) apiWaiveFinding(c echo.Context) error {
+	v, err := s.visibleVersion(c, "compliance", "waive")
+	if err != nil {
+		return err
+	}
+	var in waiveRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.waive(c, v, c.Param("fid"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
+}
+
+func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.ComplianceReport, error) {
+	p := principalOf(c)
+	if err := domain.CheckSegregation(p.user.ID, domain.FunctionRegulatory, []string{v.UploadedBy}, nil); err != nil {
+		return domain.ComplianceReport{}, err
+	}
+	var val domain.Validation
+	justification := strings.TrimSpace(in.Justification)
+	val.Check(len(justification) >= 10 && len(justification) <= 2000, "justification", "Explain in at least 10 characters why this finding does not apply.")
+	sig, ok := s.verifySignature(c, in.signatureRequest, &val)
+	if err := val.Err(); err != nil || !ok {
+		if err == nil {
+			err = val.Err()
+		}
+		return domain.ComplianceReport{}, err
+	}
+	sig.Function, sig.ContentSHA256 = domain.FunctionRegulatory, v.SHA256
+	return s.store.WaiveFinding(c.Request().Context(), s.actor(c), v.ID, findingID, justification, sig)
+}
+
+func (s *Server) apiGetLabel(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "label", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	b, err := s.store.Brand(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b.Label)
+}
+
+// apiLabelVersions lists every version of a brand's label, oldest first.
+func (s *Server) apiLabelVersions(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "label", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if _, err := s.store.Brand(c.Request().Context(), code); err != nil {
+		return err
+	}
+	labels, err := s.store.Labels(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"brand": code, "versions": labels})
+}
+
+func (s *Server) apiPutLabel(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "label", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, "label", "update") {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	var l domain.Label
+	if err := decodeJSON(c, &l); err != nil {
+		return err
+	}
+	l.Normalize()
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	b, err := s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b.Label)
+}
+
+func (s *Server) apiListClaims(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "claim", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if _, err := s.store.Brand(c.Request().Context(), code); err != nil {
+		return err
+	}
+	claims, err := s.store.Claims(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"claims": claims})
+}
+
+func (s *Server) apiCreateClaim(c echo.Context) error {
+	code := c.Param("brand")
+	if !s.can(c, code, "claim", "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, "claim", "create") {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	var in store.NewClaim
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, cl)
+}

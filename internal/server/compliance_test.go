@@ -1,0 +1,199 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+func TestLabelVersionsAndClaims(t *testing.T) {
+	f := newContentFixture(t)
+	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
+	reg := f.login(t, "regulatory@example.com")
+	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.marketer, nil), http.StatusOK)
+	if l.Version != 1 {
+		t.Fatalf("label = %+v", l)
+	}
+	l.ISIStatements = append(l.ISIStatements, "Tell your doctor about all medicines you take.")
+	l2 := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", reg, l), http.StatusOK)
+	if l2.Version != 2 || len(l2.ISIStatements) != 2 {
+		t.Fatalf("new label = %+v", l2)
+	}
+	hist := decode[struct {
+		Versions []domain.Label `json:"versions"`
+	}](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label/versions", f.marketer, nil), http.StatusOK)
+	if len(hist.Versions) != 2 || len(hist.Versions[0].ISIStatements) != 1 {
+		t.Fatalf("history = %+v", hist.Versions)
+	}
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.marketer, l), http.StatusForbidden, "forbidden")
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/OTHER/label", reg, l), http.StatusNotFound, "not_found")
+	bad := l
+	bad.ISIStatements, bad.MaxExpiryMonths = nil, 99
+	d := decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", reg, bad), http.StatusUnprocessableEntity, "invalid")
+	if d.Fields["label.isi_statements"] == "" || d.Fields["label.max_expiry_months"] == "" {
+		t.Fatalf("fields = %v", d.Fields)
+	}
+
+	claim := map[string]any{"text": "ZELTRA reduced stroke risk by 21% vs warfarin.", "category": "comparative", "references": []string{"Smith et al. NEJM 2025;392:1-10"}, "variants": []string{}}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", f.marketer, claim), http.StatusForbidden, "forbidden")
+	c := decode[domain.Claim](t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, claim), http.StatusCreated)
+	if c.Brand != "ZELTRA" || len(c.References) != 1 {
+		t.Fatalf("claim = %+v", c)
+	}
+	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, map[string]any{"text": "", "category": "magic", "references": []string{}}), http.StatusUnprocessableEntity, "invalid")
+	if d.Fields["text"] == "" || d.Fields["category"] == "" || d.Fields["references"] == "" {
+		t.Fatalf("fields = %v", d.Fields)
+	}
+	list := decode[struct{ Claims []domain.Claim }](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.medical, nil), http.StatusOK)
+	if len(list.Claims) != 1 {
+		t.Fatalf("claims = %+v", list.Claims)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.other, nil), http.StatusNotFound, "not_found")
+	var actions []string
+	for _, e := range f.auditActions(t) {
+		actions = append(actions, e.Action)
+	}
+	if a := strings.Join(actions, ","); !strings.Contains(a, "brand.label_update") || !strings.Contains(a, "claim.create") {
+		t.Fatalf("audit: %s", a)
+	}
+}
+
+// violating is a piece that breaks several fair-balance rules: no ISI, no
+// PI reference, an absolute claim.
+const violating = "ZELTRA is the safe choice and guaranteed to work.\nAsk your doctor about ZELTRA today.\n"
+
+func TestComplianceReportAndWaivers(t *testing.T) {
+	f := newContentFixture(t)
+	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
+	reg := f.login(t, "regulatory@example.com")
+	a := f.createAsset(t, f.marketer, "ZEL-CHK-1", "ZELTRA")
+	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+
+	// The upload was checked at once.
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
+	if r.Passed || r.LabelVersion != 1 || r.RulesVersion == "" || len(r.Findings) == 0 {
+		t.Fatalf("report = %+v", r)
+	}
+	var errs []domain.Finding
+	for _, fd := range r.Findings {
+		if fd.Severity == domain.SeverityError {
+			errs = append(errs, fd)
+		}
+		if fd.RuleID == "" || fd.Message == "" {
+			t.Fatalf("incomplete finding %+v", fd)
+		}
+	}
+	if len(errs) == 0 {
+		t.Fatalf("no error findings in %+v", r.Findings)
+	}
+	// Re-running makes a new report.
+	r2 := decode[domain.ComplianceReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusCreated)
+	if r2.ID == r.ID || len(r2.Findings) != len(r.Findings) {
+		t.Fatalf("re-run = %+v", r2)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusForbidden, "forbidden")
+
+	waive := func(token, findingID string, body map[string]any) *httptest.ResponseRecorder {
+		return f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+findingID+"/waive", token, body)
+	}
+	good := map[string]any{"justification": "Reviewed: the statement is a quoted trademark, not a claim.", "password": testPassword, "meaning": "Finding waived by Regulatory"}
+	decodeError(t, waive(f.medical, r2.Findings[0].ID, good), http.StatusForbidden, "forbidden")
+	// A finding of the superseded report cannot be waived.
+	decodeError(t, waive(reg, r.Findings[0].ID, good), http.StatusConflict, "conflict")
+	d := decodeError(t, waive(reg, r2.Findings[0].ID, map[string]any{"justification": "short", "password": "wrong password", "meaning": ""}), http.StatusUnprocessableEntity, "invalid")
+	if d.Fields["password"] == "" || d.Fields["justification"] == "" || d.Fields["meaning"] == "" {
+		t.Fatalf("fields = %v", d.Fields)
+	}
+	var last domain.ComplianceReport
+	for _, fd := range r2.Findings {
+		if fd.Severity != domain.SeverityError {
+			continue
+		}
+		last = decode[domain.ComplianceReport](t, waive(reg, fd.ID, good), http.StatusOK)
+	}
+	if !last.Passed {
+		t.Fatalf("all errors waived but report fails: %+v", last)
+	}
+	for _, fd := range last.Findings {
+		if fd.Severity == domain.SeverityError && (fd.Waiver == nil || fd.Waiver.SignerName != "regulatory Person" || fd.Waiver.Meaning != "Finding waived by Regulatory") {
+			t.Fatalf("waiver not recorded: %+v", fd)
+		}
+	}
+	decodeError(t, waive(reg, errs[0].ID, good), http.StatusConflict, "conflict")
+	decodeError(t, waive(reg, last.Findings[0].ID, good), http.StatusConflict, "conflict")
+
+	var waivers, failedSignatures int
+	for _, e := range f.auditActions(t) {
+		switch e.Action {
+		case "compliance.waive":
+			waivers++
+		case "signature.password_failed":
+			failedSignatures++
+		}
+	}
+	if waivers != len(errs) || failedSignatures != 1 {
+		t.Fatalf("audit: %d waivers, %d failed signatures", waivers, failedSignatures)
+	}
+}
+
+// TestUploaderCannotWaive checks segregation of duties on waivers.
+func TestUploaderCannotWaive(t *testing.T) {
+	f := newContentFixture(t)
+	f.addUser(t, "both@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
+	both := f.login(t, "both@example.com")
+	a := f.createAsset(t, both, "ZEL-CHK-2", "ZELTRA")
+	v := decode[domain.Version](t, f.upload(t, both, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", both,
+		map[string]any{"justification": "I wrote it and I like it very much.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+}
+
+func TestCompliancePages(t *testing.T) {
+	f := newContentFixture(t)
+	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
+	a := f.createAsset(t, f.marketer, "ZEL-CHK-3", "ZELTRA")
+	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	w := newWebClient(f.testServer)
+	tok := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"regulatory@example.com"}, "password": {testPassword}})
+	rec := w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") || !strings.Contains(body, "Sign and waive") {
+		t.Fatalf("asset page = %d %s", rec.Code, body)
+	}
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
+	tok = w.csrf(t, "/assets/"+a.ID)
+	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password") {
+		t.Fatalf("bad waiver = %d", rec.Code)
+	}
+	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("waiver = %d %s", rec.Code, rec.Body)
+	}
+	if rec := w.do(t, http.MethodGet, rec.Header().Get("Location"), nil); !strings.Contains(rec.Body.String(), "Waived by regulatory Person") {
+		t.Fatalf("waiver not shown")
+	}
+	// Label page: regulatory may edit; a bad form keeps input.
+	tok = w.csrf(t, "/brands/ZELTRA/label")
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {""}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "required_functions": {"medical", "legal", "regulatory"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") {
+		t.Fatalf("bad label form = %d", rec.Code)
+	}
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "required_functions": {"medical", "legal", "regulatory"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
+	}
+	if rec := w.do(t, http.MethodGet, "/brands/ZELTRA/label", nil); !strings.Contains(rec.Body.String(), "Current label (version 2)") {
+		t.Fatal("label page does not show version 2")
+	}
+	tok = w.csrf(t, "/brands/ZELTRA/claims")
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/claims", url.Values{"_csrf": {tok}, "text": {"ZELTRA lowers stroke risk."}, "category": {"efficacy"}, "references": {"Data on file."}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("claim add = %d %s", rec.Code, rec.Body)
+	}
+}
