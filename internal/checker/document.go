@@ -143,8 +143,10 @@ func markReferences(s string, toks []token) {
 			// "warfarin1" (a superscript folded to a digit) or "35%1"
 			case gap == "" && ((p.kind == tWord && utf8.RuneCountInString(p.text) >= 3) || p.text == "%"):
 				t.marker = true
-			// "warfarin.1", "35%.1", "(n=12).2"
-			case (gap == "." || gap == "," || gap == ";" || gap == ")" || gap == ").") && (p.kind == tWord || p.text == "%") && endsSentenceish(s, t.end):
+			// "warfarin.1", "35%.1", "HR 0.79).1", "warfarin,2"
+			case (gap == "." || gap == ")." || gap == ")") && endsSentenceish(s, t.end):
+				t.marker = true
+			case (gap == "," || gap == ";") && (p.kind == tWord || p.text == "%") && endsSentenceish(s, t.end):
 				t.marker = true
 			// "1,2" or "1-3" continuing a marker
 			case p.marker && (gap == "," || gap == "-" || gap == ", "):

@@ -39,6 +39,7 @@ type Config struct {
 	LoginWindow        time.Duration // failed sign-ins are counted over this window
 	LoginMaxPerAccount int           // failures per account in the window before throttling
 	LoginMaxPerAddress int           // failures per client address in the window before throttling
+	ReviewSLA          time.Duration // how long reviewers have for a submitted piece
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -69,6 +70,7 @@ func Default() Config {
 		LoginWindow:        15 * time.Minute,
 		LoginMaxPerAccount: 5,
 		LoginMaxPerAddress: 50,
+		ReviewSLA:          5 * 24 * time.Hour,
 	}
 }
 
@@ -109,6 +111,7 @@ func Load(getenv func(string) string) (Config, error) {
 	l.duration("FAIRSHELF_LOGIN_WINDOW", &c.LoginWindow)
 	l.integer("FAIRSHELF_LOGIN_MAX_PER_ACCOUNT", &c.LoginMaxPerAccount)
 	l.integer("FAIRSHELF_LOGIN_MAX_PER_ADDRESS", &c.LoginMaxPerAddress)
+	l.duration("FAIRSHELF_REVIEW_SLA", &c.ReviewSLA)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -159,7 +162,7 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout}, {"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge}, {"FAIRSHELF_TOKEN_TTL", c.TokenTTL}, {"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow}} {
+	}{{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout}, {"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge}, {"FAIRSHELF_TOKEN_TTL", c.TokenTTL}, {"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow}, {"FAIRSHELF_REVIEW_SLA", c.ReviewSLA}} {
 		if d.v < time.Second {
 			return &Error{d.name, "must be at least 1s"}
 		}

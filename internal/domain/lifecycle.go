@@ -1,0 +1,113 @@
+package domain
+
+import "slices"
+
+// Lifecycle actions that move a version between states.
+const (
+	ActionSubmit         = "submit"          // author sends a draft to MLR review
+	ActionApprove        = "approve"         // the last required function approves
+	ActionRequestChanges = "request_changes" // a reviewer asks for a new version
+	ActionReject         = "reject"          // a reviewer rejects the piece
+	ActionPublish        = "publish"         // a marketer releases an approved version
+	ActionExpire         = "expire"          // its expiry time passed
+	ActionWithdraw       = "withdraw"        // taken out of use with a reason
+	ActionSupersede      = "supersede"       // a newer version of the asset was published
+)
+
+// transitions is the version lifecycle of PRODUCT.md as one table:
+// action → from-state → to-state. Anything not listed is illegal.
+var transitions = map[string]map[string]string{
+	ActionSubmit:         {StateDraft: StateInReview},
+	ActionApprove:        {StateInReview: StateApproved},
+	ActionRequestChanges: {StateInReview: StateChangesRequested},
+	ActionReject:         {StateInReview: StateRejected},
+	ActionPublish:        {StateApproved: StatePublished},
+	ActionExpire:         {StatePublished: StateExpired},
+	ActionWithdraw:       {StatePublished: StateWithdrawn, StateApproved: StateWithdrawn},
+	ActionSupersede:      {StatePublished: StateSuperseded},
+}
+
+// Transition returns the state a version in state from moves to by action,
+// or ECONFLICT naming what is allowed instead.
+func Transition(from, action string) (string, error) {
+	to, ok := transitions[action][from]
+	if !ok {
+		var allowed []string
+		for s := range transitions[action] {
+			allowed = append(allowed, s)
+		}
+		slices.Sort(allowed)
+		return "", Errorf(ECONFLICT, "A version that is %s cannot be %s (only from: %v).", from, pastTense(action), allowed)
+	}
+	return to, nil
+}
+
+// SourceStates lists the states action may start from, for conditional
+// updates ("... WHERE state IN (...)").
+func SourceStates(action string) []string {
+	var out []string
+	for s := range transitions[action] {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func pastTense(action string) string {
+	switch action {
+	case ActionSubmit:
+		return "submitted"
+	case ActionApprove:
+		return "approved"
+	case ActionRequestChanges:
+		return "sent back for changes"
+	case ActionReject:
+		return "rejected"
+	case ActionPublish:
+		return "published"
+	case ActionExpire:
+		return "expired"
+	case ActionWithdraw:
+		return "withdrawn"
+	case ActionSupersede:
+		return "superseded"
+	}
+	return action
+}
+
+// Review decisions.
+const (
+	DecisionApprove        = "approve"
+	DecisionRequestChanges = "request_changes"
+	DecisionReject         = "reject"
+)
+
+// Review task statuses.
+const (
+	TaskOpen      = "open"
+	TaskApproved  = "approved"
+	TaskChanges   = "changes_requested"
+	TaskRejected  = "rejected"
+	TaskCancelled = "cancelled" // the round closed before this function decided
+)
+
+// NeedsSignature reports whether a decision must be signed electronically.
+func NeedsSignature(decision string) bool {
+	return decision == DecisionApprove || decision == DecisionReject
+}
+
+// DefaultMeaning is the signature meaning offered for a function's decision.
+func DefaultMeaning(function, decision string) string {
+	if decision == DecisionReject {
+		return "Rejected in " + function + " review"
+	}
+	switch function {
+	case FunctionMedical:
+		return "Approved as medically accurate"
+	case FunctionLegal:
+		return "Approved as legally compliant"
+	case FunctionRegulatory:
+		return "Approved as compliant with FDA regulations"
+	}
+	return "Approved"
+}

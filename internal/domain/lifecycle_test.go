@@ -1,0 +1,46 @@
+package domain
+
+import "testing"
+
+func TestTransitionTable(t *testing.T) {
+	for _, tc := range []struct {
+		from, action, to string
+	}{
+		{StateDraft, ActionSubmit, StateInReview},
+		{StateInReview, ActionApprove, StateApproved},
+		{StateInReview, ActionRequestChanges, StateChangesRequested},
+		{StateInReview, ActionReject, StateRejected},
+		{StateApproved, ActionPublish, StatePublished},
+		{StatePublished, ActionExpire, StateExpired},
+		{StatePublished, ActionWithdraw, StateWithdrawn},
+		{StateApproved, ActionWithdraw, StateWithdrawn},
+		{StatePublished, ActionSupersede, StateSuperseded},
+	} {
+		got, err := Transition(tc.from, tc.action)
+		if err != nil || got != tc.to {
+			t.Errorf("%s --%s--> %q, %v; want %s", tc.from, tc.action, got, err, tc.to)
+		}
+	}
+	// Every other combination is a conflict.
+	legal := 0
+	for _, from := range States {
+		for action := range transitions {
+			if _, err := Transition(from, action); err == nil {
+				legal++
+			} else if ErrorCode(err) != ECONFLICT {
+				t.Errorf("%s/%s: code %s", from, action, ErrorCode(err))
+			}
+		}
+	}
+	if legal != 9 {
+		t.Errorf("%d legal transitions, want 9", legal)
+	}
+	for _, illegal := range [][2]string{{StateDraft, ActionApprove}, {StateDraft, ActionPublish}, {StateRejected, ActionSubmit}, {StateExpired, ActionPublish}, {StateWithdrawn, ActionPublish}, {StateInReview, ActionPublish}} {
+		if _, err := Transition(illegal[0], illegal[1]); ErrorCode(err) != ECONFLICT {
+			t.Errorf("%s --%s--> allowed", illegal[0], illegal[1])
+		}
+	}
+	if got := SourceStates(ActionWithdraw); len(got) != 2 {
+		t.Errorf("SourceStates(withdraw) = %v", got)
+	}
+}

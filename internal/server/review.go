@@ -1,0 +1,125 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// submitVersion runs the checker and sends the version to MLR review with
+// one task per function the brand's label requires.
+func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+	ctx := c.Request().Context()
+	b, err := s.store.Brand(ctx, v.Brand)
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	reviewers, err := s.store.ReviewersFor(ctx, v.Brand, b.Label.RequiredFunctions)
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	return s.store.SubmitVersion(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
+}
+
+func (s *Server) apiSubmitVersion(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "submit")
+	if err != nil {
+		return err
+	}
+	round, err := s.submitVersion(c, v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, round)
+}
+
+// reviewScopes lists, per review function, the brands the caller may review.
+func (s *Server) reviewScopes(c echo.Context) []store.TaskScope {
+	var scopes []store.TaskScope
+	for _, f := range domain.ReviewFunctions {
+		all, brands := s.authz.Brands(principalOf(c).user, "review", f)
+		if all || len(brands) > 0 {
+			scopes = append(scopes, store.TaskScope{Function: f, All: all, Brands: brands})
+		}
+	}
+	return scopes
+}
+
+func (s *Server) apiListReviews(c echo.Context) error {
+	tasks, err := s.store.OpenTasks(c.Request().Context(), principalOf(c).user.ID, s.reviewScopes(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"reviews": tasks})
+}
+
+type decisionRequest struct {
+	signatureRequest
+	Function string `json:"function"`
+	Decision string `json:"decision"`
+	Comment  string `json:"comment"`
+}
+
+// decide validates and records a review decision with its signature.
+func (s *Server) decide(c echo.Context, v store.VersionWithBrand, in decisionRequest) (store.DecisionResult, error) {
+	if _, ok := domain.ReviewerRole(in.Function); !ok {
+		return store.DecisionResult{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"function": "Choose medical, legal or regulatory."}}
+	}
+	if !s.can(c, v.Brand, "review", in.Function) {
+		return store.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)
+	}
+	var val domain.Validation
+	val.Check(in.Decision == domain.DecisionApprove || in.Decision == domain.DecisionRequestChanges || in.Decision == domain.DecisionReject, "decision", "Choose approve, request_changes or reject.")
+	comment := strings.TrimSpace(in.Comment)
+	val.Check(len(comment) <= 4000, "comment", "Use at most 4000 characters.")
+	if in.Decision != domain.DecisionApprove {
+		val.Check(comment != "", "comment", "Explain what must change or why the piece is rejected.")
+	}
+	d := store.Decision{VersionID: v.ID, Function: in.Function, Decision: in.Decision, Comment: comment}
+	if domain.NeedsSignature(in.Decision) {
+		sig, ok := s.verifySignature(c, in.signatureRequest, &val)
+		if ok {
+			d.Signature = &sig
+		}
+	}
+	if err := val.Err(); err != nil {
+		return store.DecisionResult{}, err
+	}
+	return s.store.Decide(c.Request().Context(), s.actor(c), d)
+}
+
+func (s *Server) apiDecide(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "read")
+	if err != nil {
+		return err
+	}
+	var in decisionRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	res, err := s.decide(c, v, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) apiReviewHistory(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "read")
+	if err != nil {
+		return err
+	}
+	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"version_id": v.ID, "rounds": rounds})
+}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// reviewFixture has a marketer's uploaded version and one reviewer per
+// function for ZELTRA.
+type reviewFixture struct {
+	*contentFixture
+	t                 *testing.T
+	legal, regulatory string
+	asset             domain.Asset
+	version           domain.Version
+}
+
+const compliantPiece = "ZELTRA (zeltaparin) is indicated for the treatment of adults with condition X.\n" +
+	"Important Safety Information\nSerious bleeding can occur.\nPlease see full Prescribing Information.\n"
+
+func newReviewFixture(t *testing.T) *reviewFixture {
+	t.Helper()
+	f := &reviewFixture{contentFixture: newContentFixture(t)}
+	f.addUser(t, "legal@example.com", "legal_reviewer:ZELTRA")
+	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
+	f.legal, f.regulatory = f.login(t, "legal@example.com"), f.login(t, "regulatory@example.com")
+	f.asset = f.createAsset(t, f.marketer, "ZEL-REV-1", "ZELTRA")
+	f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "piece.txt", []byte(compliantPiece)), http.StatusCreated)
+	return f
+}
+
+// clearErrors waives every error finding of the version's current report,
+// as a regulatory reviewer may, so that approval is possible.
+func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
+	t.Helper()
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.regulatory, nil), http.StatusOK)
+	for _, fd := range r.Findings {
+		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
+			decode[domain.ComplianceReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", f.regulatory,
+				map[string]any{"justification": "Accepted by Regulatory for this test piece.", "password": testPassword, "meaning": "Waived by Regulatory"}), http.StatusOK)
+		}
+	}
+}
+
+func (f *reviewFixture) decide(token, function, decision string) *httptest.ResponseRecorder {
+	return f.api(f.t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, map[string]any{
+		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword, "meaning": domain.DefaultMeaning(function, decision)})
+}
+
+func TestMLRReviewToApproval(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.medical, nil), http.StatusForbidden, "forbidden")
+	round := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	if len(round.Tasks) != 3 || round.ReportID == "" || !round.DueAt.After(round.SubmittedAt) {
+		t.Fatalf("round = %+v", round)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusConflict, "conflict")
+
+	queue := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.medical, nil), http.StatusOK)
+	if len(queue.Reviews) != 1 || queue.Reviews[0].Function != "medical" || queue.Reviews[0].JobCode != "ZEL-REV-1" {
+		t.Fatalf("medical queue = %+v", queue.Reviews)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", f.marketer, nil), http.StatusForbidden, "forbidden")
+
+	f.clearErrors(t, f.version.ID)
+	// Wrong function for the role, wrong password, missing meaning.
+	decodeError(t, f.decide(f.medical, "legal", "approve"), http.StatusForbidden, "forbidden")
+	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{"function": "medical", "decision": "approve", "password": "wrong"}), http.StatusUnprocessableEntity, "invalid")
+	if d.Fields["password"] == "" || d.Fields["meaning"] == "" {
+		t.Fatalf("fields = %v", d.Fields)
+	}
+	res := decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+	if res.VersionState != domain.StateInReview || res.Task.Status != domain.TaskApproved {
+		t.Fatalf("after medical: %+v", res)
+	}
+	decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusConflict, "conflict")
+	decode[store.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+	res = decode[store.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK)
+	if res.VersionState != domain.StateApproved {
+		t.Fatalf("after all approvals: %+v", res)
+	}
+	v := decode[domain.Version](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID, f.marketer, nil), http.StatusOK)
+	if v.State != domain.StateApproved {
+		t.Fatalf("version state %s", v.State)
+	}
+	hist := decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	if len(hist.Rounds) != 1 || hist.Rounds[0].Status != "approved" {
+		t.Fatalf("history = %+v", hist.Rounds)
+	}
+	for _, task := range hist.Rounds[0].Tasks {
+		s := task.Signature
+		if s == nil || s.PrintedName == "" || s.Meaning == "" || s.ContentSHA256 != f.version.SHA256 || s.Function != task.Function || s.Decision != "approve" {
+			t.Fatalf("signature manifestation incomplete: %+v", task)
+		}
+	}
+	if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(q.Reviews) != 0 {
+		t.Fatalf("legal queue not empty: %+v", q.Reviews)
+	}
+}
+
+func TestUnwaivedErrorsBlockApproval(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	a := f.createAsset(t, f.marketer, "ZEL-REV-2", "ZELTRA")
+	f.version = decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	d := decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusConflict, "conflict")
+	if !strings.Contains(d.Message, "unwaived") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	// Requesting changes is always possible and closes the round.
+	res := decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}), http.StatusOK)
+	if res.VersionState != domain.StateChangesRequested {
+		t.Fatalf("state = %s", res.VersionState)
+	}
+	decodeError(t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusConflict, "conflict")
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{"function": "medical", "decision": "request_changes"}), http.StatusUnprocessableEntity, "invalid")
+}
+
+func TestSegregationOfDutiesInReview(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	f.addUser(t, "twohats@example.com", "medical_reviewer:ZELTRA", "legal_reviewer:ZELTRA")
+	f.addUser(t, "author@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
+	twohats, author := f.login(t, "twohats@example.com"), f.login(t, "author@example.com")
+	a := f.createAsset(t, author, "ZEL-REV-3", "ZELTRA")
+	f.version = decode[domain.Version](t, f.upload(t, author, a.ID, "piece.txt", []byte(compliantPiece)), http.StatusCreated)
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", author, nil), http.StatusCreated)
+	f.clearErrors(t, f.version.ID)
+	// The author may not review their own piece, even holding the role.
+	decodeError(t, f.decide(author, "regulatory", "approve"), http.StatusForbidden, "forbidden")
+	if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", author, nil), http.StatusOK); len(q.Reviews) != 0 {
+		t.Fatalf("author's own piece in their queue: %+v", q.Reviews)
+	}
+	decode[store.DecisionResult](t, f.decide(twohats, "medical", "approve"), http.StatusOK)
+	d := decodeError(t, f.decide(twohats, "legal", "approve"), http.StatusForbidden, "forbidden")
+	if !strings.Contains(d.Message, "only one function") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	res := decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
+		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword, "meaning": "Rejected in legal review"}), http.StatusOK)
+	if res.VersionState != domain.StateRejected {
+		t.Fatalf("state = %s", res.VersionState)
+	}
+}

@@ -1,0 +1,465 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+type roundRow struct {
+	ID          string `gorm:"primaryKey"`
+	VersionID   string
+	Number      int
+	Kind        string
+	Status      string
+	ReportID    *string
+	SubmittedBy string
+	SubmittedAt time.Time
+	DueAt       time.Time
+	ClosedAt    *time.Time
+}
+
+func (roundRow) TableName() string { return "review_rounds" }
+
+type taskRow struct {
+	ID          string `gorm:"primaryKey"`
+	RoundID     string
+	VersionID   string
+	Brand       string
+	Function    string
+	Status      string
+	DecidedBy   *string
+	DecidedAt   *time.Time
+	Comment     string
+	SignatureID *string
+}
+
+func (taskRow) TableName() string { return "review_tasks" }
+
+type notificationRow struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	Kind      string
+	Subject   string
+	Link      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
+}
+
+func (notificationRow) TableName() string { return "notifications" }
+
+// ReviewTask is one function's review of a version in a round.
+type ReviewTask struct {
+	ID          string           `json:"id"`
+	RoundID     string           `json:"round_id"`
+	VersionID   string           `json:"version_id"`
+	Brand       string           `json:"brand"`
+	Function    string           `json:"function"`
+	Status      string           `json:"status"`
+	DecidedBy   string           `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time       `json:"decided_at,omitempty"`
+	Comment     string           `json:"comment"`
+	Signature   *SignatureRecord `json:"signature,omitempty"`
+	SubmittedAt time.Time        `json:"submitted_at"`
+	DueAt       time.Time        `json:"due_at"`
+	AssetID     string           `json:"asset_id"`
+	JobCode     string           `json:"job_code"`
+	Title       string           `json:"title"`
+	Number      int              `json:"version_number"`
+}
+
+// SignatureRecord is a stored electronic signature as shown on approval
+// records: the manifestation of 21 CFR 11.50.
+type SignatureRecord struct {
+	ID            string    `json:"id"`
+	UserID        string    `json:"user_id"`
+	PrintedName   string    `json:"printed_name"`
+	Function      string    `json:"function"`
+	Meaning       string    `json:"meaning"`
+	Decision      string    `json:"decision"`
+	ContentSHA256 string    `json:"content_sha256"`
+	SignedAt      time.Time `json:"signed_at"`
+}
+
+// ReviewRound is one submission of a version with its tasks.
+type ReviewRound struct {
+	ID          string       `json:"id"`
+	Number      int          `json:"number"`
+	Kind        string       `json:"kind"`
+	Status      string       `json:"status"`
+	ReportID    string       `json:"report_id,omitempty"`
+	SubmittedBy string       `json:"submitted_by"`
+	SubmittedAt time.Time    `json:"submitted_at"`
+	DueAt       time.Time    `json:"due_at"`
+	ClosedAt    *time.Time   `json:"closed_at,omitempty"`
+	Tasks       []ReviewTask `json:"tasks"`
+}
+
+func (tx *Tx) lockVersion(id string) (versionRow, error) {
+	var row versionRow
+	q := tx.db.Select("id", "asset_id", "number", "state", "sha256", "uploaded_by")
+	if tx.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
+		return row, notFound(err, "No such version.")
+	}
+	return row, nil
+}
+
+// moveVersion changes a version's state by action with a conditional
+// update, so that a concurrent change makes this one fail with ECONFLICT
+// rather than both applying. It keeps the asset's latest state in step.
+func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (string, error) {
+	to, err := domain.Transition(v.State, action)
+	if err != nil {
+		return "", err
+	}
+	changes := map[string]any{"state": to}
+	for k, val := range extra {
+		changes[k] = val
+	}
+	res := tx.db.Model(&versionRow{}).Where("id = ? AND state = ?", v.ID, v.State).Updates(changes)
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected != 1 {
+		return "", domain.Errorf(domain.ECONFLICT, "The version changed meanwhile; reload and try again.")
+	}
+	if err := tx.db.Model(&assetRow{}).Where("id = ? AND latest_version_id = ?", v.AssetID, v.ID).Updates(map[string]any{"latest_state": to, "updated_at": tx.now}).Error; err != nil {
+		return "", err
+	}
+	return to, nil
+}
+
+// authorsOf lists who wrote or uploaded a version: its uploader and its
+// asset's owner. They may not review it.
+func (tx *Tx) authorsOf(v versionRow) ([]string, string, error) {
+	var a assetRow
+	if err := tx.db.Select("owner_id", "brand", "job_code", "title").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+		return nil, "", err
+	}
+	return []string{v.UploadedBy, a.OwnerID}, a.Brand, nil
+}
+
+// Reviewer is a user who may be asked to review, for notifications.
+type Reviewer struct {
+	UserID   string
+	Function string
+}
+
+// SubmitVersion sends a draft to MLR review: one open task per required
+// function, due at due, with the checker report it was submitted with, and
+// an in-app notification to each reviewer who can act on it. Audited.
+func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	var round ReviewRound
+	err := s.InTx(ctx, func(tx *Tx) error {
+		v, err := tx.lockVersion(versionID)
+		if err != nil {
+			return err
+		}
+		authors, brand, err := tx.authorsOf(v)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.moveVersion(v, domain.ActionSubmit, map[string]any{"submitted_at": tx.now}); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {
+			return err
+		}
+		rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: "initial", Status: "open", SubmittedBy: actor.UserID, SubmittedAt: tx.now, DueAt: due.UTC()}
+		if reportID != "" {
+			rr.ReportID = &reportID
+		}
+		if err := tx.db.Create(&rr).Error; err != nil {
+			return err
+		}
+		round = ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
+		for _, f := range functions {
+			t := taskRow{ID: newID(), RoundID: rr.ID, VersionID: v.ID, Brand: brand, Function: f, Status: domain.TaskOpen}
+			if err := tx.db.Create(&t).Error; err != nil {
+				return err
+			}
+			round.Tasks = append(round.Tasks, ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
+		}
+		for _, r := range reviewers {
+			if r.UserID == authors[0] || r.UserID == authors[1] {
+				continue
+			}
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.UserID, Kind: "review_requested",
+				Subject: "A piece awaits your " + r.Function + " review", Link: "/reviews/" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.submit", ObjectType: "version", ObjectID: v.ID, Brand: brand,
+			Details: map[string]any{"round": rr.Number, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
+	})
+	return round, err
+}
+
+// Decision is a reviewer's decision about to be recorded.
+type Decision struct {
+	VersionID string
+	Function  string
+	Decision  string
+	Comment   string
+	Signature *Signature // required for approve and reject
+}
+
+// DecisionResult is the outcome of a decision: the task and the version's
+// state afterwards.
+type DecisionResult struct {
+	Task         ReviewTask `json:"task"`
+	VersionState string     `json:"version_state"`
+}
+
+// Decide records a reviewer's decision on the open task of a function. In
+// one transaction it re-checks segregation of duties (not the author or
+// uploader; one function per person per version), refuses an approval
+// while the version's current checker report has an unwaived error, records
+// the signature, closes the task with a conditional update (a concurrent
+// decision on the same task gets ECONFLICT), and moves the version when the
+// round is decided: any request for changes or rejection closes the round;
+// the last required approval approves the version.
+func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (DecisionResult, error) {
+	var out DecisionResult
+	err := s.InTx(ctx, func(tx *Tx) error {
+		v, err := tx.lockVersion(d.VersionID)
+		if err != nil {
+			return err
+		}
+		if v.State != domain.StateInReview {
+			return domain.Errorf(domain.ECONFLICT, "This version is %s, not in review.", v.State)
+		}
+		authors, brand, err := tx.authorsOf(v)
+		if err != nil {
+			return err
+		}
+		var signed []signatureRow
+		if err := tx.db.Where("object_type = ? AND object_id = ? AND function <> ''", "version", v.ID).Find(&signed).Error; err != nil {
+			return err
+		}
+		existing := make([]domain.SignOff, len(signed))
+		for i, sg := range signed {
+			existing[i] = domain.SignOff{UserID: sg.UserID, Function: sg.Function}
+		}
+		var decided []taskRow
+		if err := tx.db.Where("version_id = ? AND decided_by IS NOT NULL", v.ID).Find(&decided).Error; err != nil {
+			return err
+		}
+		for _, t := range decided {
+			existing = append(existing, domain.SignOff{UserID: *t.DecidedBy, Function: t.Function})
+		}
+		if err := domain.CheckSegregation(actor.UserID, d.Function, authors, existing); err != nil {
+			return err
+		}
+		var round roundRow
+		if err := tx.db.Where("version_id = ? AND status = ?", v.ID, "open").Order("number DESC").Take(&round).Error; err != nil {
+			return notFound(err, "This version has no open review round.")
+		}
+		var task taskRow
+		if err := tx.db.Where("round_id = ? AND function = ?", round.ID, d.Function).Take(&task).Error; err != nil {
+			return notFound(err, "This version needs no "+d.Function+" review.")
+		}
+		if task.Status != domain.TaskOpen {
+			return domain.Errorf(domain.ECONFLICT, "The %s review of this version was already decided.", d.Function)
+		}
+		if d.Decision == domain.DecisionApprove {
+			rep, err := tx.latestReport(v.ID)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				return domain.Errorf(domain.ECONFLICT, "The version has no compliance report; run the checker before approving.")
+			} else if err != nil {
+				return err
+			}
+			if rep.Blocking() {
+				return domain.Errorf(domain.ECONFLICT, "The compliance report has unwaived error findings; they must be fixed or waived before approval.")
+			}
+		}
+		var sigID *string
+		if d.Signature != nil {
+			sig := *d.Signature
+			sig.Function, sig.Decision, sig.ObjectType, sig.ObjectID, sig.ContentSHA256 = d.Function, d.Decision, "version", v.ID, v.SHA256
+			id, err := tx.sign(sig)
+			if err != nil {
+				return err
+			}
+			sigID = &id
+		}
+		status := map[string]string{domain.DecisionApprove: domain.TaskApproved, domain.DecisionRequestChanges: domain.TaskChanges, domain.DecisionReject: domain.TaskRejected}[d.Decision]
+		res := tx.db.Model(&taskRow{}).Where("id = ? AND status = ?", task.ID, domain.TaskOpen).
+			Updates(map[string]any{"status": status, "decided_by": actor.UserID, "decided_at": tx.now, "comment": d.Comment, "signature_id": sigID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return domain.Errorf(domain.ECONFLICT, "The %s review of this version was already decided.", d.Function)
+		}
+		state := v.State
+		closeRound := func(st string) error {
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status = ?", round.ID, domain.TaskOpen).Update("status", domain.TaskCancelled).Error; err != nil {
+				return err
+			}
+			return tx.db.Model(&roundRow{}).Where("id = ?", round.ID).Updates(map[string]any{"status": st, "closed_at": tx.now}).Error
+		}
+		switch d.Decision {
+		case domain.DecisionReject, domain.DecisionRequestChanges:
+			action := map[string]string{domain.DecisionReject: domain.ActionReject, domain.DecisionRequestChanges: domain.ActionRequestChanges}[d.Decision]
+			if state, err = tx.moveVersion(v, action, nil); err != nil {
+				return err
+			}
+			if err := closeRound(state); err != nil {
+				return err
+			}
+		case domain.DecisionApprove:
+			var open int64
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).Count(&open).Error; err != nil {
+				return err
+			}
+			if open == 0 {
+				if state, err = tx.moveVersion(v, domain.ActionApprove, map[string]any{"approved_at": tx.now}); err != nil {
+					return err
+				}
+				if err := closeRound("approved"); err != nil {
+					return err
+				}
+			}
+		}
+		if state != v.State {
+			// Tell the author where the piece stands.
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + state,
+				Subject: "Your piece is now " + state, Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+				return err
+			}
+		}
+		now := tx.now
+		out = DecisionResult{Task: ReviewTask{ID: task.ID, RoundID: round.ID, VersionID: v.ID, Brand: brand, Function: d.Function, Status: status,
+			DecidedBy: actor.UserID, DecidedAt: &now, Comment: d.Comment, SubmittedAt: round.SubmittedAt, DueAt: round.DueAt}, VersionState: state}
+		details := map[string]any{"function": d.Function, "decision": d.Decision, "comment": d.Comment, "round": round.Number, "version_state": state, "sha256": v.SHA256}
+		if sigID != nil {
+			details["signature_id"], details["meaning"], details["printed_name"] = *sigID, d.Signature.Meaning, d.Signature.PrintedName
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.decide", ObjectType: "version", ObjectID: v.ID, Brand: brand, Details: details})
+	})
+	return out, err
+}
+
+// TaskScope says for which brands a user may review a function.
+type TaskScope struct {
+	Function string
+	All      bool
+	Brands   []string
+}
+
+// OpenTasks returns the open review tasks a user may act on, oldest first,
+// leaving out versions the user wrote or uploaded.
+func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope) ([]ReviewTask, error) {
+	var out []ReviewTask
+	err := s.read(ctx, func(tx *Tx) error {
+		for _, sc := range scopes {
+			q := tx.db.Table("review_tasks t").
+				Select("t.id, t.round_id, t.version_id, t.brand, t.function, t.status, t.comment, r.submitted_at, r.due_at, v.asset_id, v.number, a.job_code, a.title").
+				Joins("JOIN review_rounds r ON r.id = t.round_id").
+				Joins("JOIN versions v ON v.id = t.version_id").
+				Joins("JOIN assets a ON a.id = v.asset_id").
+				Where("t.status = ? AND t.function = ? AND v.uploaded_by <> ? AND a.owner_id <> ?", domain.TaskOpen, sc.Function, userID, userID)
+			if !sc.All {
+				q = q.Where("t.brand IN ?", append([]string{""}, sc.Brands...))
+			}
+			var rows []struct {
+				ID, RoundID, VersionID, Brand, Function, Status, Comment, AssetID, JobCode, Title string
+				SubmittedAt, DueAt                                                                time.Time
+				Number                                                                            int
+			}
+			if err := q.Order("r.submitted_at, t.id").Limit(500).Scan(&rows).Error; err != nil {
+				return err
+			}
+			for _, r := range rows {
+				out = append(out, ReviewTask{ID: r.ID, RoundID: r.RoundID, VersionID: r.VersionID, Brand: r.Brand, Function: r.Function, Status: r.Status,
+					Comment: r.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Number: r.Number})
+			}
+		}
+		return nil
+	})
+	sortTasks(out)
+	if out == nil {
+		out = []ReviewTask{}
+	}
+	return out, err
+}
+
+func sortTasks(ts []ReviewTask) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].SubmittedAt.Before(ts[j-1].SubmittedAt); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}
+
+// ReviewHistory returns every review round of a version with its tasks and
+// signatures, oldest first: the content of the approval record.
+func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRound, error) {
+	out := []ReviewRound{}
+	err := s.read(ctx, func(tx *Tx) error {
+		var rounds []roundRow
+		if err := tx.db.Where("version_id = ?", versionID).Order("number").Find(&rounds).Error; err != nil {
+			return err
+		}
+		for _, r := range rounds {
+			rr := ReviewRound{ID: r.ID, Number: r.Number, Kind: r.Kind, Status: r.Status, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, ClosedAt: r.ClosedAt, Tasks: []ReviewTask{}}
+			if r.ReportID != nil {
+				rr.ReportID = *r.ReportID
+			}
+			var tasks []taskRow
+			if err := tx.db.Where("round_id = ?", r.ID).Order("function").Find(&tasks).Error; err != nil {
+				return err
+			}
+			for _, t := range tasks {
+				rt := ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: t.VersionID, Brand: t.Brand, Function: t.Function, Status: t.Status, DecidedAt: t.DecidedAt, Comment: t.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt}
+				if t.DecidedBy != nil {
+					rt.DecidedBy = *t.DecidedBy
+				}
+				if t.SignatureID != nil {
+					var sg signatureRow
+					if err := tx.db.Where("id = ?", *t.SignatureID).Take(&sg).Error; err != nil {
+						return err
+					}
+					rt.Signature = &SignatureRecord{ID: sg.ID, UserID: sg.UserID, PrintedName: sg.PrintedName, Function: sg.Function, Meaning: sg.Meaning, Decision: sg.Decision, ContentSHA256: sg.ContentSHA256, SignedAt: sg.SignedAt}
+				}
+				rr.Tasks = append(rr.Tasks, rt)
+			}
+			out = append(out, rr)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReviewersFor lists users holding a reviewer role for functions in brand
+// (directly or for all brands), for review notifications.
+func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []string) ([]Reviewer, error) {
+	var out []Reviewer
+	for _, f := range functions {
+		role, ok := domain.ReviewerRole(f)
+		if !ok {
+			continue
+		}
+		var ids []string
+		err := s.db.WithContext(ctx).Model(&roleRow{}).Distinct("role_assignments.user_id").
+			Joins("JOIN users ON users.id = role_assignments.user_id").
+			Where("role_assignments.role = ? AND role_assignments.brand IN ? AND users.disabled = ?", string(role), []string{brand, domain.AllBrands}, false).
+			Pluck("role_assignments.user_id", &ids).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, id := range ids {
+			out = append(out, Reviewer{UserID: id, Function: f})
+		}
+	}
+	return out, nil
+}
+

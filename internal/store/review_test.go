@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// submitted creates a brand, an author, an asset and a checked draft, and
+// submits it for review. It returns the version ID and the author.
+func submitted(t *testing.T, s *Store) (string, domain.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+		t.Fatal(err)
+	}
+	u := mustUser(t, s, "author@example.com")
+	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
+	in := domain.NewAsset{JobCode: "ZEL-1", Title: "Piece", Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAsset(ctx, author, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/test", NewBlob: true, SHA256: fmt.Sprintf("%064x", 1), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return v.ID, author
+}
+
+func reviewer(t *testing.T, s *Store, n int) domain.Actor {
+	t.Helper()
+	u := mustUser(t, s, fmt.Sprintf("reviewer%d@example.com", n))
+	return domain.Actor{UserID: u.ID, Name: u.DisplayName}
+}
+
+func sig(a domain.Actor) *Signature {
+	return &Signature{UserID: a.UserID, PrintedName: a.Name, Meaning: "Approved"}
+}
+
+// TestConcurrentDecisionsHaveOneWinner has many reviewers decide the same
+// task at once: exactly one succeeds, the others get 409, and the audit
+// chain stays valid.
+func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		versionID, _ := submitted(t, s)
+		const n = 12
+		actors := make([]domain.Actor, n)
+		for i := range actors {
+			actors[i] = reviewer(t, s, i)
+		}
+		var wg sync.WaitGroup
+		results := make(chan error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				decision := domain.DecisionApprove
+				var sg *Signature = sig(actors[i])
+				if i%3 == 1 {
+					decision, sg = domain.DecisionRequestChanges, nil
+				}
+				_, err := s.Decide(context.Background(), actors[i], Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: decision, Comment: "c", Signature: sg})
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		wins, conflicts := 0, 0
+		for err := range results {
+			switch domain.ErrorCode(err) {
+			case "":
+				wins++
+			case domain.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if wins != 1 || conflicts != n-1 {
+			t.Fatalf("%d winners and %d conflicts, want 1 and %d", wins, conflicts, n-1)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain broken: %+v", r.Broken)
+		}
+	})
+}
+
+// TestConcurrentFunctionsApproveOnce has the three functions decide at the
+// same time, twice over: the version ends approved exactly once.
+func TestConcurrentFunctionsApproveOnce(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		versionID, _ := submitted(t, s)
+		var wg sync.WaitGroup
+		states := make(chan string, 6)
+		for i, f := range []string{domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory, domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory} {
+			a := reviewer(t, s, i)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := s.Decide(context.Background(), a, Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(a)})
+				if err == nil {
+					states <- res.VersionState
+				} else if domain.ErrorCode(err) != domain.ECONFLICT {
+					t.Errorf("Decide: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(states)
+		approved, decided := 0, 0
+		for st := range states {
+			decided++
+			if st == domain.StateApproved {
+				approved++
+			}
+		}
+		if decided != 3 || approved != 1 {
+			t.Fatalf("%d decisions recorded, %d approvals of the version; want 3 and 1", decided, approved)
+		}
+		hist, err := s.ReviewHistory(context.Background(), versionID)
+		if err != nil || len(hist) != 1 || hist[0].Status != "approved" {
+			t.Fatalf("history = %+v, %v", hist, err)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain broken: %+v", r.Broken)
+		}
+	})
+}
+
+func TestDecisionRules(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		versionID, author := submitted(t, s)
+		if _, err := s.Decide(ctx, author, Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("author reviewing own version: %v", err)
+		}
+		r := reviewer(t, s, 1)
+		if _, err := s.Decide(ctx, r, Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Decide(ctx, r, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+			t.Fatalf("second function by one person: %v", err)
+		}
+		// A new report with an unwaived error blocks further approvals.
+		if _, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
+			Findings: []domain.Finding{{RuleID: "FB-X", Severity: domain.SeverityError, Message: "m"}}}); err != nil {
+			t.Fatal(err)
+		}
+		r2 := reviewer(t, s, 2)
+		if _, err := s.Decide(ctx, r2, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("approval with an unwaived error: %v", err)
+		}
+		res, err := s.Decide(ctx, r2, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionReject, Comment: "no", Signature: sig(r2)})
+		if err != nil || res.VersionState != domain.StateRejected {
+			t.Fatalf("reject: %+v %v", res, err)
+		}
+		hist, _ := s.ReviewHistory(ctx, versionID)
+		statuses := map[string]string{}
+		for _, task := range hist[0].Tasks {
+			statuses[task.Function] = task.Status
+		}
+		if statuses["medical"] != domain.TaskApproved || statuses["legal"] != domain.TaskRejected || statuses["regulatory"] != domain.TaskCancelled {
+			t.Fatalf("task statuses = %v", statuses)
+		}
+	})
+}
