@@ -462,4 +462,3 @@ func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []stri
 	}
 	return out, nil
 }
-
