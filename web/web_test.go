@@ -124,17 +124,51 @@ type markedLine struct {
 }
 
 type assetPage struct {
-	Asset       assetRow
-	Versions    []versionRow
-	Selected    *versionRow
-	PreviewKind string
-	PreviewText string
-	CanUpload   bool
-	MaxUpload   string
-	Report      *reportData
-	CanRunCheck bool
-	CanWaive    bool
-	TextLines   []markedLine
+	Asset           assetRow
+	Versions        []versionRow
+	Selected        *versionRow
+	PreviewKind     string
+	PreviewText     string
+	CanUpload       bool
+	MaxUpload       string
+	Report          *reportData
+	CanRunCheck     bool
+	CanWaive        bool
+	TextLines       []markedLine
+	CanSubmit       bool
+	Rounds          []roundData
+	DecideFunctions []string
+	Comments        []commentData
+	CanComment      bool
+}
+
+type signatureData struct {
+	PrintedName, Meaning, Decision, ContentSHA256 string
+	SignedAt                                      time.Time
+}
+
+type taskData struct {
+	Function, Status, Comment string
+	Signature                 *signatureData
+}
+
+type roundData struct {
+	Number                 int
+	Kind, Status, ReportID string
+	SubmittedAt, DueAt     time.Time
+	Tasks                  []taskData
+}
+
+type commentData struct {
+	Author, Body        string
+	VersionNumber, Page int
+	CreatedAt           time.Time
+}
+
+type queueTask struct {
+	AssetID, VersionID, JobCode, Title, Brand, Function string
+	Number                                              int
+	SubmittedAt, DueAt                                  time.Time
 }
 
 type labelData struct {
@@ -172,6 +206,21 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"reviews.html": func(d *pageData) {
+		d.Data = map[string]any{"Now": time.Now(), "Tasks": []queueTask{{AssetID: "a1", VersionID: "v1", JobCode: d.Title, Title: d.Title, Brand: "ZELTRA", Function: "medical", Number: 1}}}
+	},
+	"approval_record.html": func(d *pageData) {
+		v := versionRow{ID: "v1", Number: 2, Filename: d.Title, SHA256: "ab", State: "approved"}
+		d.Data = struct {
+			Asset   assetRow
+			Version versionRow
+			Rounds  []roundData
+			Reports map[string]reportData
+			Printed string
+		}{assetRow{JobCode: d.Title, Title: d.Title}, v,
+			[]roundData{{Number: 1, Kind: "initial", Status: "approved", ReportID: "r1", Tasks: []taskData{{Function: "medical", Status: "approved", Signature: &signatureData{PrintedName: d.Title, Meaning: d.Title}}, {Function: "legal", Status: "cancelled"}}}},
+			map[string]reportData{"r1": {RulesVersion: "1", LabelVersion: 1, Findings: []findingRow{{RuleID: "FB", Severity: "error", Message: d.Title}}}}, "2026-11-25"}
+	},
 	"label.html": func(d *pageData) {
 		l := labelData{Version: 2, ProprietaryName: d.Title, EstablishedName: "zeltaparin", ISIStatements: []string{d.Title}, RequiredFunctions: []string{"medical"}, MaxExpiryMonths: 12}
 		d.Form = labelForm{ProprietaryName: d.Title, ISIStatements: d.Title}
@@ -216,7 +265,9 @@ var pageSamples = map[string]func(d *pageData){
 			Mark bool
 		}{d.Title, true})
 		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB",
-			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}}
+			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}, CanSubmit: true, CanComment: true,
+			Rounds:          []roundData{{Number: 1, Kind: "initial", Status: "open", Tasks: []taskData{{Function: "medical", Status: "approved", Comment: d.Title, Signature: &signatureData{PrintedName: d.Title, Meaning: d.Title}}, {Function: "legal", Status: "open"}}}},
+			DecideFunctions: []string{"legal"}, Comments: []commentData{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}}}
 	},
 	"admin_users.html": func(d *pageData) {
 		d.Data = adminData{Users: []userRow{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // libraryForm is the library page's filter form.
@@ -134,17 +135,22 @@ func (s *Server) assetCreate(c echo.Context) error {
 }
 
 type assetPageData struct {
-	Asset       domain.Asset
-	Versions    []domain.Version
-	Selected    *domain.Version
-	PreviewKind string
-	PreviewText string
-	CanUpload   bool
-	MaxUpload   string
-	Report      *domain.ComplianceReport
-	CanRunCheck bool
-	CanWaive    bool
-	TextLines   []markedLine
+	Asset           domain.Asset
+	Versions        []domain.Version
+	Selected        *domain.Version
+	PreviewKind     string
+	PreviewText     string
+	CanUpload       bool
+	MaxUpload       string
+	Report          *domain.ComplianceReport
+	CanRunCheck     bool
+	CanWaive        bool
+	TextLines       []markedLine
+	CanSubmit       bool
+	Rounds          []store.ReviewRound
+	DecideFunctions []string
+	Comments        []store.Comment
+	CanComment      bool
 }
 
 // markedLine is a line of extracted text split into plain and highlighted
@@ -232,7 +238,25 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 			break
 		}
 	}
+	if s.can(c, a.Brand, "comment", "read") {
+		if pd.Comments, err = s.store.Comments(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	pd.CanComment = s.can(c, a.Brand, "comment", "create")
 	if pd.Selected != nil {
+		pd.CanSubmit = pd.Selected.State == domain.StateDraft && s.can(c, a.Brand, "version", "submit")
+		if pd.Rounds, err = s.store.ReviewHistory(ctx, pd.Selected.ID); err != nil {
+			return err
+		}
+		me := principalOf(c).user
+		if pd.Selected.State == domain.StateInReview && len(pd.Rounds) > 0 && me.ID != pd.Selected.UploadedBy && me.ID != a.OwnerID {
+			for _, t := range pd.Rounds[len(pd.Rounds)-1].Tasks {
+				if t.Status == domain.TaskOpen && s.can(c, a.Brand, "review", t.Function) {
+					pd.DecideFunctions = append(pd.DecideFunctions, t.Function)
+				}
+			}
+		}
 		pd.CanRunCheck = s.can(c, a.Brand, "compliance", "run")
 		pd.CanWaive = s.can(c, a.Brand, "compliance", "waive")
 		if s.can(c, a.Brand, "compliance", "read") {

@@ -81,6 +81,9 @@ var flashes = map[string]string{
 	"waived":       "The finding was waived and your signature recorded.",
 	"label_saved":  "The label was saved as a new version.",
 	"claim_added":  "The claim was added to the claims library.",
+	"submitted":    "The version was submitted for MLR review; the reviewers were notified.",
+	"decided":      "Your decision and signature were recorded.",
+	"commented":    "Your comment was added.",
 }
 
 const flashCookie = "fairshelf_flash"

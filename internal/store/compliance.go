@@ -269,3 +269,14 @@ func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, e
 	})
 	return in, err
 }
+
+// Report returns the compliance report with id.
+func (s *Store) Report(ctx context.Context, id string) (domain.ComplianceReport, error) {
+	var out domain.ComplianceReport
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.report(id)
+		return err
+	})
+	return out, err
+}
