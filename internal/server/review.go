@@ -29,6 +29,40 @@ func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.
 	return s.store.SubmitVersion(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
 }
 
+// recertifyVersion re-checks the unchanged bytes and opens a
+// re-certification round with the brand's required functions.
+func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+	ctx := c.Request().Context()
+	b, err := s.store.Brand(ctx, v.Brand)
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	if v.State != domain.StateApproved && v.State != domain.StatePublished {
+		return store.ReviewRound{}, domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
+	}
+	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	reviewers, err := s.store.ReviewersFor(ctx, v.Brand, b.Label.RequiredFunctions)
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	return s.store.Recertify(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
+}
+
+func (s *Server) apiRecertify(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "recertify")
+	if err != nil {
+		return err
+	}
+	round, err := s.recertifyVersion(c, v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, round)
+}
+
 func (s *Server) apiSubmitVersion(c echo.Context) error {
 	v, err := s.visibleVersion(c, "version", "submit")
 	if err != nil {

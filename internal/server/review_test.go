@@ -102,6 +102,27 @@ func TestMLRReviewToApproval(t *testing.T) {
 	if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(q.Reviews) != 0 {
 		t.Fatalf("legal queue not empty: %+v", q.Reviews)
 	}
+
+	// Re-certification: a new round on the same bytes; the version stays approved.
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.medical, nil), http.StatusForbidden, "forbidden")
+	rc := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	if rc.Kind != "recertification" || rc.Number != 2 || len(rc.Tasks) != 3 {
+		t.Fatalf("recertification round = %+v", rc)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
+	f.clearErrors(t, f.version.ID)
+	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
+		res := decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+		if res.VersionState != domain.StateApproved {
+			t.Fatalf("state during re-certification = %s", res.VersionState)
+		}
+	}
+	hist = decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	if len(hist.Rounds) != 2 || hist.Rounds[1].Status != "approved" {
+		t.Fatalf("history after re-certification = %+v", hist.Rounds)
+	}
+	draft := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece+"More.\n")), http.StatusCreated)
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+draft.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
 }
 
 func TestUnwaivedErrorsBlockApproval(t *testing.T) {

@@ -104,6 +104,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/versions/:id/text", s.apiVersionText, perBrand("version", "read"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/content", s.apiVersionContent, perBrand("version", "download"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/submit", s.apiSubmitVersion, perBrand("version", "submit"))
+	s.add(http.MethodPost, "/api/v1/versions/:id/recertify", s.apiRecertify, perBrand("version", "recertify"))
 	s.add(http.MethodGet, "/api/v1/reviews", s.apiListReviews, perBrand("review", "read"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/reviews", s.apiDecide, perBrand("review", "read"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/reviews", s.apiReviewHistory, perBrand("version", "read"))

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -155,6 +157,17 @@ type Reviewer struct {
 // function, due at due, with the checker report it was submitted with, and
 // an in-app notification to each reviewer who can act on it. Audited.
 func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	return s.openRound(ctx, actor, versionID, "initial", reportID, functions, reviewers, due)
+}
+
+// Recertify opens a re-certification round on an approved or published
+// version: the same bytes reviewed again, while the version stays in use.
+// Its approval renews the approval time from which expiry is measured.
+func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	return s.openRound(ctx, actor, versionID, "recertification", reportID, functions, reviewers, due)
+}
+
+func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.lockVersion(versionID)
@@ -165,14 +178,27 @@ func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID
 		if err != nil {
 			return err
 		}
-		if _, err := tx.moveVersion(v, domain.ActionSubmit, map[string]any{"submitted_at": tx.now}); err != nil {
-			return err
+		if kind == "initial" {
+			if _, err := tx.moveVersion(v, domain.ActionSubmit, map[string]any{"submitted_at": tx.now}); err != nil {
+				return err
+			}
+		} else {
+			if v.State != domain.StateApproved && v.State != domain.StatePublished {
+				return domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
+			}
+			var open int64
+			if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Count(&open).Error; err != nil {
+				return err
+			}
+			if open > 0 {
+				return domain.Errorf(domain.ECONFLICT, "A review round of this version is already open.")
+			}
 		}
 		var n int
 		if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {
 			return err
 		}
-		rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: "initial", Status: "open", SubmittedBy: actor.UserID, SubmittedAt: tx.now, DueAt: due.UTC()}
+		rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: kind, Status: "open", SubmittedBy: actor.UserID, SubmittedAt: tx.now, DueAt: due.UTC()}
 		if reportID != "" {
 			rr.ReportID = &reportID
 		}
@@ -196,7 +222,11 @@ func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID
 				return err
 			}
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.submit", ObjectType: "version", ObjectID: v.ID, Brand: brand,
+		action := "version.submit"
+		if kind != "initial" {
+			action = "version.recertify"
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "version", ObjectID: v.ID, Brand: brand,
 			Details: map[string]any{"round": rr.Number, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
 	})
 	return round, err
@@ -233,9 +263,6 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 		if err != nil {
 			return err
 		}
-		if v.State != domain.StateInReview {
-			return domain.Errorf(domain.ECONFLICT, "This version is %s, not in review.", v.State)
-		}
 		authors, brand, err := tx.authorsOf(v)
 		if err != nil {
 			return err
@@ -260,7 +287,17 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 		}
 		var round roundRow
 		if err := tx.db.Where("version_id = ? AND status = ?", v.ID, "open").Order("number DESC").Take(&round).Error; err != nil {
-			return notFound(err, "This version has no open review round.")
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return domain.Errorf(domain.ECONFLICT, "This version is %s and has no open review round.", v.State)
+			}
+			return err
+		}
+		recert := round.Kind == "recertification"
+		if !recert && v.State != domain.StateInReview {
+			return domain.Errorf(domain.ECONFLICT, "This version is %s, not in review.", v.State)
+		}
+		if recert && v.State != domain.StateApproved && v.State != domain.StatePublished {
+			return domain.Errorf(domain.ECONFLICT, "This version is %s; its re-certification can no longer be decided.", v.State)
 		}
 		var task taskRow
 		if err := tx.db.Where("round_id = ? AND function = ?", round.ID, d.Function).Take(&task).Error; err != nil {
@@ -306,8 +343,27 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 			}
 			return tx.db.Model(&roundRow{}).Where("id = ?", round.ID).Updates(map[string]any{"status": st, "closed_at": tx.now}).Error
 		}
-		switch d.Decision {
-		case domain.DecisionReject, domain.DecisionRequestChanges:
+		switch {
+		case recert && d.Decision != domain.DecisionApprove:
+			// The piece stays as it is; the owner decides whether to
+			// withdraw it or let it expire.
+			if err := closeRound(map[string]string{domain.DecisionReject: "rejected", domain.DecisionRequestChanges: "changes_requested"}[d.Decision]); err != nil {
+				return err
+			}
+		case recert:
+			var open int64
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).Count(&open).Error; err != nil {
+				return err
+			}
+			if open == 0 {
+				if err := tx.db.Model(&versionRow{}).Where("id = ?", v.ID).Update("approved_at", tx.now).Error; err != nil {
+					return err
+				}
+				if err := closeRound("approved"); err != nil {
+					return err
+				}
+			}
+		case d.Decision == domain.DecisionReject || d.Decision == domain.DecisionRequestChanges:
 			action := map[string]string{domain.DecisionReject: domain.ActionReject, domain.DecisionRequestChanges: domain.ActionRequestChanges}[d.Decision]
 			if state, err = tx.moveVersion(v, action, nil); err != nil {
 				return err
@@ -315,7 +371,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 			if err := closeRound(state); err != nil {
 				return err
 			}
-		case domain.DecisionApprove:
+		default:
 			var open int64
 			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).Count(&open).Error; err != nil {
 				return err
