@@ -158,16 +158,19 @@ type run struct {
 	indWins  []window
 	claims   []claimText
 
-	isiLine  []bool // line is in the Important Safety Information
-	stmtLine []bool // line holds a current label ISI statement
-	refLine  []bool // line is in a reference list or footnote
-	labelTok []bool // token is label text: indication or PI reference
-	headings []int  // ISI heading lines
+	isiLine    []bool // line is in the Important Safety Information
+	stmtLine   []bool // line holds a current label ISI statement
+	refLine    []bool // line is in a reference list or footnote
+	labelTok   []bool // token is label text: indication or PI reference
+	headings   []int  // ISI heading lines
+	anchorLine []bool // line holds a label statement (current or old) or an ISI heading
 
 	benefit []int // sentences that make benefit claims
 
-	sentClaims [][]int // per sentence: the claims it states; nil until computed
-	scratch    []int32 // per vocabulary token: count in the current sentence
+	sentOverlap [][]int // per sentence: words shared with each claim; nil until computed
+	sentSize    []int
+	scratch     []int32         // per vocabulary token: count in the current sentence
+	labelNums   map[string]bool // "type 2", "men 2": numbers the label itself uses
 }
 
 // oldStatement is an ISI statement of a previous label that the current
@@ -244,8 +247,18 @@ func newRun(in Input, rules Rules) *run {
 			r.claims[i].ids = append(r.claims[i].ids, idCount{id, n})
 		}
 	}
-	r.sentClaims = make([][]int, len(r.d.sents))
+	r.sentOverlap = make([][]int, len(r.d.sents))
+	r.sentSize = make([]int, len(r.d.sents))
 	r.scratch = make([]int32, len(r.d.vocab))
+	r.labelNums = map[string]bool{}
+	for _, t := range slices.Concat([]string{l.Indication, l.PIReference, l.ProprietaryName, l.EstablishedName}, l.ISIStatements, l.OffLabelTerms) {
+		toks := tokenize(Normalize(t).Text)
+		for i := 1; i < len(toks); i++ {
+			if toks[i].kind == tNum && toks[i-1].kind == tWord {
+				r.labelNums[toks[i-1].text+" "+toks[i].text] = true
+			}
+		}
+	}
 	return r
 }
 
@@ -369,13 +382,19 @@ func (r *run) findSections() {
 			r.headings = append(r.headings, l)
 		}
 	}
+	stmt := slices.Clone(r.isiLine) // lines of label statements, current or old
+	r.anchorLine = slices.Clone(stmt)
+	for _, h := range r.headings {
+		r.anchorLine[h] = true
+	}
+	promo := r.promoLines()
 	for _, h := range r.headings {
 		if r.refLine[h] {
 			continue
 		}
 		anchored := false
 		for k := h; k < len(d.lines) && k <= h+10; k++ {
-			if r.isiLine[k] {
+			if stmt[k] {
 				anchored = true
 				break
 			}
@@ -383,10 +402,12 @@ func (r *run) findSections() {
 		if !anchored {
 			continue
 		}
-		size := r.medianSize(r.isiLine)
+		size := r.medianSize(stmt)
 		for k := h; k < len(d.lines); k++ {
 			l := d.lines[k]
-			if k > h && (l.Page != d.lines[h].Page || r.refLine[k] || (size > 0 && l.FontSize > size*1.2 && !r.isiLine[k])) {
+			anchor := stmt[k] || slices.Contains(r.headings, k)
+			if k > h && !anchor && (l.Page != d.lines[h].Page || r.refLine[k] || promo[k] ||
+				(size > 0 && l.FontSize > size*1.2)) {
 				break
 			}
 			r.isiLine[k] = true
@@ -395,6 +416,38 @@ func (r *run) findSections() {
 			}
 		}
 	}
+}
+
+// promoLines marks the lines that read as promotion rather than safety
+// text, where an ISI section without a closing PI reference ends (an ISI
+// tray placed before the copy of a web page): a line that starts a
+// claims-library claim or the indication, or that names the product with
+// an efficacy word and has none of the isi_words.
+func (r *run) promoLines() []bool {
+	d := r.d
+	mark := func(ms []match) []bool {
+		out := make([]bool, len(d.lines))
+		for _, m := range ms {
+			out[d.tokens[m.start].line] = true
+		}
+		return out
+	}
+	eff := mark(r.c.rules[RuleISIMissing].list("efficacy").find(d))
+	safety := mark(newPhraseSet(r.c.isiWords).find(d))
+	named := mark(append(slices.Clone(r.names), r.estNames...))
+	promo := make([]bool, len(d.lines))
+	for l := range d.lines {
+		promo[l] = named[l] && eff[l] && !safety[l]
+	}
+	for si, s := range d.sents {
+		if s.start < s.end && len(r.matchingClaims(si)) > 0 {
+			promo[d.tokens[s.start].line] = true
+		}
+	}
+	for _, w := range r.indWins {
+		promo[d.tokens[w.start].line] = true
+	}
+	return promo
 }
 
 // onlyPI reports whether line l holds the PI reference.
@@ -496,15 +549,12 @@ func (r *run) findBenefit() {
 	}
 }
 
-// matchingClaims returns the claims that sentence si states: the claim's
-// words appear in the sentence, or the sentence (of four words or more) is
-// part of the claim; words are counted with multiplicity, in any order.
-func (r *run) matchingClaims(si int) []int {
-	if len(r.claims) == 0 {
-		return nil
-	}
-	if c := r.sentClaims[si]; c != nil {
-		return c
+// overlaps returns, for sentence si, how many of each claim's words it
+// holds (counted with multiplicity, in any order, reference numbers left
+// out), and the sentence's own number of words.
+func (r *run) overlaps(si int) ([]int, int) {
+	if ov := r.sentOverlap[si]; ov != nil {
+		return ov, r.sentSize[si]
 	}
 	s := r.d.sents[si]
 	size := 0
@@ -514,20 +564,33 @@ func (r *run) matchingClaims(si int) []int {
 			size++
 		}
 	}
-	out := []int{}
+	ov := make([]int, len(r.claims))
 	for i, c := range r.claims {
-		overlap := 0
 		for _, x := range c.ids {
-			overlap += int(min(x.n, r.scratch[x.id]))
-		}
-		if float64(overlap) >= r.sim*float64(len(c.toks)) || (size >= 4 && float64(overlap) >= r.sim*float64(size)) {
-			out = append(out, i)
+			ov[i] += int(min(x.n, r.scratch[x.id]))
 		}
 	}
 	for _, t := range r.d.tokens[s.start:s.end] {
 		r.scratch[t.id] = 0
 	}
-	r.sentClaims[si] = out
+	r.sentOverlap[si], r.sentSize[si] = ov, size
+	return ov, size
+}
+
+// matchingClaims returns the claims that sentence si states: the claim's
+// words appear in the sentence, or the sentence (of four words or more) is
+// part of the claim.
+func (r *run) matchingClaims(si int) []int {
+	if len(r.claims) == 0 {
+		return nil
+	}
+	ov, size := r.overlaps(si)
+	var out []int
+	for i, c := range r.claims {
+		if float64(ov[i]) >= r.sim*float64(len(c.toks)) || (size >= 4 && float64(ov[i]) >= r.sim*float64(size)) {
+			out = append(out, i)
+		}
+	}
 	return out
 }
 
@@ -567,7 +630,7 @@ func (r *run) excerpt(a, b int) string {
 // clip shortens text to at most limit characters, keeping text[ms:me] and
 // cutting at spaces, with "…" where it cut. White space is collapsed.
 func clip(text string, ms, me, limit int) string {
-	if c := strings.Join(strings.Fields(text), " "); utf8.RuneCountInString(c) <= limit {
+	if c := strings.Join(strings.Fields(visible(text)), " "); utf8.RuneCountInString(c) <= limit {
 		return c
 	}
 	rs := []rune(text)
@@ -599,7 +662,7 @@ func clip(text string, ms, me, limit int) string {
 			}
 		}
 	}
-	out := strings.Join(strings.Fields(string(rs[lo:hi])), " ")
+	out := strings.Join(strings.Fields(visible(string(rs[lo:hi]))), " ")
 	if lo > 0 {
 		out = "…" + out
 	}
@@ -610,6 +673,17 @@ func clip(text string, ms, me, limit int) string {
 		out = string([]rune(out)[:limit-1]) + "…"
 	}
 	return out
+}
+
+// visible drops invisible format characters (soft hyphens, zero-width
+// spaces, direction marks) that would only confuse a reader of an excerpt.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // where names the place of a sentence for a message: "page 2, line 7".
@@ -628,11 +702,15 @@ func (r *run) checkISI() {
 	var outdated []window
 	for _, old := range r.previous {
 		for _, w := range old.wins {
+			// The old statement is the better reading of this text unless
+			// a current statement is found on the same text at least as
+			// well (an old statement can be part of a current one).
 			better := true
-			for _, cur := range r.current {
-				if containment(cur.toks, r.windowTokens(w, len(cur.toks))) >= w.score {
-					better = false
-					break
+			for _, wins := range r.curWins {
+				for _, cw := range wins {
+					if cw.start < w.end && w.start < cw.end && cw.score >= w.score {
+						better = false
+					}
 				}
 			}
 			if !better {
@@ -665,27 +743,6 @@ func (r *run) checkISI() {
 		r.add(RuleISIMissing, 0, 0, r.excerpt(s.start, s.end), map[string]string{
 			"statement": st.text, "where": r.where(first)})
 	}
-}
-
-// windowTokens returns the tokens of w widened to at least n tokens, for
-// scoring another statement on the same place.
-func (r *run) windowTokens(w window, n int) []string {
-	a, b := w.start, w.end
-	for b-a < n+2 && (a > 0 || b < len(r.d.tokens)) {
-		if a > 0 {
-			a--
-		}
-		if b < len(r.d.tokens) {
-			b++
-		}
-	}
-	out := make([]string, 0, b-a)
-	for _, t := range r.d.tokens[a:b] {
-		if !t.marker {
-			out = append(out, t.text)
-		}
-	}
-	return out
 }
 
 // checkPI requires the PI reference in pieces that name the product and
@@ -721,14 +778,26 @@ func (r *run) checkEstablishedName() {
 	if len(r.names) == 0 || r.established == nil {
 		return
 	}
-	cands := []match{r.names[0]}
-	best := r.names[0]
-	for _, m := range r.names[1:] {
+	// Label statements and safety headings name the product too; look at
+	// the other mentions when there are any.
+	names := r.names
+	var outside []match
+	for _, m := range names {
+		if !r.anchorLine[d.tokens[m.start].line] {
+			outside = append(outside, m)
+		}
+	}
+	if len(outside) > 0 {
+		names = outside
+	}
+	cands := []match{names[0]}
+	best := names[0]
+	for _, m := range names[1:] {
 		if d.lines[d.tokens[m.start].line].FontSize > d.lines[d.tokens[best.start].line].FontSize {
 			best = m
 		}
 	}
-	if best != r.names[0] {
+	if best != names[0] {
 		cands = append(cands, best)
 	}
 	for _, m := range cands {
@@ -830,8 +899,8 @@ func (r *run) checkComparative() {
 		if isExempt(m.end) {
 			continue
 		}
-		if markers[si] || r.hasReference(si, footnotes) {
-			continue
+		if markers[si] || r.hasReference(si, footnotes) || len(r.matchingClaims(si)) > 0 {
+			continue // cited, or an approved claim whose references the library holds
 		}
 		done[si] = true
 		r.addAt(RuleComparative, m.start, m.end, map[string]string{"term": r.matchedText(m, rule.list("terms").pats[m.pat].src)})
@@ -860,20 +929,29 @@ func (r *run) hasReference(si int, footnotes bool) bool {
 }
 
 // checkClaims reports sentences with numbers and efficacy words that no
-// claim of the library states with the same numbers.
+// claim of the library states with the same numbers. A claim covers a
+// sentence when it matches at the similarity setting, or when it has every
+// number of the sentence and at least the rule's numbers_similarity share
+// of its words. Numbers the label itself uses with the word before them
+// ("type 2 diabetes", "MEN 2") are not claims, and sentences with one of
+// the rule's negations ("it is not known if") state no benefit.
 func (r *run) checkClaims() {
 	d := r.d
 	rule := r.c.rules[RuleClaimUnmatched]
+	loose := rule.Params["numbers_similarity"]
 	vocab := map[int]bool{}
 	for _, m := range rule.list("terms").find(d) {
 		vocab[d.tokens[m.start].sent] = true
 	}
+	negated := map[int]bool{}
+	for _, m := range rule.list("negations").find(d) {
+		negated[d.tokens[m.start].sent] = true
+	}
 	for si, s := range d.sents {
-		if !vocab[si] || s.start >= s.end {
+		if !vocab[si] || negated[si] || s.start >= s.end {
 			continue
 		}
-		var nums []string
-		var numText []string
+		var nums, numText []string
 		skip := false
 		for i := s.start; i < s.end; i++ {
 			t := d.tokens[i]
@@ -881,14 +959,15 @@ func (r *run) checkClaims() {
 				skip = true
 				break
 			}
-			if t.kind == tNum && !t.marker {
-				nums = append(nums, t.text)
-				txt := t.text
-				if i+1 < s.end && d.tokens[i+1].text == "%" {
-					txt += "%"
-				}
-				numText = append(numText, txt)
+			if t.kind != tNum || t.marker || (i > 0 && (r.labelNums[d.tokens[i-1].text+" "+t.text] || d.tokens[i-1].text == "#")) {
+				continue // label wording ("type 2") or a rank ("#1", a matter for FB-HYPE)
 			}
+			nums = append(nums, t.text)
+			txt := t.text
+			if i+1 < s.end && d.tokens[i+1].text == "%" {
+				txt += "%"
+			}
+			numText = append(numText, txt)
 		}
 		if skip || len(nums) == 0 {
 			continue
@@ -899,18 +978,28 @@ func (r *run) checkClaims() {
 				covered[n] = true
 			}
 		}
-		ok := true
-		for _, n := range nums {
-			if !covered[n] {
-				ok = false
-				break
+		ov, _ := r.overlaps(si)
+		for ci, c := range r.claims {
+			if float64(ov[ci]) >= loose*float64(len(c.toks)) && allIn(nums, c.nums) {
+				for _, n := range nums {
+					covered[n] = true
+				}
 			}
 		}
-		if ok {
+		if allIn(nums, covered) {
 			continue
 		}
 		r.addAt(RuleClaimUnmatched, s.start, s.end, map[string]string{"numbers": strings.Join(slices.Compact(numText), ", ")})
 	}
+}
+
+func allIn(keys []string, set map[string]bool) bool {
+	for _, k := range keys {
+		if !set[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // checkOffLabel reports the label's off-label terms outside safety text.

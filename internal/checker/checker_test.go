@@ -126,6 +126,7 @@ func TestRuleISIOutdated(t *testing.T) {
 		{name: "removed statement", text: replace("Please see full", "ZELTRA is not recommended for patients with prosthetic heart valves or liver disease.\nPlease see full"),
 			mod: prev, want: 1, msg: "prosthetic heart valves"},
 		{name: "current text", text: compliant, mod: prev, want: 0},
+		{name: "current text with an extra word", text: replace("Do not take ZELTRA if you have active pathological bleeding.", "Do not take ZELTRA® if you have any active pathological bleeding."), mod: prev, want: 0},
 		{name: "no previous labels", text: replace("Do not take ZELTRA if you have active pathological bleeding.", "Do not take ZELTRA if you have active bleeding."), want: 0},
 	})
 	// The changed statement also counts as missing: the old text stands
@@ -133,6 +134,7 @@ func TestRuleISIOutdated(t *testing.T) {
 	runRuleCases(t, RuleISIMissing, []ruleCase{
 		{name: "old text does not stand for the current statement", text: replace("Do not take ZELTRA if you have active pathological bleeding.", "Do not take ZELTRA if you have active bleeding."),
 			mod: prev, want: 1, msg: "active pathological bleeding"},
+		{name: "extra word with old labels", text: replace("Do not take ZELTRA if you have active pathological bleeding.", "Do not take ZELTRA® if you have any active pathological bleeding."), mod: prev, want: 0},
 		{name: "without old labels small differences pass", text: replace("Do not take ZELTRA if you have active pathological bleeding.", "Do not take ZELTRA if you have active bleeding."), want: 0},
 	})
 }

@@ -51,6 +51,18 @@ func tokenize(s string) []token {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case unicode.IsLetter(r) && alnumWord(s, i):
+			// "a1c", "cyp3a4": letters and digits that form one word
+			j := i
+			for j < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[j:])
+				if !unicode.IsLetter(r2) && !isDigit(s[j]) {
+					break
+				}
+				j += sz
+			}
+			toks = append(toks, token{text: s[i:j], start: i, end: j, kind: tWord})
+			i = j
 		case unicode.IsLetter(r):
 			j := i + size
 			for j < len(s) {
@@ -110,6 +122,27 @@ func tokenize(s string) []token {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// alnumWord reports whether the letters at s[i:] are followed by digits and
+// then a letter again, as in "a1c" or "cyp3a4", rather than ending in
+// digits like "warfarin1", whose digits are a reference number.
+func alnumWord(s string, i int) bool {
+	j := i
+	for j < len(s) {
+		r, sz := utf8.DecodeRuneInString(s[j:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		j += sz
+	}
+	if j == len(s) || !isDigit(s[j]) {
+		return false
+	}
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	return nextIsLetter(s, j)
+}
 
 func nextIsLetter(s string, i int) bool {
 	if i >= len(s) {
@@ -452,6 +485,15 @@ func (d *document) origEnd(end int) (int, int) {
 	return l, b
 }
 
+// closeEnd extends a range ending at off over closing punctuation on the
+// same line, so that an excerpt keeps the ")" of "(MTC)" and its full stop.
+func (d *document) closeEnd(off int) int {
+	for off < len(d.text) && strings.IndexByte(").]\"'%!?*", d.text[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
 // spanText returns the lines' own text of tokens [a, b), lines joined by a
 // space, and where tokens [ma, mb) are in it.
 func (d *document) spanText(a, b, ma, mb int) (string, int, int) {
@@ -459,7 +501,7 @@ func (d *document) spanText(a, b, ma, mb int) (string, int, int) {
 		return "", 0, 0
 	}
 	la, oa := d.origStart(d.tokens[a].start)
-	lb, ob := d.origEnd(d.tokens[b-1].end)
+	lb, ob := d.origEnd(d.closeEnd(d.tokens[b-1].end))
 	mla, moa := d.origStart(d.tokens[ma].start)
 	mlb, mob := d.origEnd(d.tokens[mb-1].end)
 	var sb strings.Builder

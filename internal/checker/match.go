@@ -242,7 +242,7 @@ func (d *document) negated(m match, negs []match, window int) bool {
 // ---- statements: fuzzy containment ----
 
 // statement is a label statement, the PI reference, the indication or a
-// claim, as the token ids of the document it is matched against.
+// claim, with its folded tokens (reference numbers left out).
 type statement struct {
 	text string
 	toks []string
@@ -405,26 +405,6 @@ func (d *document) windows(st statement, min float64) []window {
 		}
 	}
 	return out
-}
-
-// containment returns the share of a's tokens that appear in b, counted
-// with multiplicity.
-func containment(a, b []string) float64 {
-	if len(a) == 0 {
-		return 0
-	}
-	have := map[string]int{}
-	for _, t := range b {
-		have[t]++
-	}
-	n := 0
-	for _, t := range a {
-		if have[t] > 0 {
-			have[t]--
-			n++
-		}
-	}
-	return float64(n) / float64(len(a))
 }
 
 // firstRuneLower reports whether the first letter of s is lower case.

@@ -147,6 +147,9 @@ func TestTokenize(t *testing.T) {
 		{"in 2023 trial", "in|2023|trial"},
 		{"1,2 mg", "1|2|mg"},
 		{"B12 level", "b|12|level"},
+		{"A1C below 7%", "a1c|below|7|%"},
+		{"CYP3A4 inhibitors", "cyp3a4|inhibitors"},
+		{"HR 0.79).1 Next", "hr|0.79|1^|next"},
 	}
 	for _, tt := range tests {
 		var got []string

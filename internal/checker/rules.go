@@ -56,7 +56,7 @@ var specs = []ruleSpec{
 	{id: RuleAbsolute, lists: []string{"terms"}, optional: []string{"allow", "negations"}, placeholders: []string{"term"}},
 	{id: RuleHype, lists: []string{"terms"}, optional: []string{"allow", "negations"}, placeholders: []string{"term"}},
 	{id: RuleComparative, lists: []string{"terms", "markers"}, optional: []string{"comparators_exempt", "allow"}, placeholders: []string{"term"}},
-	{id: RuleClaimUnmatched, lists: []string{"terms"}, placeholders: []string{"numbers"}},
+	{id: RuleClaimUnmatched, lists: []string{"terms"}, optional: []string{"negations"}, params: []string{"numbers_similarity"}, placeholders: []string{"numbers"}},
 	{id: RuleOffLabel, optional: []string{"allow", "negations"}, placeholders: []string{"term"}},
 	{id: RuleRelativeRisk, lists: []string{"terms", "absolute"}, optional: []string{"allow"}, placeholders: []string{"term"}},
 	{id: RuleNewStale, lists: []string{"terms"}, optional: []string{"qualified", "near", "allow"}, params: []string{"months"}, placeholders: []string{"term", "launch_date", "months"}},
@@ -69,8 +69,9 @@ var specs = []ruleSpec{
 // paramRange bounds each numeric parameter, so that a typo ("ratio: 6")
 // is refused instead of silently disabling a rule.
 var paramRange = map[string][2]float64{
-	"months": {1, 120},
-	"ratio":  {0.05, 1},
+	"months":             {1, 120},
+	"ratio":              {0.05, 1},
+	"numbers_similarity": {0.5, 1},
 }
 
 // Rules is the parsed rules file (policies/checker_rules.yaml): a version
@@ -89,6 +90,9 @@ type Rules struct {
 	ISIHeadings []string
 	// ReferenceHeadings open a list of references or footnotes.
 	ReferenceHeadings []string
+	// ISIWords are words of safety text: a line naming the product with an
+	// efficacy word and none of these ends an ISI section.
+	ISIWords []string
 	// Rules are the rules in file order.
 	Rules []Rule
 
@@ -120,6 +124,7 @@ type compiled struct {
 	rules       map[string]*compiledRule
 	isiHeadings []pattern
 	refHeadings []pattern
+	isiWords    []pattern
 	// keepHyphen holds hyphenated words of the rules ("risk-free" as
 	// "riskfree"), so that one broken at a line end keeps its hyphen.
 	keepHyphen map[string]bool
@@ -146,6 +151,7 @@ type file struct {
 		Similarity        float64  `yaml:"similarity"`
 		ISIHeadings       []string `yaml:"isi_headings"`
 		ReferenceHeadings []string `yaml:"reference_headings"`
+		ISIWords          []string `yaml:"isi_words"`
 	} `yaml:"settings"`
 	Rules []struct {
 		ID       string              `yaml:"id"`
@@ -181,10 +187,11 @@ func LoadRules(data []byte) (Rules, error) {
 		Similarity:        f.Settings.Similarity,
 		ISIHeadings:       f.Settings.ISIHeadings,
 		ReferenceHeadings: f.Settings.ReferenceHeadings,
+		ISIWords:          f.Settings.ISIWords,
 	}
 	c := &compiled{rules: map[string]*compiledRule{}, keepHyphen: map[string]bool{}}
 	if r.Version == "" {
-		bad("version: set a version, e.g. \"2025.06-1\"")
+		bad("version: set a version, e.g. \"2026.11-1\"")
 	}
 	if r.Similarity < 0.5 || r.Similarity > 1 {
 		bad("settings.similarity: use a share between 0.5 and 1, not %v", r.Similarity)
@@ -195,6 +202,9 @@ func LoadRules(data []byte) (Rules, error) {
 	}
 	if c.refHeadings, err = compilePhrases(r.ReferenceHeadings, c.keepHyphen); err != nil || len(c.refHeadings) == 0 {
 		bad("settings.reference_headings: %v", orEmpty(err))
+	}
+	if c.isiWords, err = compilePhrases(r.ISIWords, c.keepHyphen); err != nil || len(c.isiWords) == 0 {
+		bad("settings.isi_words: %v", orEmpty(err))
 	}
 
 	for i, fr := range f.Rules {
@@ -316,7 +326,7 @@ func orEmpty(err error) string {
 	if err != nil {
 		return err.Error()
 	}
-	return "list at least one heading"
+	return "list at least one phrase"
 }
 
 func orNone(names []string) string {
