@@ -67,6 +67,15 @@ func TestMLRReviewToApproval(t *testing.T) {
 		t.Fatalf("medical queue = %+v", queue.Reviews)
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", f.marketer, nil), http.StatusForbidden, "forbidden")
+	notes := decode[struct {
+		Notifications []store.Notification
+	}](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.legal, nil), http.StatusOK)
+	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "review_requested" || notes.Notifications[0].ReadAt != nil {
+		t.Fatalf("legal's notifications = %+v", notes.Notifications)
+	}
+	if rec := f.api(t, http.MethodPost, "/api/v1/me/notifications/read", f.legal, nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("mark read = %d", rec.Code)
+	}
 
 	f.clearErrors(t, f.version.ID)
 	// Wrong function for the role, wrong password, missing meaning.

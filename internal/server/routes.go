@@ -83,6 +83,8 @@ func (s *Server) routes() {
 	s.add(http.MethodPost, "/api/v1/auth/logout", s.apiLogout, signedInAccess)
 	s.add(http.MethodGet, "/api/v1/me", s.apiMe, signedInAccess)
 	s.add(http.MethodPut, "/api/v1/me/password", s.apiChangePassword, signedInAccess)
+	s.add(http.MethodGet, "/api/v1/me/notifications", s.apiNotifications, signedInAccess)
+	s.add(http.MethodPost, "/api/v1/me/notifications/read", s.apiReadNotifications, signedInAccess)
 	s.add(http.MethodGet, "/api/v1/users", s.apiListUsers, global("user", "read"))
 	s.add(http.MethodPost, "/api/v1/users", s.apiCreateUser, global("user", "create"))
 	s.add(http.MethodGet, "/api/v1/users/:id", s.apiGetUser, global("user", "read"))

@@ -518,3 +518,29 @@ func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []stri
 	}
 	return out, nil
 }
+
+// Notification is an in-app message to a user.
+type Notification struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	Subject   string     `json:"subject"`
+	Link      string     `json:"link"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}
+
+// Notifications returns a user's newest notifications, unread first.
+func (s *Store) Notifications(ctx context.Context, userID string, limit int) ([]Notification, error) {
+	var rows []notificationRow
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("read_at IS NOT NULL, created_at DESC").Limit(limit).Find(&rows).Error
+	out := make([]Notification, len(rows))
+	for i, r := range rows {
+		out[i] = Notification{ID: r.ID, Kind: r.Kind, Subject: r.Subject, Link: r.Link, CreatedAt: r.CreatedAt, ReadAt: r.ReadAt}
+	}
+	return out, translate(err)
+}
+
+// MarkNotificationsRead marks every unread notification of a user as read.
+func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, now time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&notificationRow{}).Where("user_id = ? AND read_at IS NULL", userID).Update("read_at", now.UTC()).Error)
+}
