@@ -405,8 +405,7 @@ func (r *run) findSections() {
 		size := r.medianSize(stmt)
 		for k := h; k < len(d.lines); k++ {
 			l := d.lines[k]
-			anchor := stmt[k] || slices.Contains(r.headings, k)
-			if k > h && !anchor && (l.Page != d.lines[h].Page || r.refLine[k] || promo[k] ||
+			if k > h && !r.anchorLine[k] && (l.Page != d.lines[h].Page || r.refLine[k] || promo[k] ||
 				(size > 0 && l.FontSize > size*1.2)) {
 				break
 			}

@@ -14,20 +14,21 @@ import (
 )
 
 type assetRow struct {
-	ID              string `gorm:"primaryKey"`
-	JobCode         string
-	JobCodeKey      string
-	Title           string
-	Brand           string
-	Audience        string
-	Channel         string
-	Tags            string
-	OwnerID         string
-	LatestVersionID *string
-	LatestState     *string
-	SearchText      string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID                 string `gorm:"primaryKey"`
+	JobCode            string
+	JobCodeKey         string
+	Title              string
+	Brand              string
+	Audience           string
+	Channel            string
+	Tags               string
+	OwnerID            string
+	LatestVersionID    *string
+	LatestState        *string
+	PublishedVersionID *string
+	SearchText         string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (assetRow) TableName() string { return "assets" }

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// Publication is the input of Publish.
+type Publication struct {
+	VersionID     string
+	ExpiresAt     time.Time
+	AvailableFrom time.Time // zero: now
+}
+
+// Publish releases an approved version to the field until its expiry. The
+// expiry must be in the future and no later than the approval plus the
+// brand's maximum period; the version's checker report must pass. A
+// previously published version of the same asset is superseded in the same
+// transaction, so reps never see two or none. Audited.
+func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) (domain.Version, error) {
+	var out domain.Version
+	err := s.InTx(ctx, func(tx *Tx) error {
+		v, err := tx.lockVersion(p.VersionID)
+		if err != nil {
+			return err
+		}
+		var extra struct {
+			ApprovedAt *time.Time
+		}
+		if err := tx.db.Model(&versionRow{}).Select("approved_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
+			return err
+		}
+		var a assetRow
+		if err := tx.db.Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+			return err
+		}
+		b, err := tx.brand(a.Brand)
+		if err != nil {
+			return err
+		}
+		now := tx.now
+		from := p.AvailableFrom.UTC()
+		if from.IsZero() || from.Before(now) {
+			from = now
+		}
+		exp := p.ExpiresAt.UTC()
+		var val domain.Validation
+		val.Check(exp.After(now), "expires_at", "Choose an expiry in the future.")
+		val.Check(exp.After(from), "expires_at", "The expiry must be after the availability date.")
+		if extra.ApprovedAt != nil {
+			limit := extra.ApprovedAt.AddDate(0, b.Label.MaxExpiryMonths, 0)
+			val.Check(!exp.After(limit), "expires_at", fmt.Sprintf("The brand allows at most %d months after approval: no later than %s.", b.Label.MaxExpiryMonths, limit.Format(time.RFC3339)))
+		}
+		if err := val.Err(); err != nil {
+			return err
+		}
+		rep, err := tx.latestReport(v.ID)
+		if err != nil || rep.Blocking() {
+			return domain.Errorf(domain.ECONFLICT, "The version's compliance report has unwaived error findings; it cannot be published.")
+		}
+		if _, err := tx.moveVersion(v, domain.ActionPublish, map[string]any{"published_at": now, "available_from": from, "expires_at": exp}); err != nil {
+			return err
+		}
+		details := map[string]any{"expires_at": exp, "available_from": from, "sha256": v.SHA256}
+		if a.PublishedVersionID != nil && *a.PublishedVersionID != v.ID {
+			old, err := tx.lockVersion(*a.PublishedVersionID)
+			if err != nil {
+				return err
+			}
+			if old.State == domain.StatePublished {
+				if _, err := tx.moveVersion(old, domain.ActionSupersede, map[string]any{"retired_at": now, "retire_reason": fmt.Sprintf("superseded by version %d", v.Number)}); err != nil {
+					return err
+				}
+				details["superseded_version_id"] = old.ID
+				if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.supersede", ObjectType: "version", ObjectID: old.ID, Brand: a.Brand,
+					Details: map[string]any{"by_version_id": v.ID}}); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{"published_version_id": v.ID, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		out, err = tx.version(v.ID)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.publish", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand, Details: details})
+	})
+	return out, err
+}
+
+// Withdraw takes a published or approved version out of use at once, with
+// the reason shown to reps, and sends a notice to every rep who fetched it.
+// Audited.
+func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, reason string) (domain.Version, error) {
+	var out domain.Version
+	err := s.InTx(ctx, func(tx *Tx) error {
+		v, err := tx.lockVersion(versionID)
+		if err != nil {
+			return err
+		}
+		var a assetRow
+		if err := tx.db.Select("id", "brand", "job_code", "title", "published_version_id").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+			return err
+		}
+		if _, err := tx.moveVersion(v, domain.ActionWithdraw, map[string]any{"retired_at": tx.now, "retire_reason": reason}); err != nil {
+			return err
+		}
+		if a.PublishedVersionID != nil && *a.PublishedVersionID == v.ID {
+			if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Update("published_version_id", nil).Error; err != nil {
+				return err
+			}
+		}
+		n, err := tx.noticeFetchers([]string{v.ID}, domain.StateWithdrawn, "Withdrawn: "+reason)
+		if err != nil {
+			return err
+		}
+		out, err = tx.version(v.ID)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.withdraw", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
+			Details: map[string]any{"reason": reason, "notices": n}})
+	})
+	return out, err
+}
+
+// noticeFetchers creates a notice for every user who fetched one of the
+// versions, once per user and version, and returns how many were created.
+func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64, error) {
+	if len(versionIDs) == 0 {
+		return 0, nil
+	}
+	var fetchers []struct {
+		UserID, VersionID, AssetID, Brand string
+	}
+	if err := tx.db.Model(&usageRow{}).Distinct("user_id", "version_id", "asset_id", "brand").
+		Where("version_id IN ?", versionIDs).Scan(&fetchers).Error; err != nil {
+		return 0, err
+	}
+	var created int64
+	for _, f := range fetchers {
+		res := tx.db.Exec(`INSERT INTO notices (id, user_id, version_id, asset_id, brand, reason, message, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, version_id) DO NOTHING`,
+			newID(), f.UserID, f.VersionID, f.AssetID, f.Brand, reason, message, tx.now)
+		if res.Error != nil {
+			return created, res.Error
+		}
+		created += res.RowsAffected
+	}
+	return created, nil
+}
+
+// ExpireDue moves every published version whose expiry is at or before now
+// to expired, in one set-based pass: one audit event per version and a
+// notice to every rep who fetched it. Running it again changes nothing.
+// The library never serves expired material even before this runs, because
+// it filters on expires_at at read time.
+func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
+	var expired int
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var due []struct {
+			ID, AssetID, Brand string
+			ExpiresAt          time.Time
+		}
+		if err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.brand, versions.expires_at").
+			Joins("JOIN assets ON assets.id = versions.asset_id").
+			Where("versions.state = ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC()).
+			Order("versions.id").Scan(&due).Error; err != nil {
+			return err
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		ids := make([]string, len(due))
+		for i, d := range due {
+			ids[i] = d.ID
+		}
+		for start := 0; start < len(ids); start += 1000 {
+			batch := ids[start:min(start+1000, len(ids))]
+			if err := tx.db.Model(&versionRow{}).Where("id IN ? AND state = ?", batch, domain.StatePublished).
+				Updates(map[string]any{"state": domain.StateExpired, "retired_at": tx.now, "retire_reason": "expired"}).Error; err != nil {
+				return err
+			}
+			if err := tx.db.Model(&assetRow{}).Where("published_version_id IN ?", batch).
+				Updates(map[string]any{"published_version_id": nil}).Error; err != nil {
+				return err
+			}
+			if err := tx.db.Model(&assetRow{}).Where("latest_version_id IN ?", batch).Update("latest_state", domain.StateExpired).Error; err != nil {
+				return err
+			}
+			if _, err := tx.noticeFetchers(batch, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+				return err
+			}
+		}
+		entries := make([]domain.AuditEntry, len(due))
+		for i, d := range due {
+			entries[i] = domain.AuditEntry{Actor: domain.SystemActor, Action: "version.expire", ObjectType: "version", ObjectID: d.ID, Brand: d.Brand,
+				Details: map[string]any{"expires_at": d.ExpiresAt.UTC()}}
+		}
+		expired = len(due)
+		return tx.Audit(entries...)
+	})
+	return expired, err
+}
+
+// AcquireLease takes or renews the named lease for holder until now+ttl, and
+// reports whether holder has it. Several instances call it before running a
+// job, so that each job runs on one instance at a time.
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	var got bool
+	err := s.InTx(ctx, func(tx *Tx) error {
+		res := tx.db.Exec(`INSERT INTO job_leases (name, holder, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+			WHERE job_leases.expires_at <= ? OR job_leases.holder = excluded.holder`,
+			name, holder, now.Add(ttl).UTC(), now.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		got = res.RowsAffected == 1
+		return nil
+	})
+	return got, err
+}

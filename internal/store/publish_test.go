@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/testenv"
+)
+
+// clock is a fake clock shared by the store under test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// backendsWithClock is backends with an injected clock.
+func backendsWithClock(t *testing.T, fn func(t *testing.T, s *Store, c *clock)) {
+	t.Run("sqlite", func(t *testing.T) {
+		c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)}
+		fn(t, openTest(t, Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), Now: c.Now}), c)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)}
+		fn(t, openTest(t, Options{DatabaseURL: testenv.PostgresURL(t), Now: c.Now}), c)
+	})
+}
+
+// approved returns an approved version of a new asset.
+func approved(t *testing.T, s *Store, job string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	versionID, author := submittedJob(t, s, job)
+	for i, f := range domain.ReviewFunctions {
+		u := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, job, i))
+		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
+		if _, err := s.Decide(ctx, r, Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = author
+	v, err := s.Version(ctx, versionID)
+	if err != nil || v.State != domain.StateApproved {
+		t.Fatalf("not approved: %+v %v", v, err)
+	}
+	return versionID, v.AssetID
+}
+
+func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		v1, assetID := approved(t, s, "ZEL-P1")
+		rep := mustUser(t, s, "rep@example.com")
+		repActor := domain.Actor{UserID: rep.ID, Name: rep.DisplayName}
+		brands := []string{"ZELTRA"}
+		now := c.Now()
+
+		// Expiry must be in the future and within the brand's period.
+		for _, bad := range []time.Time{now.Add(-time.Hour), now.AddDate(0, 13, 0)} {
+			if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(err) != domain.EINVALID {
+				t.Fatalf("expiry %v: err = %v", bad, err)
+			}
+		}
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("publishing twice: %v", err)
+		}
+		page, err := s.Library(ctx, LibraryFilter{Brands: brands}, c.Now())
+		if err != nil || len(page.Items) != 1 || page.Items[0].VersionID != v1 {
+			t.Fatalf("library = %+v, %v", page, err)
+		}
+		if page, _ := s.Library(ctx, LibraryFilter{Brands: []string{"OTHER"}}, c.Now()); len(page.Items) != 0 {
+			t.Fatal("another brand's rep sees the piece")
+		}
+		_, v, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now())
+		if err != nil || v.ID != v1 {
+			t.Fatalf("CurrentPiece = %v", err)
+		}
+		if err := s.RecordUsage(ctx, repActor, v, "download"); err != nil {
+			t.Fatal(err)
+		}
+
+		// Time passes the expiry: the library hides it at once, before any job runs.
+		c.Set(now.Add(30*24*time.Hour + time.Second))
+		if page, _ := s.Library(ctx, LibraryFilter{Brands: brands}, c.Now()); len(page.Items) != 0 {
+			t.Fatal("expired piece still listed")
+		}
+		if _, _, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE {
+			t.Fatalf("expired piece: %v", err)
+		}
+		n, err := s.ExpireDue(ctx, c.Now())
+		if err != nil || n != 1 {
+			t.Fatalf("ExpireDue = %d, %v", n, err)
+		}
+		if n, _ := s.ExpireDue(ctx, c.Now()); n != 0 {
+			t.Fatalf("ExpireDue is not idempotent: %d", n)
+		}
+		notices, err := s.Notices(ctx, rep.ID)
+		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
+			t.Fatalf("notices = %+v, %v", notices, err)
+		}
+		if err := s.AckNotice(ctx, repActor, notices[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AckNotice(ctx, testActor, notices[0].ID); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("someone else acknowledging: %v", err)
+		}
+
+		// Withdrawal of another piece after a newer version superseded an older one.
+		v2, asset2 := approved(t, s, "ZEL-P2")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		_, cur, _ := s.CurrentPiece(ctx, asset2, false, brands, c.Now())
+		if err := s.RecordUsage(ctx, repActor, cur, "download"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Withdraw(ctx, testActor, v2, "Outdated efficacy data"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Withdraw(ctx, testActor, v2, "again"); domain.ErrorCode(err) != domain.ECONFLICT {
+			t.Fatalf("withdrawing twice: %v", err)
+		}
+		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !contains(domain.ErrorMessage(err), "Outdated efficacy data") {
+			t.Fatalf("withdrawn piece: %v", err)
+		}
+		if notices, _ := s.Notices(ctx, rep.ID); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {
+			t.Fatalf("notices after withdrawal = %+v", notices)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain: %+v", r.Broken)
+		}
+	})
+}
+
+func contains(s, sub string) bool {
+	return len(s) >= len(sub) && (s == sub || len(sub) == 0 || indexOf(s, sub) >= 0)
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestLeaseRunsAJobOnce has two instances on one database compete for the
+// expiry job's lease.
+func TestLeaseRunsAJobOnce(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		now := c.Now()
+		a, err := s.AcquireLease(ctx, "expiry", "instance-a", now, time.Minute)
+		if err != nil || !a {
+			t.Fatalf("a: %v %v", a, err)
+		}
+		if b, _ := s.AcquireLease(ctx, "expiry", "instance-b", now.Add(time.Second), time.Minute); b {
+			t.Fatal("b took a held lease")
+		}
+		if a, _ := s.AcquireLease(ctx, "expiry", "instance-a", now.Add(30*time.Second), time.Minute); !a {
+			t.Fatal("a could not renew its lease")
+		}
+		if b, _ := s.AcquireLease(ctx, "expiry", "instance-b", now.Add(2*time.Minute), time.Minute); !b {
+			t.Fatal("b could not take an expired lease")
+		}
+	})
+}
+
+// submittedJob is submitted with a given job code and its own brand setup
+// skipped when the brand exists.
+func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	u := mustUser(t, s, "author-"+job+"@example.com")
+	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
+	in := domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.CreateAsset(ctx, author, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/" + job, NewBlob: true, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, c0().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return v.ID, author
+}
+
+func c0() time.Time { return time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC) }

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+type usageRow struct {
+	ID        string `gorm:"primaryKey"`
+	VersionID string
+	AssetID   string
+	Brand     string
+	UserID    string
+	Kind      string
+	CreatedAt time.Time
+}
+
+func (usageRow) TableName() string { return "usage_events" }
+
+// LibraryItem is what a rep sees of a current piece.
+type LibraryItem struct {
+	AssetID   string    `json:"asset_id"`
+	JobCode   string    `json:"job_code"`
+	Title     string    `json:"title"`
+	Brand     string    `json:"brand"`
+	Audience  string    `json:"audience"`
+	Channel   string    `json:"channel"`
+	Tags      []string  `json:"tags"`
+	VersionID string    `json:"version_id"`
+	Number    int       `json:"version_number"`
+	MediaType string    `json:"media_type"`
+	Filename  string    `json:"filename"`
+	Size      int64     `json:"size"`
+	SHA256    string    `json:"sha256"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// LibraryFilter selects the rep library.
+type LibraryFilter struct {
+	AllBrands bool
+	Brands    []string
+	Brand     string
+	Audience  string
+	Channel   string
+	Query     string
+	Cursor    string
+	Limit     int
+}
+
+// LibraryPage is one page of the rep library.
+type LibraryPage struct {
+	Items      []LibraryItem `json:"items"`
+	NextCursor string        `json:"next_cursor"`
+}
+
+const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, assets.audience, assets.channel, assets.tags, " +
+	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at"
+
+// currentScope restricts a query on assets joined with their published
+// version to what may be served at now: published, available, not yet
+// expired, and with a passing checker report. Time is read at request time,
+// so nothing expired is served between runs of the expiry job.
+func currentScope(q *gorm.DB, now time.Time) *gorm.DB {
+	return q.Joins("JOIN versions ON versions.id = assets.published_version_id").
+		Joins("JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
+		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ? AND cr.passed = ?", domain.StatePublished, now.UTC(), now.UTC(), true)
+}
+
+type libraryScan struct {
+	AssetID, JobCode, Title, Brand, Audience, Channel, Tags, VersionID, MediaType, Filename, SHA256 string
+	Number                                                                                          int
+	Size                                                                                            int64
+	ExpiresAt                                                                                       time.Time
+}
+
+func (r libraryScan) item() LibraryItem {
+	it := LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
+		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt}
+	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
+	return it
+}
+
+// Library lists the current pieces of the brands in f at now, newest
+// asset first, with keyset pagination.
+func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (LibraryPage, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now)
+	if !f.AllBrands {
+		q = q.Where("assets.brand IN ?", append([]string{""}, f.Brands...))
+	}
+	if f.Brand != "" {
+		q = q.Where("assets.brand = ?", f.Brand)
+	}
+	if f.Audience != "" {
+		q = q.Where("assets.audience = ?", f.Audience)
+	}
+	if f.Channel != "" {
+		q = q.Where("assets.channel = ?", f.Channel)
+	}
+	if qs := strings.ToLower(strings.TrimSpace(f.Query)); qs != "" {
+		q = q.Where(`assets.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
+	}
+	if f.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+		if err != nil || len(b) == 0 || len(b) > 64 {
+			return LibraryPage{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"cursor": "The cursor is not valid; start from the first page."}}
+		}
+		q = q.Where("assets.id < ?", string(b))
+	}
+	var rows []libraryScan
+	if err := q.Order("assets.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return LibraryPage{}, translate(err)
+	}
+	page := LibraryPage{Items: []LibraryItem{}}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(rows[limit-1].AssetID))
+	}
+	for _, r := range rows {
+		page.Items = append(page.Items, r.item())
+	}
+	return page, nil
+}
+
+// Retired explains why an asset has no current piece for a rep.
+type Retired struct {
+	Reason    string // expired, withdrawn
+	Message   string
+	VersionID string
+}
+
+// CurrentPiece returns the asset's current piece at now for a rep of the
+// given brands. If the asset had a piece the rep could see that has since
+// expired or been withdrawn, it returns EGONE with the reason; anything else
+// is ENOTFOUND.
+func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (LibraryItem, VersionWithBrand, error) {
+	var a assetRow
+	if err := s.db.WithContext(ctx).Where("id = ?", assetID).Take(&a).Error; err != nil {
+		return LibraryItem{}, VersionWithBrand{}, notFound(translate(err), "No such piece.")
+	}
+	visible := allBrands
+	for _, b := range brands {
+		visible = visible || b == a.Brand
+	}
+	if !visible {
+		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+	}
+	var rows []libraryScan
+	if err := currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1).Scan(&rows).Error; err != nil {
+		return LibraryItem{}, VersionWithBrand{}, translate(err)
+	}
+	if len(rows) == 1 {
+		v, err := s.Version(ctx, rows[0].VersionID)
+		return rows[0].item(), v, err
+	}
+	// Gone or never there: find the newest piece that was in the field.
+	var last struct {
+		ID, State, RetireReason string
+		ExpiresAt               *time.Time
+	}
+	err := s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
+		Where("asset_id = ? AND published_at IS NOT NULL", assetID).Order("published_at DESC").Limit(1).Scan(&last).Error
+	if err != nil {
+		return LibraryItem{}, VersionWithBrand{}, translate(err)
+	}
+	switch {
+	case last.ID == "":
+		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+	case last.State == domain.StateWithdrawn:
+		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", last.RetireReason)
+	case last.State == domain.StateExpired || (last.State == domain.StatePublished && last.ExpiresAt != nil && !last.ExpiresAt.After(now)):
+		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.EGONE, "This piece expired and is no longer approved for use.")
+	}
+	return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+}
+
+// RecordUsage records that a rep fetched a version, audited as a download
+// in the same transaction.
+func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID, Kind: kind, CreatedAt: tx.now}).Error; err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "library.download", ObjectType: "version", ObjectID: v.ID, Brand: v.Brand,
+			Details: map[string]any{"asset_id": v.AssetID, "number": v.Number, "sha256": v.SHA256}})
+	})
+}
+
+// Notice is a message to a rep that a piece they fetched expired or was
+// withdrawn, which they must acknowledge.
+type Notice struct {
+	ID        string     `json:"id"`
+	VersionID string     `json:"version_id"`
+	AssetID   string     `json:"asset_id"`
+	JobCode   string     `json:"job_code"`
+	Title     string     `json:"title"`
+	Reason    string     `json:"reason"`
+	Message   string     `json:"message"`
+	CreatedAt time.Time  `json:"created_at"`
+	AckedAt   *time.Time `json:"acked_at,omitempty"`
+}
+
+// Notices returns a user's notices, unacknowledged first.
+func (s *Store) Notices(ctx context.Context, userID string) ([]Notice, error) {
+	out := []Notice{}
+	err := s.db.WithContext(ctx).Table("notices").
+		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, notices.created_at, notices.acked_at").
+		Joins("JOIN assets ON assets.id = notices.asset_id").Where("notices.user_id = ?", userID).
+		Order("notices.acked_at IS NOT NULL, notices.created_at DESC").Limit(200).Scan(&out).Error
+	return out, translate(err)
+}
+
+// AckNotice records a rep's acknowledgement of their notice, audited. A
+// notice of another user is ENOTFOUND; acknowledging twice is harmless.
+func (s *Store) AckNotice(ctx context.Context, actor domain.Actor, noticeID string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		var n struct {
+			ID, UserID, VersionID, Brand string
+			AckedAt                      *time.Time
+		}
+		if err := tx.db.Table("notices").Select("id, user_id, version_id, brand, acked_at").Where("id = ?", noticeID).Take(&n).Error; err != nil || n.UserID != actor.UserID {
+			return domain.Errorf(domain.ENOTFOUND, "No such notice.")
+		}
+		if n.AckedAt != nil {
+			return nil
+		}
+		if err := tx.db.Table("notices").Where("id = ? AND acked_at IS NULL", noticeID).Update("acked_at", tx.now).Error; err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "notice.ack", ObjectType: "notice", ObjectID: noticeID, Brand: n.Brand,
+			Details: map[string]any{"version_id": n.VersionID}})
+	})
+}
