@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"time"
@@ -133,6 +136,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// them after HTTP has drained and before the database closes.
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runner := jobs.NewRunner(log, time.Now)
+	// Expiry runs on one instance at a time: the lease outlives a run and is
+	// renewed by the holder on every tick.
+	holder := instanceName()
+	runner.Start(jobCtx, jobs.Job{Name: "versions.expire_due", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
+		ok, err := st.AcquireLease(ctx, "versions.expire_due", holder, now, 3*time.Minute)
+		if err != nil || !ok {
+			return err
+		}
+		n, err := st.ExpireDue(ctx, now)
+		if n > 0 {
+			log.Info("versions expired", "count", n)
+		}
+		return err
+	}})
 	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
 		return err
@@ -218,4 +235,13 @@ func versionString() string {
 		}
 	}
 	return v
+}
+
+// instanceName identifies this process among several instances, for job
+// leases.
+func instanceName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }

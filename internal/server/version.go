@@ -110,6 +110,47 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 
 func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
 	req := c.Request()
+	etag := s.contentHeaders(c, v, inline)
+	if err := s.objectPresent(c, v); err != nil {
+		return err
+	}
+	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
+	if req.Method == http.MethodGet && !notModified && rangeSatisfiable(req.Header.Get("Range"), v.Size) {
+		details := map[string]any{}
+		if r := req.Header.Get("Range"); r != "" {
+			details["range"] = truncateHeader(r)
+		}
+		if err := s.store.AuditDownload(req.Context(), s.actor(c), v, details); err != nil {
+			return err
+		}
+	}
+	return s.sendContent(c, v)
+}
+
+// streamVersion serves a version's file without its own audit event, for
+// callers that record the download themselves.
+func (s *Server) streamVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
+	s.contentHeaders(c, v, inline)
+	if err := s.objectPresent(c, v); err != nil {
+		return err
+	}
+	return s.sendContent(c, v)
+}
+
+// objectPresent fails cleanly (503, or 500 for a lost object) before any
+// byte is sent, rather than cutting a download short.
+func (s *Server) objectPresent(c echo.Context, v store.VersionWithBrand) error {
+	if _, err := s.blobs.Stat(c.Request().Context(), v.BlobKey); err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return fmt.Errorf("server: object %s of version %s is missing: %w", v.BlobKey, v.ID, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// contentHeaders sets the headers of a file response and returns its ETag.
+func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline bool) string {
 	h := c.Response().Header()
 	etag := `"sha256-` + v.SHA256 + `"`
 	h.Set("ETag", etag)
@@ -126,24 +167,11 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 		// of this site.
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	}
-	// Fail cleanly (503, or 500 for a lost object) before any header is
-	// sent, rather than cutting a download short.
-	if _, err := s.blobs.Stat(req.Context(), v.BlobKey); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return fmt.Errorf("server: object %s of version %s is missing: %w", v.BlobKey, v.ID, err)
-		}
-		return err
-	}
-	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
-	if req.Method == http.MethodGet && !notModified && rangeSatisfiable(req.Header.Get("Range"), v.Size) {
-		details := map[string]any{}
-		if r := req.Header.Get("Range"); r != "" {
-			details["range"] = truncateHeader(r)
-		}
-		if err := s.store.AuditDownload(req.Context(), s.actor(c), v, details); err != nil {
-			return err
-		}
-	}
+	return etag
+}
+
+func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand) error {
+	req := c.Request()
 	content := s.library.Open(req.Context(), v.BlobKey, v.Size)
 	defer content.Close()
 	http.ServeContent(c.Response(), req, "", v.CreatedAt, content)

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// approveAll submits the fixture's version and has every function approve.
+func (f *reviewFixture) approveAll(t *testing.T) {
+	t.Helper()
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	f.clearErrors(t, f.version.ID)
+	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
+		decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+	}
+}
+
+func (f *reviewFixture) repContent(t *testing.T, assetID string) *httptest.ResponseRecorder {
+	return f.api(t, http.MethodGet, "/api/v1/library/"+assetID+"/content", f.rep, nil)
+}
+
+// TestPublishToExpiryToNotice runs the path from publication to expiry to
+// 410 to notice to acknowledgement on a fake clock.
+func TestPublishToExpiryToNotice(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	f.approveAll(t)
+	now := f.clock.Now()
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.AddDate(0, 13, 0)}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.medical, map[string]any{"expires_at": now.Add(time.Hour)}), http.StatusForbidden, "forbidden")
+	pub := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(2 * time.Hour)}), http.StatusOK)
+	if pub.State != domain.StatePublished {
+		t.Fatalf("state = %s", pub.State)
+	}
+	lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+	if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
+		t.Fatalf("rep library = %+v", lib)
+	}
+	if rec := f.api(t, http.MethodGet, "/api/v1/library", f.marketer, nil); rec.Code != http.StatusOK { // marketers may preview
+		t.Fatalf("marketer library = %d", rec.Code)
+	}
+	if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK || rec.Body.String() != compliantPiece {
+		t.Fatalf("rep download = %d", rec.Code)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content", f.other, nil), http.StatusForbidden, "forbidden")
+
+	// One second after expiry the piece is gone, before any job has run.
+	f.clock.Advance(2*time.Hour + time.Second)
+	d := decodeError(t, f.repContent(t, f.asset.ID), http.StatusGone, "gone")
+	if !strings.Contains(d.Message, "expired") {
+		t.Fatalf("410 message = %q", d.Message)
+	}
+	if lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK); len(lib.Items) != 0 {
+		t.Fatalf("expired piece listed: %+v", lib.Items)
+	}
+	if n, err := f.store.ExpireDue(context.Background(), f.clock.Now()); err != nil || n != 1 {
+		t.Fatalf("ExpireDue = %d, %v", n, err)
+	}
+	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
+	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "expired" {
+		t.Fatalf("notices = %+v", notices.Notices)
+	}
+	if rec := f.api(t, http.MethodPost, "/api/v1/notices/"+notices.Notices[0].ID+"/ack", f.rep, nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("ack = %d %s", rec.Code, rec.Body)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/notices/no-such/ack", f.rep, nil), http.StatusNotFound, "not_found")
+	decodeError(t, f.repContent(t, "no-such-asset"), http.StatusNotFound, "not_found")
+	if r, err := f.store.VerifyAudit(context.Background()); err != nil || !r.OK {
+		t.Fatalf("audit chain: %+v %v", r, err)
+	}
+}
+
+func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	f.approveAll(t)
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
+		t.Fatalf("download = %d", rec.Code)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": ""}), http.StatusUnprocessableEntity, "invalid")
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "Superseded safety data"}), http.StatusOK)
+	d := decodeError(t, f.repContent(t, f.asset.ID), http.StatusGone, "gone")
+	if !strings.Contains(d.Message, "Superseded safety data") {
+		t.Fatalf("410 message = %q", d.Message)
+	}
+	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
+	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "withdrawn" {
+		t.Fatalf("notices = %+v", notices.Notices)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": "again and again"}), http.StatusConflict, "conflict")
+}
