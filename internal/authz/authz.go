@@ -43,9 +43,12 @@ type Source interface {
 // Reload replaces the role assignments, and see either the old or the new
 // ones, never a mix.
 type Authorizer struct {
-	src      Source
-	enforcer *casbin.SyncedEnforcer
-	adapter  *adapter
+	src Source
+	// One enforcer per object, each holding only that object's policy
+	// lines and every grant: Casbin evaluates its matcher once per policy
+	// line, so a check walks a handful of lines instead of the whole file.
+	enforcers map[string]*casbin.SyncedEnforcer
+	adapters  map[string]*adapter
 
 	// reload is a semaphore of one: at most one reload runs at a time, and
 	// waiting for it honours the caller's context (a sync.Mutex would not).
@@ -99,19 +102,26 @@ func New(ctx context.Context, src Source) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.NewModelFromString(policies.Model())
-	if err != nil {
-		return nil, fmt.Errorf("authz: model.conf: %w", err)
+	byObject := map[string][]rule{}
+	for _, r := range rules {
+		byObject[r.object] = append(byObject[r.object], r)
 	}
-	ad := &adapter{rules: rules}
-	// NewSyncedEnforcer loads the p lines at once; the grants follow in
-	// Reload, which reads them with ctx.
-	e, err := casbin.NewSyncedEnforcer(m, ad)
-	if err != nil {
-		return nil, fmt.Errorf("authz: new enforcer: %w", err)
+	a := &Authorizer{src: src, enforcers: map[string]*casbin.SyncedEnforcer{}, adapters: map[string]*adapter{}, reload: make(chan struct{}, 1), maxDecisions: maxDecisions}
+	for object, rs := range byObject {
+		om, err := model.NewModelFromString(policies.Model())
+		if err != nil {
+			return nil, fmt.Errorf("authz: model.conf: %w", err)
+		}
+		ad := &adapter{rules: rs}
+		// NewSyncedEnforcer loads the p lines at once; the grants follow
+		// in Reload, which reads them with ctx.
+		e, err := casbin.NewSyncedEnforcer(om, ad)
+		if err != nil {
+			return nil, fmt.Errorf("authz: new enforcer: %w", err)
+		}
+		e.EnableAutoSave(false)
+		a.enforcers[object], a.adapters[object] = e, ad
 	}
-	e.EnableAutoSave(false)
-	a := &Authorizer{src: src, enforcer: e, adapter: ad, reload: make(chan struct{}, 1), maxDecisions: maxDecisions}
 	if err := a.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -200,11 +210,14 @@ func (a *Authorizer) reloadLocked(ctx context.Context) error {
 		byUser[id] = slices.Compact(bs)
 	}
 
-	a.adapter.grants = valid
-	err = a.enforcer.LoadPolicy()
-	a.adapter.grants = nil
-	if err != nil {
-		return fmt.Errorf("authz: reload: %w", err)
+	for object, e := range a.enforcers {
+		ad := a.adapters[object]
+		ad.grants = valid
+		err = e.LoadPolicy()
+		ad.grants = nil
+		if err != nil {
+			return fmt.Errorf("authz: reload: %w", err)
+		}
 	}
 	a.snap.Store(&snapshot{version: v, ticket: t, brands: byUser})
 	return nil
@@ -252,8 +265,13 @@ func (a *Authorizer) Can(user domain.User, brand, object, action string) bool {
 }
 
 // enforce asks Casbin; an error (only possible with a broken model) denies.
+// An object no policy line names is denied without asking.
 func (a *Authorizer) enforce(sub, brand, object, action string) bool {
-	ok, err := a.enforcer.Enforce(sub, brand, object, action)
+	e, known := a.enforcers[object]
+	if !known {
+		return false
+	}
+	ok, err := e.Enforce(sub, brand, object, action)
 	return err == nil && ok
 }
 

@@ -339,14 +339,14 @@ func TestBrands(t *testing.T) {
 
 func TestAdapterIsReadOnly(t *testing.T) {
 	a := newAuthorizer(t, newMemSource())
-	ad := a.adapter
+	ad := a.adapters["version"]
 	rule := []string{"admin", "version", "publish"}
 	for name, err := range map[string]error{
 		"SavePolicy":           ad.SavePolicy(nil),
 		"AddPolicy":            ad.AddPolicy("p", "p", rule),
 		"RemovePolicy":         ad.RemovePolicy("p", "p", rule),
 		"RemoveFilteredPolicy": ad.RemoveFilteredPolicy("p", "p", 0, "admin"),
-		"enforcer.SavePolicy":  a.enforcer.SavePolicy(),
+		"enforcer.SavePolicy":  a.enforcers["version"].SavePolicy(),
 	} {
 		if !errors.Is(err, errReadOnly) || err.Error() != "authz: policy is read-only" {
 			t.Errorf("%s = %v, want %q", name, err, "authz: policy is read-only")
