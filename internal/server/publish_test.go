@@ -51,6 +51,24 @@ func TestPublishToExpiryToNotice(t *testing.T) {
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content", f.other, nil), http.StatusForbidden, "forbidden")
 
+	// Field feedback flows to marketing.
+	fb := decode[store.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "objection", "text": "Doctors ask about renal dosing."}), http.StatusCreated)
+	if fb.VersionID != f.version.ID {
+		t.Fatalf("feedback = %+v", fb)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "rant", "text": ""}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.marketer, map[string]any{"kind": "praise", "text": "x"}), http.StatusForbidden, "forbidden")
+	list := decode[struct{ Feedback []store.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback?asset_id="+f.asset.ID, f.marketer, nil), http.StatusOK)
+	if len(list.Feedback) != 1 || list.Feedback[0].Kind != "objection" || list.Feedback[0].JobCode != "ZEL-REV-1" {
+		t.Fatalf("marketing feedback = %+v", list.Feedback)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/feedback", f.rep, nil), http.StatusForbidden, "forbidden")
+	changes := decode[store.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes", f.rep, nil), http.StatusOK)
+	if len(changes.Changes) != 1 || changes.Changes[0].Change != "added" || changes.NextCursor == "" {
+		t.Fatalf("changes = %+v", changes)
+	}
+	cursor := changes.NextCursor
+
 	// One second after expiry the piece is gone, before any job has run.
 	f.clock.Advance(2*time.Hour + time.Second)
 	d := decodeError(t, f.repContent(t, f.asset.ID), http.StatusGone, "gone")
@@ -63,6 +81,11 @@ func TestPublishToExpiryToNotice(t *testing.T) {
 	if n, err := f.store.ExpireDue(context.Background(), f.clock.Now()); err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v", n, err)
 	}
+	changes = decode[store.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes?since="+cursor, f.rep, nil), http.StatusOK)
+	if len(changes.Changes) != 1 || changes.Changes[0].Change != "removed" || changes.Changes[0].Reason != "expired" {
+		t.Fatalf("changes after expiry = %+v", changes)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/changes?since=!!", f.rep, nil), http.StatusUnprocessableEntity, "invalid")
 	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
 	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "expired" {
 		t.Fatalf("notices = %+v", notices.Notices)

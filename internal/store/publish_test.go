@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,7 +134,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if _, err := s.Withdraw(ctx, testActor, v2, "again"); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("withdrawing twice: %v", err)
 		}
-		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !contains(domain.ErrorMessage(err), "Outdated efficacy data") {
+		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
 			t.Fatalf("withdrawn piece: %v", err)
 		}
 		if notices, _ := s.Notices(ctx, rep.ID); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {

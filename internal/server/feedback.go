@@ -1,0 +1,80 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+type feedbackRequest struct {
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// apiAddFeedback records a rep's field note on a piece in their library.
+func (s *Server) apiAddFeedback(c echo.Context) error {
+	var in feedbackRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	fb, err := s.addFeedback(c, c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, fb)
+}
+
+func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest) (store.Feedback, error) {
+	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "create")
+	text := strings.TrimSpace(in.Text)
+	var val domain.Validation
+	val.Check(contains(store.FeedbackKinds, in.Kind), "kind", "Choose objection, question, praise or issue.")
+	val.Check(text != "" && len(text) <= 4000, "text", "Write what you heard or saw (up to 4000 characters).")
+	if err := val.Err(); err != nil {
+		return store.Feedback{}, err
+	}
+	// Feedback is about what the rep has: the current piece, or one that
+	// just left the field.
+	_, v, err := s.store.CurrentPiece(c.Request().Context(), assetID, all, brands, s.now())
+	if err != nil {
+		return store.Feedback{}, err
+	}
+	return s.store.AddFeedback(c.Request().Context(), s.actor(c), v, in.Kind, text)
+}
+
+// apiListFeedback lists field feedback for marketing, per asset or brand.
+func (s *Server) apiListFeedback(c echo.Context) error {
+	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "read")
+	f := store.FeedbackFilter{AllBrands: all, Brands: brands, AssetID: c.QueryParam("asset_id"), Brand: c.QueryParam("brand"), Kind: c.QueryParam("kind")}
+	if f.Kind != "" && !contains(store.FeedbackKinds, f.Kind) {
+		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"kind": "Choose objection, question, praise or issue."}}
+	}
+	items, err := s.store.ListFeedback(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"feedback": items})
+}
+
+// apiLibraryChanges is the sync feed for offline apps and CRMs.
+func (s *Server) apiLibraryChanges(c echo.Context) error {
+	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
+	limit := 0
+	if l := c.QueryParam("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"limit": "Use a number from 1 to 1000."}}
+		}
+		limit = n
+	}
+	page, err := s.store.LibraryChanges(c.Request().Context(), c.QueryParam("since"), all, brands, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, page)
+}
