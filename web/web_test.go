@@ -140,7 +140,19 @@ type assetPage struct {
 	DecideFunctions []string
 	Comments        []commentData
 	CanComment      bool
+	CanPublish      bool
+	CanWithdraw     bool
+	MaxExpiryMonths int
+	DefaultExpiry   string
 }
+
+type libraryItem struct {
+	AssetID, JobCode, Title, Brand, Audience, Channel, VersionID string
+	Number                                                       int
+	ExpiresAt                                                    time.Time
+}
+
+type noticeData struct{ ID, JobCode, Title, Message string }
 
 type signatureData struct {
 	PrintedName, Meaning, Decision, ContentSHA256 string
@@ -206,6 +218,14 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"rep_library.html": func(d *pageData) {
+		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
+		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two"}},
+			"Notices": []noticeData{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title}}, "NextURL": "/library?cursor=x", "Channels": []string{"email"}, "Audiences": []string{"hcp"}}
+	},
+	"expiring.html": func(d *pageData) {
+		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, Number: 1}}, "Days": 30, "Choices": []int{30, 60, 90}}
+	},
 	"reviews.html": func(d *pageData) {
 		d.Data = map[string]any{"Now": time.Now(), "Tasks": []queueTask{{AssetID: "a1", VersionID: "v1", JobCode: d.Title, Title: d.Title, Brand: "ZELTRA", Function: "medical", Number: 1}}}
 	},
@@ -267,7 +287,8 @@ var pageSamples = map[string]func(d *pageData){
 		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB",
 			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}, CanSubmit: true, CanComment: true,
 			Rounds:          []roundData{{Number: 1, Kind: "initial", Status: "open", Tasks: []taskData{{Function: "medical", Status: "approved", Comment: d.Title, Signature: &signatureData{PrintedName: d.Title, Meaning: d.Title}}, {Function: "legal", Status: "open"}}}},
-			DecideFunctions: []string{"legal"}, Comments: []commentData{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}}}
+			DecideFunctions: []string{"legal"}, Comments: []commentData{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}},
+			CanPublish: true, CanWithdraw: true, MaxExpiryMonths: 12, DefaultExpiry: "2027-05-24"}
 	},
 	"admin_users.html": func(d *pageData) {
 		d.Data = adminData{Users: []userRow{

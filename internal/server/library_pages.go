@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -151,6 +152,10 @@ type assetPageData struct {
 	DecideFunctions []string
 	Comments        []store.Comment
 	CanComment      bool
+	CanPublish      bool
+	CanWithdraw     bool
+	MaxExpiryMonths int
+	DefaultExpiry   string
 }
 
 // markedLine is a line of extracted text split into plain and highlighted
@@ -246,6 +251,16 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	pd.CanComment = s.can(c, a.Brand, "comment", "create")
 	if pd.Selected != nil {
 		pd.CanSubmit = pd.Selected.State == domain.StateDraft && s.can(c, a.Brand, "version", "submit")
+		pd.CanPublish = pd.Selected.State == domain.StateApproved && s.can(c, a.Brand, "version", "publish")
+		pd.CanWithdraw = (pd.Selected.State == domain.StateApproved || pd.Selected.State == domain.StatePublished) && s.can(c, a.Brand, "version", "withdraw")
+		if pd.CanPublish {
+			b, err := s.store.Brand(ctx, a.Brand)
+			if err != nil {
+				return err
+			}
+			pd.MaxExpiryMonths = b.Label.MaxExpiryMonths
+			pd.DefaultExpiry = s.now().AddDate(0, min(6, b.Label.MaxExpiryMonths), -1).Format(time.DateOnly)
+		}
 		if pd.Rounds, err = s.store.ReviewHistory(ctx, pd.Selected.ID); err != nil {
 			return err
 		}

@@ -65,6 +65,9 @@ func (s *Server) logoutSubmit(c echo.Context) error {
 }
 
 func (s *Server) homePage(c echo.Context) error {
+	if path := s.landingPath(c); path != "" {
+		return c.Redirect(http.StatusSeeOther, path)
+	}
 	data := s.pageData(c, "Home")
 	data.Flash = flashMessage(c)
 	return s.renderPage(c, http.StatusOK, "home.html", data)
@@ -74,16 +77,20 @@ func (s *Server) homePage(c echo.Context) error {
 // redirect of post-redirect-get; only known keys are shown, so the cookie
 // cannot be used to put arbitrary text on a page.
 var flashes = map[string]string{
-	"signed_out":   "You have signed out.",
-	"user_created": "The user was created.",
-	"user_saved":   "The changes were saved.",
-	"checked":      "The piece was checked again.",
-	"waived":       "The finding was waived and your signature recorded.",
-	"label_saved":  "The label was saved as a new version.",
-	"claim_added":  "The claim was added to the claims library.",
-	"submitted":    "The version was submitted for MLR review; the reviewers were notified.",
-	"decided":      "Your decision and signature were recorded.",
-	"commented":    "Your comment was added.",
+	"signed_out":    "You have signed out.",
+	"user_created":  "The user was created.",
+	"user_saved":    "The changes were saved.",
+	"checked":       "The piece was checked again.",
+	"waived":        "The finding was waived and your signature recorded.",
+	"label_saved":   "The label was saved as a new version.",
+	"claim_added":   "The claim was added to the claims library.",
+	"submitted":     "The version was submitted for MLR review; the reviewers were notified.",
+	"decided":       "Your decision and signature were recorded.",
+	"commented":     "Your comment was added.",
+	"published":     "The version was published to the field.",
+	"withdrawn":     "The version was withdrawn; reps who had it were notified.",
+	"feedback_sent": "Thank you: your feedback was sent to marketing.",
+	"notice_acked":  "Notice acknowledged.",
 }
 
 const flashCookie = "fairshelf_flash"

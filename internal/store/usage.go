@@ -241,3 +241,23 @@ func (s *Store) AckNotice(ctx context.Context, actor domain.Actor, noticeID stri
 			Details: map[string]any{"version_id": n.VersionID}})
 	})
 }
+
+// ExpiringSoon lists the published pieces of the given brands that expire
+// between now and until, soonest first.
+func (s *Store) ExpiringSoon(ctx context.Context, allBrands bool, brands []string, now, until time.Time) ([]LibraryItem, error) {
+	q := s.db.WithContext(ctx).Table("assets").Select(libraryColumns).
+		Joins("JOIN versions ON versions.id = assets.published_version_id").
+		Where("versions.state = ? AND versions.expires_at > ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC(), until.UTC())
+	if !allBrands {
+		q = q.Where("assets.brand IN ?", append([]string{""}, brands...))
+	}
+	var rows []libraryScan
+	if err := q.Order("versions.expires_at, assets.id").Limit(1000).Scan(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]LibraryItem, len(rows))
+	for i, r := range rows {
+		out[i] = r.item()
+	}
+	return out, nil
+}

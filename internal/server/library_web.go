@@ -1,0 +1,145 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+type repLibraryForm struct{ Q, Channel, Audience string }
+
+func (s *Server) repLibraryPage(c echo.Context) error {
+	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
+	form := repLibraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
+	f := store.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
+	if contains(domain.Channels, form.Channel) {
+		f.Channel = form.Channel
+	}
+	if contains(domain.Audiences, form.Audience) {
+		f.Audience = form.Audience
+	}
+	ctx := c.Request().Context()
+	page, err := s.store.Library(ctx, f, s.now())
+	if err != nil && domain.ErrorCode(err) != domain.EINVALID {
+		return err
+	}
+	var open []store.Notice
+	if s.authz.CanSomewhere(principalOf(c).user, "notice", "read") {
+		ns, err := s.store.Notices(ctx, principalOf(c).user.ID)
+		if err != nil {
+			return err
+		}
+		for _, n := range ns {
+			if n.AckedAt == nil {
+				open = append(open, n)
+			}
+		}
+	}
+	data := s.pageData(c, "My library")
+	data.Form = form
+	data.Flash = flashMessage(c)
+	next := ""
+	if page.NextCursor != "" {
+		q := c.QueryParams()
+		q.Set("cursor", page.NextCursor)
+		next = "/library?" + q.Encode()
+	}
+	data.Data = map[string]any{"Items": page.Items, "Notices": open, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
+	return s.renderPage(c, http.StatusOK, "rep_library.html", data)
+}
+
+func (s *Server) webLibraryContent(c echo.Context) error { return s.apiLibraryContent(c) }
+
+func (s *Server) webAddFeedback(c echo.Context) error {
+	if _, err := s.addFeedback(c, c.Param("asset_id"), feedbackRequest{Kind: c.FormValue("kind"), Text: c.FormValue("text")}); err != nil {
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return err
+		}
+		c.Set("flash_error", domain.ErrorMessage(err))
+	}
+	setFlash(c, "feedback_sent")
+	return c.Redirect(http.StatusSeeOther, "/library")
+}
+
+func (s *Server) webAckNotice(c echo.Context) error {
+	if err := s.store.AckNotice(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
+		return err
+	}
+	setFlash(c, "notice_acked")
+	return c.Redirect(http.StatusSeeOther, "/library")
+}
+
+func (s *Server) webPublish(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "publish")
+	if err != nil {
+		return err
+	}
+	day, err := time.Parse(time.DateOnly, strings.TrimSpace(c.FormValue("expires_on")))
+	if err != nil {
+		return s.showAssetError(c, v, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"expires_on": "Choose the expiry date."}})
+	}
+	// The piece stays valid through the whole expiry day (UTC).
+	exp := day.Add(24*time.Hour - time.Second)
+	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), store.Publication{VersionID: v.ID, ExpiresAt: exp}); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	setFlash(c, "published")
+	return backToVersion(c, v)
+}
+
+func (s *Server) webWithdraw(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "withdraw")
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	var val domain.Validation
+	val.Check(len(reason) >= 5 && len(reason) <= 1000, "reason", "Give the reason reps will see (5 to 1000 characters).")
+	val.Check(c.FormValue("confirm") == "on", "confirm", "Confirm that reps lose access at once.")
+	if err := val.Err(); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	if _, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	setFlash(c, "withdrawn")
+	return backToVersion(c, v)
+}
+
+func (s *Server) expiringPage(c echo.Context) error {
+	days, _ := strconv.Atoi(c.QueryParam("days"))
+	if days != 60 && days != 90 {
+		days = 30
+	}
+	all, brands := s.authz.Brands(principalOf(c).user, "asset", "read")
+	now := s.now()
+	items, err := s.store.ExpiringSoon(c.Request().Context(), all, brands, now, now.AddDate(0, 0, days))
+	if err != nil {
+		return err
+	}
+	data := s.pageData(c, "Expiring soon")
+	data.Data = map[string]any{"Items": items, "Days": days, "Choices": []int{30, 60, 90}}
+	return s.renderPage(c, http.StatusOK, "expiring.html", data)
+}
+
+// landingPath is where each role starts its work.
+func (s *Server) landingPath(c echo.Context) string {
+	u := principalOf(c).user
+	switch {
+	case s.authz.CanSomewhere(u, "version", "upload"):
+		return "/assets"
+	case s.authz.CanSomewhere(u, "review", "read"):
+		return "/reviews"
+	case s.authz.CanSomewhere(u, "library", "download"):
+		return "/library"
+	case s.authz.CanSomewhere(u, "user", "read"):
+		return "/admin/users"
+	}
+	return ""
+}
