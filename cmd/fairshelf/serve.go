@@ -150,6 +150,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}})
+	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
+		if err != nil || !ok {
+			return err
+		}
+		_, err = st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
+		return err
+	}})
 	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
 		return err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,4 +111,23 @@ func (s *Server) apiAckNotice(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// apiNoticeReport lists notices reps have not acknowledged after days
+// (default 3), for marketing and regulatory follow-up.
+func (s *Server) apiNoticeReport(c echo.Context) error {
+	days := 3
+	if d := c.QueryParam("days"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 365 {
+			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"days": "Use a number of days from 0 to 365."}}
+		}
+		days = n
+	}
+	all, brands := s.authz.Brands(principalOf(c).user, "notice", "report")
+	list, err := s.store.UnackedNotices(c.Request().Context(), all, brands, s.now().AddDate(0, 0, -days))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"days": days, "unacknowledged": list})
 }

@@ -119,4 +119,13 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": "again and again"}), http.StatusConflict, "conflict")
+	f.clock.Advance(4 * time.Hour)
+	report := decode[struct {
+		Unacknowledged []store.UnackedNotice
+	}](t, f.api(t, http.MethodGet, "/api/v1/notices/report?days=0", f.regulatory, nil), http.StatusOK)
+	if len(report.Unacknowledged) != 1 || report.Unacknowledged[0].Rep != "rep Person" {
+		t.Fatalf("unacknowledged = %+v", report.Unacknowledged)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/notices/report", f.rep, nil), http.StatusForbidden, "forbidden")
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/notices/report?days=x", f.marketer, nil), http.StatusUnprocessableEntity, "invalid")
 }

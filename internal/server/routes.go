@@ -122,6 +122,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/feedback", s.apiListFeedback, perBrand("feedback", "read"))
 	s.add(http.MethodGet, "/api/v1/library/:asset_id/content", s.apiLibraryContent, perBrand("library", "download"))
 	s.add(http.MethodGet, "/api/v1/notices", s.apiNotices, perBrand("notice", "read"))
+	s.add(http.MethodGet, "/api/v1/notices/report", s.apiNoticeReport, perBrand("notice", "report"))
 	s.add(http.MethodPost, "/api/v1/notices/:id/ack", s.apiAckNotice, perBrand("notice", "ack"))
 	s.add(http.MethodGet, "/api/v1/reviews", s.apiListReviews, perBrand("review", "read"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/reviews", s.apiDecide, perBrand("review", "read"))

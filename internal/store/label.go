@@ -2,16 +2,25 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
+// RereviewGrace is how long published material checked against an earlier
+// label stays in use after the brand's safety information changes.
+const RereviewGrace = 30 * 24 * time.Hour
+
 // SaveLabel stores l as the brand's next label version and makes it current,
 // audited with the previous and new version numbers. The label must be
 // validated. Earlier versions stay, so reports made against them still name
 // the label they used.
+//
+// When the ISI statements change, every published version whose checker
+// report used an earlier label is flagged for re-review and its expiry is
+// brought forward to RereviewGrace from now, in the same transaction.
 func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label) (domain.Brand, error) {
 	var out domain.Brand
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -39,9 +48,17 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 			return err
 		}
 		out = domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
-			Details: map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l,
-				"isi_changed": !equalStrings(prev.Label.ISIStatements, l.ISIStatements)}})
+		isiChanged := !equalStrings(prev.Label.ISIStatements, l.ISIStatements)
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
+			Details: map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l, "isi_changed": isiChanged}}); err != nil {
+			return err
+		}
+		if isiChanged {
+			if _, err := tx.flagForRereview(actor, brand, l.Version, RereviewGrace); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }

@@ -226,3 +226,109 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 	})
 	return got, err
 }
+
+// SendExpiryReminders notifies asset owners of published versions that
+// expire within each threshold (in days) of now, once per version and
+// threshold. It is idempotent and returns how many reminders it sent.
+func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, thresholds []int) (int, error) {
+	sent := 0
+	err := s.InTx(ctx, func(tx *Tx) error {
+		for _, days := range thresholds {
+			var due []struct {
+				ID, AssetID, OwnerID, JobCode, Brand string
+				ExpiresAt                            time.Time
+			}
+			err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.owner_id, assets.job_code, assets.brand, versions.expires_at").
+				Joins("JOIN assets ON assets.id = versions.asset_id").
+				Where("versions.state = ? AND versions.expires_at > ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC(), now.AddDate(0, 0, days).UTC()).
+				Where("NOT EXISTS (SELECT 1 FROM expiry_reminders r WHERE r.version_id = versions.id AND r.days = ?)", days).
+				Scan(&due).Error
+			if err != nil {
+				return err
+			}
+			for _, d := range due {
+				if err := tx.db.Exec("INSERT INTO expiry_reminders (version_id, days, sent_at) VALUES (?, ?, ?)", d.ID, days, tx.now).Error; err != nil {
+					return err
+				}
+				if err := tx.db.Create(&notificationRow{ID: newID(), UserID: d.OwnerID, Kind: "expiry_reminder",
+					Subject: fmt.Sprintf("%s expires on %s (within %d days): re-certify or replace it", d.JobCode, d.ExpiresAt.UTC().Format("2006-01-02"), days),
+					Link:    "/assets/" + d.AssetID + "?version=" + d.ID, CreatedAt: tx.now}).Error; err != nil {
+					return err
+				}
+				sent++
+			}
+		}
+		return nil
+	})
+	return sent, err
+}
+
+// UnackedNotice is a notice a rep has not acknowledged.
+type UnackedNotice struct {
+	NoticeID  string    `json:"notice_id"`
+	UserID    string    `json:"user_id"`
+	Rep       string    `json:"rep"`
+	Email     string    `json:"email"`
+	AssetID   string    `json:"asset_id"`
+	JobCode   string    `json:"job_code"`
+	Brand     string    `json:"brand"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// UnackedNotices lists notices of the given brands still unacknowledged
+// that were sent before olderThan, oldest first, for marketing and
+// regulatory follow-up.
+func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []string, olderThan time.Time) ([]UnackedNotice, error) {
+	q := s.db.WithContext(ctx).Table("notices").
+		Select("notices.id AS notice_id, notices.user_id, users.display_name AS rep, users.email, notices.asset_id, assets.job_code, notices.brand, notices.reason, notices.created_at").
+		Joins("JOIN users ON users.id = notices.user_id").Joins("JOIN assets ON assets.id = notices.asset_id").
+		Where("notices.acked_at IS NULL AND notices.created_at <= ?", olderThan.UTC())
+	if !allBrands {
+		q = q.Where("notices.brand IN ?", append([]string{""}, brands...))
+	}
+	out := []UnackedNotice{}
+	err := q.Order("notices.created_at, notices.id").Limit(1000).Scan(&out).Error
+	return out, translate(err)
+}
+
+// flagForRereview marks every published version of brand whose current
+// checker report used a label older than labelVersion: it needs a new
+// review, and its expiry is brought forward to grace from now if later.
+// The owners are notified. It returns the flagged version IDs.
+func (tx *Tx) flagForRereview(actor domain.Actor, brand string, labelVersion int, grace time.Duration) ([]string, error) {
+	var rows []struct {
+		ID, AssetID, OwnerID, JobCode string
+		ExpiresAt                     time.Time
+	}
+	err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.owner_id, assets.job_code, versions.expires_at").
+		Joins("JOIN assets ON assets.id = versions.asset_id").
+		Joins("JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
+		Where("assets.brand = ? AND versions.state = ? AND cr.label_version < ?", brand, domain.StatePublished, labelVersion).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	deadline := tx.now.Add(grace)
+	var ids []string
+	for _, r := range rows {
+		changes := map[string]any{"rereview_required": true}
+		newExpiry := r.ExpiresAt
+		if r.ExpiresAt.After(deadline) {
+			changes["expires_at"], newExpiry = deadline, deadline
+		}
+		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.ID).Updates(changes).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "rereview_required",
+			Subject: fmt.Sprintf("%s was checked against an earlier %s label; re-certify it by %s", r.JobCode, brand, newExpiry.UTC().Format("2006-01-02")),
+			Link:    "/assets/" + r.AssetID + "?version=" + r.ID, CreatedAt: tx.now}).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.rereview_required", ObjectType: "version", ObjectID: r.ID, Brand: brand,
+			Details: map[string]any{"label_version": labelVersion, "expires_at": newExpiry.UTC()}}); err != nil {
+			return nil, err
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}

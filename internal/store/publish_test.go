@@ -211,3 +211,79 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 }
 
 func c0() time.Time { return time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC) }
+
+// TestRemindersLabelChangeAndUnackedNotices covers what follows a
+// publication: reminders before expiry, re-review after an ISI change and
+// the list of reps who have not acknowledged.
+func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		v1, assetID := approved(t, s, "ZEL-R1")
+		now := c.Now()
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(60 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		thresholds := []int{30, 7, 1}
+		if n, _ := s.SendExpiryReminders(ctx, now, thresholds); n != 0 {
+			t.Fatalf("reminders 60 days ahead: %d", n)
+		}
+		c.Set(now.Add(52 * 24 * time.Hour)) // 8 days left
+		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
+			t.Fatalf("reminders at 8 days = %d, %v", n, err)
+		}
+		if n, _ := s.SendExpiryReminders(ctx, c.Now(), thresholds); n != 0 {
+			t.Fatalf("reminders are not idempotent: %d", n)
+		}
+
+		// A new ISI statement flags the piece for re-review with a grace expiry.
+		c.Set(now.Add(24 * time.Hour))
+		b, _ := s.Brand(ctx, "ZELTRA")
+		l := b.Label
+		l.ISIStatements = append(l.ISIStatements, "New warning about falls.")
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l); err != nil {
+			t.Fatal(err)
+		}
+		var row versionRow
+		var flagged struct {
+			RereviewRequired bool
+			ExpiresAt        time.Time
+		}
+		if err := s.db.Model(&row).Select("rereview_required, expires_at").Where("id = ?", v1).Scan(&flagged).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !flagged.RereviewRequired || !flagged.ExpiresAt.Equal(c.Now().Add(RereviewGrace)) {
+			t.Fatalf("after ISI change: %+v, want flagged and expiring at %v", flagged, c.Now().Add(RereviewGrace))
+		}
+		// A label change without an ISI change flags nothing new.
+		l.Indication += " More."
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l); err != nil {
+			t.Fatal(err)
+		}
+
+		rep := mustUser(t, s, "rep-r@example.com")
+		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Withdraw(ctx, testActor, v1, "Label change"); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.UnackedNotices(ctx, false, []string{"ZELTRA"}, c.Now().Add(-time.Hour)); len(list) != 0 {
+			t.Fatalf("fresh notices reported as overdue: %+v", list)
+		}
+		c.Set(c.Now().Add(4 * 24 * time.Hour))
+		list, err := s.UnackedNotices(ctx, false, []string{"ZELTRA"}, c.Now().Add(-3*24*time.Hour))
+		if err != nil || len(list) != 1 || list[0].Email != "rep-r@example.com" || list[0].Reason != "withdrawn" {
+			t.Fatalf("unacknowledged after 3 days = %+v, %v", list, err)
+		}
+		if list, _ := s.UnackedNotices(ctx, false, []string{"OTHER"}, c.Now()); len(list) != 0 {
+			t.Fatal("another brand sees the notices")
+		}
+	})
+}

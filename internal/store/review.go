@@ -356,7 +356,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 				return err
 			}
 			if open == 0 {
-				if err := tx.db.Model(&versionRow{}).Where("id = ?", v.ID).Update("approved_at", tx.now).Error; err != nil {
+				if err := tx.db.Model(&versionRow{}).Where("id = ?", v.ID).Updates(map[string]any{"approved_at": tx.now, "rereview_required": false}).Error; err != nil {
 					return err
 				}
 				if err := closeRound("approved"); err != nil {
