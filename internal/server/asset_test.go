@@ -22,8 +22,12 @@ type contentFixture struct {
 }
 
 func newContentFixture(t *testing.T) *contentFixture {
+	return newContentFixtureOn(t, "sqlite")
+}
+
+func newContentFixtureOn(t *testing.T, backend string) *contentFixture {
 	t.Helper()
-	ts := newTestServer(t, nil)
+	ts := newTestServerOn(t, backend, nil)
 	ts.addBrand(t, "ZELTRA")
 	ts.addBrand(t, "OTHER")
 	ts.addUser(t, "admin@example.com", "admin")

@@ -27,10 +27,16 @@ func (f *reviewFixture) repContent(t *testing.T, assetID string) *httptest.Respo
 }
 
 // TestPublishToExpiryToNotice runs the path from publication to expiry to
-// 410 to notice to acknowledgement on a fake clock.
+// 410 to notice to acknowledgement on a fake clock, on SQLite with local
+// files and on PostgreSQL with MinIO.
 func TestPublishToExpiryToNotice(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { publishToExpiryToNotice(t, backend) })
+	}
+}
+
+func publishToExpiryToNotice(t *testing.T, backend string) {
+	f := newReviewFixtureOn(t, backend)
 	f.approveAll(t)
 	now := f.clock.Now()
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.AddDate(0, 13, 0)}), http.StatusUnprocessableEntity, "invalid")

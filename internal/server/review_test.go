@@ -24,8 +24,12 @@ const compliantPiece = "ZELTRA (zeltaparin) is indicated for the treatment of ad
 	"Important Safety Information\nSerious bleeding can occur.\nPlease see full Prescribing Information.\n"
 
 func newReviewFixture(t *testing.T) *reviewFixture {
+	return newReviewFixtureOn(t, "sqlite")
+}
+
+func newReviewFixtureOn(t *testing.T, backend string) *reviewFixture {
 	t.Helper()
-	f := &reviewFixture{contentFixture: newContentFixture(t)}
+	f := &reviewFixture{contentFixture: newContentFixtureOn(t, backend), t: t}
 	f.addUser(t, "legal@example.com", "legal_reviewer:ZELTRA")
 	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
 	f.legal, f.regulatory = f.login(t, "legal@example.com"), f.login(t, "regulatory@example.com")

@@ -34,11 +34,27 @@ type testServer struct {
 }
 
 func newTestServer(t *testing.T, blobs blob.Store) *testServer {
+	return newTestServerOn(t, "sqlite", blobs)
+}
+
+// newTestServerOn builds the server on "sqlite" (with local files unless
+// blobs is given) or on "postgres" (with a fresh bucket on the test MinIO).
+func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	clock := &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(dir, "fairshelf.db"), Now: clock.Now})
+	opts := store.Options{SQLitePath: filepath.Join(dir, "fairshelf.db"), Now: clock.Now}
+	if backend == "postgres" {
+		opts.DatabaseURL = testenv.PostgresURL(t)
+		srv := testenv.MinIO(t)
+		s3, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = s3
+	}
+	st, err := store.Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
