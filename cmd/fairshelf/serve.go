@@ -22,6 +22,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/server"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/webhook"
 )
 
 // loadConfig reads the environment and reports a bad value as a usage
@@ -46,7 +47,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStore connects to the configured database and applies migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log})
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != ""})
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +159,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_, err = st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
 		return err
 	}})
+	if cfg.WebhookURL != "" {
+		sender := webhook.New(st, cfg.WebhookURL, cfg.WebhookSecret, nil, log)
+		runner.Start(jobCtx, jobs.Job{Name: "webhooks.deliver", Interval: 15 * time.Second, Run: func(ctx context.Context, now time.Time) error {
+			ok, err := st.AcquireLease(ctx, "webhooks.deliver", holder, now, time.Minute)
+			if err != nil || !ok {
+				return err
+			}
+			_, err = sender.DeliverDue(ctx, now)
+			return err
+		}})
+	}
 	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
 		return err

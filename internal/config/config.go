@@ -40,6 +40,9 @@ type Config struct {
 	LoginMaxPerAccount int           // failures per account in the window before throttling
 	LoginMaxPerAddress int           // failures per client address in the window before throttling
 	ReviewSLA          time.Duration // how long reviewers have for a submitted piece
+
+	WebhookURL    string // receiver of published/expired/withdrawn events; empty: none
+	WebhookSecret string // HMAC-SHA256 key shared with the receiver
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -112,6 +115,8 @@ func Load(getenv func(string) string) (Config, error) {
 	l.integer("FAIRSHELF_LOGIN_MAX_PER_ACCOUNT", &c.LoginMaxPerAccount)
 	l.integer("FAIRSHELF_LOGIN_MAX_PER_ADDRESS", &c.LoginMaxPerAddress)
 	l.duration("FAIRSHELF_REVIEW_SLA", &c.ReviewSLA)
+	l.str("FAIRSHELF_WEBHOOK_URL", &c.WebhookURL)
+	l.secret("FAIRSHELF_WEBHOOK_SECRET", &c.WebhookSecret)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -175,6 +180,15 @@ func (c Config) Validate() error {
 	}
 	if c.LoginMaxPerAddress < 1 {
 		return &Error{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS", "must be at least 1"}
+	}
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return &Error{"FAIRSHELF_WEBHOOK_URL", "must be an http:// or https:// URL"}
+		}
+		if len(c.WebhookSecret) < 16 {
+			return &Error{"FAIRSHELF_WEBHOOK_SECRET", "must be at least 16 characters when FAIRSHELF_WEBHOOK_URL is set"}
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -100,6 +100,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FAIRSHELF_TOKEN_TTL": "0s"}, "FAIRSHELF_TOKEN_TTL"},
 		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ACCOUNT": "five"}, "FAIRSHELF_LOGIN_MAX_PER_ACCOUNT"},
 		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS": "0"}, "FAIRSHELF_LOGIN_MAX_PER_ADDRESS"},
+		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "ftp://crm"}, "FAIRSHELF_WEBHOOK_URL"},
+		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "https://crm.example.com/hook", "FAIRSHELF_WEBHOOK_SECRET": "short"}, "FAIRSHELF_WEBHOOK_SECRET"},
 	} {
 		_, err := Load(env(tc.env))
 		var ce *Error

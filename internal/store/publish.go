@@ -88,6 +88,10 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 		if err != nil {
 			return err
 		}
+		if err := tx.emit("version.published", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "version_number": v.Number,
+			"sha256": v.SHA256, "available_from": from, "expires_at": exp, "superseded_version_id": details["superseded_version_id"]}); err != nil {
+			return err
+		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.publish", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand, Details: details})
 	})
 	return out, err
@@ -121,6 +125,9 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 		}
 		out, err = tx.version(v.ID)
 		if err != nil {
+			return err
+		}
+		if err := tx.emit("version.withdrawn", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "reason": reason}); err != nil {
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.withdraw", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
@@ -194,6 +201,11 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			if _, err := tx.noticeFetchers(batch, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+				return err
+			}
+		}
+		for _, d := range due {
+			if err := tx.emit("version.expired", d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "expires_at": d.ExpiresAt.UTC()}); err != nil {
 				return err
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -42,6 +43,7 @@ type Store struct {
 	sqlDB   *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	outbox  bool
 }
 
 // Options configure Open.
@@ -53,6 +55,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives slow-query and error logs; nil discards them.
 	Logger *slog.Logger
+	// Outbox queues webhook events for publications, expiries and
+	// withdrawals; set it when a webhook receiver is configured.
+	Outbox bool
 }
 
 // Open connects to the database selected by opts. It does not migrate; call
@@ -68,7 +73,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		Logger:                 gormLogger(opts.Logger),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, outbox: opts.Outbox}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -169,6 +174,7 @@ type Tx struct {
 	db      *gorm.DB
 	dialect Dialect
 	now     time.Time
+	outbox  bool
 }
 
 // Now is the time the transaction started, used for every timestamp it
@@ -182,7 +188,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now())})
+			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
 		})
 		if !retryable(err) {
 			break
@@ -213,3 +219,6 @@ func readOnlyTx(d Dialect) *sql.TxOptions {
 	}
 	return &sql.TxOptions{ReadOnly: true}
 }
+
+// gormExpr is a SQL expression for an update, e.g. "attempts + 1".
+func gormExpr(sql string) clause.Expr { return gorm.Expr(sql) }
