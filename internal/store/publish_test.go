@@ -287,3 +287,99 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentPublishAndWithdraw races publications and withdrawals of
+// one approved version: at most one of each succeeds, the rest get 409, the
+// final state agrees with the winners, and the audit chain stays valid.
+func TestConcurrentPublishAndWithdraw(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		versionID, _ := approved(t, s, "ZEL-RACE")
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := map[string]int{}
+		for i := 0; i < 12; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var err error
+				kind := "publish"
+				if i%2 == 1 {
+					kind = "withdraw"
+					_, err = s.Withdraw(ctx, testActor, versionID, "race test")
+				} else {
+					_, err = s.Publish(ctx, testActor, Publication{VersionID: versionID, ExpiresAt: c.Now().Add(time.Hour)})
+				}
+				switch domain.ErrorCode(err) {
+				case "":
+					mu.Lock()
+					wins[kind]++
+					mu.Unlock()
+				case domain.ECONFLICT:
+				default:
+					t.Errorf("%s: %v", kind, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins["publish"] > 1 || wins["withdraw"] != 1 {
+			t.Fatalf("winners = %v, want at most one publication and exactly one withdrawal", wins)
+		}
+		v, err := s.Version(ctx, versionID)
+		if err != nil || v.State != domain.StateWithdrawn {
+			t.Fatalf("final state %s, %v", v.State, err)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain: %+v", r.Broken)
+		}
+	})
+}
+
+// TestTwoInstancesShareOneLease opens two stores on one PostgreSQL
+// database, as two instances of Fairshelf would, and runs the expiry job
+// on both: only the lease holder expires anything.
+func TestTwoInstancesShareOneLease(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)}
+	a := openTest(t, Options{DatabaseURL: url, Now: c.Now})
+	b := openTest(t, Options{DatabaseURL: url, Now: c.Now})
+	ctx := context.Background()
+	if _, err := a.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := approved(t, a, "ZEL-2I")
+	if _, err := a.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(c.Now().Add(2 * time.Hour))
+	run := func(s *Store, holder string) int {
+		ok, err := s.AcquireLease(ctx, "versions.expire_due", holder, c.Now(), time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return 0
+		}
+		n, err := s.ExpireDue(ctx, c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i, s := range []*Store{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); counts[i] = run(s, fmt.Sprintf("instance-%d", i)) }()
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 1 {
+		t.Fatalf("expired %v, want exactly one version expired once", counts)
+	}
+	if r := verify(t, a); !r.OK {
+		t.Fatalf("audit chain: %+v", r.Broken)
+	}
+}
