@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/versions/:id/compliance", s.apiGetCompliance, perBrand("compliance", "read"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/compliance", s.apiRunCompliance, perBrand("compliance", "run"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/compliance/findings/:fid/waive", s.apiWaiveFinding, perBrand("compliance", "waive"))
+	s.add(http.MethodGet, "/api/v1/audit", s.apiListAudit, global("audit", "read"))
 	s.add(http.MethodGet, "/api/v1/audit/verify", s.verifyAudit, global("audit", "verify"))
 }
 

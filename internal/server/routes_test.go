@@ -35,6 +35,7 @@ func TestRouteScenarios(t *testing.T) {
 		{http.MethodPatch, "/api/v1/users/" + target.ID, map[string]any{"display_name": "Target Renamed"}, "admin", "rep", http.StatusOK},
 		{http.MethodPut, "/api/v1/users/" + target.ID + "/roles", map[string]any{"roles": []map[string]string{{"role": "marketer", "brand": "ZELTRA"}}}, "admin", "target", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit/verify", nil, "auditor", "admin", http.StatusOK},
+		{http.MethodGet, "/api/v1/audit?action=auth.login&limit=5", nil, "auditor", "target", http.StatusOK},
 		{http.MethodPost, "/api/v1/auth/logout", nil, "target", "", http.StatusNoContent},
 	} {
 		name := sc.method + " " + sc.path
