@@ -73,11 +73,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		piece.Lines = append(piece.Lines, domain.TextLine{Page: l.Page, Line: l.Line, Text: l.Text, FontSize: l.FontSize})
 	}
 
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	store, _, err := storeFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

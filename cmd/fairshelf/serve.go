@@ -45,6 +45,17 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// storeFromEnv loads the configuration and opens the migrated store, for
+// the operator commands; the caller closes the store.
+func storeFromEnv(ctx context.Context, getenv func(string) string, stderr io.Writer) (*store.Store, config.Config, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	return st, cfg, err
+}
+
 // openStore connects to the configured database and applies migrations.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != ""})
@@ -223,11 +234,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) < 1 || args[0] != "verify" {
 		return usageErr(errors.New("usage: fairshelf audit verify"))
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	st, _, err := storeFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

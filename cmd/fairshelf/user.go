@@ -70,11 +70,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if err := in.Validate(); err != nil {
 		return usageErr(fmt.Errorf("user add: %s", fieldsLine(err)))
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	st, _, err := storeFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -95,11 +91,7 @@ func runUserRoles(ctx context.Context, args []string, getenv func(string) string
 	if len(args) != 1 {
 		return usageErr(errors.New("usage: fairshelf user roles EMAIL"))
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	st, _, err := storeFromEnv(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

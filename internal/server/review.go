@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,32 +15,27 @@ import (
 // submitVersion runs the checker and sends the version to MLR review with
 // one task per function the brand's label requires.
 func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
-	ctx := c.Request().Context()
-	b, err := s.store.Brand(ctx, v.Brand)
-	if err != nil {
-		return store.ReviewRound{}, err
-	}
-	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
-	if err != nil {
-		return store.ReviewRound{}, err
-	}
-	reviewers, err := s.store.ReviewersFor(ctx, v.Brand, b.Label.RequiredFunctions)
-	if err != nil {
-		return store.ReviewRound{}, err
-	}
-	return s.store.SubmitVersion(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
+	return s.openRound(c, v, s.store.SubmitVersion)
 }
 
 // recertifyVersion re-checks the unchanged bytes and opens a
 // re-certification round with the brand's required functions.
 func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+	if v.State != domain.StateApproved && v.State != domain.StatePublished {
+		return store.ReviewRound{}, domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
+	}
+	return s.openRound(c, v, s.store.Recertify)
+}
+
+type roundOpener func(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
+
+// openRound checks the version, finds the reviewers to notify and opens a
+// review round with the brand's required functions, due after the SLA.
+func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundOpener) (store.ReviewRound, error) {
 	ctx := c.Request().Context()
 	b, err := s.store.Brand(ctx, v.Brand)
 	if err != nil {
 		return store.ReviewRound{}, err
-	}
-	if v.State != domain.StateApproved && v.State != domain.StatePublished {
-		return store.ReviewRound{}, domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
 	}
 	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
 	if err != nil {
@@ -48,7 +45,7 @@ func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (sto
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
-	return s.store.Recertify(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
+	return open(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
 }
 
 func (s *Server) apiRecertify(c echo.Context) error {
