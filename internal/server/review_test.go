@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
@@ -133,6 +134,22 @@ func TestMLRReviewToApproval(t *testing.T) {
 	hist = decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
 	if len(hist.Rounds) != 2 || hist.Rounds[1].Status != "approved" {
 		t.Fatalf("history after re-certification = %+v", hist.Rounds)
+	}
+	// Published and re-certified: a new expiry may be set.
+	pub := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	if pub.State != domain.StatePublished {
+		t.Fatalf("state = %s", pub.State)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusConflict, "conflict")
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	f.clearErrors(t, f.version.ID)
+	f.clock.Advance(time.Minute)
+	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
+		decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+	}
+	ext := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)}), http.StatusOK)
+	if ext.State != domain.StatePublished {
+		t.Fatalf("after extension: %s", ext.State)
 	}
 	draft := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece+"More.\n")), http.StatusCreated)
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+draft.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")

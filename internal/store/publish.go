@@ -28,11 +28,14 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 			return err
 		}
 		var extra struct {
-			ApprovedAt *time.Time
+			ApprovedAt, PublishedAt *time.Time
 		}
-		if err := tx.db.Model(&versionRow{}).Select("approved_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
 			return err
 		}
+		// A published version re-certified since its publication may get a
+		// new expiry, measured from the re-certification.
+		recertified := v.State == domain.StatePublished && extra.ApprovedAt != nil && extra.PublishedAt != nil && extra.ApprovedAt.After(*extra.PublishedAt)
 		var a assetRow
 		if err := tx.db.Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
 			return err
@@ -60,6 +63,22 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 		rep, err := tx.latestReport(v.ID)
 		if err != nil || rep.Blocking() {
 			return domain.Errorf(domain.ECONFLICT, "The version's compliance report has unwaived error findings; it cannot be published.")
+		}
+		if recertified {
+			if err := tx.db.Model(&versionRow{}).Where("id = ? AND state = ?", v.ID, domain.StatePublished).
+				Updates(map[string]any{"expires_at": exp, "published_at": now, "rereview_required": false}).Error; err != nil {
+				return err
+			}
+			out, err = tx.version(v.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.emit("version.published", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "version_number": v.Number,
+				"sha256": v.SHA256, "available_from": from, "expires_at": exp, "recertified": true}); err != nil {
+				return err
+			}
+			return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.expiry_extended", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
+				Details: map[string]any{"expires_at": exp, "recertified_at": extra.ApprovedAt.UTC()}})
 		}
 		if _, err := tx.moveVersion(v, domain.ActionPublish, map[string]any{"published_at": now, "available_from": from, "expires_at": exp}); err != nil {
 			return err
