@@ -218,6 +218,12 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"notices_report.html": func(d *pageData) {
+		d.Data = map[string]any{"Days": 3, "Choices": []int{3, 7, 14}, "Items": []struct {
+			Rep, Email, JobCode, Brand, Reason string
+			CreatedAt                          time.Time
+		}{{Rep: d.Title, Email: "r@x", JobCode: "Z", Brand: "B", Reason: "expired"}}}
+	},
 	"rep_library.html": func(d *pageData) {
 		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
 		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two"}},

@@ -143,3 +143,18 @@ func (s *Server) landingPath(c echo.Context) string {
 	}
 	return ""
 }
+
+func (s *Server) noticeReportPage(c echo.Context) error {
+	days, _ := strconv.Atoi(c.QueryParam("days"))
+	if days != 7 && days != 14 {
+		days = 3
+	}
+	all, brands := s.authz.Brands(principalOf(c).user, "notice", "report")
+	items, err := s.store.UnackedNotices(c.Request().Context(), all, brands, s.now().AddDate(0, 0, -days))
+	if err != nil {
+		return err
+	}
+	data := s.pageData(c, "Unacknowledged notices")
+	data.Data = map[string]any{"Items": items, "Days": days, "Choices": []int{3, 7, 14}}
+	return s.renderPage(c, http.StatusOK, "notices_report.html", data)
+}

@@ -80,4 +80,7 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 	if rec := marketer.do(t, http.MethodGet, "/expiring?days=90", nil); rec.Code != http.StatusOK {
 		t.Fatalf("expiring page = %d", rec.Code)
 	}
+	if rec := marketer.do(t, http.MethodGet, "/notices/report?days=3", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Every notice older") {
+		t.Fatalf("notice report page = %d", rec.Code)
+	}
 }
