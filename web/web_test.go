@@ -218,6 +218,24 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"audit.html": func(d *pageData) {
+		d.Form = map[string]string{"Action": d.Title, "ObjectID": ""}
+		d.Data = map[string]any{"Report": struct {
+			OK               bool
+			Checked, LastSeq int64
+			Broken           *struct {
+				Seq    int64
+				Reason string
+			}
+		}{OK: false, Checked: 3, Broken: &struct {
+			Seq    int64
+			Reason string
+		}{4, d.Title}}, "Events": []struct {
+			Seq                                                 int64
+			OccurredAt                                          time.Time
+			Actor, Action, ObjectType, ObjectID, Brand, Details string
+		}{{Seq: 1, Actor: d.Title, Details: d.Title}}, "NextURL": ""}
+	},
 	"notices_report.html": func(d *pageData) {
 		d.Data = map[string]any{"Days": 3, "Choices": []int{3, 7, 14}, "Items": []struct {
 			Rep, Email, JobCode, Brand, Reason string

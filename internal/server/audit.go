@@ -1,8 +1,11 @@
 package server
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -55,5 +58,61 @@ func (s *Server) apiListAudit(c echo.Context) error {
 	if events == nil {
 		events = []domain.AuditEvent{}
 	}
+	if c.QueryParam("format") == "csv" {
+		return writeAuditCSV(c, events)
+	}
 	return c.JSON(http.StatusOK, map[string]any{"events": events})
+}
+
+// writeAuditCSV sends events as CSV with a header row, for spreadsheets and
+// inspection packages. The hashes are included so that a copy can be
+// checked against the live chain.
+func writeAuditCSV(c echo.Context, events []domain.AuditEvent) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"seq", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "brand", "details", "request_id", "client_ip", "prev_hash", "hash"})
+	for _, e := range events {
+		_ = w.Write([]string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), e.ActorID, csvSafe(e.Actor), e.Action, e.ObjectType, e.ObjectID, e.Brand, csvSafe(e.Details), e.RequestID, e.ClientIP, e.PrevHash, e.Hash})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="fairshelf-audit.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// csvSafe defuses values a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (s *Server) auditPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	report, err := s.store.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if a, err := strconv.ParseInt(c.QueryParam("after"), 10, 64); err == nil && a > 0 {
+		after = a
+	}
+	f := store.AuditFilter{Action: c.QueryParam("action"), ObjectID: c.QueryParam("object_id"), AfterSeq: after, Limit: 100}
+	events, err := s.store.ListAudit(ctx, f)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(events) == 100 {
+		q := c.QueryParams()
+		q.Set("after", strconv.FormatInt(events[len(events)-1].Seq, 10))
+		next = "/audit?" + q.Encode()
+	}
+	data := s.pageData(c, "Audit trail")
+	data.Form = map[string]string{"Action": f.Action, "ObjectID": f.ObjectID}
+	data.Data = map[string]any{"Report": report, "Events": events, "NextURL": next}
+	return s.renderPage(c, http.StatusOK, "audit.html", data)
 }

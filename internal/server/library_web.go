@@ -138,6 +138,8 @@ func (s *Server) landingPath(c echo.Context) string {
 		return "/reviews"
 	case s.authz.CanSomewhere(u, "library", "download"):
 		return "/library"
+	case s.authz.Can(u, domain.AllBrands, "audit", "read"):
+		return "/audit"
 	case s.authz.CanSomewhere(u, "user", "read"):
 		return "/admin/users"
 	}

@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	s.add(http.MethodPost, "/versions/:id/withdraw", s.webWithdraw, perBrand("version", "withdraw"))
 	s.add(http.MethodGet, "/expiring", s.expiringPage, perBrand("asset", "read"))
 	s.add(http.MethodGet, "/notices/report", s.noticeReportPage, perBrand("notice", "report"))
+	s.add(http.MethodGet, "/audit", s.auditPage, global("audit", "read"))
 	s.add(http.MethodPost, "/versions/:id/submit", s.webSubmitVersion, perBrand("version", "submit"))
 	s.add(http.MethodPost, "/versions/:id/reviews", s.webDecide, perBrand("review", "read"))
 	s.add(http.MethodPost, "/versions/:id/comments", s.webAddComment, perBrand("comment", "create"))

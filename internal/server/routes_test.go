@@ -36,6 +36,7 @@ func TestRouteScenarios(t *testing.T) {
 		{http.MethodPut, "/api/v1/users/" + target.ID + "/roles", map[string]any{"roles": []map[string]string{{"role": "marketer", "brand": "ZELTRA"}}}, "admin", "target", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit/verify", nil, "auditor", "admin", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit?action=auth.login&limit=5", nil, "auditor", "target", http.StatusOK},
+		{http.MethodGet, "/api/v1/audit?format=csv", nil, "auditor", "rep", http.StatusOK},
 		{http.MethodPost, "/api/v1/auth/logout", nil, "target", "", http.StatusNoContent},
 	} {
 		name := sc.method + " " + sc.path
@@ -66,6 +67,12 @@ func TestWebRouteScenarios(t *testing.T) {
 		return w
 	}
 	admin, auditor, anon := signIn("admin@example.com"), signIn("auditor@example.com"), newWebClient(ts)
+	if rec := auditor.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "hash chain is intact") {
+		t.Errorf("auditor page = %d", rec.Code)
+	}
+	if rec := admin.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusForbidden {
+		t.Errorf("admin on the audit page = %d", rec.Code)
+	}
 	for _, path := range []string{"/admin/users", "/admin/users/new"} {
 		if rec := anon.do(t, http.MethodGet, path, nil); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
 			t.Errorf("anonymous %s = %d", path, rec.Code)
@@ -77,7 +84,7 @@ func TestWebRouteScenarios(t *testing.T) {
 			t.Errorf("admin %s = %d", path, rec.Code)
 		}
 	}
-	tok := auditor.csrf(t, "/")
+	tok := auditor.csrf(t, "/audit")
 	if rec := auditor.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok}, "email": {"x@example.com"}}); rec.Code != http.StatusForbidden {
 		t.Errorf("auditor POST /admin/users = %d", rec.Code)
 	}
