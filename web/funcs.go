@@ -24,5 +24,6 @@ var Funcs = template.FuncMap{
 		}
 		return m, nil
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
+	"mul100": func(f float64) float64 { return f * 100 },
 }

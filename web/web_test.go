@@ -218,6 +218,19 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"analytics.html": func(d *pageData) {
+		d.Data = map[string]any{
+			"Cycle": struct {
+				Rounds, VersionsDecided, FirstPassApproved int64
+				MedianHours, P90Hours, FirstPassRate       float64
+			}{Rounds: 2, FirstPassRate: 0.5},
+			"Unused": []struct {
+				AssetID, JobCode, Title, Brand string
+				PublishedAt                    time.Time
+			}{{AssetID: "a", JobCode: d.Title, Title: d.Title}},
+			"UsageChart": template.HTML("<svg role=\"img\" aria-label=\"x\"></svg>"), "FeedbackChart": template.HTML(""), "FindingsChart": template.HTML(""), "BacklogChart": template.HTML(""),
+		}
+	},
 	"audit.html": func(d *pageData) {
 		d.Form = map[string]string{"Action": d.Title, "ObjectID": ""}
 		d.Data = map[string]any{"Report": struct {
