@@ -138,6 +138,9 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 				return err
 			}
 		}
+		if err := tx.flagCampaignsAtRisk([]string{a.ID}, a.JobCode+" was withdrawn: "+reason); err != nil {
+			return err
+		}
 		n, err := tx.noticeFetchers([]string{v.ID}, domain.StateWithdrawn, "Withdrawn: "+reason)
 		if err != nil {
 			return err
@@ -220,6 +223,13 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 				return err
 			}
 			if _, err := tx.noticeFetchers(batch, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+				return err
+			}
+			var assets []string
+			if err := tx.db.Model(&versionRow{}).Where("id IN ?", batch).Pluck("asset_id", &assets).Error; err != nil {
+				return err
+			}
+			if err := tx.flagCampaignsAtRisk(assets, "a piece expired"); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,66 @@
+package server
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+func TestCampaigns(t *testing.T) {
+	f := newReviewFixture(t)
+	f.approveAll(t)
+	other := f.createAsset(t, f.marketer, "ZEL-CAMP-2", "ZELTRA")
+	now := f.clock.Now()
+	in := map[string]any{"brand": "ZELTRA", "name": "Spring launch", "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": []string{f.asset.ID, other.ID}}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.rep, in), http.StatusForbidden, "forbidden")
+	cp := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, in), http.StatusCreated)
+	if cp.State != "draft" || len(cp.AssetIDs) != 2 {
+		t.Fatalf("campaign = %+v", cp)
+	}
+	// Nothing published yet, and then a piece expiring before the end: 409 naming the blockers.
+	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
+	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-CAMP-2"] == "" {
+		t.Fatalf("blockers = %v", d.Fields)
+	}
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)}), http.StatusOK)
+	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
+	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-REV-1"] == "has no published version" {
+		t.Fatalf("blockers after a short publication = %v", d.Fields)
+	}
+	// A campaign with one piece valid through its end goes live.
+	short := map[string]any{"brand": "ZELTRA", "name": "Quick push", "audience": "hcp", "starts_at": now, "ends_at": now.Add(4 * 24 * time.Hour), "asset_ids": []string{f.asset.ID}}
+	cp2 := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, short), http.StatusCreated)
+	live := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusOK)
+	if live.State != "live" {
+		t.Fatalf("state = %s", live.State)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
+	kits := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.rep, nil), http.StatusOK)
+	if len(kits.Campaigns) != 1 || len(kits.Campaigns[0].Kit) != 1 || kits.Campaigns[0].Kit[0].VersionID != f.version.ID {
+		t.Fatalf("rep kits = %+v", kits.Campaigns)
+	}
+	// Withdrawal puts the live campaign at risk and tells its owner.
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)
+	all := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK)
+	atRisk := 0
+	for _, c := range all.Campaigns {
+		if c.AtRisk {
+			atRisk++
+		}
+	}
+	if len(all.Campaigns) != 2 || atRisk != 1 {
+		t.Fatalf("campaigns after withdrawal = %+v", all.Campaigns)
+	}
+	notes := decode[struct{ Notifications []store.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.marketer, nil), http.StatusOK)
+	found := false
+	for _, n := range notes.Notifications {
+		found = found || n.Kind == "campaign_at_risk"
+	}
+	if !found {
+		t.Fatalf("no at-risk notification: %+v", notes.Notifications)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/no-such/publish", f.marketer, nil), http.StatusNotFound, "not_found")
+}

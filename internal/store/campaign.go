@@ -1,0 +1,226 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+type campaignRow struct {
+	ID          string `gorm:"primaryKey"`
+	Brand       string
+	Name        string
+	Audience    string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	State       string
+	AtRisk      bool
+	RiskReason  string
+	OwnerID     string
+	CreatedAt   time.Time
+	PublishedAt *time.Time
+}
+
+func (campaignRow) TableName() string { return "campaigns" }
+
+// Campaign is a brand's bundle of pieces for an audience and a period.
+type Campaign struct {
+	ID          string        `json:"id"`
+	Brand       string        `json:"brand"`
+	Name        string        `json:"name"`
+	Audience    string        `json:"audience"`
+	StartsAt    time.Time     `json:"starts_at"`
+	EndsAt      time.Time     `json:"ends_at"`
+	State       string        `json:"state"`
+	AtRisk      bool          `json:"at_risk"`
+	RiskReason  string        `json:"risk_reason,omitempty"`
+	OwnerID     string        `json:"owner_id"`
+	CreatedAt   time.Time     `json:"created_at"`
+	PublishedAt *time.Time    `json:"published_at,omitempty"`
+	AssetIDs    []string      `json:"asset_ids"`
+	Kit         []LibraryItem `json:"kit,omitempty"` // the current pieces, for reps
+}
+
+// NewCampaign is the input for creating a campaign.
+type NewCampaign struct {
+	Brand    string    `json:"brand"`
+	Name     string    `json:"name"`
+	Audience string    `json:"audience"`
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	AssetIDs []string  `json:"asset_ids"`
+}
+
+// Validate checks the campaign's own fields.
+func (n *NewCampaign) Validate() error {
+	n.Name = strings.TrimSpace(n.Name)
+	var v domain.Validation
+	v.Check(domain.ValidBrandCode(n.Brand), "brand", "Choose a brand.")
+	v.Check(n.Name != "" && len(n.Name) <= 200, "name", "Name the campaign (up to 200 characters).")
+	v.Check(slices.Contains(domain.Audiences, n.Audience), "audience", "Choose hcp, patient or payer.")
+	v.Check(!n.StartsAt.IsZero() && !n.EndsAt.IsZero() && n.EndsAt.After(n.StartsAt), "ends_at", "The campaign must end after it starts.")
+	v.Check(len(n.AssetIDs) > 0 && len(n.AssetIDs) <= 100, "asset_ids", "Choose 1 to 100 assets.")
+	return v.Err()
+}
+
+// CreateCampaign stores a draft campaign; every asset must belong to the
+// campaign's brand. Audited.
+func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in NewCampaign) (Campaign, error) {
+	var out Campaign
+	err := s.InTx(ctx, func(tx *Tx) error {
+		ids := slices.Compact(slices.Sorted(slices.Values(in.AssetIDs)))
+		var n int64
+		if err := tx.db.Model(&assetRow{}).Where("id IN ? AND brand = ?", ids, in.Brand).Count(&n).Error; err != nil {
+			return err
+		}
+		if int(n) != len(ids) {
+			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"asset_ids": "Every asset must exist and belong to brand " + in.Brand + "."}}
+		}
+		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: in.Audience, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
+		if err := tx.db.Create(&row).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.db.Exec("INSERT INTO campaign_assets (campaign_id, asset_id) VALUES (?, ?)", row.ID, id).Error; err != nil {
+				return err
+			}
+		}
+		out = campaignFrom(row, ids)
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, Brand: in.Brand,
+			Details: map[string]any{"name": in.Name, "audience": in.Audience, "starts_at": row.StartsAt, "ends_at": row.EndsAt, "asset_ids": ids}})
+	})
+	return out, err
+}
+
+func campaignFrom(r campaignRow, ids []string) Campaign {
+	return Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: r.Audience, StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
+		RiskReason: r.RiskReason, OwnerID: r.OwnerID, CreatedAt: r.CreatedAt, PublishedAt: r.PublishedAt, AssetIDs: ids}
+}
+
+func (tx *Tx) campaignAssets(id string) ([]string, error) {
+	var ids []string
+	err := tx.db.Table("campaign_assets").Where("campaign_id = ?", id).Order("asset_id").Pluck("asset_id", &ids).Error
+	return ids, err
+}
+
+// PublishCampaign makes a draft campaign live. Every asset needs a current
+// published version that stays valid through the campaign's end; otherwise
+// the answer is ECONFLICT with one field per blocking asset (by job code).
+// Audited.
+func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id string) (Campaign, error) {
+	var out Campaign
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var row campaignRow
+		if err := tx.db.Where("id = ?", id).Take(&row).Error; err != nil {
+			return notFound(err, "No such campaign.")
+		}
+		if row.State != "draft" {
+			return domain.Errorf(domain.ECONFLICT, "The campaign is already %s.", row.State)
+		}
+		ids, err := tx.campaignAssets(id)
+		if err != nil {
+			return err
+		}
+		blockers := map[string]string{}
+		for _, aid := range ids {
+			var cur struct {
+				JobCode           string
+				State             *string
+				ExpiresAt, Passed *time.Time
+				ReportPassed      *bool
+			}
+			err := tx.db.Table("assets").Select("assets.job_code, versions.state, versions.expires_at, cr.passed AS report_passed").
+				Joins("LEFT JOIN versions ON versions.id = assets.published_version_id").
+				Joins("LEFT JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
+				Where("assets.id = ?", aid).Take(&cur).Error
+			if err != nil {
+				return err
+			}
+			switch {
+			case cur.State == nil || *cur.State != domain.StatePublished:
+				blockers[cur.JobCode] = "has no published version"
+			case cur.ExpiresAt == nil || cur.ExpiresAt.Before(row.EndsAt):
+				blockers[cur.JobCode] = fmt.Sprintf("expires %s, before the campaign ends", cur.ExpiresAt.UTC().Format("2006-01-02"))
+			case cur.ReportPassed == nil || !*cur.ReportPassed:
+				blockers[cur.JobCode] = "its compliance report does not pass"
+			}
+		}
+		if len(blockers) > 0 {
+			return &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("%d asset(s) block the campaign.", len(blockers)), Fields: blockers}
+		}
+		res := tx.db.Model(&campaignRow{}).Where("id = ? AND state = ?", id, "draft").Updates(map[string]any{"state": "live", "published_at": tx.now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return domain.Errorf(domain.ECONFLICT, "The campaign changed meanwhile; reload and try again.")
+		}
+		row.State, row.PublishedAt = "live", &tx.now
+		out = campaignFrom(row, ids)
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "campaign.publish", ObjectType: "campaign", ObjectID: id, Brand: row.Brand, Details: map[string]any{"asset_ids": ids}})
+	})
+	return out, err
+}
+
+// flagCampaignsAtRisk marks live campaigns containing any of the assets as
+// at risk, with the reason, and notifies their owners.
+func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
+	if len(assetIDs) == 0 {
+		return nil
+	}
+	var rows []campaignRow
+	if err := tx.db.Where("state = ? AND at_risk = ? AND id IN (SELECT campaign_id FROM campaign_assets WHERE asset_id IN ?)", "live", false, assetIDs).Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := tx.db.Model(&campaignRow{}).Where("id = ?", r.ID).Updates(map[string]any{"at_risk": true, "risk_reason": reason}).Error; err != nil {
+			return err
+		}
+		if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "campaign_at_risk",
+			Subject: "Campaign " + r.Name + " is at risk: " + reason, Link: "/campaigns", CreatedAt: tx.now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Campaigns lists campaigns of the given brands, newest first; with
+// liveOnly, only live ones with their kits of current pieces at now.
+func (s *Store) Campaigns(ctx context.Context, scope BrandScope, liveOnly bool, now time.Time) ([]Campaign, error) {
+	out := []Campaign{}
+	err := s.read(ctx, func(tx *Tx) error {
+		cond, args := scope.in("brand")
+		q := tx.db.Where(cond, args...)
+		if liveOnly {
+			q = q.Where("state = ? AND starts_at <= ? AND ends_at > ?", "live", now.UTC(), now.UTC())
+		}
+		var rows []campaignRow
+		if err := q.Order("created_at DESC, id DESC").Limit(200).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			ids, err := tx.campaignAssets(r.ID)
+			if err != nil {
+				return err
+			}
+			c := campaignFrom(r, ids)
+			if liveOnly {
+				var kit []libraryScan
+				if err := currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code").Scan(&kit).Error; err != nil {
+					return err
+				}
+				c.Kit = make([]LibraryItem, 0, len(kit))
+				for _, k := range kit {
+					c.Kit = append(c.Kit, k.item())
+				}
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}
