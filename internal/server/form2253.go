@@ -1,0 +1,130 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/labstack/echo/v4"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+func form2253Table(forms []store.Form2253) table {
+	t := table{header: []string{"material_id", "title", "brand", "application_type", "application_number", "proprietary_name", "established_name", "pi_date", "audience", "material_type", "dissemination_date", "submitted_at"}}
+	for _, f := range forms {
+		sub := ""
+		if f.SubmittedAt != nil {
+			sub = f.SubmittedAt.UTC().Format("2006-01-02")
+		}
+		t.rows = append(t.rows, []string{f.MaterialID, f.Title, f.Brand, f.ApplicationType, f.ApplicationNumber, f.ProprietaryName, f.EstablishedName, f.PIDate, f.Audience, f.MaterialType, f.DisseminationDate, sub})
+	}
+	return t
+}
+
+func (s *Server) apiForm2253(c echo.Context) error {
+	v, err := s.visibleVersion(c, "form2253", "read")
+	if err != nil {
+		return err
+	}
+	f, err := s.store.Form2253For(c.Request().Context(), v.ID)
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("format") == "pdf" {
+		pdf, err := renderForm2253PDF(f)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename("form-2253-"+f.MaterialID+".pdf")))
+		return c.Blob(http.StatusOK, "application/pdf", pdf)
+	}
+	return respond(c, "form2253", f, form2253Table([]store.Form2253{f}))
+}
+
+func (s *Server) apiPending2253(c echo.Context) error {
+	all, brands := s.authz.Brands(principalOf(c).user, "form2253", "read")
+	forms, err := s.store.Pending2253(c.Request().Context(), store.BrandScope{All: all, Brands: brands})
+	if err != nil {
+		return err
+	}
+	return respond(c, "form2253-pending", map[string]any{"pending": forms}, form2253Table(forms))
+}
+
+type submit2253Request struct {
+	Reference string `json:"reference"`
+}
+
+func (s *Server) apiMark2253(c echo.Context) error {
+	v, err := s.visibleVersion(c, "form2253", "submit")
+	if err != nil {
+		return err
+	}
+	var in submit2253Request
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if len(in.Reference) > 200 {
+		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"reference": "Use at most 200 characters."}}
+	}
+	f, err := s.store.Mark2253Submitted(c.Request().Context(), s.actor(c), v.ID, in.Reference)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, f)
+}
+
+type applicationRequest struct {
+	ApplicationType   string `json:"application_type"`
+	ApplicationNumber string `json:"application_number"`
+}
+
+// apiSetApplication records the brand's FDA application, which Form 2253
+// needs.
+func (s *Server) apiSetApplication(c echo.Context) error {
+	var in applicationRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.store.SetApplication(c.Request().Context(), s.actor(c), c.Param("brand"), in.ApplicationType, in.ApplicationNumber); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// renderForm2253PDF fills the fields of FDA Form 2253 (transmittal of
+// advertisements and promotional labeling) for one piece, as a PDF to
+// attach to the submission or to check against the FDA form.
+func renderForm2253PDF(f store.Form2253) ([]byte, error) {
+	p := fpdf.New("P", "mm", "Letter", "")
+	tr := p.UnicodeTranslatorFromDescriptor("")
+	p.SetTitle("Form FDA 2253 fields "+f.MaterialID, true)
+	p.AddPage()
+	p.SetFont("Helvetica", "B", 14)
+	p.CellFormat(0, 9, tr("Form FDA 2253: transmittal of advertisements and promotional labeling"), "", 1, "L", false, 0, "")
+	p.SetFont("Helvetica", "", 9)
+	p.MultiCell(0, 5, tr("Fields prepared by Fairshelf for one piece; transfer them to the official form or the electronic submission."), "", "L", false)
+	p.Ln(3)
+	row := func(label, value string) {
+		p.SetFont("Helvetica", "B", 10)
+		p.CellFormat(70, 8, tr(label), "1", 0, "L", false, 0, "")
+		p.SetFont("Helvetica", "", 10)
+		p.CellFormat(0, 8, tr(value), "1", 1, "L", false, 0, "")
+	}
+	row("Application type / number", fmt.Sprintf("%s %s", f.ApplicationType, f.ApplicationNumber))
+	row("Proprietary name", f.ProprietaryName)
+	row("Established name", f.EstablishedName)
+	row("Date of current PI", f.PIDate)
+	row("Professional or consumer", f.Audience)
+	row("Material type", f.MaterialType)
+	row("Date of initial dissemination", f.DisseminationDate)
+	row("Material ID", f.MaterialID)
+	row("Title", f.Title)
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, fmt.Errorf("server: form 2253 PDF: %w", err)
+	}
+	return buf.Bytes(), nil
+}

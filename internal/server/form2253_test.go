@@ -1,0 +1,56 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+func TestForm2253(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { form2253(t, backend) })
+	}
+}
+
+func form2253(t *testing.T, backend string) {
+	f := newReviewFixtureOn(t, backend)
+	f.approveAll(t)
+	if rec := f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "nda", "application_number": "021234"}); rec.Code != http.StatusNoContent {
+		t.Fatalf("set application = %d %s", rec.Code, rec.Body)
+	}
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "XYZ", "application_number": ""}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusNotFound, "not_found")
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+
+	form := decode[store.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
+	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" || form.EstablishedName != "zeltaparin" ||
+		form.Audience != "professional" || form.MaterialType != "detail_aid" || form.MaterialID != "ZEL-REV-1" || form.DisseminationDate != "2026-11-25" || form.PIDate != "2026-11-25" {
+		t.Fatalf("form = %+v", form)
+	}
+	pending := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
+	if len(pending.Pending) != 1 {
+		t.Fatalf("pending = %+v", pending.Pending)
+	}
+	rec := f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253?format=pdf", f.regulatory, nil)
+	if rec.Code != http.StatusOK || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) {
+		t.Fatalf("pdf = %d", rec.Code)
+	}
+	rec = f.api(t, http.MethodGet, "/api/v1/form2253/pending?format=csv", f.marketer, nil)
+	if !strings.Contains(rec.Body.String(), "ZEL-REV-1") {
+		t.Fatalf("csv = %q", rec.Body)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.marketer, map[string]any{"reference": "0001"}), http.StatusForbidden, "forbidden")
+	done := decode[store.Form2253](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory, map[string]any{"reference": "eCTD 0001"}), http.StatusOK)
+	if done.SubmittedAt == nil || done.SubmissionReference != "eCTD 0001" {
+		t.Fatalf("submitted = %+v", done)
+	}
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory, map[string]any{}), http.StatusConflict, "conflict")
+	if p := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK); len(p.Pending) != 0 {
+		t.Fatalf("still pending: %+v", p.Pending)
+	}
+}
