@@ -189,7 +189,7 @@ type labelData struct {
 	LaunchDate                                                string
 	ISIStatements, RequiredFunctions, OffLabelTerms           []string
 	BoxedWarning                                              bool
-	MaxExpiryMonths                                           int
+	MaxExpiryMonths, ReviewSLADays                            int
 	CreatedAt                                                 time.Time
 }
 
@@ -199,8 +199,8 @@ type brandData struct {
 }
 
 type labelForm struct {
-	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms string
-	BoxedWarning                                                                                                         bool
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
+	BoxedWarning                                                                                                                        bool
 }
 
 type functionChoice struct {

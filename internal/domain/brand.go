@@ -23,6 +23,7 @@ type Label struct {
 	MaxExpiryMonths   int       `json:"max_expiry_months"`
 	RequiredFunctions []string  `json:"required_functions"`
 	OffLabelTerms     []string  `json:"off_label_terms"`
+	ReviewSLADays     int       `json:"review_sla_days"` // days MLR reviewers have for a submitted piece
 	CreatedAt         time.Time `json:"created_at"`
 	CreatedBy         string    `json:"created_by,omitempty"`
 }
@@ -38,6 +39,10 @@ type Brand struct {
 // DefaultMaxExpiryMonths is how long published material may stay current
 // when the brand sets no shorter period.
 const DefaultMaxExpiryMonths = 12
+
+// DefaultReviewSLADays is how many days reviewers have when the brand sets
+// no other period.
+const DefaultReviewSLADays = 5
 
 // ReviewFunctions lists the MLR review functions in sign-off order.
 var ReviewFunctions = []string{FunctionMedical, FunctionLegal, FunctionRegulatory}
@@ -55,6 +60,9 @@ func (l *Label) Normalize() {
 	l.RequiredFunctions = trimAll(l.RequiredFunctions)
 	if l.MaxExpiryMonths == 0 {
 		l.MaxExpiryMonths = DefaultMaxExpiryMonths
+	}
+	if l.ReviewSLADays == 0 {
+		l.ReviewSLADays = DefaultReviewSLADays
 	}
 	if len(l.RequiredFunctions) == 0 {
 		l.RequiredFunctions = slices.Clone(ReviewFunctions)
@@ -80,6 +88,7 @@ func (l Label) validate(v *Validation, prefix string) {
 		v.Check(err == nil, prefix+"launch_date", "Use the form YYYY-MM-DD.")
 	}
 	v.Check(l.MaxExpiryMonths >= 1 && l.MaxExpiryMonths <= 36, prefix+"max_expiry_months", "Use 1 to 36 months.")
+	v.Check(l.ReviewSLADays >= 1 && l.ReviewSLADays <= 90, prefix+"review_sla_days", "Use 1 to 90 days.")
 	okFunctions := len(l.RequiredFunctions) > 0
 	for i, f := range l.RequiredFunctions {
 		if _, ok := ReviewerRole(f); !ok || slices.Contains(l.RequiredFunctions[:i], f) {

@@ -15,8 +15,8 @@ import (
 
 // labelForm is the label edit form; list fields are one item per line.
 type labelForm struct {
-	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms string
-	BoxedWarning                                                                                                         bool
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
+	BoxedWarning                                                                                                                        bool
 }
 
 type functionChoice struct {
@@ -34,7 +34,8 @@ type labelPageData struct {
 func formOfLabel(l domain.Label) labelForm {
 	return labelForm{ProprietaryName: l.ProprietaryName, EstablishedName: l.EstablishedName, Indication: l.Indication,
 		ISIStatements: strings.Join(l.ISIStatements, "\n"), PIReference: l.PIReference, LaunchDate: l.LaunchDate,
-		MaxExpiryMonths: strconv.Itoa(l.MaxExpiryMonths), OffLabelTerms: strings.Join(l.OffLabelTerms, "\n"), BoxedWarning: l.BoxedWarning}
+		MaxExpiryMonths: strconv.Itoa(l.MaxExpiryMonths), OffLabelTerms: strings.Join(l.OffLabelTerms, "\n"), BoxedWarning: l.BoxedWarning,
+		ReviewSLADays: strconv.Itoa(l.ReviewSLADays)}
 }
 
 func (s *Server) labelPage(c echo.Context) error {
@@ -84,14 +85,19 @@ func (s *Server) labelSave(c echo.Context) error {
 	}
 	form := labelForm{ProprietaryName: c.FormValue("proprietary_name"), EstablishedName: c.FormValue("established_name"), Indication: c.FormValue("indication"),
 		ISIStatements: c.FormValue("isi_statements"), PIReference: c.FormValue("pi_reference"), LaunchDate: c.FormValue("launch_date"),
-		MaxExpiryMonths: c.FormValue("max_expiry_months"), OffLabelTerms: c.FormValue("off_label_terms"), BoxedWarning: c.FormValue("boxed_warning") == "on"}
+		MaxExpiryMonths: c.FormValue("max_expiry_months"), OffLabelTerms: c.FormValue("off_label_terms"), BoxedWarning: c.FormValue("boxed_warning") == "on",
+		ReviewSLADays: c.FormValue("review_sla_days")}
 	params, _ := c.FormParams()
 	functions := params["required_functions"]
 	months, err := strconv.Atoi(strings.TrimSpace(form.MaxExpiryMonths))
 	if err != nil {
 		months = -1
 	}
-	l := domain.Label{ProprietaryName: form.ProprietaryName, EstablishedName: form.EstablishedName, Indication: form.Indication,
+	sla, err := strconv.Atoi(strings.TrimSpace(form.ReviewSLADays))
+	if err != nil {
+		sla = -1
+	}
+	l := domain.Label{ReviewSLADays: sla, ProprietaryName: form.ProprietaryName, EstablishedName: form.EstablishedName, Indication: form.Indication,
 		ISIStatements: lines(form.ISIStatements), BoxedWarning: form.BoxedWarning, PIReference: form.PIReference, LaunchDate: form.LaunchDate,
 		MaxExpiryMonths: months, RequiredFunctions: functions, OffLabelTerms: lines(form.OffLabelTerms)}
 	l.Normalize()

@@ -184,7 +184,7 @@ func TestCompliancePages(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") {
 		t.Fatalf("bad label form = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "required_functions": {"medical", "legal", "regulatory"}})
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"3"}, "required_functions": {"medical", "legal", "regulatory"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}

@@ -45,7 +45,11 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
-	return open(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(s.cfg.ReviewSLA))
+	sla := s.cfg.ReviewSLA
+	if b.Label.ReviewSLADays > 0 {
+		sla = time.Duration(b.Label.ReviewSLADays) * 24 * time.Hour
+	}
+	return open(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(sla))
 }
 
 func (s *Server) apiRecertify(c echo.Context) error {
