@@ -258,7 +258,12 @@ var pageSamples = map[string]func(d *pageData){
 	"rep_library.html": func(d *pageData) {
 		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
 		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two"}},
-			"Notices": []noticeData{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title}}, "NextURL": "/library?cursor=x", "Channels": []string{"email"}, "Audiences": []string{"hcp"}}
+			"Notices": []noticeData{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title}}, "NextURL": "/library?cursor=x",
+			"Kits": []struct {
+				Name, Audience string
+				EndsAt         time.Time
+				Kit            []libraryItem
+			}{{Name: d.Title, Audience: "hcp", Kit: []libraryItem{{AssetID: "a1", Title: d.Title}}}}, "Channels": []string{"email"}, "Audiences": []string{"hcp"}}
 	},
 	"expiring.html": func(d *pageData) {
 		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, Number: 1}}, "Days": 30, "Choices": []int{30, 60, 90}}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
@@ -183,6 +184,24 @@ func TestStoryInTheBrowser(t *testing.T) {
 	os.WriteFile(bad, []byte(violatingPiece), 0o600)
 	os.WriteFile(good, []byte(compliantDemoPiece), 0o600)
 
+	// Keyboard only: tab from the top of the login page to the e-mail
+	// field, type, tab to the password, press Enter.
+	b.do("keyboard login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS(`#email`)))
+	focused := ""
+	for i := 0; i < 8 && focused != "email"; i++ {
+		b.do("tab", chromedp.KeyEvent(kb.Tab))
+		var err error
+		if focused, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if focused != "email" {
+		t.Fatalf("the e-mail field cannot be reached with the Tab key (focus on %q)", focused)
+	}
+	b.do("keyboard login", chromedp.KeyEvent("marketer@demo.test"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(demoPassword), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`.session-user`)))
+	b.logout()
+
 	// The marketer lands on the library of assets and creates one.
 	b.login("marketer@demo.test")
 	if loc := b.location(); !strings.HasPrefix(loc, "/assets") {
@@ -270,6 +289,15 @@ func TestStoryInTheBrowser(t *testing.T) {
 	b.do("desktop width", chromedp.EmulateViewport(1280, 900))
 
 	b.login("marketer@demo.test")
+	b.do("analytics dashboard", chromedp.Navigate(base+"/analytics"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
+	charts, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("svg.chart").length`))
+	if err != nil || charts != 4 {
+		t.Fatalf("dashboard shows %d charts (%v), want 4", charts, err)
+	}
+	if usage, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#usage-heading + svg").textContent`)); !strings.Contains(usage, "ZEL-HCP-E2E1") {
+		t.Fatalf("the usage chart does not show the downloaded piece: %q", usage)
+	}
+	b.shot("analytics-dashboard")
 	b.do("withdraw",
 		chromedp.Navigate(base+assetURL),
 		chromedp.Click(chromedp.CSS(`.danger-zone summary`)),

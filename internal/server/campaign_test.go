@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,13 @@ func TestCampaigns(t *testing.T) {
 	kits := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.rep, nil), http.StatusOK)
 	if len(kits.Campaigns) != 1 || len(kits.Campaigns[0].Kit) != 1 || kits.Campaigns[0].Kit[0].VersionID != f.version.ID {
 		t.Fatalf("rep kits = %+v", kits.Campaigns)
+	}
+	// The rep's library page shows the kit.
+	w := newWebClient(f.testServer)
+	tok := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "password": {testPassword}})
+	if body := w.do(t, http.MethodGet, "/library", nil).Body.String(); !strings.Contains(body, "Campaign kits") || !strings.Contains(body, "Quick push") {
+		t.Fatal("the rep's library does not show the live campaign kit")
 	}
 	// Withdrawal puts the live campaign at risk and tells its owner.
 	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)

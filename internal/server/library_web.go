@@ -41,6 +41,13 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 			}
 		}
 	}
+	var kits []store.Campaign
+	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
+		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
+		if kits, err = s.store.Campaigns(ctx, store.BrandScope{All: call, Brands: cbrands}, true, s.now()); err != nil {
+			return err
+		}
+	}
 	data := s.pageData(c, "My library")
 	data.Form = form
 	data.Flash = flashMessage(c)
@@ -50,7 +57,7 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 		q.Set("cursor", page.NextCursor)
 		next = "/library?" + q.Encode()
 	}
-	data.Data = map[string]any{"Items": page.Items, "Notices": open, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
+	data.Data = map[string]any{"Items": page.Items, "Notices": open, "Kits": kits, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
 	return s.renderPage(c, http.StatusOK, "rep_library.html", data)
 }
 
