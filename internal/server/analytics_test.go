@@ -53,6 +53,18 @@ func analytics(t *testing.T, backend string) {
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization", f.rep, nil), http.StatusForbidden, "forbidden")
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=planet&days=0", f.marketer, nil), http.StatusUnprocessableEntity, "invalid")
 
+	// The audit trail of one asset covers its versions too.
+	f.addUser(t, "auditor@example.com", "auditor")
+	events := decode[struct{ Events []domain.AuditEvent }](t, f.api(t, http.MethodGet, "/api/v1/audit?asset_id="+f.asset.ID+"&limit=1000", f.login(t, "auditor@example.com"), nil), http.StatusOK)
+	actions := map[string]bool{}
+	for _, e := range events.Events {
+		actions[e.Action] = true
+	}
+	for _, want := range []string{"asset.create", "version.upload", "version.submit", "review.decide", "version.publish", "library.download"} {
+		if !actions[want] {
+			t.Errorf("audit of the asset lacks %s: %v", want, actions)
+		}
+	}
 	w := newWebClient(f.testServer)
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})

@@ -27,7 +27,7 @@ func (s *Server) verifyAudit(c echo.Context) error {
 // apiListAudit returns audit events filtered by object, user, action and
 // time, in sequence order with a keyset cursor (after=seq), for auditors.
 func (s *Server) apiListAudit(c echo.Context) error {
-	f := store.AuditFilter{ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id"), ActorID: c.QueryParam("user_id"), Action: c.QueryParam("action")}
+	f := store.AuditFilter{ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id"), ActorID: c.QueryParam("user_id"), Action: c.QueryParam("action"), AssetID: c.QueryParam("asset_id")}
 	var v domain.Validation
 	parseTime := func(name string, dst *time.Time) {
 		if q := c.QueryParam(name); q != "" {

@@ -146,6 +146,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (domain.ChainReport, error) {
 // AuditFilter selects audit events for listing.
 type AuditFilter struct {
 	ObjectType, ObjectID, ActorID, Action string
+	AssetID                               string    // the asset and every version of it
 	From, To                              time.Time // To is exclusive; zero means open
 	AfterSeq                              int64     // keyset cursor
 	Limit                                 int
@@ -159,6 +160,9 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]domain.AuditEve
 	}
 	if f.ObjectID != "" {
 		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if f.AssetID != "" {
+		q = q.Where("(object_id = ? OR object_id IN (SELECT id FROM versions WHERE asset_id = ?))", f.AssetID, f.AssetID)
 	}
 	if f.ActorID != "" {
 		q = q.Where("actor_id = ?", f.ActorID)
