@@ -172,8 +172,16 @@ func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
 	if len(assetIDs) == 0 {
 		return nil
 	}
+	return tx.flagCampaignsAtRiskWhere("asset_id IN ?", []any{assetIDs}, reason)
+}
+
+// flagCampaignsAtRiskWhere is flagCampaignsAtRisk for the assets a
+// condition on campaign_assets selects.
+func (tx *Tx) flagCampaignsAtRiskWhere(cond string, args []any, reason string) error {
 	var rows []campaignRow
-	if err := tx.db.Where("state = ? AND at_risk = ? AND id IN (SELECT campaign_id FROM campaign_assets WHERE asset_id IN ?)", "live", false, assetIDs).Find(&rows).Error; err != nil {
+	q := tx.db.Where("state = ? AND at_risk = ?", "live", false).
+		Where("id IN (SELECT campaign_id FROM campaign_assets WHERE "+cond+")", args...)
+	if err := q.Find(&rows).Error; err != nil {
 		return err
 	}
 	for _, r := range rows {

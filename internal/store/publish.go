@@ -164,11 +164,17 @@ func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64
 	if len(versionIDs) == 0 {
 		return 0, nil
 	}
+	return tx.noticeFetchersWhere("version_id IN ?", []any{versionIDs}, reason, message)
+}
+
+// noticeFetchersWhere is noticeFetchers for the versions a condition on
+// usage_events selects.
+func (tx *Tx) noticeFetchersWhere(cond string, args []any, reason, message string) (int64, error) {
 	var fetchers []struct {
 		UserID, VersionID, AssetID, Brand string
 	}
 	if err := tx.db.Model(&usageRow{}).Distinct("user_id", "version_id", "asset_id", "brand").
-		Where("version_id IN ?", versionIDs).Scan(&fetchers).Error; err != nil {
+		Where(cond, args...).Scan(&fetchers).Error; err != nil {
 		return 0, err
 	}
 	var created int64
@@ -192,46 +198,37 @@ func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64
 func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	var expired int
 	err := s.InTx(ctx, func(tx *Tx) error {
+		// Set-based: each step is one statement over all due versions, which
+		// the versions moved in this transaction identify (state expired,
+		// retired at this transaction's time, for expiry).
+		res := tx.db.Exec(`UPDATE versions SET state = ?, retired_at = ?, retire_reason = ? WHERE state = ? AND expires_at <= ?`,
+			domain.StateExpired, tx.now, "expired", domain.StatePublished, now.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil
+		}
+		moved := `SELECT id FROM versions WHERE state = 'expired' AND retire_reason = 'expired' AND retired_at = ?`
 		var due []struct {
 			ID, AssetID, Brand string
 			ExpiresAt          time.Time
 		}
-		if err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.brand, versions.expires_at").
-			Joins("JOIN assets ON assets.id = versions.asset_id").
-			Where("versions.state = ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC()).
-			Order("versions.id").Scan(&due).Error; err != nil {
+		if err := tx.db.Raw(`SELECT versions.id, versions.asset_id, assets.brand, versions.expires_at FROM versions
+			JOIN assets ON assets.id = versions.asset_id WHERE versions.id IN (`+moved+`) ORDER BY versions.id`, tx.now).Scan(&due).Error; err != nil {
 			return err
 		}
-		if len(due) == 0 {
-			return nil
+		if err := tx.db.Exec(`UPDATE assets SET
+				published_version_id = CASE WHEN published_version_id IN (`+moved+`) THEN NULL ELSE published_version_id END,
+				latest_state = CASE WHEN latest_version_id IN (`+moved+`) THEN 'expired' ELSE latest_state END
+			WHERE published_version_id IN (`+moved+`) OR latest_version_id IN (`+moved+`)`, tx.now, tx.now, tx.now, tx.now).Error; err != nil {
+			return err
 		}
-		ids := make([]string, len(due))
-		for i, d := range due {
-			ids[i] = d.ID
+		if _, err := tx.noticeFetchersWhere(`version_id IN (`+moved+`)`, []any{tx.now}, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+			return err
 		}
-		for start := 0; start < len(ids); start += 1000 {
-			batch := ids[start:min(start+1000, len(ids))]
-			if err := tx.db.Model(&versionRow{}).Where("id IN ? AND state = ?", batch, domain.StatePublished).
-				Updates(map[string]any{"state": domain.StateExpired, "retired_at": tx.now, "retire_reason": "expired"}).Error; err != nil {
-				return err
-			}
-			if err := tx.db.Model(&assetRow{}).Where("published_version_id IN ?", batch).
-				Updates(map[string]any{"published_version_id": nil}).Error; err != nil {
-				return err
-			}
-			if err := tx.db.Model(&assetRow{}).Where("latest_version_id IN ?", batch).Update("latest_state", domain.StateExpired).Error; err != nil {
-				return err
-			}
-			if _, err := tx.noticeFetchers(batch, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
-				return err
-			}
-			var assets []string
-			if err := tx.db.Model(&versionRow{}).Where("id IN ?", batch).Pluck("asset_id", &assets).Error; err != nil {
-				return err
-			}
-			if err := tx.flagCampaignsAtRisk(assets, "a piece expired"); err != nil {
-				return err
-			}
+		if err := tx.flagCampaignsAtRiskWhere(`asset_id IN (SELECT asset_id FROM versions WHERE id IN (`+moved+`))`, []any{tx.now}, "a piece expired"); err != nil {
+			return err
 		}
 		for _, d := range due {
 			if err := tx.emit("version.expired", d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "expires_at": d.ExpiresAt.UTC()}); err != nil {
