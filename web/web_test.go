@@ -88,7 +88,13 @@ type assetRow struct {
 
 type libraryForm struct{ Q, Brand, State, Audience, Channel, Tag string }
 
+type actionItem struct {
+	AssetID, JobCode, Title, State, Reason string
+	ExpiresAt                              *time.Time
+}
+
 type libraryData struct {
+	Actions                             []actionItem
 	Assets                              []assetRow
 	NextURL                             string
 	Brands, States, Audiences, Channels []string
@@ -305,7 +311,7 @@ var pageSamples = map[string]func(d *pageData){
 	"library.html": func(d *pageData) {
 		v := &versionRow{ID: "v1", Number: 2, State: "draft"}
 		d.Form = &libraryForm{Q: d.Title, Brand: "ZELTRA"}
-		d.Data = libraryData{Assets: []assetRow{{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA", Tags: []string{d.Title}, LatestVersion: v}, {ID: "a2", JobCode: "ZEL-2"}},
+		d.Data = libraryData{Actions: []actionItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, State: "approved", Reason: d.Title}}, Assets: []assetRow{{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA", Tags: []string{d.Title}, LatestVersion: v}, {ID: "a2", JobCode: "ZEL-2"}},
 			NextURL: "/assets?cursor=x", Brands: []string{"ZELTRA"}, States: []string{"draft"}, Audiences: []string{"hcp"}, Channels: []string{"email"}, CanCreate: true}
 	},
 	"asset_new.html": func(d *pageData) {

@@ -29,6 +29,7 @@ type libraryData struct {
 	Channels   []string
 	CanCreate  bool
 	NextCursor string
+	Actions    []store.ActionItem // the caller's assets that wait for them
 }
 
 // brandCodes lists the brands in which the caller may do object/action.
@@ -57,6 +58,11 @@ func (s *Server) libraryPage(c echo.Context) error {
 		return err
 	}
 	ld := libraryData{Brands: brands, States: domain.States, Audiences: domain.Audiences, Channels: domain.Channels, CanCreate: s.authz.CanSomewhere(principalOf(c).user, "asset", "create")}
+	if ld.CanCreate {
+		if ld.Actions, err = s.store.NeedsAction(c.Request().Context(), principalOf(c).user.ID, s.now(), 30*24*time.Hour); err != nil {
+			return err
+		}
+	}
 	f, err := s.assetFilter(c)
 	status := http.StatusOK
 	if err != nil {

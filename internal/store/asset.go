@@ -255,3 +255,45 @@ func (s *Store) ListAssets(ctx context.Context, f AssetFilter) (AssetPage, error
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// ActionItem is an asset of an owner whose latest version waits for them.
+type ActionItem struct {
+	AssetID   string     `json:"asset_id"`
+	JobCode   string     `json:"job_code"`
+	Title     string     `json:"title"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// NeedsAction lists the owner's assets that wait for them: drafts to
+// submit, changes requested, approved pieces to publish, and published
+// pieces expiring within soon.
+func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, soon time.Duration) ([]ActionItem, error) {
+	var rows []struct {
+		AssetID, JobCode, Title, State string
+		ExpiresAt                      *time.Time
+		Rereview                       bool
+	}
+	err := s.db.WithContext(ctx).Table("assets").
+		Select("assets.id AS asset_id, assets.job_code, assets.title, versions.state, versions.expires_at, versions.rereview_required AS rereview").
+		Joins("JOIN versions ON versions.id = assets.latest_version_id").
+		Where("assets.owner_id = ?", ownerID).
+		Where("versions.state IN ? OR (versions.state = ? AND (versions.expires_at <= ? OR versions.rereview_required = ?))",
+			[]string{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
+		Order("assets.updated_at, assets.id").Limit(200).Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	reasons := map[string]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
+		domain.StateApproved: "publish it", domain.StatePublished: "expires soon: re-certify or replace it"}
+	out := make([]ActionItem, 0, len(rows))
+	for _, r := range rows {
+		reason := reasons[r.State]
+		if r.State == domain.StatePublished && r.Rereview {
+			reason = "the label changed: re-certify it"
+		}
+		out = append(out, ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: r.State, Reason: reason, ExpiresAt: r.ExpiresAt})
+	}
+	return out, nil
+}
