@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -15,9 +18,11 @@ const demoPassword = "fairshelf-demo"
 // demoBrand is the fictional brand the demo data is about.
 const demoBrand = "ZELTRA"
 
-// seedDemo creates the demo brand and one user per role, unless they exist:
-// running "serve --demo" again is harmless.
-func seedDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
+// seedDemo creates the demo brand with its claims, one user per role and a
+// draft piece, unless they exist: running "serve --demo" again is harmless.
+// Nothing is signed or published on anyone's behalf: approvals are for the
+// demo users to give.
+func seedDemo(ctx context.Context, st *store.Store, lib *library.Library, log *slog.Logger) error {
 	actor := domain.Actor{Name: "demo seed"}
 	if _, err := st.Brand(ctx, demoBrand); domain.ErrorCode(err) == domain.ENOTFOUND {
 		b := demoBrandProfile()
@@ -63,9 +68,64 @@ func seedDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 		}
 		created++
 	}
+	if err := seedDemoContent(ctx, st, lib); err != nil {
+		return err
+	}
 	log.Info("demo data ready", "brand", demoBrand, "users_created", created, "password", demoPassword)
 	return nil
 }
+
+// seedDemoContent adds the demo claims and a draft detail aid uploaded by the
+// demo marketer, once.
+func seedDemoContent(ctx context.Context, st *store.Store, lib *library.Library) error {
+	claims, err := st.Claims(ctx, demoBrand)
+	if err != nil || len(claims) > 0 {
+		return err
+	}
+	actor := domain.Actor{Name: "demo seed"}
+	for _, c := range []store.NewClaim{
+		{Text: "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).", Category: "comparative", References: []string{"ZELTRA-AF trial, N Engl J Med 2025 (fictional)."}},
+		{Text: "ZELTRA is taken once daily, with or without food.", Category: "dosing", References: []string{"ZELTRA Prescribing Information, section 2."}},
+	} {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if _, err := st.CreateClaim(ctx, actor, demoBrand, c); err != nil {
+			return err
+		}
+	}
+	creds, err := st.CredentialsByEmail(ctx, "marketer@demo.test")
+	if err != nil {
+		return err
+	}
+	marketer := domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}
+	in := domain.NewAsset{JobCode: "ZEL-DEMO-001", Title: "ZELTRA HCP detail aid (demo)", Brand: demoBrand, Audience: "hcp", Channel: "detail_aid", Tags: []string{"demo"}}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	a, err := st.CreateAsset(ctx, marketer, in)
+	if err != nil {
+		return err
+	}
+	v, err := lib.Upload(ctx, marketer, a.ID, "zeltra-detail-aid.txt", strings.NewReader(demoPiece))
+	if err != nil {
+		return err
+	}
+	_, err = lib.Check(ctx, marketer, v.ID, time.Now())
+	return err
+}
+
+// demoPiece is fair-balanced copy for the demo brand.
+const demoPiece = `WARNING: SERIOUS AND FATAL BLEEDING
+ZELTRA (zeltaparin) tablets
+ZELTRA is indicated for the reduction of the risk of stroke in adults with non-valvular atrial fibrillation.
+ZELTRA is taken once daily, with or without food.
+Important Safety Information
+ZELTRA can cause serious and fatal bleeding.
+Do not take ZELTRA if you have active pathological bleeding.
+Premature discontinuation of ZELTRA increases the risk of thrombotic events.
+Please see full Prescribing Information, including Boxed Warning.
+`
 
 // demoBrandProfile is the label profile of the fictional demo product.
 func demoBrandProfile() domain.NewBrand {

@@ -39,7 +39,7 @@ func TestObjectsVerify(t *testing.T) {
 	}
 
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "all 1 objects match") {
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "all 2 objects match") {
 		t.Fatalf("verify: %v %q", err, out.String())
 	}
 	var files []string
@@ -49,15 +49,20 @@ func TestObjectsVerify(t *testing.T) {
 		}
 		return nil
 	})
-	if len(files) != 1 {
+	if len(files) != 2 { // the demo piece and ours
 		t.Fatalf("stored files: %v", files)
 	}
-	if err := os.WriteFile(files[0], []byte("tampered"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), "piece text") {
+			if err := os.WriteFile(f, []byte("tampered"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	out.Reset()
 	err = run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
-	if exitCode(err) != 1 || !strings.Contains(out.String(), "PROBLEM") {
+	if exitCode(err) != 1 || strings.Count(out.String(), "PROBLEM") != 1 {
 		t.Fatalf("verify after tampering: %v %q", err, out.String())
 	}
 }

@@ -119,16 +119,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// Not fatal: /readyz reports it until the store comes back.
 		log.Warn("object store not reachable at start-up", "err", err)
 	}
+	lib, err := openLibrary(cfg, st, blobs, log)
+	if err != nil {
+		return err
+	}
 	if *demo {
-		if err := seedDemo(ctx, st, log); err != nil {
+		if err := seedDemo(ctx, st, lib, log); err != nil {
 			return err
 		}
 	}
 	az, err := authz.New(ctx, st)
-	if err != nil {
-		return err
-	}
-	lib, err := openLibrary(cfg, st, blobs, log)
 	if err != nil {
 		return err
 	}

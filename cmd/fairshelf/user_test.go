@@ -63,6 +63,23 @@ func TestDemoSeedsOneUserPerRole(t *testing.T) {
 			t.Fatalf("login %s: %d %+v %v", who, resp.StatusCode, body, err)
 		}
 	}
+	// The demo piece and claims are there, unsigned and unpublished.
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"marketer@demo.test","password":"fairshelf-demo"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-001", login.Token, "")
+	assets, _ := page["assets"].([]any)
+	if len(assets) != 1 {
+		t.Fatalf("demo assets = %v", page)
+	}
+	claims := apiJSON(t, http.MethodGet, base+"/api/v1/brands/ZELTRA/claims", login.Token, "")
+	if list, _ := claims["claims"].([]any); len(list) != 2 {
+		t.Fatalf("demo claims = %v", claims)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
