@@ -25,6 +25,17 @@ test:
 	$(GO) test -count=1 -timeout 20m ./... && \
 	$(GO) test -count=1 -timeout 20m -race $(RACE_PKGS)
 
+# The measurements behind docs/benchmarks.md (PostgreSQL and MinIO needed;
+# the 100k-asset runs take a few minutes).
+bench:
+	FAIRSHELF_TEST_MINIO_BIN="$$(bash scripts/install-minio.sh)" && export FAIRSHELF_TEST_MINIO_BIN && \
+	$(GO) test -run '^$$' -bench 'Upload1GiB|Download64MiB' -benchtime 3x ./internal/server/ && \
+	$(GO) test -run '^$$' -bench 'LibraryListing' -benchtime 300x ./internal/store/ && \
+	$(GO) test -run '^$$' -bench 'ExpireDue100k' -benchtime 1x ./internal/store/ && \
+	$(GO) test -run '^$$' -bench 'ExtractPDF20Pages' -benchtime 3s ./internal/extract/ && \
+	$(GO) test -run '^$$' -bench 'Check20Pages' -benchtime 3s ./internal/checker/ && \
+	$(GO) test -run '^$$' -bench 'Can' -benchtime 2s ./internal/authz/
+
 lint: fmt vet
 
 fmt:
