@@ -23,6 +23,7 @@ const (
 	EGONE        = "gone"                   // expired or withdrawn content (410)
 	ETOOLARGE    = "too_large"              // body or file over a limit (413)
 	EUNSUPPORTED = "unsupported_media_type" // file type not on the allow-list (415)
+	ERANGE       = "range_not_satisfiable"  // a byte range outside the file (416)
 	ETOOMANY     = "too_many_requests"      // throttled (429)
 	EUNAVAILABLE = "unavailable"            // a dependency is down; retry later (503)
 	EINTERNAL    = "internal"               // a bug or unexpected failure (500)

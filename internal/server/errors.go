@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	domain.EGONE:        http.StatusGone,
 	domain.ETOOLARGE:    http.StatusRequestEntityTooLarge,
 	domain.EUNSUPPORTED: http.StatusUnsupportedMediaType,
+	domain.ERANGE:       http.StatusRequestedRangeNotSatisfiable,
 	domain.ETOOMANY:     http.StatusTooManyRequests,
 	domain.EUNAVAILABLE: http.StatusServiceUnavailable,
 	domain.EINTERNAL:    http.StatusInternalServerError,
@@ -97,6 +98,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	status, d := classify(err)
 	d.RequestID = requestID(c)
+	// A handler may have prepared headers for the content it meant to
+	// send; they must not describe the error instead.
+	h := c.Response().Header()
+	h.Del(echo.HeaderContentType)
+	h.Del(echo.HeaderContentDisposition)
+	h.Del("ETag")
 	if status >= 500 {
 		s.log.Error("http: internal error", "err", err, "request_id", d.RequestID, "method", c.Request().Method, "path", c.Path())
 		d.Message = "An internal error occurred. Quote the request ID to support."

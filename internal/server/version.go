@@ -115,7 +115,12 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 		return err
 	}
 	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
-	if req.Method == http.MethodGet && !notModified && rangeSatisfiable(req.Header.Get("Range"), v.Size) {
+	if !notModified {
+		if err := checkRange(c, v.Size); err != nil {
+			return err
+		}
+	}
+	if req.Method == http.MethodGet && !notModified {
 		details := map[string]any{}
 		if r := req.Header.Get("Range"); r != "" {
 			details["range"] = truncateHeader(r)
@@ -130,7 +135,12 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 // streamVersion serves a version's file without its own audit event, for
 // callers that record the download themselves.
 func (s *Server) streamVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
-	s.contentHeaders(c, v, inline)
+	etag := s.contentHeaders(c, v, inline)
+	if !etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
+		if err := checkRange(c, v.Size); err != nil {
+			return err
+		}
+	}
 	if err := s.objectPresent(c, v); err != nil {
 		return err
 	}
@@ -211,24 +221,57 @@ func contentDisposition(kind, name string) string {
 	return base + "; filename*=UTF-8''" + url.PathEscape(name)
 }
 
-// rangeSatisfiable reports whether a Range header (if any) asks for bytes
-// that exist, so that a 416 answer, which delivers nothing, is not recorded
-// as a download. Malformed headers count as satisfiable: http.ServeContent
-// then serves the whole file.
+// checkRange answers a Range header that cannot be served (malformed, or
+// no range inside the file) with a JSON 416 before anything is sent, as
+// http.ServeContent would otherwise answer in plain text. A header that is
+// ignored because of If-Range is left to http.ServeContent.
+func checkRange(c echo.Context, size int64) error {
+	req := c.Request()
+	header := req.Header.Get("Range")
+	if header == "" || req.Header.Get("If-Range") != "" {
+		return nil
+	}
+	if !rangeSatisfiable(header, size) {
+		c.Response().Header().Set("Content-Range", fmt.Sprintf("bytes */%d", size))
+		return domain.Errorf(domain.ERANGE, "The requested byte range is malformed or outside the file (%d bytes).", size)
+	}
+	return nil
+}
+
+// rangeSatisfiable reports whether a Range header is well formed and asks
+// for at least one byte of a file of size bytes.
 func rangeSatisfiable(header string, size int64) bool {
 	spec, ok := strings.CutPrefix(header, "bytes=")
-	if header == "" || !ok {
-		return true
+	if !ok {
+		return false
 	}
+	satisfiable := false
 	for _, r := range strings.Split(spec, ",") {
-		start, _, _ := strings.Cut(strings.TrimSpace(r), "-")
+		r = strings.TrimSpace(r)
+		start, end, ok := strings.Cut(r, "-")
+		if !ok {
+			return false
+		}
+		start, end = strings.TrimSpace(start), strings.TrimSpace(end)
 		if start == "" {
-			return true // a suffix range is satisfiable for any non-empty file
+			n, err := strconv.ParseInt(end, 10, 64)
+			if err != nil || n < 0 {
+				return false
+			}
+			satisfiable = satisfiable || (n > 0 && size > 0)
+			continue
 		}
-		n, err := strconv.ParseInt(start, 10, 64)
-		if err != nil || n < size {
-			return true
+		s, err := strconv.ParseInt(start, 10, 64)
+		if err != nil || s < 0 {
+			return false
 		}
+		if end != "" {
+			e, err := strconv.ParseInt(end, 10, 64)
+			if err != nil || e < s {
+				return false
+			}
+		}
+		satisfiable = satisfiable || s < size
 	}
-	return false
+	return satisfiable
 }
