@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
@@ -80,24 +79,6 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 	}
 	t.Cleanup(func() { _ = stop() })
 	return base, stop
-}
-
-// syncBuffer collects the server's log output, written from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func getOK(t *testing.T, url string) string {

@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/blob"
@@ -91,7 +93,7 @@ func (l *Library) spool(r io.Reader) (*spooled, error) {
 	}
 	if n > l.maxUpload {
 		s.close()
-		return nil, domain.Errorf(domain.ETOOLARGE, "The file is larger than the limit of %s.", humanBytes(l.maxUpload))
+		return nil, domain.Errorf(domain.ETOOLARGE, "The file is larger than the limit of %s.", HumanBytes(l.maxUpload))
 	}
 	if n == 0 {
 		s.close()
@@ -203,13 +205,17 @@ func (l *Library) extractText(ctx context.Context, sp *spooled, nv *store.NewVer
 	}
 }
 
-func humanBytes(n int64) string {
+// HumanBytes renders a byte count for people: "2 GiB", "1.5 MiB", "256 KiB".
+func HumanBytes(n int64) string {
 	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<30:
+		return formatUnits(float64(n)/(1<<30)) + " GiB"
 	case n >= 1<<20:
-		return fmt.Sprintf("%d MiB", n>>20)
-	default:
-		return fmt.Sprintf("%d bytes", n)
+		return formatUnits(float64(n)/(1<<20)) + " MiB"
 	}
+	return formatUnits(float64(n)/(1<<10)) + " KiB"
+}
+
+func formatUnits(f float64) string {
+	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', 1, 64), "0"), ".")
 }

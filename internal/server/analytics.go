@@ -7,6 +7,7 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ import (
 func (s *Server) analyticsScope(c echo.Context) store.BrandScope {
 	all, brands := s.authz.Brands(principalOf(c).user, "analytics", "read")
 	if b := c.QueryParam("brand"); b != "" {
-		if all || contains(brands, b) {
+		if all || slices.Contains(brands, b) {
 			return store.BrandScope{Brands: []string{b}}
 		}
 		return store.BrandScope{Brands: []string{}}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -22,24 +23,15 @@ func (s *Server) assetFilter(c echo.Context) (store.AssetFilter, error) {
 		v.Check(err == nil && n >= 1 && n <= 200, "limit", "Use a number from 1 to 200.")
 		f.Limit = n
 	}
-	v.Check(f.State == "" || contains(domain.States, f.State), "state", "Unknown state.")
-	v.Check(f.Audience == "" || contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
-	v.Check(f.Channel == "" || contains(domain.Channels, f.Channel), "channel", "Unknown channel.")
+	v.Check(f.State == "" || slices.Contains(domain.States, f.State), "state", "Unknown state.")
+	v.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
+	v.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")
 	v.Check(len(f.Query) <= 200, "q", "Use at most 200 characters.")
 	if err := v.Err(); err != nil {
 		return f, err
 	}
 	f.AllBrands, f.Brands = s.authz.Brands(principalOf(c).user, "asset", "read")
 	return f, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) apiListAssets(c echo.Context) error {

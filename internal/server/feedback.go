@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest)
 	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "create")
 	text := strings.TrimSpace(in.Text)
 	var val domain.Validation
-	val.Check(contains(store.FeedbackKinds, in.Kind), "kind", "Choose objection, question, praise or issue.")
+	val.Check(slices.Contains(store.FeedbackKinds, in.Kind), "kind", "Choose objection, question, praise or issue.")
 	val.Check(text != "" && len(text) <= 4000, "text", "Write what you heard or saw (up to 4000 characters).")
 	if err := val.Err(); err != nil {
 		return store.Feedback{}, err
@@ -51,7 +52,7 @@ func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest)
 func (s *Server) apiListFeedback(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "read")
 	f := store.FeedbackFilter{AllBrands: all, Brands: brands, AssetID: c.QueryParam("asset_id"), Brand: c.QueryParam("brand"), Kind: c.QueryParam("kind")}
-	if f.Kind != "" && !contains(store.FeedbackKinds, f.Kind) {
+	if f.Kind != "" && !slices.Contains(store.FeedbackKinds, f.Kind) {
 		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"kind": "Choose objection, question, praise or issue."}}
 	}
 	items, err := s.store.ListFeedback(c.Request().Context(), f)

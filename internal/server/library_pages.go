@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -241,7 +241,7 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	if err != nil {
 		return err
 	}
-	pd := assetPageData{Asset: a, Versions: vs, CanUpload: s.can(c, a.Brand, "version", "upload"), MaxUpload: humanSize(s.library.MaxUpload())}
+	pd := assetPageData{Asset: a, Versions: vs, CanUpload: s.can(c, a.Brand, "version", "upload"), MaxUpload: library.HumanBytes(s.library.MaxUpload())}
 	want := c.QueryParam("version")
 	for i := range vs {
 		if (want == "" && i == 0) || vs[i].ID == want {
@@ -374,26 +374,4 @@ func (s *Server) webUploadVersion(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(a.ID)+"?version="+url.QueryEscape(v.ID))
 	}
 	return c.JSON(http.StatusCreated, v)
-}
-
-func (s *Server) webVersionContent(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "download")
-	if err != nil {
-		return err
-	}
-	return s.serveVersion(c, v, c.QueryParam("disposition") == "inline")
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return formatFloat(float64(n)/(1<<30)) + " GiB"
-	case n >= 1<<20:
-		return formatFloat(float64(n)/(1<<20)) + " MiB"
-	}
-	return formatFloat(float64(n)/(1<<10)) + " KiB"
-}
-
-func formatFloat(f float64) string {
-	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(f, 'f', 1, 64), "0"), ".")
 }

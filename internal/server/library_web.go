@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,10 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
 	form := repLibraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
 	f := store.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
-	if contains(domain.Channels, form.Channel) {
+	if slices.Contains(domain.Channels, form.Channel) {
 		f.Channel = form.Channel
 	}
-	if contains(domain.Audiences, form.Audience) {
+	if slices.Contains(domain.Audiences, form.Audience) {
 		f.Audience = form.Audience
 	}
 	ctx := c.Request().Context()
@@ -60,8 +61,6 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	data.Data = map[string]any{"Items": page.Items, "Notices": open, "Kits": kits, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
 	return s.renderPage(c, http.StatusOK, "rep_library.html", data)
 }
-
-func (s *Server) webLibraryContent(c echo.Context) error { return s.apiLibraryContent(c) }
 
 func (s *Server) webAddFeedback(c echo.Context) error {
 	if _, err := s.addFeedback(c, c.Param("asset_id"), feedbackRequest{Kind: c.FormValue("kind"), Text: c.FormValue("text")}); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,8 +69,8 @@ func (s *Server) apiLibrary(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
 	f := store.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
 	var val domain.Validation
-	val.Check(f.Audience == "" || contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
-	val.Check(f.Channel == "" || contains(domain.Channels, f.Channel), "channel", "Unknown channel.")
+	val.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
+	val.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")
 	val.Check(len(f.Query) <= 200, "q", "Use at most 200 characters.")
 	if err := val.Err(); err != nil {
 		return err

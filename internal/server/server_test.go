@@ -29,7 +29,7 @@ import (
 type testServer struct {
 	*Server
 	store *store.Store
-	logs  *syncBuffer
+	logs  *testenv.SyncBuffer
 	clock *testClock
 }
 
@@ -67,7 +67,7 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 			t.Fatal(err)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cfg := config.Default()
 	cfg.MaxBodyBytes = 1024
 	az, err := authz.New(ctx, st)
@@ -109,24 +109,6 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
-}
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // do serves one request. Every API exchange is checked against the

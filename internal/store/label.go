@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -48,7 +49,7 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 			return err
 		}
 		out = domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}
-		isiChanged := !equalStrings(prev.Label.ISIStatements, l.ISIStatements)
+		isiChanged := !slices.Equal(prev.Label.ISIStatements, l.ISIStatements)
 		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
 			Details: map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l, "isi_changed": isiChanged}}); err != nil {
 			return err
@@ -78,16 +79,4 @@ func (s *Store) Labels(ctx context.Context, brand string) ([]domain.Label, error
 		out = append(out, l)
 	}
 	return out, nil
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

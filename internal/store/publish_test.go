@@ -146,19 +146,6 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 	})
 }
 
-func contains(s, sub string) bool {
-	return len(s) >= len(sub) && (s == sub || len(sub) == 0 || indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
 // TestLeaseRunsAJobOnce has two instances on one database compete for the
 // expiry job's lease.
 func TestLeaseRunsAJobOnce(t *testing.T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -441,19 +442,11 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope
 		}
 		return nil
 	})
-	sortTasks(out)
+	slices.SortStableFunc(out, func(a, b ReviewTask) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
 	if out == nil {
 		out = []ReviewTask{}
 	}
 	return out, err
-}
-
-func sortTasks(ts []ReviewTask) {
-	for i := 1; i < len(ts); i++ {
-		for j := i; j > 0 && ts[j].SubmittedAt.Before(ts[j-1].SubmittedAt); j-- {
-			ts[j], ts[j-1] = ts[j-1], ts[j]
-		}
-	}
 }
 
 // ReviewHistory returns every review round of a version with its tasks and
