@@ -24,7 +24,6 @@ type assetRow struct {
 	Tags               string
 	OwnerID            string
 	LatestVersionID    *string
-	LatestState        *string
 	PublishedVersionID *string
 	SearchText         string
 	CreatedAt          time.Time
@@ -199,7 +198,8 @@ func (s *Store) ListAssets(ctx context.Context, f AssetFilter) (AssetPage, error
 			q = q.Where("assets.brand = ?", f.Brand)
 		}
 		if f.State != "" {
-			q = q.Where("assets.latest_state = ?", f.State)
+			// The state is the latest version's, read at query time.
+			q = q.Where("EXISTS (SELECT 1 FROM versions lv WHERE lv.id = assets.latest_version_id AND lv.state = ?)", f.State)
 		}
 		if f.Audience != "" {
 			q = q.Where("assets.audience = ?", f.Audience)

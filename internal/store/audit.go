@@ -38,6 +38,20 @@ func (r auditEvent) domain() domain.AuditEvent {
 	}
 }
 
+// auditColumns are the columns of audit_events in the order column reads them.
+var auditColumns = []bulkColumn{
+	{"seq", "bigint"}, {"occurred_at", "timestamptz"}, {"actor_id", "text"}, {"actor", "text"}, {"action", "text"},
+	{"object_type", "text"}, {"object_id", "text"}, {"brand", "text"}, {"details", "text"}, {"request_id", "text"},
+	{"client_ip", "text"}, {"prev_hash", "text"}, {"hash", "text"},
+}
+
+// columns puts the row's values into dst in the order of auditColumns.
+func (r *auditEvent) columns(dst []any) {
+	dst[0], dst[1], dst[2], dst[3], dst[4] = r.Seq, r.OccurredAt, r.ActorID, r.Actor, r.Action
+	dst[5], dst[6], dst[7], dst[8], dst[9] = r.ObjectType, r.ObjectID, r.Brand, r.Details, r.RequestID
+	dst[10], dst[11], dst[12] = r.ClientIP, r.PrevHash, r.Hash
+}
+
 type auditHead struct {
 	ID   int `gorm:"primaryKey"`
 	Seq  int64
@@ -82,7 +96,7 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 		}
 		head.Seq, head.Hash = e.Seq, e.Hash
 	}
-	if err := tx.db.CreateInBatches(rows, 500).Error; err != nil {
+	if _, err := tx.bulkInsert("audit_events", auditColumns, len(rows), func(i int, dst []any) { rows[i].columns(dst) }, ""); err != nil {
 		return fmt.Errorf("store: append audit events: %w", err)
 	}
 	res := tx.db.Model(&auditHead{}).Where("id = 1").Updates(map[string]any{"seq": head.Seq, "hash": head.Hash})

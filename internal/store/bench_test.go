@@ -41,7 +41,7 @@ func seedPublished(b *testing.B, s *Store, n int, now, expires time.Time) {
 		`INSERT INTO compliance_reports (id, version_id, brand, label_version, rules_version, passed, checked_at)
 		 SELECT 'r' || lpad(g::text, 11, '0'), 'v' || lpad(g::text, 11, '0'), 'ZELTRA', 1, 'seed', TRUE, @now FROM generate_series(1, @n) g`,
 		`UPDATE versions SET compliance_report_id = 'r' || substr(id, 2) WHERE id LIKE 'v%'`,
-		`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), latest_state = 'published', published_version_id = 'v' || substr(id, 2)`,
+		`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), published_version_id = 'v' || substr(id, 2)`,
 		`ANALYZE`,
 	}
 	for _, q := range stmts {

@@ -46,6 +46,32 @@ func (tx *Tx) emit(event, brand string, data map[string]any) error {
 	return tx.db.Create(&outboxRow{ID: id, Event: event, Brand: brand, Payload: string(body), CreatedAt: tx.now, NextAttemptAt: tx.now}).Error
 }
 
+// emitEach queues n events of one kind in bulk, where event(i) gives the
+// brand and data of the i-th.
+func (tx *Tx) emitEach(event string, n int, each func(i int) (brand string, data map[string]any)) error {
+	if !tx.outbox || n == 0 {
+		return nil
+	}
+	ids, brands, bodies := make([]string, n), make([]string, n), make([]string, n)
+	for i := range n {
+		brand, data := each(i)
+		ids[i], brands[i] = newID(), brand
+		body, err := json.Marshal(map[string]any{"id": ids[i], "event": event, "brand": brand, "occurred_at": tx.now, "data": data})
+		if err != nil {
+			return err
+		}
+		bodies[i] = string(body)
+	}
+	_, err := tx.bulkInsert("webhook_outbox", outboxColumns, n, func(i int, dst []any) {
+		copy(dst, []any{ids[i], event, brands[i], bodies[i], tx.now, tx.now})
+	}, "")
+	return err
+}
+
+var outboxColumns = []bulkColumn{
+	{"id", "text"}, {"event", "text"}, {"brand", "text"}, {"payload", "text"}, {"created_at", "timestamptz"}, {"next_attempt_at", "timestamptz"},
+}
+
 // DueEvents returns up to limit undelivered events whose next attempt is
 // due at now, oldest first.
 func (s *Store) DueEvents(ctx context.Context, now time.Time, limit int) ([]OutboxEvent, error) {

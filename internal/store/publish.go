@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -168,26 +170,35 @@ func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64
 }
 
 // noticeFetchersWhere is noticeFetchers for the versions a condition on
-// usage_events selects.
+// usage_events selects. The notices are written in bulk, since an expiry
+// sweep can notify many reps about many pieces at once.
 func (tx *Tx) noticeFetchersWhere(cond string, args []any, reason, message string) (int64, error) {
 	var fetchers []struct {
 		UserID, VersionID, AssetID, Brand string
 	}
 	if err := tx.db.Model(&usageRow{}).Distinct("user_id", "version_id", "asset_id", "brand").
-		Where(cond, args...).Scan(&fetchers).Error; err != nil {
+		Where(cond, args...).Order("version_id, user_id").Scan(&fetchers).Error; err != nil {
 		return 0, err
 	}
-	var created int64
-	for _, f := range fetchers {
-		res := tx.db.Exec(`INSERT INTO notices (id, user_id, version_id, asset_id, brand, reason, message, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, version_id) DO NOTHING`,
-			newID(), f.UserID, f.VersionID, f.AssetID, f.Brand, reason, message, tx.now)
-		if res.Error != nil {
-			return created, res.Error
-		}
-		created += res.RowsAffected
+	ids := make([]string, len(fetchers))
+	for i := range ids {
+		ids[i] = newID()
 	}
-	return created, nil
+	return tx.bulkInsert("notices", noticeColumns, len(fetchers), func(i int, dst []any) {
+		f := fetchers[i]
+		copy(dst, []any{ids[i], f.UserID, f.VersionID, f.AssetID, f.Brand, reason, message, tx.now})
+	}, "ON CONFLICT (user_id, version_id) DO NOTHING")
+}
+
+var noticeColumns = []bulkColumn{
+	{"id", "text"}, {"user_id", "text"}, {"version_id", "text"}, {"asset_id", "text"}, {"brand", "text"},
+	{"reason", "text"}, {"message", "text"}, {"created_at", "timestamptz"},
+}
+
+// dueVersion is a version the expiry sweep moved.
+type dueVersion struct {
+	ID, AssetID, Brand string
+	ExpiresAt          time.Time
 }
 
 // ExpireDue moves every published version whose expiry is at or before now
@@ -195,45 +206,37 @@ func (tx *Tx) noticeFetchersWhere(cond string, args []any, reason, message strin
 // notice to every rep who fetched it. Running it again changes nothing.
 // The library never serves expired material even before this runs, because
 // it filters on expires_at at read time.
+//
+// The asset rows are left as they are: an asset's published_version_id
+// names the version it last published, and every reader checks that
+// version's state, so expiry rewrites only the versions it expires.
 func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	var expired int
 	err := s.InTx(ctx, func(tx *Tx) error {
-		// Set-based: each step is one statement over all due versions, which
-		// the versions moved in this transaction identify (state expired,
-		// retired at this transaction's time, for expiry).
-		res := tx.db.Exec(`UPDATE versions SET state = ?, retired_at = ?, retire_reason = ? WHERE state = ? AND expires_at <= ?`,
-			domain.StateExpired, tx.now, "expired", domain.StatePublished, now.UTC())
-		if res.Error != nil {
-			return res.Error
+		var due []dueVersion
+		if err := tx.db.Raw(`UPDATE versions SET state = ?, retired_at = ?, retire_reason = ? WHERE state = ? AND expires_at <= ?
+			RETURNING id, asset_id, (SELECT brand FROM assets WHERE assets.id = versions.asset_id) AS brand, expires_at`,
+			domain.StateExpired, tx.now, "expired", domain.StatePublished, now.UTC()).Scan(&due).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
+		if len(due) == 0 {
 			return nil
 		}
+		slices.SortFunc(due, func(a, b dueVersion) int { return strings.Compare(a.ID, b.ID) })
+		// The versions moved in this transaction: expired, for expiry, at
+		// this transaction's time.
 		moved := `SELECT id FROM versions WHERE state = 'expired' AND retire_reason = 'expired' AND retired_at = ?`
-		var due []struct {
-			ID, AssetID, Brand string
-			ExpiresAt          time.Time
-		}
-		if err := tx.db.Raw(`SELECT versions.id, versions.asset_id, assets.brand, versions.expires_at FROM versions
-			JOIN assets ON assets.id = versions.asset_id WHERE versions.id IN (`+moved+`) ORDER BY versions.id`, tx.now).Scan(&due).Error; err != nil {
-			return err
-		}
-		if err := tx.db.Exec(`UPDATE assets SET
-				published_version_id = CASE WHEN published_version_id IN (`+moved+`) THEN NULL ELSE published_version_id END,
-				latest_state = CASE WHEN latest_version_id IN (`+moved+`) THEN 'expired' ELSE latest_state END
-			WHERE published_version_id IN (`+moved+`) OR latest_version_id IN (`+moved+`)`, tx.now, tx.now, tx.now, tx.now).Error; err != nil {
-			return err
-		}
 		if _, err := tx.noticeFetchersWhere(`version_id IN (`+moved+`)`, []any{tx.now}, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
 			return err
 		}
 		if err := tx.flagCampaignsAtRiskWhere(`asset_id IN (SELECT asset_id FROM versions WHERE id IN (`+moved+`))`, []any{tx.now}, "a piece expired"); err != nil {
 			return err
 		}
-		for _, d := range due {
-			if err := tx.emit("version.expired", d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "expires_at": d.ExpiresAt.UTC()}); err != nil {
-				return err
-			}
+		if err := tx.emitEach("version.expired", len(due), func(i int) (string, map[string]any) {
+			d := due[i]
+			return d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "expires_at": d.ExpiresAt.UTC()}
+		}); err != nil {
+			return err
 		}
 		entries := make([]domain.AuditEntry, len(due))
 		for i, d := range due {

@@ -132,7 +132,7 @@ func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (st
 	if res.RowsAffected != 1 {
 		return "", domain.Errorf(domain.ECONFLICT, "The version changed meanwhile; reload and try again.")
 	}
-	if err := tx.db.Model(&assetRow{}).Where("id = ? AND latest_version_id = ?", v.AssetID, v.ID).Updates(map[string]any{"latest_state": to, "updated_at": tx.now}).Error; err != nil {
+	if err := tx.db.Model(&assetRow{}).Where("id = ? AND latest_version_id = ?", v.AssetID, v.ID).Update("updated_at", tx.now).Error; err != nil {
 		return "", err
 	}
 	return to, nil

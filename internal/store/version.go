@@ -214,9 +214,8 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		ar := assetRow{JobCode: a.JobCode, Title: a.Title}
 		tags, _ := json.Marshal(a.Tags)
 		ar.Tags = string(tags)
-		state := domain.StateDraft
 		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{
-			"latest_version_id": row.ID, "latest_state": state, "search_text": searchText(ar, in.Text), "updated_at": tx.now,
+			"latest_version_id": row.ID, "search_text": searchText(ar, in.Text), "updated_at": tx.now,
 		}).Error; err != nil {
 			return err
 		}

@@ -1,0 +1,11 @@
+-- +goose Up
+-- An asset's state is its latest version's state, read at query time, so
+-- that expiring versions does not rewrite their assets. published_version_id
+-- names the version an asset last published; readers check its state.
+DROP INDEX assets_latest_state;
+ALTER TABLE assets DROP COLUMN latest_state;
+
+-- +goose Down
+ALTER TABLE assets ADD COLUMN latest_state TEXT;
+UPDATE assets SET latest_state = (SELECT state FROM versions WHERE versions.id = assets.latest_version_id);
+CREATE INDEX assets_latest_state ON assets (latest_state, id DESC);
