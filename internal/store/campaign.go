@@ -167,30 +167,25 @@ func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id stri
 }
 
 // flagCampaignsAtRisk marks live campaigns containing any of the assets as
-// at risk, with the reason, and notifies their owners.
+// at risk, with the reason, and notifies their owners. The assets are
+// looked up in chunks, so that a sweep over many stays within the
+// databases' parameter limits.
 func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
-	if len(assetIDs) == 0 {
-		return nil
-	}
-	return tx.flagCampaignsAtRiskWhere("asset_id IN ?", []any{assetIDs}, reason)
-}
-
-// flagCampaignsAtRiskWhere is flagCampaignsAtRisk for the assets a
-// condition on campaign_assets selects.
-func (tx *Tx) flagCampaignsAtRiskWhere(cond string, args []any, reason string) error {
-	var rows []campaignRow
-	q := tx.db.Where("state = ? AND at_risk = ?", "live", false).
-		Where("id IN (SELECT campaign_id FROM campaign_assets WHERE "+cond+")", args...)
-	if err := q.Find(&rows).Error; err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := tx.db.Model(&campaignRow{}).Where("id = ?", r.ID).Updates(map[string]any{"at_risk": true, "risk_reason": reason}).Error; err != nil {
+	for ids := range slices.Chunk(assetIDs, idChunk) {
+		var rows []campaignRow
+		q := tx.db.Where("state = ? AND at_risk = ?", "live", false).
+			Where("id IN (SELECT campaign_id FROM campaign_assets WHERE asset_id IN ?)", ids)
+		if err := q.Find(&rows).Error; err != nil {
 			return err
 		}
-		if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "campaign_at_risk",
-			Subject: "Campaign " + r.Name + " is at risk: " + reason, Link: "/campaigns", CreatedAt: tx.now}).Error; err != nil {
-			return err
+		for _, r := range rows {
+			if err := tx.db.Model(&campaignRow{}).Where("id = ?", r.ID).Updates(map[string]any{"at_risk": true, "risk_reason": reason}).Error; err != nil {
+				return err
+			}
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "campaign_at_risk",
+				Subject: "Campaign " + r.Name + " is at risk: " + reason, Link: "/campaigns", CreatedAt: tx.now}).Error; err != nil {
+				return err
+			}
 		}
 	}
 	return nil

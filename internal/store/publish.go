@@ -160,33 +160,35 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 	return out, err
 }
 
+// idChunk is how many IDs one "IN ?" list holds, well within the
+// parameter limits of PostgreSQL (65,535) and SQLite (32,766).
+const idChunk = 10_000
+
 // noticeFetchers creates a notice for every user who fetched one of the
 // versions, once per user and version, and returns how many were created.
+// The notices are written in bulk, since an expiry sweep can notify many
+// reps about many pieces at once.
 func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64, error) {
-	if len(versionIDs) == 0 {
-		return 0, nil
-	}
-	return tx.noticeFetchersWhere("version_id IN ?", []any{versionIDs}, reason, message)
-}
-
-// noticeFetchersWhere is noticeFetchers for the versions a condition on
-// usage_events selects. The notices are written in bulk, since an expiry
-// sweep can notify many reps about many pieces at once.
-func (tx *Tx) noticeFetchersWhere(cond string, args []any, reason, message string) (int64, error) {
 	var fetchers []struct {
 		UserID, VersionID, AssetID, Brand string
 	}
-	if err := tx.db.Model(&usageRow{}).Distinct("user_id", "version_id", "asset_id", "brand").
-		Where(cond, args...).Order("version_id, user_id").Scan(&fetchers).Error; err != nil {
-		return 0, err
+	for ids := range slices.Chunk(versionIDs, idChunk) {
+		var chunk []struct {
+			UserID, VersionID, AssetID, Brand string
+		}
+		if err := tx.db.Model(&usageRow{}).Distinct("user_id", "version_id", "asset_id", "brand").
+			Where("version_id IN ?", ids).Order("version_id, user_id").Scan(&chunk).Error; err != nil {
+			return 0, err
+		}
+		fetchers = append(fetchers, chunk...)
 	}
-	ids := make([]string, len(fetchers))
-	for i := range ids {
-		ids[i] = newID()
+	noticeIDs := make([]string, len(fetchers))
+	for i := range noticeIDs {
+		noticeIDs[i] = newID()
 	}
 	return tx.bulkInsert("notices", noticeColumns, len(fetchers), func(i int, dst []any) {
 		f := fetchers[i]
-		copy(dst, []any{ids[i], f.UserID, f.VersionID, f.AssetID, f.Brand, reason, message, tx.now})
+		copy(dst, []any{noticeIDs[i], f.UserID, f.VersionID, f.AssetID, f.Brand, reason, message, tx.now})
 	}, "ON CONFLICT (user_id, version_id) DO NOTHING")
 }
 
@@ -213,23 +215,34 @@ type dueVersion struct {
 func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	var expired int
 	err := s.InTx(ctx, func(tx *Tx) error {
+		// The state is written literally so that the planner can use the
+		// partial index of published versions whatever plan it caches.
+		// SQLite cannot return columns of a joined table, so there the
+		// brand comes from a subquery.
+		expire := `UPDATE versions SET state = 'expired', retired_at = ?, retire_reason = 'expired'
+			FROM assets WHERE assets.id = versions.asset_id AND versions.state = 'published' AND versions.expires_at <= ?
+			RETURNING versions.id, versions.asset_id, assets.brand, versions.expires_at`
+		if tx.dialect != Postgres {
+			expire = `UPDATE versions SET state = 'expired', retired_at = ?, retire_reason = 'expired'
+				WHERE state = 'published' AND expires_at <= ?
+				RETURNING id, asset_id, (SELECT brand FROM assets WHERE assets.id = versions.asset_id) AS brand, expires_at`
+		}
 		var due []dueVersion
-		if err := tx.db.Raw(`UPDATE versions SET state = ?, retired_at = ?, retire_reason = ? WHERE state = ? AND expires_at <= ?
-			RETURNING id, asset_id, (SELECT brand FROM assets WHERE assets.id = versions.asset_id) AS brand, expires_at`,
-			domain.StateExpired, tx.now, "expired", domain.StatePublished, now.UTC()).Scan(&due).Error; err != nil {
+		if err := tx.db.Raw(expire, tx.now, now.UTC()).Scan(&due).Error; err != nil {
 			return err
 		}
 		if len(due) == 0 {
 			return nil
 		}
 		slices.SortFunc(due, func(a, b dueVersion) int { return strings.Compare(a.ID, b.ID) })
-		// The versions moved in this transaction: expired, for expiry, at
-		// this transaction's time.
-		moved := `SELECT id FROM versions WHERE state = 'expired' AND retire_reason = 'expired' AND retired_at = ?`
-		if _, err := tx.noticeFetchersWhere(`version_id IN (`+moved+`)`, []any{tx.now}, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+		versionIDs, assetIDs := make([]string, len(due)), make([]string, len(due))
+		for i, d := range due {
+			versionIDs[i], assetIDs[i] = d.ID, d.AssetID
+		}
+		if _, err := tx.noticeFetchers(versionIDs, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
 			return err
 		}
-		if err := tx.flagCampaignsAtRiskWhere(`asset_id IN (SELECT asset_id FROM versions WHERE id IN (`+moved+`))`, []any{tx.now}, "a piece expired"); err != nil {
+		if err := tx.flagCampaignsAtRisk(assetIDs, "a piece expired"); err != nil {
 			return err
 		}
 		if err := tx.emitEach("version.expired", len(due), func(i int) (string, map[string]any) {

@@ -5,6 +5,12 @@
 DROP INDEX assets_latest_state;
 ALTER TABLE assets DROP COLUMN latest_state;
 
+-- Only published versions are ever looked up by expiry. A partial index
+-- stays as small as the live library however long the history grows, and
+-- a version leaving publication leaves it instead of adding an entry.
+DROP INDEX versions_due;
+CREATE INDEX versions_due ON versions (expires_at) WHERE state = 'published';
+
 -- The immutability check on versions runs only when an UPDATE names a
 -- content column and changes it, so that lifecycle changes (an expiry sweep
 -- moves many versions at once) neither call the check function nor read
@@ -23,6 +29,8 @@ CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
     FOR EACH ROW EXECUTE FUNCTION versions_immutable();
 
 -- +goose Down
+DROP INDEX versions_due;
+CREATE INDEX versions_due ON versions (state, expires_at);
 DROP TRIGGER versions_no_delete ON versions;
 DROP TRIGGER versions_immutable ON versions;
 CREATE TRIGGER versions_immutable BEFORE UPDATE OR DELETE ON versions
