@@ -74,7 +74,8 @@ func TestParseNameWithoutProcsSuffix(t *testing.T) {
 
 func TestParseRejectsBrokenRuns(t *testing.T) {
 	for name, in := range map[string]string{
-		"failed benchmark":           "BenchmarkX-2\t--- FAIL: BenchmarkX-2\n    x_test.go:1: boom\n",
+		"failed benchmark":           "BenchmarkX-2\t--- FAIL: BenchmarkX-2\n    x_test.go:1: boom\nBenchmarkY-2 \t 1\t 5 ns/op\n",
+		"failed sub-benchmark":       "BenchmarkX/a-2 \t 1\t 5 ns/op\n--- FAIL: BenchmarkX/b\n",
 		"failed package":             "BenchmarkX-2 \t 1\t 5 ns/op\nFAIL\tgithub.com/fairshelf/fairshelf/internal/x\t1.0s\n",
 		"failed build":               "FAIL\tgithub.com/fairshelf/fairshelf/internal/x [build failed]\n",
 		"panic":                      "BenchmarkX-2 \tpanic: runtime error\n",

@@ -26,7 +26,7 @@ var (
 	// The figures: iterations, then value-unit pairs.
 	benchFigures = regexp.MustCompile(`^\s*(\d+)((?:\s+[-+0-9.eE]+\s+\S+)+)\s*$`)
 	// What `go test` prints when a benchmark or a package fails.
-	benchFailure = regexp.MustCompile(`^(?:\s*--- FAIL: |FAIL\s|FAIL$|panic: )`)
+	benchFailure = regexp.MustCompile(`(?:^|\s)--- FAIL: |^FAIL(?:\s|$)|(?:^|\t)panic: `)
 )
 
 // parse reads `go test -bench` output (any number of packages' runs, one
