@@ -173,21 +173,49 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
 	}
-	switch {
-	case last.ID == "":
-		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
-	case last.State == domain.StateWithdrawn:
-		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", last.RetireReason)
-	case last.State == domain.StateExpired || (last.State == domain.StatePublished && last.ExpiresAt != nil && !last.ExpiresAt.After(now)):
-		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.EGONE, "This piece expired and is no longer approved for use.")
+	if last.ID != "" {
+		if err := retired(last.State, last.RetireReason, last.ExpiresAt, now); err != nil {
+			return LibraryItem{}, VersionWithBrand{}, err
+		}
 	}
 	return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 }
 
+// retired returns the EGONE error for a version that was in the field and
+// is withdrawn, or expired at now; nil otherwise.
+func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
+	switch {
+	case state == domain.StateWithdrawn:
+		return domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", reason)
+	case state == domain.StateExpired || (state == domain.StatePublished && expiresAt != nil && !expiresAt.After(now)):
+		return domain.Errorf(domain.EGONE, "This piece expired and is no longer approved for use.")
+	}
+	return nil
+}
+
 // RecordUsage records that a rep fetched a version, audited as a download
-// in the same transaction.
+// in the same transaction. It fails with EGONE if the version was withdrawn
+// or expired since the caller looked it up: the version is read again under
+// a lock that a withdrawal and the expiry sweep wait for, so either the
+// usage commits first and the retirement sends the rep a notice, or the
+// retirement commits first and the download is refused. Otherwise a rep
+// who fetched a piece in the instant it was retired would never be told.
 func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
+		lock := ""
+		if tx.dialect == Postgres {
+			lock = " FOR SHARE" // SQLite's write transactions are serialized already
+		}
+		var cur struct {
+			State, RetireReason string
+			ExpiresAt           *time.Time
+		}
+		if err := tx.db.Raw(`SELECT state, COALESCE(retire_reason, '') AS retire_reason, expires_at FROM versions WHERE id = ?`+lock, v.ID).Scan(&cur).Error; err != nil {
+			return err
+		}
+		if err := retired(cur.State, cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
+			return err
+		}
 		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID, Kind: kind, CreatedAt: tx.now}).Error; err != nil {
 			return err
 		}
