@@ -16,7 +16,15 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	// The fault tests run this binary as the fairshelf binary, to kill a
+	// real process in the middle of a request.
+	if os.Getenv(runAsBinaryEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	testenv.Main(m)
+}
 
 // environ builds a getenv from key/value pairs; nothing is read from the
 // real environment.
@@ -77,7 +85,12 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 			return errors.New("serve did not stop within 30s")
 		}
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() {
+		_ = stop()
+		if t.Failed() {
+			t.Logf("fairshelf log:\n%s", stderr.String())
+		}
+	})
 	return base, stop
 }
 

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/blob"
@@ -89,7 +90,7 @@ func (l *Library) spool(r io.Reader) (*spooled, error) {
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, l.maxUpload+1))
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("library: receive upload: %w", err)
+		return nil, noSpace(fmt.Errorf("library: receive upload: %w", err))
 	}
 	if n > l.maxUpload {
 		s.close()
@@ -154,13 +155,24 @@ func (l *Library) put(ctx context.Context, key string, sp *spooled) error {
 	}
 	info, err := l.blobs.Put(ctx, key, sp.f, sp.size)
 	if err != nil {
-		return err
+		return noSpace(err)
 	}
 	if info.Size != sp.size || (info.SHA256 != "" && info.SHA256 != sp.sha256) {
 		l.removeOrphan(key)
 		return fmt.Errorf("library: object store kept %d bytes with SHA-256 %s, want %d bytes %s", info.Size, info.SHA256, sp.size, sp.sha256)
 	}
 	return nil
+}
+
+// noSpace gives a full disk under the spool folder or the local object
+// store the code EUNAVAILABLE, so that the client learns that the server,
+// not its file, is the problem; the cause stays wrapped for the logs. Nothing
+// is left behind: spool and object store remove their partial files.
+func noSpace(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The server has no room left to store the file; an administrator has to free space before uploads work again."), err)
+	}
+	return err
 }
 
 // removeOrphan deletes an object no row refers to. It runs even if the

@@ -104,14 +104,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 	h.Del(echo.HeaderContentType)
 	h.Del(echo.HeaderContentDisposition)
 	h.Del("ETag")
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// The message says which dependency failed ("The database is not
+		// reachable."), never why; the cause goes to the log.
+		s.log.Warn("http: dependency unavailable", "err", err, "request_id", d.RequestID)
+		c.Response().Header().Set("Retry-After", "5")
+	case status >= 500:
 		s.log.Error("http: internal error", "err", err, "request_id", d.RequestID, "method", c.Request().Method, "path", c.Path())
 		d.Message = "An internal error occurred. Quote the request ID to support."
-	} else if status == http.StatusServiceUnavailable {
-		s.log.Warn("http: dependency unavailable", "err", err, "request_id", d.RequestID)
-	}
-	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set("Retry-After", "5")
 	}
 	var werr error
 	switch {

@@ -33,8 +33,9 @@ func translate(err error) error {
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return errors.Join(domain.Errorf(domain.ECONFLICT, "It refers to something that does not exist or is still in use."), err)
 	}
+	// Connection exceptions (class 08) and a server going away.
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "08") { // connection exceptions
+	if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "08") || serverGoingAway(pgErr.Code)) {
 		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The database is not reachable."), err)
 	}
 	if pgconn.SafeToRetry(err) || isConnRefused(err) {
@@ -48,6 +49,18 @@ func translate(err error) error {
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// serverGoingAway reports whether a SQLSTATE says that the PostgreSQL server
+// is shutting down, restarting or not yet accepting connections: a
+// connection pooled before a restart reports the shutdown on first use, and
+// the request should get a 503 to retry, not a 500.
+func serverGoingAway(code string) bool {
+	switch code {
+	case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+		return true
+	}
+	return false
 }
 
 func isConnRefused(err error) bool {
