@@ -78,8 +78,8 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	} {
 		got := call(t, r.method, base+r.path, token, r.body)
 		got.wantError(t, http.StatusServiceUnavailable, domain.EUNAVAILABLE)
-		if got.header.Get("Retry-After") == "" {
-			t.Errorf("%s %s: 503 without Retry-After", r.method, r.path)
+		if got.header.Get("Retry-After") == "" || !strings.Contains(got.body, "database") {
+			t.Errorf("%s %s: want Retry-After and a message naming the database: %v %s", r.method, r.path, got.header, got.body)
 		}
 	}
 	login := call(t, http.MethodPost, base+"/api/v1/auth/login", "", `{"email":"rep@demo.test","password":"fairshelf-demo"}`)
@@ -104,6 +104,9 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	}
 	if !recovered {
 		t.Fatal("requests did not succeed again after the database came back")
+	}
+	if got := call(t, http.MethodGet, base+"/readyz", "", ""); got.status != http.StatusOK {
+		t.Fatalf("readyz after the database came back: %d %s", got.status, got.body)
 	}
 	// More requests at once than the pool had connections: none of them
 	// may trip over a connection left from before the restart.
