@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +43,14 @@ func translate(err error) error {
 	}
 	if pgconn.SafeToRetry(err) || isConnRefused(err) {
 		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The database is not reachable."), err)
+	}
+	// A connection cut while a statement was in flight (the server crashed
+	// or the network dropped). Unless it was cut during COMMIT nothing was
+	// saved; either way the answer is a 503 for the client to check and
+	// retry, never a 500.
+	var netErr net.Error
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) {
+		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The connection to the database was lost; try again."), err)
 	}
 	return fmt.Errorf("store: %w", err)
 }
