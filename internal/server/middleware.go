@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -130,6 +131,20 @@ func limitBody(limitFor func(c echo.Context) int64) echo.MiddlewareFunc {
 			req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
 			return next(c)
 		}
+	}
+}
+
+// storableParams answers 404 for a path parameter holding a NUL or bytes
+// that are not UTF-8: the server never makes such an ID, and PostgreSQL
+// could not even compare one, so nothing of that name exists.
+func storableParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
+				return domain.Errorf(domain.ENOTFOUND, "No such page or resource.")
+			}
+		}
+		return next(c)
 	}
 }
 

@@ -7,12 +7,15 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -52,11 +55,34 @@ func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, 
 			part.Close()
 			continue
 		}
-		v, err := s.library.Upload(c.Request().Context(), s.actor(c), a.ID, part.FileName(), part)
+		body := &partReader{r: part}
+		v, err := s.library.Upload(c.Request().Context(), s.actor(c), a.ID, part.FileName(), body)
 		part.Close()
+		var mbe *http.MaxBytesError
+		if err != nil && body.err != nil && !errors.As(body.err, &mbe) {
+			// The client's body broke off or was malformed mid-file: its
+			// fault, not the server's.
+			return domain.Version{}, domain.Errorf(domain.EBADREQUEST, "The upload was cut short or its multipart body is malformed; send the file again.")
+		}
 		return v, err
 	}
 	return domain.Version{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "Choose a file to upload."}}
+}
+
+// partReader remembers the error that reading an upload's part ended with,
+// other than EOF, so that a body that breaks off is told apart from a
+// failure of the server's own.
+type partReader struct {
+	r   io.Reader
+	err error
+}
+
+func (p *partReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if err != nil && !errors.Is(err, io.EOF) {
+		p.err = err
+	}
+	return n, err
 }
 
 // visibleVersion loads a version the caller may do object/action on, under
@@ -171,7 +197,7 @@ func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline
 	if inline {
 		disposition = "inline"
 	}
-	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, v.Filename))
+	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, downloadName(v.MediaType, v.Filename)))
 	if v.MediaType == "text/html" {
 		// A stored HTML piece is shown as a document, never run as part
 		// of this site.
@@ -203,6 +229,27 @@ func truncateHeader(s string) string {
 		return s[:200]
 	}
 	return s
+}
+
+// downloadExtensions are the file name extensions that agree with each
+// accepted media type; the first is the one a download name gets when it
+// has none of them.
+var downloadExtensions = map[string][]string{
+	extract.PDF: {".pdf"}, extract.DOCX: {".docx"}, extract.PPTX: {".pptx"}, extract.HTML: {".html", ".htm"},
+	extract.Text: {".txt"}, extract.PNG: {".png"}, extract.JPEG: {".jpg", ".jpeg"}, extract.MP4: {".mp4", ".m4v"},
+}
+
+// downloadName is the name a browser saves a version under: the uploaded
+// name, with the extension of the detected type added when the name claims
+// another. Type is detected from the bytes, so a PDF uploaded as
+// "setup.exe" or an SVG with a script uploaded as "logo.svg" must not be
+// saved under a name the desktop would run or open in a browser.
+func downloadName(mediaType, name string) string {
+	exts := downloadExtensions[mediaType]
+	if len(exts) == 0 || slices.Contains(exts, strings.ToLower(path.Ext(name))) {
+		return name
+	}
+	return name + exts[0]
 }
 
 // contentDisposition formats the header with an ASCII fallback and the

@@ -52,6 +52,11 @@ func translate(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) {
 		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The connection to the database was lost; try again."), err)
 	}
+	// Text PostgreSQL cannot hold (a NUL character) came from the client:
+	// bad input, never a 500.
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		return errors.Join(domain.Errorf(domain.EINVALID, "The text contains a character that cannot be stored, such as a NUL."), err)
+	}
 	return fmt.Errorf("store: %w", err)
 }
 
