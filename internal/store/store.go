@@ -172,6 +172,7 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 // so that its audit event commits or rolls back with it.
 type Tx struct {
 	db      *gorm.DB
+	conn    *sql.Conn // the transaction's connection, on PostgreSQL
 	dialect Dialect
 	now     time.Time
 	outbox  bool
@@ -187,15 +188,34 @@ func (tx *Tx) Now() time.Time { return tx.now }
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
-		})
+		err = s.inTx(ctx, fn)
 		if !retryable(err) {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
 	}
 	return translate(err)
+}
+
+// inTx runs one attempt of InTx. On PostgreSQL the transaction holds a
+// connection of its own, so that bulk writes can COPY on that connection
+// inside the transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.dialect != Postgres {
+		return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
+		})
+	}
+	conn, err := s.sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	g := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
+	g.Statement.ConnPool = conn
+	return g.Transaction(func(g *gorm.DB) error {
+		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
+	})
 }
 
 func gormLogger(l *slog.Logger) logger.Interface {
