@@ -541,6 +541,17 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	if rec := f.do(t, req); rec.Code != http.StatusForbidden {
 		t.Errorf("upload with a forged CSRF header = %d", rec.Code)
 	}
+	// With the page's token, an executable is refused with an HTML page.
+	req = httptest.NewRequest(http.MethodPost, "/assets/"+f.asset.ID+"/versions", strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n"+string(peExecutable())+"\r\n--b--\r\n"))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("X-CSRF-Token", marketerTok)
+	for _, c := range marketer.cookies {
+		req.AddCookie(c)
+	}
+	if rec := f.do(t, req); rec.Code != http.StatusUnsupportedMediaType || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("browser upload of an executable = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
 
 	// Nothing changed.
 	if vs, err := f.store.Versions(context.Background(), f.asset.ID); err != nil || len(vs) != 1 || vs[0].State != domain.StatePublished {
