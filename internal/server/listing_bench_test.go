@@ -347,7 +347,7 @@ func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration) {
 // bar: p99 under 20 ms on 2 cores).
 func BenchmarkLibraryListingHTTP(b *testing.B) {
 	lb := newListingBench(b)
-	for _, clients := range []int{8, 32} {
+	for _, clients := range []int{1, 4, 8, 32} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			b.Run("app", func(b *testing.B) {
 				tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}

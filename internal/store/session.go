@@ -123,33 +123,39 @@ func (s *Store) RecentFailures(ctx context.Context, email, clientIP string, sinc
 // SessionUser returns the live session with tokenHash and its user. An
 // unknown, expired or revoked session, or a disabled user, is EUNAUTH.
 //
-// Every authenticated request asks this, so it costs two statements and no
-// transaction: the session joined with its user, then the user's roles.
+// Every authenticated request asks this, so it is one statement: the
+// session joined with its user and the user's roles, one row per role.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
-	var row struct {
+	var rows []struct {
 		User                          userRow `gorm:"embedded"`
 		SToken, SUser, SKind          string
 		SCreated, SLastSeen, SExpires time.Time
+		RRole, RBrand                 *string
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT users.*, sessions.token_hash AS s_token, sessions.user_id AS s_user, sessions.kind AS s_kind,
-			sessions.created_at AS s_created, sessions.last_seen_at AS s_last_seen, sessions.expires_at AS s_expires
+			sessions.created_at AS s_created, sessions.last_seen_at AS s_last_seen, sessions.expires_at AS s_expires,
+			r.role AS r_role, r.brand AS r_brand
 		FROM sessions JOIN users ON users.id = sessions.user_id
-		WHERE sessions.token_hash = ? AND sessions.expires_at > ?`, tokenHash, now.UTC()).Scan(&row).Error
+		LEFT JOIN role_assignments r ON r.user_id = users.id
+		WHERE sessions.token_hash = ? AND sessions.expires_at > ?
+		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).Scan(&rows).Error
 	switch {
 	case err != nil:
 		return Session{}, domain.User{}, translate(err)
-	case row.SToken == "":
+	case len(rows) == 0:
 		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
-	case row.User.Disabled:
+	case rows[0].User.Disabled:
 		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
 	}
-	tx := &Tx{db: s.db.WithContext(ctx), dialect: s.dialect}
-	roles, err := tx.rolesOf(row.User.ID)
-	if err != nil {
-		return Session{}, domain.User{}, translate(err)
+	roles := make([]domain.RoleAssignment, 0, len(rows))
+	for _, r := range rows {
+		if r.RRole != nil {
+			roles = append(roles, domain.RoleAssignment{Role: domain.Role(*r.RRole), Brand: *r.RBrand})
+		}
 	}
-	return Session{TokenHash: row.SToken, UserID: row.SUser, Kind: row.SKind, CreatedAt: row.SCreated, LastSeenAt: row.SLastSeen, ExpiresAt: row.SExpires},
-		row.User.domain(roles), nil
+	r := rows[0]
+	return Session{TokenHash: r.SToken, UserID: r.SUser, Kind: r.SKind, CreatedAt: r.SCreated, LastSeenAt: r.SLastSeen, ExpiresAt: r.SExpires},
+		r.User.domain(roles), nil
 }
 
 // TouchSession records activity on a session and moves its expiry, for
