@@ -11,6 +11,10 @@ ALTER TABLE assets DROP COLUMN latest_state;
 DROP INDEX versions_due;
 CREATE INDEX versions_due ON versions (expires_at) WHERE state = 'published';
 
+-- Nothing looks versions up by object key (blobs rows are never deleted), so
+-- the index only cost every version update an entry.
+DROP INDEX versions_blob;
+
 -- The immutability check on versions runs only when an UPDATE names a
 -- content column and changes it, so that lifecycle changes (an expiry sweep
 -- moves many versions at once) neither call the check function nor read
@@ -29,6 +33,7 @@ CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
     FOR EACH ROW EXECUTE FUNCTION versions_immutable();
 
 -- +goose Down
+CREATE INDEX versions_blob ON versions (blob_key);
 DROP INDEX versions_due;
 CREATE INDEX versions_due ON versions (state, expires_at);
 DROP TRIGGER versions_no_delete ON versions;

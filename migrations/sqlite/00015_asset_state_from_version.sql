@@ -11,7 +11,12 @@ ALTER TABLE assets DROP COLUMN latest_state;
 DROP INDEX versions_due;
 CREATE INDEX versions_due ON versions (expires_at) WHERE state = 'published';
 
+-- Nothing looks versions up by object key (blobs rows are never deleted), so
+-- the index only cost every version update an entry.
+DROP INDEX versions_blob;
+
 -- +goose Down
+CREATE INDEX versions_blob ON versions (blob_key);
 DROP INDEX versions_due;
 CREATE INDEX versions_due ON versions (state, expires_at);
 ALTER TABLE assets ADD COLUMN latest_state TEXT;
