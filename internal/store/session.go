@@ -126,36 +126,49 @@ func (s *Store) RecentFailures(ctx context.Context, email, clientIP string, sinc
 // Every authenticated request asks this, so it is one statement: the
 // session joined with its user and the user's roles, one row per role.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
-	var rows []struct {
-		User                          userRow `gorm:"embedded"`
-		SToken, SUser, SKind          string
-		SCreated, SLastSeen, SExpires time.Time
-		RRole, RBrand                 *string
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT users.*, sessions.token_hash AS s_token, sessions.user_id AS s_user, sessions.kind AS s_kind,
-			sessions.created_at AS s_created, sessions.last_seen_at AS s_last_seen, sessions.expires_at AS s_expires,
-			r.role AS r_role, r.brand AS r_brand
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
+			users.password_changed_at, users.created_at, users.updated_at,
+			sessions.token_hash, sessions.kind, sessions.created_at, sessions.last_seen_at, sessions.expires_at,
+			r.role, r.brand
 		FROM sessions JOIN users ON users.id = sessions.user_id
 		LEFT JOIN role_assignments r ON r.user_id = users.id
 		WHERE sessions.token_hash = ? AND sessions.expires_at > ?
-		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).Scan(&rows).Error
-	switch {
-	case err != nil:
+		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).Rows()
+	if err != nil {
 		return Session{}, domain.User{}, translate(err)
-	case len(rows) == 0:
-		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
-	case rows[0].User.Disabled:
-		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
 	}
-	roles := make([]domain.RoleAssignment, 0, len(rows))
-	for _, r := range rows {
-		if r.RRole != nil {
-			roles = append(roles, domain.RoleAssignment{Role: domain.Role(*r.RRole), Brand: *r.RBrand})
+	defer rows.Close()
+	// Read field by field: this runs on every request, and GORM's
+	// reflective scan cost more than the statement's round trip.
+	var (
+		u     userRow
+		sess  Session
+		roles []domain.RoleAssignment
+		found bool
+	)
+	for rows.Next() {
+		var role, brand *string
+		if err := rows.Scan(&u.ID, &u.Email, &u.EmailKey, &u.DisplayName, &u.PasswordHash, &u.Disabled,
+			&u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
+			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand); err != nil {
+			return Session{}, domain.User{}, translate(err)
+		}
+		found = true
+		if role != nil && brand != nil {
+			roles = append(roles, domain.RoleAssignment{Role: domain.Role(*role), Brand: *brand})
 		}
 	}
-	r := rows[0]
-	return Session{TokenHash: r.SToken, UserID: r.SUser, Kind: r.SKind, CreatedAt: r.SCreated, LastSeenAt: r.SLastSeen, ExpiresAt: r.SExpires},
-		r.User.domain(roles), nil
+	if err := rows.Err(); err != nil {
+		return Session{}, domain.User{}, translate(err)
+	}
+	switch {
+	case !found:
+		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
+	case u.Disabled:
+		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
+	}
+	sess.UserID = u.ID
+	return sess, u.domain(roles), nil
 }
 
 // TouchSession records activity on a session and moves its expiry, for

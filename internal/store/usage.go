@@ -80,6 +80,27 @@ type libraryScan struct {
 	ExpiresAt                                                                                       time.Time
 }
 
+// scanLibrary runs a query selecting libraryColumns and reads its rows
+// field by field: the rep library is the busiest read, and GORM's
+// reflective scan cost more than the query's round trip.
+func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []libraryScan
+	for rows.Next() {
+		var r libraryScan
+		if err := rows.Scan(&r.AssetID, &r.JobCode, &r.Title, &r.Brand, &r.Audience, &r.Channel, &r.Tags,
+			&r.VersionID, &r.Number, &r.MediaType, &r.Filename, &r.Size, &r.SHA256, &r.ExpiresAt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 func (r libraryScan) item() LibraryItem {
 	it := LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
 		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt}
@@ -117,8 +138,8 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 		}
 		q = q.Where("assets.id < ?", string(b))
 	}
-	var rows []libraryScan
-	if err := q.Order("assets.id DESC").Limit(limit + 1).Scan(&rows).Error; err != nil {
+	rows, err := scanLibrary(q.Order("assets.id DESC").Limit(limit + 1))
+	if err != nil {
 		return LibraryPage{}, translate(err)
 	}
 	page := LibraryPage{Items: []LibraryItem{}}
