@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -689,7 +688,7 @@ type privatePostgres struct {
 	port    int
 	cred    *syscall.Credential // the server's user when the test runs as root
 	cmd     *exec.Cmd
-	exited  chan struct{}
+	exited  <-chan struct{}
 	log     *testenv.SyncBuffer
 }
 
@@ -758,22 +757,9 @@ func (pg *privatePostgres) start(t *testing.T) {
 	cmd := exec.Command(filepath.Join(pg.bin, "postgres"), "-D", pg.dataDir, "-p", strconv.Itoa(pg.port), "-k", pg.sockDir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off")
 	cmd.Stdout, cmd.Stderr = pg.log, pg.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: pg.cred, Pdeathsig: syscall.SIGKILL}
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	// Pdeathsig fires when the starting thread exits, so that thread stays
-	// in Wait for the server's whole life.
-	go func() {
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	if err := <-started; err != nil {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: pg.cred}
+	exited, err := testenv.StartChild(cmd)
+	if err != nil {
 		t.Fatalf("start PostgreSQL: %v", err)
 	}
 	pg.cmd, pg.exited = cmd, exited

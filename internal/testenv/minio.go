@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,8 +58,8 @@ var minioProcess struct {
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
-	exited  chan struct{} // closed when cmd has exited
-	tempDir string        // data folder and log, outside the repository
+	exited  <-chan struct{} // closed when cmd has exited
+	tempDir string          // data folder and log, outside the repository
 }
 
 // MinIO returns the test S3 server. By default it is a MinIO server started
@@ -218,24 +217,8 @@ func startMinIOOnce(bin string) (S3Server, error) {
 	)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	setDeathSignal(cmd)
-
-	// Pdeathsig (Linux) fires when the thread that started the child exits,
-	// not the process. The goroutine that starts the server therefore locks
-	// its thread and stays in cmd.Wait for the server's whole life.
-	started := make(chan error, 1)
-	exited := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	if err := <-started; err != nil {
+	exited, err := StartChild(cmd)
+	if err != nil {
 		_ = os.RemoveAll(dir)
 		return S3Server{}, fmt.Errorf("start MinIO %s: %w", bin, err)
 	}

@@ -5,9 +5,12 @@ import (
 	"syscall"
 )
 
-// setDeathSignal makes the kernel kill the server when the thread that
+// setDeathSignal makes the kernel kill the child when the thread that
 // started it exits, so that a test binary that crashes or is killed before
-// StopMinIO runs leaves no server behind.
+// its cleanups run leaves no server behind.
 func setDeathSignal(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 }

@@ -5,5 +5,6 @@ package testenv
 import "os/exec"
 
 // setDeathSignal does nothing outside Linux, which has no parent-death
-// signal: there, only StopMinIO (through Main) stops the server.
+// signal: there, only the tests' cleanups (StopMinIO, through Main) stop
+// the children.
 func setDeathSignal(cmd *exec.Cmd) {}
