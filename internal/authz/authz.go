@@ -147,6 +147,21 @@ func (a *Authorizer) Sync(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("authz: sync: %w", err)
 	}
+	return a.syncTo(ctx, t, v)
+}
+
+// SyncAt is Sync for a caller that has just read the grants version itself,
+// in a statement it needed anyway (the HTTP layer reads it with the
+// session): the loaded role assignments then include every change committed
+// before that read, and nothing changed costs nothing.
+func (a *Authorizer) SyncAt(ctx context.Context, version int64) error {
+	return a.syncTo(ctx, a.ticket.Add(1), version)
+}
+
+// syncTo reloads unless the loaded assignments are at version v or were
+// read by a reload that began after ticket t was taken, which is after v
+// was read.
+func (a *Authorizer) syncTo(ctx context.Context, t, v int64) error {
 	if v == a.snap.Load().version {
 		return nil
 	}

@@ -143,6 +143,29 @@ func TestRoleChangeTakesEffectAfterSync(t *testing.T) {
 	}
 }
 
+// TestSyncAtUsesTheCallersVersion: a caller that read the version itself
+// costs no read when it matches, and reloads when it does not.
+func TestSyncAtUsesTheCallersVersion(t *testing.T) {
+	ctx := context.Background()
+	src := newMemSource(Grant{"u1", domain.RoleMarketer, "ZELTRA"})
+	a := newAuthorizer(t, src)
+	alice := user("u1")
+	calls, versions := src.grantsCalls.Load(), src.versionCalls.Load()
+	if err := a.SyncAt(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if src.grantsCalls.Load() != calls || src.versionCalls.Load() != versions {
+		t.Fatal("SyncAt at the loaded version read the source")
+	}
+	src.set(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	if err := a.SyncAt(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if a.Can(alice, "ZELTRA", "asset", "create") || !a.Can(alice, "ZELTRA", "library", "download") {
+		t.Fatal("SyncAt at a newer version did not load the new grants")
+	}
+}
+
 func TestSyncReloadsWhenVersionGoesBackwards(t *testing.T) {
 	// A database restored from a backup may carry a smaller version; any
 	// difference must reload, not only an increase.

@@ -106,7 +106,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
-		if err := s.authz.Sync(ctx); err != nil {
+		if err := s.authz.SyncAt(ctx, sess.GrantsVersion); err != nil {
 			return err
 		}
 		c.Set(principalKey, &principal{user: user, session: sess})

@@ -35,6 +35,9 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// GrantsVersion is the role assignments' version, read by SessionUser
+	// in the same statement (see GrantsVersion).
+	GrantsVersion int64
 }
 
 type loginAttemptRow struct {
@@ -124,12 +127,13 @@ func (s *Store) RecentFailures(ctx context.Context, email, clientIP string, sinc
 // unknown, expired or revoked session, or a disabled user, is EUNAUTH.
 //
 // Every authenticated request asks this, so it is one statement: the
-// session joined with its user and the user's roles, one row per role.
+// session joined with its user and the user's roles, one row per role, and
+// the grants version for the authorizer's Sync.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
 			users.password_changed_at, users.created_at, users.updated_at,
 			sessions.token_hash, sessions.kind, sessions.created_at, sessions.last_seen_at, sessions.expires_at,
-			r.role, r.brand
+			r.role, r.brand, (SELECT version FROM grants_version WHERE id = 1)
 		FROM sessions JOIN users ON users.id = sessions.user_id
 		LEFT JOIN role_assignments r ON r.user_id = users.id
 		WHERE sessions.token_hash = ? AND sessions.expires_at > ?
@@ -150,7 +154,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 		var role, brand *string
 		if err := rows.Scan(&u.ID, &u.Email, &u.EmailKey, &u.DisplayName, &u.PasswordHash, &u.Disabled,
 			&u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
-			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand); err != nil {
+			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand, &sess.GrantsVersion); err != nil {
 			return Session{}, domain.User{}, translate(err)
 		}
 		found = true
