@@ -495,6 +495,10 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 		{name: "token without the CSRF cookie", token: func(own, _ string) string { return own }, noCSRF: true},
 		{name: "cross-site post with the right token", token: func(own, _ string) string { return own },
 			headers: map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}},
+		{name: "cross-site post with the right token from a browser without Sec-Fetch-Site", token: func(own, _ string) string { return own },
+			headers: map[string]string{"Origin": "https://evil.example"}},
+		{name: "post with the right token from an opaque origin", token: func(own, _ string) string { return own },
+			headers: map[string]string{"Origin": "null"}},
 		{name: "same-site post without a token", token: func(string, string) string { return "" },
 			headers: map[string]string{"Origin": "https://intranet.fairshelf.test", "Sec-Fetch-Site": "same-site"}},
 	}
@@ -570,13 +574,15 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 		t.Errorf("forged sign-out ended the session: %d", rec.Code)
 	}
 
-	// The same forms with the page's own token do what they say.
+	// The same forms with the page's own token do what they say, sent as a
+	// browser without fetch metadata sends them from this site's own pages.
+	sameOrigin := forgery{headers: map[string]string{"Origin": "http://example.com"}}
 	for _, fm := range forms {
 		form := url.Values{"_csrf": {fm.token}}
 		for k, v := range fm.form {
 			form[k] = v
 		}
-		if rec := fm.w.do(t, http.MethodPost, fm.path, form); rec.Code != fm.status {
+		if rec := post(fm.w, fm.path, form, sameOrigin); rec.Code != fm.status {
 			t.Errorf("%s with the right token = %d, want %d", fm.name, rec.Code, fm.status)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -195,9 +196,34 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 			if c.Request().Method == http.MethodPost && uploadRoutes[c.Path()] && !strings.HasPrefix(c.Path(), "/api/") && c.Request().Header.Get("X-CSRF-Token") == "" {
 				return errCSRF
 			}
+			// Browsers too old to send Sec-Fetch-Site (which the token check
+			// reads) still send Origin on a cross-site POST: another site's
+			// origin is refused even with a token. This needs the reverse
+			// proxy to pass the Host the browser asked for.
+			if r := c.Request(); !strings.HasPrefix(r.URL.Path, "/api/") && !safeMethod(r.Method) &&
+				r.Header.Get("Sec-Fetch-Site") == "" && crossOrigin(r) {
+				return errCSRF
+			}
 			return h(c)
 		}
 	}
+}
+
+// safeMethod reports whether a request method changes nothing.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+// crossOrigin reports whether the request's Origin header names a host
+// other than the one it was sent to. "null" (a sandboxed or privacy-
+// stripped origin) counts as another host; no Origin header does not.
+func crossOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host)
 }
 
 var errCSRF = domain.Errorf(domain.EFORBIDDEN, "The form has expired or did not come from this site. Reload the page and try again.")
