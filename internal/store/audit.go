@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,16 +76,16 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 	if err := q.Where("id = 1").Take(&head).Error; err != nil {
 		return fmt.Errorf("store: read audit head: %w", err)
 	}
-	details, err := canonicalDetails(entries)
-	if err != nil {
-		return err
-	}
 	rows := make([]auditEvent, len(entries))
 	for i, en := range entries {
+		details, err := domain.CanonicalDetails(en.Details)
+		if err != nil {
+			return err
+		}
 		e := domain.AuditEvent{
 			Seq: head.Seq + 1, OccurredAt: tx.now,
 			ActorID: en.Actor.UserID, Actor: en.Actor.Name, Action: en.Action,
-			ObjectType: en.ObjectType, ObjectID: en.ObjectID, Brand: en.Brand, Details: details[i],
+			ObjectType: en.ObjectType, ObjectID: en.ObjectID, Brand: en.Brand, Details: details,
 			RequestID: en.Actor.RequestID, ClientIP: en.Actor.ClientIP, PrevHash: head.Hash,
 		}
 		e.Hash = e.ComputeHash()
@@ -107,33 +104,6 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 		return fmt.Errorf("store: move audit head: %w", res.Error)
 	}
 	return nil
-}
-
-// canonicalDetails encodes every entry's details. The hash chain must be
-// computed in order, but the encodings are independent, so a large batch
-// (an expiry sweep) encodes them on every core.
-func canonicalDetails(entries []domain.AuditEntry) ([]string, error) {
-	out := make([]string, len(entries))
-	workers := runtime.GOMAXPROCS(0)
-	if len(entries) < 1000 {
-		workers = 1
-	}
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(entries); i += workers {
-				d, err := domain.CanonicalDetails(entries[i].Details)
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				out[i] = d
-			}
-		})
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
 }
 
 // Audit records entries in a transaction of their own, for events that
