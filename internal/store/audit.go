@@ -39,10 +39,9 @@ func (r auditEvent) domain() domain.AuditEvent {
 }
 
 // auditColumns are the columns of audit_events in the order column reads them.
-var auditColumns = []bulkColumn{
-	{"seq", "bigint"}, {"occurred_at", "timestamptz"}, {"actor_id", "text"}, {"actor", "text"}, {"action", "text"},
-	{"object_type", "text"}, {"object_id", "text"}, {"brand", "text"}, {"details", "text"}, {"request_id", "text"},
-	{"client_ip", "text"}, {"prev_hash", "text"}, {"hash", "text"},
+var auditColumns = []string{
+	"seq", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "brand",
+	"details", "request_id", "client_ip", "prev_hash", "hash",
 }
 
 // columns puts the row's values into dst in the order of auditColumns.

@@ -68,8 +68,8 @@ func (tx *Tx) emitEach(event string, n int, each func(i int) (brand string, data
 	return err
 }
 
-var outboxColumns = []bulkColumn{
-	{"id", "text"}, {"event", "text"}, {"brand", "text"}, {"payload", "text"}, {"created_at", "timestamptz"}, {"next_attempt_at", "timestamptz"},
+var outboxColumns = []string{
+	"id", "event", "brand", "payload", "created_at", "next_attempt_at",
 }
 
 // DueEvents returns up to limit undelivered events whose next attempt is

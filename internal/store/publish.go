@@ -192,9 +192,8 @@ func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64
 	}, "ON CONFLICT (user_id, version_id) DO NOTHING")
 }
 
-var noticeColumns = []bulkColumn{
-	{"id", "text"}, {"user_id", "text"}, {"version_id", "text"}, {"asset_id", "text"}, {"brand", "text"},
-	{"reason", "text"}, {"message", "text"}, {"created_at", "timestamptz"},
+var noticeColumns = []string{
+	"id", "user_id", "version_id", "asset_id", "brand", "reason", "message", "created_at",
 }
 
 // dueVersion is a version the expiry sweep moved.
