@@ -212,8 +212,8 @@ func (s *Store) Campaigns(ctx context.Context, scope BrandScope, liveOnly bool, 
 			}
 			c := campaignFrom(r, ids)
 			if liveOnly {
-				var kit []libraryScan
-				if err := currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code").Scan(&kit).Error; err != nil {
+				kit, err := scanLibrary(currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"))
+				if err != nil {
 					return err
 				}
 				c.Kit = make([]LibraryItem, 0, len(kit))

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"time"
@@ -81,8 +80,8 @@ type libraryScan struct {
 }
 
 // scanLibrary runs a query selecting libraryColumns and reads its rows
-// field by field: the rep library is the busiest read, and GORM's
-// reflective scan cost more than the query's round trip.
+// field by field: the rep library and downloads are the busiest reads, and
+// GORM's reflective scan cost more than the query's round trip.
 func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 	rows, err := q.Rows()
 	if err != nil {
@@ -132,11 +131,11 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 		q = q.Where(`assets.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
 	}
 	if f.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
-		if err != nil || len(b) == 0 || len(b) > 64 {
-			return LibraryPage{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"cursor": "The cursor is not valid; start from the first page."}}
+		after, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return LibraryPage{}, err
 		}
-		q = q.Where("assets.id < ?", string(b))
+		q = q.Where("assets.id < ?", after)
 	}
 	rows, err := scanLibrary(q.Order("assets.id DESC").Limit(limit + 1))
 	if err != nil {
@@ -145,7 +144,7 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 	page := LibraryPage{Items: []LibraryItem{}}
 	if len(rows) > limit {
 		rows = rows[:limit]
-		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(rows[limit-1].AssetID))
+		page.NextCursor = encodeCursor(rows[limit-1].AssetID)
 	}
 	for _, r := range rows {
 		page.Items = append(page.Items, r.item())
@@ -176,8 +175,8 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 	if !visible {
 		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 	}
-	var rows []libraryScan
-	if err := currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1).Scan(&rows).Error; err != nil {
+	rows, err := scanLibrary(currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1))
+	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
 	}
 	if len(rows) == 1 {
@@ -189,7 +188,7 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		ID, State, RetireReason string
 		ExpiresAt               *time.Time
 	}
-	err := s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
+	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
 		Where("asset_id = ? AND published_at IS NOT NULL", assetID).Order("published_at DESC").Limit(1).Scan(&last).Error
 	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
@@ -300,8 +299,8 @@ func (s *Store) ExpiringSoon(ctx context.Context, allBrands bool, brands []strin
 	if !allBrands {
 		q = q.Where("assets.brand IN ?", append([]string{""}, brands...))
 	}
-	var rows []libraryScan
-	if err := q.Order("versions.expires_at, assets.id").Limit(1000).Scan(&rows).Error; err != nil {
+	rows, err := scanLibrary(q.Order("versions.expires_at, assets.id").Limit(1000))
+	if err != nil {
 		return nil, translate(err)
 	}
 	out := make([]LibraryItem, len(rows))
