@@ -134,9 +134,6 @@ func BenchmarkExpireDue100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		seedPublished(b, s, n, now.Add(-48*time.Hour), now.Add(-time.Hour))
-		if os.Getenv("FAIRSHELF_BENCH_DROP_GIN") != "" {
-			s.db.Exec("DROP INDEX assets_search")
-		}
 		if os.Getenv("FAIRSHELF_BENCH_SQL_LOG") != "" {
 			s.db.Logger = gormLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))).LogMode(4)
 		}
