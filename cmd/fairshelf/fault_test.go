@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -645,16 +644,7 @@ func startProcess(t *testing.T, kv []string, args ...string) *process {
 			t.Logf("fairshelf process log:\n%s", p.stderr.String())
 		}
 	})
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: listening on "); ok {
-				lines <- u
-			}
-		}
-		close(lines)
-	}()
+	lines := announcedURL(stdout)
 	select {
 	case u, ok := <-lines:
 		if !ok {

@@ -36,6 +36,23 @@ func environ(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// announcedURL reads a serving Fairshelf's standard output and sends the
+// base URL it announces when it starts listening; the channel is closed if
+// the output ends first.
+func announcedURL(stdout io.Reader) <-chan string {
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: listening on "); ok {
+				lines <- u
+			}
+		}
+		close(lines)
+	}()
+	return lines
+}
+
 // startServe runs "fairshelf serve" in-process on port 0 and returns its base
 // URL and a function that stops it (like SIGTERM) and returns run's error.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (string, func() error) {
@@ -49,16 +66,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 		outW.CloseWithError(fmt.Errorf("run returned: %v", err))
 		done <- err
 	}()
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: listening on "); ok {
-				lines <- u
-			}
-		}
-		close(lines)
-	}()
+	lines := announcedURL(outR)
 	var base string
 	select {
 	case u, ok := <-lines:
