@@ -37,7 +37,18 @@ type benchServer struct {
 	bucket  string
 }
 
-func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
+// benchApp is the application wired as in production on a fresh
+// PostgreSQL database and MinIO bucket, not yet serving.
+type benchApp struct {
+	server *Server
+	ts     *testServer
+	store  *store.Store
+	dbURL  string
+	s3     testenv.S3Server
+	bucket string
+}
+
+func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 	b.Helper()
 	ctx := context.Background()
 	srv := testenv.MinIO(b)
@@ -46,7 +57,8 @@ func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{DatabaseURL: testenv.PostgresURL(b)})
+	dbURL := testenv.PostgresURL(b)
+	st, err := store.Open(ctx, store.Options{DatabaseURL: dbURL})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,21 +75,33 @@ func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := config.Default()
-	s, err := New(Deps{Config: cfg, Store: st, Blobs: bs, Authz: az, Library: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
+	s, err := New(Deps{Config: config.Default(), Store: st, Blobs: bs, Authz: az, Library: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := httptest.NewServer(s.Handler())
-	b.Cleanup(hs.Close)
-	ts := &testServer{Server: s, store: st}
-	brand := domain.NewBrand{Code: "ZELTRA", Name: "Zeltra", Label: domain.Label{ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
+	return benchApp{server: s, ts: &testServer{Server: s, store: st}, store: st, dbURL: dbURL, s3: srv, bucket: bucket}
+}
+
+// addBrand creates a brand with a minimal valid label.
+func (a benchApp) addBrand(b *testing.B, code string) {
+	b.Helper()
+	brand := domain.NewBrand{Code: code, Name: code, Label: domain.Label{ProprietaryName: code, EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
 	if err := brand.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.CreateBrand(ctx, domain.Actor{Name: "bench"}, brand); err != nil {
+	if _, err := a.store.CreateBrand(context.Background(), domain.Actor{Name: "bench"}, brand); err != nil {
 		b.Fatal(err)
 	}
+}
+
+func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
+	b.Helper()
+	ctx := context.Background()
+	app := newBenchApp(b, maxUpload)
+	st, ts := app.store, app.ts
+	hs := httptest.NewServer(app.server.Handler())
+	b.Cleanup(hs.Close)
+	app.addBrand(b, "ZELTRA")
 	u := ts.addUserB(b, "marketer@example.com", "marketer:ZELTRA")
 	in := domain.NewAsset{JobCode: "ZEL-BENCH-1", Title: "Bench", Brand: "ZELTRA", Audience: "hcp", Channel: "video"}
 	if err := in.Validate(); err != nil {
@@ -96,7 +120,7 @@ func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
 		b.Fatal(err)
 	}
 	resp.Body.Close()
-	return &benchServer{url: hs.URL, token: lr.Token, assetID: a.ID, s3: srv, bucket: bucket}
+	return &benchServer{url: hs.URL, token: lr.Token, assetID: a.ID, s3: app.s3, bucket: app.bucket}
 }
 
 // mp4Reader yields size bytes that start like an MP4 file, so that type

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -17,14 +15,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for the baseline
-
-	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
-	"github.com/fairshelf/fairshelf/internal/config"
-	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
-	"github.com/fairshelf/fairshelf/internal/store"
-	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // listingAssets is how many published assets of the reps' brand the library
@@ -55,43 +45,10 @@ type listingBench struct {
 func newListingBench(b *testing.B) *listingBench {
 	b.Helper()
 	ctx := context.Background()
-	srv := testenv.MinIO(b)
-	bs, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(b), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dbURL := testenv.PostgresURL(b)
-	st, err := store.Open(ctx, store.Options{DatabaseURL: dbURL})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	lib, err := library.New(st, bs, log, library.Options{TempDir: b.TempDir(), MaxUpload: 1 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
-	az, err := authz.New(ctx, st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := New(Deps{Config: config.Default(), Store: st, Blobs: bs, Authz: az, Library: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts := &testServer{Server: s, store: st}
-	for _, code := range []string{"ZELTRA", "OTHER"} {
-		brand := domain.NewBrand{Code: code, Name: code, Label: domain.Label{ProprietaryName: code, EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
-		if err := brand.Validate(); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.CreateBrand(ctx, domain.Actor{Name: "bench"}, brand); err != nil {
-			b.Fatal(err)
-		}
-	}
+	app := newBenchApp(b, 1<<20)
+	s, ts, dbURL := app.server, app.ts, app.dbURL
+	app.addBrand(b, "ZELTRA")
+	app.addBrand(b, "OTHER")
 	owner := ts.addUserB(b, "marketer@example.com", "marketer:ZELTRA", "marketer:OTHER")
 	seedLibrary(b, dbURL, owner.ID, listingAssets)
 
