@@ -1,25 +1,40 @@
 package domain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
-func TestCheckSegregation(t *testing.T) {
+func TestCheckSignOff(t *testing.T) {
+	inv := Involvement{Owner: "owner", Uploaders: []string{"v1author", "v2author"}, Submitters: []string{"submitter"}}
+	with := func(s ...SignOff) Involvement { i := inv; i.SignOffs = s; return i }
 	for _, tc := range []struct {
 		name     string
-		reviewer string
+		signer   string
 		function string
-		authors  []string
-		existing []SignOff
+		inv      Involvement
 		wantCode string
+		wantText string
 	}{
-		{"independent reviewer", "rev", FunctionMedical, []string{"author", "uploader"}, nil, ""},
-		{"author reviews own version", "author", FunctionMedical, []string{"author", "uploader"}, nil, EFORBIDDEN},
-		{"uploader reviews", "uploader", FunctionLegal, []string{"author", "uploader"}, nil, EFORBIDDEN},
-		{"second function by same person", "rev", FunctionLegal, nil, []SignOff{{"rev", FunctionMedical}}, EFORBIDDEN},
-		{"same function again (e.g. after request for changes)", "rev", FunctionMedical, nil, []SignOff{{"rev", FunctionMedical}}, ""},
-		{"others signed other functions", "rev", FunctionRegulatory, nil, []SignOff{{"a", FunctionMedical}, {"b", FunctionLegal}}, ""},
+		{"independent reviewer", "rev", FunctionMedical, inv, "", ""},
+		{"owner reviews own piece", "owner", FunctionMedical, inv, EFORBIDDEN, "own this asset"},
+		{"owner waives (regulatory) on own piece", "owner", FunctionRegulatory, inv, EFORBIDDEN, "own this asset"},
+		{"uploader of this version", "v2author", FunctionLegal, inv, EFORBIDDEN, "uploaded a version"},
+		{"author of an earlier version", "v1author", FunctionMedical, inv, EFORBIDDEN, "uploaded a version"},
+		{"submitter", "submitter", FunctionRegulatory, inv, EFORBIDDEN, "submitted this version"},
+		{"second function by same person", "rev", FunctionLegal, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN, "only one function"},
+		{"medical after own waiver", "rev", FunctionMedical, with(SignOff{"rev", FunctionRegulatory, true}), EFORBIDDEN, "waived a checker finding"},
+		{"waiver after own medical decision", "rev", FunctionRegulatory, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN, "only one function"},
+		{"regulatory decision after own waiver", "rev", FunctionRegulatory, with(SignOff{"rev", FunctionRegulatory, true}), "", ""},
+		{"same function again (e.g. after request for changes)", "rev", FunctionMedical, with(SignOff{"rev", FunctionMedical, false}), "", ""},
+		{"others signed other functions", "rev", FunctionRegulatory, with(SignOff{"a", FunctionMedical, false}, SignOff{"b", FunctionLegal, false}, SignOff{"c", FunctionRegulatory, true}), "", ""},
 	} {
-		if got := ErrorCode(CheckSegregation(tc.reviewer, tc.function, tc.authors, tc.existing)); got != tc.wantCode {
+		err := CheckSignOff(tc.signer, tc.function, tc.inv)
+		if got := ErrorCode(err); got != tc.wantCode {
 			t.Errorf("%s: code %q, want %q", tc.name, got, tc.wantCode)
+		}
+		if tc.wantText != "" && !strings.Contains(ErrorMessage(err), tc.wantText) {
+			t.Errorf("%s: message %q lacks %q", tc.name, ErrorMessage(err), tc.wantText)
 		}
 	}
 }

@@ -159,12 +159,28 @@ func (tx *Tx) sign(s Signature) (string, error) {
 }
 
 // WaiveFinding records a signed waiver of one finding of a version's
-// current report and recomputes whether the report passes. A finding of an
+// current report and recomputes whether the report passes. A waiver is its
+// signer's regulatory act on the version, so segregation of duties applies
+// as to a regulatory decision (domain.CheckSignOff): the owner, uploaders
+// and submitter may not waive, nor someone who signed another function on
+// the version; a refusal is audited in its own transaction. A finding of an
 // older report, or one already waived, is ECONFLICT; the signature, the
 // waiver and the audit event commit together.
 func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.ComplianceReport, error) {
 	var out domain.ComplianceReport
+	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
+		v, err := tx.lockVersion(versionID)
+		if err != nil {
+			return err
+		}
+		inv, brand, err := tx.involvement(v)
+		if err != nil {
+			return err
+		}
+		if err := refuseSignOff(actor, domain.FunctionRegulatory, "compliance.waive", v, brand, inv, &refused); err != nil {
+			return err
+		}
 		cur, err := tx.latestReport(versionID)
 		if err != nil {
 			return err
@@ -208,7 +224,7 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 			Details: map[string]any{"version_id": versionID, "report_id": cur.ID, "rule_id": f.RuleID, "severity": f.Severity, "justification": justification,
 				"signature_id": sigID, "meaning": sig.Meaning, "printed_name": sig.PrintedName, "content_sha256": sig.ContentSHA256, "report_passed": out.Passed}})
 	})
-	return out, err
+	return out, s.auditRefusal(ctx, refused, err)
 }
 
 // CheckInput gathers what the checker needs about a version: its text, its

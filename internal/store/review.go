@@ -138,14 +138,72 @@ func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (st
 	return to, nil
 }
 
-// authorsOf lists who wrote or uploaded a version: its uploader and its
-// asset's owner. They may not review it.
-func (tx *Tx) authorsOf(v versionRow) ([]string, string, error) {
+// involvement reads who has a stake in a version, for segregation of
+// duties: the asset's owner, the uploaders of every version of the asset,
+// the submitters of the version's review rounds, and every decision and
+// waiver already signed on it. It returns the asset's brand too.
+func (tx *Tx) involvement(v versionRow) (domain.Involvement, string, error) {
+	var inv domain.Involvement
 	var a assetRow
-	if err := tx.db.Select("owner_id", "brand", "job_code", "title").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
-		return nil, "", err
+	if err := tx.db.Select("owner_id", "brand").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+		return inv, "", err
 	}
-	return []string{v.UploadedBy, a.OwnerID}, a.Brand, nil
+	inv.Owner = a.OwnerID
+	if err := tx.db.Model(&versionRow{}).Distinct("uploaded_by").Where("asset_id = ?", v.AssetID).Pluck("uploaded_by", &inv.Uploaders).Error; err != nil {
+		return inv, "", err
+	}
+	if err := tx.db.Model(&roundRow{}).Distinct("submitted_by").Where("version_id = ?", v.ID).Pluck("submitted_by", &inv.Submitters).Error; err != nil {
+		return inv, "", err
+	}
+	var signed []signatureRow
+	if err := tx.db.Where("object_type = ? AND object_id = ? AND function <> ''", "version", v.ID).Find(&signed).Error; err != nil {
+		return inv, "", err
+	}
+	for _, sg := range signed {
+		inv.SignOffs = append(inv.SignOffs, domain.SignOff{UserID: sg.UserID, Function: sg.Function})
+	}
+	var decided []taskRow
+	if err := tx.db.Where("version_id = ? AND decided_by IS NOT NULL", v.ID).Find(&decided).Error; err != nil {
+		return inv, "", err
+	}
+	for _, t := range decided {
+		inv.SignOffs = append(inv.SignOffs, domain.SignOff{UserID: *t.DecidedBy, Function: t.Function})
+	}
+	var waivers []signatureRow
+	if err := tx.db.Where("object_type = ? AND object_id IN (?)", "finding",
+		tx.db.Table("findings f").Select("f.id").Joins("JOIN compliance_reports r ON r.id = f.report_id").Where("r.version_id = ?", v.ID)).
+		Find(&waivers).Error; err != nil {
+		return inv, "", err
+	}
+	for _, sg := range waivers {
+		inv.SignOffs = append(inv.SignOffs, domain.SignOff{UserID: sg.UserID, Function: domain.FunctionRegulatory, Waiver: true})
+	}
+	return inv, a.Brand, nil
+}
+
+// refuseSignOff asks the domain whether actor may sign for function on v
+// and, when refused, keeps the refusal in *refused so that the caller can
+// audit it after the transaction rolled back.
+func refuseSignOff(actor domain.Actor, function, action string, v versionRow, brand string, inv domain.Involvement, refused **domain.AuditEntry) error {
+	err := domain.CheckSignOff(actor.UserID, function, inv)
+	if err != nil {
+		*refused = &domain.AuditEntry{Actor: actor, Action: domain.ActionSegregationRefused, ObjectType: "version", ObjectID: v.ID, Brand: brand,
+			Details: map[string]any{"attempted": action, "function": function, "rule": domain.ErrorMessage(err), "sha256": v.SHA256}}
+	}
+	return err
+}
+
+// auditRefusal records a refused attempt in its own transaction: the
+// refused one rolled back, but the attempt must stay on record. The
+// refusal err is returned unchanged unless the audit itself fails.
+func (s *Store) auditRefusal(ctx context.Context, refused *domain.AuditEntry, err error) error {
+	if refused == nil {
+		return err
+	}
+	if aerr := s.Audit(ctx, *refused); aerr != nil {
+		return aerr
+	}
+	return err
 }
 
 // Reviewer is a user who may be asked to review, for notifications.
@@ -175,7 +233,7 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 		if err != nil {
 			return err
 		}
-		authors, brand, err := tx.authorsOf(v)
+		inv, brand, err := tx.involvement(v)
 		if err != nil {
 			return err
 		}
@@ -215,8 +273,8 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 			round.Tasks = append(round.Tasks, ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
 		}
 		for _, r := range reviewers {
-			if r.UserID == authors[0] || r.UserID == authors[1] {
-				continue
+			if r.UserID == inv.Owner || slices.Contains(inv.Uploaders, r.UserID) || r.UserID == actor.UserID {
+				continue // they may not review it
 			}
 			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.UserID, Kind: "review_requested",
 				Subject: "A piece awaits your " + r.Function + " review", Link: "/reviews/" + v.ID, CreatedAt: tx.now}).Error; err != nil {
@@ -250,8 +308,10 @@ type DecisionResult struct {
 }
 
 // Decide records a reviewer's decision on the open task of a function. In
-// one transaction it re-checks segregation of duties (not the author or
-// uploader; one function per person per version), refuses an approval
+// one transaction it checks segregation of duties (domain.CheckSignOff: not
+// the owner, any uploader of the asset or the submitter; one function per
+// person per version, waivers included; a refusal is audited afterwards in
+// its own transaction), refuses an approval
 // while the version's current checker report has an unwaived error, records
 // the signature, closes the task with a conditional update (a concurrent
 // decision on the same task gets ECONFLICT), and moves the version when the
@@ -259,31 +319,17 @@ type DecisionResult struct {
 // the last required approval approves the version.
 func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (DecisionResult, error) {
 	var out DecisionResult
+	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.lockVersion(d.VersionID)
 		if err != nil {
 			return err
 		}
-		authors, brand, err := tx.authorsOf(v)
+		inv, brand, err := tx.involvement(v)
 		if err != nil {
 			return err
 		}
-		var signed []signatureRow
-		if err := tx.db.Where("object_type = ? AND object_id = ? AND function <> ''", "version", v.ID).Find(&signed).Error; err != nil {
-			return err
-		}
-		existing := make([]domain.SignOff, len(signed))
-		for i, sg := range signed {
-			existing[i] = domain.SignOff{UserID: sg.UserID, Function: sg.Function}
-		}
-		var decided []taskRow
-		if err := tx.db.Where("version_id = ? AND decided_by IS NOT NULL", v.ID).Find(&decided).Error; err != nil {
-			return err
-		}
-		for _, t := range decided {
-			existing = append(existing, domain.SignOff{UserID: *t.DecidedBy, Function: t.Function})
-		}
-		if err := domain.CheckSegregation(actor.UserID, d.Function, authors, existing); err != nil {
+		if err := refuseSignOff(actor, d.Function, "review.decide", v, brand, inv, &refused); err != nil {
 			return err
 		}
 		var round roundRow
@@ -402,7 +448,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.decide", ObjectType: "version", ObjectID: v.ID, Brand: brand, Details: details})
 	})
-	return out, err
+	return out, s.auditRefusal(ctx, refused, err)
 }
 
 // TaskScope says for which brands a user may review a function.
@@ -413,7 +459,8 @@ type TaskScope struct {
 }
 
 // OpenTasks returns the open review tasks a user may act on, oldest first,
-// leaving out versions the user wrote or uploaded.
+// leaving out pieces the user owns or uploaded any version of, and rounds
+// they submitted (domain.CheckSignOff would refuse them).
 func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope) ([]ReviewTask, error) {
 	var out []ReviewTask
 	err := s.read(ctx, func(tx *Tx) error {
@@ -423,7 +470,8 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope
 				Joins("JOIN review_rounds r ON r.id = t.round_id").
 				Joins("JOIN versions v ON v.id = t.version_id").
 				Joins("JOIN assets a ON a.id = v.asset_id").
-				Where("t.status = ? AND t.function = ? AND v.uploaded_by <> ? AND a.owner_id <> ?", domain.TaskOpen, sc.Function, userID, userID)
+				Where("t.status = ? AND t.function = ? AND a.owner_id <> ? AND r.submitted_by <> ?", domain.TaskOpen, sc.Function, userID, userID).
+				Where("NOT EXISTS (SELECT 1 FROM versions o WHERE o.asset_id = v.asset_id AND o.uploaded_by = ?)", userID)
 			if !sc.All {
 				q = q.Where("t.brand IN ?", append([]string{""}, sc.Brands...))
 			}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// refusals returns the audited segregation refusals as "attempted:function".
+func (ts *testServer) refusals(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, e := range ts.auditActions(t) {
+		if e.Action != domain.ActionSegregationRefused {
+			continue
+		}
+		var d map[string]any
+		if err := json.Unmarshal([]byte(e.Details), &d); err != nil {
+			t.Fatal(err)
+		}
+		if e.ActorID == "" || d["rule"] == "" {
+			t.Fatalf("refusal event without actor or rule: %+v", e)
+		}
+		out = append(out, d["attempted"].(string)+":"+d["function"].(string))
+	}
+	return out
+}
+
+// waiveAll waives every unwaived error finding of a version as token and
+// returns the last answer's status.
+func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
+	t.Helper()
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.medical, nil), http.StatusOK)
+	status := 0
+	for _, fd := range r.Findings {
+		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
+			rec := f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", token,
+				map[string]any{"justification": "Accepted by Regulatory for this test piece.", "password": testPassword, "meaning": "Waived by Regulatory"})
+			if status = rec.Code; status != http.StatusOK {
+				return status
+			}
+		}
+	}
+	return status
+}
+
+// TestWaiverBindsTheRegulatoryFunction: a reviewer holding both the
+// regulatory and the medical role who waived a finding on a version may not
+// then sign its medical review, and the refused attempt is audited.
+func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.t = t
+			f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
+			two := f.login(t, "tworoles@example.com")
+			v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+			f.version = v
+			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+			if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
+				t.Fatalf("waiver = %d", got)
+			}
+			d := decodeError(t, f.decide(two, "medical", "approve"), http.StatusForbidden, "forbidden")
+			if !strings.Contains(d.Message, "waived a checker finding") {
+				t.Fatalf("message = %q", d.Message)
+			}
+			// The regulatory review stays open to them: same function.
+			decode[store.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
+			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
+				t.Fatalf("audited refusals = %q", got)
+			}
+		})
+	}
+}
+
+// TestWaiverAfterAnotherFunctionIsRefused: the reverse order, a medical
+// sign-off first, then a waiver by the same person.
+func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
+	two := f.login(t, "tworoles@example.com")
+	v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	f.version = v
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
+		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword, "meaning": "Changes requested"}), http.StatusOK)
+	if got := f.waiveAll(t, two, v.ID); got != http.StatusForbidden {
+		t.Fatalf("waiver after own medical decision = %d", got)
+	}
+	if got := strings.Join(f.refusals(t), ","); got != "compliance.waive:regulatory" {
+		t.Fatalf("audited refusals = %q", got)
+	}
+}
+
+// TestOwnerCannotWaiveOnOwnPiece: the asset's owner may not waive findings
+// on a version someone else uploaded.
+func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	f.addUser(t, "owner@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
+	owner := f.login(t, "owner@example.com")
+	a := f.createAsset(t, owner, "ZEL-OWN-1", "ZELTRA")
+	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", owner, nil), http.StatusOK)
+	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", owner,
+		map[string]any{"justification": "My own piece is fine as it is.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+	if !strings.Contains(d.Message, "own this asset") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	if got := strings.Join(f.refusals(t), ","); got != "compliance.waive:regulatory" {
+		t.Fatalf("audited refusals = %q", got)
+	}
+}
+
+// TestEarlierAuthorsAndSubmitterCannotReview: whoever uploaded version 1 of
+// an asset may not review version 2, and whoever submitted a version may
+// not review it; neither sees the task in their queue.
+func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.t = t
+			f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
+			f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
+			v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
+			decode[domain.Version](t, f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")), http.StatusCreated)
+			f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
+			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil), http.StatusCreated)
+			f.clearErrors(t, f.version.ID)
+			for _, tok := range []string{v1author, submitter} {
+				if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(q.Reviews) != 0 {
+					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
+				}
+			}
+			d := decodeError(t, f.decide(v1author, "medical", "approve"), http.StatusForbidden, "forbidden")
+			if !strings.Contains(d.Message, "uploaded a version") {
+				t.Fatalf("message = %q", d.Message)
+			}
+			d = decodeError(t, f.decide(submitter, "legal", "approve"), http.StatusForbidden, "forbidden")
+			if !strings.Contains(d.Message, "submitted this version") {
+				t.Fatalf("message = %q", d.Message)
+			}
+			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical,review.decide:legal" {
+				t.Fatalf("audited refusals = %q", got)
+			}
+			// Independent reviewers still approve.
+			decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+			decode[store.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+		})
+	}
+}
