@@ -74,6 +74,32 @@ func (a RoleAssignment) Validate() error {
 	return nil
 }
 
+// ActionRolesRefused is the audit action of a refused change of role
+// assignments; it is written after the refusal in its own transaction.
+const ActionRolesRefused = "user.roles_refused"
+
+// CheckRoleChange decides whether actorID may change targetID's role
+// assignments from before to after. No one grants roles to themselves: an
+// administrator who could make itself a reviewer could approve what it
+// administers, so any assignment in after that is not in before is refused
+// when actor and target are the same person (EFORBIDDEN). Dropping one's
+// own roles, or saving them unchanged, is allowed.
+func CheckRoleChange(actorID, targetID string, before, after []RoleAssignment) error {
+	if actorID == "" || actorID != targetID {
+		return nil
+	}
+	for _, a := range after {
+		held := false
+		for _, b := range before {
+			held = held || a == b
+		}
+		if !held {
+			return Errorf(EFORBIDDEN, "You may not grant roles to yourself (%s); another administrator must do it.", a)
+		}
+	}
+	return nil
+}
+
 // ValidBrandCode reports whether s has the form of a brand code, e.g. ZELTRA.
 func ValidBrandCode(s string) bool {
 	if len(s) < 2 || len(s) > 32 {

@@ -62,3 +62,25 @@ func TestUserHasRole(t *testing.T) {
 		t.Fatal("HasRole wrong")
 	}
 }
+
+func TestCheckRoleChange(t *testing.T) {
+	admin := []RoleAssignment{{RoleAdmin, AllBrands}}
+	withReviewer := []RoleAssignment{{RoleAdmin, AllBrands}, {RoleMedicalReviewer, "ZELTRA"}}
+	for _, tc := range []struct {
+		name          string
+		actor, target string
+		before, after []RoleAssignment
+		wantCode      string
+	}{
+		{"admin grants another user", "a", "b", nil, withReviewer, ""},
+		{"admin grants itself a reviewer role", "a", "a", admin, withReviewer, EFORBIDDEN},
+		{"admin grants itself a brand-wide copy", "a", "a", withReviewer, append(withReviewer, RoleAssignment{RoleMedicalReviewer, AllBrands}), EFORBIDDEN},
+		{"admin saves its own roles unchanged", "a", "a", withReviewer, withReviewer, ""},
+		{"admin drops its own reviewer role", "a", "a", withReviewer, admin, ""},
+		{"system (command line) grants", "", "a", nil, withReviewer, ""},
+	} {
+		if got := ErrorCode(CheckRoleChange(tc.actor, tc.target, tc.before, tc.after)); got != tc.wantCode {
+			t.Errorf("%s: code %q, want %q", tc.name, got, tc.wantCode)
+		}
+	}
+}

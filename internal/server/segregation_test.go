@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -153,4 +155,50 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 			decode[store.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
 		})
 	}
+}
+
+// TestNoOneGrantsRolesToThemselves: an administrator may not make itself a
+// reviewer, through the API or the web form; the attempts are audited, and
+// another administrator may still grant the role.
+func TestNoOneGrantsRolesToThemselves(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.addBrand(t, "ZELTRA")
+	me := ts.addUser(t, "admin@example.com", "admin")
+	ts.addUser(t, "admin2@example.com", "admin")
+	admin, admin2 := ts.login(t, "admin@example.com"), ts.login(t, "admin2@example.com")
+	grant := map[string]any{"roles": []map[string]string{{"role": "admin", "brand": "*"}, {"role": "medical_reviewer", "brand": "ZELTRA"}}}
+	d := decodeError(t, ts.api(t, http.MethodPut, "/api/v1/users/"+me.ID+"/roles", admin, grant), http.StatusForbidden, "forbidden")
+	if !strings.Contains(d.Message, "grant roles to yourself") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/reviews", admin, nil), http.StatusForbidden, "forbidden")
+
+	w := newWebClient(ts)
+	tok := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
+	tok = w.csrf(t, "/admin/users/"+me.ID)
+	rec := w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"admin Person"}, "roles": {"admin\nlegal_reviewer:ZELTRA"}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "grant roles to yourself") {
+		t.Fatalf("web self-grant = %d %s", rec.Code, rec.Body)
+	}
+	// Saving one's own roles unchanged is fine.
+	rec = w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"admin Person"}, "roles": {"admin"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("unchanged save = %d %s", rec.Code, rec.Body)
+	}
+	u, err := ts.store.User(context.Background(), me.ID)
+	if err != nil || len(u.Roles) != 1 || u.Roles[0].Role != domain.RoleAdmin {
+		t.Fatalf("roles after refusals = %+v, %v", u.Roles, err)
+	}
+	var refused int
+	for _, e := range ts.auditActions(t) {
+		if e.Action == domain.ActionRolesRefused && e.ActorID == me.ID && e.ObjectID == me.ID {
+			refused++
+		}
+	}
+	if refused != 2 {
+		t.Fatalf("%d refusals audited, want 2", refused)
+	}
+	// Another administrator's grant stands.
+	decode[domain.User](t, ts.api(t, http.MethodPut, "/api/v1/users/"+me.ID+"/roles", admin2, grant), http.StatusOK)
 }

@@ -93,7 +93,9 @@ func (tx *Tx) writeRoles(userID string, roles []domain.RoleAssignment) error {
 }
 
 // SetRoles replaces a user's role assignments and records the before and
-// after in the audit trail. The change reaches every instance's authorizer
+// after in the audit trail. A change the domain refuses (granting roles to
+// oneself, domain.CheckRoleChange) is EFORBIDDEN and audited in its own
+// transaction. The change reaches every instance's authorizer
 // on its next request through the grants version.
 func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string, roles []domain.RoleAssignment) (domain.User, error) {
 	for _, a := range roles {
@@ -103,6 +105,7 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string,
 	}
 	roles = dedupeRoles(roles)
 	var u domain.User
+	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
 		row, err := tx.lockUser(userID)
 		if err != nil {
@@ -115,6 +118,11 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string,
 		if err != nil {
 			return err
 		}
+		if err := domain.CheckRoleChange(actor.UserID, userID, before, roles); err != nil {
+			refused = &domain.AuditEntry{Actor: actor, Action: domain.ActionRolesRefused, ObjectType: "user", ObjectID: userID,
+				Details: map[string]any{"before": roleStrings(before), "requested": roleStrings(roles), "rule": domain.ErrorMessage(err)}}
+			return err
+		}
 		if err := tx.writeRoles(userID, roles); err != nil {
 			return err
 		}
@@ -122,7 +130,7 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string,
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "user.roles_update", ObjectType: "user", ObjectID: userID,
 			Details: map[string]any{"before": roleStrings(before), "after": roleStrings(roles)}})
 	})
-	return u, err
+	return u, s.auditRefusal(ctx, refused, err)
 }
 
 // UserUpdate is a partial update of a user; nil fields are left alone.
