@@ -80,6 +80,13 @@ var matrix = []struct {
 	{domain.RoleRegulatoryReviewer, "label", "update", true, false},
 	{domain.RoleRep, "label", "update", false, false},
 	{domain.RoleAuditor, "label", "update", false, false},
+	{domain.RoleAdmin, "review_policy", "update", true, true},
+	{domain.RoleMarketer, "review_policy", "update", false, false},
+	{domain.RoleMedicalReviewer, "review_policy", "update", false, false},
+	{domain.RoleLegalReviewer, "review_policy", "update", false, false},
+	{domain.RoleRegulatoryReviewer, "review_policy", "update", false, false},
+	{domain.RoleRep, "review_policy", "update", false, false},
+	{domain.RoleAuditor, "review_policy", "update", false, false},
 
 	// claim
 	{domain.RoleAdmin, "claim", "read", true, true},

@@ -106,7 +106,7 @@ func (s *Server) labelSave(c echo.Context) error {
 	}
 	err = l.Validate()
 	if err == nil {
-		_, err = s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l)
+		_, err = s.saveLabel(c, code, l, c.FormValue("password"))
 	}
 	if err != nil {
 		if domain.ErrorCode(err) != domain.EINVALID {

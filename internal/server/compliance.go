@@ -146,19 +146,45 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 	if !s.can(c, code, "label", "update") {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
-	var l domain.Label
-	if err := decodeJSON(c, &l); err != nil {
+	var in labelRequest
+	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	l := in.Label
 	l.Normalize()
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	b, err := s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l)
+	b, err := s.saveLabel(c, code, l, in.Password)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, b.Label)
+}
+
+// labelRequest is a new label version; Password signs a change of the
+// required review functions or review SLA, which only an administrator may
+// make.
+type labelRequest struct {
+	domain.Label
+	Password string `json:"password"`
+}
+
+// saveLabel stores a validated label as the brand's next version. Whether
+// the caller may change the review policy comes from the authorization
+// policy; a password, when given, is checked like any e-signature and
+// signs the change. The store asks the domain whether the change is allowed.
+func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw string) (domain.Brand, error) {
+	by := store.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
+	if pw != "" {
+		var val domain.Validation
+		sig, ok := s.verifySignature(c, signatureRequest{Password: pw, Meaning: "Changed the required review functions or review SLA"}, &val)
+		if !ok {
+			return domain.Brand{}, val.Err()
+		}
+		by.Signature = &sig
+	}
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by)
 }
 
 func (s *Server) apiListClaims(c echo.Context) error {

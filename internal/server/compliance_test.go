@@ -184,7 +184,12 @@ func TestCompliancePages(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") {
 		t.Fatalf("bad label form = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"3"}, "required_functions": {"medical", "legal", "regulatory"}})
+	// The review SLA is an administrator's decision.
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"3"}, "required_functions": {"medical", "legal", "regulatory"}, "password": {testPassword}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Only an administrator") {
+		t.Fatalf("SLA change by a reviewer = %d", rec.Code)
+	}
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"5"}, "required_functions": {"medical", "legal", "regulatory"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}

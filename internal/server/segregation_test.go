@@ -202,3 +202,80 @@ func TestNoOneGrantsRolesToThemselves(t *testing.T) {
 	// Another administrator's grant stands.
 	decode[domain.User](t, ts.api(t, http.MethodPut, "/api/v1/users/"+me.ID+"/roles", admin2, grant), http.StatusOK)
 }
+
+// labelBody is a label as a PUT body, with an optional signing password.
+func labelBody(t *testing.T, l domain.Label, password string) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if password != "" {
+		m["password"] = password
+	}
+	return m
+}
+
+// TestOnlyAdministratorsChangeReviewFunctions: a regulatory reviewer may
+// not cut the required functions down to its own and approve alone, nor
+// change the SLA; an administrator may, signing with its password; a round
+// already open keeps all its tasks.
+func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
+	regOnly := l
+	regOnly.RequiredFunctions = []string{"regulatory"}
+	d := decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, regOnly, testPassword)), http.StatusForbidden, "forbidden")
+	if !strings.Contains(d.Message, "Only an administrator") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	slower := l
+	slower.ReviewSLADays = 60
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, slower, "")), http.StatusForbidden, "forbidden")
+	// Other label text stays theirs to change.
+	text := l
+	text.Indication = "Treatment of adults with condition X or Y."
+	decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, text, "")), http.StatusOK)
+
+	round := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	if len(round.Tasks) != 3 {
+		t.Fatalf("round = %+v", round)
+	}
+	regOnly.Indication = text.Indication
+	d = decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "")), http.StatusUnprocessableEntity, "invalid")
+	if d.Fields["password"] == "" {
+		t.Fatalf("fields = %v", d.Fields)
+	}
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "not my password")), http.StatusUnprocessableEntity, "invalid")
+	saved := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, testPassword)), http.StatusOK)
+	if len(saved.RequiredFunctions) != 1 {
+		t.Fatalf("saved = %+v", saved)
+	}
+	// The open round still needs all three functions.
+	f.clearErrors(t, f.version.ID)
+	if res := decode[store.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK); res.VersionState != domain.StateInReview {
+		t.Fatalf("regulatory alone approved an open round: %+v", res)
+	}
+	var refused, signedChanges int
+	for _, e := range f.auditActions(t) {
+		var det map[string]any
+		_ = json.Unmarshal([]byte(e.Details), &det)
+		switch {
+		case e.Action == domain.ActionReviewPolicyRefused:
+			refused++
+		case e.Action == "brand.label_update" && det["review_policy_changed"] == true:
+			if det["signature_id"] == nil || det["printed_name"] != "admin Person" {
+				t.Fatalf("unsigned review policy change: %s", e.Details)
+			}
+			signedChanges++
+		}
+	}
+	if refused != 2 || signedChanges != 1 {
+		t.Fatalf("audit: %d refusals, %d signed changes", refused, signedChanges)
+	}
+}

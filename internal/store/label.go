@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -14,16 +15,30 @@ import (
 // label stays in use after the brand's safety information changes.
 const RereviewGrace = 30 * 24 * time.Hour
 
+// LabelAuthority is what the caller of SaveLabel established about the
+// person changing the label: whether they may govern the brand's review
+// policy (required functions and SLA) and, when they re-entered their
+// password, the signature to record for the change.
+type LabelAuthority struct {
+	MayGovernReviews bool
+	Signature        *Signature
+}
+
 // SaveLabel stores l as the brand's next label version and makes it current,
 // audited with the previous and new version numbers. The label must be
-// validated. Earlier versions stay, so reports made against them still name
+// validated. A change of the required review functions or the review SLA is
+// decided by domain.CheckLabelChange against the current label read under
+// the brand's lock: refused (EFORBIDDEN, audited in its own transaction)
+// unless by allows it, and recorded with its signature when allowed. Review
+// rounds already open keep their tasks. Earlier versions stay, so reports made against them still name
 // the label they used.
 //
 // When the ISI statements change, every published version whose checker
 // report used an earlier label is flagged for re-review and its expiry is
 // brought forward to RereviewGrace from now, in the same transaction.
-func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label) (domain.Brand, error) {
+func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by LabelAuthority) (domain.Brand, error) {
 	var out domain.Brand
+	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var row brandRow
 		q := tx.db
@@ -35,6 +50,16 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		}
 		prev, err := tx.brand(brand)
 		if err != nil {
+			return err
+		}
+		policyChanged := domain.ReviewPolicyChanged(prev.Label, l)
+		if err := domain.CheckLabelChange(prev.Label, l, domain.LabelChange{MayGovernReviews: by.MayGovernReviews, Signed: by.Signature != nil}); err != nil {
+			if domain.ErrorCode(err) == domain.EFORBIDDEN {
+				refused = &domain.AuditEntry{Actor: actor, Action: domain.ActionReviewPolicyRefused, ObjectType: "brand", ObjectID: brand, Brand: brand,
+					Details: map[string]any{"rule": domain.ErrorMessage(err), "label_version": prev.Label.Version,
+						"required_functions": map[string]any{"before": prev.Label.RequiredFunctions, "requested": l.RequiredFunctions},
+						"review_sla_days":    map[string]any{"before": prev.Label.ReviewSLADays, "requested": l.ReviewSLADays}}}
+			}
 			return err
 		}
 		l.Version, l.CreatedAt, l.CreatedBy = row.LabelVersion+1, tx.now, actor.UserID
@@ -50,8 +75,19 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		}
 		out = domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}
 		isiChanged := !slices.Equal(prev.Label.ISIStatements, l.ISIStatements)
-		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
-			Details: map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l, "isi_changed": isiChanged}}); err != nil {
+		details := map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l, "isi_changed": isiChanged, "review_policy_changed": policyChanged}
+		if policyChanged {
+			sig := *by.Signature
+			sig.Decision, sig.ObjectType, sig.ObjectID = "change_review_policy", "brand_label", brand+"/"+strconv.Itoa(l.Version)
+			sigID, err := tx.sign(sig)
+			if err != nil {
+				return err
+			}
+			details["signature_id"], details["meaning"], details["printed_name"] = sigID, sig.Meaning, sig.PrintedName
+			details["required_functions"] = map[string]any{"before": prev.Label.RequiredFunctions, "after": l.RequiredFunctions}
+			details["review_sla_days"] = map[string]any{"before": prev.Label.ReviewSLADays, "after": l.ReviewSLADays}
+		}
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand, Details: details}); err != nil {
 			return err
 		}
 		if isiChanged {
@@ -61,7 +97,7 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		}
 		return nil
 	})
-	return out, err
+	return out, s.auditRefusal(ctx, refused, err)
 }
 
 // Labels returns every label version of a brand, oldest first.

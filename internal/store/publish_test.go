@@ -230,7 +230,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		b, _ := s.Brand(ctx, "ZELTRA")
 		l := b.Label
 		l.ISIStatements = append(l.ISIStatements, "New warning about falls.")
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}); err != nil {
 			t.Fatal(err)
 		}
 		var row versionRow
@@ -246,7 +246,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		}
 		// A label change without an ISI change flags nothing new.
 		l.Indication += " More."
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}); err != nil {
 			t.Fatal(err)
 		}
 
