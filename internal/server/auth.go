@@ -150,7 +150,10 @@ var errInvalidLogin = domain.Errorf(domain.EUNAUTH, "E-mail or password is incor
 
 // signIn checks credentials with throttling per account and per address,
 // records the attempt and its audit event, and on success creates a session
-// of the given kind. It returns the session's secret token.
+// of the given kind. It returns the session's secret token. The password
+// check is reserved before it runs (store.BeginPasswordCheck), so parallel
+// guesses cannot overrun the limits; throttled attempts are counted, not
+// audited one by one.
 func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.Session, domain.User, error) {
 	ctx := c.Request().Context()
 	now := s.now()
@@ -163,14 +166,11 @@ func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.S
 		}
 		return "", store.Session{}, domain.User{}, err
 	}
-
-	byAccount, byAddress, err := s.store.RecentFailures(ctx, email, ip, now.Add(-s.cfg.LoginWindow))
+	attempt, err := s.store.BeginPasswordCheck(ctx, s.passwordCheck(c, email, false))
 	if err != nil {
 		return "", store.Session{}, domain.User{}, err
 	}
-	if byAccount >= int64(s.cfg.LoginMaxPerAccount) || byAddress >= int64(s.cfg.LoginMaxPerAddress) {
-		return fail("throttled", nil, domain.Errorf(domain.ETOOMANY, "Too many failed sign-ins. Wait %d minutes and try again.", int(s.cfg.LoginWindow.Minutes()+0.5)))
-	}
+	outcome.AttemptID = attempt
 	creds, err := s.store.CredentialsByEmail(ctx, email)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		_, _ = password.Verify(pw, s.dummyHash) // same work as for a real account
@@ -199,6 +199,17 @@ func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.S
 		return "", store.Session{}, domain.User{}, err
 	}
 	return token, sess, creds.User, nil
+}
+
+// passwordCheck describes a password check by the caller for throttling:
+// sign-in (signature false) or the re-entry of a signed-in user's password.
+func (s *Server) passwordCheck(c echo.Context, email string, signature bool) store.PasswordCheck {
+	a := s.actor(c)
+	if a.UserID == "" {
+		a.Name = strings.TrimSpace(email)
+	}
+	return store.PasswordCheck{Email: email, ClientIP: c.RealIP(), Window: s.cfg.LoginWindow, Signature: signature, Actor: a,
+		Limits: domain.ThrottleLimits{PerAccount: s.cfg.LoginMaxPerAccount, PerAddress: s.cfg.LoginMaxPerAddress}}
 }
 
 func (s *Server) setSessionCookie(c echo.Context, token string) {

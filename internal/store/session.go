@@ -50,6 +50,14 @@ type loginAttemptRow struct {
 
 func (loginAttemptRow) TableName() string { return "login_attempts" }
 
+type throttleCountRow struct {
+	Key         string    `gorm:"primaryKey"`
+	WindowStart time.Time `gorm:"primaryKey"`
+	Attempts    int64
+}
+
+func (throttleCountRow) TableName() string { return "auth_throttle_counts" }
+
 // LoginOutcome records one sign-in attempt: the attempt row used for
 // throttling, its audit event and, on success, the new session, all in one
 // transaction.
@@ -62,21 +70,31 @@ type LoginOutcome struct {
 	Reason    string   // why it failed: bad_credentials, disabled, throttled
 	Session   *Session // the session to create on success
 	RequestID string
+	// AttemptID is the reservation of BeginPasswordCheck; 0 records a new
+	// attempt row instead.
+	AttemptID int64
 }
 
 // RecordLogin stores a login attempt with its audit event and, on success,
 // the session. Failed attempts are audited like successful ones.
 func (s *Store) RecordLogin(ctx context.Context, o LoginOutcome) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		if err := tx.db.Create(&loginAttemptRow{EmailKey: domain.NormalizeEmail(o.Email), ClientIP: o.ClientIP, Succeeded: o.Succeeded, AttemptedAt: tx.now}).Error; err != nil {
+		if o.AttemptID != 0 {
+			if err := tx.db.Model(&loginAttemptRow{}).Where("id = ?", o.AttemptID).Update("succeeded", o.Succeeded).Error; err != nil {
+				return err
+			}
+		} else if err := tx.db.Create(&loginAttemptRow{EmailKey: domain.ThrottleKey(o.Email), ClientIP: domain.ClipUntrusted(o.ClientIP), Succeeded: o.Succeeded, AttemptedAt: tx.now}).Error; err != nil {
 			return err
 		}
-		actor := domain.Actor{Name: o.Email, ClientIP: o.ClientIP, RequestID: o.RequestID}
+		// The e-mail and user agent come from an unauthenticated caller:
+		// the append-only trail keeps a bounded part of them.
+		email := domain.ClipUntrusted(o.Email)
+		actor := domain.Actor{Name: email, ClientIP: o.ClientIP, RequestID: o.RequestID}
 		objectID := ""
 		if o.User != nil {
 			actor.UserID, actor.Name, objectID = o.User.ID, o.User.DisplayName, o.User.ID
 		}
-		details := map[string]any{"email": o.Email, "user_agent": truncate(o.UserAgent, 200)}
+		details := map[string]any{"email": email, "user_agent": truncate(o.UserAgent, 200)}
 		action := "auth.login"
 		if !o.Succeeded {
 			action = "auth.login_failed"
@@ -102,25 +120,126 @@ func (s *Store) RecordLogin(ctx context.Context, o LoginOutcome) error {
 // typed the right password starts afresh) and for the client address, for
 // throttling.
 func (s *Store) RecentFailures(ctx context.Context, email, clientIP string, since time.Time) (byAccount, byAddress int64, err error) {
-	key := domain.NormalizeEmail(email)
+	err = s.read(ctx, func(tx *Tx) error {
+		byAccount, byAddress, err = tx.recentFailures(domain.ThrottleKey(email), clientIP, since)
+		return err
+	})
+	return byAccount, byAddress, err
+}
+
+func (tx *Tx) recentFailures(key, clientIP string, since time.Time) (byAccount, byAddress int64, err error) {
 	var last []loginAttemptRow
-	if err = s.db.WithContext(ctx).Where("email_key = ? AND succeeded = ? AND attempted_at >= ?", key, true, since.UTC()).
+	if err = tx.db.Where("email_key = ? AND succeeded = ? AND attempted_at >= ?", key, true, since.UTC()).
 		Order("attempted_at DESC").Limit(1).Find(&last).Error; err != nil {
-		return 0, 0, translate(err)
+		return 0, 0, err
 	}
 	accountSince := since.UTC()
 	if len(last) == 1 && last[0].AttemptedAt.After(accountSince) {
 		accountSince = last[0].AttemptedAt.UTC()
 	}
-	db := s.db.WithContext(ctx).Model(&loginAttemptRow{})
-	if err = db.Where("email_key = ? AND succeeded = ? AND attempted_at >= ? AND id > ?", key, false, accountSince, lastID(last)).Count(&byAccount).Error; err != nil {
-		return 0, 0, translate(err)
+	if err = tx.db.Model(&loginAttemptRow{}).Where("email_key = ? AND succeeded = ? AND attempted_at >= ? AND id > ?", key, false, accountSince, lastID(last)).Count(&byAccount).Error; err != nil {
+		return 0, 0, err
 	}
-	db = s.db.WithContext(ctx).Model(&loginAttemptRow{})
-	if err = db.Where("client_ip = ? AND succeeded = ? AND attempted_at >= ?", clientIP, false, since.UTC()).Count(&byAddress).Error; err != nil {
-		return 0, 0, translate(err)
+	if err = tx.db.Model(&loginAttemptRow{}).Where("client_ip = ? AND succeeded = ? AND attempted_at >= ?", clientIP, false, since.UTC()).Count(&byAddress).Error; err != nil {
+		return 0, 0, err
 	}
 	return byAccount, byAddress, nil
+}
+
+// PasswordCheck asks to check a password for an account, from a client
+// address: at sign-in, for an e-signature or before a password change.
+type PasswordCheck struct {
+	Email    string
+	ClientIP string
+	Window   time.Duration
+	Limits   domain.ThrottleLimits
+	// Signature marks the re-entry of a signed-in user's password; a
+	// throttled one is audited as a signature failure (21 CFR 11.300(d)).
+	Signature bool
+	Actor     domain.Actor
+}
+
+// BeginPasswordCheck reserves one password check before the password is
+// verified. Counting and reserving are one step per account and address:
+// the reservation is written as a failed attempt in the transaction that
+// counted, under a lock on both keys (PostgreSQL advisory locks; SQLite
+// transactions are immediate, one writer at a time), so parallel guesses
+// cannot all read a count below the limit. The caller turns the attempt
+// into a success with RecordLogin, or into a finished failure by leaving it.
+//
+// Over a limit (domain.ThrottleLimits) it is ETOOMANY and nothing is
+// reserved; the refused attempt is counted per key and window and audited
+// only at 1, 10, 100, ... refusals (domain.ThrottleAuditDue).
+func (s *Store) BeginPasswordCheck(ctx context.Context, pc PasswordCheck) (attemptID int64, err error) {
+	key := domain.ThrottleKey(pc.Email)
+	ip := domain.ClipUntrusted(pc.ClientIP)
+	var over string
+	err = s.InTx(ctx, func(tx *Tx) error {
+		if tx.dialect == Postgres {
+			// Always account before address, so two checks never wait on
+			// each other in opposite orders.
+			for _, k := range []string{"throttle:account:" + key, "throttle:address:" + ip} {
+				if err := tx.db.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", k).Error; err != nil {
+					return err
+				}
+			}
+		}
+		since := tx.now.Add(-pc.Window)
+		byAccount, byAddress, err := tx.recentFailures(key, ip, since)
+		if err != nil {
+			return err
+		}
+		if over = pc.Limits.Throttled(byAccount, byAddress); over != "" {
+			return tx.countThrottled(pc, over, key, ip)
+		}
+		row := loginAttemptRow{EmailKey: key, ClientIP: ip, Succeeded: false, AttemptedAt: tx.now}
+		if err := tx.db.Create(&row).Error; err != nil {
+			return err
+		}
+		attemptID = row.ID
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if over != "" {
+		minutes := int(pc.Window.Minutes() + 0.5)
+		if pc.Signature {
+			return 0, domain.Errorf(domain.ETOOMANY, "Too many wrong passwords for this account; signing is locked. Wait %d minutes and try again.", minutes)
+		}
+		return 0, domain.Errorf(domain.ETOOMANY, "Too many failed sign-ins. Wait %d minutes and try again.", minutes)
+	}
+	return attemptID, nil
+}
+
+// countThrottled adds one refused attempt to the key's count for the
+// current window and audits the count when domain.ThrottleAuditDue says so.
+func (tx *Tx) countThrottled(pc PasswordCheck, over, key, ip string) error {
+	k := "account:" + key
+	if over == "address" {
+		k = "address:" + ip
+	}
+	window := tx.now.Truncate(pc.Window).UTC()
+	if pc.Window <= 0 {
+		window = tx.now
+	}
+	var n int64
+	if err := tx.db.Raw(`INSERT INTO auth_throttle_counts (key, window_start, attempts) VALUES (?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET attempts = auth_throttle_counts.attempts + 1
+		RETURNING attempts`, k, window).Scan(&n).Error; err != nil {
+		return err
+	}
+	if !domain.ThrottleAuditDue(n) {
+		return nil
+	}
+	action := domain.ActionLoginThrottled
+	if pc.Signature {
+		action = domain.ActionSignatureThrottled
+	}
+	actor := pc.Actor
+	actor.Name = domain.ClipUntrusted(actor.Name)
+	return tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "user", ObjectID: actor.UserID,
+		Details: map[string]any{"throttled_by": over, "key": k, "window_start": window, "attempts": n, "limit_window": pc.Window.String()}})
 }
 
 // SessionUser returns the live session with tokenHash and its user. An
@@ -199,6 +318,9 @@ func (s *Store) EndSession(ctx context.Context, actor domain.Actor, tokenHash st
 func (s *Store) PurgeSessions(ctx context.Context, now time.Time, keepAttempts time.Duration) error {
 	db := s.db.WithContext(ctx)
 	if err := db.Where("expires_at <= ?", now.UTC()).Delete(&sessionRow{}).Error; err != nil {
+		return translate(err)
+	}
+	if err := db.Where("window_start < ?", now.Add(-keepAttempts).UTC()).Delete(&throttleCountRow{}).Error; err != nil {
 		return translate(err)
 	}
 	return translate(db.Where("attempted_at < ?", now.Add(-keepAttempts).UTC()).Delete(&loginAttemptRow{}).Error)

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// TestParallelPasswordChecksRespectTheLimit: 40 wrong guesses at once
+// against a limit of 5 reserve exactly 5 password checks; the other 35 are
+// refused before any check, on both databases.
+func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pc := PasswordCheck{Email: "target@example.com", ClientIP: "192.0.2.7", Window: 15 * time.Minute, Limits: domain.ThrottleLimits{PerAccount: 5, PerAddress: 50}}
+		var (
+			wg                  sync.WaitGroup
+			mu                  sync.Mutex
+			reserved, throttled int
+		)
+		start := make(chan struct{})
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := s.BeginPasswordCheck(ctx, pc)
+				mu.Lock()
+				defer mu.Unlock()
+				switch domain.ErrorCode(err) {
+				case "":
+					reserved++
+				case domain.ETOOMANY:
+					throttled++
+				default:
+					t.Errorf("BeginPasswordCheck: %v", err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if reserved != 5 || throttled != 35 {
+			t.Fatalf("%d checks reserved, %d throttled; want 5 and 35", reserved, throttled)
+		}
+		// 35 refusals are audited as counts at 1 and 10, not 35 events.
+		evs, err := s.ListAudit(ctx, AuditFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counts []string
+		for _, e := range evs {
+			if e.Action == domain.ActionLoginThrottled {
+				counts = append(counts, e.Details)
+			}
+		}
+		if len(counts) != 2 || !strings.Contains(counts[1], `"attempts":10`) {
+			t.Fatalf("throttle events = %v", counts)
+		}
+	})
+}
+
+// TestPasswordCheckSuccessStartsAfresh: a reserved check that succeeds
+// stops counting as a failure of the account.
+func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		pc := PasswordCheck{Email: "a@example.com", ClientIP: "192.0.2.8", Window: time.Hour, Limits: domain.ThrottleLimits{PerAccount: 2, PerAddress: 50}}
+		for i := 0; i < 2; i++ {
+			if _, err := s.BeginPasswordCheck(ctx, pc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.BeginPasswordCheck(ctx, pc); domain.ErrorCode(err) != domain.ETOOMANY {
+			t.Fatalf("third check: %v", err)
+		}
+		pc.Limits.PerAccount = 3
+		id, err := s.BeginPasswordCheck(ctx, pc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordLogin(ctx, LoginOutcome{Email: pc.Email, ClientIP: pc.ClientIP, Succeeded: true, AttemptID: id}); err != nil {
+			t.Fatal(err)
+		}
+		if acct, _, err := s.RecentFailures(ctx, pc.Email, pc.ClientIP, time.Now().Add(-2*time.Hour)); err != nil || acct != 0 {
+			t.Fatalf("failures after success = %d, %v", acct, err)
+		}
+	})
+}
