@@ -120,7 +120,10 @@ func (s *Server) decide(c echo.Context, v store.VersionWithBrand, in decisionReq
 	}
 	d := store.Decision{VersionID: v.ID, Function: in.Function, Decision: in.Decision, Comment: comment}
 	if domain.NeedsSignature(in.Decision) {
-		sig, ok := s.verifySignature(c, in.signatureRequest, &val)
+		sig, ok, err := s.verifySignature(c, in.signatureRequest, &val)
+		if err != nil {
+			return store.DecisionResult{}, err
+		}
 		if ok {
 			d.Signature = &sig
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
@@ -106,5 +107,51 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 	}
 	if len(throttled) == 0 || len(throttled) > 10 {
 		t.Fatalf("%d throttle events: %v", len(throttled), throttled)
+	}
+}
+
+// TestSignaturePasswordGuessesAreThrottled: someone holding a stolen token
+// cannot use e-signatures or the password change to guess the password:
+// wrong re-entries count with sign-in failures, signing locks past the
+// limit, and the lock is audited as a signature failure.
+func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	f.clearErrors(t, f.version.ID)
+	guess := func(i int) *http.Response {
+		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
+			"function": "medical", "decision": "approve", "password": fmt.Sprintf("guess number %d", i), "meaning": "Approved"}).Result()
+	}
+	for i := 0; i < f.cfg.LoginMaxPerAccount-1; i++ {
+		if r := guess(i); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d = %d", i, r.StatusCode)
+		}
+	}
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/me/password", f.medical, map[string]string{"current_password": "one more guess", "new_password": "a brand new password"}), http.StatusUnprocessableEntity, "invalid")
+	// The limit is reached: the right password no longer signs, nor signs in.
+	d := decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusTooManyRequests, "too_many_requests")
+	if !strings.Contains(d.Message, "signing is locked") {
+		t.Fatalf("message = %q", d.Message)
+	}
+	decodeError(t, f.api(t, http.MethodPut, "/api/v1/me/password", f.medical, map[string]string{"current_password": testPassword, "new_password": "a brand new password"}), http.StatusTooManyRequests, "too_many_requests")
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": testPassword}), http.StatusTooManyRequests, "too_many_requests")
+	var failed, locked int
+	for _, e := range f.auditActions(t) {
+		switch e.Action {
+		case "signature.password_failed":
+			if e.ActorID != "" {
+				failed++
+			}
+		case domain.ActionSignatureThrottled:
+			locked++
+		}
+	}
+	if failed != f.cfg.LoginMaxPerAccount || locked != 1 {
+		t.Fatalf("audit: %d signature failures, %d lock events", failed, locked)
+	}
+	f.clock.Advance(f.cfg.LoginWindow + time.Second)
+	if res := decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK); res.Task.Status != domain.TaskApproved {
+		t.Fatalf("after the window: %+v", res)
 	}
 }

@@ -66,11 +66,11 @@ func (s *Server) apiChangePassword(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	me := principalOf(c).user
-	creds, err := s.store.CredentialsByEmail(ctx, me.Email)
+	ok, err := s.checkOwnPassword(c, in.CurrentPassword, "password_change")
 	if err != nil {
 		return err
 	}
-	if ok, _ := password.Verify(in.CurrentPassword, creds.PasswordHash); !ok {
+	if !ok {
 		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"current_password": "The current password is incorrect."}}
 	}
 	if err := domain.CheckPassword(in.NewPassword, me.Email, me.DisplayName); err != nil {

@@ -212,6 +212,16 @@ func (s *Store) BeginPasswordCheck(ctx context.Context, pc PasswordCheck) (attem
 	return attemptID, nil
 }
 
+// FinishPasswordCheck records the outcome of a check reserved by
+// BeginPasswordCheck for a signed-in user (e-signature or password change):
+// a success stops counting as a failure of the account, a failure stays.
+func (s *Store) FinishPasswordCheck(ctx context.Context, attemptID int64, ok bool) error {
+	if !ok {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Model(&loginAttemptRow{}).Where("id = ?", attemptID).Update("succeeded", true).Error)
+}
+
 // countThrottled adds one refused attempt to the key's count for the
 // current window and audits the count when domain.ThrottleAuditDue says so.
 func (tx *Tx) countThrottled(pc PasswordCheck, over, key, ip string) error {
