@@ -14,19 +14,20 @@ import (
 // Error codes. Each maps to exactly one HTTP status in the server's error
 // handler; the domain never chooses status codes itself.
 const (
-	EINVALID     = "invalid"                // input failed validation (422)
-	EBADREQUEST  = "bad_request"            // the request could not be parsed (400)
-	EUNAUTH      = "unauthorized"           // no or bad credentials (401)
-	EFORBIDDEN   = "forbidden"              // authenticated but not allowed (403)
-	ENOTFOUND    = "not_found"              // unknown or not visible (404)
-	ECONFLICT    = "conflict"               // illegal transition or lost race (409)
-	EGONE        = "gone"                   // expired or withdrawn content (410)
-	ETOOLARGE    = "too_large"              // body or file over a limit (413)
-	EUNSUPPORTED = "unsupported_media_type" // file type not on the allow-list (415)
-	ERANGE       = "range_not_satisfiable"  // a byte range outside the file (416)
-	ETOOMANY     = "too_many_requests"      // throttled (429)
-	EUNAVAILABLE = "unavailable"            // a dependency is down; retry later (503)
-	EINTERNAL    = "internal"               // a bug or unexpected failure (500)
+	EINVALID     = "invalid"                  // input failed validation (422)
+	EBADREQUEST  = "bad_request"              // the request could not be parsed (400)
+	EUNAUTH      = "unauthorized"             // no or bad credentials (401)
+	EFORBIDDEN   = "forbidden"                // authenticated but not allowed (403)
+	EPWCHANGE    = "password_change_required" // must change a password set by someone else first (403)
+	ENOTFOUND    = "not_found"                // unknown or not visible (404)
+	ECONFLICT    = "conflict"                 // illegal transition or lost race (409)
+	EGONE        = "gone"                     // expired or withdrawn content (410)
+	ETOOLARGE    = "too_large"                // body or file over a limit (413)
+	EUNSUPPORTED = "unsupported_media_type"   // file type not on the allow-list (415)
+	ERANGE       = "range_not_satisfiable"    // a byte range outside the file (416)
+	ETOOMANY     = "too_many_requests"        // throttled (429)
+	EUNAVAILABLE = "unavailable"              // a dependency is down; retry later (503)
+	EINTERNAL    = "internal"                 // a bug or unexpected failure (500)
 )
 
 // Error is an error that Fairshelf reports to its users. Code is machine

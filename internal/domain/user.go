@@ -100,6 +100,27 @@ func CheckRoleChange(actorID, targetID string, before, after []RoleAssignment) e
 	return nil
 }
 
+// PasswordSetByOther reports whether a password set by actorID for userID
+// must be changed by its owner before they act again: whenever someone else
+// set it, since whoever chose it knows it and could sign as its owner. The
+// command line (no actor) sets passwords for operators at installation and
+// counts as the owner's own choice.
+func PasswordSetByOther(actorID, userID string) bool { return actorID != "" && actorID != userID }
+
+// ErrPasswordChangeRequired answers every request, and refuses every
+// signature, of a user whose password was set by someone else.
+var ErrPasswordChangeRequired = Errorf(EPWCHANGE, "Your password was set by an administrator. Change it (PUT /api/v1/me/password, or the Change password page) before doing anything else.")
+
+// CheckSigner refuses a signature by a user who must first change a
+// password someone else set (21 CFR 11.300: a signature must be its
+// owner's alone).
+func CheckSigner(passwordChangeRequired bool) error {
+	if passwordChangeRequired {
+		return ErrPasswordChangeRequired
+	}
+	return nil
+}
+
 // ValidBrandCode reports whether s has the form of a brand code, e.g. ZELTRA.
 func ValidBrandCode(s string) bool {
 	if len(s) < 2 || len(s) > 32 {
@@ -119,13 +140,17 @@ func ValidBrandCode(s string) bool {
 // User is a person who signs in. DisplayName is the printed name on
 // electronic signatures.
 type User struct {
-	ID          string           `json:"id"`
-	Email       string           `json:"email"`
-	DisplayName string           `json:"display_name"`
-	Disabled    bool             `json:"disabled"`
-	Roles       []RoleAssignment `json:"roles"`
-	CreatedAt   time.Time        `json:"created_at"`
-	UpdatedAt   time.Time        `json:"updated_at"`
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	Disabled    bool   `json:"disabled"`
+	// PasswordChangeRequired is set when someone else (an administrator's
+	// reset) chose the current password: until its owner changes it, they
+	// may do nothing but change it or sign out, and sign nothing.
+	PasswordChangeRequired bool             `json:"password_change_required"`
+	Roles                  []RoleAssignment `json:"roles"`
+	CreatedAt              time.Time        `json:"created_at"`
+	UpdatedAt              time.Time        `json:"updated_at"`
 }
 
 // Subject is the user's Casbin subject.

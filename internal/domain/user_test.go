@@ -84,3 +84,12 @@ func TestCheckRoleChange(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordSetByOther(t *testing.T) {
+	if !PasswordSetByOther("admin", "rev") || PasswordSetByOther("rev", "rev") || PasswordSetByOther("", "rev") {
+		t.Fatal("wrong answer")
+	}
+	if ErrorCode(CheckSigner(true)) != EPWCHANGE || CheckSigner(false) != nil {
+		t.Fatal("CheckSigner")
+	}
+}

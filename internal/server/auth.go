@@ -115,7 +115,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authorize wraps a protected handler: anonymous callers get 401 (browsers
-// are sent to the login page), callers without the route's permission 403.
+// are sent to the login page), callers who must change a password someone
+// else set get 403 password_change_required on everything but
+// passwordChangeRoutes (browsers are sent to the change-password page),
+// callers without the route's permission 403.
 // Brand-scoped routes are checked again by their handler against the brand
 // of the resource they touch.
 func (s *Server) authorize(a access, next echo.HandlerFunc) echo.HandlerFunc {
@@ -127,6 +130,12 @@ func (s *Server) authorize(a access, next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return domain.Errorf(domain.EUNAUTH, "Sign in to continue.")
 		}
+		if p.user.PasswordChangeRequired && !passwordChangeRoutes[c.Request().Method+" "+c.Path()] {
+			if req := c.Request(); req.Method == http.MethodGet && wantsHTML(req) {
+				return c.Redirect(http.StatusSeeOther, "/account/password")
+			}
+			return domain.ErrPasswordChangeRequired
+		}
 		switch {
 		case a.signedIn:
 		case a.global && !s.authz.Can(p.user, domain.AllBrands, a.object, a.action):
@@ -136,6 +145,17 @@ func (s *Server) authorize(a access, next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// passwordChangeRoutes are all a user may use while they owe a change of a
+// password someone else set (domain.PasswordSetByOther): changing it and
+// signing out.
+var passwordChangeRoutes = map[string]bool{
+	"PUT /api/v1/me/password":  true,
+	"POST /api/v1/auth/logout": true,
+	"GET /account/password":    true,
+	"POST /account/password":   true,
+	"POST /logout":             true,
 }
 
 // can checks a brand-scoped permission inside a handler.

@@ -18,6 +18,7 @@ var statusOf = map[string]int{
 	domain.EBADREQUEST:  http.StatusBadRequest,
 	domain.EUNAUTH:      http.StatusUnauthorized,
 	domain.EFORBIDDEN:   http.StatusForbidden,
+	domain.EPWCHANGE:    http.StatusForbidden,
 	domain.ENOTFOUND:    http.StatusNotFound,
 	domain.ECONFLICT:    http.StatusConflict,
 	domain.EGONE:        http.StatusGone,

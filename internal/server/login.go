@@ -77,20 +77,21 @@ func (s *Server) homePage(c echo.Context) error {
 // redirect of post-redirect-get; only known keys are shown, so the cookie
 // cannot be used to put arbitrary text on a page.
 var flashes = map[string]string{
-	"signed_out":    "You have signed out.",
-	"user_created":  "The user was created.",
-	"user_saved":    "The changes were saved.",
-	"checked":       "The piece was checked again.",
-	"waived":        "The finding was waived and your signature recorded.",
-	"label_saved":   "The label was saved as a new version.",
-	"claim_added":   "The claim was added to the claims library.",
-	"submitted":     "The version was submitted for MLR review; the reviewers were notified.",
-	"decided":       "Your decision and signature were recorded.",
-	"commented":     "Your comment was added.",
-	"published":     "The version was published to the field.",
-	"withdrawn":     "The version was withdrawn; reps who had it were notified.",
-	"feedback_sent": "Thank you: your feedback was sent to marketing.",
-	"notice_acked":  "Notice acknowledged.",
+	"signed_out":       "You have signed out.",
+	"password_changed": "Your password was changed. Sign in with the new password.",
+	"user_created":     "The user was created.",
+	"user_saved":       "The changes were saved.",
+	"checked":          "The piece was checked again.",
+	"waived":           "The finding was waived and your signature recorded.",
+	"label_saved":      "The label was saved as a new version.",
+	"claim_added":      "The claim was added to the claims library.",
+	"submitted":        "The version was submitted for MLR review; the reviewers were notified.",
+	"decided":          "Your decision and signature were recorded.",
+	"commented":        "Your comment was added.",
+	"published":        "The version was published to the field.",
+	"withdrawn":        "The version was withdrawn; reps who had it were notified.",
+	"feedback_sent":    "Thank you: your feedback was sent to marketing.",
+	"notice_acked":     "Notice acknowledged.",
 }
 
 const flashCookie = "fairshelf_flash"

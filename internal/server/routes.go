@@ -53,6 +53,8 @@ func (s *Server) routes() {
 	s.add(http.MethodPost, "/login", s.loginSubmit, publicAccess)
 	s.add(http.MethodPost, "/logout", s.logoutSubmit, signedInAccess)
 	s.add(http.MethodGet, "/", s.homePage, signedInAccess)
+	s.add(http.MethodGet, "/account/password", s.accountPasswordPage, signedInAccess)
+	s.add(http.MethodPost, "/account/password", s.accountPasswordSubmit, signedInAccess)
 	s.add(http.MethodGet, "/admin/users", s.adminUsersPage, global("user", "read"))
 	s.add(http.MethodGet, "/admin/users/new", s.adminUserNewPage, global("user", "create"))
 	s.add(http.MethodPost, "/admin/users", s.adminUserCreate, global("user", "create"))

@@ -279,3 +279,61 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 		t.Fatalf("audit: %d refusals, %d signed changes", refused, signedChanges)
 	}
 }
+
+// TestPasswordResetMustBeChanged: an administrator who resets a reviewer's
+// password and signs in as them can do nothing but change the password;
+// no signature is accepted until the owner chose their own password.
+func TestPasswordResetMustBeChanged(t *testing.T) {
+	f := newReviewFixture(t)
+	f.t = t
+	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	f.clearErrors(t, f.version.ID)
+	ctx := context.Background()
+	creds, err := f.store.CredentialsByEmail(ctx, "medical@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const reset = "an admin chosen password"
+	u := decode[domain.User](t, f.api(t, http.MethodPatch, "/api/v1/users/"+creds.User.ID, f.admin, map[string]any{"password": reset}), http.StatusOK)
+	if !u.PasswordChangeRequired {
+		t.Fatalf("reset user = %+v", u)
+	}
+	rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": reset})
+	lr := decode[loginResponse](t, rec, http.StatusOK)
+	if !lr.User.PasswordChangeRequired {
+		t.Fatalf("login = %+v", lr.User)
+	}
+	tok := lr.Token
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusForbidden, "password_change_required")
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusForbidden, "password_change_required")
+	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
+		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}), http.StatusForbidden, "password_change_required")
+	// No path to a signature skips the rule: the store refuses it too.
+	_, err = f.store.Decide(ctx, domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}, store.Decision{VersionID: f.version.ID, Function: "medical", Decision: "approve",
+		Signature: &store.Signature{UserID: creds.User.ID, PrintedName: creds.User.DisplayName, Meaning: "Approved"}})
+	if domain.ErrorCode(err) != domain.EPWCHANGE {
+		t.Fatalf("store signature with a reset password: %v", err)
+	}
+	// The browser is sent to the change-password page.
+	w := newWebClient(f.testServer)
+	csrf := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {csrf}, "email": {"medical@example.com"}, "password": {reset}})
+	if rec := w.do(t, http.MethodGet, "/reviews", nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/account/password" {
+		t.Fatalf("reviews page = %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	page := w.do(t, http.MethodGet, "/account/password", nil)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "set by an administrator") {
+		t.Fatalf("change-password page = %d", page.Code)
+	}
+	csrf = w.csrf(t, "/account/password")
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"short"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("weak new password = %d", rec.Code)
+	}
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"my very own password"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("change = %d %s", rec.Code, rec.Body)
+	}
+	// Changed by its owner, the password signs again.
+	tok = decode[loginResponse](t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": "my very own password"}), http.StatusOK).Token
+	decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
+		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
+}

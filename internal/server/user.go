@@ -64,26 +64,78 @@ func (s *Server) apiChangePassword(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	me := principalOf(c).user
-	ok, err := s.checkOwnPassword(c, in.CurrentPassword, "password_change")
-	if err != nil {
+	if err := s.changeOwnPassword(c, in); err != nil {
 		return err
 	}
-	if !ok {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"current_password": "The current password is incorrect."}}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// changeOwnPassword checks the current password (counted like a signature,
+// see checkOwnPassword) and the policy, and stores the new password. It
+// clears a pending change required by an administrator's reset.
+func (s *Server) changeOwnPassword(c echo.Context, in passwordChange) error {
+	me := principalOf(c).user
+	var v domain.Validation
+	if in.CurrentPassword == "" {
+		v.Add("current_password", "Enter your current password.")
 	}
 	if err := domain.CheckPassword(in.NewPassword, me.Email, me.DisplayName); err != nil {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"new_password": domain.ErrorMessage(err)}}
+		v.Add("new_password", domain.ErrorMessage(err))
+	} else if in.NewPassword == in.CurrentPassword {
+		v.Add("new_password", "Choose a password different from the current one.")
+	}
+	if in.CurrentPassword != "" {
+		ok, err := s.checkOwnPassword(c, in.CurrentPassword, "password_change")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			v.Add("current_password", "The current password is incorrect.")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	hash, err := password.Hash(in.NewPassword, s.passwordParams)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.UpdateUser(ctx, s.actor(c), me.ID, store.UserUpdate{PasswordHash: &hash}); err != nil {
-		return err
+	_, err = s.store.UpdateUser(c.Request().Context(), s.actor(c), me.ID, store.UserUpdate{PasswordHash: &hash})
+	return err
+}
+
+type passwordForm struct {
+	Required bool
+}
+
+// accountPasswordPage shows the change-password form; users whose password
+// an administrator set are sent here until they change it.
+func (s *Server) accountPasswordPage(c echo.Context) error {
+	data := s.pageData(c, "Change password")
+	data.Form = passwordForm{Required: principalOf(c).user.PasswordChangeRequired}
+	return s.renderPage(c, http.StatusOK, "account_password.html", data)
+}
+
+func (s *Server) accountPasswordSubmit(c echo.Context) error {
+	err := s.changeOwnPassword(c, passwordChange{CurrentPassword: c.FormValue("current_password"), NewPassword: c.FormValue("new_password")})
+	if err != nil {
+		code := domain.ErrorCode(err)
+		if code != domain.EINVALID && code != domain.ETOOMANY {
+			return err
+		}
+		data := s.pageData(c, "Change password")
+		data.Form = passwordForm{Required: principalOf(c).user.PasswordChangeRequired}
+		data.Errors, data.FlashError = domain.ErrorFields(err), domain.ErrorMessage(err)
+		status := http.StatusUnprocessableEntity
+		if code == domain.ETOOMANY {
+			status = http.StatusTooManyRequests
+		}
+		return s.renderPage(c, status, "account_password.html", data)
 	}
-	return c.NoContent(http.StatusNoContent)
+	// Every session ended with the change; sign in with the new password.
+	s.clearSessionCookie(c)
+	setFlash(c, "password_changed")
+	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
 func (s *Server) apiListUsers(c echo.Context) error {

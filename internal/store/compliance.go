@@ -151,7 +151,20 @@ type Signature struct {
 	ContentSHA256 string
 }
 
+// sign records an electronic signature. The signer must not owe a password
+// change (domain.CheckSigner), read here in the signing transaction so that
+// no path to a signature skips it.
 func (tx *Tx) sign(s Signature) (string, error) {
+	var mustChange []bool
+	if err := tx.db.Model(&userRow{}).Where("id = ?", s.UserID).Pluck("password_must_change", &mustChange).Error; err != nil {
+		return "", err
+	}
+	if len(mustChange) != 1 {
+		return "", domain.Errorf(domain.EFORBIDDEN, "Only a known user can sign.")
+	}
+	if err := domain.CheckSigner(mustChange[0]); err != nil {
+		return "", err
+	}
 	id := newID()
 	err := tx.db.Create(&signatureRow{ID: id, UserID: s.UserID, PrintedName: s.PrintedName, Function: s.Function, Meaning: s.Meaning, Decision: s.Decision,
 		ObjectType: s.ObjectType, ObjectID: s.ObjectID, ContentSHA256: s.ContentSHA256, SignedAt: tx.now}).Error

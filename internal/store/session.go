@@ -260,7 +260,7 @@ func (tx *Tx) countThrottled(pc PasswordCheck, over, key, ip string) error {
 // the grants version for the authorizer's Sync.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
-			users.password_changed_at, users.created_at, users.updated_at,
+			users.password_must_change, users.password_changed_at, users.created_at, users.updated_at,
 			sessions.token_hash, sessions.kind, sessions.created_at, sessions.last_seen_at, sessions.expires_at,
 			r.role, r.brand, (SELECT version FROM grants_version WHERE id = 1)
 		FROM sessions JOIN users ON users.id = sessions.user_id
@@ -282,7 +282,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 	for rows.Next() {
 		var role, brand *string
 		if err := rows.Scan(&u.ID, &u.Email, &u.EmailKey, &u.DisplayName, &u.PasswordHash, &u.Disabled,
-			&u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
+			&u.PasswordMustChange, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
 			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand, &sess.GrantsVersion); err != nil {
 			return Session{}, domain.User{}, translate(err)
 		}

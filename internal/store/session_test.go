@@ -90,3 +90,38 @@ func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordSetByAnotherBlocksSigning: after an administrator's reset the
+// user owes a password change, seen on their session, and their signature
+// is refused until they set their own, on both databases.
+func TestPasswordSetByAnotherBlocksSigning(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		versionID, _ := submitted(t, s)
+		rev := reviewer(t, s, 1)
+		admin := reviewer(t, s, 2)
+		hash := "$argon2id$reset"
+		if _, err := s.UpdateUser(ctx, admin, rev.UserID, UserUpdate{PasswordHash: &hash}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		if err := s.RecordLogin(ctx, LoginOutcome{Email: "reviewer1@example.com", Succeeded: true, User: &domain.User{ID: rev.UserID},
+			Session: &Session{TokenHash: "h", UserID: rev.UserID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, u, err := s.SessionUser(ctx, "h", now); err != nil || !u.PasswordChangeRequired {
+			t.Fatalf("SessionUser after reset = %+v, %v", u, err)
+		}
+		d := Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(rev)}
+		if _, err := s.Decide(ctx, rev, d); domain.ErrorCode(err) != domain.EPWCHANGE {
+			t.Fatalf("signature after reset: %v", err)
+		}
+		own := "$argon2id$own"
+		if u, err := s.UpdateUser(ctx, rev, rev.UserID, UserUpdate{PasswordHash: &own}); err != nil || u.PasswordChangeRequired {
+			t.Fatalf("own change = %+v, %v", u, err)
+		}
+		if _, err := s.Decide(ctx, rev, d); err != nil {
+			t.Fatalf("signature after own change: %v", err)
+		}
+	})
+}

@@ -14,15 +14,16 @@ import (
 )
 
 type userRow struct {
-	ID                string `gorm:"primaryKey"`
-	Email             string
-	EmailKey          string
-	DisplayName       string
-	PasswordHash      string
-	Disabled          bool
-	PasswordChangedAt time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID                 string `gorm:"primaryKey"`
+	Email              string
+	EmailKey           string
+	DisplayName        string
+	PasswordHash       string
+	Disabled           bool
+	PasswordMustChange bool
+	PasswordChangedAt  time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (userRow) TableName() string { return "users" }
@@ -40,7 +41,7 @@ func (r userRow) domain(roles []domain.RoleAssignment) domain.User {
 	if roles == nil {
 		roles = []domain.RoleAssignment{}
 	}
-	return domain.User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Disabled: r.Disabled, Roles: roles, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return domain.User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Disabled: r.Disabled, PasswordChangeRequired: r.PasswordMustChange, Roles: roles, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 // Credentials are what login needs of a user: who it is and the stored hash.
@@ -142,7 +143,9 @@ type UserUpdate struct {
 
 // UpdateUser applies upd. Disabling a user or changing their password ends
 // every session and API token of theirs in the same transaction, so that
-// access stops on the very next request.
+// access stops on the very next request. A password set by someone else
+// (domain.PasswordSetByOther) must be changed by its owner before they act
+// or sign again; one they set themselves clears that.
 func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, userID string, upd UserUpdate) (domain.User, error) {
 	var u domain.User
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -165,9 +168,13 @@ func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, userID strin
 			endSessions = endSessions || *upd.Disabled
 		}
 		if upd.PasswordHash != nil {
+			mustChange := domain.PasswordSetByOther(actor.UserID, userID)
 			changes["password_hash"] = *upd.PasswordHash
 			changes["password_changed_at"] = tx.now
+			changes["password_must_change"] = mustChange
 			details["password_changed"] = true
+			details["password_change_required"] = mustChange
+			row.PasswordMustChange = mustChange
 			endSessions = true
 		}
 		if len(details) == 0 {
