@@ -325,6 +325,7 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 	}
 	signedInOK := map[string]bool{
 		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true, "GET /api/v1/me/notifications": true, "POST /api/v1/me/notifications/read": true, "POST /api/v1/auth/logout": true,
+		"GET /account/password": true, "POST /account/password": true,
 	}
 	routes := ts.echo.Routes()
 	if len(routes) < 5 {
