@@ -152,14 +152,16 @@ func (s *Server) adminUserUpdate(c echo.Context) error {
 	if pw := c.FormValue("password"); pw != "" {
 		patch.Password = &pw
 	}
-	err = s.updateUser(c, cur.ID, patch, func(domain.User) error { return nil })
-	if err != nil {
-		return s.rerenderUserForm(c, cur.DisplayName, form, err)
-	}
+	// Roles first: a refused change (granting roles to oneself) must leave
+	// the rest of the form unsaved too.
 	if _, err := s.store.SetRoles(ctx, s.actor(c), cur.ID, roles); err != nil {
 		return s.rerenderUserForm(c, cur.DisplayName, form, err)
 	}
 	s.reloadGrants(c)
+	err = s.updateUser(c, cur.ID, patch, func(domain.User) error { return nil })
+	if err != nil {
+		return s.rerenderUserForm(c, cur.DisplayName, form, err)
+	}
 	setFlash(c, "user_saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+cur.ID)
 }

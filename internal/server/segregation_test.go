@@ -177,9 +177,12 @@ func TestNoOneGrantsRolesToThemselves(t *testing.T) {
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
 	tok = w.csrf(t, "/admin/users/"+me.ID)
-	rec := w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"admin Person"}, "roles": {"admin\nlegal_reviewer:ZELTRA"}})
+	rec := w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"Renamed Admin"}, "roles": {"admin\nlegal_reviewer:ZELTRA"}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "grant roles to yourself") {
 		t.Fatalf("web self-grant = %d %s", rec.Code, rec.Body)
+	}
+	if u, _ := ts.store.User(context.Background(), me.ID); u.DisplayName != "admin Person" {
+		t.Fatalf("a refused form saved part of its changes: %+v", u)
 	}
 	// Saving one's own roles unchanged is fine.
 	rec = w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"admin Person"}, "roles": {"admin"}})
