@@ -12,6 +12,9 @@ import (
 const (
 	ActionLoginThrottled     = "auth.login_throttled"
 	ActionSignatureThrottled = "signature.throttled"
+	// ActionThrottleSummary records the exact counts of throttled attempts
+	// when their windows are purged.
+	ActionThrottleSummary = "auth.throttle_summary"
 )
 
 // ThrottleLimits are how many failed password checks an account and a

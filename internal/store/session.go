@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm/clause"
+
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -325,16 +327,50 @@ func (s *Store) EndSession(ctx context.Context, actor domain.Actor, tokenHash st
 
 // PurgeSessions deletes expired sessions and login attempts older than
 // keepAttempts; it is idempotent and safe to run from every instance.
+// Throttling counts older than keepAttempts are summarized in one audit
+// event (the exact totals, which the events written while throttling only
+// sample at 1, 10, 100, ...) in the transaction that deletes them, so each
+// count is summarized once whichever instance runs the purge.
 func (s *Store) PurgeSessions(ctx context.Context, now time.Time, keepAttempts time.Duration) error {
 	db := s.db.WithContext(ctx)
 	if err := db.Where("expires_at <= ?", now.UTC()).Delete(&sessionRow{}).Error; err != nil {
 		return translate(err)
 	}
-	if err := db.Where("window_start < ?", now.Add(-keepAttempts).UTC()).Delete(&throttleCountRow{}).Error; err != nil {
-		return translate(err)
+	cutoff := now.Add(-keepAttempts).UTC()
+	if err := s.InTx(ctx, func(tx *Tx) error {
+		var rows []throttleCountRow
+		q := tx.db
+		if tx.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Where("window_start < ?", cutoff).Order("attempts DESC, key").Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var total int64
+		busiest := []map[string]any{}
+		for i, r := range rows {
+			total += r.Attempts
+			if i < throttleSummaryKeys {
+				busiest = append(busiest, map[string]any{"key": r.Key, "window_start": r.WindowStart.UTC(), "attempts": r.Attempts})
+			}
+		}
+		if err := tx.Audit(domain.AuditEntry{Actor: domain.SystemActor, Action: domain.ActionThrottleSummary, ObjectType: "auth",
+			Details: map[string]any{"windows": len(rows), "attempts": total, "busiest": busiest, "before": cutoff}}); err != nil {
+			return err
+		}
+		return tx.db.Where("window_start < ?", cutoff).Delete(&throttleCountRow{}).Error
+	}); err != nil {
+		return err
 	}
-	return translate(db.Where("attempted_at < ?", now.Add(-keepAttempts).UTC()).Delete(&loginAttemptRow{}).Error)
+	return translate(db.Where("attempted_at < ?", cutoff).Delete(&loginAttemptRow{}).Error)
 }
+
+// throttleSummaryKeys bounds the keys named in a throttling summary; the
+// totals cover every key.
+const throttleSummaryKeys = 20
 
 func lastID(rows []loginAttemptRow) int64 {
 	if len(rows) == 0 {

@@ -60,6 +60,25 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 		if len(counts) != 2 || !strings.Contains(counts[1], `"attempts":10`) {
 			t.Fatalf("throttle events = %v", counts)
 		}
+		// When the counts are purged, their exact totals are audited once.
+		for i := 0; i < 2; i++ {
+			if err := s.PurgeSessions(ctx, time.Now().Add(48*time.Hour), 24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs, err = s.ListAudit(ctx, AuditFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var summaries []string
+		for _, e := range evs {
+			if e.Action == domain.ActionThrottleSummary {
+				summaries = append(summaries, e.Details)
+			}
+		}
+		if len(summaries) != 1 || !strings.Contains(summaries[0], `"attempts":35`) {
+			t.Fatalf("summaries = %v", summaries)
+		}
 	})
 }
 
