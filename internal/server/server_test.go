@@ -284,7 +284,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	for h, want := range map[string]string{
 		"X-Content-Type-Options":  "nosniff",
-		"X-Frame-Options":         "SAMEORIGIN",
+		"X-Frame-Options":         "DENY",
 		"Content-Security-Policy": "default-src 'self'",
 		"Referrer-Policy":         "same-origin",
 	} {
