@@ -260,3 +260,34 @@ func TestAssetPageNeverEmbedsAFile(t *testing.T) {
 		t.Errorf("X-Frame-Options = %q", xfo)
 	}
 }
+
+// TestMetricsOnThePublicPort: the public port answers /metrics only to the
+// holder of the metrics token, and 404 when none is configured; the
+// metrics listener's handler serves /metrics and nothing else.
+func TestMetricsOnThePublicPort(t *testing.T) {
+	ts := newTestServer(t, nil)
+	get := func(bearer string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return ts.do(t, req)
+	}
+	decodeError(t, get(""), http.StatusNotFound, "not_found")
+	decodeError(t, get("anything-at-all-0123456789"), http.StatusNotFound, "not_found")
+
+	ts.cfg.MetricsToken = "scrape-token-0123456789" // read per request
+	decodeError(t, get(""), http.StatusUnauthorized, "unauthorized")
+	decodeError(t, get("scrape-token-012345678"), http.StatusUnauthorized, "unauthorized")
+	if rec := get("scrape-token-0123456789"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "fairshelf_http_requests_total") {
+		t.Fatalf("metrics with the token = %d", rec.Code)
+	}
+
+	for path, want := range map[string]int{"/metrics": http.StatusOK, "/healthz": http.StatusNotFound, "/": http.StatusNotFound} {
+		rec := httptest.NewRecorder()
+		ts.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != want {
+			t.Errorf("metrics listener %s = %d, want %d", path, rec.Code, want)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (s *Server) routes() {
 
 	s.add(http.MethodGet, "/healthz", s.healthz, publicAccess)
 	s.add(http.MethodGet, "/readyz", s.readyz, publicAccess)
-	s.add(http.MethodGet, "/metrics", s.metricsHandler(), publicAccess)
+	s.add(http.MethodGet, "/metrics", s.metricsOnMainPort(), publicAccess) // checks the metrics token itself
 	s.add(http.MethodGet, "/static/*", s.staticHandler(), publicAccess)
 
 	// Web UI.
