@@ -45,7 +45,8 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	var kits []store.Campaign
 	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
 		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
-		if kits, err = s.store.Campaigns(ctx, store.BrandScope{All: call, Brands: cbrands}, true, s.now()); err != nil {
+		// The rep's page shows live kits only, whatever else the caller manages.
+		if kits, err = s.store.Campaigns(ctx, store.CampaignView{Kits: store.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
 			return err
 		}
 	}
