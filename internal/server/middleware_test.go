@@ -214,6 +214,8 @@ func TestStoredFilesAreServedSandboxed(t *testing.T) {
 			t.Errorf("%s: Content-Disposition %q, want %s", name, cd, kind)
 		}
 	}
+	check("approval record PDF", web.do(t, http.MethodGet, "/versions/"+pdf.ID+"/approval-record.pdf", nil), false)
+	check("Form 2253 PDF", f.api(t, http.MethodGet, "/api/v1/versions/"+pdf.ID+"/form2253?format=pdf", f.marketer, nil), false)
 	for _, q := range []string{"", "?disposition=inline"} {
 		check("API version PDF"+q, f.api(t, http.MethodGet, "/api/v1/versions/"+pdf.ID+"/content"+q, f.medical, nil), false)
 		check("web version PDF"+q, web.do(t, http.MethodGet, "/versions/"+pdf.ID+"/content"+q, nil), false)

@@ -143,5 +143,6 @@ func (s *Server) approvalRecordPDF(c echo.Context) error {
 	}
 	name := fmt.Sprintf("approval-record-%s-v%d.pdf", rec.Asset.JobCode, rec.Version.Number)
 	c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename(name)))
+	c.Response().Header().Set("Content-Security-Policy", contentPolicy) // a file, never a page
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }
