@@ -75,7 +75,7 @@ type adminData struct {
 
 type versionRow struct {
 	ID, State, Filename, SHA256, MediaType, TextStatus, TextError, Uploader string
-	Number                                                                  int
+	Number, Pages                                                           int
 	Size                                                                    int64
 	CreatedAt                                                               time.Time
 }
@@ -134,6 +134,8 @@ type assetPage struct {
 	Versions        []versionRow
 	Selected        *versionRow
 	PreviewKind     string
+	SelectedSize    string
+	TextOpen        bool
 	PreviewText     string
 	CanUpload       bool
 	MaxUpload       string
@@ -332,7 +334,7 @@ var pageSamples = map[string]func(d *pageData){
 			Text string
 			Mark bool
 		}{d.Title, true})
-		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "pdf", CanUpload: d.User != nil, MaxUpload: "2 GiB",
+		d.Data = assetPage{Asset: assetRow{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []versionRow{v}, Selected: &v, PreviewKind: "", SelectedSize: "1 KiB", TextOpen: true, CanUpload: d.User != nil, MaxUpload: "2 GiB",
 			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}, CanSubmit: true, CanComment: true,
 			Rounds:          []roundData{{Number: 1, Kind: "initial", Status: "open", Tasks: []taskData{{Function: "medical", Status: "approved", Comment: d.Title, Signature: &signatureData{PrintedName: d.Title, Meaning: d.Title}}, {Function: "legal", Status: "open"}}}},
 			DecideFunctions: []string{"legal"}, Comments: []commentData{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}},

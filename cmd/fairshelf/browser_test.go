@@ -1,16 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -282,8 +290,11 @@ func TestStoryInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
 	)
 	b.shot("feedback-sent")
-	b.do("open piece", chromedp.Navigate(base+href))
-	b.shot("piece-opened")
+	// The piece is a download, never opened inside the site.
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(href)+`).then(r => r.status + " " + r.headers.get("Content-Disposition"))`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(got, "200 attachment;") {
+		t.Fatalf("download of the piece = %q (%v)", got, err)
+	}
 	b.do("back", chromedp.Navigate(base+"/library"), chromedp.WaitVisible(chromedp.CSS(`.pieces`)))
 	b.logout()
 	b.do("desktop width", chromedp.EmulateViewport(1280, 900))
@@ -339,4 +350,142 @@ func TestStoryInTheBrowser(t *testing.T) {
 		t.Fatalf("browser console errors: %v", b.errors)
 	}
 	t.Logf("screenshots in %s", b.artifacts)
+}
+
+// sendJSON sends req and decodes its JSON answer into out, failing the
+// test unless the status is want.
+func sendJSON(t *testing.T, req *http.Request, want int, out any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s = %d, want %d: %s", req.Method, req.URL.Path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		}
+	}
+}
+
+// uploadVersion uploads content as a new version of the asset through the
+// API and returns the version's ID.
+func uploadVersion(t *testing.T, base, token, assetID, filename string, content []byte) (id, textStatus string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(content)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, base+"/api/v1/assets/"+assetID+"/versions", &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	var v struct {
+		ID         string `json:"id"`
+		MediaType  string `json:"media_type"`
+		TextStatus string `json:"text_status"`
+	}
+	sendJSON(t, req, http.StatusCreated, &v)
+	if v.MediaType != "application/pdf" {
+		t.Fatalf("the piece was stored as %q", v.MediaType)
+	}
+	return v.ID, v.TextStatus
+}
+
+// TestScriptedPDFNeverRunsInTheBrowser uploads a PDF whose OpenAction runs
+// JavaScript (an alert and a console error), then a reviewer opens its
+// asset page and its content URLs in a real Chromium: no dialog opens and
+// the piece's script logs nothing. A probe alert of the test's own proves
+// that a dialog would have been seen.
+func TestScriptedPDFNeverRunsInTheBrowser(t *testing.T) {
+	base, _ := startServe(t, environ("FAIRSHELF_DATA_DIR", t.TempDir()), "--demo")
+	token := apiLogin(t, base, "marketer@demo.test")
+	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token,
+		`{"job_code":"ZEL-HCP-JS1","title":"ZELTRA scripted leave-behind","brand":"ZELTRA","audience":"hcp","channel":"leave_behind"}`)
+	assetID, _ := asset["id"].(string)
+	pdf := testenv.ScriptedPDF(strings.Split(strings.TrimSpace(compliantDemoPiece), "\n"),
+		`app.alert("script of the piece ran"); console.error("script of the piece ran");`)
+	versionID, textStatus := uploadVersion(t, base, token, assetID, "leave-behind.pdf", pdf)
+	if textStatus != "ok" {
+		t.Fatalf("the scripted PDF's text could not be read (%s); the test would prove nothing", textStatus)
+	}
+
+	b := newBrowser(t, base)
+	var mu sync.Mutex
+	var dialogs []string
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			mu.Lock()
+			dialogs = append(dialogs, e.Message)
+			mu.Unlock()
+			// A dialog blocks the page until it is answered; answer it
+			// from another goroutine, as Listen's callback must not call.
+			go chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Downloads are refused, so that the attachment URLs below stay
+	// navigations the browser ends, not files on disk.
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny}); err != nil {
+		t.Fatal(err)
+	}
+	b.login("medical@demo.test")
+	b.do("asset page", chromedp.Navigate(base+"/assets/"+assetID), chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)), chromedp.Sleep(2*time.Second))
+	b.shot("scripted-pdf-asset-page")
+	if facts := b.text(`.file-facts`); !strings.Contains(facts, "application/pdf") {
+		t.Errorf("file facts = %q", facts)
+	}
+	if text := b.text(`.text-lines`); !strings.Contains(text, "Important Safety Information") {
+		t.Errorf("extracted text = %q", text)
+	}
+	embeds, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("iframe, embed, object, frame").length`))
+	if err != nil || embeds != 0 {
+		t.Errorf("the asset page holds %d embedded documents (%v)", embeds, err)
+	}
+	for _, path := range []string{"/versions/" + versionID + "/content?disposition=inline", "/versions/" + versionID + "/content"} {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		// Navigating to an attachment ends in an aborted load; that is
+		// the point, not a failure.
+		_ = chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.Sleep(2*time.Second))
+		cancel()
+	}
+	b.do("back to the asset page", chromedp.Navigate(base+"/assets/"+assetID), chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)))
+
+	mu.Lock()
+	seen := append([]string(nil), dialogs...)
+	mu.Unlock()
+	if len(seen) != 0 {
+		t.Errorf("the piece opened JavaScript dialogs: %q", seen)
+	}
+	b.mu.Lock()
+	for _, e := range b.errors {
+		if strings.Contains(e, "script of the piece") {
+			t.Errorf("the piece's script ran: %s", e)
+		}
+	}
+	b.mu.Unlock()
+
+	// The probe: a dialog of the test's own is seen.
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`alert("probe"); 1`)); err != nil {
+		t.Fatalf("probe dialog: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialogs) != len(seen)+1 || dialogs[len(dialogs)-1] != "probe" {
+		t.Fatalf("the dialog listener did not see the probe: %q", dialogs)
+	}
 }

@@ -614,7 +614,7 @@ func startProcess(t *testing.T, kv []string, args ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(exe, append([]string{"serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...)...)
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "FAIRSHELF_") {
 			cmd.Env = append(cmd.Env, e)
@@ -650,7 +650,7 @@ func startProcess(t *testing.T, kv []string, args ...string) *process {
 		if !ok {
 			t.Fatalf("fairshelf exited before listening:\n%s", p.stderr.String())
 		}
-		p.base = u
+		p.base = u.base
 	case <-time.After(60 * time.Second):
 		t.Fatalf("fairshelf did not listen within 60s:\n%s", p.stderr.String())
 	}

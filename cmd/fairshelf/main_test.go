@@ -36,16 +36,25 @@ func environ(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// announcedURL reads a serving Fairshelf's standard output and sends the
-// base URL it announces when it starts listening; the channel is closed if
-// the output ends first.
-func announcedURL(stdout io.Reader) <-chan string {
-	lines := make(chan string, 1)
+// served is what a serving Fairshelf announces on its standard output: the
+// base URL of the web UI and API, and the URL of its metrics listener ("" if
+// it has none).
+type served struct{ base, metrics string }
+
+// announcedURL reads a serving Fairshelf's standard output and sends what it
+// announces once it listens; the channel is closed if the output ends
+// first. The metrics listener is announced before the main one.
+func announcedURL(stdout io.Reader) <-chan served {
+	lines := make(chan served, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		var metrics string
 		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: metrics on "); ok {
+				metrics = u
+			}
 			if u, ok := strings.CutPrefix(sc.Text(), "fairshelf: listening on "); ok {
-				lines <- u
+				lines <- served{base: u, metrics: metrics}
 			}
 		}
 		close(lines)
@@ -57,24 +66,32 @@ func announcedURL(stdout io.Reader) <-chan string {
 // URL and a function that stops it (like SIGTERM) and returns run's error.
 func startServe(t *testing.T, getenv func(string) string, args ...string) (string, func() error) {
 	t.Helper()
+	s, stop := startServing(t, getenv, args...)
+	return s.base, stop
+}
+
+// startServing is startServe that also tells the metrics listener's URL.
+// Metrics listen on a free loopback port unless args choose otherwise.
+func startServing(t *testing.T, getenv func(string) string, args ...string) (served, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	stderr := &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
+		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
 		outW.CloseWithError(fmt.Errorf("run returned: %v", err))
 		done <- err
 	}()
 	lines := announcedURL(outR)
-	var base string
+	var srv served
 	select {
 	case u, ok := <-lines:
 		if !ok {
 			cancel()
 			t.Fatalf("serve exited before listening: %v\n%s", <-done, stderr.String())
 		}
-		base = u
+		srv = u
 	case <-time.After(60 * time.Second):
 		cancel()
 		t.Fatal("serve did not start listening within 60s")
@@ -99,7 +116,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 			t.Logf("fairshelf log:\n%s", stderr.String())
 		}
 	})
-	return base, stop
+	return srv, stop
 }
 
 func getOK(t *testing.T, url string) string {
@@ -177,5 +194,62 @@ func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
 	out.Reset()
 	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %q %v", out.String(), err)
+	}
+}
+
+// TestServeMetricsOnItsOwnListener: metrics are served on their own
+// listener, started and stopped with the server, and not on the public port
+// unless the caller has the metrics token.
+func TestServeMetricsOnItsOwnListener(t *testing.T) {
+	const token = "scrape-token-0123456789"
+	srv, stop := startServing(t, environ("FAIRSHELF_DATA_DIR", t.TempDir(), "FAIRSHELF_METRICS_TOKEN", token))
+	if srv.metrics == "" {
+		t.Fatal("no metrics listener was announced")
+	}
+	getOK(t, srv.base+"/healthz")
+	if body := getOK(t, srv.metrics); !strings.Contains(body, `fairshelf_http_requests_total{code="200",method="GET",route="/healthz"}`) {
+		t.Fatalf("metrics lack the healthz request:\n%s", body)
+	}
+	get := func(url, bearer string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type")
+	}
+	if code, ct := get(srv.base+"/metrics", ""); code != http.StatusUnauthorized || !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("public /metrics without the token = %d %s, want 401 JSON", code, ct)
+	}
+	if code, _ := get(srv.base+"/metrics", "wrong-token-0123456789"); code != http.StatusUnauthorized {
+		t.Errorf("public /metrics with a wrong token = %d, want 401", code)
+	}
+	if code, _ := get(srv.base+"/metrics", token); code != http.StatusOK {
+		t.Errorf("public /metrics with the token = %d, want 200", code)
+	}
+	if code, _ := get(strings.TrimSuffix(srv.metrics, "/metrics")+"/healthz", ""); code != http.StatusNotFound {
+		t.Errorf("the metrics listener serves /healthz: %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+	if resp, err := http.Get(srv.metrics); err == nil {
+		resp.Body.Close()
+		t.Fatal("the metrics listener outlives the server")
+	}
+
+	// Off: no listener, and without a token the public port has no metrics.
+	srv, _ = startServing(t, environ("FAIRSHELF_DATA_DIR", t.TempDir()), "--metrics-listen", "off")
+	if srv.metrics != "" {
+		t.Fatalf("metrics announced at %s although off", srv.metrics)
+	}
+	if code, ct := get(srv.base+"/metrics", ""); code != http.StatusNotFound || !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("public /metrics without a configured token = %d %s, want 404 JSON", code, ct)
 	}
 }

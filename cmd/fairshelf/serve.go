@@ -97,6 +97,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (FAIRSHELF_LISTEN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the SQLite file and local objects (FAIRSHELF_DATA_DIR)")
+	fs.StringVar(&cfg.MetricsListen, "metrics-listen", cfg.MetricsListen, "address of the /metrics listener, or off (FAIRSHELF_METRICS_LISTEN)")
 	demo := fs.Bool("demo", false, "seed a demo brand, content and one user per role")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
@@ -142,6 +143,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "version", versionString())
+	// Metrics have a listener of their own, started and stopped with the
+	// server, so that the public port need not expose them.
+	var metricsDone chan error
+	metricsCtx, stopMetrics := context.WithCancel(ctx)
+	defer stopMetrics()
+	if cfg.ServesMetrics() {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s (FAIRSHELF_METRICS_LISTEN, off to disable): %w", cfg.MetricsListen, err)
+		}
+		log.Info("serving metrics", "addr", mln.Addr().String())
+		fmt.Fprintf(stdout, "fairshelf: metrics on http://%s/metrics\n", mln.Addr())
+		metricsDone = make(chan error, 1)
+		go func() {
+			err := srv.ServeMetrics(metricsCtx, mln)
+			if err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+			metricsDone <- err
+		}()
+	}
 	fmt.Fprintf(stdout, "fairshelf: listening on http://%s\n", ln.Addr())
 
 	// Background jobs run under their own context so that shutdown can stop
@@ -202,6 +225,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	err = srv.Serve(ctx, ln)
 	log.Info("http stopped")
+	stopMetrics() // also when HTTP stopped on an error of its own
+	if metricsDone != nil {
+		if merr := <-metricsDone; err == nil {
+			err = merr
+		}
+	}
 	stopJobs()
 	runner.Wait()
 	log.Info("jobs stopped")

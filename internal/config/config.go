@@ -43,6 +43,14 @@ type Config struct {
 
 	WebhookURL    string // receiver of published/expired/withdrawn events; empty: none
 	WebhookSecret string // HMAC-SHA256 key shared with the receiver
+
+	// MetricsListen is the address of the separate listener that serves
+	// /metrics, kept off the public port; "off" or "" serves none.
+	MetricsListen string
+	// MetricsToken, when set, also admits GET /metrics on the main port
+	// with "Authorization: Bearer <token>"; without it the main port
+	// answers 404 there.
+	MetricsToken string
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -74,6 +82,8 @@ func Default() Config {
 		LoginMaxPerAccount: 5,
 		LoginMaxPerAddress: 50,
 		ReviewSLA:          5 * 24 * time.Hour,
+
+		MetricsListen: "127.0.0.1:9090",
 	}
 }
 
@@ -117,6 +127,8 @@ func Load(getenv func(string) string) (Config, error) {
 	l.duration("FAIRSHELF_REVIEW_SLA", &c.ReviewSLA)
 	l.str("FAIRSHELF_WEBHOOK_URL", &c.WebhookURL)
 	l.secret("FAIRSHELF_WEBHOOK_SECRET", &c.WebhookSecret)
+	l.str("FAIRSHELF_METRICS_LISTEN", &c.MetricsListen)
+	l.secret("FAIRSHELF_METRICS_TOKEN", &c.MetricsToken)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -190,6 +202,14 @@ func (c Config) Validate() error {
 			return &Error{"FAIRSHELF_WEBHOOK_SECRET", "must be at least 16 characters when FAIRSHELF_WEBHOOK_URL is set"}
 		}
 	}
+	if c.ServesMetrics() {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return &Error{"FAIRSHELF_METRICS_LISTEN", fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:9090) or off", c.MetricsListen)}
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return &Error{"FAIRSHELF_METRICS_TOKEN", "must be at least 16 characters"}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -208,6 +228,9 @@ func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "fairshelf
 
 // ObjectsDir is the folder of the local object store used in embedded mode.
 func (c Config) ObjectsDir() string { return filepath.Join(c.DataDir, "objects") }
+
+// ServesMetrics reports whether /metrics has a listener of its own.
+func (c Config) ServesMetrics() bool { return c.MetricsListen != "" && c.MetricsListen != "off" }
 
 // UsesPostgres reports whether metadata lives in PostgreSQL.
 func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }

@@ -102,6 +102,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS": "0"}, "FAIRSHELF_LOGIN_MAX_PER_ADDRESS"},
 		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "ftp://crm"}, "FAIRSHELF_WEBHOOK_URL"},
 		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "https://crm.example.com/hook", "FAIRSHELF_WEBHOOK_SECRET": "short"}, "FAIRSHELF_WEBHOOK_SECRET"},
+		{map[string]string{"FAIRSHELF_METRICS_LISTEN": "9090"}, "FAIRSHELF_METRICS_LISTEN"},
+		{map[string]string{"FAIRSHELF_METRICS_TOKEN": "short"}, "FAIRSHELF_METRICS_TOKEN"},
 	} {
 		_, err := Load(env(tc.env))
 		var ce *Error
@@ -126,5 +128,25 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) succeeded", in)
 		}
+	}
+}
+
+// TestMetricsListener: metrics have a loopback listener of their own by
+// default, "off" turns it off, and the main port's token may come from a
+// file.
+func TestMetricsListener(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.MetricsListen != "127.0.0.1:9090" || !c.ServesMetrics() || c.MetricsToken != "" {
+		t.Fatalf("default metrics listener = %q (serves %v, token %q), %v", c.MetricsListen, c.ServesMetrics(), c.MetricsToken, err)
+	}
+	if c, err = Load(env(map[string]string{"FAIRSHELF_METRICS_LISTEN": "off"})); err != nil || c.ServesMetrics() {
+		t.Fatalf("off: serves %v, %v", c.ServesMetrics(), err)
+	}
+	file := filepath.Join(t.TempDir(), "metrics_token")
+	if err := os.WriteFile(file, []byte("scrape-token-0123456789\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(env(map[string]string{"FAIRSHELF_METRICS_LISTEN": ":9464", "FAIRSHELF_METRICS_TOKEN_FILE": file})); err != nil || c.MetricsListen != ":9464" || c.MetricsToken != "scrape-token-0123456789" {
+		t.Fatalf("listen %q token %q: %v", c.MetricsListen, c.MetricsToken, err)
 	}
 }

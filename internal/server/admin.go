@@ -32,7 +32,7 @@ func (s *Server) adminUsersPage(c echo.Context) error {
 		return err
 	}
 	data := s.pageData(c, "Users")
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	data.Data = adminUsersData{Users: users}
 	return s.renderPage(c, http.StatusOK, "admin_users.html", data)
 }
@@ -110,7 +110,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 	if err != nil {
 		return s.rerenderUserForm(c, "New user", form, err)
 	}
-	setFlash(c, "user_created")
+	s.setFlash(c, "user_created")
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+u.ID)
 }
 
@@ -131,7 +131,7 @@ func (s *Server) adminUserPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	return s.renderPage(c, http.StatusOK, "admin_user.html", data)
 }
 
@@ -162,6 +162,6 @@ func (s *Server) adminUserUpdate(c echo.Context) error {
 	if err != nil {
 		return s.rerenderUserForm(c, cur.DisplayName, form, err)
 	}
-	setFlash(c, "user_saved")
+	s.setFlash(c, "user_saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/users/"+cur.ID)
 }

@@ -66,7 +66,7 @@ func (s *Server) renderLabelPage(c echo.Context, status int, form *labelForm, fu
 	}
 	data := s.pageData(c, code+" label")
 	data.Form, data.Errors, data.Data = *form, errs, pd
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	if len(errs) > 0 {
 		data.FlashError = "The label was not saved. Correct the marked fields."
 	}
@@ -114,7 +114,7 @@ func (s *Server) labelSave(c echo.Context) error {
 		}
 		return s.renderLabelPage(c, http.StatusUnprocessableEntity, &form, functions, domain.ErrorFields(err))
 	}
-	setFlash(c, "label_saved")
+	s.setFlash(c, "label_saved")
 	return c.Redirect(http.StatusSeeOther, "/brands/"+url.PathEscape(code)+"/label")
 }
 
@@ -150,7 +150,7 @@ func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, er
 	data := s.pageData(c, code+" claims")
 	data.Form, data.Errors = form, errs
 	data.Data = claimsPageData{Brand: b, Claims: claims, Categories: domain.ClaimCategories, CanCreate: s.can(c, code, "claim", "create")}
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	return s.renderPage(c, status, "claims.html", data)
 }
 
@@ -174,6 +174,6 @@ func (s *Server) claimCreate(c echo.Context) error {
 		}
 		return s.renderClaimsPage(c, http.StatusUnprocessableEntity, form, domain.ErrorFields(err))
 	}
-	setFlash(c, "claim_added")
+	s.setFlash(c, "claim_added")
 	return c.Redirect(http.StatusSeeOther, "/brands/"+url.PathEscape(code)+"/claims")
 }

@@ -9,18 +9,26 @@ import (
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-// apiListCampaigns lists campaigns: marketers see every campaign of their
-// brands; reps see the live campaigns of theirs as kits of current pieces.
+// apiListCampaigns lists campaigns with the view chosen per brand (see
+// campaignView).
 func (s *Server) apiListCampaigns(c echo.Context) error {
-	u := principalOf(c).user
-	all, brands := s.authz.Brands(u, "campaign", "read")
-	// Whoever can create campaigns manages them; everyone else sees kits.
-	liveOnly := !s.authz.CanSomewhere(u, "campaign", "create")
-	list, err := s.store.Campaigns(c.Request().Context(), store.BrandScope{All: all, Brands: brands}, liveOnly, s.now())
+	list, err := s.store.Campaigns(c.Request().Context(), s.campaignView(c), s.now())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"campaigns": list})
+}
+
+// campaignView chooses, brand by brand, what the caller sees of campaigns:
+// where they may create campaigns (marketers) every campaign, drafts and
+// risk flags included; where they may only read them (reps) the live ones
+// as kits. One person can be a marketer of one brand and a rep of another,
+// so the choice is never made once for the whole user.
+func (s *Server) campaignView(c echo.Context) store.CampaignView {
+	u := principalOf(c).user
+	allManage, manage := s.authz.Brands(u, "campaign", "create")
+	allRead, read := s.authz.Brands(u, "campaign", "read")
+	return store.CampaignView{Manage: store.BrandScope{All: allManage, Brands: manage}, Kits: store.BrandScope{All: allRead, Brands: read}}
 }
 
 func (s *Server) apiCreateCampaign(c echo.Context) error {
@@ -43,7 +51,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 
 func (s *Server) apiPublishCampaign(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "campaign", "publish")
-	list, err := s.store.Campaigns(c.Request().Context(), store.BrandScope{All: all, Brands: brands}, false, s.now())
+	list, err := s.store.Campaigns(c.Request().Context(), store.CampaignView{Manage: store.BrandScope{All: all, Brands: brands}}, s.now())
 	if err != nil {
 		return err
 	}

@@ -73,3 +73,65 @@ func TestCampaigns(t *testing.T) {
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/no-such/publish", f.marketer, nil), http.StatusNotFound, "not_found")
 }
+
+// TestCampaignViewIsChosenPerBrand: a marketer of one brand who is a rep of
+// another sees every campaign of the first, and of the second only live
+// campaigns as kits, without drafts or risk flags.
+func TestCampaignViewIsChosenPerBrand(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { campaignViewPerBrand(t, backend) })
+	}
+}
+
+func campaignViewPerBrand(t *testing.T, backend string) {
+	f := newReviewFixtureOn(t, backend)
+	f.t = t
+	f.approveAll(t)
+	now := f.clock.Now()
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)}), http.StatusOK)
+	campaign := func(token, brand, name string, assetIDs ...string) store.Campaign {
+		return decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
+			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": assetIDs}), http.StatusCreated)
+	}
+	live := campaign(f.marketer, "ZELTRA", "ZELTRA launch", f.asset.ID)
+	decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+live.ID+"/publish", f.marketer, nil), http.StatusOK)
+	zeltraDraft := campaign(f.marketer, "ZELTRA", "ZELTRA next wave (draft)", f.asset.ID)
+	otherAsset := f.createAsset(t, f.other, "OTH-CAMP-1", "OTHER")
+	otherDraft := campaign(f.other, "OTHER", "OTHER plan (draft)", otherAsset.ID)
+	// A withdrawal puts the live campaign at risk, for marketing's eyes.
+	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)
+
+	f.addUser(t, "mixed@example.com", "marketer:OTHER", "rep:ZELTRA")
+	mixed := f.login(t, "mixed@example.com")
+	got := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", mixed, nil), http.StatusOK).Campaigns
+	byID := map[string]store.Campaign{}
+	for _, c := range got {
+		byID[c.ID] = c
+	}
+	if _, ok := byID[zeltraDraft.ID]; ok {
+		t.Errorf("a rep of ZELTRA sees its draft campaign")
+	}
+	if c, ok := byID[live.ID]; !ok {
+		t.Errorf("a rep of ZELTRA does not see its live campaign: %+v", got)
+	} else if c.AtRisk || c.RiskReason != "" || len(c.AssetIDs) != 0 || len(c.Kit) != 0 {
+		// Its only piece was withdrawn: the kit is empty and names nothing.
+		t.Errorf("a rep of ZELTRA sees how the campaign is run: %+v", c)
+	}
+	if c, ok := byID[otherDraft.ID]; !ok || c.State != "draft" || len(c.AssetIDs) != 1 {
+		t.Errorf("a marketer of OTHER does not see its draft: %+v", got)
+	}
+	if len(got) != 2 {
+		t.Errorf("campaigns = %+v, want the live kit and the OTHER draft", got)
+	}
+	// The marketer of ZELTRA still sees everything of ZELTRA.
+	all := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK).Campaigns
+	if len(all) != 2 || (!all[0].AtRisk && !all[1].AtRisk) {
+		t.Errorf("ZELTRA marketer's campaigns = %+v", all)
+	}
+	// The library page of the same person shows kits only.
+	w, _ := signedInWeb(t, f.testServer, "mixed@example.com", "/library")
+	body := w.do(t, http.MethodGet, "/library", nil).Body.String()
+	if !strings.Contains(body, "ZELTRA launch") || strings.Contains(body, "(draft)") {
+		t.Errorf("the library page's kits are wrong:\n%s", body)
+	}
+}

@@ -39,6 +39,7 @@ func (s *Server) apiForm2253(c echo.Context) error {
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename("form-2253-"+f.MaterialID+".pdf")))
+		c.Response().Header().Set("Content-Security-Policy", contentPolicy) // a file, never a page
 		return c.Blob(http.StatusOK, "application/pdf", pdf)
 	}
 	return respond(c, "form2253", f, form2253Table([]store.Form2253{f}))

@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/openapi"
 )
 
@@ -45,8 +48,35 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(status, r)
 }
 
-func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+// metricsOnMainPort answers GET /metrics on the public port. Metrics tell
+// who uses which routes how often, so they are not public: the main port
+// answers 404 unless a metrics token is configured, and then only to a
+// caller that sends it as a bearer token. Scrapers inside the network use
+// the separate listener (MetricsHandler) instead.
+func (s *Server) metricsOnMainPort() echo.HandlerFunc {
+	metrics := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	return func(c echo.Context) error {
+		if s.cfg.MetricsToken == "" {
+			return domain.Errorf(domain.ENOTFOUND, "No such page or resource.")
+		}
+		scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.MetricsToken)) != 1 {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			return domain.Errorf(domain.EUNAUTH, "Send the metrics token as Authorization: Bearer.")
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		metrics.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// MetricsHandler serves GET /metrics, without authentication, for the
+// separate metrics listener (FAIRSHELF_METRICS_LISTEN), which is meant to be
+// reachable only from inside the network; every other path is 404.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // openAPI serves the OpenAPI 3 document of the public API.

@@ -145,8 +145,9 @@ type assetPageData struct {
 	Asset           domain.Asset
 	Versions        []domain.Version
 	Selected        *domain.Version
-	PreviewKind     string
-	PreviewText     string
+	PreviewKind     string // "image" or "video": shown as itself; "": shown as its text only
+	SelectedSize    string
+	TextOpen        bool // the extracted text is open: it is the preview, or it has findings
 	CanUpload       bool
 	MaxUpload       string
 	Report          *domain.ComplianceReport
@@ -213,18 +214,17 @@ func highlight(text string, excerpts []string) []markedPart {
 	return []markedPart{{Text: text, Mark: true}}
 }
 
+// previewKind says how the asset page shows a version: images and video as
+// themselves (served inline under the sandbox policy, where a browser only
+// decodes them), everything else only as its extracted text. A PDF, HTML or
+// Office file is never embedded in a page: its viewer could run the script
+// it carries.
 func previewKind(mediaType string) string {
 	switch mediaType {
-	case extract.PDF:
-		return "pdf"
 	case extract.PNG, extract.JPEG:
 		return "image"
 	case extract.MP4:
 		return "video"
-	case extract.Text:
-		return "text"
-	case extract.HTML:
-		return "html"
 	}
 	return ""
 }
@@ -302,17 +302,12 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 			pd.TextLines = markLines(lines, findings)
 		}
 		pd.PreviewKind = previewKind(pd.Selected.MediaType)
-		if pd.PreviewKind == "text" || pd.PreviewKind == "html" {
-			text, _, err := s.store.VersionText(ctx, pd.Selected.ID)
-			if err != nil {
-				return err
-			}
-			pd.PreviewText = text
-		}
+		pd.SelectedSize = library.HumanBytes(pd.Selected.Size)
+		pd.TextOpen = pd.PreviewKind == "" || (pd.Report != nil && !pd.Report.Passed)
 	}
 	data := s.pageData(c, a.JobCode)
 	data.Data = pd
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	if msg, ok := c.Get("flash_error").(string); ok {
 		data.FlashError = msg
 	}
@@ -327,7 +322,7 @@ func (s *Server) webRunCompliance(c echo.Context) error {
 	if _, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
 		return err
 	}
-	setFlash(c, "checked")
+	s.setFlash(c, "checked")
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
 
@@ -353,7 +348,7 @@ func (s *Server) webWaiveFinding(c echo.Context) error {
 		c.QueryParams().Set("version", v.ID)
 		return s.assetPageWithStatus(c, http.StatusUnprocessableEntity)
 	}
-	setFlash(c, "waived")
+	s.setFlash(c, "waived")
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
 

@@ -45,13 +45,14 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	var kits []store.Campaign
 	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
 		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
-		if kits, err = s.store.Campaigns(ctx, store.BrandScope{All: call, Brands: cbrands}, true, s.now()); err != nil {
+		// The rep's page shows live kits only, whatever else the caller manages.
+		if kits, err = s.store.Campaigns(ctx, store.CampaignView{Kits: store.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
 			return err
 		}
 	}
 	data := s.pageData(c, "My library")
 	data.Form = form
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	next := ""
 	if page.NextCursor != "" {
 		q := c.QueryParams()
@@ -69,7 +70,7 @@ func (s *Server) webAddFeedback(c echo.Context) error {
 		}
 		c.Set("flash_error", domain.ErrorMessage(err))
 	}
-	setFlash(c, "feedback_sent")
+	s.setFlash(c, "feedback_sent")
 	return c.Redirect(http.StatusSeeOther, "/library")
 }
 
@@ -77,7 +78,7 @@ func (s *Server) webAckNotice(c echo.Context) error {
 	if err := s.store.AckNotice(c.Request().Context(), s.actor(c), c.Param("id")); err != nil {
 		return err
 	}
-	setFlash(c, "notice_acked")
+	s.setFlash(c, "notice_acked")
 	return c.Redirect(http.StatusSeeOther, "/library")
 }
 
@@ -95,7 +96,7 @@ func (s *Server) webPublish(c echo.Context) error {
 	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), store.Publication{VersionID: v.ID, ExpiresAt: exp}); err != nil {
 		return s.showAssetError(c, v, err)
 	}
-	setFlash(c, "published")
+	s.setFlash(c, "published")
 	return backToVersion(c, v)
 }
 
@@ -114,7 +115,7 @@ func (s *Server) webWithdraw(c echo.Context) error {
 	if _, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason); err != nil {
 		return s.showAssetError(c, v, err)
 	}
-	setFlash(c, "withdrawn")
+	s.setFlash(c, "withdrawn")
 	return backToVersion(c, v)
 }
 

@@ -22,7 +22,7 @@ func (s *Server) loginPage(c echo.Context) error {
 	}
 	data := s.pageData(c, "Sign in")
 	data.Form = loginForm{Next: safeNext(c.QueryParam("next"))}
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	return s.renderPage(c, http.StatusOK, "login.html", data)
 }
 
@@ -60,7 +60,7 @@ func (s *Server) logoutSubmit(c echo.Context) error {
 		return err
 	}
 	s.clearSessionCookie(c)
-	setFlash(c, "signed_out")
+	s.setFlash(c, "signed_out")
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
@@ -69,7 +69,7 @@ func (s *Server) homePage(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, path)
 	}
 	data := s.pageData(c, "Home")
-	data.Flash = flashMessage(c)
+	data.Flash = s.flashMessage(c)
 	return s.renderPage(c, http.StatusOK, "home.html", data)
 }
 
@@ -96,15 +96,21 @@ var flashes = map[string]string{
 
 const flashCookie = "fairshelf_flash"
 
-func setFlash(c echo.Context, key string) {
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+func (s *Server) setFlash(c echo.Context, key string) {
+	c.SetCookie(s.flashCookie(key, 60))
 }
 
-func flashMessage(c echo.Context) string {
+func (s *Server) flashMessage(c echo.Context) string {
 	ck, err := c.Cookie(flashCookie)
 	if err != nil {
 		return ""
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c.SetCookie(s.flashCookie("", -1))
 	return flashes[ck.Value]
+}
+
+// flashCookie is the flash cookie with value, kept for maxAge seconds
+// (negative: deleted). It is Secure whenever the session cookie is.
+func (s *Server) flashCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: flashCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
 }

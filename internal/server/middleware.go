@@ -1,7 +1,10 @@
 package server
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -149,16 +152,21 @@ func storableParams(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// secureHeaders sets the browser hardening headers on every response. The
-// policy allows only same-origin scripts, styles and frames (the inline PDF
-// preview is a same-origin frame).
+// pagePolicy is the Content-Security-Policy of Fairshelf's own pages: only
+// same-origin scripts, styles, images and media; no plugin objects or
+// embeds, no frames of anything, and no page of the site inside another's
+// frame. Uploaded files are never embedded (see previewKind); their own
+// responses carry contentPolicy instead.
+const pagePolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; frame-src 'none'; child-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+
+// secureHeaders sets the browser hardening headers on every response.
 func secureHeaders(tls bool) echo.MiddlewareFunc {
 	cfg := middleware.SecureConfig{
 		XSSProtection:         "0",
 		ContentTypeNosniff:    "nosniff",
-		XFrameOptions:         "SAMEORIGIN",
+		XFrameOptions:         "DENY",
 		ReferrerPolicy:        "same-origin",
-		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; object-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+		ContentSecurityPolicy: pagePolicy,
 	}
 	if tls {
 		cfg.HSTSMaxAge = 31536000
@@ -166,47 +174,106 @@ func secureHeaders(tls bool) echo.MiddlewareFunc {
 	return middleware.SecureWithConfig(cfg)
 }
 
-// csrf protects the web UI's state-changing forms with a token that must be
-// echoed from the page (hidden _csrf field, or X-CSRF-Token from htmx). API
+// noStore keeps every answer to a signed-in caller out of shared and
+// browser caches: API answers and pages carry names, e-mail addresses,
+// roles and review decisions. File downloads override it with a private,
+// revalidated policy (contentHeaders), as their bytes are promotional
+// material and can be large.
+func (s *Server) noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if principalOf(c) != nil {
+			c.Response().Header().Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// csrfCookieName is the cookie that binds a signed-out browser's CSRF
+// token (on the login form). With secure cookies it carries the __Host-
+// prefix, so that no sibling subdomain or plain-HTTP page can plant one.
+func (s *Server) csrfCookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-fairshelf_csrf"
+	}
+	return "fairshelf_csrf"
+}
+
+// csrfTokenFor derives the CSRF token of a browser from a secret only that
+// browser and the server know: its session token when signed in, else the
+// random value of its CSRF cookie. A token is therefore good for one
+// session only, and cannot be made up by someone who can write a cookie
+// but cannot read the session's.
+func csrfTokenFor(secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("fairshelf csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrf protects the web UI's state-changing requests with a token bound to
+// the browser's session, which must be echoed from the page (hidden _csrf
+// form field, or X-CSRF-Token from scripts); a token in the query string
+// is never read, as URLs end up in logs, history and Referer headers. API
 // paths are exempt: they accept only bearer tokens, which a browser never
-// attaches on its own.
+// attaches on its own. It runs after authenticate.
 func (s *Server) csrf() echo.MiddlewareFunc {
-	protect := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     "fairshelf_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.SecureCookies,
-		CookieSameSite: http.SameSiteStrictMode,
-		ContextKey:     "csrf",
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
-		},
-		ErrorHandler: func(err error, c echo.Context) error {
-			return errCSRF
-		},
-	})
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		h := protect(next)
 		return func(c echo.Context) error {
-			// Uploads are streamed: looking for a form-field token would
-			// parse (and buffer) the whole body, so they must carry the
-			// header instead.
-			if c.Request().Method == http.MethodPost && uploadRoutes[c.Path()] && !strings.HasPrefix(c.Path(), "/api/") && c.Request().Header.Get("X-CSRF-Token") == "" {
-				return errCSRF
+			r := c.Request()
+			p := r.URL.Path
+			if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" || p == "/metrics" {
+				return next(c)
 			}
-			// Browsers too old to send Sec-Fetch-Site (which the token check
-			// reads) still send Origin on a cross-site POST: another site's
-			// origin is refused even with a token. This needs the reverse
-			// proxy to pass the Host the browser asked for.
-			if r := c.Request(); !strings.HasPrefix(r.URL.Path, "/api/") && !safeMethod(r.Method) &&
-				r.Header.Get("Sec-Fetch-Site") == "" && crossOrigin(r) {
-				return errCSRF
+			secret := ""
+			if pr := principalOf(c); pr != nil {
+				if ck, err := r.Cookie(sessionCookie); err == nil {
+					secret = ck.Value
+				}
+			} else if ck, err := r.Cookie(s.csrfCookieName()); err == nil && len(ck.Value) >= 32 {
+				secret = ck.Value
 			}
-			return h(c)
+			fresh := secret == ""
+			if fresh {
+				var b [32]byte
+				_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
+				secret = base64.RawURLEncoding.EncodeToString(b[:])
+			}
+			token := csrfTokenFor(secret)
+			if !safeMethod(r.Method) {
+				if fresh || !s.csrfTokenSent(c, token) {
+					return errCSRF
+				}
+				// Browsers too old to send Sec-Fetch-Site still send
+				// Origin on a cross-site POST: another site's origin is
+				// refused even with a token. This needs the reverse proxy
+				// to pass the Host the browser asked for.
+				if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || (site == "" && crossOrigin(r)) {
+					return errCSRF
+				}
+			}
+			if fresh && principalOf(c) == nil {
+				c.SetCookie(&http.Cookie{Name: s.csrfCookieName(), Value: secret, Path: "/", HttpOnly: true,
+					Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.SessionMaxAge.Seconds())})
+			}
+			c.Set(csrfKey, token)
+			c.Response().Header().Add(echo.HeaderVary, echo.HeaderCookie)
+			return next(c)
 		}
 	}
+}
+
+const csrfKey = "csrf"
+
+// csrfTokenSent reports whether the request carries token in the
+// X-CSRF-Token header or the _csrf field of its body. Uploads are streamed:
+// looking for a form field would parse (and buffer) the whole body, so they
+// must carry the header.
+func (s *Server) csrfTokenSent(c echo.Context, token string) bool {
+	r := c.Request()
+	sent := r.Header.Get("X-CSRF-Token")
+	if sent == "" && !uploadRoutes[c.Path()] {
+		sent = r.PostFormValue("_csrf") // the body only, never the URL's query
+	}
+	return sent != "" && hmac.Equal([]byte(sent), []byte(token))
 }
 
 // safeMethod reports whether a request method changes nothing.

@@ -99,7 +99,7 @@ func (s *Server) apiLibraryContent(c echo.Context) error {
 			return err
 		}
 	}
-	return s.streamVersion(c, v, c.QueryParam("disposition") == "inline")
+	return s.streamVersion(c, v, wantsInline(c, v.MediaType))
 }
 
 func (s *Server) apiNotices(c echo.Context) error {

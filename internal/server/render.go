@@ -95,10 +95,10 @@ func (s *Server) renderPage(c echo.Context, status int, name string, data *pageD
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// csrfToken returns the CSRF token Echo's CSRF middleware stored for this
+// csrfToken returns the CSRF token the csrf middleware stored for this
 // request, or "" on routes without it.
 func csrfToken(c echo.Context) string {
-	if v, ok := c.Get("csrf").(string); ok {
+	if v, ok := c.Get(csrfKey).(string); ok {
 		return v
 	}
 	return ""

@@ -54,7 +54,7 @@ func (s *Server) webSubmitVersion(c echo.Context) error {
 	if _, err := s.submitVersion(c, v); err != nil {
 		return s.showAssetError(c, v, err)
 	}
-	setFlash(c, "submitted")
+	s.setFlash(c, "submitted")
 	return backToVersion(c, v)
 }
 
@@ -68,7 +68,7 @@ func (s *Server) webDecide(c echo.Context) error {
 	if _, err := s.decide(c, v, in); err != nil {
 		return s.showAssetError(c, v, err)
 	}
-	setFlash(c, "decided")
+	s.setFlash(c, "decided")
 	return backToVersion(c, v)
 }
 
@@ -81,7 +81,7 @@ func (s *Server) webAddComment(c echo.Context) error {
 	if _, err := s.addComment(c, v, commentRequest{Body: c.FormValue("body"), Page: page}); err != nil {
 		return s.showAssetError(c, v, err)
 	}
-	setFlash(c, "commented")
+	s.setFlash(c, "commented")
 	return backToVersion(c, v)
 }
 
@@ -143,5 +143,6 @@ func (s *Server) approvalRecordPDF(c echo.Context) error {
 	}
 	name := fmt.Sprintf("approval-record-%s-v%d.pdf", rec.Asset.JobCode, rec.Version.Number)
 	c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename(name)))
+	c.Response().Header().Set("Content-Security-Policy", contentPolicy) // a file, never a page
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
 }

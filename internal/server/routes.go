@@ -40,12 +40,12 @@ func perBrand(object, action string) access { return access{object: object, acti
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.bodyLimit), s.csrf(), s.authenticate, storableParams)
+	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.bodyLimit), s.authenticate, s.noStore, s.csrf(), storableParams)
 	s.access = map[string]access{}
 
 	s.add(http.MethodGet, "/healthz", s.healthz, publicAccess)
 	s.add(http.MethodGet, "/readyz", s.readyz, publicAccess)
-	s.add(http.MethodGet, "/metrics", s.metricsHandler(), publicAccess)
+	s.add(http.MethodGet, "/metrics", s.metricsOnMainPort(), publicAccess) // checks the metrics token itself
 	s.add(http.MethodGet, "/static/*", s.staticHandler(), publicAccess)
 
 	// Web UI.

@@ -99,8 +99,17 @@ func (s *Server) Handler() http.Handler { return s.echo }
 // Serve accepts connections on l until ctx ends, then stops accepting and
 // lets in-flight requests finish within the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	return s.serveHTTP(ctx, l, s.echo, "http")
+}
+
+// ServeMetrics serves MetricsHandler on l until ctx ends, like Serve.
+func (s *Server) ServeMetrics(ctx context.Context, l net.Listener) error {
+	return s.serveHTTP(ctx, l, s.MetricsHandler(), "metrics")
+}
+
+func (s *Server) serveHTTP(ctx context.Context, l net.Listener, h http.Handler, name string) error {
 	srv := &http.Server{
-		Handler:           s.echo,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -112,7 +121,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	s.log.Info("http: shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	s.log.Info(name+": shutting down", "timeout", s.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)

@@ -284,7 +284,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	for h, want := range map[string]string{
 		"X-Content-Type-Options":  "nosniff",
-		"X-Frame-Options":         "SAMEORIGIN",
+		"X-Frame-Options":         "DENY",
 		"Content-Security-Policy": "default-src 'self'",
 		"Referrer-Policy":         "same-origin",
 	} {
@@ -297,7 +297,8 @@ func TestSecurityHeaders(t *testing.T) {
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.do(t, httptest.NewRequest(http.MethodGet, "/healthz", nil))
-	rec := ts.do(t, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	rec := httptest.NewRecorder()
+	ts.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if !strings.Contains(rec.Body.String(), `fairshelf_http_requests_total{code="200",method="GET",route="/healthz"} 1`) {
 		t.Fatalf("metrics lack the healthz request:\n%s", rec.Body)
 	}

@@ -134,7 +134,7 @@ func (s *Server) accountPasswordSubmit(c echo.Context) error {
 	}
 	// Every session ended with the change; sign in with the new password.
 	s.clearSessionCookie(c)
-	setFlash(c, "password_changed")
+	s.setFlash(c, "password_changed")
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

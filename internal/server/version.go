@@ -131,7 +131,7 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.serveVersion(c, v, c.QueryParam("disposition") == "inline")
+	return s.serveVersion(c, v, wantsInline(c, v.MediaType))
 }
 
 func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
@@ -185,6 +185,27 @@ func (s *Server) objectPresent(c echo.Context, v store.VersionWithBrand) error {
 	return nil
 }
 
+// contentPolicy is the Content-Security-Policy of every stored file the
+// server sends. Whatever a piece holds (a PDF's OpenAction JavaScript, an
+// HTML page's script, markup in a file that claims to be an image), a
+// browser that opens the response treats it as a sandboxed document of an
+// opaque origin: no script, no plugin, no form, no request anywhere, and it
+// may not be framed.
+const contentPolicy = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+// inlineMediaTypes are the only types served inline, for the asset page's
+// <img> and <video>: a browser decodes them as media and runs nothing from
+// them. Everything else (PDF, HTML, Office files, text) is always an
+// attachment, whatever the request asks for, so that no viewer with a
+// script engine opens it inside the site.
+var inlineMediaTypes = map[string]bool{extract.PNG: true, extract.JPEG: true, extract.MP4: true}
+
+// wantsInline reports whether the request asks to see the file inline and
+// its type is one a browser shows as media.
+func wantsInline(c echo.Context, mediaType string) bool {
+	return c.QueryParam("disposition") == "inline" && inlineMediaTypes[mediaType]
+}
+
 // contentHeaders sets the headers of a file response and returns its ETag.
 func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline bool) string {
 	h := c.Response().Header()
@@ -193,16 +214,13 @@ func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set(echo.HeaderContentType, v.MediaType)
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", contentPolicy)
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	disposition := "attachment"
-	if inline {
+	if inline && inlineMediaTypes[v.MediaType] {
 		disposition = "inline"
 	}
 	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, downloadName(v.MediaType, v.Filename)))
-	if v.MediaType == "text/html" {
-		// A stored HTML piece is shown as a document, never run as part
-		// of this site.
-		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
-	}
 	return etag
 }
 

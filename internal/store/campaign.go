@@ -191,16 +191,26 @@ func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
 	return nil
 }
 
-// Campaigns lists campaigns of the given brands, newest first; with
-// liveOnly, only live ones with their kits of current pieces at now.
-func (s *Store) Campaigns(ctx context.Context, scope BrandScope, liveOnly bool, now time.Time) ([]Campaign, error) {
+// CampaignView is what a caller sees of each brand's campaigns, chosen per
+// brand: in the brands they manage, every campaign with its drafts and risk
+// flags; in the brands where they only carry material, the live campaigns
+// as kits of current pieces, and nothing of how they are run. A brand in
+// both scopes is managed.
+type CampaignView struct {
+	Manage BrandScope
+	Kits   BrandScope
+}
+
+// Campaigns lists the campaigns view shows, newest first; kits are filled
+// with the current pieces at now.
+func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time) ([]Campaign, error) {
 	out := []Campaign{}
 	err := s.read(ctx, func(tx *Tx) error {
-		cond, args := scope.in("brand")
-		q := tx.db.Where(cond, args...)
-		if liveOnly {
-			q = q.Where("state = ? AND starts_at <= ? AND ends_at > ?", "live", now.UTC(), now.UTC())
-		}
+		manage, margs := view.Manage.in("brand")
+		kits, kargs := view.Kits.in("brand")
+		args := append(margs, kargs...)
+		args = append(args, "live", now.UTC(), now.UTC())
+		q := tx.db.Where("("+manage+") OR (("+kits+") AND state = ? AND starts_at <= ? AND ends_at > ?)", args...)
 		var rows []campaignRow
 		if err := q.Order("created_at DESC, id DESC").Limit(200).Find(&rows).Error; err != nil {
 			return err
@@ -211,14 +221,19 @@ func (s *Store) Campaigns(ctx context.Context, scope BrandScope, liveOnly bool, 
 				return err
 			}
 			c := campaignFrom(r, ids)
-			if liveOnly {
+			if !view.Manage.has(r.Brand) {
 				kit, err := scanLibrary(currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"))
 				if err != nil {
 					return err
 				}
+				// A kit shows the pieces a rep may use now, not the
+				// campaign's plan or why marketing was warned about it.
+				c.AtRisk, c.RiskReason = false, ""
 				c.Kit = make([]LibraryItem, 0, len(kit))
+				c.AssetIDs = make([]string, 0, len(kit))
 				for _, k := range kit {
 					c.Kit = append(c.Kit, k.item())
+					c.AssetIDs = append(c.AssetIDs, c.Kit[len(c.Kit)-1].AssetID)
 				}
 			}
 			out = append(out, c)
@@ -227,3 +242,6 @@ func (s *Store) Campaigns(ctx context.Context, scope BrandScope, liveOnly bool, 
 	})
 	return out, err
 }
+
+// has reports whether brand is in the scope.
+func (b BrandScope) has(brand string) bool { return b.All || slices.Contains(b.Brands, brand) }
