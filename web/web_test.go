@@ -226,6 +226,10 @@ var shellPages = map[string]bool{"login.html": true, "error.html": true, "home.h
 // pageSamples fill in a page's own data from the scenario, so that hostile
 // scenario text also flows through page-specific fields.
 var pageSamples = map[string]func(d *pageData){
+	"account_password.html": func(d *pageData) {
+		d.Form = struct{ Required bool }{Required: true}
+		d.Errors = map[string]string{"current_password": d.Title, "new_password": d.Title}
+	},
 	"analytics.html": func(d *pageData) {
 		d.Data = map[string]any{
 			"Cycle": struct {

@@ -340,3 +340,22 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
 }
+
+// An account an administrator creates starts with a password the
+// administrator chose, so its owner must change it before anything else,
+// exactly as after a reset.
+func TestCreatedAccountMustChangeItsPassword(t *testing.T) {
+	f := newReviewFixture(t)
+	const first = "an admin chosen password"
+	u := decode[domain.User](t, f.api(t, http.MethodPost, "/api/v1/users", f.admin, map[string]any{
+		"email": "new.reviewer@example.com", "display_name": "New Reviewer", "password": first,
+		"roles": []map[string]string{{"role": "medical_reviewer", "brand": "ZELTRA"}}}), http.StatusCreated)
+	if !u.PasswordChangeRequired {
+		t.Fatalf("created user = %+v", u)
+	}
+	lr := decode[loginResponse](t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "new.reviewer@example.com", "password": first}), http.StatusOK)
+	if !lr.User.PasswordChangeRequired {
+		t.Fatalf("login = %+v", lr.User)
+	}
+	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", lr.Token, nil), http.StatusForbidden, "password_change_required")
+}

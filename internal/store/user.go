@@ -65,6 +65,9 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Ne
 			DisplayName: strings.TrimSpace(in.DisplayName), PasswordHash: passwordHash,
 			PasswordChangedAt: tx.now, CreatedAt: tx.now, UpdatedAt: tx.now,
 		}
+		// The administrator who creates an account chose its first password
+		// and knows it: like a reset, it must be changed by its owner.
+		row.PasswordMustChange = domain.PasswordSetByOther(actor.UserID, row.ID)
 		if err := tx.db.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
 				return &domain.Error{Code: domain.ECONFLICT, Message: "A user with this e-mail address already exists.", Fields: map[string]string{"email": "This e-mail address is already in use."}}
