@@ -17,7 +17,9 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/jobs"
 	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/server"
@@ -56,13 +58,31 @@ func storeFromEnv(ctx context.Context, getenv func(string) string, stderr io.Wri
 	return st, cfg, err
 }
 
-// openStore connects to the configured database and applies migrations.
+// openStore connects to the configured database and applies migrations:
+// with the owner's URL when one is configured (FAIRSHELF_MIGRATE_DATABASE_URL),
+// so that the store itself runs as the restricted application role. Audit
+// events it writes are sealed with the audit signing key.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != ""})
+	key, err := loadAuditKey(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	v, err := st.Migrate(ctx)
+	if cfg.MigrateDatabaseURL != "" {
+		owner, err := store.Open(ctx, store.Options{DatabaseURL: cfg.MigrateDatabaseURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("migrate as owner: %w", err)
+		}
+		_, err = owner.Migrate(ctx)
+		owner.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != "", AuditSealKey: domain.SealKey(key)})
+	if err != nil {
+		return nil, err
+	}
+	v, err := st.Migrate(ctx) // a no-op after the owner's run; checks the version
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -133,7 +153,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString()})
+	auditKey, err := loadAuditKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	auditVerifier := checkpoint.NewVerifier(st, checkpoint.NewReader(blobs), auditKey)
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
 	if err != nil {
 		return err
 	}
@@ -162,6 +187,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}})
+	startCheckpoints(jobCtx, runner, cfg, st, checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log), holder)
 	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
 		if err != nil || !ok {
@@ -227,27 +253,6 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer st.Close()
 	fmt.Fprintln(stdout, "migrations applied")
-	return nil
-}
-
-func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) < 1 || args[0] != "verify" {
-		return usageErr(errors.New("usage: fairshelf audit verify"))
-	}
-	st, _, err := storeFromEnv(ctx, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if !r.OK {
-		fmt.Fprintf(stdout, "audit chain BROKEN at event %d: %s (%d events verified before it)\n", r.Broken.Seq, r.Broken.Reason, r.Checked)
-		return &exitError{code: 1, err: errors.New("audit chain verification failed")}
-	}
-	fmt.Fprintf(stdout, "audit chain OK: %d events, head %d %s\n", r.Checked, r.LastSeq, r.LastHash)
 	return nil
 }
 

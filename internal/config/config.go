@@ -43,6 +43,29 @@ type Config struct {
 
 	WebhookURL    string // receiver of published/expired/withdrawn events; empty: none
 	WebhookSecret string // HMAC-SHA256 key shared with the receiver
+
+	Audit Audit // anchoring of the audit trail outside the database
+
+	// MigrateDatabaseURL is the PostgreSQL URL of the schema owner's role.
+	// When set, migrations run with it and the server connects with
+	// DatabaseURL, a role that may not alter, update or delete the audit
+	// trail. Empty: DatabaseURL also migrates.
+	MigrateDatabaseURL string
+}
+
+// Audit configures the signed checkpoints that anchor the audit trail
+// outside the database.
+type Audit struct {
+	// SigningKeyFile is a PEM file with an Ed25519 private key in PKCS#8
+	// ("PRIVATE KEY"). Empty: a key is generated once into the data folder,
+	// which suits the embedded mode only (see KeyGenerated).
+	SigningKeyFile string
+	// CheckpointInterval is how often a checkpoint is written when there
+	// are new events; at most a minute.
+	CheckpointInterval time.Duration
+	// CheckpointRetention is how long S3 Object Lock keeps each checkpoint,
+	// when the bucket has object lock enabled.
+	CheckpointRetention time.Duration
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -74,6 +97,8 @@ func Default() Config {
 		LoginMaxPerAccount: 5,
 		LoginMaxPerAddress: 50,
 		ReviewSLA:          5 * 24 * time.Hour,
+
+		Audit: Audit{CheckpointInterval: time.Minute, CheckpointRetention: 7 * 365 * 24 * time.Hour},
 	}
 }
 
@@ -117,6 +142,10 @@ func Load(getenv func(string) string) (Config, error) {
 	l.duration("FAIRSHELF_REVIEW_SLA", &c.ReviewSLA)
 	l.str("FAIRSHELF_WEBHOOK_URL", &c.WebhookURL)
 	l.secret("FAIRSHELF_WEBHOOK_SECRET", &c.WebhookSecret)
+	l.str("FAIRSHELF_AUDIT_SIGNING_KEY_FILE", &c.Audit.SigningKeyFile)
+	l.duration("FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", &c.Audit.CheckpointInterval)
+	l.duration("FAIRSHELF_AUDIT_CHECKPOINT_RETENTION", &c.Audit.CheckpointRetention)
+	l.secret("FAIRSHELF_MIGRATE_DATABASE_URL", &c.MigrateDatabaseURL)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -190,6 +219,21 @@ func (c Config) Validate() error {
 			return &Error{"FAIRSHELF_WEBHOOK_SECRET", "must be at least 16 characters when FAIRSHELF_WEBHOOK_URL is set"}
 		}
 	}
+	if c.MigrateDatabaseURL != "" {
+		u, err := url.Parse(c.MigrateDatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "must be a postgres://user@host:port/database URL"}
+		}
+		if c.DatabaseURL == "" {
+			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "needs FAIRSHELF_DATABASE_URL: it is the owner's role of that PostgreSQL database"}
+		}
+	}
+	if c.Audit.CheckpointInterval < time.Second || c.Audit.CheckpointInterval > time.Minute {
+		return &Error{"FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "must be from 1s to 1m: the trail is anchored at least every minute"}
+	}
+	if c.Audit.CheckpointRetention < 0 {
+		return &Error{"FAIRSHELF_AUDIT_CHECKPOINT_RETENTION", "must not be negative"}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -211,6 +255,23 @@ func (c Config) ObjectsDir() string { return filepath.Join(c.DataDir, "objects")
 
 // UsesPostgres reports whether metadata lives in PostgreSQL.
 func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// AuditKeyPath is the file of the audit signing key: the configured one, or
+// the one generated into the data folder.
+func (c Config) AuditKeyPath() string {
+	if c.Audit.SigningKeyFile != "" {
+		return c.Audit.SigningKeyFile
+	}
+	return filepath.Join(c.DataDir, "audit-signing-key.pem")
+}
+
+// AuditKeyGenerated reports whether the signing key is generated into the
+// data folder rather than provided. With PostgreSQL that is a deployment
+// mistake the server warns about loudly at start-up, without refusing to
+// start: each instance would sign with its own key and a container's data
+// folder may not survive a restart, so checkpoints would stop verifying;
+// but refusing would stop every existing installation on upgrade.
+func (c Config) AuditKeyGenerated() bool { return c.Audit.SigningKeyFile == "" }
 
 // UsesS3 reports whether objects live in an S3-compatible store.
 func (c Config) UsesS3() bool { return c.S3.Endpoint != "" }
