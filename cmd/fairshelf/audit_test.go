@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/glebarez/go-sqlite" // the "sqlite" database/sql driver, to tamper with the file
+
+	"github.com/fairshelf/fairshelf/internal/checkpoint"
+	"github.com/fairshelf/fairshelf/internal/domain"
+)
+
+// TestServeAnchorsTheAuditTrail runs the embedded server: it generates its
+// signing key once (0600), writes a signed checkpoint to the object folder,
+// the auditor's API reports it, `audit pubkey` prints the key that verifies
+// it, and `audit verify` passes until events covered by the checkpoint are
+// cut off the end of the trail, which it then names.
+func TestServeAnchorsTheAuditTrail(t *testing.T) {
+	dir := t.TempDir()
+	getenv := environ("FAIRSHELF_DATA_DIR", dir, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "1s")
+	base, stop := startServe(t, getenv, "--demo")
+
+	token := apiLogin(t, base, "auditor@demo.test")
+	var report map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		report = apiJSON(t, "GET", base+"/api/v1/audit/verify", token, "")
+		if report["checkpoints"].(float64) >= 1 && report["anchored_seq"] == report["last_seq"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint of the head after 30s: %v", report)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if report["ok"] != true || report["seals_checked"] != true || report["key_id"] == "" {
+		t.Fatalf("verify report = %v", report)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	keyFile := filepath.Join(dir, "audit-signing-key.pem")
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("generated key file: %v %v", fi, err)
+	}
+	cps, err := filepath.Glob(filepath.Join(dir, "objects", "checkpoints", "*.json"))
+	if err != nil || len(cps) == 0 {
+		t.Fatalf("no checkpoint files: %v", err)
+	}
+
+	var out strings.Builder
+	if err := run(context.Background(), []string{"fairshelf", "audit", "pubkey"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := checkpoint.ParsePublicKey([]byte(out.String()))
+	if err != nil || domain.KeyID(pub) != report["key_id"] {
+		t.Fatalf("audit pubkey printed %q (%v), want the key %v", out.String(), err, report["key_id"])
+	}
+	pubFile := filepath.Join(t.TempDir(), "pub.pem")
+	if err := os.WriteFile(pubFile, []byte(out.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+		t.Fatalf("audit verify: %v %q", err, out.String())
+	}
+
+	// Cut the newest events off and verify again.
+	db, err := sql.Open("sqlite", filepath.Join(dir, "fairshelf.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 3 FROM audit_events)"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	out.Reset()
+	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--json"}, getenv, nil, &out, io.Discard)
+	var r domain.ChainReport
+	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.OK || len(r.Findings) == 0 || r.Findings[0].Kind != domain.FindingTruncated {
+		t.Fatalf("after truncation: %v %s", err, out.String())
+	}
+
+	// A pinned public key that is not the signer's is reported.
+	other, _, _ := ed25519.GenerateKey(nil)
+	if err := os.WriteFile(pubFile, checkpoint.PublicKeyPEM(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) {
+		t.Fatalf("other key: %v %q", err, out.String())
+	}
+}
