@@ -16,6 +16,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // TestServeAnchorsTheAuditTrail runs the embedded server: it generates its
@@ -101,5 +102,50 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard)
 	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) {
 		t.Fatalf("other key: %v %q", err, out.String())
+	}
+}
+
+// TestMigrateAsOwnerServeAsApp runs production's PostgreSQL set-up: the
+// application's role cannot migrate a fresh database, FAIRSHELF_MIGRATE_DATABASE_URL
+// (the owner) does it for both migrate and serve, and the server then runs
+// as the application's role with a provided signing key.
+func TestMigrateAsOwnerServeAsApp(t *testing.T) {
+	ownerURL, appURL := testenv.PostgresRoles(t, testenv.PostgresURL(t))
+	keyFile := filepath.Join(t.TempDir(), "audit-signing-key.pem")
+	if _, _, err := checkpoint.LoadOrCreateKey(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	appOnly := environ("FAIRSHELF_DATA_DIR", dataDir, "FAIRSHELF_DATABASE_URL", appURL, "FAIRSHELF_AUDIT_SIGNING_KEY_FILE", keyFile)
+	if err := run(context.Background(), []string{"fairshelf", "migrate"}, appOnly, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("migrate as the application's role: %v, want permission denied", err)
+	}
+	both := environ("FAIRSHELF_DATA_DIR", dataDir, "FAIRSHELF_DATABASE_URL", appURL, "FAIRSHELF_MIGRATE_DATABASE_URL", ownerURL,
+		"FAIRSHELF_AUDIT_SIGNING_KEY_FILE", keyFile, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "1s")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"fairshelf", "migrate"}, both, nil, &out, io.Discard); err != nil {
+		t.Fatalf("migrate as the owner: %v", err)
+	}
+	base, stop := startServe(t, both, "--demo")
+	token := apiLogin(t, base, "auditor@demo.test")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := apiJSON(t, "GET", base+"/api/v1/audit/verify", token, "")
+		if r["ok"] != true {
+			t.Fatalf("verify = %v", r)
+		}
+		if r["checkpoints"].(float64) >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint after 30s: %v", r)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "audit-signing-key.pem")); err == nil {
+		t.Fatal("a key was generated although a key file is configured")
 	}
 }

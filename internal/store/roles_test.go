@@ -2,13 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -24,61 +18,10 @@ import (
 // audit trail or signatures, nor switch off their triggers.
 func TestRestrictedAppRole(t *testing.T) {
 	ctx := context.Background()
-	dbURL := testenv.PostgresURL(t)
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	suffix := hex.EncodeToString(b[:])
-	owner, app := "fs_owner_"+suffix, "fs_app_"+suffix
-
-	script, err := os.ReadFile("../../scripts/postgres-roles.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlText := strings.NewReplacer("fairshelf_owner", owner, "fairshelf_app", app).Replace(string(script))
-	admin, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Roles outlive databases: drop what they own here, then them.
-		defer admin.Close()
-		for _, r := range []string{app, owner} {
-			if _, err := admin.Exec("DROP OWNED BY " + r + " CASCADE"); err != nil {
-				t.Errorf("drop owned by %s: %v", r, err)
-			}
-		}
-		for _, r := range []string{app, owner} {
-			if _, err := admin.Exec("DROP ROLE IF EXISTS " + r); err != nil {
-				t.Errorf("drop role %s: %v", r, err)
-			}
-		}
-	})
-	if psql, err := exec.LookPath("psql"); err == nil {
-		cmd := exec.Command(psql, dbURL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "owner_password=owner-secret", "-v", "app_password=app-secret", "-f", "-")
-		cmd.Stdin = strings.NewReader(sqlText)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("psql: %v\n%s", err, out)
-		}
-	} else { // the same statements, with psql's variables filled in here
-		sqlText = strings.NewReplacer(":'owner_password'", "'owner-secret'", ":'app_password'", "'app-secret'",
-			`SELECT format('GRANT CREATE ON DATABASE %I TO `+owner+`', current_database()) \gexec`,
-			`DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO `+owner+`', current_database()); END $$;`).Replace(sqlText)
-		if _, err := admin.Exec(sqlText); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(role string) string {
-		u, err := url.Parse(dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.User = url.UserPassword(role, role[:3]+"-secret")
-		return u.String()
-	}
-
-	openTest(t, Options{DatabaseURL: as(owner)}) // migrates as the owner
+	ownerURL, appURL := testenv.PostgresRoles(t, testenv.PostgresURL(t))
+	openTest(t, Options{DatabaseURL: ownerURL}) // migrates as the owner
 	c := &clock{t: time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)}
-	s := openTest(t, Options{DatabaseURL: as(app), Now: c.Now, AuditSealKey: []byte("seal key of this test")})
+	s := openTest(t, Options{DatabaseURL: appURL, Now: c.Now, AuditSealKey: []byte("seal key of this test")})
 
 	// The application works as its role.
 	if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
