@@ -126,6 +126,11 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 	if err := run(context.Background(), []string{"fairshelf", "migrate"}, both, nil, &out, io.Discard); err != nil {
 		t.Fatalf("migrate as the owner: %v", err)
 	}
+	// Once migrated, the application's role alone starts fine (as in
+	// docker-compose.yml, where a one-shot service migrates).
+	if err := run(context.Background(), []string{"fairshelf", "migrate"}, appOnly, nil, io.Discard, io.Discard); err != nil {
+		t.Fatalf("application's role on a migrated database: %v", err)
+	}
 	base, stop := startServe(t, both, "--demo")
 	token := apiLogin(t, base, "auditor@demo.test")
 	deadline := time.Now().Add(30 * time.Second)
