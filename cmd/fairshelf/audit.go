@@ -99,16 +99,20 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
-	st, cfg, err := storeFromEnv(ctx, getenv, stderr)
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	log := newLogger(cfg, stderr)
 	key, err := loadAuditKey(cfg, log)
 	if err != nil {
 		return err
 	}
+	st, err := openStoreWithKey(ctx, cfg, log, key)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	blobs, err := openBlobs(cfg)
 	if err != nil {
 		return err

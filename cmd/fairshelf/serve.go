@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -67,6 +68,11 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	if err != nil {
 		return nil, err
 	}
+	return openStoreWithKey(ctx, cfg, log, key)
+}
+
+// openStoreWithKey is openStore with the audit signing key already loaded.
+func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, key ed25519.PrivateKey) (*store.Store, error) {
 	if cfg.MigrateDatabaseURL != "" {
 		owner, err := store.Open(ctx, store.Options{DatabaseURL: cfg.MigrateDatabaseURL, Logger: log})
 		if err != nil {
@@ -126,7 +132,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(cfg, stderr)
 
-	st, err := openStore(ctx, cfg, log)
+	auditKey, err := loadAuditKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	st, err := openStoreWithKey(ctx, cfg, log, auditKey)
 	if err != nil {
 		return err
 	}
@@ -153,10 +163,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	auditKey, err := loadAuditKey(cfg, log)
-	if err != nil {
-		return err
-	}
 	auditVerifier := checkpoint.NewVerifier(st, checkpoint.NewReader(blobs), auditKey)
 	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
 	if err != nil {
