@@ -100,7 +100,7 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	}
 	out.Reset()
 	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard)
-	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) {
+	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) || strings.Contains(out.String(), domain.FindingForged) {
 		t.Fatalf("other key: %v %q", err, out.String())
 	}
 }
