@@ -46,8 +46,18 @@ func loadAuditKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, erro
 }
 
 // startCheckpoints runs the job that signs the audit chain's head and
-// writes it to the object store, on one instance at a time.
-func startCheckpoints(ctx context.Context, runner *jobs.Runner, cfg config.Config, st *store.Store, w *checkpoint.Writer, holder string) {
+// writes it to the object store, on one instance at a time, and on every
+// instance the one that keeps the reader's cache of checkpoints warm, so
+// that the auditor's first verification after a start does not fetch a
+// year of checkpoints while they wait.
+func startCheckpoints(ctx context.Context, runner *jobs.Runner, cfg config.Config, st *store.Store, w *checkpoint.Writer, r *checkpoint.Reader, holder string) {
+	runner.Start(ctx, jobs.Job{Name: "audit.read_checkpoints", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
+		_, problems, err := r.ReadAll(ctx)
+		if len(problems) > 0 {
+			return fmt.Errorf("%d unreadable audit checkpoints, the first: %s", len(problems), problems[0].Message)
+		}
+		return err
+	}})
 	runner.Start(ctx, jobs.Job{Name: "audit.checkpoint", Interval: cfg.Audit.CheckpointInterval, Run: func(ctx context.Context, now time.Time) error {
 		ok, err := st.AcquireLease(ctx, "audit.checkpoint", holder, now, 3*cfg.Audit.CheckpointInterval)
 		if err != nil || !ok {

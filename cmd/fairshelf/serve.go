@@ -163,7 +163,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	auditVerifier := checkpoint.NewVerifier(st, checkpoint.NewReader(blobs), auditKey)
+	checkpoints := checkpoint.NewReader(blobs)
+	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)
 	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
 	if err != nil {
 		return err
@@ -193,7 +194,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}})
-	startCheckpoints(jobCtx, runner, cfg, st, checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log), holder)
+	startCheckpoints(jobCtx, runner, cfg, st, checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log), checkpoints, holder)
 	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
 		if err != nil || !ok {

@@ -130,9 +130,16 @@ func NewReader(blobs blob.Store) *Reader {
 // few hundred bytes, and anything much larger was not written by Fairshelf.
 const maxCheckpointBytes = 64 << 10
 
+// readers is how many checkpoints are fetched at once when the cache is
+// cold: a year of checkpoints is a six-figure number of small objects,
+// where latency, not bandwidth, is the cost.
+const readers = 16
+
 // ReadAll returns every checkpoint in the store, and a finding for each
 // object under the prefix that is not a checkpoint. Signatures are not
-// checked here (see domain.NewAuditVerifier).
+// checked here (see domain.NewAuditVerifier). Only objects not in the cache
+// are fetched, several at a time; an unreachable store or an ended context
+// is an error, not a finding.
 func (r *Reader) ReadAll(ctx context.Context) ([]domain.Checkpoint, []domain.AuditFinding, error) {
 	var infos []blob.Info
 	if err := r.blobs.List(ctx, Prefix, func(i blob.Info) error { infos = append(infos, i); return nil }); err != nil {
@@ -140,32 +147,62 @@ func (r *Reader) ReadAll(ctx context.Context) ([]domain.Checkpoint, []domain.Aud
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var (
-		out      []domain.Checkpoint
-		problems []domain.AuditFinding
-		seen     = make(map[string]bool, len(infos))
-	)
+	out := make([]domain.Checkpoint, 0, len(infos))
+	var missing []blob.Info
+	seen := make(map[string]bool, len(infos))
 	for _, info := range infos {
 		seen[info.Key] = true
 		if k, ok := r.cache[info.Key]; ok && k.size == info.Size && k.mod.Equal(info.ModTime) {
 			out = append(out, k.c)
-			continue
+		} else {
+			missing = append(missing, info)
 		}
-		c, err := r.read(ctx, info.Key)
-		if err != nil {
-			if ctx.Err() != nil || domain.ErrorCode(err) == domain.EUNAVAILABLE {
-				return nil, nil, err
-			}
-			problems = append(problems, domain.AuditFinding{Kind: domain.FindingUnreadableCheckpoint, Checkpoint: info.Key, Message: fmt.Sprintf("checkpoint %s cannot be read: %v", info.Key, err)})
-			continue
-		}
-		r.cache[info.Key] = cached{size: info.Size, mod: info.ModTime, c: c}
-		out = append(out, c)
 	}
 	for k := range r.cache {
 		if !seen[k] {
 			delete(r.cache, k)
 		}
+	}
+
+	type result struct {
+		info blob.Info
+		c    domain.Checkpoint
+		err  error
+	}
+	results := make([]result, len(missing))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(readers, len(missing)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c, err := r.read(ctx, missing[i].Key)
+				results[i] = result{info: missing[i], c: c, err: err}
+			}
+		}()
+	}
+	for i := range missing {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var problems []domain.AuditFinding
+	for _, res := range results {
+		if res.err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			if domain.ErrorCode(res.err) == domain.EUNAVAILABLE {
+				return nil, nil, res.err
+			}
+			problems = append(problems, domain.AuditFinding{Kind: domain.FindingUnreadableCheckpoint, Checkpoint: res.info.Key,
+				Message: fmt.Sprintf("checkpoint %s cannot be read: %v", res.info.Key, res.err)})
+			continue
+		}
+		r.cache[res.info.Key] = cached{size: res.info.Size, mod: res.info.ModTime, c: res.c}
+		out = append(out, res.c)
 	}
 	return out, problems, nil
 }

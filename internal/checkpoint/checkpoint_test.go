@@ -6,9 +6,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,5 +296,47 @@ func TestSigningKeyFiles(t *testing.T) {
 		if _, err := checkpoint.ParseKey([]byte(bad)); err == nil {
 			t.Errorf("ParseKey(%q) succeeded", bad)
 		}
+	}
+}
+
+// countingStore counts Get calls.
+type countingStore struct {
+	blob.Store
+	gets atomic.Int64
+}
+
+func (c *countingStore) Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error) {
+	c.gets.Add(1)
+	return c.Store.Get(ctx, key, offset, length)
+}
+
+// The reader fetches each checkpoint once: an auditor's page reloading the
+// report reads only the checkpoints written since.
+func TestReaderReadsEachCheckpointOnce(t *testing.T) {
+	key := newKey(t)
+	local, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs := &countingStore{Store: local}
+	st := sealedStore(t, key, time.Now)
+	w := checkpoint.NewWriter(blobs, key, "i", 0, nil)
+	for i := 0; i < 40; i++ {
+		appendEvents(t, st, 1)
+		checkpointNow(t, st, w, time.Now())
+	}
+	r := checkpoint.NewReader(blobs)
+	cps, problems, err := r.ReadAll(context.Background())
+	if err != nil || len(cps) != 40 || len(problems) != 0 || blobs.gets.Load() != 40 {
+		t.Fatalf("first read: %d checkpoints, %v, %v, %d gets", len(cps), problems, err, blobs.gets.Load())
+	}
+	appendEvents(t, st, 1)
+	checkpointNow(t, st, w, time.Now())
+	cps, _, err = r.ReadAll(context.Background())
+	if err != nil || len(cps) != 41 || blobs.gets.Load() != 41 {
+		t.Fatalf("second read: %d checkpoints, %v, %d gets", len(cps), err, blobs.gets.Load())
+	}
+	if rep, err := checkpoint.NewVerifier(st, r, key).Verify(context.Background()); err != nil || !rep.OK || rep.Checkpoints != 41 {
+		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
