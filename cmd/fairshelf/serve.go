@@ -88,7 +88,7 @@ func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	v, err := st.Migrate(ctx) // a no-op after the owner's run; checks the version
+	v, err := st.Migrate(ctx) // after the owner's run this only checks the version
 	if err != nil {
 		st.Close()
 		return nil, err

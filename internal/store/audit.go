@@ -57,7 +57,8 @@ func (r *auditEvent) columns(dst []any) {
 // SELECT and INSERT on audit_events.
 const auditLockKey = 0x6673617564697400
 
-// head returns the newest event's seq and hash, or 0 and the genesis hash.
+// auditHead returns the newest event's seq and hash, or 0 and the genesis
+// hash when the trail is empty.
 func (tx *Tx) auditHead() (int64, string, error) {
 	var last []auditEvent
 	if err := tx.db.Select("seq", "hash").Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
