@@ -72,6 +72,22 @@ func startCheckpoints(ctx context.Context, runner *jobs.Runner, cfg config.Confi
 	}})
 }
 
+// finalCheckpoint anchors the events written since the last checkpoint when
+// the server stops, so that a planned restart leaves none that only the
+// database has seen. It is best effort: a failure is logged, and the next
+// instance's job covers the events within a minute anyway.
+func finalCheckpoint(ctx context.Context, st *store.Store, w *checkpoint.Writer, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	head, err := st.AuditHead(ctx)
+	if err == nil {
+		_, _, err = w.Checkpoint(ctx, head, time.Now())
+	}
+	if err != nil {
+		log.Warn("final audit checkpoint not written", "err", err)
+	}
+}
+
 const auditUsage = `usage: fairshelf audit verify [--pubkey FILE] [--json]
        fairshelf audit pubkey`
 

@@ -154,3 +154,21 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 		t.Fatal("a key was generated although a key file is configured")
 	}
 }
+
+// TestStopWritesAFinalCheckpoint: events written after the last periodic
+// checkpoint are anchored when the server stops.
+func TestStopWritesAFinalCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	getenv := environ("FAIRSHELF_DATA_DIR", dir) // checkpoints every minute: no periodic run during the test
+	base, stop := startServe(t, getenv, "--demo")
+	apiLogin(t, base, "auditor@demo.test") // an event after the first checkpoint
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := run(context.Background(), []string{"fairshelf", "audit", "verify", "--json"}, getenv, nil, &out, io.Discard)
+	var r domain.ChainReport
+	if err != nil || json.Unmarshal([]byte(out.String()), &r) != nil || !r.OK || r.AnchoredSeq != r.LastSeq || r.LastSeq == 0 {
+		t.Fatalf("after a stop: %v %s", err, out.String())
+	}
+}

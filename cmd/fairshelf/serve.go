@@ -194,7 +194,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}})
-	startCheckpoints(jobCtx, runner, cfg, st, checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log), checkpoints, holder)
+	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
+	startCheckpoints(jobCtx, runner, cfg, st, checkpointer, checkpoints, holder)
 	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
 		if err != nil || !ok {
@@ -238,6 +239,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stopJobs()
 	runner.Wait()
 	log.Info("jobs stopped")
+	finalCheckpoint(ctx, st, checkpointer, log)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
