@@ -130,9 +130,24 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	key, err := loadAuditKey(cfg, log)
-	if err != nil {
-		return err
+	var pinned ed25519.PublicKey
+	if *pubFile != "" {
+		b, err := os.ReadFile(*pubFile)
+		if err != nil {
+			return usageErr(err)
+		}
+		if pinned, err = checkpoint.ParsePublicKey(b); err != nil {
+			return usageErr(err)
+		}
+	}
+	// An auditor with the public key only (no key file configured, none in
+	// the data folder) verifies everything but the seals; nothing is
+	// generated on their machine.
+	var key ed25519.PrivateKey
+	if _, statErr := os.Stat(cfg.AuditKeyPath()); pinned == nil || !cfg.AuditKeyGenerated() || statErr == nil {
+		if key, err = loadAuditKey(cfg, log); err != nil {
+			return err
+		}
 	}
 	st, err := openStoreWithKey(ctx, cfg, log, key)
 	if err != nil {
@@ -143,21 +158,18 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
-	v := checkpoint.NewVerifier(st, checkpoint.NewReader(blobs), key)
-	if *pubFile != "" {
-		b, err := os.ReadFile(*pubFile)
-		if err != nil {
-			return usageErr(err)
+	v := &checkpoint.Verifier{Store: st, Reader: checkpoint.NewReader(blobs), PublicKey: pinned}
+	if key != nil {
+		v = checkpoint.NewVerifier(st, v.Reader, key)
+		if pinned != nil {
+			v.PublicKey = pinned
 		}
-		if v.PublicKey, err = checkpoint.ParsePublicKey(b); err != nil {
-			return usageErr(err)
-		}
-		if !v.PublicKey.Equal(key.Public()) {
-			// The private key at hand is not the signer's (an auditor's
-			// machine): seals cannot be checked, checkpoints still can.
-			v.SealKey = nil
-			fmt.Fprintln(stderr, "audit verify: the configured signing key is not the pinned key's; event seals are not checked")
-		}
+	}
+	if key == nil || !v.PublicKey.Equal(key.Public()) {
+		// The private key at hand, if any, is not the signer's (an
+		// auditor's machine): seals cannot be checked, checkpoints can.
+		v.SealKey = nil
+		fmt.Fprintln(stderr, "audit verify: no signing key matching the pinned public key; event seals are not checked")
 	}
 	r, err := v.Verify(ctx)
 	if err != nil {

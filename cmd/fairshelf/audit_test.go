@@ -93,6 +93,26 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 		t.Fatalf("after truncation: %v %s", err, out.String())
 	}
 
+	// An auditor's machine: the same database and objects, the public key,
+	// no private key. Everything but the seals is checked, and no key is
+	// generated there.
+	auditorData := t.TempDir()
+	if err := os.CopyFS(auditorData, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(auditorData, "audit-signing-key.pem")); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--json", "--pubkey", pubFile}, environ("FAIRSHELF_DATA_DIR", auditorData), nil, &out, io.Discard)
+	r = domain.ChainReport{}
+	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.SealsChecked || r.Checkpoints == 0 || r.Findings[0].Kind != domain.FindingTruncated {
+		t.Fatalf("auditor without the private key: %v %s", err, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(auditorData, "audit-signing-key.pem")); err == nil {
+		t.Fatal("audit verify generated a signing key on the auditor's machine")
+	}
+
 	// A pinned public key that is not the signer's is reported.
 	other, _, _ := ed25519.GenerateKey(nil)
 	if err := os.WriteFile(pubFile, checkpoint.PublicKeyPEM(other), 0o644); err != nil {

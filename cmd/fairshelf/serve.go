@@ -71,8 +71,13 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	return openStoreWithKey(ctx, cfg, log, key)
 }
 
-// openStoreWithKey is openStore with the audit signing key already loaded.
+// openStoreWithKey is openStore with the audit signing key already loaded;
+// a nil key (a verifier holding only the public key) writes unsealed events.
 func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, key ed25519.PrivateKey) (*store.Store, error) {
+	var sealKey []byte
+	if key != nil {
+		sealKey = domain.SealKey(key)
+	}
 	if cfg.MigrateDatabaseURL != "" {
 		owner, err := store.Open(ctx, store.Options{DatabaseURL: cfg.MigrateDatabaseURL, Logger: log})
 		if err != nil {
@@ -84,7 +89,7 @@ func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, 
 			return nil, err
 		}
 	}
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != "", AuditSealKey: domain.SealKey(key)})
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != "", AuditSealKey: sealKey})
 	if err != nil {
 		return nil, err
 	}
