@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,8 +141,12 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 	if err := run(context.Background(), []string{"fairshelf", "migrate"}, appOnly, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("migrate as the application's role: %v, want permission denied", err)
 	}
+	srv := testenv.MinIO(t)
+	bucket := srv.NewBucket(t)
 	both := environ("FAIRSHELF_DATA_DIR", dataDir, "FAIRSHELF_DATABASE_URL", appURL, "FAIRSHELF_MIGRATE_DATABASE_URL", ownerURL,
-		"FAIRSHELF_AUDIT_SIGNING_KEY_FILE", keyFile, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "1s")
+		"FAIRSHELF_AUDIT_SIGNING_KEY_FILE", keyFile, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "1s",
+		"FAIRSHELF_S3_ENDPOINT", srv.Endpoint, "FAIRSHELF_S3_BUCKET", bucket, "FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
+		"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey, "FAIRSHELF_S3_USE_SSL", strconv.FormatBool(srv.UseSSL))
 	var out strings.Builder
 	if err := run(context.Background(), []string{"fairshelf", "migrate"}, both, nil, &out, io.Discard); err != nil {
 		t.Fatalf("migrate as the owner: %v", err)
@@ -172,6 +177,11 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "audit-signing-key.pem")); err == nil {
 		t.Fatal("a key was generated although a key file is configured")
+	}
+	// The checkpoints are in the bucket, and the command-line check agrees.
+	var out2 strings.Builder
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, both, nil, &out2, io.Discard); err != nil || !strings.Contains(out2.String(), "audit chain OK") || strings.Contains(out2.String(), " 0 checkpoints") {
+		t.Fatalf("audit verify against the bucket: %v %q", err, out2.String())
 	}
 }
 
