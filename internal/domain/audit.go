@@ -16,7 +16,9 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // AuditEvent is one append-only record of a change, sign-off, download or
 // login. Events form a hash chain: Hash covers every other field including
 // PrevHash, the Hash of the event before it, so that editing, deleting or
-// reordering any stored event is detectable by VerifyChain.
+// reordering any stored event is detectable by AuditVerifier; cutting events
+// off the end or rewriting the whole chain is detectable against the signed
+// checkpoints (see Checkpoint).
 type AuditEvent struct {
 	Seq        int64     `json:"seq"`
 	OccurredAt time.Time `json:"occurred_at"`
