@@ -14,7 +14,7 @@ import (
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // AuditEvent is one append-only record of a change, sign-off, download or
-// login. Events form a hash chain: Hash covers every other field including
+// login. Events form a hash chain: Hash covers every field but Seal, including
 // PrevHash, the Hash of the event before it, so that editing, deleting or
 // reordering any stored event is detectable by AuditVerifier; cutting events
 // off the end or rewriting the whole chain is detectable against the signed
