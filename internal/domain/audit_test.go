@@ -119,6 +119,18 @@ func TestAuditVerifier(t *testing.T) {
 	if r := run(AuditAnchors{PublicKey: pub, Checkpoints: []Checkpoint{cp2}, SealKey: seal}, early); !hasKind(r, FindingBackdated, 4) {
 		t.Errorf("before checkpoint: %+v", r.Findings)
 	}
+	// Two instances signed the same head, minutes apart: the later signature
+	// is the bound, whatever order the checkpoints are read in.
+	late2 := chain(5, t0, seal)
+	cpLate := Checkpoint{Seq: 3, Hash: late2[2].Hash, EventTime: late2[2].OccurredAt, SignedAt: t0.Add(10 * time.Minute)}
+	cpLate.Sign(priv)
+	cpEarly := Checkpoint{Seq: 3, Hash: late2[2].Hash, EventTime: late2[2].OccurredAt, SignedAt: t0.Add(4 * time.Second)}
+	cpEarly.Sign(priv)
+	late2[3].OccurredAt = t0.Add(5 * time.Minute)
+	late2[4].OccurredAt = t0.Add(11 * time.Minute)
+	if r := run(AuditAnchors{PublicKey: pub, Checkpoints: []Checkpoint{cpLate, cpEarly}, SealKey: seal}, relink(late2, seal)); !hasKind(r, FindingBackdated, 4) || r.FindingCount != 1 {
+		t.Errorf("bound by the later of two checkpoints: %+v", r.Findings)
+	}
 	// Within the skew is normal: concurrent writers append out of order.
 	ok := chain(5, t0, seal)
 	ok[3].OccurredAt = ok[2].OccurredAt.Add(-30 * time.Second)

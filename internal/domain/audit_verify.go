@@ -102,16 +102,19 @@ type AuditAnchors struct {
 // signatures rows, then finishes with the checkpoints; memory stays flat in
 // the number of events (it grows with checkpoints and signatures).
 type AuditVerifier struct {
-	report   ChainReport
-	anchors  AuditAnchors
-	cps      []Checkpoint // valid, by seq
-	next     int          // first checkpoint not yet reached
-	lastSeq  int64
-	lastHash string
-	lastTime time.Time
-	sealed   bool // an event with a seal has been seen
-	sigs     map[string]*signatureInEvent
-	matched  map[string]bool
+	report  ChainReport
+	anchors AuditAnchors
+	cps     []Checkpoint // valid, by seq
+	next    int          // first checkpoint not yet reached
+	// signedBefore is the latest-signed checkpoint among those reached: at
+	// its signing time no later event existed yet.
+	signedBefore *Checkpoint
+	lastSeq      int64
+	lastHash     string
+	lastTime     time.Time
+	sealed       bool // an event with a seal has been seen
+	sigs         map[string]*signatureInEvent
+	matched      map[string]bool
 }
 
 // NewAuditVerifier checks the anchors' checkpoints and starts at the genesis
@@ -171,6 +174,7 @@ func (v *AuditVerifier) Next(e AuditEvent) {
 	case e.PrevHash != v.lastHash:
 		v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Message: fmt.Sprintf("event %d does not link to the event before it (an earlier event was altered and re-hashed, or events were removed or inserted)", e.Seq)})
 	}
+	v.passCheckpoints(e.Seq - 1) // those that do not cover e bound its time
 	v.checkTime(e)
 	v.checkCheckpoints(e)
 	v.checkSeal(e)
@@ -214,29 +218,37 @@ func (v *AuditVerifier) checkTime(e AuditEvent) {
 			e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), v.lastSeq, v.lastTime.UTC().Format(time.RFC3339))})
 		return
 	}
-	// The newest checkpoint that does not cover e: it was signed before e
-	// existed, so e cannot have happened well before it was signed.
-	for i := v.next - 1; i >= 0; i-- {
-		c := v.cps[i]
-		if c.Seq >= e.Seq {
-			continue
-		}
-		if e.OccurredAt.Before(c.SignedAt.Add(-AuditClockSkew)) {
-			v.add(AuditFinding{Kind: FindingBackdated, Seq: e.Seq, Checkpoint: c.Object, Message: fmt.Sprintf("event %d is dated %s, but checkpoint %s signed at %s covered only events up to %d (backdated)",
-				e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
-		}
-		return
+	// The latest checkpoint signed without e: e did not exist when it was
+	// signed, so e cannot have happened well before that.
+	if c := v.signedBefore; c != nil && e.OccurredAt.Before(c.SignedAt.Add(-AuditClockSkew)) {
+		v.add(AuditFinding{Kind: FindingBackdated, Seq: e.Seq, Checkpoint: c.Object, Message: fmt.Sprintf("event %d is dated %s, but checkpoint %s signed at %s covered only events up to %d (backdated)",
+			e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
+	}
+}
+
+// passCheckpoints moves past the checkpoints of events up to seq,
+// remembering the latest-signed. (A checkpoint passed here without being
+// compared names an event that is missing; Next reports the gap.)
+func (v *AuditVerifier) passCheckpoints(seq int64) {
+	for v.next < len(v.cps) && v.cps[v.next].Seq <= seq {
+		v.pass()
+	}
+}
+
+// pass moves past the next checkpoint.
+func (v *AuditVerifier) pass() {
+	c := &v.cps[v.next]
+	v.next++
+	if v.signedBefore == nil || c.SignedAt.After(v.signedBefore.SignedAt) {
+		v.signedBefore = c
 	}
 }
 
 // checkCheckpoints compares e with every checkpoint that names its seq.
 func (v *AuditVerifier) checkCheckpoints(e AuditEvent) {
-	for v.next < len(v.cps) && v.cps[v.next].Seq <= e.Seq {
+	for v.next < len(v.cps) && v.cps[v.next].Seq == e.Seq {
 		c := v.cps[v.next]
-		v.next++
-		if c.Seq < e.Seq {
-			continue // its event is missing: reported as deleted
-		}
+		v.pass()
 		if c.Hash != e.Hash {
 			v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Checkpoint: c.Object, Message: fmt.Sprintf("checkpoint %s signed at %s recorded event %d with hash %s, the trail has %s (events up to %d were rewritten)",
 				c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq, c.Hash, e.Hash, e.Seq)})
