@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,15 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || len(r.Findings) != 1 || r.Findings[0].Kind != domain.FindingBadCheckpoint || r.Findings[0].Checkpoint != c.Object {
 		t.Fatalf("findings = %s", rec.Body)
+	}
+
+	// The auditor's page names it too.
+	w := newWebClient(ts)
+	tok := w.csrf(t, "/login")
+	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"auditor@example.com"}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("login = %d", rec.Code)
+	}
+	if rec := w.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), domain.FindingBadCheckpoint) || !strings.Contains(rec.Body.String(), "fails verification") {
+		t.Fatalf("audit page = %d %s", rec.Code, rec.Body)
 	}
 }
