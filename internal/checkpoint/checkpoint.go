@@ -64,11 +64,17 @@ func NewWriter(blobs blob.Store, key ed25519.PrivateKey, instance string, retent
 // Checkpoint signs head (the chain's newest event) at now and writes the
 // checkpoint, unless head is seq 0 or a checkpoint of head's seq exists
 // already; written says whether it wrote. The checkpoint is logged in full
-// too, so that a log archive holds a second copy.
+// too, so that a log archive holds a second copy. A head behind the last
+// checkpoint this process wrote is an error: events were removed from the
+// end, and the job's failure log says so within a minute instead of at the
+// next verification.
 func (w *Writer) Checkpoint(ctx context.Context, head domain.AuditEvent, now time.Time) (c domain.Checkpoint, written bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if head.Seq == 0 || head.Seq <= w.lastSeq {
+	if head.Seq < w.lastSeq {
+		return c, false, fmt.Errorf("checkpoint: the audit trail ends at event %d, but event %d was checkpointed: events were removed from the end", head.Seq, w.lastSeq)
+	}
+	if head.Seq == 0 || head.Seq == w.lastSeq {
 		return c, false, nil
 	}
 	// Another instance may have held the job's lease since this one last

@@ -106,6 +106,10 @@ func TestCheckpointsOnLocalDisk(t *testing.T) {
 	if _, written := checkpointNow(t, st, w, now.Add(2*time.Minute)); written {
 		t.Fatal("second checkpoint without new events")
 	}
+	// A head that moved back is an alarm, not a quiet skip.
+	if _, _, err := w.Checkpoint(ctx, domain.AuditEvent{Seq: 3, Hash: "x"}, now.Add(2*time.Minute)); err == nil || !strings.Contains(err.Error(), "removed") {
+		t.Fatalf("head moved back: %v", err)
+	}
 	// A fresh writer (another instance taking over the job) does not
 	// repeat a checkpoint that exists.
 	if _, written := checkpointNow(t, st, checkpoint.NewWriter(blobs, key, "other", 0, nil), now.Add(2*time.Minute)); written {
