@@ -50,7 +50,8 @@ const usage = `usage: fairshelf <command> [flags]
 commands:
   serve          run the web UI, API and background jobs
   migrate        apply pending database migrations and exit
-  audit verify   verify the audit trail's hash chain
+  audit verify   verify the audit trail against its signed checkpoints
+  audit pubkey   print the public key that verifies audit checkpoints
   check FILE     check a file against a brand's label and claims: --brand B
   objects verify re-hash every stored object and report missing or altered ones
   user add       add a user: --email E --name N --role ROLE[:BRAND] ... --password-stdin

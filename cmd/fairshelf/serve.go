@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -17,7 +18,9 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/config"
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/jobs"
 	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/server"
@@ -56,13 +59,41 @@ func storeFromEnv(ctx context.Context, getenv func(string) string, stderr io.Wri
 	return st, cfg, err
 }
 
-// openStore connects to the configured database and applies migrations.
+// openStore connects to the configured database and applies migrations:
+// with the owner's URL when one is configured (FAIRSHELF_MIGRATE_DATABASE_URL),
+// so that the store itself runs as the restricted application role. Audit
+// events it writes are sealed with the audit signing key.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != ""})
+	key, err := loadAuditKey(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	v, err := st.Migrate(ctx)
+	return openStoreWithKey(ctx, cfg, log, key)
+}
+
+// openStoreWithKey is openStore with the audit signing key already loaded;
+// a nil key (a verifier holding only the public key) writes unsealed events.
+func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, key ed25519.PrivateKey) (*store.Store, error) {
+	var sealKey []byte
+	if key != nil {
+		sealKey = domain.SealKey(key)
+	}
+	if cfg.MigrateDatabaseURL != "" {
+		owner, err := store.Open(ctx, store.Options{DatabaseURL: cfg.MigrateDatabaseURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("migrate as owner: %w", err)
+		}
+		_, err = owner.Migrate(ctx)
+		owner.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != "", AuditSealKey: sealKey})
+	if err != nil {
+		return nil, err
+	}
+	v, err := st.Migrate(ctx) // after the owner's run this only checks the version
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -107,7 +138,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(cfg, stderr)
 
-	st, err := openStore(ctx, cfg, log)
+	auditKey, err := loadAuditKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	st, err := openStoreWithKey(ctx, cfg, log, auditKey)
 	if err != nil {
 		return err
 	}
@@ -134,7 +169,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString()})
+	checkpoints := checkpoint.NewReader(blobs)
+	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
 	if err != nil {
 		return err
 	}
@@ -185,6 +222,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}})
+	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
+	startCheckpoints(jobCtx, runner, cfg, st, checkpointer, checkpoints, holder)
 	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
 		if err != nil || !ok {
@@ -234,6 +273,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stopJobs()
 	runner.Wait()
 	log.Info("jobs stopped")
+	finalCheckpoint(ctx, st, checkpointer, log)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
@@ -256,27 +296,6 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	defer st.Close()
 	fmt.Fprintln(stdout, "migrations applied")
-	return nil
-}
-
-func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) < 1 || args[0] != "verify" {
-		return usageErr(errors.New("usage: fairshelf audit verify"))
-	}
-	st, _, err := storeFromEnv(ctx, getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if !r.OK {
-		fmt.Fprintf(stdout, "audit chain BROKEN at event %d: %s (%d events verified before it)\n", r.Broken.Seq, r.Broken.Reason, r.Checked)
-		return &exitError{code: 1, err: errors.New("audit chain verification failed")}
-	}
-	fmt.Fprintf(stdout, "audit chain OK: %d events, head %d %s\n", r.Checked, r.LastSeq, r.LastHash)
 	return nil
 }
 

@@ -125,6 +125,12 @@ func (s *S3) EnsureBucket(ctx context.Context) error {
 // EINVALID. Keys are fresh, so nobody can have read it in between; but if a
 // retry reused a key, the earlier object is gone as well (Local keeps it).
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (Info, error) {
+	return s.put(ctx, key, r, size, time.Time{})
+}
+
+// put is Put, with Object Lock retention in compliance mode until retainUntil
+// when that is not zero (see PutRetained).
+func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, retainUntil time.Time) (Info, error) {
 	if err := ValidKey(key); err != nil {
 		return Info{}, err
 	}
@@ -134,10 +140,14 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64) (Info
 		body = io.LimitReader(src, size)
 	}
 	// No ConcurrentStreamParts: it would buffer several parts at once.
-	_, err := s.client.PutObject(ctx, s.bucket, key, body, size, minio.PutObjectOptions{
+	opts := minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
 		PartSize:    s.partSize,
-	})
+	}
+	if !retainUntil.IsZero() {
+		opts.Mode, opts.RetainUntilDate = minio.Compliance, retainUntil.UTC()
+	}
+	_, err := s.client.PutObject(ctx, s.bucket, key, body, size, opts)
 	if err != nil {
 		n, eof, rerr := src.state()
 		switch {

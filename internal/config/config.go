@@ -51,6 +51,28 @@ type Config struct {
 	// with "Authorization: Bearer <token>"; without it the main port
 	// answers 404 there.
 	MetricsToken string
+	Audit        Audit // anchoring of the audit trail outside the database
+
+	// MigrateDatabaseURL is the PostgreSQL URL of the schema owner's role.
+	// When set, migrations run with it and the server connects with
+	// DatabaseURL, a role that may not alter, update or delete the audit
+	// trail. Empty: DatabaseURL also migrates.
+	MigrateDatabaseURL string
+}
+
+// Audit configures the signed checkpoints that anchor the audit trail
+// outside the database.
+type Audit struct {
+	// SigningKeyFile is a PEM file with an Ed25519 private key in PKCS#8
+	// ("PRIVATE KEY"). Empty: a key is generated once into the data folder,
+	// which suits the embedded mode only (see KeyGenerated).
+	SigningKeyFile string
+	// CheckpointInterval is how often a checkpoint is written when there
+	// are new events; at most a minute.
+	CheckpointInterval time.Duration
+	// CheckpointRetention is how long S3 Object Lock keeps each checkpoint,
+	// when the bucket has object lock enabled.
+	CheckpointRetention time.Duration
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -84,6 +106,7 @@ func Default() Config {
 		ReviewSLA:          5 * 24 * time.Hour,
 
 		MetricsListen: "127.0.0.1:9090",
+		Audit:         Audit{CheckpointInterval: time.Minute, CheckpointRetention: 7 * 365 * 24 * time.Hour},
 	}
 }
 
@@ -129,6 +152,10 @@ func Load(getenv func(string) string) (Config, error) {
 	l.secret("FAIRSHELF_WEBHOOK_SECRET", &c.WebhookSecret)
 	l.str("FAIRSHELF_METRICS_LISTEN", &c.MetricsListen)
 	l.secret("FAIRSHELF_METRICS_TOKEN", &c.MetricsToken)
+	l.str("FAIRSHELF_AUDIT_SIGNING_KEY_FILE", &c.Audit.SigningKeyFile)
+	l.duration("FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", &c.Audit.CheckpointInterval)
+	l.duration("FAIRSHELF_AUDIT_CHECKPOINT_RETENTION", &c.Audit.CheckpointRetention)
+	l.secret("FAIRSHELF_MIGRATE_DATABASE_URL", &c.MigrateDatabaseURL)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -210,6 +237,21 @@ func (c Config) Validate() error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return &Error{"FAIRSHELF_METRICS_TOKEN", "must be at least 16 characters"}
 	}
+	if c.MigrateDatabaseURL != "" {
+		u, err := url.Parse(c.MigrateDatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "must be a postgres://user@host:port/database URL"}
+		}
+		if c.DatabaseURL == "" {
+			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "needs FAIRSHELF_DATABASE_URL: it is the owner's role of that PostgreSQL database"}
+		}
+	}
+	if c.Audit.CheckpointInterval < time.Second || c.Audit.CheckpointInterval > time.Minute {
+		return &Error{"FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL", "must be from 1s to 1m: the trail is anchored at least every minute"}
+	}
+	if c.Audit.CheckpointRetention < 0 {
+		return &Error{"FAIRSHELF_AUDIT_CHECKPOINT_RETENTION", "must not be negative"}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -234,6 +276,23 @@ func (c Config) ServesMetrics() bool { return c.MetricsListen != "" && c.Metrics
 
 // UsesPostgres reports whether metadata lives in PostgreSQL.
 func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// AuditKeyPath is the file of the audit signing key: the configured one, or
+// the one generated into the data folder.
+func (c Config) AuditKeyPath() string {
+	if c.Audit.SigningKeyFile != "" {
+		return c.Audit.SigningKeyFile
+	}
+	return filepath.Join(c.DataDir, "audit-signing-key.pem")
+}
+
+// AuditKeyGenerated reports whether the signing key is generated into the
+// data folder rather than provided. With PostgreSQL that is a deployment
+// mistake the server warns about loudly at start-up, without refusing to
+// start: each instance would sign with its own key and a container's data
+// folder may not survive a restart, so checkpoints would stop verifying;
+// but refusing would stop every existing installation on upgrade.
+func (c Config) AuditKeyGenerated() bool { return c.Audit.SigningKeyFile == "" }
 
 // UsesS3 reports whether objects live in an S3-compatible store.
 func (c Config) UsesS3() bool { return c.S3.Endpoint != "" }

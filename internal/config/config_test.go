@@ -82,6 +82,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		wantVar string
 	}{
 		{map[string]string{"FAIRSHELF_LISTEN": "8080"}, "FAIRSHELF_LISTEN"},
+		{map[string]string{"FAIRSHELF_MIGRATE_DATABASE_URL": "postgres://owner@db/fs"}, "FAIRSHELF_MIGRATE_DATABASE_URL"},
+		{map[string]string{"FAIRSHELF_DATABASE_URL": "postgres://app@db/fs", "FAIRSHELF_MIGRATE_DATABASE_URL": "mysql://owner@db/fs"}, "FAIRSHELF_MIGRATE_DATABASE_URL"},
+		{map[string]string{"FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL": "5m"}, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL"},
+		{map[string]string{"FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL": "0s"}, "FAIRSHELF_AUDIT_CHECKPOINT_INTERVAL"},
+		{map[string]string{"FAIRSHELF_AUDIT_CHECKPOINT_RETENTION": "-1h"}, "FAIRSHELF_AUDIT_CHECKPOINT_RETENTION"},
 		{map[string]string{"FAIRSHELF_DATABASE_URL": "mysql://x"}, "FAIRSHELF_DATABASE_URL"},
 		{map[string]string{"FAIRSHELF_DATABASE_URL": "x", "FAIRSHELF_DATABASE_URL_FILE": "/y"}, "FAIRSHELF_DATABASE_URL"},
 		{map[string]string{"FAIRSHELF_DATABASE_URL_FILE": "/nonexistent/file"}, "FAIRSHELF_DATABASE_URL_FILE"},

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -15,9 +14,11 @@ import (
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // AuditEvent is one append-only record of a change, sign-off, download or
-// login. Events form a hash chain: Hash covers every other field including
+// login. Events form a hash chain: Hash covers every field but Seal, including
 // PrevHash, the Hash of the event before it, so that editing, deleting or
-// reordering any stored event is detectable by VerifyChain.
+// reordering any stored event is detectable by AuditVerifier; cutting events
+// off the end or rewriting the whole chain is detectable against the signed
+// checkpoints (see Checkpoint).
 type AuditEvent struct {
 	Seq        int64     `json:"seq"`
 	OccurredAt time.Time `json:"occurred_at"`
@@ -32,6 +33,10 @@ type AuditEvent struct {
 	ClientIP   string    `json:"client_ip"`
 	PrevHash   string    `json:"prev_hash"`
 	Hash       string    `json:"hash"`
+	// Seal is the server's HMAC of Hash (see SealHash); "" for events
+	// written before sealing existed. It is not part of the hash, and not
+	// shown to clients: it proves only to the holder of the key.
+	Seal string `json:"-"`
 }
 
 // AuditEntry is what a caller states about an action; the store adds the
@@ -92,66 +97,4 @@ func (e AuditEvent) ComputeHash() string {
 		field(h, s)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// ChainVerifier checks audit events one at a time in sequence order, so that
-// a chain of any length is verified in constant memory.
-type ChainVerifier struct {
-	checked  int64
-	lastSeq  int64
-	lastHash string
-	broken   *ChainBreak
-}
-
-// ChainBreak describes the first broken link of an audit chain.
-type ChainBreak struct {
-	Seq    int64  `json:"seq"`
-	Reason string `json:"reason"`
-}
-
-// ChainReport is the outcome of verifying an audit chain.
-type ChainReport struct {
-	OK       bool        `json:"ok"`
-	Checked  int64       `json:"checked"`
-	LastSeq  int64       `json:"last_seq"`
-	LastHash string      `json:"last_hash"`
-	Broken   *ChainBreak `json:"broken,omitempty"`
-}
-
-// NewChainVerifier starts a verification at the genesis of the chain.
-func NewChainVerifier() *ChainVerifier {
-	return &ChainVerifier{lastHash: GenesisHash}
-}
-
-// Next checks e against the events seen so far. It returns false once the
-// chain is broken; later events are then ignored because the first break is
-// what an auditor needs to investigate.
-func (v *ChainVerifier) Next(e AuditEvent) bool {
-	if v.broken != nil {
-		return false
-	}
-	switch {
-	case e.Seq != v.lastSeq+1:
-		v.broken = &ChainBreak{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("event %d is missing (next stored event is %d)", v.lastSeq+1, e.Seq)}
-	case e.PrevHash != v.lastHash:
-		v.broken = &ChainBreak{Seq: e.Seq, Reason: "previous-hash does not match the hash of the event before it (events removed or reordered)"}
-	case e.ComputeHash() != e.Hash:
-		v.broken = &ChainBreak{Seq: e.Seq, Reason: "stored hash does not match the event's content (event altered)"}
-	}
-	if v.broken != nil {
-		return false
-	}
-	v.checked++
-	v.lastSeq, v.lastHash = e.Seq, e.Hash
-	return true
-}
-
-// Finish compares the chain's end with the recorded head (the newest seq and
-// hash written) and returns the report. A head beyond the last event means
-// events were removed from the end.
-func (v *ChainVerifier) Finish(headSeq int64, headHash string) ChainReport {
-	if v.broken == nil && (headSeq != v.lastSeq || !strings.EqualFold(headHash, v.lastHash)) {
-		v.broken = &ChainBreak{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("chain ends at event %d but the head records event %d (events removed from the end)", v.lastSeq, headSeq)}
-	}
-	return ChainReport{OK: v.broken == nil, Checked: v.checked, LastSeq: v.lastSeq, LastHash: v.lastHash, Broken: v.broken}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
@@ -38,6 +39,9 @@ type Deps struct {
 	// PasswordParams are the argon2id costs for new hashes; zero means
 	// password.Default. Tests lower them.
 	PasswordParams password.Params
+	// AuditVerifier checks the audit trail against its checkpoints; nil
+	// verifies the chain and signatures alone.
+	AuditVerifier *checkpoint.Verifier
 }
 
 // Server serves Fairshelf's HTTP interface.
@@ -51,6 +55,8 @@ type Server struct {
 	version string
 	now     func() time.Time
 
+	auditVerifier *checkpoint.Verifier
+
 	echo     *echo.Echo
 	pages    *pages
 	registry *prometheus.Registry
@@ -63,7 +69,7 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, library: d.Library, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams}
+	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, library: d.Library, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams, auditVerifier: d.AuditVerifier}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -26,6 +25,7 @@ type auditEvent struct {
 	ClientIP   string
 	PrevHash   string
 	Hash       string
+	Seal       string
 }
 
 func (auditEvent) TableName() string { return "audit_events" }
@@ -34,45 +34,58 @@ func (r auditEvent) domain() domain.AuditEvent {
 	return domain.AuditEvent{
 		Seq: r.Seq, OccurredAt: domain.AuditTime(r.OccurredAt), ActorID: r.ActorID, Actor: r.Actor,
 		Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID, Brand: r.Brand,
-		Details: r.Details, RequestID: r.RequestID, ClientIP: r.ClientIP, PrevHash: r.PrevHash, Hash: r.Hash,
+		Details: r.Details, RequestID: r.RequestID, ClientIP: r.ClientIP, PrevHash: r.PrevHash, Hash: r.Hash, Seal: r.Seal,
 	}
 }
 
 // auditColumns are the columns of audit_events in the order column reads them.
 var auditColumns = []string{
 	"seq", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "brand",
-	"details", "request_id", "client_ip", "prev_hash", "hash",
+	"details", "request_id", "client_ip", "prev_hash", "hash", "seal",
 }
 
 // columns puts the row's values into dst in the order of auditColumns.
 func (r *auditEvent) columns(dst []any) {
 	dst[0], dst[1], dst[2], dst[3], dst[4] = r.Seq, r.OccurredAt, r.ActorID, r.Actor, r.Action
 	dst[5], dst[6], dst[7], dst[8], dst[9] = r.ObjectType, r.ObjectID, r.Brand, r.Details, r.RequestID
-	dst[10], dst[11], dst[12] = r.ClientIP, r.PrevHash, r.Hash
+	dst[10], dst[11], dst[12], dst[13] = r.ClientIP, r.PrevHash, r.Hash, r.Seal
 }
 
-type auditHead struct {
-	ID   int `gorm:"primaryKey"`
-	Seq  int64
-	Hash string
-}
+// auditLockKey is the PostgreSQL advisory lock that serialises appends to
+// the audit chain ("fsaudit" in ASCII). An advisory lock needs no privilege
+// on any table, so the application's role can hold it with nothing but
+// SELECT and INSERT on audit_events.
+const auditLockKey = 0x6673617564697400
 
-func (auditHead) TableName() string { return "audit_head" }
+// auditHead returns the newest event's seq and hash, or 0 and the genesis
+// hash when the trail is empty.
+func (tx *Tx) auditHead() (int64, string, error) {
+	var last []auditEvent
+	if err := tx.db.Select("seq", "hash").Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
+		return 0, "", err
+	}
+	if len(last) == 0 {
+		return 0, domain.GenesisHash, nil
+	}
+	return last[0].Seq, last[0].Hash, nil
+}
 
 // Audit appends entries to the audit chain inside tx, so that they commit if
-// and only if the change they record commits. The chain head row is locked
-// for the rest of the transaction (SQLite transactions are already exclusive
-// writers), which keeps concurrent writers on one linear chain.
+// and only if the change they record commits. On PostgreSQL a
+// transaction-scoped advisory lock keeps concurrent writers on one linear
+// chain (SQLite transactions are already exclusive writers). Each event is
+// sealed with the store's seal key, when it has one.
 func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	var head auditHead
-	q := tx.db.Model(&auditHead{})
 	if tx.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		if err := tx.db.Exec("SELECT pg_advisory_xact_lock(?)", int64(auditLockKey)).Error; err != nil {
+			return fmt.Errorf("store: lock audit chain: %w", err)
+		}
 	}
-	if err := q.Where("id = 1").Take(&head).Error; err != nil {
+	seq, prev, err := tx.auditHead()
+	if err != nil {
 		return fmt.Errorf("store: read audit head: %w", err)
 	}
 	rows := make([]auditEvent, len(entries))
@@ -82,25 +95,24 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 			return err
 		}
 		e := domain.AuditEvent{
-			Seq: head.Seq + 1, OccurredAt: tx.now,
+			Seq: seq + 1, OccurredAt: tx.now,
 			ActorID: en.Actor.UserID, Actor: en.Actor.Name, Action: en.Action,
 			ObjectType: en.ObjectType, ObjectID: en.ObjectID, Brand: en.Brand, Details: details,
-			RequestID: en.Actor.RequestID, ClientIP: en.Actor.ClientIP, PrevHash: head.Hash,
+			RequestID: en.Actor.RequestID, ClientIP: en.Actor.ClientIP, PrevHash: prev,
 		}
 		e.Hash = e.ComputeHash()
+		if tx.sealKey != nil {
+			e.Seal = domain.SealHash(tx.sealKey, e.Hash)
+		}
 		rows[i] = auditEvent{
 			Seq: e.Seq, OccurredAt: e.OccurredAt, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
 			ObjectType: e.ObjectType, ObjectID: e.ObjectID, Brand: e.Brand, Details: e.Details,
-			RequestID: e.RequestID, ClientIP: e.ClientIP, PrevHash: e.PrevHash, Hash: e.Hash,
+			RequestID: e.RequestID, ClientIP: e.ClientIP, PrevHash: e.PrevHash, Hash: e.Hash, Seal: e.Seal,
 		}
-		head.Seq, head.Hash = e.Seq, e.Hash
+		seq, prev = e.Seq, e.Hash
 	}
 	if _, err := tx.bulkInsert("audit_events", auditColumns, len(rows), func(i int, dst []any) { rows[i].columns(dst) }, ""); err != nil {
 		return fmt.Errorf("store: append audit events: %w", err)
-	}
-	res := tx.db.Model(&auditHead{}).Where("id = 1").Updates(map[string]any{"seq": head.Seq, "hash": head.Hash})
-	if res.Error != nil {
-		return fmt.Errorf("store: move audit head: %w", res.Error)
 	}
 	return nil
 }
@@ -111,46 +123,64 @@ func (s *Store) Audit(ctx context.Context, entries ...domain.AuditEntry) error {
 	return s.InTx(ctx, func(tx *Tx) error { return tx.Audit(entries...) })
 }
 
-// VerifyAudit walks the whole audit chain in sequence order, in batches so
-// that memory stays flat however long the chain is, and reports the first
-// broken link. It reads inside one transaction so that events appended
-// meanwhile do not make a consistent chain look broken.
+// AuditHead returns the newest event of the audit chain, which a checkpoint
+// signs; the zero event (seq 0) when the trail is empty.
+func (s *Store) AuditHead(ctx context.Context) (domain.AuditEvent, error) {
+	var last []auditEvent
+	if err := s.db.WithContext(ctx).Order("seq DESC").Limit(1).Find(&last).Error; err != nil {
+		return domain.AuditEvent{}, translate(err)
+	}
+	if len(last) == 0 {
+		return domain.AuditEvent{Hash: domain.GenesisHash}, nil
+	}
+	return last[0].domain(), nil
+}
+
+// VerifyAudit walks the whole audit chain and the signatures table with no
+// outside anchors (checkpoints are not checked; seals are when the store
+// has the seal key). See VerifyAuditAnchored.
 func (s *Store) VerifyAudit(ctx context.Context) (domain.ChainReport, error) {
+	return s.VerifyAuditAnchored(ctx, domain.AuditAnchors{SealKey: s.sealKey})
+}
+
+// VerifyAuditAnchored walks the whole audit chain once in sequence order, in
+// batches so that memory stays flat however long it is, comparing it with
+// the checkpoints in a as it goes, then compares every signatures row with
+// the event that recorded it. It reads inside one transaction so that
+// events appended meanwhile do not make a consistent trail look broken.
+func (s *Store) VerifyAuditAnchored(ctx context.Context, a domain.AuditAnchors) (domain.ChainReport, error) {
 	var report domain.ChainReport
 	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		var head auditHead
-		if err := g.Where("id = 1").Take(&head).Error; err != nil {
-			return fmt.Errorf("store: read audit head: %w", err)
-		}
-		v := domain.NewChainVerifier()
+		v := domain.NewAuditVerifier(a)
 		var after int64
 		for {
 			var batch []auditEvent
-			err := g.Where("seq > ? AND seq <= ?", after, head.Seq).Order("seq").Limit(1000).Find(&batch).Error
-			if err != nil {
+			if err := g.Where("seq > ?", after).Order("seq").Limit(1000).Find(&batch).Error; err != nil {
 				return fmt.Errorf("store: read audit events: %w", err)
 			}
 			for _, r := range batch {
-				if !v.Next(r.domain()) {
-					report = v.Finish(head.Seq, head.Hash)
-					return nil
-				}
+				v.Next(r.domain())
 			}
 			if len(batch) < 1000 {
 				break
 			}
 			after = batch[len(batch)-1].Seq
 		}
-		// Rows beyond the head were written without moving it: a forgery.
-		var extra int64
-		if err := g.Model(&auditEvent{}).Where("seq > ?", head.Seq).Count(&extra).Error; err != nil {
-			return fmt.Errorf("store: count audit events: %w", err)
+		var afterID string
+		for {
+			var batch []signatureRow
+			if err := g.Where("id > ?", afterID).Order("id").Limit(1000).Find(&batch).Error; err != nil {
+				return fmt.Errorf("store: read signatures: %w", err)
+			}
+			for _, r := range batch {
+				v.Signature(r.domain())
+			}
+			if len(batch) < 1000 {
+				break
+			}
+			afterID = batch[len(batch)-1].ID
 		}
-		report = v.Finish(head.Seq, head.Hash)
-		if report.OK && extra > 0 {
-			report.OK = false
-			report.Broken = &domain.ChainBreak{Seq: head.Seq + 1, Reason: fmt.Sprintf("%d event(s) stored beyond the recorded head", extra)}
-		}
+		report = v.Finish()
 		return nil
 	}, readOnlyTx(s.dialect))
 	return report, translate(err)

@@ -92,49 +92,6 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	})
 }
 
-func TestAuditTamperingIsDetected(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		tamper  []string
-		wantSeq int64
-	}{
-		{"edit a field", []string{"UPDATE audit_events SET actor = 'Somebody Else' WHERE seq = 4"}, 4},
-		{"edit details", []string{`UPDATE audit_events SET details = '{"n":5,"title":"x"}' WHERE seq = 5`}, 5},
-		{"edit the time", []string{"UPDATE audit_events SET occurred_at = occurred_at + INTERVAL '1 second' WHERE seq = 3"}, 3},
-		{"delete a row", []string{"DELETE FROM audit_events WHERE seq = 6"}, 6},
-		{"delete the newest rows", []string{"DELETE FROM audit_events WHERE seq >= 9"}, 9},
-		{"reorder two rows", []string{
-			"UPDATE audit_events SET seq = -1 WHERE seq = 7",
-			"UPDATE audit_events SET seq = 7 WHERE seq = 8",
-			"UPDATE audit_events SET seq = 8 WHERE seq = -1",
-		}, 7},
-		{"rehash an edited row", []string{
-			// Recomputing one row's hash after editing it still breaks
-			// the next row's link.
-			"UPDATE audit_events SET actor = 'X', hash = 'f00d' WHERE seq = 2",
-		}, 2},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			backends(t, func(t *testing.T, s *Store) {
-				appendN(t, s, 10)
-				bypassTriggers(t, s)
-				for _, q := range tc.tamper {
-					if s.dialect == SQLite {
-						q = strings.ReplaceAll(q, "occurred_at + INTERVAL '1 second'", "datetime(occurred_at, '+1 second')")
-					}
-					if err := s.db.Exec(q).Error; err != nil {
-						t.Fatal(err)
-					}
-				}
-				r := verify(t, s)
-				if r.OK || r.Broken == nil || r.Broken.Seq != tc.wantSeq {
-					t.Fatalf("report = %+v (broken %+v), want break at %d", r, r.Broken, tc.wantSeq)
-				}
-			})
-		})
-	}
-}
-
 func TestAuditRollsBackWithItsChange(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		boom := errors.New("boom")

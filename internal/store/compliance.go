@@ -55,6 +55,11 @@ type signatureRow struct {
 
 func (signatureRow) TableName() string { return "signatures" }
 
+func (r signatureRow) domain() domain.Signature {
+	return domain.Signature{ID: r.ID, UserID: r.UserID, PrintedName: r.PrintedName, Function: r.Function, Meaning: r.Meaning, Decision: r.Decision,
+		ObjectType: r.ObjectType, ObjectID: r.ObjectID, ContentSHA256: r.ContentSHA256, SignedAt: domain.AuditTime(r.SignedAt)}
+}
+
 // notFound turns GORM's not-found into ENOTFOUND with msg.
 func notFound(err error, msg string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -151,24 +156,26 @@ type Signature struct {
 	ContentSHA256 string
 }
 
-// sign records an electronic signature. The signer must not owe a password
-// change (domain.CheckSigner), read here in the signing transaction so that
-// no path to a signature skips it.
-func (tx *Tx) sign(s Signature) (string, error) {
+// sign records s and returns the stored record, whose AuditDetails the
+// caller puts in the audit event of the same transaction: that is what puts
+// the signatures table under the audit chain (see domain.Signature). The
+// signer must not owe a password change (domain.CheckSigner), read here in
+// the signing transaction so that no path to a signature skips it.
+func (tx *Tx) sign(s Signature) (domain.Signature, error) {
 	var mustChange []bool
 	if err := tx.db.Model(&userRow{}).Where("id = ?", s.UserID).Pluck("password_must_change", &mustChange).Error; err != nil {
-		return "", err
+		return domain.Signature{}, err
 	}
 	if len(mustChange) != 1 {
-		return "", domain.Errorf(domain.EFORBIDDEN, "Only a known user can sign.")
+		return domain.Signature{}, domain.Errorf(domain.EFORBIDDEN, "Only a known user can sign.")
 	}
 	if err := domain.CheckSigner(mustChange[0]); err != nil {
-		return "", err
+		return domain.Signature{}, err
 	}
-	id := newID()
-	err := tx.db.Create(&signatureRow{ID: id, UserID: s.UserID, PrintedName: s.PrintedName, Function: s.Function, Meaning: s.Meaning, Decision: s.Decision,
-		ObjectType: s.ObjectType, ObjectID: s.ObjectID, ContentSHA256: s.ContentSHA256, SignedAt: tx.now}).Error
-	return id, err
+	row := signatureRow{ID: newID(), UserID: s.UserID, PrintedName: s.PrintedName, Function: s.Function, Meaning: s.Meaning, Decision: s.Decision,
+		ObjectType: s.ObjectType, ObjectID: s.ObjectID, ContentSHA256: s.ContentSHA256, SignedAt: tx.now}
+	err := tx.db.Create(&row).Error
+	return row.domain(), err
 }
 
 // WaiveFinding records a signed waiver of one finding of a version's
@@ -213,10 +220,11 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 			return domain.Errorf(domain.ECONFLICT, "This finding is already waived.")
 		}
 		sig.ObjectType, sig.ObjectID, sig.Decision = "finding", findingID, "waive"
-		sigID, err := tx.sign(sig)
+		signed, err := tx.sign(sig)
 		if err != nil {
 			return err
 		}
+		sigID := signed.ID
 		res := tx.db.Model(&findingRow{}).Where("id = ? AND waiver_signature_id IS NULL", findingID).
 			Updates(map[string]any{"waiver_signature_id": sigID, "waiver_justification": justification})
 		if res.Error != nil {
@@ -235,7 +243,8 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.waive", ObjectType: "finding", ObjectID: findingID, Brand: cur.Brand,
 			Details: map[string]any{"version_id": versionID, "report_id": cur.ID, "rule_id": f.RuleID, "severity": f.Severity, "justification": justification,
-				"signature_id": sigID, "meaning": sig.Meaning, "printed_name": sig.PrintedName, "content_sha256": sig.ContentSHA256, "report_passed": out.Passed}})
+				"signature_id": sigID, "meaning": sig.Meaning, "printed_name": sig.PrintedName, "content_sha256": sig.ContentSHA256, "report_passed": out.Passed,
+				"signature": signed.AuditDetails()}})
 	})
 	return out, s.auditRefusal(ctx, refused, err)
 }

@@ -79,11 +79,12 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		if policyChanged {
 			sig := *by.Signature
 			sig.Decision, sig.ObjectType, sig.ObjectID = "change_review_policy", "brand_label", brand+"/"+strconv.Itoa(l.Version)
-			sigID, err := tx.sign(sig)
+			signed, err := tx.sign(sig)
 			if err != nil {
 				return err
 			}
-			details["signature_id"], details["meaning"], details["printed_name"] = sigID, sig.Meaning, sig.PrintedName
+			details["signature_id"], details["meaning"], details["printed_name"] = signed.ID, sig.Meaning, sig.PrintedName
+			details["signature"] = signed.AuditDetails()
 			details["required_functions"] = map[string]any{"before": prev.Label.RequiredFunctions, "after": l.RequiredFunctions}
 			details["review_sla_days"] = map[string]any{"before": prev.Label.ReviewSLADays, "after": l.ReviewSLADays}
 		}

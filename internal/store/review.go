@@ -365,14 +365,14 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 			}
 		}
 		var sigID *string
+		var newSig domain.Signature
 		if d.Signature != nil {
 			sig := *d.Signature
 			sig.Function, sig.Decision, sig.ObjectType, sig.ObjectID, sig.ContentSHA256 = d.Function, d.Decision, "version", v.ID, v.SHA256
-			id, err := tx.sign(sig)
-			if err != nil {
+			if newSig, err = tx.sign(sig); err != nil {
 				return err
 			}
-			sigID = &id
+			sigID = &newSig.ID
 		}
 		status := map[string]string{domain.DecisionApprove: domain.TaskApproved, domain.DecisionRequestChanges: domain.TaskChanges, domain.DecisionReject: domain.TaskRejected}[d.Decision]
 		res := tx.db.Model(&taskRow{}).Where("id = ? AND status = ?", task.ID, domain.TaskOpen).
@@ -445,6 +445,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 		details := map[string]any{"function": d.Function, "decision": d.Decision, "comment": d.Comment, "round": round.Number, "version_state": state, "sha256": v.SHA256}
 		if sigID != nil {
 			details["signature_id"], details["meaning"], details["printed_name"] = *sigID, d.Signature.Meaning, d.Signature.PrintedName
+			details["signature"] = newSig.AuditDetails() // puts the signatures row under the chain
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.decide", ObjectType: "version", ObjectID: v.ID, Brand: brand, Details: details})
 	})

@@ -44,6 +44,7 @@ type Store struct {
 	dialect Dialect
 	now     func() time.Time
 	outbox  bool
+	sealKey []byte
 }
 
 // Options configure Open.
@@ -58,6 +59,10 @@ type Options struct {
 	// Outbox queues webhook events for publications, expiries and
 	// withdrawals; set it when a webhook receiver is configured.
 	Outbox bool
+	// AuditSealKey seals every audit event written (domain.SealKey of the
+	// checkpoint signing key); nil writes unsealed events, for tests and
+	// tools that never verify seals.
+	AuditSealKey []byte
 }
 
 // Open connects to the database selected by opts. It does not migrate; call
@@ -73,7 +78,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		Logger:                 gormLogger(opts.Logger),
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
-	s := &Store{now: opts.Now, outbox: opts.Outbox}
+	s := &Store{now: opts.Now, outbox: opts.Outbox, sealKey: opts.AuditSealKey}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -176,6 +181,7 @@ type Tx struct {
 	dialect Dialect
 	now     time.Time
 	outbox  bool
+	sealKey []byte
 }
 
 // Now is the time the transaction started, used for every timestamp it
@@ -203,7 +209,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.dialect != Postgres {
 		return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
+			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox, sealKey: s.sealKey})
 		})
 	}
 	conn, err := s.sqlDB.Conn(ctx)
@@ -214,7 +220,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	g := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	g.Statement.ConnPool = conn
 	return g.Transaction(func(g *gorm.DB) error {
-		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox})
+		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox, sealKey: s.sealKey})
 	})
 }
 
