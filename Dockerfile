@@ -40,7 +40,7 @@ COPY --from=build --chown=65532:65532 /out/data /data
 ENV FAIRSHELF_DATA_DIR=/data \
     FAIRSHELF_LISTEN=:8080
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 9090
 USER nonroot:nonroot
 
 # No HEALTHCHECK: distroless has no shell or curl to run one, and the binary
