@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/fairshelf/fairshelf/internal/domain"
+
 	"github.com/fairshelf/fairshelf/web"
 )
 
@@ -245,17 +247,8 @@ var pageSamples = map[string]func(d *pageData){
 	},
 	"audit.html": func(d *pageData) {
 		d.Form = map[string]string{"Action": d.Title, "ObjectID": ""}
-		d.Data = map[string]any{"Report": struct {
-			OK               bool
-			Checked, LastSeq int64
-			Broken           *struct {
-				Seq    int64
-				Reason string
-			}
-		}{OK: false, Checked: 3, Broken: &struct {
-			Seq    int64
-			Reason string
-		}{4, d.Title}}, "Events": []struct {
+		d.Data = map[string]any{"Report": domain.ChainReport{OK: false, Checked: 3, Broken: &domain.ChainBreak{Seq: 4, Reason: d.Title},
+			Findings: []domain.AuditFinding{{Kind: domain.FindingTruncated, Seq: 4, Message: d.Title}}, FindingCount: 1}, "Events": []struct {
 			Seq                                                 int64
 			OccurredAt                                          time.Time
 			Actor, Action, ObjectType, ObjectID, Brand, Details string

@@ -9,11 +9,10 @@ import (
 )
 
 // AuditClockSkew is how far event times may run against sequence order
-// without being called backdated. The time of an event is its transaction's
-// start, and the chain order is the order in which transactions reach the
-// append, so two writers that start close together may append in the other
-// order; no transaction that writes audit events runs for anywhere near a
-// minute.
+// without being called backdated. An event is dated when it joins the chain,
+// under the lock that orders the chain, so one instance's events never run
+// backwards; instances sharing a database may differ by their clocks'
+// difference, which NTP keeps far below a minute.
 const AuditClockSkew = time.Minute
 
 // maxFindings bounds a report: one rewrite can touch every later event, and

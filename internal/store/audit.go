@@ -88,6 +88,17 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("store: read audit head: %w", err)
 	}
+	// An event is dated when it joins the chain. On PostgreSQL that is
+	// after the lock above, which may come later than the transaction's
+	// start: reading the clock here keeps one instance's events in time
+	// order whatever order their transactions started in. (SQLite starts
+	// every write transaction holding the write lock already.)
+	at := tx.now
+	if tx.dialect == Postgres && tx.clock != nil {
+		if t := domain.AuditTime(tx.clock()); t.After(at) {
+			at = t
+		}
+	}
 	rows := make([]auditEvent, len(entries))
 	for i, en := range entries {
 		details, err := domain.CanonicalDetails(en.Details)
@@ -95,7 +106,7 @@ func (tx *Tx) Audit(entries ...domain.AuditEntry) error {
 			return err
 		}
 		e := domain.AuditEvent{
-			Seq: seq + 1, OccurredAt: tx.now,
+			Seq: seq + 1, OccurredAt: at,
 			ActorID: en.Actor.UserID, Actor: en.Actor.Name, Action: en.Action,
 			ObjectType: en.ObjectType, ObjectID: en.ObjectID, Brand: en.Brand, Details: details,
 			RequestID: en.Actor.RequestID, ClientIP: en.Actor.ClientIP, PrevHash: prev,

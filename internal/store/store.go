@@ -180,6 +180,7 @@ type Tx struct {
 	conn    *sql.Conn // the transaction's connection, on PostgreSQL
 	dialect Dialect
 	now     time.Time
+	clock   func() time.Time // the store's clock, for reads under a lock
 	outbox  bool
 	sealKey []byte
 }
@@ -209,7 +210,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.dialect != Postgres {
 		return s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox, sealKey: s.sealKey})
+			return fn(&Tx{db: g, dialect: s.dialect, now: domain.AuditTime(s.now()), clock: s.now, outbox: s.outbox, sealKey: s.sealKey})
 		})
 	}
 	conn, err := s.sqlDB.Conn(ctx)
@@ -220,7 +221,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	g := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	g.Statement.ConnPool = conn
 	return g.Transaction(func(g *gorm.DB) error {
-		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), outbox: s.outbox, sealKey: s.sealKey})
+		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), clock: s.now, outbox: s.outbox, sealKey: s.sealKey})
 	})
 }
 
