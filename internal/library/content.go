@@ -1,53 +1,155 @@
 package library
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-// Content is a stored object as an io.ReadSeeker, for http.ServeContent:
-// seeking is free and each read after a seek opens one ranged GET, so range
-// requests never read the whole object.
+// Content is a stored object as a verified io.ReadSeeker, for
+// http.ServeContent. Bytes are read from the store a whole block at a time,
+// and a block is hashed and compared with the sum recorded at upload before
+// any of it is returned, so a caller never gets a byte that was not checked.
+// Seeking is free; a read after a seek starts one ranged GET at the
+// enclosing block, so a range request reads at most one block before and one
+// after its range, never the whole object.
+//
+// When the object does not match (a block's hash differs, it is shorter or
+// longer than recorded, or it is missing), the object is marked corrupt,
+// the alarm is raised, and Read returns an error with the code EINTEGRITY;
+// Err returns it too, because http.ServeContent swallows read errors. Other
+// read errors (store unreachable, request cancelled) are returned as they
+// are. After an error every Read fails.
 type Content struct {
+	l    *Library
 	ctx  context.Context
-	bs   blob.Store
-	key  string
-	size int64
+	blob store.StoredBlob
 	off  int64
-	rc   io.ReadCloser
+
+	mu       sync.Mutex // ServeContent reads multipart ranges on another goroutine
+	rc       io.ReadCloser
+	rcOff    int64 // the offset rc reads next
+	buf      []byte
+	bufStart int64
+	bufLen   int // verified bytes in buf; 0 when it holds nothing
+	err      error
 }
 
-// Open returns the object with key and its size for streaming. ctx bounds
-// every read; Close releases the open read.
-func (l *Library) Open(ctx context.Context, key string, size int64) *Content {
-	return &Content{ctx: ctx, bs: l.blobs, key: key, size: size}
+// Open returns the object with key for streaming, verified block by block.
+// ctx bounds every read; Close releases the open read. It fails with
+// EINTEGRITY, before anything is read, when the object is already marked
+// corrupt. An object stored before block sums were recorded is first read
+// whole and checked against its recorded SHA-256, and its block sums are
+// stored, so its first download waits for one full read (see Summarize).
+func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
+	b, err := l.store.Blob(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if b.CorruptAt != nil {
+		return nil, fmt.Errorf("library: object %s is marked corrupt (%s): %w", key, b.CorruptReason, domain.IntegrityFailure())
+	}
+	if b.BlockSums == nil {
+		if b, err = l.summarize(ctx, b, "download", 0); err != nil {
+			return nil, err
+		}
+	}
+	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*sha256.Size {
+		return nil, fmt.Errorf("library: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
+	}
+	return &Content{l: l, ctx: ctx, blob: b}, nil
+}
+
+// Size is the recorded length of the content.
+func (c *Content) Size() int64 { return c.blob.Size }
+
+// Err returns the error that ended reading, if any.
+func (c *Content) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 // Read implements io.Reader.
 func (c *Content) Read(p []byte) (int, error) {
-	if c.off >= c.size {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.off >= c.blob.Size {
 		return 0, io.EOF
 	}
-	if c.rc == nil {
-		rc, err := c.bs.Get(c.ctx, c.key, c.off, c.size-c.off)
-		if err != nil {
+	if c.bufLen == 0 || c.off < c.bufStart || c.off >= c.bufStart+int64(c.bufLen) {
+		if err := c.load(c.off / c.blob.BlockSize); err != nil {
+			c.err = err
 			return 0, err
 		}
-		c.rc = rc
 	}
-	n, err := c.rc.Read(p)
+	n := copy(p, c.buf[c.off-c.bufStart:c.bufLen])
 	c.off += int64(n)
-	if errors.Is(err, io.EOF) && c.off < c.size {
-		err = io.ErrUnexpectedEOF
+	return n, nil
+}
+
+// load reads block i into buf and verifies it.
+func (c *Content) load(i int64) error {
+	bs, size := c.blob.BlockSize, c.blob.Size
+	start := i * bs
+	want := min(bs, size-start)
+	c.bufLen = 0
+	if c.buf == nil {
+		c.buf = c.l.getBuffer(bs)
 	}
-	return n, err
+	if c.rc == nil || c.rcOff != start {
+		c.closeRead()
+		rc, err := c.l.blobs.Get(c.ctx, c.blob.Key, start, -1)
+		switch domain.ErrorCode(err) {
+		case "":
+		case domain.ENOTFOUND:
+			return c.l.raise(c.blob, "missing from the object store", "download")
+		case domain.EINVALID:
+			// The key is valid, so only the offset can be wrong: the
+			// object ends before a block it was recorded with.
+			return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: no byte %d of %d", start, size), "download")
+		default:
+			return err
+		}
+		c.rc, c.rcOff = rc, start
+	}
+	n, err := io.ReadFull(c.rc, c.buf[:want])
+	c.rcOff += int64(n)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: ends at byte %d of %d", start+int64(n), size), "download")
+	} else if err != nil {
+		return fmt.Errorf("library: read %s at %d: %w", c.blob.Key, start, err)
+	}
+	sum := sha256.Sum256(c.buf[:want])
+	if !bytes.Equal(sum[:], c.blob.BlockSums[i*sha256.Size:(i+1)*sha256.Size]) {
+		return c.l.raise(c.blob, fmt.Sprintf("block %d (bytes %d-%d) does not match its recorded SHA-256", i, start, start+want-1), "download")
+	}
+	if start+want == size {
+		// The last block: the object must end here.
+		var one [1]byte
+		if k, _ := io.ReadFull(c.rc, one[:]); k > 0 {
+			return c.l.raise(c.blob, fmt.Sprintf("longer than the recorded %d bytes", size), "download")
+		}
+		c.closeRead()
+	}
+	c.bufStart, c.bufLen = start, int(want)
+	return nil
 }
 
 // Seek implements io.Seeker without touching the store.
 func (c *Content) Seek(offset int64, whence int) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var abs int64
 	switch whence {
 	case io.SeekStart:
@@ -55,27 +157,51 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekCurrent:
 		abs = c.off + offset
 	case io.SeekEnd:
-		abs = c.size + offset
+		abs = c.blob.Size + offset
 	default:
 		return 0, errors.New("library: invalid whence")
 	}
 	if abs < 0 {
 		return 0, errors.New("library: negative position")
 	}
-	if abs != c.off && c.rc != nil {
-		c.rc.Close()
-		c.rc = nil
-	}
 	c.off = abs
 	return abs, nil
 }
 
-// Close releases the open read, if any.
+// Close releases the open read and the block buffer.
 func (c *Content) Close() error {
-	if c.rc != nil {
-		err := c.rc.Close()
-		c.rc = nil
-		return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.closeRead()
+	if c.buf != nil {
+		c.l.putBuffer(c.buf)
+		c.buf, c.bufLen = nil, 0
 	}
-	return nil
+	return err
+}
+
+func (c *Content) closeRead() error {
+	if c.rc == nil {
+		return nil
+	}
+	err := c.rc.Close()
+	c.rc = nil
+	return err
+}
+
+// getBuffer returns a block buffer; buffers of DefaultBlockSize are
+// recycled, so that downloads do not allocate a block each.
+func (l *Library) getBuffer(size int64) []byte {
+	if size == DefaultBlockSize {
+		if b, ok := l.buffers.Get().(*[]byte); ok {
+			return *b
+		}
+	}
+	return make([]byte, size)
+}
+
+func (l *Library) putBuffer(b []byte) {
+	if len(b) == DefaultBlockSize {
+		l.buffers.Put(&b)
+	}
 }

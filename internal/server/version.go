@@ -16,6 +16,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -131,59 +132,106 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.serveVersion(c, v, c.QueryParam("disposition") == "inline")
+	return s.serveVersion(c, v, c.QueryParam("disposition") == "inline", func() error {
+		details := map[string]any{}
+		if r := c.Request().Header.Get("Range"); r != "" {
+			details["range"] = truncateHeader(r)
+		}
+		return s.store.AuditDownload(c.Request().Context(), s.actor(c), v, details)
+	})
 }
 
-func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
+// serveVersion streams a version's verified file. record (audit or usage)
+// runs for a GET that sends content, after every check that can refuse the
+// request and before the first byte: a refused download is not recorded and
+// a recorded one was not refused.
+func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool, record func() error) error {
 	req := c.Request()
 	etag := s.contentHeaders(c, v, inline)
-	if err := s.objectPresent(c, v); err != nil {
-		return err
-	}
 	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
 	if !notModified {
 		if err := checkRange(c, v.Size); err != nil {
 			return err
 		}
 	}
-	if req.Method == http.MethodGet && !notModified {
-		details := map[string]any{}
-		if r := req.Header.Get("Range"); r != "" {
-			details["range"] = truncateHeader(r)
-		}
-		if err := s.store.AuditDownload(req.Context(), s.actor(c), v, details); err != nil {
+	content, err := s.library.Open(req.Context(), v.BlobKey)
+	if err != nil {
+		return err
+	}
+	defer content.Close()
+	if req.Method == http.MethodGet && !notModified && record != nil {
+		if err := record(); err != nil {
 			return err
 		}
 	}
-	return s.sendContent(c, v)
+	return s.sendContent(c, v, content)
 }
 
-// streamVersion serves a version's file without its own audit event, for
-// callers that record the download themselves.
-func (s *Server) streamVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
-	etag := s.contentHeaders(c, v, inline)
-	if !etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
-		if err := checkRange(c, v.Size); err != nil {
-			return err
-		}
+// sendContent answers with the content through http.ServeContent, which
+// reads it block by block, each block verified before any of its bytes are
+// written. The status line is held back until the first byte, so a failure
+// in the first block (a missing or damaged object, an unreachable store)
+// still gets a clean error response. A failure after bytes went out aborts
+// the connection: the client sees a broken transfer, never a clean end of a
+// body with wrong or missing bytes.
+func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *library.Content) error {
+	w := &heldResponse{ResponseWriter: c.Response()}
+	http.ServeContent(w, c.Request(), "", v.CreatedAt, content)
+	err := content.Err()
+	if err == nil {
+		w.release()
+		return nil
 	}
-	if err := s.objectPresent(c, v); err != nil {
+	if !w.sent {
+		if req := c.Request(); req.Context().Err() != nil {
+			return nil // the client left; there is no one to answer
+		}
+		// ServeContent described the content it meant to send.
+		h := c.Response().Header()
+		for _, k := range []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding} {
+			h.Del(k)
+		}
 		return err
 	}
-	return s.sendContent(c, v)
+	s.log.Warn("http: download aborted after its status was sent", "err", err, "version_id", v.ID, "request_id", requestID(c))
+	// net/http closes the connection without logging, and Echo's recover
+	// middleware passes this value on untouched.
+	panic(http.ErrAbortHandler)
 }
 
-// objectPresent fails cleanly (503, or 500 for a lost object) before any
-// byte is sent, rather than cutting a download short.
-func (s *Server) objectPresent(c echo.Context, v store.VersionWithBrand) error {
-	if _, err := s.blobs.Stat(c.Request().Context(), v.BlobKey); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return fmt.Errorf("server: object %s of version %s is missing: %w", v.BlobKey, v.ID, err)
-		}
-		return err
-	}
-	return nil
+// heldResponse holds back a 200 or 206 status until the first byte of the
+// body is written, so that the handler can still answer with an error when
+// reading the content fails before anything was sent.
+type heldResponse struct {
+	http.ResponseWriter
+	code int  // held status, 0 when none
+	sent bool // the held status went out
 }
+
+func (w *heldResponse) WriteHeader(code int) {
+	if code == http.StatusOK || code == http.StatusPartialContent {
+		w.code = code
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *heldResponse) Write(p []byte) (int, error) {
+	w.release()
+	return w.ResponseWriter.Write(p)
+}
+
+// release sends the held status, if any: for a body-less answer (HEAD) the
+// status is all there is.
+func (w *heldResponse) release() {
+	if w.code != 0 && !w.sent {
+		w.sent = true
+		w.ResponseWriter.WriteHeader(w.code)
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *heldResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // contentHeaders sets the headers of a file response and returns its ETag.
 func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline bool) string {
@@ -204,14 +252,6 @@ func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	}
 	return etag
-}
-
-func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand) error {
-	req := c.Request()
-	content := s.library.Open(req.Context(), v.BlobKey, v.Size)
-	defer content.Close()
-	http.ServeContent(c.Response(), req, "", v.CreatedAt, content)
-	return nil
 }
 
 func etagMatches(header, etag string) bool {

@@ -1,0 +1,230 @@
+package library
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// newIntegrityMetric counts stored objects found corrupt, by what found
+// them, so that an alert can fire on any increase.
+func newIntegrityMetric() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fairshelf_integrity_failures_total",
+		Help: "Stored objects found not to match the hashes recorded at upload, by what found them (download, scrub, backfill, verify).",
+	}, []string{"found_by"})
+}
+
+// Collectors are the library's Prometheus metrics, for the server's
+// /metrics registry.
+func (l *Library) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{l.integrityFailures}
+}
+
+// raise is the integrity alarm: it marks the object corrupt with its audit
+// event and administrator notifications (one transaction, once per object),
+// counts it, logs it, and returns the EINTEGRITY error for the caller. The
+// marking outlives the request that found the damage: a client hanging up
+// must not keep the object in service.
+func (l *Library) raise(b store.StoredBlob, reason, foundBy string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	marked, err := l.store.MarkBlobCorrupt(ctx, b.Key, reason, foundBy)
+	switch {
+	case err != nil:
+		l.log.Error("library: stored object is corrupt but could not be marked", "key", b.Key, "reason", reason, "found_by", foundBy, "err", err)
+	case marked:
+		l.integrityFailures.WithLabelValues(foundBy).Inc()
+		l.log.Error("library: stored object does not match what was recorded at upload; it is no longer served",
+			"key", b.Key, "sha256", b.SHA256, "reason", reason, "found_by", foundBy)
+	}
+	return fmt.Errorf("library: object %s: %s: %w", b.Key, reason, domain.IntegrityFailure())
+}
+
+// check reads an object once, at most rate bytes per second (0: no limit),
+// and compares it with what was recorded: size, whole SHA-256 and, when
+// recorded, every block's SHA-256. It returns the block sums it computed
+// and, when the object does not match, why; err is a failure to read it
+// at all (store unreachable, ctx ended).
+func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (sums []byte, problem string, err error) {
+	rc, err := l.blobs.Get(ctx, b.Key, 0, -1)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, "missing from the object store", nil
+	} else if err != nil {
+		return nil, "", fmt.Errorf("library: read %s: %w", b.Key, err)
+	}
+	defer rc.Close()
+	blockSize := b.BlockSize
+	if b.BlockSums == nil {
+		blockSize = l.blockSize
+	}
+	h, bh := sha256.New(), newBlockHasher(blockSize)
+	n, err := io.Copy(io.MultiWriter(h, bh), paced(ctx, rc, rate))
+	if err != nil {
+		return nil, "", fmt.Errorf("library: read %s: %w", b.Key, err)
+	}
+	sums = bh.Sums()
+	switch got := hex.EncodeToString(h.Sum(nil)); {
+	case n != b.Size:
+		return nil, fmt.Sprintf("size is %d bytes, recorded %d", n, b.Size), nil
+	case got != b.SHA256:
+		return nil, fmt.Sprintf("SHA-256 is %s, recorded %s", got, b.SHA256), nil
+	case b.BlockSums != nil && !bytes.Equal(sums, b.BlockSums):
+		return nil, "block SHA-256 sums differ from the recorded ones", nil
+	}
+	return sums, "", nil
+}
+
+// summarize gives an object stored before block sums were recorded its
+// block sums: it reads the object whole, checks it against the recorded
+// size and SHA-256 and only then stores the sums, so that sums are never
+// computed from damaged bytes. A mismatch raises the alarm and returns
+// EINTEGRITY. It returns the object with its sums.
+func (l *Library) summarize(ctx context.Context, b store.StoredBlob, foundBy string, rate int64) (store.StoredBlob, error) {
+	sums, problem, err := l.check(ctx, b, rate)
+	if err != nil {
+		return b, err
+	}
+	if problem != "" {
+		return b, l.raise(b, problem, foundBy)
+	}
+	if err := l.store.SetBlockSums(ctx, b.Key, l.blockSize, sums, l.now()); err != nil {
+		return b, err
+	}
+	return l.store.Blob(ctx, b.Key)
+}
+
+// paced returns r slowed to at most rate bytes per second, measured from
+// the first read; rate <= 0 returns r. The pacing is wall-clock time on
+// purpose: it protects the object store's bandwidth, not a business rule.
+func paced(ctx context.Context, r io.Reader, rate int64) io.Reader {
+	if rate <= 0 {
+		return r
+	}
+	var start time.Time
+	var total int64
+	return readerFunc(func(p []byte) (int, error) {
+		if start.IsZero() {
+			start = time.Now()
+		}
+		if int64(len(p)) > rate {
+			p = p[:rate]
+		}
+		n, err := r.Read(p)
+		total += int64(n)
+		ahead := time.Duration(float64(total)/float64(rate)*float64(time.Second)) - time.Since(start)
+		if ahead > 0 {
+			t := time.NewTimer(ahead)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return n, ctx.Err()
+			case <-t.C:
+			}
+		}
+		return n, err
+	})
+}
+
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// ScrubOptions pace a scrub run.
+type ScrubOptions struct {
+	// Every is how long an object stays verified: objects last verified
+	// before now-Every are read again. One full pass at most per Every.
+	Every time.Duration
+	// Rate caps the bytes read per second; 0 means no limit.
+	Rate int64
+	// MaxBytes ends the run once about this many bytes were read, so that
+	// a run fits between two renewals of its lease; 0 means no limit. The
+	// next run carries on where this one stopped.
+	MaxBytes int64
+}
+
+// ScrubReport summarises a Scrub or BackfillBlockSums run.
+type ScrubReport struct {
+	Checked int   // objects read and found intact
+	Corrupt int   // objects found not to match (the alarm was raised)
+	Bytes   int64 // bytes read
+}
+
+// Scrub re-reads stored objects that were not verified within opts.Every
+// before now, least recently verified first, and checks every block against
+// its recorded sum (and the whole object against its recorded SHA-256). An
+// object found damaged raises the integrity alarm, exactly as a download
+// would; an intact one is marked verified at now, and one that had no block
+// sums gets them. It is idempotent and safe to run on several instances,
+// though serve runs it under a lease so that objects are read once.
+func (l *Library) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
+	return l.sweep(ctx, opts, "scrub", func(after string) ([]store.StoredBlob, error) {
+		return l.store.BlobsToScrub(ctx, now.Add(-opts.Every), 50)
+	}, now)
+}
+
+// BackfillBlockSums gives objects stored before block sums were recorded
+// their block sums, reading each once, at most opts.Rate bytes per second,
+// and checking it against its recorded SHA-256 first; a mismatch raises the
+// integrity alarm. Until then such an object is checked whole on its first
+// download (see Open). opts.Every is not used.
+func (l *Library) BackfillBlockSums(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
+	return l.sweep(ctx, opts, "backfill", func(after string) ([]store.StoredBlob, error) {
+		return l.store.BlobsWithoutBlockSums(ctx, after, 50)
+	}, now)
+}
+
+// sweep checks the objects next returns, batch after batch, until there are
+// none or the byte budget is spent.
+func (l *Library) sweep(ctx context.Context, opts ScrubOptions, foundBy string, next func(after string) ([]store.StoredBlob, error), now time.Time) (ScrubReport, error) {
+	var r ScrubReport
+	seen := map[string]bool{}
+	after := ""
+	for {
+		batch, err := next(after)
+		if err != nil {
+			return r, err
+		}
+		progressed := false
+		for _, b := range batch {
+			if seen[b.Key] {
+				continue // its marking did not stick; do not loop on it
+			}
+			seen[b.Key], progressed, after = true, true, b.Key
+			sums, problem, err := l.check(ctx, b, opts.Rate)
+			if err != nil {
+				return r, err
+			}
+			r.Bytes += b.Size
+			switch {
+			case problem != "":
+				r.Corrupt++
+				_ = l.raise(b, problem, foundBy)
+			case b.BlockSums == nil:
+				r.Checked++
+				err = l.store.SetBlockSums(ctx, b.Key, l.blockSize, sums, now)
+			default:
+				r.Checked++
+				err = l.store.MarkBlobVerified(ctx, b.Key, now)
+			}
+			if err != nil {
+				return r, err
+			}
+			if opts.MaxBytes > 0 && r.Bytes >= opts.MaxBytes {
+				return r, nil
+			}
+		}
+		if !progressed {
+			return r, nil
+		}
+	}
+}
