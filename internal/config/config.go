@@ -43,6 +43,13 @@ type Config struct {
 
 	WebhookURL    string // receiver of published/expired/withdrawn events; empty: none
 	WebhookSecret string // HMAC-SHA256 key shared with the receiver
+
+	// Stored-file integrity: serve re-reads every stored object against its
+	// recorded block hashes at most once per ScrubInterval, reading at most
+	// ScrubRate bytes per second (0: no limit), which also paces the
+	// backfill of block hashes for objects stored before they existed.
+	ScrubInterval time.Duration
+	ScrubRate     int64
 }
 
 // S3 selects and configures an S3-compatible object store.
@@ -74,6 +81,9 @@ func Default() Config {
 		LoginMaxPerAccount: 5,
 		LoginMaxPerAddress: 50,
 		ReviewSLA:          5 * 24 * time.Hour,
+
+		ScrubInterval: 24 * time.Hour,
+		ScrubRate:     32 << 20, // 32 MiB/s: 2.7 TiB a day, a small share of any object store
 	}
 }
 
@@ -117,6 +127,8 @@ func Load(getenv func(string) string) (Config, error) {
 	l.duration("FAIRSHELF_REVIEW_SLA", &c.ReviewSLA)
 	l.str("FAIRSHELF_WEBHOOK_URL", &c.WebhookURL)
 	l.secret("FAIRSHELF_WEBHOOK_SECRET", &c.WebhookSecret)
+	l.duration("FAIRSHELF_SCRUB_INTERVAL", &c.ScrubInterval)
+	l.size("FAIRSHELF_SCRUB_RATE", &c.ScrubRate)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -189,6 +201,9 @@ func (c Config) Validate() error {
 		if len(c.WebhookSecret) < 16 {
 			return &Error{"FAIRSHELF_WEBHOOK_SECRET", "must be at least 16 characters when FAIRSHELF_WEBHOOK_URL is set"}
 		}
+	}
+	if c.ScrubInterval < time.Minute {
+		return &Error{"FAIRSHELF_SCRUB_INTERVAL", "must be at least 1m"}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -102,6 +102,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FAIRSHELF_LOGIN_MAX_PER_ADDRESS": "0"}, "FAIRSHELF_LOGIN_MAX_PER_ADDRESS"},
 		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "ftp://crm"}, "FAIRSHELF_WEBHOOK_URL"},
 		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "https://crm.example.com/hook", "FAIRSHELF_WEBHOOK_SECRET": "short"}, "FAIRSHELF_WEBHOOK_SECRET"},
+		{map[string]string{"FAIRSHELF_SCRUB_INTERVAL": "10s"}, "FAIRSHELF_SCRUB_INTERVAL"},
+		{map[string]string{"FAIRSHELF_SCRUB_RATE": "fast"}, "FAIRSHELF_SCRUB_RATE"},
 	} {
 		_, err := Load(env(tc.env))
 		var ce *Error
