@@ -1,11 +1,12 @@
 package library
 
 import (
-	"crypto/sha256"
 	"hash"
+
+	"github.com/zeebo/blake3"
 )
 
-// DefaultBlockSize is the length of the blocks whose SHA-256 is recorded at
+// DefaultBlockSize is the length of the blocks whose hash is recorded at
 // upload. 1 MiB keeps the sums small (32 bytes per MiB: 32 KiB for a 1 GiB
 // video, stored in the blob row), bounds what a ranged request reads beyond
 // its range to under 2 MiB, and is large enough that a download's hashing
@@ -13,7 +14,7 @@ import (
 // one block in memory.
 const DefaultBlockSize = 1 << 20
 
-// blockHasher is an io.Writer that computes the SHA-256 of every block of
+// blockHasher is an io.Writer that computes the blockSum of every block of
 // what is written to it, so that an upload gets its block sums in the same
 // pass that spools and hashes it. Its memory is one hash state plus 32
 // bytes per block.
@@ -25,7 +26,7 @@ type blockHasher struct {
 }
 
 func newBlockHasher(size int64) *blockHasher {
-	return &blockHasher{size: size, h: sha256.New()}
+	return &blockHasher{size: size, h: blake3.New()}
 }
 
 // Write implements io.Writer; it never fails.
@@ -60,3 +61,14 @@ func (b *blockHasher) Sums() []byte {
 func blockCount(size, blockSize int64) int64 {
 	return (size + blockSize - 1) / blockSize
 }
+
+// blockSumSize is the length of one block sum.
+const blockSumSize = 32
+
+// blockSum is the hash recorded for each block: BLAKE3-256. Every byte a
+// download serves is hashed on the way out, and BLAKE3 is a cryptographic
+// hash (an altered block cannot be made to match) that runs two to three
+// times faster than SHA-256 on the same core, which is what lets verified
+// downloads keep up with the object store. The whole file's SHA-256 stays
+// the content's identity (ETag, signatures, deduplication).
+func blockSum(b []byte) [blockSumSize]byte { return blake3.Sum256(b) }

@@ -3,7 +3,6 @@ package library
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +38,9 @@ type Content struct {
 	buf      []byte
 	bufStart int64
 	bufLen   int // verified bytes in buf; 0 when it holds nothing
+	spare    []byte
+	last     int64        // the block last loaded, -1 for none
+	pending  chan fetched // the next block, being read ahead; nil when none
 	err      error
 }
 
@@ -61,10 +63,10 @@ func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
 			return nil, err
 		}
 	}
-	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*sha256.Size {
+	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*blockSumSize {
 		return nil, fmt.Errorf("library: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
 	}
-	return &Content{l: l, ctx: ctx, blob: b}, nil
+	return &Content{l: l, ctx: ctx, blob: b, last: -1}, nil
 }
 
 // Size is the recorded length of the content.
@@ -98,52 +100,144 @@ func (c *Content) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// load reads block i into buf and verifies it.
+// fetched is a block read from the store and hashed, not yet compared.
+type fetched struct {
+	i        int64
+	buf      []byte
+	n        int   // bytes read into buf
+	err      error // why fewer bytes than the block's length were read
+	sum      [blockSumSize]byte
+	extended bool // the last block is followed by more bytes
+}
+
+// fetch reads block i from rc, which must be at its start, into buf and
+// hashes it. It raises no alarm: a block read ahead may never be asked for.
+func (c *Content) fetch(buf []byte, i int64) fetched {
+	start := i * c.blob.BlockSize
+	want := min(c.blob.BlockSize, c.blob.Size-start)
+	f := fetched{i: i, buf: buf}
+	f.n, f.err = io.ReadFull(c.rc, buf[:want])
+	if f.err != nil {
+		return f
+	}
+	f.sum = blockSum(buf[:want])
+	if start+want == c.blob.Size {
+		var one [1]byte
+		k, _ := io.ReadFull(c.rc, one[:])
+		f.extended = k > 0
+	}
+	return f
+}
+
+// WriteN writes the next n bytes to w (fewer at the end of the content),
+// as Read would give them but a verified block at a time, so that a
+// download makes one large write per block instead of many small ones.
+func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var written int64
+	for written < n {
+		if c.err != nil {
+			return written, c.err
+		}
+		if c.off >= c.blob.Size {
+			return written, io.EOF
+		}
+		if c.bufLen == 0 || c.off < c.bufStart || c.off >= c.bufStart+int64(c.bufLen) {
+			if err := c.load(c.off / c.blob.BlockSize); err != nil {
+				c.err = err
+				return written, err
+			}
+		}
+		chunk := c.buf[c.off-c.bufStart : c.bufLen]
+		if rest := n - written; int64(len(chunk)) > rest {
+			chunk = chunk[:rest]
+		}
+		k, err := w.Write(chunk)
+		c.off += int64(k)
+		written += int64(k)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// load makes block i the verified content of buf. A block read ahead is
+// used if it is the one asked for. After two blocks in a row, the next one
+// is read ahead while the caller sends this one, so that the object store,
+// the hashing and the client's connection work at the same time; a range
+// request of a block or two reads nothing ahead.
 func (c *Content) load(i int64) error {
 	bs, size := c.blob.BlockSize, c.blob.Size
 	start := i * bs
-	want := min(bs, size-start)
 	c.bufLen = 0
-	if c.buf == nil {
-		c.buf = c.l.getBuffer(bs)
-	}
-	if c.rc == nil || c.rcOff != start {
-		c.closeRead()
-		rc, err := c.l.blobs.Get(c.ctx, c.blob.Key, start, -1)
-		switch domain.ErrorCode(err) {
-		case "":
-		case domain.ENOTFOUND:
-			return c.l.raise(c.blob, "missing from the object store", "download")
-		case domain.EINVALID:
-			// The key is valid, so only the offset can be wrong: the
-			// object ends before a block it was recorded with.
-			return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: no byte %d of %d", start, size), "download")
-		default:
-			return err
+	var f fetched
+	if c.pending != nil {
+		f = <-c.pending
+		c.pending = nil
+		c.rcOff += int64(f.n)
+		if f.err != nil || f.extended {
+			c.closeRead()
 		}
-		c.rc, c.rcOff = rc, start
-	}
-	n, err := io.ReadFull(c.rc, c.buf[:want])
-	c.rcOff += int64(n)
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: ends at byte %d of %d", start+int64(n), size), "download")
-	} else if err != nil {
-		return fmt.Errorf("library: read %s at %d: %w", c.blob.Key, start, err)
-	}
-	sum := sha256.Sum256(c.buf[:want])
-	if !bytes.Equal(sum[:], c.blob.BlockSums[i*sha256.Size:(i+1)*sha256.Size]) {
-		return c.l.raise(c.blob, fmt.Sprintf("block %d (bytes %d-%d) does not match its recorded SHA-256", i, start, start+want-1), "download")
-	}
-	if start+want == size {
-		// The last block: the object must end here.
-		var one [1]byte
-		if k, _ := io.ReadFull(c.rc, one[:]); k > 0 {
-			return c.l.raise(c.blob, fmt.Sprintf("longer than the recorded %d bytes", size), "download")
+		if f.i != i {
+			c.spare, f = f.buf, fetched{}
 		}
-		c.closeRead()
 	}
+	if f.buf == nil {
+		if c.rc == nil || c.rcOff != start {
+			c.closeRead()
+			rc, err := c.l.blobs.Get(c.ctx, c.blob.Key, start, -1)
+			switch domain.ErrorCode(err) {
+			case "":
+			case domain.ENOTFOUND:
+				return c.l.raise(c.blob, "missing from the object store", "download")
+			case domain.EINVALID:
+				// The key is valid, so only the offset can be wrong: the
+				// object ends before a block it was recorded with.
+				return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: no byte %d of %d", start, size), "download")
+			default:
+				return err
+			}
+			c.rc, c.rcOff = rc, start
+		}
+		f = c.fetch(c.takeSpare(), i)
+		c.rcOff += int64(f.n)
+	}
+	c.spare = f.buf // until verified, the buffer holds nothing usable
+	want := min(bs, size-start)
+	switch {
+	case errors.Is(f.err, io.EOF) || errors.Is(f.err, io.ErrUnexpectedEOF):
+		return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: ends at byte %d of %d", start+int64(f.n), size), "download")
+	case f.err != nil:
+		return fmt.Errorf("library: read %s at %d: %w", c.blob.Key, start, f.err)
+	case !bytes.Equal(f.sum[:], c.blob.BlockSums[i*blockSumSize:(i+1)*blockSumSize]):
+		return c.l.raise(c.blob, fmt.Sprintf("block %d (bytes %d-%d) does not match its recorded hash", i, start, start+want-1), "download")
+	case f.extended:
+		return c.l.raise(c.blob, fmt.Sprintf("longer than the recorded %d bytes", size), "download")
+	}
+	c.spare, c.buf = c.buf, f.buf
 	c.bufStart, c.bufLen = start, int(want)
+	sequential := i == c.last+1 && i > 0
+	c.last = i
+	if start+want == size {
+		c.closeRead()
+	} else if sequential {
+		buf, next := c.takeSpare(), make(chan fetched, 1)
+		c.pending = next
+		go func() { next <- c.fetch(buf, i+1) }()
+	}
 	return nil
+}
+
+// takeSpare returns the spare block buffer, allocating it the first time.
+func (c *Content) takeSpare() []byte {
+	b := c.spare
+	c.spare = nil
+	if b == nil {
+		b = c.l.getBuffer(c.blob.BlockSize)
+	}
+	return b
 }
 
 // Seek implements io.Seeker without touching the store.
@@ -168,15 +262,23 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 	return abs, nil
 }
 
-// Close releases the open read and the block buffer.
+// Close releases the open read and the block buffers, after waiting for a
+// block being read ahead.
 func (c *Content) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := c.closeRead()
-	if c.buf != nil {
-		c.l.putBuffer(c.buf)
-		c.buf, c.bufLen = nil, 0
+	if c.pending != nil {
+		f := <-c.pending
+		c.pending = nil
+		c.l.putBuffer(f.buf)
 	}
+	err := c.closeRead()
+	for _, b := range [][]byte{c.buf, c.spare} {
+		if b != nil {
+			c.l.putBuffer(b)
+		}
+	}
+	c.buf, c.spare, c.bufLen = nil, nil, 0
 	return err
 }
 

@@ -52,7 +52,7 @@ func (l *Library) raise(b store.StoredBlob, reason, foundBy string) error {
 
 // check reads an object once, at most rate bytes per second (0: no limit),
 // and compares it with what was recorded: size, whole SHA-256 and, when
-// recorded, every block's SHA-256. It returns the block sums it computed
+// recorded, every block's hash. It returns the block sums it computed
 // and, when the object does not match, why; err is a failure to read it
 // at all (store unreachable, ctx ended).
 func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (sums []byte, problem string, err error) {
@@ -79,7 +79,7 @@ func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (su
 	case got != b.SHA256:
 		return nil, fmt.Sprintf("SHA-256 is %s, recorded %s", got, b.SHA256), nil
 	case b.BlockSums != nil && !bytes.Equal(sums, b.BlockSums):
-		return nil, "block SHA-256 sums differ from the recorded ones", nil
+		return nil, "block hashes differ from the recorded ones", nil
 	}
 	return sums, "", nil
 }

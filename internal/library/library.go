@@ -53,7 +53,7 @@ type Options struct {
 	MaxUpload int64
 	// Limits bound text extraction; zero means extract.DefaultLimits().
 	Limits extract.Limits
-	// BlockSize is the length of the blocks whose SHA-256 is recorded for
+	// BlockSize is the length of the blocks whose hash is recorded for
 	// new objects; zero means DefaultBlockSize. Each object keeps the block
 	// size it was recorded with, so changing it affects new objects only.
 	BlockSize int64

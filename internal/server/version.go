@@ -230,6 +230,27 @@ func (w *heldResponse) release() {
 	}
 }
 
+// ReadFrom is how io.CopyN inside http.ServeContent writes the body: the
+// content is written a verified block per write rather than through a
+// small copy buffer.
+func (w *heldResponse) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if c, ok := lr.R.(*library.Content); ok {
+			n, err := c.WriteN(writerOnly{w}, lr.N)
+			lr.N -= n
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return n, err
+		}
+	}
+	return io.Copy(writerOnly{w}, r)
+}
+
+// writerOnly hides a writer's ReadFrom, so that io.Copy does not call it
+// again.
+type writerOnly struct{ io.Writer }
+
 // Unwrap lets http.ResponseController reach the connection.
 func (w *heldResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 

@@ -162,7 +162,7 @@ type NewVersion struct {
 	SHA256     string
 	Size       int64
 	BlockSize  int64  // the block length of BlockSums
-	BlockSums  []byte // SHA-256 of each block of the content, in order
+	BlockSums  []byte // the hash of each block of the content, in order
 	MediaType  string
 	Filename   string
 	Pages      int
@@ -260,8 +260,8 @@ type StoredBlob struct {
 	Key    string
 	SHA256 string
 	Size   int64
-	// BlockSize and BlockSums are the SHA-256 of each BlockSize-long block
-	// of the content (32 bytes per block, the last block may be shorter).
+	// BlockSums holds the BLAKE3-256 hash of each BlockSize-long block of
+	// the content, 32 bytes per block (the last block may be shorter).
 	// BlockSums is nil for an object stored before blocks were recorded.
 	BlockSize int64
 	BlockSums []byte

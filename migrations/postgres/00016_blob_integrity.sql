@@ -1,6 +1,6 @@
 -- +goose Up
 -- Served content is verified content: every stored object carries the
--- SHA-256 of each fixed-size block (block_sums, 32 bytes per block in
+-- BLAKE3-256 of each fixed-size block (block_sums, 32 bytes per block in
 -- order), so a download or a ranged read checks every block before its
 -- bytes leave the server. Objects stored before this have no block sums
 -- (NULL) until the backfill job or their first download computes them.
