@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +69,26 @@ func TestIntegrityJobScrubsUnderItsLease(t *testing.T) {
 	err = run(ctx, []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
 	if exitCode(err) != 1 || !strings.Contains(out.String(), "marked corrupt") {
 		t.Fatalf("verify after the scrub: %v %q", err, out.String())
+	}
+
+	// The administrator puts the original back from a backup; other bytes
+	// are refused.
+	wrong, backup := filepath.Join(dir, "wrong.bin"), filepath.Join(dir, "backup.bin")
+	if os.WriteFile(wrong, altered, 0o600) != nil || os.WriteFile(backup, orig, 0o600) != nil {
+		t.Fatal("write backup files")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"fairshelf", "objects", "restore", key, wrong}, getenv, nil, &out, io.Discard); err == nil {
+		t.Fatalf("restore from the altered bytes succeeded: %q", out.String())
+	}
+	if err := run(ctx, []string{"fairshelf", "objects", "restore", key, backup}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatalf("restore: %v %q", err, out.String())
+	}
+	if b, err := st.Blob(ctx, key); err != nil || b.CorruptAt != nil {
+		t.Fatalf("restored object: %+v %v", b, err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "objects match") {
+		t.Fatalf("verify after the restore: %v %q", err, out.String())
 	}
 }

@@ -5,6 +5,11 @@ package domain
 // the backfill), in the same transaction that marks it corrupt.
 const ActionObjectCorrupt = "object.integrity_failure"
 
+// ActionObjectRestored is the audit action written when an administrator
+// puts back the original bytes of a corrupt stored file and it is served
+// again.
+const ActionObjectRestored = "object.restored"
+
 // NotificationObjectCorrupt is the kind of the in-app notification every
 // administrator gets for a corrupt stored file.
 const NotificationObjectCorrupt = "object_integrity_failure"

@@ -228,3 +228,43 @@ func (l *Library) sweep(ctx context.Context, opts ScrubOptions, foundBy string, 
 		}
 	}
 }
+
+// Restore puts back the original bytes of an object marked corrupt, read
+// from r (a backup copy, say), and serves it again for every version that
+// shares it. The bytes must match the recorded size and SHA-256, and are
+// read back from the store and checked block by block before the mark is
+// cleared, with an audit event naming actor. Bytes that do not match give
+// EINVALID and change nothing in the database; an object not marked
+// corrupt gives ECONFLICT.
+func (l *Library) Restore(ctx context.Context, actor domain.Actor, key string, r io.Reader) error {
+	b, err := l.store.Blob(ctx, key)
+	if err != nil {
+		return err
+	}
+	if b.CorruptAt == nil {
+		return domain.Errorf(domain.ECONFLICT, "The object is not marked corrupt; there is nothing to restore.")
+	}
+	sp, err := l.spool(r)
+	if err != nil {
+		return err
+	}
+	defer sp.close()
+	if sp.size != b.Size || sp.sha256 != b.SHA256 {
+		return domain.Errorf(domain.EINVALID, "The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.", sp.size, sp.sha256, b.Size, b.SHA256)
+	}
+	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("library: rewind restore: %w", err)
+	}
+	if _, err := l.blobs.Put(ctx, key, sp.f, sp.size); err != nil {
+		return noSpace(err)
+	}
+	if b.BlockSums == nil {
+		b.BlockSize, b.BlockSums = l.blockSize, sp.blockSums
+	}
+	if _, problem, err := l.check(ctx, b, 0); err != nil {
+		return err
+	} else if problem != "" {
+		return fmt.Errorf("library: restored object %s reads back wrong: %s", key, problem)
+	}
+	return l.store.RestoreBlob(ctx, actor, key, b.BlockSize, b.BlockSums)
+}

@@ -196,6 +196,16 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 			t.Errorf("the abort was logged as a panic:\n%s", f.logs)
 		}
 		f.expectAlarm(t, v.BlobKey, "download", v.ID, shared.ID)
+
+		// Restored from a backup copy, the object is served again to both.
+		if err := f.library.Restore(context.Background(), domain.Actor{Name: "admin"}, v.BlobKey, bytes.NewReader(piece)); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{v.ID, shared.ID} {
+			if rec := f.content(t, id, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), piece) {
+				t.Fatalf("download after restore = %d", rec.Code)
+			}
+		}
 	})
 }
 

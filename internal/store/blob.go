@@ -135,3 +135,31 @@ func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string)
 	})
 	return marked, translate(err)
 }
+
+// RestoreBlob clears the corrupt mark of the object with key, after the
+// caller put back bytes that match every recorded hash, records the block
+// sums if the object had none, and writes the audit event in the same
+// transaction. An object that is not marked corrupt gives ECONFLICT.
+func (s *Store) RestoreBlob(ctx context.Context, actor domain.Actor, key string, blockSize int64, sums []byte) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		var b blobRow
+		if err := tx.db.Where("key = ?", key).Take(&b).Error; err != nil {
+			if err == gorm.ErrRecordNotFound {
+				return domain.Errorf(domain.ENOTFOUND, "No such object.")
+			}
+			return err
+		}
+		if b.CorruptAt == nil {
+			return domain.Errorf(domain.ECONFLICT, "The object is not marked corrupt.")
+		}
+		set := map[string]any{"corrupt_at": nil, "corrupt_reason": "", "verified_at": tx.now}
+		if b.BlockSums == nil {
+			set["block_size"], set["block_sums"] = blockSize, sums
+		}
+		if err := tx.db.Model(&blobRow{}).Where("key = ?", key).Updates(set).Error; err != nil {
+			return err
+		}
+		return tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionObjectRestored, ObjectType: "object", ObjectID: key,
+			Details: map[string]any{"sha256": b.SHA256, "size": b.Size, "was_corrupt_since": b.CorruptAt.UTC().Format(time.RFC3339), "reason": b.CorruptReason}})
+	})
+}
