@@ -25,7 +25,12 @@ type blockHasher struct {
 	sums []byte
 }
 
+// newBlockHasher returns a blockHasher for blocks of size bytes; a size
+// that is not positive means DefaultBlockSize.
 func newBlockHasher(size int64) *blockHasher {
+	if size <= 0 {
+		size = DefaultBlockSize
+	}
 	return &blockHasher{size: size, h: blake3.New()}
 }
 
