@@ -18,10 +18,16 @@ import (
 // newIntegrityMetric counts stored objects found corrupt, by what found
 // them, so that an alert can fire on any increase.
 func newIntegrityMetric() *prometheus.CounterVec {
-	return prometheus.NewCounterVec(prometheus.CounterOpts{
+	m := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "fairshelf_integrity_failures_total",
 		Help: "Stored objects found not to match the hashes recorded at upload, by what found them (download, scrub, backfill, verify).",
 	}, []string{"found_by"})
+	// Every series exists from the start at 0, so that an alert on any
+	// increase also fires for the first failure.
+	for _, by := range []string{"download", "scrub", "backfill", "verify"} {
+		m.WithLabelValues(by)
+	}
+	return m
 }
 
 // Collectors are the library's Prometheus metrics, for the server's

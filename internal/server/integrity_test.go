@@ -109,7 +109,7 @@ func (f *contentFixture) integrityFailures(t *testing.T, foundBy string) int {
 	f.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	m := regexp.MustCompile(`(?m)^fairshelf_integrity_failures_total\{found_by="` + foundBy + `"\} (\d+)$`).FindStringSubmatch(rec.Body.String())
 	if m == nil {
-		return 0
+		t.Fatalf("no fairshelf_integrity_failures_total{found_by=%q} on /metrics", foundBy)
 	}
 	n, _ := strconv.Atoi(m[1])
 	return n
@@ -146,7 +146,7 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	if !notified {
 		t.Errorf("administrator notifications %+v lack the integrity alarm", ns.Notifications)
 	}
-	if n := f.integrityFailures(t, foundBy); n < 1 {
+	if n := f.integrityFailures(t, foundBy); n != 1 {
 		t.Errorf("fairshelf_integrity_failures_total{found_by=%q} = %d", foundBy, n)
 	}
 	for _, id := range versionIDs {
@@ -177,6 +177,9 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 		}
 		if rec := f.content(t, v.ID, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), piece) {
 			t.Fatalf("intact download = %d", rec.Code)
+		}
+		if n := f.integrityFailures(t, "download"); n != 0 {
+			t.Fatalf("integrity failures before any damage: %d", n)
 		}
 		altered := 5*testBlockSize + 100
 		f.replaceObject(t, v.BlobKey, flipByte(piece, altered))
