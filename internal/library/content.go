@@ -18,7 +18,8 @@ import (
 // any of it is returned, so a caller never gets a byte that was not checked.
 // Seeking is free; a read after a seek starts one ranged GET at the
 // enclosing block, so a range request reads at most one block before and one
-// after its range, never the whole object.
+// after its range, never the whole object. A long read keeps one block read
+// ahead (two block buffers per download).
 //
 // When the object does not match (a block's hash differs, it is shorter or
 // longer than recorded, or it is missing), the object is marked corrupt,
@@ -49,7 +50,8 @@ type Content struct {
 // EINTEGRITY, before anything is read, when the object is already marked
 // corrupt. An object stored before block sums were recorded is first read
 // whole and checked against its recorded SHA-256, and its block sums are
-// stored, so its first download waits for one full read (see Summarize).
+// stored, so its first download waits for one full read (the backfill,
+// see BackfillBlockSums, spares most objects that wait).
 func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
 	b, err := l.store.Blob(ctx, key)
 	if err != nil {
@@ -83,21 +85,56 @@ func (c *Content) Err() error {
 func (c *Content) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	b, err := c.current()
+	if err != nil {
+		return 0, err
+	}
+	n := copy(p, b)
+	c.off += int64(n)
+	return n, nil
+}
+
+// WriteN writes the next n bytes to w (fewer at the end of the content),
+// as Read would give them but a verified block at a time, so that a
+// download makes one large write per block instead of many small ones.
+func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var written int64
+	for written < n {
+		b, err := c.current()
+		if err != nil {
+			return written, err
+		}
+		if rest := n - written; int64(len(b)) > rest {
+			b = b[:rest]
+		}
+		k, err := w.Write(b)
+		c.off += int64(k)
+		written += int64(k)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// current returns the verified bytes from the offset to the end of its
+// block, loading the block if buf does not hold it; io.EOF at the end.
+func (c *Content) current() ([]byte, error) {
 	if c.err != nil {
-		return 0, c.err
+		return nil, c.err
 	}
 	if c.off >= c.blob.Size {
-		return 0, io.EOF
+		return nil, io.EOF
 	}
 	if c.bufLen == 0 || c.off < c.bufStart || c.off >= c.bufStart+int64(c.bufLen) {
 		if err := c.load(c.off / c.blob.BlockSize); err != nil {
 			c.err = err
-			return 0, err
+			return nil, err
 		}
 	}
-	n := copy(p, c.buf[c.off-c.bufStart:c.bufLen])
-	c.off += int64(n)
-	return n, nil
+	return c.buf[c.off-c.bufStart : c.bufLen], nil
 }
 
 // fetched is a block read from the store and hashed, not yet compared.
@@ -127,40 +164,6 @@ func (c *Content) fetch(buf []byte, i int64) fetched {
 		f.extended = k > 0
 	}
 	return f
-}
-
-// WriteN writes the next n bytes to w (fewer at the end of the content),
-// as Read would give them but a verified block at a time, so that a
-// download makes one large write per block instead of many small ones.
-func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var written int64
-	for written < n {
-		if c.err != nil {
-			return written, c.err
-		}
-		if c.off >= c.blob.Size {
-			return written, io.EOF
-		}
-		if c.bufLen == 0 || c.off < c.bufStart || c.off >= c.bufStart+int64(c.bufLen) {
-			if err := c.load(c.off / c.blob.BlockSize); err != nil {
-				c.err = err
-				return written, err
-			}
-		}
-		chunk := c.buf[c.off-c.bufStart : c.bufLen]
-		if rest := n - written; int64(len(chunk)) > rest {
-			chunk = chunk[:rest]
-		}
-		k, err := w.Write(chunk)
-		c.off += int64(k)
-		written += int64(k)
-		if err != nil {
-			return written, err
-		}
-	}
-	return written, nil
 }
 
 // load makes block i the verified content of buf. A block read ahead is
