@@ -45,7 +45,7 @@ func (s *Store) MarkBlobVerified(ctx context.Context, key string, now time.Time)
 func (s *Store) BlobsToScrub(ctx context.Context, before time.Time, limit int) ([]StoredBlob, error) {
 	var rows []blobRow
 	err := s.db.WithContext(ctx).Where("corrupt_at IS NULL AND (verified_at IS NULL OR verified_at < ?)", before.UTC()).
-		Order("verified_at IS NOT NULL, verified_at, key").Limit(limit).Find(&rows).Error
+		Order("verified_at NULLS FIRST").Limit(limit).Find(&rows).Error
 	return storedBlobs(rows), translate(err)
 }
 

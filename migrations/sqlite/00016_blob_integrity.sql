@@ -15,7 +15,7 @@ ALTER TABLE blobs ADD COLUMN corrupt_reason TEXT NOT NULL DEFAULT '';
 
 -- The backfill and the scrub look only at these; both stay small.
 CREATE INDEX blobs_without_block_sums ON blobs (key) WHERE block_sums IS NULL;
-CREATE INDEX blobs_scrub ON blobs (verified_at) WHERE corrupt_at IS NULL;
+CREATE INDEX blobs_scrub ON blobs (verified_at) WHERE corrupt_at IS NULL; -- NULLs sort first
 
 -- +goose Down
 DROP INDEX blobs_scrub;
