@@ -227,6 +227,32 @@ func TestRangeTouchingAlteredBlockIsRefused(t *testing.T) {
 	})
 }
 
+// TestMultipleRangesAreVerified: a request for several ranges, which
+// jumps between blocks (and drops a block read ahead), gets the right
+// bytes from an intact object; once a block inside one of its ranges is
+// altered, the multipart answer breaks off instead of ending cleanly.
+func TestMultipleRangesAreVerified(t *testing.T) {
+	integrityBackends(t, func(t *testing.T, f *contentFixture) {
+		piece := multiBlockPiece("multi")
+		v := f.uploadPiece(t, "ZEL-INT-14", piece)
+		rng := fmt.Sprintf("bytes=0-%d,%d-%d", 3*testBlockSize+10, 8*testBlockSize+7, 8*testBlockSize+20)
+		rec := f.content(t, v.ID, rng)
+		if rec.Code != http.StatusPartialContent || !strings.HasPrefix(rec.Header().Get("Content-Type"), "multipart/byteranges") {
+			t.Fatalf("multiple ranges = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		body := rec.Body.Bytes()
+		if !bytes.Contains(body, piece[:3*testBlockSize+11]) || !bytes.Contains(body, piece[8*testBlockSize+7:8*testBlockSize+21]) {
+			t.Fatalf("multipart body lacks the ranges")
+		}
+		f.replaceObject(t, v.BlobKey, flipByte(piece, 8*testBlockSize+100))
+		status, _, err := f.liveContent(t, v.ID, rng)
+		if err == nil {
+			t.Fatalf("multiple ranges over an altered block ended cleanly with %d", status)
+		}
+		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+	})
+}
+
 // TestTruncatedAndExtendedObjectsAreNeverServed: an object cut short or
 // grown is detected on download; the full download breaks off.
 func TestTruncatedAndExtendedObjectsAreNeverServed(t *testing.T) {
