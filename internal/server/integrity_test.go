@@ -141,7 +141,7 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	ns := decode[struct{ Notifications []store.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.admin, nil), http.StatusOK)
 	notified := false
 	for _, n := range ns.Notifications {
-		notified = notified || n.Kind == domain.NotificationObjectCorrupt
+		notified = notified || n.Kind == domain.NotificationObjectCorrupt && strings.Contains(n.Subject, key)
 	}
 	if !notified {
 		t.Errorf("administrator notifications %+v lack the integrity alarm", ns.Notifications)

@@ -125,6 +125,8 @@ func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string)
 			subject += " no longer matches what was approved; it is not served until it is restored"
 			link = "/assets/" + uses[0].AssetID
 		}
+		// The key is what "fairshelf objects restore" needs.
+		subject += " (object " + key + ")."
 		for _, id := range admins {
 			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: id, Kind: domain.NotificationObjectCorrupt,
 				Subject: subject, Link: link, CreatedAt: tx.now}).Error; err != nil {
