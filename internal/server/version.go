@@ -156,6 +156,9 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 	}
 	content, err := s.library.Open(req.Context(), v.BlobKey)
 	if err != nil {
+		if req.Context().Err() != nil {
+			return nil // the client left while an old file was checked whole
+		}
 		return err
 	}
 	defer content.Close()
