@@ -255,13 +255,19 @@ func (l *Library) Restore(ctx context.Context, actor domain.Actor, key string, r
 		return err
 	}
 	defer sp.close()
+	return l.restore(ctx, actor, b, sp)
+}
+
+// restore writes a spooled file back under the corrupt object b, checks it
+// and clears the mark; see Restore.
+func (l *Library) restore(ctx context.Context, actor domain.Actor, b store.StoredBlob, sp *spooled) error {
 	if sp.size != b.Size || sp.sha256 != b.SHA256 {
 		return domain.Errorf(domain.EINVALID, "The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.", sp.size, sp.sha256, b.Size, b.SHA256)
 	}
 	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("library: rewind restore: %w", err)
 	}
-	if _, err := l.blobs.Put(ctx, key, sp.f, sp.size); err != nil {
+	if _, err := l.blobs.Put(ctx, b.Key, sp.f, sp.size); err != nil {
 		return noSpace(err)
 	}
 	if b.BlockSums == nil {
@@ -270,7 +276,11 @@ func (l *Library) Restore(ctx context.Context, actor domain.Actor, key string, r
 	if _, problem, err := l.check(ctx, b, 0); err != nil {
 		return err
 	} else if problem != "" {
-		return fmt.Errorf("library: restored object %s reads back wrong: %s", key, problem)
+		return fmt.Errorf("library: restored object %s reads back wrong: %s", b.Key, problem)
 	}
-	return l.store.RestoreBlob(ctx, actor, key, b.BlockSize, b.BlockSums)
+	if err := l.store.RestoreBlob(ctx, actor, b.Key, b.BlockSize, b.BlockSums); err != nil {
+		return err
+	}
+	l.log.Warn("library: corrupt stored object restored", "key", b.Key, "sha256", b.SHA256, "by", actor.Name)
+	return nil
 }

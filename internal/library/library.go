@@ -151,6 +151,9 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 		switch {
 		case err == nil && size == sp.size:
 			nv.BlobKey, nv.NewBlob = key, false
+			if err := l.restoreIfCorrupt(ctx, actor, key, sp); err != nil {
+				return domain.Version{}, err
+			}
 		case err == nil || domain.ErrorCode(err) == domain.ENOTFOUND:
 			nv.BlobKey, nv.NewBlob = blob.NewKey(), true
 			if err := l.put(ctx, nv.BlobKey, sp); err != nil {
@@ -171,6 +174,18 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 		}
 		// Another upload of the same bytes won; reuse its object.
 	}
+}
+
+// restoreIfCorrupt puts the upload's bytes back under the object it
+// shares, when that object was found corrupt: the upload has the recorded
+// SHA-256, so it is the approved content, and every version sharing the
+// object is served again.
+func (l *Library) restoreIfCorrupt(ctx context.Context, actor domain.Actor, key string, sp *spooled) error {
+	b, err := l.store.Blob(ctx, key)
+	if err != nil || b.CorruptAt == nil {
+		return err
+	}
+	return l.restore(ctx, actor, b, sp)
 }
 
 func (l *Library) put(ctx context.Context, key string, sp *spooled) error {

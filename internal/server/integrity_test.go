@@ -282,15 +282,35 @@ func TestTruncatedAndExtendedObjectsAreNeverServed(t *testing.T) {
 }
 
 // TestMissingObjectIsAnIntegrityFailure: a recorded object gone from the
-// store raises the alarm and is refused, never served empty.
+// store raises the alarm and is refused, never served empty, until the
+// approved file is uploaded again.
 func TestMissingObjectIsAnIntegrityFailure(t *testing.T) {
 	integrityBackends(t, func(t *testing.T, f *contentFixture) {
-		v := f.uploadPiece(t, "ZEL-INT-7", multiBlockPiece("missing"))
+		piece := multiBlockPiece("missing")
+		v := f.uploadPiece(t, "ZEL-INT-7", piece)
 		if err := f.blobs.Delete(context.Background(), v.BlobKey); err != nil {
 			t.Fatal(err)
 		}
 		decodeError(t, f.content(t, v.ID, ""), http.StatusServiceUnavailable, domain.EINTEGRITY)
 		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+
+		// Uploading the approved file again (same SHA-256) puts its bytes
+		// back, and the old version is served again.
+		again := f.uploadPiece(t, "ZEL-INT-7B", piece)
+		for _, id := range []string{v.ID, again.ID} {
+			if rec := f.content(t, id, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), piece) {
+				t.Fatalf("download after the file was uploaded again = %d", rec.Code)
+			}
+		}
+		restored := 0
+		for _, e := range f.auditActions(t) {
+			if e.Action == domain.ActionObjectRestored && e.ObjectID == v.BlobKey {
+				restored++
+			}
+		}
+		if restored != 1 {
+			t.Fatalf("%d restore audit events, want 1", restored)
+		}
 	})
 }
 
