@@ -149,18 +149,19 @@ type fetched struct {
 
 // fetch reads block i from rc, which must be at its start, into buf and
 // hashes it. It raises no alarm: a block read ahead may never be asked for.
-func (c *Content) fetch(buf []byte, i int64) fetched {
+// It runs on the read-ahead goroutine, so it touches no field that changes.
+func (c *Content) fetch(rc io.Reader, buf []byte, i int64) fetched {
 	start := i * c.blob.BlockSize
 	want := min(c.blob.BlockSize, c.blob.Size-start)
 	f := fetched{i: i, buf: buf}
-	f.n, f.err = io.ReadFull(c.rc, buf[:want])
+	f.n, f.err = io.ReadFull(rc, buf[:want])
 	if f.err != nil {
 		return f
 	}
 	f.sum = blockSum(buf[:want])
 	if start+want == c.blob.Size {
 		var one [1]byte
-		k, _ := io.ReadFull(c.rc, one[:])
+		k, _ := io.ReadFull(rc, one[:])
 		f.extended = k > 0
 	}
 	return f
@@ -204,7 +205,7 @@ func (c *Content) load(i int64) error {
 			}
 			c.rc, c.rcOff = rc, start
 		}
-		f = c.fetch(c.takeSpare(), i)
+		f = c.fetch(c.rc, c.takeSpare(), i)
 		c.rcOff += int64(f.n)
 	}
 	c.spare = f.buf // until verified, the buffer holds nothing usable
@@ -226,9 +227,9 @@ func (c *Content) load(i int64) error {
 	if start+want == size {
 		c.closeRead()
 	} else if sequential {
-		buf, next := c.takeSpare(), make(chan fetched, 1)
+		rc, buf, next := c.rc, c.takeSpare(), make(chan fetched, 1)
 		c.pending = next
-		go func() { next <- c.fetch(buf, i+1) }()
+		go func() { next <- c.fetch(rc, buf, i+1) }()
 	}
 	return nil
 }
@@ -265,17 +266,18 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 	return abs, nil
 }
 
-// Close releases the open read and the block buffers, after waiting for a
-// block being read ahead.
+// Close releases the open read and the block buffers. Closing the read
+// first ends a block being read ahead at once, even from a store that
+// stopped answering; Close then waits for it to give its buffer back.
 func (c *Content) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	err := c.closeRead()
 	if c.pending != nil {
 		f := <-c.pending
 		c.pending = nil
 		c.l.putBuffer(f.buf)
 	}
-	err := c.closeRead()
 	for _, b := range [][]byte{c.buf, c.spare} {
 		if b != nil {
 			c.l.putBuffer(b)

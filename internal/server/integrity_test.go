@@ -244,6 +244,12 @@ func TestMultipleRangesAreVerified(t *testing.T) {
 		if !bytes.Contains(body, piece[:3*testBlockSize+11]) || !bytes.Contains(body, piece[8*testBlockSize+7:8*testBlockSize+21]) {
 			t.Fatalf("multipart body lacks the ranges")
 		}
+		// A range over three blocks ends with the fourth being read ahead,
+		// which closing the content must stop and collect.
+		rec = f.content(t, v.ID, fmt.Sprintf("bytes=5-%d", 3*testBlockSize-5))
+		if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), piece[5:3*testBlockSize-4]) {
+			t.Fatalf("range over three blocks = %d", rec.Code)
+		}
 		f.replaceObject(t, v.BlobKey, flipByte(piece, 8*testBlockSize+100))
 		status, _, err := f.liveContent(t, v.ID, rng)
 		if err == nil {
