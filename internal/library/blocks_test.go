@@ -3,8 +3,10 @@ package library
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBlockHasherMatchesBlockSums: however an upload arrives in pieces, the
@@ -46,4 +48,24 @@ func TestUploadRecordsBlockSums(t *testing.T) {
 			t.Fatalf("blob = %+v, %v", b, err)
 		}
 	})
+}
+
+// TestPacedReaderKeepsToItsRate: the scrub's reads take at least as long as
+// the rate allows (a lower bound only, so that a slow machine cannot fail
+// it).
+func TestPacedReaderKeepsToItsRate(t *testing.T) {
+	data := make([]byte, 64<<10)
+	start := time.Now()
+	n, err := io.Copy(io.Discard, paced(context.Background(), bytes.NewReader(data), 256<<10))
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("read %d, %v", n, err)
+	}
+	if elapsed := time.Since(start); elapsed < 200*time.Millisecond {
+		t.Fatalf("64 KiB at 256 KiB/s took %v, want at least 250ms", elapsed)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := io.Copy(io.Discard, paced(ctx, bytes.NewReader(data), 1024)); err == nil {
+		t.Fatal("a cancelled paced read went on")
+	}
 }
