@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -439,4 +440,48 @@ func TestOldObjectIsCheckedWholeOnFirstDownload(t *testing.T) {
 		decodeError(t, f.content(t, d.ID, "bytes=0-9"), http.StatusServiceUnavailable, domain.EINTEGRITY)
 		f.expectAlarm(t, d.BlobKey, "download", d.ID)
 	})
+}
+
+// TestRepLibraryDownloadIsVerified: a rep's download of the current piece
+// (API and web route, inline preview included) is verified like any other:
+// once its stored file is altered, the rep gets 503 integrity_failure (a
+// page for a browser), and the alarm is raised once.
+func TestRepLibraryDownloadIsVerified(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.approveAll(t)
+			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
+				map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+			if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK || rec.Body.String() != compliantPiece {
+				t.Fatalf("rep download = %d", rec.Code)
+			}
+			v, err := f.store.Version(context.Background(), f.version.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.replaceObject(t, v.BlobKey, flipByte([]byte(compliantPiece), 3))
+			decodeError(t, f.repContent(t, f.asset.ID), http.StatusServiceUnavailable, domain.EINTEGRITY)
+			decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil), http.StatusServiceUnavailable, domain.EINTEGRITY)
+
+			rep := newWebClient(f.testServer)
+			rep.do(t, http.MethodPost, "/login", url.Values{"_csrf": {rep.csrf(t, "/login")}, "email": {"rep@example.com"}, "password": {testPassword}})
+			rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil)
+			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no longer matches what was approved") {
+				t.Fatalf("web preview of a corrupt piece = %d %.200s", rec.Code, rec.Body)
+			}
+			if b, err := f.store.Blob(context.Background(), v.BlobKey); err != nil || b.CorruptAt == nil {
+				t.Fatalf("blob = %+v %v", b, err)
+			}
+			alarms := 0
+			for _, e := range f.auditActions(t) {
+				if e.Action == domain.ActionObjectCorrupt && e.ObjectID == v.BlobKey {
+					alarms++
+				}
+			}
+			if alarms != 1 {
+				t.Fatalf("%d integrity audit events, want 1", alarms)
+			}
+		})
+	}
 }
