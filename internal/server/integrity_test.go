@@ -214,7 +214,8 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 }
 
 // TestRangeTouchingAlteredBlockIsRefused: a range request whose blocks
-// include the altered one gets a clean 503 before any byte is sent.
+// include the altered one gets a clean 503 before any byte is sent, and is
+// not recorded as a download.
 func TestRangeTouchingAlteredBlockIsRefused(t *testing.T) {
 	integrityBackends(t, func(t *testing.T, f *contentFixture) {
 		piece := multiBlockPiece("ranged")
@@ -225,6 +226,11 @@ func TestRangeTouchingAlteredBlockIsRefused(t *testing.T) {
 		rng := fmt.Sprintf("bytes=%d-%d", 7*testBlockSize+50, 7*testBlockSize+60)
 		decodeError(t, f.content(t, v.ID, rng), http.StatusServiceUnavailable, domain.EINTEGRITY)
 		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+		for _, e := range f.auditActions(t) {
+			if e.Action == "version.download" && e.ObjectID == v.ID {
+				t.Fatalf("a download refused before any byte left was audited as a download: %+v", e)
+			}
+		}
 	})
 }
 

@@ -142,9 +142,9 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 }
 
 // serveVersion streams a version's verified file. record (audit or usage)
-// runs for a GET that sends content, after every check that can refuse the
-// request and before the first byte: a refused download is not recorded and
-// a recorded one was not refused.
+// runs for a GET that sends content once its first block is verified, right
+// before the first byte: a download refused before any byte left is not
+// recorded, and no byte leaves unrecorded.
 func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool, record func() error) error {
 	req := c.Request()
 	etag := s.contentHeaders(c, v, inline)
@@ -162,12 +162,10 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 		return err
 	}
 	defer content.Close()
-	if req.Method == http.MethodGet && !notModified && record != nil {
-		if err := record(); err != nil {
-			return err
-		}
+	if req.Method != http.MethodGet || notModified {
+		record = nil
 	}
-	return s.sendContent(c, v, content)
+	return s.sendContent(c, v, content, record)
 }
 
 // sendContent answers with the content through http.ServeContent, which
@@ -176,13 +174,16 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 // in the first block (a missing or damaged object, an unreachable store)
 // still gets a clean error response. A failure after bytes went out aborts
 // the connection: the client sees a broken transfer, never a clean end of a
-// body with wrong or missing bytes.
-func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *library.Content) error {
-	w := &heldResponse{ResponseWriter: c.Response()}
+// body with wrong or missing bytes. record, if not nil, runs before the
+// first byte; its failure is answered like a read failure.
+func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *library.Content, record func() error) error {
+	w := &heldResponse{ResponseWriter: c.Response(), before: record}
 	http.ServeContent(w, c.Request(), "", v.CreatedAt, content)
 	err := content.Err()
 	if err == nil {
-		w.release()
+		err = w.release()
+	}
+	if err == nil {
 		return nil
 	}
 	if !w.sent {
@@ -207,8 +208,10 @@ func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *
 // reading the content fails before anything was sent.
 type heldResponse struct {
 	http.ResponseWriter
-	code int  // held status, 0 when none
-	sent bool // the held status went out
+	before func() error // runs before the held status goes out; nil: nothing
+	code   int          // held status, 0 when none
+	sent   bool         // the held status went out
+	err    error        // before's failure; nothing is sent after it
 }
 
 func (w *heldResponse) WriteHeader(code int) {
@@ -220,17 +223,26 @@ func (w *heldResponse) WriteHeader(code int) {
 }
 
 func (w *heldResponse) Write(p []byte) (int, error) {
-	w.release()
+	if err := w.release(); err != nil {
+		return 0, err
+	}
 	return w.ResponseWriter.Write(p)
 }
 
-// release sends the held status, if any: for a body-less answer (HEAD) the
-// status is all there is.
-func (w *heldResponse) release() {
-	if w.code != 0 && !w.sent {
-		w.sent = true
-		w.ResponseWriter.WriteHeader(w.code)
+// release sends the held status, if any, after running before: for a
+// body-less answer (HEAD) the status is all there is.
+func (w *heldResponse) release() error {
+	if w.err != nil || w.code == 0 || w.sent {
+		return w.err
 	}
+	if w.before != nil {
+		if w.err = w.before(); w.err != nil {
+			return w.err
+		}
+	}
+	w.sent = true
+	w.ResponseWriter.WriteHeader(w.code)
+	return nil
 }
 
 // ReadFrom is how io.CopyN inside http.ServeContent writes the body: the
