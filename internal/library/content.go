@@ -17,9 +17,9 @@ import (
 // and a block is hashed and compared with the sum recorded at upload before
 // any of it is returned, so a caller never gets a byte that was not checked.
 // Seeking is free; a read after a seek starts one ranged GET at the
-// enclosing block, so a range request reads at most one block before and one
-// after its range, never the whole object. A long read keeps one block read
-// ahead (two block buffers per download).
+// enclosing block, so a range request reads the blocks its range touches,
+// never the whole object. From the second block of a read on, the next
+// block is read ahead (two block buffers per download).
 //
 // When the object does not match (a block's hash differs, it is shorter or
 // longer than recorded, or it is missing), the object is marked corrupt,
