@@ -54,6 +54,8 @@ commands:
   audit pubkey   print the public key that verifies audit checkpoints
   check FILE     check a file against a brand's label and claims: --brand B
   objects verify re-hash every stored object and report missing or altered ones
+  objects restore KEY FILE
+                 put back a corrupt object's original bytes from FILE
   user add       add a user: --email E --name N --role ROLE[:BRAND] ... --password-stdin
   user roles E   print the roles of the user with e-mail E
   version        print the version

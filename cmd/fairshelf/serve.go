@@ -247,6 +247,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
 		return err
 	}})
+	runner.Start(jobCtx, integrityJob(cfg, st, lib, holder, log))
 	runner.Start(jobCtx, jobs.Job{Name: "uploads.remove_stale", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		_, err := lib.RemoveStaleSpools(now, 24*time.Hour)
 		return err

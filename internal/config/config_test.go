@@ -109,6 +109,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"FAIRSHELF_WEBHOOK_URL": "https://crm.example.com/hook", "FAIRSHELF_WEBHOOK_SECRET": "short"}, "FAIRSHELF_WEBHOOK_SECRET"},
 		{map[string]string{"FAIRSHELF_METRICS_LISTEN": "9090"}, "FAIRSHELF_METRICS_LISTEN"},
 		{map[string]string{"FAIRSHELF_METRICS_TOKEN": "short"}, "FAIRSHELF_METRICS_TOKEN"},
+		{map[string]string{"FAIRSHELF_SCRUB_INTERVAL": "10s"}, "FAIRSHELF_SCRUB_INTERVAL"},
+		{map[string]string{"FAIRSHELF_SCRUB_RATE": "fast"}, "FAIRSHELF_SCRUB_RATE"},
 	} {
 		_, err := Load(env(tc.env))
 		var ce *Error

@@ -27,6 +27,7 @@ const (
 	ERANGE       = "range_not_satisfiable"    // a byte range outside the file (416)
 	ETOOMANY     = "too_many_requests"        // throttled (429)
 	EUNAVAILABLE = "unavailable"              // a dependency is down; retry later (503)
+	EINTEGRITY   = "integrity_failure"        // stored content no longer matches its recorded hashes (503)
 	EINTERNAL    = "internal"                 // a bug or unexpected failure (500)
 )
 

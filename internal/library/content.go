@@ -1,53 +1,253 @@
 package library
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-// Content is a stored object as an io.ReadSeeker, for http.ServeContent:
-// seeking is free and each read after a seek opens one ranged GET, so range
-// requests never read the whole object.
+// Content is a stored object as a verified io.ReadSeeker, for
+// http.ServeContent. Bytes are read from the store a whole block at a time,
+// and a block is hashed and compared with the sum recorded at upload before
+// any of it is returned, so a caller never gets a byte that was not checked.
+// Seeking is free; a read after a seek starts one ranged GET at the
+// enclosing block, so a range request reads the blocks its range touches,
+// never the whole object. From the second block of a read on, the next
+// block is read ahead (two block buffers per download).
+//
+// When the object does not match (a block's hash differs, it is shorter or
+// longer than recorded, or it is missing), the object is marked corrupt,
+// the alarm is raised, and Read returns an error with the code EINTEGRITY;
+// Err returns it too, because http.ServeContent swallows read errors. Other
+// read errors (store unreachable, request cancelled) are returned as they
+// are. After an error every Read fails.
 type Content struct {
+	l    *Library
 	ctx  context.Context
-	bs   blob.Store
-	key  string
-	size int64
+	blob store.StoredBlob
 	off  int64
-	rc   io.ReadCloser
+
+	mu       sync.Mutex // ServeContent reads multipart ranges on another goroutine
+	rc       io.ReadCloser
+	rcOff    int64 // the offset rc reads next
+	buf      []byte
+	bufStart int64
+	bufLen   int // verified bytes in buf; 0 when it holds nothing
+	spare    []byte
+	last     int64        // the block last loaded, -1 for none
+	pending  chan fetched // the next block, being read ahead; nil when none
+	err      error
 }
 
-// Open returns the object with key and its size for streaming. ctx bounds
-// every read; Close releases the open read.
-func (l *Library) Open(ctx context.Context, key string, size int64) *Content {
-	return &Content{ctx: ctx, bs: l.blobs, key: key, size: size}
+// Open returns the object with key for streaming, verified block by block.
+// ctx bounds every read; Close releases the open read. It fails with
+// EINTEGRITY, before anything is read, when the object is already marked
+// corrupt. An object stored before block sums were recorded is first read
+// whole and checked against its recorded SHA-256, and its block sums are
+// stored, so its first download waits for one full read (the backfill,
+// see BackfillBlockSums, spares most objects that wait).
+func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
+	b, err := l.store.Blob(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if b.CorruptAt != nil {
+		return nil, fmt.Errorf("library: object %s is marked corrupt (%s): %w", key, b.CorruptReason, domain.IntegrityFailure())
+	}
+	if b.BlockSums == nil {
+		if b, err = l.summarize(ctx, b, "download", 0); err != nil {
+			return nil, err
+		}
+	}
+	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*blockSumSize {
+		return nil, fmt.Errorf("library: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
+	}
+	return &Content{l: l, ctx: ctx, blob: b, last: -1}, nil
+}
+
+// Size is the recorded length of the content.
+func (c *Content) Size() int64 { return c.blob.Size }
+
+// Err returns the error that ended reading, if any.
+func (c *Content) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 // Read implements io.Reader.
 func (c *Content) Read(p []byte) (int, error) {
-	if c.off >= c.size {
-		return 0, io.EOF
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, err := c.current()
+	if err != nil {
+		return 0, err
 	}
-	if c.rc == nil {
-		rc, err := c.bs.Get(c.ctx, c.key, c.off, c.size-c.off)
-		if err != nil {
-			return 0, err
-		}
-		c.rc = rc
-	}
-	n, err := c.rc.Read(p)
+	n := copy(p, b)
 	c.off += int64(n)
-	if errors.Is(err, io.EOF) && c.off < c.size {
-		err = io.ErrUnexpectedEOF
+	return n, nil
+}
+
+// WriteN writes the next n bytes to w (fewer at the end of the content),
+// as Read would give them but a verified block at a time, so that a
+// download makes one large write per block instead of many small ones.
+func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var written int64
+	for written < n {
+		b, err := c.current()
+		if err != nil {
+			return written, err
+		}
+		if rest := n - written; int64(len(b)) > rest {
+			b = b[:rest]
+		}
+		k, err := w.Write(b)
+		c.off += int64(k)
+		written += int64(k)
+		if err != nil {
+			return written, err
+		}
 	}
-	return n, err
+	return written, nil
+}
+
+// current returns the verified bytes from the offset to the end of its
+// block, loading the block if buf does not hold it; io.EOF at the end.
+func (c *Content) current() ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.off >= c.blob.Size {
+		return nil, io.EOF
+	}
+	if c.bufLen == 0 || c.off < c.bufStart || c.off >= c.bufStart+int64(c.bufLen) {
+		if err := c.load(c.off / c.blob.BlockSize); err != nil {
+			c.err = err
+			return nil, err
+		}
+	}
+	return c.buf[c.off-c.bufStart : c.bufLen], nil
+}
+
+// fetched is a block read from the store and hashed, not yet compared.
+type fetched struct {
+	i        int64
+	buf      []byte
+	n        int   // bytes read into buf
+	err      error // why fewer bytes than the block's length were read
+	sum      [blockSumSize]byte
+	extended bool // the last block is followed by more bytes
+}
+
+// fetch reads block i from rc, which must be at its start, into buf and
+// hashes it. It raises no alarm: a block read ahead may never be asked for.
+// It runs on the read-ahead goroutine, so it touches no field that changes.
+func (c *Content) fetch(rc io.Reader, buf []byte, i int64) fetched {
+	start := i * c.blob.BlockSize
+	want := min(c.blob.BlockSize, c.blob.Size-start)
+	f := fetched{i: i, buf: buf}
+	f.n, f.err = io.ReadFull(rc, buf[:want])
+	if f.err != nil {
+		return f
+	}
+	f.sum = blockSum(buf[:want])
+	if start+want == c.blob.Size {
+		var one [1]byte
+		k, _ := io.ReadFull(rc, one[:])
+		f.extended = k > 0
+	}
+	return f
+}
+
+// load makes block i the verified content of buf. A block read ahead is
+// used if it is the one asked for. After two blocks in a row, the next one
+// is read ahead while the caller sends this one, so that the object store,
+// the hashing and the client's connection work at the same time; a range
+// request of a block or two reads nothing ahead.
+func (c *Content) load(i int64) error {
+	bs, size := c.blob.BlockSize, c.blob.Size
+	start := i * bs
+	c.bufLen = 0
+	var f fetched
+	if c.pending != nil {
+		f = <-c.pending
+		c.pending = nil
+		c.rcOff += int64(f.n)
+		if f.err != nil || f.extended {
+			c.closeRead()
+		}
+		if f.i != i {
+			c.spare, f = f.buf, fetched{}
+		}
+	}
+	if f.buf == nil {
+		if c.rc == nil || c.rcOff != start {
+			c.closeRead()
+			rc, err := c.l.blobs.Get(c.ctx, c.blob.Key, start, -1)
+			switch domain.ErrorCode(err) {
+			case "":
+			case domain.ENOTFOUND:
+				return c.l.raise(c.blob, "missing from the object store", "download")
+			case domain.EINVALID:
+				// The key is valid, so only the offset can be wrong: the
+				// object ends before a block it was recorded with.
+				return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: no byte %d of %d", start, size), "download")
+			default:
+				return err
+			}
+			c.rc, c.rcOff = rc, start
+		}
+		f = c.fetch(c.rc, c.takeSpare(), i)
+		c.rcOff += int64(f.n)
+	}
+	c.spare = f.buf // until verified, the buffer holds nothing usable
+	want := min(bs, size-start)
+	switch {
+	case errors.Is(f.err, io.EOF) || errors.Is(f.err, io.ErrUnexpectedEOF):
+		return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: ends at byte %d of %d", start+int64(f.n), size), "download")
+	case f.err != nil:
+		return fmt.Errorf("library: read %s at %d: %w", c.blob.Key, start, f.err)
+	case !bytes.Equal(f.sum[:], c.blob.BlockSums[i*blockSumSize:(i+1)*blockSumSize]):
+		return c.l.raise(c.blob, fmt.Sprintf("block %d (bytes %d-%d) does not match its recorded hash", i, start, start+want-1), "download")
+	case f.extended:
+		return c.l.raise(c.blob, fmt.Sprintf("longer than the recorded %d bytes", size), "download")
+	}
+	c.spare, c.buf = c.buf, f.buf
+	c.bufStart, c.bufLen = start, int(want)
+	sequential := i == c.last+1 && i > 0
+	c.last = i
+	if start+want == size {
+		c.closeRead()
+	} else if sequential {
+		rc, buf, next := c.rc, c.takeSpare(), make(chan fetched, 1)
+		c.pending = next
+		go func() { next <- c.fetch(rc, buf, i+1) }()
+	}
+	return nil
+}
+
+// takeSpare returns the spare block buffer, allocating it the first time.
+func (c *Content) takeSpare() []byte {
+	b := c.spare
+	c.spare = nil
+	if b == nil {
+		b = c.l.getBuffer(c.blob.BlockSize)
+	}
+	return b
 }
 
 // Seek implements io.Seeker without touching the store.
 func (c *Content) Seek(offset int64, whence int) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var abs int64
 	switch whence {
 	case io.SeekStart:
@@ -55,27 +255,60 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekCurrent:
 		abs = c.off + offset
 	case io.SeekEnd:
-		abs = c.size + offset
+		abs = c.blob.Size + offset
 	default:
 		return 0, errors.New("library: invalid whence")
 	}
 	if abs < 0 {
 		return 0, errors.New("library: negative position")
 	}
-	if abs != c.off && c.rc != nil {
-		c.rc.Close()
-		c.rc = nil
-	}
 	c.off = abs
 	return abs, nil
 }
 
-// Close releases the open read, if any.
+// Close releases the open read and the block buffers. Closing the read
+// first ends a block being read ahead at once, even from a store that
+// stopped answering; Close then waits for it to give its buffer back.
 func (c *Content) Close() error {
-	if c.rc != nil {
-		err := c.rc.Close()
-		c.rc = nil
-		return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.closeRead()
+	if c.pending != nil {
+		f := <-c.pending
+		c.pending = nil
+		c.l.putBuffer(f.buf)
 	}
-	return nil
+	for _, b := range [][]byte{c.buf, c.spare} {
+		if b != nil {
+			c.l.putBuffer(b)
+		}
+	}
+	c.buf, c.spare, c.bufLen = nil, nil, 0
+	return err
+}
+
+func (c *Content) closeRead() error {
+	if c.rc == nil {
+		return nil
+	}
+	err := c.rc.Close()
+	c.rc = nil
+	return err
+}
+
+// getBuffer returns a block buffer; buffers of DefaultBlockSize are
+// recycled, so that downloads do not allocate a block each.
+func (l *Library) getBuffer(size int64) []byte {
+	if size == DefaultBlockSize {
+		if b, ok := l.buffers.Get().(*[]byte); ok {
+			return *b
+		}
+	}
+	return make([]byte, size)
+}
+
+func (l *Library) putBuffer(b []byte) {
+	if len(b) == DefaultBlockSize {
+		l.buffers.Put(&b)
+	}
 }

@@ -2,17 +2,13 @@ package library
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/blob"
-	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -70,30 +66,27 @@ type VerifyReport struct {
 	Problems []ObjectProblem
 }
 
-// VerifyObjects re-reads and re-hashes every recorded object, streaming, and
-// reports each one that is missing, has the wrong size or the wrong hash.
+// VerifyObjects re-reads and re-hashes every recorded object, streaming,
+// and reports each one that is missing, has the wrong size, the wrong
+// SHA-256 or a block that does not match its recorded sum. Each problem
+// found raises the integrity alarm (marked corrupt, audited, administrators
+// notified), as the scrub does; objects already marked are reported again
+// with their recorded reason, without reading them.
 func (l *Library) VerifyObjects(ctx context.Context) (VerifyReport, error) {
 	var r VerifyReport
 	err := l.store.EachBlob(ctx, func(b store.StoredBlob) error {
 		r.Checked++
-		rc, err := l.blobs.Get(ctx, b.Key, 0, -1)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			r.Problems = append(r.Problems, ObjectProblem{b.Key, "missing from the object store"})
+		if b.CorruptAt != nil {
+			r.Problems = append(r.Problems, ObjectProblem{b.Key, "marked corrupt: " + b.CorruptReason})
 			return nil
-		} else if err != nil {
+		}
+		_, problem, err := l.check(ctx, b, 0)
+		if err != nil {
 			return err
 		}
-		defer rc.Close()
-		h := sha256.New()
-		n, err := io.Copy(h, rc)
-		if err != nil {
-			return fmt.Errorf("library: read %s: %w", b.Key, err)
-		}
-		switch got := hex.EncodeToString(h.Sum(nil)); {
-		case n != b.Size:
-			r.Problems = append(r.Problems, ObjectProblem{b.Key, fmt.Sprintf("size is %d bytes, recorded %d", n, b.Size)})
-		case got != b.SHA256:
-			r.Problems = append(r.Problems, ObjectProblem{b.Key, fmt.Sprintf("SHA-256 is %s, recorded %s", got, b.SHA256)})
+		if problem != "" {
+			r.Problems = append(r.Problems, ObjectProblem{b.Key, problem})
+			_ = l.raise(b, problem, "verify")
 		}
 		return nil
 	})

@@ -17,8 +17,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -34,6 +37,11 @@ type Library struct {
 	tempDir   string
 	maxUpload int64
 	limits    extract.Limits
+	blockSize int64
+	now       func() time.Time
+	buffers   sync.Pool // download block buffers, see getBuffer
+
+	integrityFailures *prometheus.CounterVec
 }
 
 // Options configure a Library.
@@ -45,6 +53,12 @@ type Options struct {
 	MaxUpload int64
 	// Limits bound text extraction; zero means extract.DefaultLimits().
 	Limits extract.Limits
+	// BlockSize is the length of the blocks whose hash is recorded for
+	// new objects; zero means DefaultBlockSize. Each object keeps the block
+	// size it was recorded with, so changing it affects new objects only.
+	BlockSize int64
+	// Now is the clock for verification times; nil means time.Now.
+	Now func() time.Time
 }
 
 // New returns a Library.
@@ -58,7 +72,14 @@ func New(st *store.Store, blobs blob.Store, log *slog.Logger, opts Options) (*Li
 	if opts.Limits == (extract.Limits{}) {
 		opts.Limits = extract.DefaultLimits()
 	}
-	return &Library{store: st, blobs: blobs, log: log, tempDir: opts.TempDir, maxUpload: opts.MaxUpload, limits: opts.Limits}, nil
+	if opts.BlockSize <= 0 {
+		opts.BlockSize = DefaultBlockSize
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Library{store: st, blobs: blobs, log: log, tempDir: opts.TempDir, maxUpload: opts.MaxUpload, limits: opts.Limits,
+		blockSize: opts.BlockSize, now: opts.Now, integrityFailures: newIntegrityMetric()}, nil
 }
 
 // MaxUpload is the largest accepted file in bytes.
@@ -66,9 +87,10 @@ func (l *Library) MaxUpload() int64 { return l.maxUpload }
 
 // spooled is an upload held in a temporary file.
 type spooled struct {
-	f      *os.File
-	size   int64
-	sha256 string
+	f         *os.File
+	size      int64
+	sha256    string
+	blockSums []byte
 }
 
 func (s *spooled) close() {
@@ -77,17 +99,18 @@ func (s *spooled) close() {
 	os.Remove(name)
 }
 
-// spool copies r to a temporary file, hashing on the way, so that the upload
-// never sits in memory and the type check and text extraction get random
-// access. More than maxUpload bytes is ETOOLARGE; nothing at all is EINVALID.
+// spool copies r to a temporary file, hashing on the way (the whole file and
+// each block), so that the upload never sits in memory, needs no second pass
+// for its hashes, and the type check and text extraction get random access.
+// More than maxUpload bytes is ETOOLARGE; nothing at all is EINVALID.
 func (l *Library) spool(r io.Reader) (*spooled, error) {
 	f, err := os.CreateTemp(l.tempDir, "upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("library: spool: %w", err)
 	}
 	s := &spooled{f: f}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, l.maxUpload+1))
+	h, bh := sha256.New(), newBlockHasher(l.blockSize)
+	n, err := io.Copy(io.MultiWriter(f, h, bh), io.LimitReader(r, l.maxUpload+1))
 	if err != nil {
 		s.close()
 		return nil, noSpace(fmt.Errorf("library: receive upload: %w", err))
@@ -100,7 +123,7 @@ func (l *Library) spool(r io.Reader) (*spooled, error) {
 		s.close()
 		return nil, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "The file is empty."}}
 	}
-	s.size, s.sha256 = n, hex.EncodeToString(h.Sum(nil))
+	s.size, s.sha256, s.blockSums = n, hex.EncodeToString(h.Sum(nil)), bh.Sums()
 	return s, nil
 }
 
@@ -119,7 +142,8 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 	if err != nil {
 		return domain.Version{}, err
 	}
-	nv := store.NewVersion{AssetID: assetID, SHA256: sp.sha256, Size: sp.size, MediaType: mediaType, Filename: domain.SanitizeFilename(filename)}
+	nv := store.NewVersion{AssetID: assetID, SHA256: sp.sha256, Size: sp.size, BlockSize: l.blockSize, BlockSums: sp.blockSums,
+		MediaType: mediaType, Filename: domain.SanitizeFilename(filename)}
 	l.extractText(ctx, sp, &nv)
 
 	for attempt := 0; ; attempt++ {
@@ -127,6 +151,9 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 		switch {
 		case err == nil && size == sp.size:
 			nv.BlobKey, nv.NewBlob = key, false
+			if err := l.restoreIfCorrupt(ctx, actor, key, sp); err != nil {
+				return domain.Version{}, err
+			}
 		case err == nil || domain.ErrorCode(err) == domain.ENOTFOUND:
 			nv.BlobKey, nv.NewBlob = blob.NewKey(), true
 			if err := l.put(ctx, nv.BlobKey, sp); err != nil {
@@ -147,6 +174,18 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 		}
 		// Another upload of the same bytes won; reuse its object.
 	}
+}
+
+// restoreIfCorrupt puts the upload's bytes back under the object it
+// shares, when that object was found corrupt: the upload has the recorded
+// SHA-256, so it is the approved content, and every version sharing the
+// object is served again.
+func (l *Library) restoreIfCorrupt(ctx context.Context, actor domain.Actor, key string, sp *spooled) error {
+	b, err := l.store.Blob(ctx, key)
+	if err != nil || b.CorruptAt == nil {
+		return err
+	}
+	return l.restore(ctx, actor, b, sp)
 }
 
 func (l *Library) put(ctx context.Context, key string, sp *spooled) error {

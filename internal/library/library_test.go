@@ -152,7 +152,10 @@ func TestUploadStoresBytesHashAndText(t *testing.T) {
 		if err != nil || !strings.Contains(text, "reduces the risk") || !bytes.Contains(lines, []byte(`"line":2`)) {
 			t.Fatalf("text %q lines %s err %v", text, lines, err)
 		}
-		c := e.lib.Open(ctx, v.BlobKey, v.Size)
+		c, err := e.lib.Open(ctx, v.BlobKey)
+		if err != nil {
+			t.Fatal(err)
+		}
 		defer c.Close()
 		got, err := io.ReadAll(c)
 		if err != nil || string(got) != piece {

@@ -27,6 +27,7 @@ var statusOf = map[string]int{
 	domain.ERANGE:       http.StatusRequestedRangeNotSatisfiable,
 	domain.ETOOMANY:     http.StatusTooManyRequests,
 	domain.EUNAVAILABLE: http.StatusServiceUnavailable,
+	domain.EINTEGRITY:   http.StatusServiceUnavailable,
 	domain.EINTERNAL:    http.StatusInternalServerError,
 }
 
@@ -106,6 +107,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	h.Del(echo.HeaderContentDisposition)
 	h.Del("ETag")
 	switch {
+	case d.Code == domain.EINTEGRITY:
+		// Retrying does not help: the stored file stays refused until an
+		// administrator restores it. The alarm was raised when it was found.
+		s.log.Warn("http: content refused, integrity failure", "err", err, "request_id", d.RequestID)
 	case status == http.StatusServiceUnavailable:
 		// The message says which dependency failed ("The database is not
 		// reachable."), never why; the cause goes to the log.

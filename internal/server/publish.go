@@ -91,15 +91,9 @@ func (s *Server) apiLibraryContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Request().Method == http.MethodGet && !etagMatches(c.Request().Header.Get("If-None-Match"), `"sha256-`+v.SHA256+`"`) {
-		if err := checkRange(c, v.Size); err != nil {
-			return err
-		}
-		if err := s.store.RecordUsage(c.Request().Context(), s.actor(c), v, "download"); err != nil {
-			return err
-		}
-	}
-	return s.streamVersion(c, v, wantsInline(c, v.MediaType))
+	return s.serveVersion(c, v, wantsInline(c, v.MediaType), func() error {
+		return s.store.RecordUsage(c.Request().Context(), s.actor(c), v, "download")
+	})
 }
 
 func (s *Server) apiNotices(c echo.Context) error {

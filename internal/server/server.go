@@ -88,6 +88,7 @@ func New(d Deps) (*Server, error) {
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newHTTPMetrics(s.registry)
+	s.registry.MustRegister(d.Library.Collectors()...)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -31,6 +31,9 @@ type testServer struct {
 	store *store.Store
 	logs  *testenv.SyncBuffer
 	clock *testClock
+	// driver and dsn open a second connection to the test database, to
+	// change rows behind the store's back.
+	driver, dsn string
 }
 
 func newTestServer(t *testing.T, blobs blob.Store) *testServer {
@@ -45,8 +48,10 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 	dir := t.TempDir()
 	clock := &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	opts := store.Options{SQLitePath: filepath.Join(dir, "fairshelf.db"), Now: clock.Now}
+	driver, dsn := "sqlite", "file:"+opts.SQLitePath+"?_pragma=busy_timeout(10000)"
 	if backend == "postgres" {
 		opts.DatabaseURL = testenv.PostgresURL(t)
+		driver, dsn = "pgx", opts.DatabaseURL
 		srv := testenv.MinIO(t)
 		s3, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 		if err != nil {
@@ -75,7 +80,8 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	lib, err := library.New(st, blobs, log, library.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload})
+	lib, err := library.New(st, blobs, log, library.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload,
+		BlockSize: testBlockSize, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +89,15 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, store: st, logs: logs, clock: clock}
+	return &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn}
 }
 
 // testMaxUpload is the upload limit of the server under test.
 const testMaxUpload = 256 << 10
+
+// testBlockSize is the verified block length of the server under test:
+// small, so that test files span many blocks.
+const testBlockSize = 4 << 10
 
 // testPasswordParams keep hashing cheap in tests; production uses
 // password.Default.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -131,57 +132,116 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.serveVersion(c, v, wantsInline(c, v.MediaType))
+	return s.serveVersion(c, v, wantsInline(c, v.MediaType), func() error {
+		details := map[string]any{}
+		if r := c.Request().Header.Get("Range"); r != "" {
+			details["range"] = truncateHeader(r)
+		}
+		return s.store.AuditDownload(c.Request().Context(), s.actor(c), v, details)
+	})
 }
 
-func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
+// serveVersion streams a version's verified file. record (audit or usage)
+// runs for a GET that sends content once its first block is verified, right
+// before the first byte: a download refused before any byte left is not
+// recorded, and no byte leaves unrecorded.
+func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool, record func() error) error {
 	req := c.Request()
 	etag := s.contentHeaders(c, v, inline)
-	if err := s.objectPresent(c, v); err != nil {
-		return err
-	}
 	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
 	if !notModified {
 		if err := checkRange(c, v.Size); err != nil {
 			return err
 		}
 	}
-	if req.Method == http.MethodGet && !notModified {
-		details := map[string]any{}
-		if r := req.Header.Get("Range"); r != "" {
-			details["range"] = truncateHeader(r)
-		}
-		if err := s.store.AuditDownload(req.Context(), s.actor(c), v, details); err != nil {
-			return err
-		}
-	}
-	return s.sendContent(c, v)
-}
-
-// streamVersion serves a version's file without its own audit event, for
-// callers that record the download themselves.
-func (s *Server) streamVersion(c echo.Context, v store.VersionWithBrand, inline bool) error {
-	etag := s.contentHeaders(c, v, inline)
-	if !etagMatches(c.Request().Header.Get("If-None-Match"), etag) {
-		if err := checkRange(c, v.Size); err != nil {
-			return err
-		}
-	}
-	if err := s.objectPresent(c, v); err != nil {
-		return err
-	}
-	return s.sendContent(c, v)
-}
-
-// objectPresent fails cleanly (503, or 500 for a lost object) before any
-// byte is sent, rather than cutting a download short.
-func (s *Server) objectPresent(c echo.Context, v store.VersionWithBrand) error {
-	if _, err := s.blobs.Stat(c.Request().Context(), v.BlobKey); err != nil {
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			return fmt.Errorf("server: object %s of version %s is missing: %w", v.BlobKey, v.ID, err)
+	content, err := s.library.Open(req.Context(), v.BlobKey)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil // the client left while an old file was checked whole
 		}
 		return err
 	}
+	defer content.Close()
+	if req.Method != http.MethodGet || notModified {
+		record = nil
+	}
+	return s.sendContent(c, v, content, record)
+}
+
+// sendContent answers with the content through http.ServeContent, which
+// reads it block by block, each block verified before any of its bytes are
+// written. The status line is held back until the first byte, so a failure
+// in the first block (a missing or damaged object, an unreachable store)
+// still gets a clean error response. A failure after bytes went out aborts
+// the connection: the client sees a broken transfer, never a clean end of a
+// body with wrong or missing bytes. record, if not nil, runs before the
+// first byte; its failure is answered like a read failure.
+func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *library.Content, record func() error) error {
+	w := &heldResponse{ResponseWriter: c.Response(), before: record}
+	http.ServeContent(w, c.Request(), "", v.CreatedAt, content)
+	err := content.Err()
+	if err == nil {
+		err = w.release()
+	}
+	if err == nil {
+		return nil
+	}
+	if !w.sent {
+		if req := c.Request(); req.Context().Err() != nil {
+			return nil // the client left; there is no one to answer
+		}
+		// ServeContent described the content it meant to send.
+		h := c.Response().Header()
+		for _, k := range []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding} {
+			h.Del(k)
+		}
+		return err
+	}
+	s.log.Warn("http: download aborted after its status was sent", "err", err, "version_id", v.ID, "request_id", requestID(c))
+	// net/http closes the connection without logging, and Echo's recover
+	// middleware passes this value on untouched.
+	panic(http.ErrAbortHandler)
+}
+
+// heldResponse holds back a 200 or 206 status until the first byte of the
+// body is written, so that the handler can still answer with an error when
+// reading the content fails before anything was sent.
+type heldResponse struct {
+	http.ResponseWriter
+	before func() error // runs before the held status goes out; nil: nothing
+	code   int          // held status, 0 when none
+	sent   bool         // the held status went out
+	err    error        // before's failure; nothing is sent after it
+}
+
+func (w *heldResponse) WriteHeader(code int) {
+	if code == http.StatusOK || code == http.StatusPartialContent {
+		w.code = code
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *heldResponse) Write(p []byte) (int, error) {
+	if err := w.release(); err != nil {
+		return 0, err
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// release sends the held status, if any, after running before: for a
+// body-less answer (HEAD) the status is all there is.
+func (w *heldResponse) release() error {
+	if w.err != nil || w.code == 0 || w.sent {
+		return w.err
+	}
+	if w.before != nil {
+		if w.err = w.before(); w.err != nil {
+			return w.err
+		}
+	}
+	w.sent = true
+	w.ResponseWriter.WriteHeader(w.code)
 	return nil
 }
 
@@ -206,6 +266,30 @@ func wantsInline(c echo.Context, mediaType string) bool {
 	return c.QueryParam("disposition") == "inline" && inlineMediaTypes[mediaType]
 }
 
+// ReadFrom is how io.CopyN inside http.ServeContent writes the body: the
+// content is written a verified block per write rather than through a
+// small copy buffer.
+func (w *heldResponse) ReadFrom(r io.Reader) (int64, error) {
+	if lr, ok := r.(*io.LimitedReader); ok {
+		if c, ok := lr.R.(*library.Content); ok {
+			n, err := c.WriteN(writerOnly{w}, lr.N)
+			lr.N -= n
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return n, err
+		}
+	}
+	return io.Copy(writerOnly{w}, r)
+}
+
+// writerOnly hides a writer's ReadFrom, so that io.Copy does not call it
+// again.
+type writerOnly struct{ io.Writer }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *heldResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // contentHeaders sets the headers of a file response and returns its ETag.
 func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline bool) string {
 	h := c.Response().Header()
@@ -222,14 +306,6 @@ func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline
 	}
 	h.Set(echo.HeaderContentDisposition, contentDisposition(disposition, downloadName(v.MediaType, v.Filename)))
 	return etag
-}
-
-func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand) error {
-	req := c.Request()
-	content := s.library.Open(req.Context(), v.BlobKey, v.Size)
-	defer content.Close()
-	http.ServeContent(c.Response(), req, "", v.CreatedAt, content)
-	return nil
 }
 
 func etagMatches(header, etag string) bool {

@@ -12,10 +12,15 @@ import (
 )
 
 type blobRow struct {
-	Key       string `gorm:"primaryKey"`
-	SHA256    string `gorm:"column:sha256"`
-	Size      int64
-	CreatedAt time.Time
+	Key           string `gorm:"primaryKey"`
+	SHA256        string `gorm:"column:sha256"`
+	Size          int64
+	CreatedAt     time.Time
+	BlockSize     int64
+	BlockSums     []byte
+	VerifiedAt    *time.Time
+	CorruptAt     *time.Time
+	CorruptReason string
 }
 
 func (blobRow) TableName() string { return "blobs" }
@@ -156,6 +161,8 @@ type NewVersion struct {
 	NewBlob    bool // the object was stored for this upload (else it is reused)
 	SHA256     string
 	Size       int64
+	BlockSize  int64  // the block length of BlockSums
+	BlockSums  []byte // the hash of each block of the content, in order
 	MediaType  string
 	Filename   string
 	Pages      int
@@ -187,7 +194,8 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 			if n > 0 {
 				return ErrBlobRace
 			}
-			if err := tx.db.Create(&blobRow{Key: in.BlobKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now}).Error; err != nil {
+			if err := tx.db.Create(&blobRow{Key: in.BlobKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now,
+				BlockSize: in.BlockSize, BlockSums: in.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
 				if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
 					return ErrBlobRace
 				}
@@ -210,6 +218,14 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
+		}
+		if !in.NewBlob && len(in.BlockSums) > 0 {
+			// The upload hashed the same content (same SHA-256), so its
+			// block sums are the reused object's, which may predate them.
+			if err := tx.db.Model(&blobRow{}).Where("key = ? AND block_sums IS NULL", in.BlobKey).
+				Updates(map[string]any{"block_size": in.BlockSize, "block_sums": in.BlockSums}).Error; err != nil {
+				return err
+			}
 		}
 		ar := assetRow{JobCode: a.JobCode, Title: a.Title}
 		tags, _ := json.Marshal(a.Tags)
@@ -244,6 +260,20 @@ type StoredBlob struct {
 	Key    string
 	SHA256 string
 	Size   int64
+	// BlockSums holds the BLAKE3-256 hash of each BlockSize-long block of
+	// the content, 32 bytes per block (the last block may be shorter).
+	// BlockSums is nil for an object stored before blocks were recorded.
+	BlockSize int64
+	BlockSums []byte
+	// CorruptAt is set once the object was found not to match; it is then
+	// never served again. CorruptReason says what did not match.
+	CorruptAt     *time.Time
+	CorruptReason string
+}
+
+func (r blobRow) stored() StoredBlob {
+	return StoredBlob{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
+		CorruptAt: r.CorruptAt, CorruptReason: r.CorruptReason}
 }
 
 // EachBlob calls fn for every recorded object in key order, in batches.
@@ -255,7 +285,7 @@ func (s *Store) EachBlob(ctx context.Context, fn func(StoredBlob) error) error {
 			return translate(err)
 		}
 		for _, r := range rows {
-			if err := fn(StoredBlob{Key: r.Key, SHA256: r.SHA256, Size: r.Size}); err != nil {
+			if err := fn(r.stored()); err != nil {
 				return err
 			}
 		}
