@@ -107,7 +107,7 @@ func (f *contentFixture) liveContent(t *testing.T, versionID, rangeHeader string
 func (f *contentFixture) integrityFailures(t *testing.T, foundBy string) int {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	f.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	f.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	m := regexp.MustCompile(`(?m)^fairshelf_integrity_failures_total\{found_by="` + foundBy + `"\} (\d+)$`).FindStringSubmatch(rec.Body.String())
 	if m == nil {
 		t.Fatalf("no fairshelf_integrity_failures_total{found_by=%q} on /metrics", foundBy)
