@@ -36,7 +36,8 @@ bench: .SHELLFLAGS := -eu -o pipefail -c
 bench:
 	rm -rf $(BENCH_DIR) && mkdir -p $(BENCH_DIR)
 	FAIRSHELF_TEST_MINIO_BIN="$$(bash scripts/install-minio.sh)" && export FAIRSHELF_TEST_MINIO_BIN && \
-	$(GO) test -run '^$$' -bench 'Upload1GiB|Download64MiB' -benchtime 3x ./internal/server/ | tee $(BENCH_DIR)/content.txt && \
+	$(GO) test -run '^$$' -bench 'Upload1GiB' -benchtime 3x ./internal/server/ | tee $(BENCH_DIR)/upload.txt && \
+	$(GO) test -run '^$$' -bench 'Download64MiB' -benchtime 30x ./internal/server/ | tee $(BENCH_DIR)/download.txt && \
 	$(GO) test -run '^$$' -bench LibraryListingHTTP -benchtime 2000x ./internal/server/ | tee $(BENCH_DIR)/listing-http.txt && \
 	$(GO) test -run '^$$' -bench LibraryListing -benchtime 300x ./internal/store/ | tee $(BENCH_DIR)/listing-store.txt && \
 	$(GO) test -run '^$$' -bench ExpireDue100k -benchtime 1x ./internal/store/ | tee $(BENCH_DIR)/expiry.txt && \
