@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -183,6 +184,21 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 		return err
 	}
 	l := in.Label
+	// The review policy belongs to administrators: a label edit that leaves
+	// it out keeps the brand's current one rather than resetting it to the
+	// defaults (which would read as a change only they may make).
+	if l.RequiredFunctions == nil || l.ReviewSLADays == 0 {
+		cur, err := s.store.Brand(c.Request().Context(), code)
+		if err != nil {
+			return err
+		}
+		if l.RequiredFunctions == nil {
+			l.RequiredFunctions = slices.Clone(cur.Label.RequiredFunctions)
+		}
+		if l.ReviewSLADays == 0 {
+			l.ReviewSLADays = cur.Label.ReviewSLADays
+		}
+	}
 	l.Normalize()
 	if err := l.Validate(); err != nil {
 		return err

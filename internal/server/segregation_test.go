@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -258,6 +259,16 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	saved := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, testPassword)), http.StatusOK)
 	if len(saved.RequiredFunctions) != 1 {
 		t.Fatalf("saved = %+v", saved)
+	}
+	// A reviewer's later label edit that leaves the review policy out keeps
+	// the administrator's policy instead of resetting it to the defaults.
+	edit := labelBody(t, saved, "")
+	delete(edit, "required_functions")
+	delete(edit, "review_sla_days")
+	edit["indication"] = "Treatment of adults with condition X, Y or Z."
+	kept := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, edit), http.StatusOK)
+	if !slices.Equal(kept.RequiredFunctions, saved.RequiredFunctions) || kept.ReviewSLADays != saved.ReviewSLADays {
+		t.Fatalf("a label edit without the review policy changed it: %+v", kept)
 	}
 	// The open round still needs all three functions.
 	f.clearErrors(t, f.version.ID)
