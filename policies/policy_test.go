@@ -49,6 +49,15 @@ var matrix = []struct {
 	{domain.RoleRep, "user", "update", false, false},
 	{domain.RoleAuditor, "user", "update", false, false},
 
+	// integrity
+	{domain.RoleAdmin, "integrity", "read", true, true},
+	{domain.RoleMarketer, "integrity", "read", false, false},
+	{domain.RoleMedicalReviewer, "integrity", "read", false, false},
+	{domain.RoleLegalReviewer, "integrity", "read", false, false},
+	{domain.RoleRegulatoryReviewer, "integrity", "read", false, false},
+	{domain.RoleRep, "integrity", "read", false, false},
+	{domain.RoleAuditor, "integrity", "read", false, false},
+
 	// brand
 	{domain.RoleAdmin, "brand", "create", true, true},
 	{domain.RoleMarketer, "brand", "create", false, false},

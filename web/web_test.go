@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 
 	"github.com/fairshelf/fairshelf/web"
 )
@@ -70,9 +71,10 @@ type userForm struct {
 }
 
 type adminData struct {
-	Users  []userRow
-	Roles  []string
-	Brands []string
+	Users        []userRow
+	Roles        []string
+	Brands       []string
+	CorruptFiles int64
 }
 
 type versionRow struct {
@@ -341,7 +343,14 @@ var pageSamples = map[string]func(d *pageData){
 		d.Data = adminData{Users: []userRow{
 			{ID: "u1", DisplayName: d.Title, Email: "rep@demo.test", Roles: []roleRow{{"rep", "ZELTRA"}}},
 			{ID: "u2", DisplayName: "Disabled Person", Email: "x@demo.test", Disabled: true},
-		}}
+		}, CorruptFiles: 2}
+	},
+	"admin_integrity.html": func(d *pageData) {
+		at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+		d.Data = map[string]any{"Objects": []store.CorruptBlob{{
+			StoredBlob: store.StoredBlob{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
+			Uses:       []store.BlobUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
+		}}}
 	},
 	"admin_user.html": func(d *pageData) {
 		d.Form = &userForm{ID: "u1", Email: "rep@demo.test", DisplayName: d.Title, Roles: "rep:ZELTRA\n" + d.Title, IsNew: d.User == nil}

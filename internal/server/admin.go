@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // userForm is the administrator's form for creating or editing a user.
@@ -21,19 +22,45 @@ type userForm struct {
 }
 
 type adminUsersData struct {
-	Users  []domain.User
-	Roles  []domain.Role
-	Brands []string
+	Users        []domain.User
+	Roles        []domain.Role
+	Brands       []string
+	CorruptFiles int64 // stored files marked corrupt (see adminIntegrityPage)
+}
+
+// adminIntegrityData is the integrity page: every stored file that no longer
+// matches the hashes recorded at upload, with the pieces it serves.
+type adminIntegrityData struct {
+	Objects []store.CorruptBlob
+}
+
+// adminIntegrityPage lists the stored files marked corrupt, the versions each
+// one serves (refused until it is restored) and how to restore it.
+func (s *Server) adminIntegrityPage(c echo.Context) error {
+	objects, err := s.store.CorruptBlobs(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	data := s.pageData(c, "Stored-file integrity")
+	data.Data = adminIntegrityData{Objects: objects}
+	return s.renderPage(c, http.StatusOK, "admin_integrity.html", data)
 }
 
 func (s *Server) adminUsersPage(c echo.Context) error {
-	users, err := s.store.ListUsers(c.Request().Context())
+	ctx := c.Request().Context()
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	// The users page is where administrators land: it says at once when
+	// stored files no longer match what was approved.
+	corrupt, err := s.store.CountCorruptBlobs(ctx)
 	if err != nil {
 		return err
 	}
 	data := s.pageData(c, "Users")
 	data.Flash = s.flashMessage(c)
-	data.Data = adminUsersData{Users: users}
+	data.Data = adminUsersData{Users: users, CorruptFiles: corrupt}
 	return s.renderPage(c, http.StatusOK, "admin_users.html", data)
 }
 

@@ -147,6 +147,22 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	if !notified {
 		t.Errorf("administrator notifications %+v lack the integrity alarm", ns.Notifications)
 	}
+	for _, n := range ns.Notifications {
+		if n.Kind == domain.NotificationObjectCorrupt && n.Link != "/admin/integrity" {
+			t.Errorf("integrity notification links to %q, want the integrity page", n.Link)
+		}
+	}
+	// Where administrators land, the alarm shows; the integrity page names
+	// the file and what a restore needs.
+	w := newWebClient(f.testServer)
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {w.csrf(t, "/login")}, "email": {"admin@example.com"}, "password": {testPassword}})
+	if page := w.do(t, http.MethodGet, "/admin/users", nil); !strings.Contains(page.Body.String(), `href="/admin/integrity"`) {
+		t.Errorf("the users page does not point to the integrity alarm (%d)", page.Code)
+	}
+	if page := w.do(t, http.MethodGet, "/admin/integrity", nil); page.Code != http.StatusOK || !strings.Contains(page.Body.String(), key) ||
+		!strings.Contains(page.Body.String(), "fairshelf objects restore") {
+		t.Errorf("integrity page = %d, lacks %s or the restore command", page.Code, key)
+	}
 	if n := f.integrityFailures(t, foundBy); n != 1 {
 		t.Errorf("fairshelf_integrity_failures_total{found_by=%q} = %d", foundBy, n)
 	}

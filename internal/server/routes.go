@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/account/password", s.accountPasswordPage, signedInAccess)
 	s.add(http.MethodPost, "/account/password", s.accountPasswordSubmit, signedInAccess)
 	s.add(http.MethodGet, "/admin/users", s.adminUsersPage, global("user", "read"))
+	s.add(http.MethodGet, "/admin/integrity", s.adminIntegrityPage, global("integrity", "read"))
 	s.add(http.MethodGet, "/admin/users/new", s.adminUserNewPage, global("user", "create"))
 	s.add(http.MethodPost, "/admin/users", s.adminUserCreate, global("user", "create"))
 	s.add(http.MethodGet, "/admin/users/:id", s.adminUserPage, global("user", "read"))

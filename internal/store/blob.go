@@ -66,13 +66,57 @@ func storedBlobs(rows []blobRow) []StoredBlob {
 	return out
 }
 
-// blobUse is a version whose content is a given object.
-type blobUse struct {
+// BlobUse is a version whose content is a given object.
+type BlobUse struct {
 	VersionID string
 	Number    int
 	AssetID   string
 	JobCode   string
 	Brand     string
+}
+
+// CorruptBlob is an object marked corrupt, with the versions it serves.
+type CorruptBlob struct {
+	StoredBlob
+	Uses []BlobUse
+}
+
+// CorruptBlobs returns every object marked corrupt, most recently marked
+// first, with the versions that share it: what an administrator has to
+// restore before those pieces are served again.
+func (s *Store) CorruptBlobs(ctx context.Context) ([]CorruptBlob, error) {
+	var rows []blobRow
+	if err := s.db.WithContext(ctx).Where("corrupt_at IS NOT NULL").Order("corrupt_at DESC, key").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]CorruptBlob, len(rows))
+	for i, r := range rows {
+		out[i].StoredBlob = r.stored()
+		out[i].BlockSums = nil // not shown; can be large
+		uses, err := blobUses(s.db.WithContext(ctx), r.Key)
+		if err != nil {
+			return nil, translate(err)
+		}
+		out[i].Uses = uses
+	}
+	return out, nil
+}
+
+// CountCorruptBlobs returns how many objects are marked corrupt.
+func (s *Store) CountCorruptBlobs(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&blobRow{}).Where("corrupt_at IS NOT NULL").Count(&n).Error
+	return n, translate(err)
+}
+
+// blobUses returns the versions whose content is the object with key.
+func blobUses(db *gorm.DB, key string) ([]BlobUse, error) {
+	var uses []BlobUse
+	err := db.Table("versions").
+		Select("versions.id AS version_id, versions.number, assets.id AS asset_id, assets.job_code, assets.brand").
+		Joins("JOIN assets ON assets.id = versions.asset_id").Where("versions.blob_key = ?", key).
+		Order("assets.job_code, versions.number").Scan(&uses).Error
+	return uses, err
 }
 
 // MarkBlobCorrupt records that the object with key no longer matches its
@@ -94,11 +138,8 @@ func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string)
 			return res.Error
 		}
 		marked = true
-		var uses []blobUse
-		if err := tx.db.Table("versions").
-			Select("versions.id AS version_id, versions.number, assets.id AS asset_id, assets.job_code, assets.brand").
-			Joins("JOIN assets ON assets.id = versions.asset_id").Where("versions.blob_key = ?", key).
-			Order("assets.job_code, versions.number").Scan(&uses).Error; err != nil {
+		uses, err := blobUses(tx.db, key)
+		if err != nil {
 			return err
 		}
 		ids := make([]string, len(uses))
@@ -116,14 +157,13 @@ func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string)
 			Order("role_assignments.user_id").Pluck("role_assignments.user_id", &admins).Error; err != nil {
 			return err
 		}
-		subject, link := "A stored file no longer matches what was approved and is not served", "/"
+		subject, link := "A stored file no longer matches what was approved and is not served", "/admin/integrity"
 		if len(uses) > 0 {
 			subject = fmt.Sprintf("The stored file of %s version %d", uses[0].JobCode, uses[0].Number)
 			if len(uses) > 1 {
 				subject += fmt.Sprintf(" (and %d other version(s) sharing it)", len(uses)-1)
 			}
 			subject += " no longer matches what was approved; it is not served until it is restored"
-			link = "/assets/" + uses[0].AssetID
 		}
 		// The key is what "fairshelf objects restore" needs.
 		subject += " (object " + key + ")."
