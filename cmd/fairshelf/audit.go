@@ -50,7 +50,7 @@ func loadAuditKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, erro
 // instance the one that keeps the reader's cache of checkpoints warm, so
 // that the auditor's first verification after a start does not fetch a
 // year of checkpoints while they wait.
-func startCheckpoints(ctx context.Context, runner *jobs.Runner, cfg config.Config, st *store.Store, w *checkpoint.Writer, r *checkpoint.Reader, holder string) {
+func startCheckpoints(ctx context.Context, runner *jobs.Runner, lease jobs.Lease, cfg config.Config, st *store.Store, w *checkpoint.Writer, r *checkpoint.Reader) {
 	runner.Start(ctx, jobs.Job{Name: "audit.read_checkpoints", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
 		_, problems, err := r.ReadAll(ctx)
 		if len(problems) > 0 {
@@ -58,11 +58,7 @@ func startCheckpoints(ctx context.Context, runner *jobs.Runner, cfg config.Confi
 		}
 		return err
 	}})
-	runner.Start(ctx, jobs.Job{Name: "audit.checkpoint", Interval: cfg.Audit.CheckpointInterval, Run: func(ctx context.Context, now time.Time) error {
-		ok, err := st.AcquireLease(ctx, "audit.checkpoint", holder, now, 3*cfg.Audit.CheckpointInterval)
-		if err != nil || !ok {
-			return err
-		}
+	runner.StartLeased(ctx, lease, jobs.Job{Name: "audit.checkpoint", Interval: cfg.Audit.CheckpointInterval, Run: func(ctx context.Context, now time.Time) error {
 		head, err := st.AuditHead(ctx)
 		if err != nil {
 			return err

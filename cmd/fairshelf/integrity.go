@@ -8,31 +8,22 @@ import (
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/jobs"
 	"github.com/fairshelf/fairshelf/internal/library"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // integrityEvery is how often the integrity job wakes up. Each run reads at
-// most integrityEvery's worth of bytes at the configured rate, so it ends
-// well within its lease and the reads are spread evenly over the day.
+// most integrityEvery's worth of bytes at the configured rate, so that the
+// reads are spread evenly over the day.
 const integrityEvery = time.Minute
 
-// integrityLease outlives a run: a run reads a minute's worth of bytes, plus
-// at most one object that straddles the end of the budget.
-const integrityLease = 10 * time.Minute
-
-// integrityJob keeps stored files verifiable and verified, on one instance
-// at a time: it first gives objects stored before block hashes existed
+// integrityJob keeps stored files verifiable and verified (serve runs it
+// under a lease, on one instance at a time): it first gives objects stored before block hashes existed
 // their block hashes (each checked against its recorded SHA-256 first), then
 // scrubs objects not verified within cfg.ScrubInterval. Both share one
-// lease and one byte budget, so together they never read faster than
+// byte budget, so together they never read faster than
 // cfg.ScrubRate. A damaged object raises the integrity alarm (marked
 // corrupt, audited, administrators notified, counted in /metrics).
-func integrityJob(cfg config.Config, st *store.Store, lib *library.Library, holder string, log *slog.Logger) jobs.Job {
+func integrityJob(cfg config.Config, lib *library.Library, log *slog.Logger) jobs.Job {
 	return jobs.Job{Name: "objects.integrity", Interval: integrityEvery, Run: func(ctx context.Context, now time.Time) error {
-		ok, err := st.AcquireLease(ctx, "objects.integrity", holder, now, integrityLease)
-		if err != nil || !ok {
-			return err
-		}
 		opts := library.ScrubOptions{Every: cfg.ScrubInterval, Rate: cfg.ScrubRate, MaxBytes: integrityBudget(cfg.ScrubRate)}
 		backfill, err := lib.BackfillBlockSums(ctx, now, opts)
 		if backfill.Checked+backfill.Corrupt > 0 {

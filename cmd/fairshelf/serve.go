@@ -208,14 +208,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// them after HTTP has drained and before the database closes.
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runner := jobs.NewRunner(log, time.Now)
-	// Expiry runs on one instance at a time: the lease outlives a run and is
-	// renewed by the holder on every tick.
+	// Jobs that change shared state run on one instance at a time, under a
+	// short lease each instance renews while it lives and gives back when
+	// it stops (see jobs.StartLeased).
 	holder := instanceName()
-	runner.Start(jobCtx, jobs.Job{Name: "versions.expire_due", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
-		ok, err := st.AcquireLease(ctx, "versions.expire_due", holder, now, 3*time.Minute)
-		if err != nil || !ok {
-			return err
-		}
+	lease := jobs.Lease{Store: st, Holder: holder, TTL: jobs.DefaultLeaseTTL}
+	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.expire_due", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
 		n, err := st.ExpireDue(ctx, now)
 		if n > 0 {
 			log.Info("versions expired", "count", n)
@@ -223,23 +221,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}})
 	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
-	startCheckpoints(jobCtx, runner, cfg, st, checkpointer, checkpoints, holder)
-	runner.Start(jobCtx, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		ok, err := st.AcquireLease(ctx, "versions.expiry_reminders", holder, now, 2*time.Hour)
-		if err != nil || !ok {
-			return err
-		}
-		_, err = st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
+	startCheckpoints(jobCtx, runner, lease, cfg, st, checkpointer, checkpoints)
+	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+		_, err := st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
 		return err
 	}})
 	if cfg.WebhookURL != "" {
 		sender := webhook.New(st, cfg.WebhookURL, cfg.WebhookSecret, nil, log)
-		runner.Start(jobCtx, jobs.Job{Name: "webhooks.deliver", Interval: 15 * time.Second, Run: func(ctx context.Context, now time.Time) error {
-			ok, err := st.AcquireLease(ctx, "webhooks.deliver", holder, now, time.Minute)
-			if err != nil || !ok {
-				return err
-			}
-			_, err = sender.DeliverDue(ctx, now)
+		runner.StartLeased(jobCtx, lease, jobs.Job{Name: "webhooks.deliver", Interval: 15 * time.Second, Run: func(ctx context.Context, now time.Time) error {
+			_, err := sender.DeliverDue(ctx, now)
 			return err
 		}})
 	}
@@ -247,7 +237,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
 		return err
 	}})
-	runner.Start(jobCtx, integrityJob(cfg, st, lib, holder, log))
+	runner.StartLeased(jobCtx, lease, integrityJob(cfg, lib, log))
 	runner.Start(jobCtx, jobs.Job{Name: "uploads.remove_stale", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
 		_, err := lib.RemoveStaleSpools(now, 24*time.Hour)
 		return err

@@ -280,6 +280,12 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 	return got, err
 }
 
+// ReleaseLease gives the named lease back if holder has it, so that another
+// instance (or this one restarted) can take it at once.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	return translate(s.db.WithContext(ctx).Exec("DELETE FROM job_leases WHERE name = ? AND holder = ?", name, holder).Error)
+}
+
 // SendExpiryReminders notifies asset owners of published versions that
 // expire within each threshold (in days) of now, once per version and
 // threshold. It is idempotent and returns how many reminders it sent.
