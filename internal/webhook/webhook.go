@@ -58,10 +58,32 @@ func Backoff(n int) time.Duration {
 	return min(d, 6*time.Hour)
 }
 
-// DeliverDue sends every event due at now, oldest first. A failed
-// delivery is rescheduled; the run goes on with the next event.
+// DeliverDue sends every event due at now, oldest first, and each asset's
+// events in their order: an event waits while an earlier one of its asset is
+// undelivered, so a failing delivery holds back that asset's later events
+// (and only those). A failed delivery is rescheduled; the run goes on with
+// the next event, and fetches again while it delivers, so that an asset's
+// next event follows its predecessor in the same run.
 func (s *Sender) DeliverDue(ctx context.Context, now time.Time) (delivered int, err error) {
-	events, err := s.store.DueEvents(ctx, now, 100)
+	// Each round delivers at least one event or stops, so the loop ends;
+	// the bound keeps one run from holding the lease for too long.
+	for range 50 {
+		n, err := s.deliverBatch(ctx, now)
+		delivered += n
+		if err != nil || n == 0 {
+			return delivered, err
+		}
+	}
+	return delivered, nil
+}
+
+// batchSize is how many events one query fetches.
+const batchSize = 100
+
+// deliverBatch sends one batch of due events and reports how many it
+// delivered.
+func (s *Sender) deliverBatch(ctx context.Context, now time.Time) (delivered int, err error) {
+	events, err := s.store.DueEvents(ctx, now, batchSize)
 	if err != nil {
 		return 0, err
 	}
@@ -71,7 +93,8 @@ func (s *Sender) DeliverDue(ctx context.Context, now time.Time) (delivered int, 
 		}
 		if derr := s.deliver(ctx, ev, now); derr != nil {
 			giveUp := ev.Attempts+1 >= MaxAttempts
-			s.log.Warn("webhook: delivery failed", "event_id", ev.ID, "event", ev.Event, "attempt", ev.Attempts+1, "give_up", giveUp, "err", derr)
+			s.log.Warn("webhook: delivery failed", "event_id", ev.ID, "event", ev.Event, "asset_id", ev.AssetID, "asset_sequence", ev.AssetSeq,
+				"attempt", ev.Attempts+1, "give_up", giveUp, "err", derr)
 			if err := s.store.MarkFailed(ctx, ev.ID, now, now.Add(Backoff(ev.Attempts+1)), derr.Error(), giveUp); err != nil {
 				return delivered, err
 			}
@@ -95,6 +118,9 @@ func (s *Sender) deliver(ctx context.Context, ev store.OutboxEvent, now time.Tim
 	req.Header.Set("User-Agent", "Fairshelf-Webhook/1")
 	req.Header.Set("X-Fairshelf-Event", ev.Event)
 	req.Header.Set("X-Fairshelf-Delivery", ev.ID)
+	if ev.AssetID != "" {
+		req.Header.Set("X-Fairshelf-Asset-Sequence", strconv.FormatInt(ev.AssetSeq, 10))
+	}
 	req.Header.Set("X-Fairshelf-Timestamp", ts)
 	req.Header.Set("X-Fairshelf-Signature", Sign(s.secret, ts, ev.Payload))
 	resp, err := s.client.Do(req)

@@ -21,7 +21,9 @@ type receiver struct {
 	mu       sync.Mutex
 	fail     int // answer 503 this many times first
 	received []map[string]any
-	badSigs  int
+	// seqHeaders holds each received event's X-Fairshelf-Asset-Sequence.
+	seqHeaders []string
+	badSigs    int
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -41,6 +43,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var v map[string]any
 	_ = json.Unmarshal(body, &v)
 	r.received = append(r.received, v)
+	r.seqHeaders = append(r.seqHeaders, req.Header.Get("X-Fairshelf-Asset-Sequence"))
 }
 
 func TestOutboxDeliveryWithRetries(t *testing.T) {
