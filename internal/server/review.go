@@ -15,14 +15,29 @@ import (
 // submitVersion runs the checker and sends the version to MLR review with
 // one task per function the brand's label requires.
 func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+	// Decide first: the checker stores its report, which a refusal must not leave behind.
+	if err := domain.CanSubmit(v.State); err != nil {
+		return store.ReviewRound{}, err
+	}
 	return s.openRound(c, v, s.store.SubmitVersion)
 }
 
 // recertifyVersion re-checks the unchanged bytes and opens a
 // re-certification round with the brand's required functions.
 func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
-	if v.State != domain.StateApproved && v.State != domain.StatePublished {
-		return store.ReviewRound{}, domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
+	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
+	if err != nil {
+		return store.ReviewRound{}, err
+	}
+	open := 0
+	for _, r := range rounds {
+		if r.Status == "open" {
+			open++
+		}
+	}
+	// Decide first: the checker stores its report, which a refusal must not leave behind.
+	if err := domain.CanRecertify(v.State, open); err != nil {
+		return store.ReviewRound{}, err
 	}
 	return s.openRound(c, v, s.store.Recertify)
 }

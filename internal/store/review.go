@@ -242,15 +242,12 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 				return err
 			}
 		} else {
-			if v.State != domain.StateApproved && v.State != domain.StatePublished {
-				return domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
-			}
 			var open int64
 			if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Count(&open).Error; err != nil {
 				return err
 			}
-			if open > 0 {
-				return domain.Errorf(domain.ECONFLICT, "A review round of this version is already open.")
+			if err := domain.CanRecertify(v.State, int(open)); err != nil {
+				return err
 			}
 		}
 		var n int
