@@ -229,7 +229,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil || !ok {
 			return err
 		}
-		_, err = st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
+		_, err = st.SendExpiryReminders(ctx, now, domain.DefaultReminderDays)
 		return err
 	}})
 	if cfg.WebhookURL != "" {
