@@ -19,7 +19,7 @@ func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.
 	if err := domain.CanSubmit(v.State); err != nil {
 		return store.ReviewRound{}, err
 	}
-	return s.openRound(c, v, s.store.SubmitVersion)
+	return s.openRound(c, v, s.store.SubmitChecked)
 }
 
 // recertifyVersion re-checks the unchanged bytes and opens a
@@ -39,10 +39,10 @@ func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (sto
 	if err := domain.CanRecertify(v.State, open); err != nil {
 		return store.ReviewRound{}, err
 	}
-	return s.openRound(c, v, s.store.Recertify)
+	return s.openRound(c, v, s.store.RecertifyChecked)
 }
 
-type roundOpener func(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
+type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.
@@ -52,7 +52,8 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
-	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
+	// The report is stored with the round, in one transaction: a refusal there leaves nothing.
+	report, err := s.library.Evaluate(ctx, v.ID, s.now())
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
@@ -64,7 +65,7 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 	if b.Label.ReviewSLADays > 0 {
 		sla = time.Duration(b.Label.ReviewSLADays) * 24 * time.Hour
 	}
-	return open(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(sla))
+	return open(ctx, s.actor(c), v.ID, report, b.Label.RequiredFunctions, reviewers, s.now().Add(sla))
 }
 
 func (s *Server) apiRecertify(c echo.Context) error {
