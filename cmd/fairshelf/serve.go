@@ -223,7 +223,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
 	startCheckpoints(jobCtx, runner, lease, cfg, st, checkpointer, checkpoints)
 	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		_, err := st.SendExpiryReminders(ctx, now, []int{30, 7, 1})
+		_, err := st.SendExpiryReminders(ctx, now, domain.DefaultReminderDays)
 		return err
 	}})
 	if cfg.WebhookURL != "" {

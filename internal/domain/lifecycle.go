@@ -42,6 +42,27 @@ func Transition(from, action string) (string, error) {
 	return to, nil
 }
 
+// CanSubmit decides whether a version in state may be sent to MLR review.
+// It is asked before the checker runs, so that a refused submit stores no
+// report and no audit event: a refused request changes nothing.
+func CanSubmit(state string) error {
+	_, err := Transition(state, ActionSubmit)
+	return err
+}
+
+// CanRecertify decides whether a version in state, with openRounds review
+// rounds still open, may get a re-certification round. Like CanSubmit it is
+// asked before the checker runs.
+func CanRecertify(state string, openRounds int) error {
+	if state != StateApproved && state != StatePublished {
+		return Errorf(ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", state)
+	}
+	if openRounds > 0 {
+		return Errorf(ECONFLICT, "A review round of this version is already open.")
+	}
+	return nil
+}
+
 // SourceStates lists the states action may start from, for conditional
 // updates ("... WHERE state IN (...)").
 func SourceStates(action string) []string {

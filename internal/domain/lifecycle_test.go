@@ -44,3 +44,27 @@ func TestTransitionTable(t *testing.T) {
 		t.Errorf("SourceStates(withdraw) = %v", got)
 	}
 }
+
+func TestCanSubmitAndRecertify(t *testing.T) {
+	for _, tc := range []struct {
+		state      string
+		open       int
+		submit, re bool
+	}{
+		{StateDraft, 0, true, false},
+		{StateInReview, 1, false, false},
+		{StateApproved, 0, false, true},
+		{StateApproved, 1, false, false},
+		{StatePublished, 0, false, true},
+		{StatePublished, 1, false, false},
+		{StateExpired, 0, false, false},
+		{StateWithdrawn, 0, false, false},
+	} {
+		if err := CanSubmit(tc.state); (err == nil) != tc.submit || (err != nil && ErrorCode(err) != ECONFLICT) {
+			t.Errorf("CanSubmit(%s) = %v", tc.state, err)
+		}
+		if err := CanRecertify(tc.state, tc.open); (err == nil) != tc.re || (err != nil && ErrorCode(err) != ECONFLICT) {
+			t.Errorf("CanRecertify(%s, %d) = %v", tc.state, tc.open, err)
+		}
+	}
+}

@@ -14,6 +14,17 @@ import (
 // current label and claims library and stores the report as the version's
 // newest. The caller must have checked that actor may run checks.
 func (l *Library) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time) (domain.ComplianceReport, error) {
+	r, err := l.Evaluate(ctx, versionID, now)
+	if err != nil {
+		return r, err
+	}
+	return l.store.SaveReport(ctx, actor, r)
+}
+
+// Evaluate runs the fair-balance checker on a version like Check but
+// stores nothing: a submission stores the report in the same transaction
+// as the review round, so that a refused submission leaves no report.
+func (l *Library) Evaluate(ctx context.Context, versionID string, now time.Time) (domain.ComplianceReport, error) {
 	in, err := l.store.CheckInput(ctx, versionID)
 	if err != nil {
 		return domain.ComplianceReport{}, err
@@ -33,7 +44,7 @@ func (l *Library) Check(ctx context.Context, actor domain.Actor, versionID strin
 	if findings == nil {
 		findings = []domain.Finding{}
 	}
-	return l.store.SaveReport(ctx, actor, domain.ComplianceReport{
+	return domain.ComplianceReport{
 		VersionID: versionID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version, Findings: findings,
-	})
+	}, nil
 }

@@ -54,3 +54,25 @@ func form2253(t *testing.T, backend string) {
 		t.Fatalf("still pending: %+v", p.Pending)
 	}
 }
+
+// TestForm2253EmbargoedDissemination publishes a piece embargoed to a later
+// day: its 2253 dissemination date is the first day of availability.
+func TestForm2253EmbargoedDissemination(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.approveAll(t)
+			from := f.clock.Now().Add(10 * 24 * time.Hour)
+			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
+				map[string]any{"available_from": from, "expires_at": from.Add(30 * 24 * time.Hour)}), http.StatusOK)
+			form := decode[store.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
+			if want := from.UTC().Format(time.DateOnly); form.DisseminationDate != want {
+				t.Fatalf("dissemination date = %q, want %q (first day of availability)", form.DisseminationDate, want)
+			}
+			pending := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
+			if len(pending.Pending) != 1 || pending.Pending[0].DisseminationDate != form.DisseminationDate {
+				t.Fatalf("pending = %+v", pending.Pending)
+			}
+		})
+	}
+}

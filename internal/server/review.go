@@ -15,19 +15,34 @@ import (
 // submitVersion runs the checker and sends the version to MLR review with
 // one task per function the brand's label requires.
 func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
-	return s.openRound(c, v, s.store.SubmitVersion)
+	// Decide first: the checker stores its report, which a refusal must not leave behind.
+	if err := domain.CanSubmit(v.State); err != nil {
+		return store.ReviewRound{}, err
+	}
+	return s.openRound(c, v, s.store.SubmitChecked)
 }
 
 // recertifyVersion re-checks the unchanged bytes and opens a
 // re-certification round with the brand's required functions.
 func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
-	if v.State != domain.StateApproved && v.State != domain.StatePublished {
-		return store.ReviewRound{}, domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
+	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
+	if err != nil {
+		return store.ReviewRound{}, err
 	}
-	return s.openRound(c, v, s.store.Recertify)
+	open := 0
+	for _, r := range rounds {
+		if r.Status == "open" {
+			open++
+		}
+	}
+	// Decide first: the checker stores its report, which a refusal must not leave behind.
+	if err := domain.CanRecertify(v.State, open); err != nil {
+		return store.ReviewRound{}, err
+	}
+	return s.openRound(c, v, s.store.RecertifyChecked)
 }
 
-type roundOpener func(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
+type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.
@@ -37,7 +52,8 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
-	report, err := s.library.Check(ctx, s.actor(c), v.ID, s.now())
+	// The report is stored with the round, in one transaction: a refusal there leaves nothing.
+	report, err := s.library.Evaluate(ctx, v.ID, s.now())
 	if err != nil {
 		return store.ReviewRound{}, err
 	}
@@ -49,7 +65,7 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 	if b.Label.ReviewSLADays > 0 {
 		sla = time.Duration(b.Label.ReviewSLADays) * 24 * time.Hour
 	}
-	return open(ctx, s.actor(c), v.ID, report.ID, b.Label.RequiredFunctions, reviewers, s.now().Add(sla))
+	return open(ctx, s.actor(c), v.ID, report, b.Label.RequiredFunctions, reviewers, s.now().Add(sla))
 }
 
 func (s *Server) apiRecertify(c echo.Context) error {

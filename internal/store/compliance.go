@@ -72,29 +72,37 @@ func notFound(err error, msg string) error {
 // audited. Reports are never changed afterwards except by waivers.
 func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
-		r.ID, r.CheckedAt, r.CheckedBy = newID(), tx.now, actor.UserID
-		r.Passed = !r.Blocking()
-		if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion, RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
-			return err
-		}
-		errorsFound := 0
-		for i := range r.Findings {
-			f := &r.Findings[i]
-			f.ID = newID()
-			if f.Severity == domain.SeverityError {
-				errorsFound++
-			}
-			if err := tx.db.Create(&findingRow{ID: f.ID, ReportID: r.ID, Seq: i + 1, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Update("compliance_report_id", r.ID).Error; err != nil {
-			return err
-		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.check", ObjectType: "version", ObjectID: r.VersionID, Brand: r.Brand,
-			Details: map[string]any{"report_id": r.ID, "label_version": r.LabelVersion, "rules_version": r.RulesVersion, "passed": r.Passed, "findings": len(r.Findings), "errors": errorsFound}})
+		var err error
+		r, err = tx.saveReport(actor, r)
+		return err
 	})
 	return r, err
+}
+
+// saveReport is SaveReport inside a transaction, so that a submission can
+// store its report only together with the review round it opens.
+func (tx *Tx) saveReport(actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
+	r.ID, r.CheckedAt, r.CheckedBy = newID(), tx.now, actor.UserID
+	r.Passed = !r.Blocking()
+	if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion, RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
+		return r, err
+	}
+	errorsFound := 0
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.ID = newID()
+		if f.Severity == domain.SeverityError {
+			errorsFound++
+		}
+		if err := tx.db.Create(&findingRow{ID: f.ID, ReportID: r.ID, Seq: i + 1, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}).Error; err != nil {
+			return r, err
+		}
+	}
+	if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Update("compliance_report_id", r.ID).Error; err != nil {
+		return r, err
+	}
+	return r, tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.check", ObjectType: "version", ObjectID: r.VersionID, Brand: r.Brand,
+		Details: map[string]any{"report_id": r.ID, "label_version": r.LabelVersion, "rules_version": r.RulesVersion, "passed": r.Passed, "findings": len(r.Findings), "errors": errorsFound}})
 }
 
 // LatestReport returns the newest compliance report of a version.

@@ -22,7 +22,7 @@ type Form2253 struct {
 	PIDate              string     `json:"pi_date"`  // date of the label version the piece was checked against
 	Audience            string     `json:"audience"` // professional or consumer
 	MaterialType        string     `json:"material_type"`
-	DisseminationDate   string     `json:"dissemination_date"` // first publication
+	DisseminationDate   string     `json:"dissemination_date"` // first day of availability (domain.DisseminationDate)
 	MaterialID          string     `json:"material_id"`        // the job code
 	Title               string     `json:"title"`
 	SubmittedAt         *time.Time `json:"submitted_at,omitempty"`
@@ -54,13 +54,14 @@ func (s *Store) SetApplication(ctx context.Context, actor domain.Actor, brand, a
 }
 
 const form2253Select = "versions.id AS version_id, assets.id AS asset_id, assets.brand, brands.application_type, brands.application_number, " +
-	"bl.proprietary_name, bl.established_name, bl.created_at AS pi_created, assets.audience, assets.channel, versions.published_at, assets.job_code, assets.title, " +
+	"bl.proprietary_name, bl.established_name, bl.created_at AS pi_created, assets.audience, assets.channel, versions.published_at, versions.available_from, assets.job_code, assets.title, " +
 	"fs.submitted_at, COALESCE(fs.submitted_by, '') AS submitted_by, COALESCE(fs.reference, '') AS reference"
 
 type form2253Scan struct {
 	VersionID, AssetID, Brand, ApplicationType, ApplicationNumber, ProprietaryName, EstablishedName, Audience, Channel, JobCode, Title, SubmittedBy, Reference string
 	PICreated                                                                                                                                                  time.Time
 	PublishedAt                                                                                                                                                *time.Time
+	AvailableFrom                                                                                                                                              *time.Time
 	SubmittedAt                                                                                                                                                *time.Time
 }
 
@@ -71,9 +72,7 @@ func (r form2253Scan) form() Form2253 {
 	if r.Audience == "patient" {
 		f.Audience = "consumer"
 	}
-	if r.PublishedAt != nil {
-		f.DisseminationDate = r.PublishedAt.UTC().Format(time.DateOnly)
-	}
+	f.DisseminationDate = domain.DisseminationDate(r.PublishedAt, r.AvailableFrom)
 	return f
 }
 

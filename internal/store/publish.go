@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -287,35 +289,65 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 }
 
 // SendExpiryReminders notifies asset owners of published versions that
-// expire within each threshold (in days) of now, once per version and
-// threshold. It is idempotent and returns how many reminders it sent.
+// expire within one of the thresholds (in days) of now. Which reminder, if
+// any, a version gets is domain.ReminderDue's choice: only the nearest due
+// one, and never a wider one after a nearer one was sent. It is idempotent
+// and returns how many reminders it sent.
 func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, thresholds []int) (int, error) {
+	widest := 0
+	for _, d := range thresholds {
+		widest = max(widest, d)
+	}
+	if widest <= 0 {
+		return 0, nil
+	}
 	sent := 0
 	err := s.InTx(ctx, func(tx *Tx) error {
-		for _, days := range thresholds {
-			var due []struct {
-				ID, AssetID, OwnerID, JobCode, Brand string
-				ExpiresAt                            time.Time
+		// Published versions expiring within the widest threshold, and the
+		// reminders they already got; the domain picks what is due.
+		within := func() *gorm.DB {
+			return tx.db.Table("versions").Where("versions.state = ? AND versions.expires_at > ? AND versions.expires_at <= ?",
+				domain.StatePublished, now.UTC(), now.AddDate(0, 0, widest).UTC())
+		}
+		var candidates []struct {
+			ID, AssetID, OwnerID, JobCode, Brand string
+			ExpiresAt                            time.Time
+		}
+		err := within().Select("versions.id, versions.asset_id, assets.owner_id, assets.job_code, assets.brand, versions.expires_at").
+			Joins("JOIN assets ON assets.id = versions.asset_id").
+			Order("versions.expires_at, versions.id").
+			Scan(&candidates).Error
+		if err != nil {
+			return err
+		}
+		if len(candidates) == 0 {
+			return nil
+		}
+		var already []struct {
+			VersionID string
+			Days      int
+		}
+		if err := tx.db.Table("expiry_reminders").Select("version_id, days").Where("version_id IN (?)", within().Select("versions.id")).Scan(&already).Error; err != nil {
+			return err
+		}
+		sentDays := map[string][]int{}
+		for _, r := range already {
+			sentDays[r.VersionID] = append(sentDays[r.VersionID], r.Days)
+		}
+		for _, d := range candidates {
+			days, ok := domain.ReminderDue(now, d.ExpiresAt, thresholds, sentDays[d.ID])
+			if !ok {
+				continue
 			}
-			err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.owner_id, assets.job_code, assets.brand, versions.expires_at").
-				Joins("JOIN assets ON assets.id = versions.asset_id").
-				Where("versions.state = ? AND versions.expires_at > ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC(), now.AddDate(0, 0, days).UTC()).
-				Where("NOT EXISTS (SELECT 1 FROM expiry_reminders r WHERE r.version_id = versions.id AND r.days = ?)", days).
-				Scan(&due).Error
-			if err != nil {
+			if err := tx.db.Exec("INSERT INTO expiry_reminders (version_id, days, sent_at) VALUES (?, ?, ?)", d.ID, days, tx.now).Error; err != nil {
 				return err
 			}
-			for _, d := range due {
-				if err := tx.db.Exec("INSERT INTO expiry_reminders (version_id, days, sent_at) VALUES (?, ?, ?)", d.ID, days, tx.now).Error; err != nil {
-					return err
-				}
-				if err := tx.db.Create(&notificationRow{ID: newID(), UserID: d.OwnerID, Kind: "expiry_reminder",
-					Subject: fmt.Sprintf("%s expires on %s (within %d days): re-certify or replace it", d.JobCode, d.ExpiresAt.UTC().Format("2006-01-02"), days),
-					Link:    "/assets/" + d.AssetID + "?version=" + d.ID, CreatedAt: tx.now}).Error; err != nil {
-					return err
-				}
-				sent++
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: d.OwnerID, Kind: "expiry_reminder",
+				Subject: fmt.Sprintf("%s expires on %s (%s): re-certify or replace it", d.JobCode, d.ExpiresAt.UTC().Format("2006-01-02"), domain.WithinDays(days)),
+				Link:    "/assets/" + d.AssetID + "?version=" + d.ID, CreatedAt: tx.now}).Error; err != nil {
+				return err
 			}
+			sent++
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -216,17 +217,30 @@ type Reviewer struct {
 // function, due at due, with the checker report it was submitted with, and
 // an in-app notification to each reviewer who can act on it. Audited.
 func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
-	return s.openRound(ctx, actor, versionID, "initial", reportID, functions, reviewers, due)
+	return s.openRound(ctx, actor, versionID, "initial", reportID, nil, functions, reviewers, due)
+}
+
+// SubmitChecked is SubmitVersion with a checker report not yet stored: the
+// report is stored in the same transaction as the round, so a refused
+// submission leaves no report and no audit event behind.
+func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	return s.openRound(ctx, actor, versionID, "initial", "", &report, functions, reviewers, due)
+}
+
+// RecertifyChecked is Recertify with a checker report not yet stored, like
+// SubmitChecked.
+func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	return s.openRound(ctx, actor, versionID, "recertification", "", &report, functions, reviewers, due)
 }
 
 // Recertify opens a re-certification round on an approved or published
 // version: the same bytes reviewed again, while the version stays in use.
 // Its approval renews the approval time from which expiry is measured.
 func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
-	return s.openRound(ctx, actor, versionID, "recertification", reportID, functions, reviewers, due)
+	return s.openRound(ctx, actor, versionID, "recertification", reportID, nil, functions, reviewers, due)
 }
 
-func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.lockVersion(versionID)
@@ -242,16 +256,23 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 				return err
 			}
 		} else {
-			if v.State != domain.StateApproved && v.State != domain.StatePublished {
-				return domain.Errorf(domain.ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", v.State)
-			}
 			var open int64
 			if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Count(&open).Error; err != nil {
 				return err
 			}
-			if open > 0 {
-				return domain.Errorf(domain.ECONFLICT, "A review round of this version is already open.")
+			if err := domain.CanRecertify(v.State, int(open)); err != nil {
+				return err
 			}
+		}
+		if report != nil {
+			if report.VersionID != v.ID {
+				return fmt.Errorf("store: report of version %s submitted with version %s", report.VersionID, v.ID)
+			}
+			saved, err := tx.saveReport(actor, *report)
+			if err != nil {
+				return err
+			}
+			reportID = saved.ID
 		}
 		var n int
 		if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"database/sql"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// rowCounts counts the rows of tables a refused request must leave alone,
+// through a second connection so that nothing the store caches hides a write.
+func (f *reviewFixture) rowCounts(t *testing.T) map[string]int64 {
+	t.Helper()
+	db, err := sql.Open(f.driver, f.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]int64{}
+	for _, table := range []string{"compliance_reports", "findings", "audit_events", "review_rounds", "review_tasks", "notifications", "signatures"} {
+		var n int64
+		if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		out[table] = n
+	}
+	return out
+}
+
+// TestRefusedSubmitChangesNothing submits a published version: the answer
+// is 409 and no report, audit event or library change is left behind;
+// likewise a re-certification while one is open.
+func TestRefusedSubmitChangesNothing(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.t = t
+			f.approveAll(t)
+			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
+				map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusOK)
+			before := f.rowCounts(t)
+			report := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK)
+
+			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusConflict, "conflict")
+
+			after := f.rowCounts(t)
+			for table, n := range before {
+				if after[table] != n {
+					t.Errorf("%s: %d rows before the refused submit, %d after", table, n, after[table])
+				}
+			}
+			if r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK); r.ID != report.ID {
+				t.Errorf("current report changed from %s to %s", report.ID, r.ID)
+			}
+			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+			if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
+				t.Errorf("rep library after refused submit = %+v", lib.Items)
+			}
+			if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
+				t.Errorf("rep download after refused submit = %d", rec.Code)
+			}
+
+			// A second re-certification while one is open is refused the same way.
+			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+			before = f.rowCounts(t)
+			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
+			after = f.rowCounts(t)
+			for table, n := range before {
+				if after[table] != n {
+					t.Errorf("%s: %d rows before the refused re-certification, %d after", table, n, after[table])
+				}
+			}
+		})
+	}
+}
