@@ -102,7 +102,13 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 				}
 			}
 		}
-		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{"published_version_id": v.ID, "updated_at": now}).Error; err != nil {
+		// Reps search only the text of the version they can see.
+		var text string
+		if err := tx.db.Model(&versionRow{}).Select("COALESCE(text, '')").Where("id = ?", v.ID).Scan(&text).Error; err != nil {
+			return err
+		}
+		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{"published_version_id": v.ID,
+			"published_search_text": searchText(a, text), "updated_at": now}).Error; err != nil {
 			return err
 		}
 		out, err = tx.version(v.ID)

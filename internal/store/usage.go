@@ -128,7 +128,9 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 		q = q.Where("assets.channel = ?", f.Channel)
 	}
 	if qs := strings.ToLower(strings.TrimSpace(f.Query)); qs != "" {
-		q = q.Where(`assets.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
+		// Only the published version's text: a rep must not find a
+		// piece by words of a draft they cannot see.
+		q = q.Where(`assets.published_search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
 	}
 	if f.Cursor != "" {
 		after, err := decodeCursor(f.Cursor)
