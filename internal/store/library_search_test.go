@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,6 +116,60 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		if n := rep("quillfeather"); n != 0 {
 			t.Fatalf("rep finds a draft-only word after republication: %d", n)
+		}
+	})
+}
+
+// TestSupersedingNotifiesFetchers: a rep who fetched a version that a newer
+// publication supersedes gets an "updated version available" notice, in the
+// publication's transaction, and can acknowledge it.
+func TestSupersedingNotifiesFetchers(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		assetID := createTestAsset(t, s, "ZEL-N1")
+		v1 := approvedText(t, s, assetID, "n1v1", "First wording.")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		rep := mustUser(t, s, "rep-n1@example.com")
+		repActor := domain.Actor{UserID: rep.ID, Name: rep.DisplayName}
+		bystander := mustUser(t, s, "rep-n2@example.com")
+		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordUsage(ctx, repActor, cur, "download"); err != nil {
+			t.Fatal(err)
+		}
+		v2 := approvedText(t, s, assetID, "n1v2", "Second wording.")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		notices, err := s.Notices(ctx, rep.ID)
+		if err != nil || len(notices) != 1 {
+			t.Fatalf("notices = %+v, %v", notices, err)
+		}
+		n := notices[0]
+		if n.Reason != domain.StateSuperseded || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
+			t.Fatalf("notice = %+v", n)
+		}
+		if strings.Contains(n.Message, "Expired") || strings.Contains(n.Message, "Withdrawn") {
+			t.Fatalf("superseding reads like a retirement: %q", n.Message)
+		}
+		if others, _ := s.Notices(ctx, bystander.ID); len(others) != 0 {
+			t.Fatalf("a rep who fetched nothing was notified: %+v", others)
+		}
+		if err := s.AckNotice(ctx, repActor, n.ID); err != nil {
+			t.Fatal(err)
+		}
+		if notices, _ := s.Notices(ctx, rep.ID); len(notices) != 1 || notices[0].AckedAt == nil {
+			t.Fatalf("after ack = %+v", notices)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain: %+v", r.Broken)
 		}
 	})
 }

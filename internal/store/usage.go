@@ -247,7 +247,8 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWi
 }
 
 // Notice is a message to a rep that a piece they fetched expired or was
-// withdrawn, which they must acknowledge.
+// withdrawn (Reason expired, withdrawn), or that a newer version replaced
+// it (Reason superseded), which they must acknowledge.
 type Notice struct {
 	ID        string     `json:"id"`
 	VersionID string     `json:"version_id"`
