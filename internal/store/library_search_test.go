@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/migrations"
+	"github.com/pressly/goose/v3"
 )
 
 // approvedText uploads a version of an existing asset with the given text
@@ -170,6 +172,41 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		}
 		if r := verify(t, s); !r.OK {
 			t.Fatalf("audit chain: %+v", r.Broken)
+		}
+	})
+}
+
+// TestPublishedSearchTextMigrationBackfills rolls the published search text
+// back and applies it again over a published piece: the migration fills it
+// from the published version, so reps find the piece by its words at once.
+func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		assetID := createTestAsset(t, s, "ZEL-M1")
+		v1 := approvedText(t, s, assetID, "m1v1", "Published Saffron wording.")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		dialect, fsys := goose.DialectSQLite3, migrations.SQLite()
+		if s.dialect == Postgres {
+			dialect, fsys = goose.DialectPostgres, migrations.Postgres()
+		}
+		p, err := goose.NewProvider(dialect, s.sqlDB, fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 19); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		page, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}, Query: "saffron"}, c.Now())
+		if err != nil || len(page.Items) != 1 {
+			t.Fatalf("after the migration: %+v, %v", page, err)
 		}
 	})
 }
