@@ -93,9 +93,9 @@ func seedLibrary(b *testing.B, dbURL, ownerID string, n int) {
 		q    string
 		args []any
 	}{
-		{`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, created_at, updated_at)
+		{`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, published_search_text, created_at, updated_at)
 		  SELECT lpad(g::text, 12, '0'), 'JOB-' || g, 'JOB-' || g, 'Piece ' || g, CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END,
-		         'hcp', 'detail_aid', '[]', $2::text, 'job-' || g || ' piece ' || g, $3::timestamptz, $3::timestamptz
+		         'hcp', 'detail_aid', '[]', $2::text, 'job-' || g || ' piece ' || g, 'job-' || g || ' piece ' || g, $3::timestamptz, $3::timestamptz
 		  FROM generate_series(1, $1::int) g`, []any{total, ownerID, published}},
 		{`INSERT INTO blobs (key, sha256, size, created_at)
 		  SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, $2::timestamptz FROM generate_series(1, $1::int) g`, []any{total, published}},

@@ -29,9 +29,9 @@ func seedPublished(b *testing.B, s *Store, n int, now, expires time.Time) {
 		b.Fatal(err)
 	}
 	stmts := []string{
-		`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, created_at, updated_at)
+		`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, published_search_text, created_at, updated_at)
 		 SELECT lpad(g::text, 12, '0'), 'JOB-' || g, 'JOB-' || g, 'Piece ' || g, CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END,
-		        'hcp', 'detail_aid', '[]', @owner, 'job-' || g || ' piece ' || g, @now, @now
+		        'hcp', 'detail_aid', '[]', @owner, 'job-' || g || ' piece ' || g, 'job-' || g || ' piece ' || g, @now, @now
 		 FROM generate_series(1, @n) g`,
 		`INSERT INTO blobs (key, sha256, size, created_at) SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, @now FROM generate_series(1, @n) g`,
 		`INSERT INTO versions (id, asset_id, number, state, blob_key, sha256, size, media_type, filename, text_status, uploaded_by, created_at, approved_at, published_at, available_from, expires_at)
@@ -84,6 +84,24 @@ func BenchmarkLibraryListing(b *testing.B) {
 			page, err := s.Library(ctx, f, time.Now())
 			lat = append(lat, time.Since(t0))
 			if err != nil || len(page.Items) != 50 {
+				b.Fatalf("page: %d items, %v", len(page.Items), err)
+			}
+		}
+		p50, p99 := percentiles(lat)
+		b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+	})
+	// A rep's search matches the published text through its trigram
+	// index: "piece 9999" finds pieces 9999 and 99990 to 99999.
+	b.Run("app-search", func(b *testing.B) {
+		var lat []time.Duration
+		sf := f
+		sf.Query = "piece 9999"
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			page, err := s.Library(ctx, sf, time.Now())
+			lat = append(lat, time.Since(t0))
+			if err != nil || len(page.Items) == 0 {
 				b.Fatalf("page: %d items, %v", len(page.Items), err)
 			}
 		}

@@ -23,7 +23,8 @@ type Publication struct {
 // expiry must be in the future and no later than the approval plus the
 // brand's maximum period; the version's checker report must pass. A
 // previously published version of the same asset is superseded in the same
-// transaction, so reps never see two or none. Audited.
+// transaction, so reps never see two or none, and every rep who fetched the
+// superseded version gets an "updated version available" notice. Audited.
 func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -98,13 +99,25 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 					return err
 				}
 				details["superseded_version_id"] = old.ID
+				// Reps who fetched the older version are told a newer
+				// one is available, so they stop using their copy.
+				n, err := tx.noticeFetchers([]string{old.ID}, domain.StateSuperseded, domain.SupersededNoticeMessage(v.Number))
+				if err != nil {
+					return err
+				}
 				if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.supersede", ObjectType: "version", ObjectID: old.ID, Brand: a.Brand,
-					Details: map[string]any{"by_version_id": v.ID}}); err != nil {
+					Details: map[string]any{"by_version_id": v.ID, "notices": n}}); err != nil {
 					return err
 				}
 			}
 		}
-		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{"published_version_id": v.ID, "updated_at": now}).Error; err != nil {
+		// Reps search only the text of the version they can see.
+		var text string
+		if err := tx.db.Model(&versionRow{}).Select("COALESCE(text, '')").Where("id = ?", v.ID).Scan(&text).Error; err != nil {
+			return err
+		}
+		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{"published_version_id": v.ID,
+			"published_search_text": searchText(a, text), "updated_at": now}).Error; err != nil {
 			return err
 		}
 		out, err = tx.version(v.ID)

@@ -128,7 +128,9 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 		q = q.Where("assets.channel = ?", f.Channel)
 	}
 	if qs := strings.ToLower(strings.TrimSpace(f.Query)); qs != "" {
-		q = q.Where(`assets.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
+		// Only the published version's text: a rep must not find a
+		// piece by words of a draft they cannot see.
+		q = q.Where(`assets.published_search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
 	}
 	if f.Cursor != "" {
 		after, err := decodeCursor(f.Cursor)
@@ -245,7 +247,8 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWi
 }
 
 // Notice is a message to a rep that a piece they fetched expired or was
-// withdrawn, which they must acknowledge.
+// withdrawn (Reason expired, withdrawn), or that a newer version replaced
+// it (Reason superseded), which they must acknowledge.
 type Notice struct {
 	ID        string     `json:"id"`
 	VersionID string     `json:"version_id"`
