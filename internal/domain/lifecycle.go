@@ -50,6 +50,21 @@ func CanSubmit(state string) error {
 	return err
 }
 
+// CanRecheck decides whether the checker may be run again on its own on a
+// version in state, replacing its current report. Before approval it may
+// (a fixed label, a waiver's context, a new rules version). After approval
+// the report is part of what was approved and what keeps the piece in the
+// reps' library: a new report there could take a published piece out of
+// the library without a retirement, a notice or a feed entry. Such a
+// version is checked again in a re-certification round instead.
+func CanRecheck(state string) error {
+	switch state {
+	case StateDraft, StateInReview, StateChangesRequested, StateRejected:
+		return nil
+	}
+	return Errorf(ECONFLICT, "This version is %s: its checker report is part of its approval. Open a re-certification round to check it against the current label.", state)
+}
+
 // CanRecertify decides whether a version in state, with openRounds review
 // rounds still open, may get a re-certification round. Like CanSubmit it is
 // asked before the checker runs.

@@ -68,3 +68,17 @@ func TestCanSubmitAndRecertify(t *testing.T) {
 		}
 	}
 }
+
+// TestCanRecheck: the checker runs again by hand only before approval.
+func TestCanRecheck(t *testing.T) {
+	allowed := map[string]bool{StateDraft: true, StateInReview: true, StateChangesRequested: true, StateRejected: true}
+	for _, state := range States {
+		err := CanRecheck(state)
+		if allowed[state] != (err == nil) {
+			t.Errorf("CanRecheck(%s) = %v", state, err)
+		}
+		if err != nil && ErrorCode(err) != ECONFLICT {
+			t.Errorf("CanRecheck(%s) code = %s", state, ErrorCode(err))
+		}
+	}
+}

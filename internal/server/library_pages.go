@@ -278,7 +278,7 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 				}
 			}
 		}
-		pd.CanRunCheck = s.can(c, a.Brand, "compliance", "run")
+		pd.CanRunCheck = s.can(c, a.Brand, "compliance", "run") && domain.CanRecheck(pd.Selected.State) == nil
 		pd.CanWaive = s.can(c, a.Brand, "compliance", "waive")
 		if s.can(c, a.Brand, "compliance", "read") {
 			r, err := s.store.LatestReport(ctx, pd.Selected.ID)

@@ -3,6 +3,7 @@ package server
 import (
 	"database/sql"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,47 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 				if after[table] != n {
 					t.Errorf("%s: %d rows before the refused re-certification, %d after", table, n, after[table])
 				}
+			}
+		})
+	}
+}
+
+// TestRecheckOfPublishedPieceIsRefused: after a label change that the
+// published piece no longer meets, running the checker on it again by hand
+// used to store a failing report, which took the piece out of the reps'
+// library with no retirement, notice or feed entry. Now the re-check is
+// refused (a published piece is checked again in a re-certification round),
+// nothing is written, and the piece stays served until the label change's
+// own re-review flag and grace expiry retire it.
+func TestRecheckOfPublishedPieceIsRefused(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			f := newReviewFixtureOn(t, backend)
+			f.t = t
+			f.approveAll(t)
+			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
+				map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusOK)
+			l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
+			l.ISIStatements = append(l.ISIStatements, "ZELTRA may cause severe liver injury.")
+			decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")), http.StatusOK)
+
+			before := f.rowCounts(t)
+			d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusConflict, "conflict")
+			if !strings.Contains(d.Message, "re-certification") {
+				t.Errorf("message %q does not say what to do instead", d.Message)
+			}
+			after := f.rowCounts(t)
+			for table, n := range before {
+				if after[table] != n {
+					t.Errorf("%s: %d rows before the refused re-check, %d after", table, n, after[table])
+				}
+			}
+			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+			if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
+				t.Errorf("rep library after the refused re-check = %+v", lib.Items)
+			}
+			if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
+				t.Errorf("rep download after the refused re-check = %d", rec.Code)
 			}
 		})
 	}

@@ -72,6 +72,16 @@ func notFound(err error, msg string) error {
 // audited. Reports are never changed afterwards except by waivers.
 func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
+		var state []string
+		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
+			return err
+		}
+		if len(state) != 1 {
+			return domain.Errorf(domain.ENOTFOUND, "No such version.")
+		}
+		if err := domain.CanRecheck(state[0]); err != nil {
+			return err
+		}
 		var err error
 		r, err = tx.saveReport(actor, r)
 		return err
