@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"io"
 	"os"
 
@@ -22,24 +23,11 @@ func runObjects(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) != 1 || args[0] != "verify" {
 		return usageErr(errors.New("usage: fairshelf objects verify | fairshelf objects restore KEY FILE"))
 	}
-	cfg, err := loadConfig(getenv)
+	lib, closeStore, err := openObjectsLibrary(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	blobs, err := openBlobs(cfg)
-	if err != nil {
-		return err
-	}
-	lib, err := openLibrary(cfg, st, blobs, log)
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	r, err := lib.VerifyObjects(ctx)
 	if err != nil {
 		return err
@@ -59,24 +47,11 @@ func runObjects(ctx context.Context, args []string, getenv func(string) string, 
 // corrupt from FILE (a backup copy), which must match the object's recorded
 // size and SHA-256, and serves it again. The restore is audited.
 func runObjectsRestore(ctx context.Context, key, file string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(getenv)
+	lib, closeStore, err := openObjectsLibrary(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	blobs, err := openBlobs(cfg)
-	if err != nil {
-		return err
-	}
-	lib, err := openLibrary(cfg, st, blobs, log)
-	if err != nil {
-		return err
-	}
+	defer closeStore()
 	f, err := os.Open(file)
 	if err != nil {
 		return usageErr(err)
@@ -87,4 +62,27 @@ func runObjectsRestore(ctx context.Context, key, file string, getenv func(string
 	}
 	fmt.Fprintf(stdout, "objects restore: %s matches its recorded hashes again and is served\n", key)
 	return nil
+}
+
+// openObjectsLibrary opens the configured database, object store and
+// library for the objects commands; the caller calls closeStore when done.
+func openObjectsLibrary(ctx context.Context, getenv func(string) string, stderr io.Writer) (lib *library.Library, closeStore func(), err error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(cfg, stderr)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	blobs, err := openBlobs(cfg)
+	if err == nil {
+		lib, err = openLibrary(cfg, st, blobs, log)
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return lib, func() { st.Close() }, nil
 }
