@@ -39,6 +39,9 @@ type LibraryItem struct {
 	Size      int64     `json:"size"`
 	SHA256    string    `json:"sha256"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// RereviewRequired says that the piece was checked against an earlier
+	// label and is being re-reviewed: use it only as its owner directs.
+	RereviewRequired bool `json:"rereview_required"`
 }
 
 // LibraryFilter selects the rep library.
@@ -60,16 +63,17 @@ type LibraryPage struct {
 }
 
 const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, assets.audience, assets.channel, assets.tags, " +
-	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at"
+	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at, versions.rereview_required"
 
 // currentScope restricts a query on assets joined with their published
-// version to what may be served at now: published, available, not yet
-// expired, and with a passing checker report. Time is read at request time,
-// so nothing expired is served between runs of the expiry job.
+// version to what is in the reps' library at now (domain.InLibrary):
+// published, available and not yet expired. Time is read at request time,
+// so nothing expired is served between runs of the expiry job. The checker
+// report does not take part: a piece leaves the library only by retirement,
+// with its notices and feed entry.
 func currentScope(q *gorm.DB, now time.Time) *gorm.DB {
 	return q.Joins("JOIN versions ON versions.id = assets.published_version_id").
-		Joins("JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
-		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ? AND cr.passed = ?", domain.StatePublished, now.UTC(), now.UTC(), true)
+		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ?", domain.StatePublished, now.UTC(), now.UTC())
 }
 
 type libraryScan struct {
@@ -77,6 +81,7 @@ type libraryScan struct {
 	Number                                                                                          int
 	Size                                                                                            int64
 	ExpiresAt                                                                                       time.Time
+	RereviewRequired                                                                                bool
 }
 
 // scanLibrary runs a query selecting libraryColumns and reads its rows
@@ -92,7 +97,7 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 	for rows.Next() {
 		var r libraryScan
 		if err := rows.Scan(&r.AssetID, &r.JobCode, &r.Title, &r.Brand, &r.Audience, &r.Channel, &r.Tags,
-			&r.VersionID, &r.Number, &r.MediaType, &r.Filename, &r.Size, &r.SHA256, &r.ExpiresAt); err != nil {
+			&r.VersionID, &r.Number, &r.MediaType, &r.Filename, &r.Size, &r.SHA256, &r.ExpiresAt, &r.RereviewRequired); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -102,7 +107,7 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 
 func (r libraryScan) item() LibraryItem {
 	it := LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
-		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt}
+		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt, RereviewRequired: r.RereviewRequired}
 	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
 	return it
 }
@@ -261,8 +266,13 @@ type Notice struct {
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
 }
 
-// Notices returns a user's notices, unacknowledged first.
-func (s *Store) Notices(ctx context.Context, userID string) ([]Notice, error) {
+// Notices returns a user's notices at now, unacknowledged first. It settles
+// the library at now first (see Settle), so that a piece whose expiry has
+// passed has its notice even before the expiry job runs.
+func (s *Store) Notices(ctx context.Context, userID string, now time.Time) ([]Notice, error) {
+	if _, err := s.Settle(ctx, now); err != nil {
+		return nil, err
+	}
 	out := []Notice{}
 	err := s.db.WithContext(ctx).Table("notices").
 		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, notices.created_at, notices.acked_at").
