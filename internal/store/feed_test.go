@@ -81,6 +81,28 @@ func outboxEvents(t *testing.T, s *Store, assetID string) []string {
 	return out
 }
 
+// recertified runs a re-certification round of a published version to its
+// approval.
+func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	rep, err := s.LatestReport(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := mustUser(t, s, "owner-"+tag+"@example.com")
+	if _, err := s.Recertify(ctx, domain.Actor{UserID: owner.ID, Name: owner.DisplayName}, v, rep.ID, domain.ReviewFunctions, nil, now.Add(5*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range domain.ReviewFunctions {
+		u := mustUser(t, s, fmt.Sprintf("recert-%s-%s-%d@example.com", tag, f, i))
+		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
+		if _, err := s.Decide(ctx, r, Decision{VersionID: v, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // An embargoed piece enters the feed when its availability date passes and
 // leaves it when its expiry passes, at read time: without any job running,
 // the feed is never early and never late, and always replays to what the
@@ -191,21 +213,7 @@ func TestRecertificationExtensionIsAnUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Set(c.Now().Add(20 * 24 * time.Hour))
-		rep, err := s.LatestReport(ctx, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		owner := mustUser(t, s, "owner-f3@example.com")
-		if _, err := s.Recertify(ctx, domain.Actor{UserID: owner.ID, Name: owner.DisplayName}, v, rep.ID, domain.ReviewFunctions, nil, c.Now().Add(5*24*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		for i, f := range domain.ReviewFunctions {
-			u := mustUser(t, s, fmt.Sprintf("recert-%s-%d@example.com", f, i))
-			r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-			if _, err := s.Decide(ctx, r, Decision{VersionID: v, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		recertified(t, s, v, "f3", c.Now())
 		newExp := c.Now().Add(200 * 24 * time.Hour)
 		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: newExp}); err != nil {
 			t.Fatal(err)

@@ -195,7 +195,8 @@ type expiryChange struct {
 // expiryChanged records that a published version's expiry changed: audit
 // version.expiry_changed and webhook version.updated with the new expiry,
 // which the sync feed reports as "updated" while the version is in the
-// library.
+// library. The reminders sent for the old expiry are forgotten, so that
+// the owner is reminded again before the new one.
 func (tx *Tx) expiryChanged(actor domain.Actor, brand, assetID, jobCode, versionID string, c expiryChange) error {
 	details := map[string]any{"asset_id": assetID, "expires_at": c.ExpiresAt.UTC(), "reason": c.Reason, "announced": c.Announced}
 	if c.Previous != nil {
@@ -203,6 +204,10 @@ func (tx *Tx) expiryChanged(actor domain.Actor, brand, assetID, jobCode, version
 	}
 	for k, v := range c.Details {
 		details[k] = v
+	}
+	// Reminders count down to the new expiry.
+	if err := tx.db.Exec("DELETE FROM expiry_reminders WHERE version_id = ?", versionID).Error; err != nil {
+		return err
 	}
 	if err := tx.emit("version.updated", brand, map[string]any{"asset_id": assetID, "job_code": jobCode, "version_id": versionID,
 		"expires_at": c.ExpiresAt.UTC(), "reason": c.Reason}); err != nil {
