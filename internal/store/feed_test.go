@@ -277,3 +277,43 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 		}
 	})
 }
+
+// A rep asking for a piece is told it is gone only if it was in the field:
+// one withdrawn during its embargo was never there.
+func TestGoneOnlyIfItWasInTheField(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		brands := []string{"ZELTRA"}
+		v, assetID := approved(t, s, "ZEL-F5")
+		from := c.Now().Add(48 * time.Hour)
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, AvailableFrom: from, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Withdraw(ctx, testActor, v, "Wrong dosing table"); err != nil {
+			t.Fatal(err)
+		}
+		c.Set(from.Add(time.Hour))
+		if _, _, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now()); domain.ErrorCode(err) != domain.ENOTFOUND {
+			t.Fatalf("a piece withdrawn during its embargo: %v, want not found", err)
+		}
+		if set, changes := replayFeed(t, s, brands, c.Now()); len(set) != 0 || len(changes) != 0 {
+			t.Fatalf("feed = %+v", changes)
+		}
+
+		// Replaced by a version still under embargo: gone, with the reason.
+		v1, asset2 := approved(t, s, "ZEL-F6")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		v2 := approvedText(t, s, asset2, "f6v2", "Second wording.")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, AvailableFrom: c.Now().Add(24 * time.Hour), ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "replaced") {
+			t.Fatalf("a piece replaced by an embargoed version: %v, want gone", err)
+		}
+	})
+}

@@ -190,13 +190,16 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		v, err := s.Version(ctx, rows[0].VersionID)
 		return rows[0].item(), v, err
 	}
-	// Gone or never there: find the newest piece that was in the field.
+	// Gone or never there: find the newest piece that was in the field,
+	// available before it was retired. A piece withdrawn or replaced
+	// during its embargo was never in the field: not found, as for any
+	// piece the rep never saw.
 	var last struct {
 		ID, State, RetireReason string
 		ExpiresAt               *time.Time
 	}
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
-		Where("asset_id = ? AND published_at IS NOT NULL", assetID).Order("published_at DESC").Limit(1).Scan(&last).Error
+		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC").Limit(1).Scan(&last).Error
 	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
 	}
@@ -209,13 +212,16 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 }
 
 // retired returns the EGONE error for a version that was in the field and
-// is withdrawn, or expired at now; nil otherwise.
+// is withdrawn, expired at now, or replaced by a version not yet available
+// (a replacement that is available is served instead); nil otherwise.
 func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
 	switch {
 	case state == domain.StateWithdrawn:
 		return domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", reason)
 	case state == domain.StateExpired || (state == domain.StatePublished && expiresAt != nil && !expiresAt.After(now)):
 		return domain.Errorf(domain.EGONE, "This piece expired and is no longer approved for use.")
+	case state == domain.StateSuperseded:
+		return domain.Errorf(domain.EGONE, "This piece was replaced by a newer version that is not available yet. Do not use the old one.")
 	}
 	return nil
 }
