@@ -1,0 +1,1150 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
+)
+
+// The reference model: plain maps and slices that say what each operation
+// should do, independently of how the server does it.
+
+// modelOp is one generated step. It names model entities by index, so that
+// a shrunk replay whose earlier steps were dropped still makes sense (a step
+// whose asset or version does not exist is skipped).
+type modelOp struct {
+	Kind    string
+	Actor   string
+	Asset   int
+	Version int
+	Arg     int
+	Arg2    int
+	Inst    int
+}
+
+func (o modelOp) String() string {
+	return fmt.Sprintf("{Kind: %q, Actor: %q, Asset: %d, Version: %d, Arg: %d, Arg2: %d, Inst: %d}", o.Kind, o.Actor, o.Asset, o.Version, o.Arg, o.Arg2, o.Inst)
+}
+
+// Actors of a sequence: two marketers, one reviewer per function, one who
+// reviews both medical and legal (to be refused the second), three reps
+// (obs downloads every visible piece after every step), and the other
+// brand's marketer and rep.
+var (
+	modelMarketers = []string{"m1", "m2"}
+	modelReviewers = []string{"med", "leg", "reg", "dual"}
+	modelReps      = []string{"r1", "r2", "obs"}
+	modelRoles     = map[string][]string{
+		"m1": {"marketer"}, "m2": {"marketer"}, "med": {"medical_reviewer"}, "leg": {"legal_reviewer"},
+		"reg": {"regulatory_reviewer"}, "dual": {"medical_reviewer", "legal_reviewer"}, "r1": {"rep"}, "r2": {"rep"}, "obs": {"rep"},
+	}
+	modelFunctions = map[string][]string{"med": {"medical"}, "leg": {"legal"}, "reg": {"regulatory"}, "dual": {"medical", "legal"}}
+)
+
+// The label of every sequence's brand, and the model's rule for the
+// checker: a piece passes iff it carries every ISI statement and no
+// off-label term (checked against the real report after every submission).
+var (
+	modelISI      = []string{"Serious bleeding can occur.", "Dizziness may occur when standing up."}
+	modelOffLabel = "pediatric patients"
+)
+
+type mAsset struct {
+	id        string
+	job       string
+	owner     string
+	versions  []*mVersion
+	published *mVersion // published_version_id
+	hooks     []string  // expected webhook event types, in order
+}
+
+type mVersion struct {
+	id       string
+	asset    *mAsset
+	number   int
+	content  []byte
+	word     string
+	passes   bool
+	state    string
+	uploader string
+
+	hasReport bool
+	errors    []string        // error finding IDs of the current report
+	waived    map[string]bool // of errors
+	round     *mRound         // the open review round
+
+	signoffs   map[string]map[string]bool // user -> functions (waivers count as regulatory)
+	submitters map[string]bool
+
+	approvedAt, publishedAt, availableFrom, expiresAt, retiredAt time.Time
+	downloadedBy                                                 map[string]bool
+}
+
+type mRound struct {
+	recert bool
+	tasks  map[string]string // function -> open, approved, ...
+}
+
+func (v *mVersion) blocking() bool {
+	if !v.hasReport {
+		return true
+	}
+	for _, e := range v.errors {
+		if !v.waived[e] {
+			return true
+		}
+	}
+	return false
+}
+
+// effectivelyExpired: published, and its expiry passed, swept or not.
+func (v *mVersion) effectivelyExpired(now time.Time) bool {
+	return v.state == domain.StatePublished && !now.Before(v.expiresAt)
+}
+
+func (v *mVersion) visible(now time.Time) bool {
+	return v.state == domain.StatePublished && v.asset.published == v && !now.Before(v.availableFrom) && now.Before(v.expiresAt)
+}
+
+// modelSeq is one sequence: its brand, users, model and the generator.
+type modelSeq struct {
+	w      *modelWorld
+	t      *testing.T
+	rng    *rand.Rand
+	n      int
+	brand  string
+	tok    map[string]string
+	email  map[string]string
+	uid    map[string]string
+	assets []*mAsset
+	jobs   int
+
+	notices  map[string]map[string]string // rep -> version -> reason
+	noticeID map[string][]string          // rep -> notice IDs as last listed
+	acked    map[string]bool
+
+	feedCursor string
+	feedSeen   map[string]string
+	hooksDown  bool
+	downCalls  int
+
+	auditSeq int64
+	expAudit []string
+	// checking is set while the invariants are read: their refused
+	// downloads are not generated steps and skip the I5 snapshot.
+	checking bool
+}
+
+var modelSeqCounter struct{ n int }
+
+func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
+	modelSeqCounter.n++
+	n := modelSeqCounter.n
+	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
+		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]string{}}
+	s.brand = fmt.Sprintf("MB%s%d", strings.ToUpper(letters(n)), len(w.instances))
+	ts := w.instances[0]
+	ctx := context.Background()
+	b := domain.NewBrand{Code: s.brand, Name: s.brand + " brand", Label: domain.Label{
+		ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "Treatment of adults with condition X.",
+		ISIStatements: modelISI, PIReference: "Please see full Prescribing Information.", OffLabelTerms: []string{modelOffLabel},
+	}}
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := ts.store.CreateBrand(ctx, domain.Actor{Name: "test"}, b); err != nil {
+		return nil, err
+	}
+	for actor, roles := range modelRoles {
+		var ras []string
+		for _, r := range roles {
+			ras = append(ras, r+":"+s.brand)
+		}
+		email := fmt.Sprintf("%s-%s@model.test", actor, strings.ToLower(s.brand))
+		u := ts.addUser(t, email, ras...)
+		s.uid[actor] = u.ID
+		s.email[actor] = email
+		if _, ok := s.notices[actor]; !ok && slices.Contains(modelReps, actor) {
+			s.notices[actor] = map[string]string{}
+		}
+	}
+	s.email["xm"], s.email["xr"] = "other-marketer@model.test", "other-rep@model.test"
+	s.login()
+	w.rcv.setFail(false)
+	seq, err := w.headSeq()
+	s.auditSeq = seq
+	return s, err
+}
+
+// login signs every actor in again, each on a random instance: a token
+// issued by one instance works on the others.
+func (s *modelSeq) login() {
+	for actor, email := range s.email {
+		s.tok[actor] = s.w.instances[s.rng.IntN(len(s.w.instances))].login(s.t, email)
+	}
+}
+
+// letters spells n in lower-case letters: the checker reads digits in a
+// piece as numbers to match against the claims library.
+func letters(n int) string {
+	var b []byte
+	for {
+		b = append(b, byte('a'+n%26))
+		n /= 26
+		if n == 0 {
+			break
+		}
+	}
+	slices.Reverse(b)
+	return string(b)
+}
+
+// document is a piece whose fair balance the model controls: bit 0 drops
+// the first ISI statement, bit 1 the second, bit 2 adds an off-label use.
+func document(word string, variant int) ([]byte, bool) {
+	var b strings.Builder
+	b.WriteString("ZELTRA (zeltaparin) is indicated for the treatment of adults with condition X.\n")
+	fmt.Fprintf(&b, "Catalogue keyword %s.\n", word)
+	if variant&4 != 0 {
+		fmt.Fprintf(&b, "Also used in %s.\n", modelOffLabel)
+	}
+	b.WriteString("Important Safety Information\n")
+	for i, s := range modelISI {
+		if variant&(1<<i) == 0 {
+			b.WriteString(s + "\n")
+		}
+	}
+	b.WriteString("Please see full Prescribing Information.\n")
+	return []byte(b.String()), variant&7 == 0
+}
+
+// generateAndRun generates and runs one sequence from seed.
+func (w *modelWorld) generateAndRun(t *testing.T, seed uint64) ([]modelOp, error) {
+	s, err := w.newSeq(t, seed)
+	if err != nil {
+		return nil, err
+	}
+	var ops []modelOp
+	for range modelSteps {
+		op := s.generate()
+		ops = append(ops, op)
+		if err := s.step(op); err != nil {
+			return ops, fmt.Errorf("step %d %s: %w", len(ops)-1, op, err)
+		}
+	}
+	return ops, s.finish()
+}
+
+// replay runs a fixed list of steps on a fresh brand.
+func (w *modelWorld) replay(t *testing.T, ops []modelOp) error {
+	s, err := w.newSeq(t, 1)
+	if err != nil {
+		return err
+	}
+	for i, op := range ops {
+		if err := s.step(op); err != nil {
+			return fmt.Errorf("step %d %s: %w", i, op, err)
+		}
+	}
+	return s.finish()
+}
+
+// finish drains the webhooks with the receiver up and checks I3 once more.
+func (s *modelSeq) finish() error {
+	return s.step(modelOp{Kind: "hook_up"})
+}
+
+func (s *modelSeq) pick(list []string) string { return list[s.rng.IntN(len(list))] }
+
+// generate chooses the next step, mostly one that makes progress.
+func (s *modelSeq) generate() modelOp {
+	r := s.rng
+	op := modelOp{Inst: r.IntN(len(s.w.instances)), Asset: -1, Version: -1}
+	// candidates returns (asset, version) pairs whose version satisfies ok.
+	candidates := func(ok func(v *mVersion) bool) [][2]int {
+		var out [][2]int
+		for ai, a := range s.assets {
+			for vi, v := range a.versions {
+				if ok(v) {
+					out = append(out, [2]int{ai, vi})
+				}
+			}
+		}
+		return out
+	}
+	target := func(ok func(v *mVersion) bool) {
+		c := candidates(ok)
+		if len(c) == 0 || r.IntN(10) == 0 {
+			c = candidates(func(*mVersion) bool { return true })
+		}
+		if len(c) > 0 {
+			p := c[r.IntN(len(c))]
+			op.Asset, op.Version = p[0], p[1]
+		}
+	}
+	illegal := r.IntN(12) == 0
+	now := s.w.clock.Now()
+	kinds := []string{"create_asset", "upload", "upload", "submit", "submit", "decide", "decide", "decide", "decide", "decide", "waive",
+		"publish", "publish", "publish", "withdraw", "recertify", "download", "download", "ack", "jump", "jump", "sweep", "hook_down", "hook_up", "deliver"}
+	if len(s.assets) == 0 {
+		kinds = []string{"create_asset"}
+	}
+	op.Kind = kinds[r.IntN(len(kinds))]
+	switch op.Kind {
+	case "create_asset":
+		op.Actor = s.pick(modelMarketers)
+		if illegal {
+			op.Actor = s.pick([]string{"r1", "med", "reg"})
+		}
+		if len(s.assets) >= 4 && !illegal {
+			op.Kind = "upload"
+			return s.generate()
+		}
+	case "upload":
+		op.Actor = s.pick(modelMarketers)
+		if illegal {
+			op.Actor = s.pick([]string{"r1", "med", "xm"})
+		}
+		op.Asset = r.IntN(max(len(s.assets), 1))
+		if r.IntN(10) < 7 {
+			op.Arg = 0
+		} else {
+			op.Arg = 1 + r.IntN(7)
+		}
+	case "submit":
+		op.Actor = s.pick(modelMarketers)
+		if illegal {
+			op.Actor = s.pick([]string{"med", "r1", "xm"})
+		}
+		target(func(v *mVersion) bool { return v.state == domain.StateDraft })
+	case "decide":
+		target(func(v *mVersion) bool { return v.round != nil })
+		op.Actor = s.pick(modelReviewers)
+		if illegal {
+			op.Actor = s.pick([]string{"m1", "r1", "xm"})
+		}
+		// Arg: function index; Arg2: decision (0-7 approve, 8 request changes, 9 reject, 10 wrong password).
+		op.Arg = r.IntN(3)
+		if fs, ok := modelFunctions[op.Actor]; ok && r.IntN(8) != 0 {
+			op.Arg = slices.Index(domain.ReviewFunctions, fs[r.IntN(len(fs))])
+		}
+		op.Arg2 = r.IntN(11)
+		if r.IntN(3) != 0 {
+			op.Arg2 = r.IntN(8)
+		}
+	case "waive":
+		target(func(v *mVersion) bool { return v.hasReport && v.blocking() })
+		op.Actor = "reg"
+		if illegal {
+			op.Actor = s.pick([]string{"med", "m1"})
+		}
+		op.Arg = r.IntN(3)
+	case "publish":
+		target(func(v *mVersion) bool {
+			return v.state == domain.StateApproved || (v.state == domain.StatePublished && v.approvedAt.After(v.publishedAt))
+		})
+		op.Actor = s.pick(modelMarketers)
+		if illegal {
+			op.Actor = s.pick([]string{"reg", "r1", "xm"})
+		}
+		op.Arg = []int{-1, 3, 10, 30, 90, 200, 380}[r.IntN(7)] // expiry, days from now
+		if r.IntN(10) < 3 {
+			op.Arg2 = []int{1, 5, 20}[r.IntN(3)] // embargo, days
+		}
+	case "withdraw":
+		target(func(v *mVersion) bool { return v.state == domain.StatePublished || v.state == domain.StateApproved })
+		op.Actor = s.pick([]string{"m1", "m2", "reg"})
+		if illegal {
+			op.Actor = s.pick([]string{"med", "r1", "xm"})
+		}
+		if r.IntN(15) == 0 {
+			op.Arg = 1 // reason too short
+		}
+	case "recertify":
+		target(func(v *mVersion) bool {
+			return (v.state == domain.StatePublished || v.state == domain.StateApproved) && v.round == nil
+		})
+		op.Actor = s.pick(modelMarketers)
+		if illegal {
+			op.Actor = s.pick([]string{"reg", "r1"})
+		}
+	case "download":
+		op.Actor = s.pick([]string{"r1", "r2"})
+		if illegal {
+			op.Actor = "xr"
+		}
+		op.Asset = r.IntN(len(s.assets))
+	case "ack":
+		op.Actor = s.pick(modelReps)
+		op.Arg = r.IntN(4)
+		if illegal {
+			op.Arg2 = 1 // someone else's notice
+		}
+	case "jump":
+		op.Arg = []int{2, 24, 6 * 24, 29 * 24, 95 * 24, 200 * 24}[r.IntN(6)]
+		// Prefer jumps that cross an expiry or availability date.
+		var marks []time.Time
+		for _, a := range s.assets {
+			for _, v := range a.versions {
+				if v.state == domain.StatePublished {
+					marks = append(marks, v.expiresAt, v.availableFrom)
+				}
+			}
+		}
+		if len(marks) > 0 && r.IntN(2) == 0 {
+			m := marks[r.IntN(len(marks))]
+			if d := m.Sub(now); d > 0 {
+				op.Arg = int(d/time.Hour) + r.IntN(3) - 1 // just before, at or after
+				op.Arg = max(op.Arg, 1)
+			}
+		}
+	case "hook_down", "hook_up", "deliver", "sweep":
+	}
+	return op
+}
+
+// step runs one operation, checks its outcome against the model, applies it
+// to the model and checks the invariants.
+func (s *modelSeq) step(op modelOp) error {
+	if op.Inst >= len(s.w.instances) {
+		op.Inst = 0
+	}
+	s.expAudit = nil
+	if err := s.exec(op); err != nil {
+		return err
+	}
+	return s.checkAll(op)
+}
+
+func (s *modelSeq) ts(op modelOp) *testServer { return s.w.instances[op.Inst] }
+
+func (s *modelSeq) version(op modelOp) *mVersion {
+	if op.Asset < 0 || op.Asset >= len(s.assets) || op.Version < 0 || op.Version >= len(s.assets[op.Asset].versions) {
+		return nil
+	}
+	return s.assets[op.Asset].versions[op.Version]
+}
+
+func (s *modelSeq) asset(op modelOp) *mAsset {
+	if op.Asset < 0 || op.Asset >= len(s.assets) {
+		return nil
+	}
+	return s.assets[op.Asset]
+}
+
+// request is one API call the model expects to succeed (ok) or be refused.
+// A refused call must answer 4xx and leave the database unchanged (I5).
+func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRecorder) (*httptest.ResponseRecorder, error) {
+	var before map[string]int64
+	var beforeSeq int64
+	snapshot := !ok && !s.checking
+	if snapshot {
+		var err error
+		if before, err = s.w.rowCounts(); err != nil {
+			return nil, err
+		}
+		if beforeSeq, err = s.w.maxAuditSeq(); err != nil {
+			return nil, err
+		}
+	}
+	rec := send()
+	if ok && (rec.Code < 200 || rec.Code > 299) {
+		return rec, fmt.Errorf("model expects success, got %d %s", rec.Code, rec.Body)
+	}
+	if !ok && (rec.Code < 400 || rec.Code > 499) {
+		return rec, fmt.Errorf("model expects a refusal (4xx), got %d %s", rec.Code, rec.Body)
+	}
+	if snapshot {
+		after, err := s.w.rowCounts()
+		if err != nil {
+			return rec, err
+		}
+		afterSeq, err := s.w.maxAuditSeq()
+		if err != nil {
+			return rec, err
+		}
+		// Throttle counters (auth_throttle_counts, and login_attempts,
+		// where every password check of a signature is reserved and
+		// counted) change on a refused request on purpose, and refusals
+		// are audited (see refusalActions): those are left out.
+		for tb, n := range after {
+			if tb == "auth_throttle_counts" || tb == "login_attempts" || tb == "audit_events" {
+				continue
+			}
+			if before[tb] != n {
+				return rec, fmt.Errorf("I5: refused request (%d) changed table %s: %d -> %d rows", rec.Code, tb, before[tb], n)
+			}
+		}
+		if afterSeq != beforeSeq {
+			return rec, fmt.Errorf("I5: refused request (%d) wrote audit events beyond refusals: max seq %d -> %d", rec.Code, beforeSeq, afterSeq)
+		}
+	}
+	return rec, nil
+}
+
+func (s *modelSeq) api(op modelOp, method, path, actor string, body any) *httptest.ResponseRecorder {
+	return s.ts(op).api(s.t, method, path, s.tok[actor], body)
+}
+
+func hasRole(actor, role string) bool { return slices.Contains(modelRoles[actor], role) }
+
+// skipExpired says whether the step touches a published version past its
+// expiry that the sweep has not moved, which modelEffectiveExpiry leaves
+// out for now.
+func (s *modelSeq) skipExpired(vs ...*mVersion) bool {
+	if modelEffectiveExpiry {
+		return false
+	}
+	now := s.w.clock.Now()
+	for _, v := range vs {
+		if v != nil && v.effectivelyExpired(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// exec runs op against the server and the model.
+func (s *modelSeq) exec(op modelOp) error {
+	now := s.w.clock.Now()
+	switch op.Kind {
+	case "create_asset":
+		ok := hasRole(op.Actor, "marketer")
+		s.jobs++
+		job := fmt.Sprintf("%s-%d", s.brand, s.jobs)
+		rec, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/assets", op.Actor, map[string]any{
+				"job_code": job, "title": "Piece " + job, "brand": s.brand, "audience": "hcp", "channel": "detail_aid"})
+		})
+		if err != nil || !ok {
+			return err
+		}
+		var a domain.Asset
+		if err := jsonDecode(rec.Body, &a); err != nil {
+			return err
+		}
+		s.assets = append(s.assets, &mAsset{id: a.ID, job: job, owner: op.Actor})
+		s.expAudit = append(s.expAudit, "asset.create")
+	case "upload":
+		a := s.asset(op)
+		if a == nil {
+			return nil
+		}
+		ok := hasRole(op.Actor, "marketer")
+		word := fmt.Sprintf("kw%sq%s", letters(s.n), letters(len(a.versions)+100*op.Asset))
+		content, passes := document(word, op.Arg)
+		rec, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return (&contentFixture{testServer: s.ts(op)}).upload(s.t, s.tok[op.Actor], a.id, "piece.txt", content)
+		})
+		if err != nil || !ok {
+			return err
+		}
+		var v domain.Version
+		if err := jsonDecode(rec.Body, &v); err != nil {
+			return err
+		}
+		if v.Number != len(a.versions)+1 || v.State != domain.StateDraft {
+			return fmt.Errorf("upload: version %+v", v)
+		}
+		a.versions = append(a.versions, &mVersion{id: v.ID, asset: a, number: v.Number, content: content, word: word, passes: passes,
+			state: domain.StateDraft, uploader: op.Actor, waived: map[string]bool{}, signoffs: map[string]map[string]bool{},
+			submitters: map[string]bool{}, downloadedBy: map[string]bool{}})
+		s.expAudit = append(s.expAudit, "version.upload")
+	case "submit", "recertify":
+		v := s.version(op)
+		if v == nil || s.skipExpired(v) {
+			return nil
+		}
+		ok := hasRole(op.Actor, "marketer")
+		if op.Kind == "submit" {
+			ok = ok && v.state == domain.StateDraft
+		} else {
+			ok = ok && (v.state == domain.StateApproved || v.state == domain.StatePublished) && v.round == nil
+		}
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/"+op.Kind, op.Actor, nil)
+		})
+		if err != nil || !ok {
+			return err
+		}
+		if op.Kind == "submit" {
+			v.state = domain.StateInReview
+			s.expAudit = append(s.expAudit, "version.submit")
+		} else {
+			s.expAudit = append(s.expAudit, "version.recertify")
+		}
+		v.submitters[op.Actor] = true
+		v.round = &mRound{recert: op.Kind == "recertify", tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
+		return s.readReport(op, v)
+	case "decide":
+		v := s.version(op)
+		if v == nil || s.skipExpired(v) {
+			return nil
+		}
+		function := domain.ReviewFunctions[op.Arg%3]
+		decision := domain.DecisionApprove
+		switch op.Arg2 {
+		case 8:
+			decision = domain.DecisionRequestChanges
+		case 9:
+			decision = domain.DecisionReject
+		}
+		password := testPassword
+		if op.Arg2 == 10 {
+			password = "not-the-password"
+		}
+		ok := slices.Contains(modelFunctions[op.Actor], function) && password == testPassword && s.maySign(v, op.Actor, function) &&
+			v.round != nil && v.round.tasks[function] == "open"
+		if ok && v.round.recert {
+			ok = v.state == domain.StateApproved || v.state == domain.StatePublished
+		} else if ok {
+			ok = v.state == domain.StateInReview
+		}
+		if ok && decision == domain.DecisionApprove {
+			ok = !v.blocking()
+		}
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/reviews", op.Actor, map[string]any{
+				"function": function, "decision": decision, "comment": "Reviewed by the model.", "password": password, "meaning": domain.DefaultMeaning(function, decision)})
+		})
+		if err != nil || !ok {
+			return err
+		}
+		s.expAudit = append(s.expAudit, "review.decide")
+		s.signed(v, op.Actor, function)
+		status := map[string]string{domain.DecisionApprove: "approved", domain.DecisionRequestChanges: "changes_requested", domain.DecisionReject: "rejected"}[decision]
+		v.round.tasks[function] = status
+		allApproved := true
+		for _, st := range v.round.tasks {
+			allApproved = allApproved && st == "approved"
+		}
+		switch {
+		case v.round.recert && decision != domain.DecisionApprove:
+			v.round = nil
+		case v.round.recert:
+			if allApproved {
+				v.approvedAt, v.round = now, nil
+			}
+		case decision != domain.DecisionApprove:
+			v.state, v.round = status, nil
+		case allApproved:
+			v.state, v.approvedAt, v.round = domain.StateApproved, now, nil
+		}
+	case "waive":
+		v := s.version(op)
+		if v == nil {
+			return nil
+		}
+		fid := "no-such-finding"
+		if len(v.errors) > 0 {
+			fid = v.errors[op.Arg%len(v.errors)]
+		}
+		ok := hasRole(op.Actor, "regulatory_reviewer") && s.maySign(v, op.Actor, "regulatory") && v.hasReport && slices.Contains(v.errors, fid) && !v.waived[fid]
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/compliance/findings/"+fid+"/waive", op.Actor, map[string]any{
+				"justification": "Accepted by Regulatory for this model piece.", "password": testPassword, "meaning": "Waived by Regulatory"})
+		})
+		if err != nil || !ok {
+			return err
+		}
+		v.waived[fid] = true
+		s.signed(v, op.Actor, "regulatory")
+		s.expAudit = append(s.expAudit, "compliance.waive")
+	case "publish":
+		v := s.version(op)
+		if v == nil || s.skipExpired(v, v.asset.published) {
+			return nil
+		}
+		exp := now.Add(time.Duration(op.Arg) * 24 * time.Hour)
+		from := now
+		body := map[string]any{"expires_at": exp}
+		if op.Arg2 > 0 {
+			from = now.Add(time.Duration(op.Arg2) * 24 * time.Hour)
+			body["available_from"] = from
+		}
+		recertified := v.state == domain.StatePublished && !v.approvedAt.IsZero() && !v.publishedAt.IsZero() && v.approvedAt.After(v.publishedAt)
+		ok := hasRole(op.Actor, "marketer") && exp.After(now) && exp.After(from) &&
+			(v.approvedAt.IsZero() || !exp.After(v.approvedAt.AddDate(0, 12, 0))) && !v.blocking() &&
+			(v.state == domain.StateApproved || recertified)
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/publish", op.Actor, body)
+		})
+		if err != nil || !ok {
+			return err
+		}
+		a := v.asset
+		a.hooks = append(a.hooks, "version.published")
+		if recertified {
+			v.expiresAt, v.publishedAt = exp, now
+			s.expAudit = append(s.expAudit, "version.expiry_extended")
+			return nil
+		}
+		if old := a.published; old != nil && old != v && old.state == domain.StatePublished {
+			s.retire(old, domain.StateSuperseded, now)
+			s.expAudit = append(s.expAudit, "version.supersede")
+		}
+		v.state, v.publishedAt, v.availableFrom, v.expiresAt = domain.StatePublished, now, from, exp
+		a.published = v
+		s.expAudit = append(s.expAudit, "version.publish")
+	case "withdraw":
+		v := s.version(op)
+		if v == nil || s.skipExpired(v) {
+			return nil
+		}
+		reason := "Outdated by the model."
+		if op.Arg == 1 {
+			reason = "no"
+		}
+		ok := (hasRole(op.Actor, "marketer") || hasRole(op.Actor, "regulatory_reviewer")) && op.Arg != 1 &&
+			(v.state == domain.StatePublished || v.state == domain.StateApproved)
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/withdraw", op.Actor, map[string]any{"reason": reason})
+		})
+		if err != nil || !ok {
+			return err
+		}
+		s.retire(v, domain.StateWithdrawn, now)
+		if v.asset.published == v {
+			v.asset.published = nil
+		}
+		v.asset.hooks = append(v.asset.hooks, "version.withdrawn")
+		s.expAudit = append(s.expAudit, "version.withdraw")
+	case "download":
+		a := s.asset(op)
+		if a == nil {
+			return nil
+		}
+		return s.download(op, op.Actor, a)
+	case "ack":
+		ids := s.noticeID[op.Actor]
+		id := "no-such-notice"
+		ok := false
+		if op.Arg2 == 1 {
+			for _, other := range modelReps {
+				if other != op.Actor && len(s.noticeID[other]) > 0 {
+					id = s.noticeID[other][0]
+				}
+			}
+		} else if len(ids) > 0 {
+			id, ok = ids[op.Arg%len(ids)], true
+		}
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/notices/"+id+"/ack", op.Actor, nil)
+		})
+		if err != nil || !ok {
+			return err
+		}
+		if !s.acked[id] {
+			s.expAudit = append(s.expAudit, "notice.ack")
+		}
+		s.acked[id] = true
+	case "jump":
+		s.w.clock.Advance(time.Duration(op.Arg) * time.Hour)
+		s.login() // tokens live for hours, not for months
+	case "sweep":
+		runs := 1 + s.rng.IntN(2) // running it twice changes nothing more
+		for i := range runs {
+			if _, err := s.w.instances[(op.Inst+i)%len(s.w.instances)].store.ExpireDue(context.Background(), now); err != nil {
+				return err
+			}
+		}
+		for _, a := range s.assets {
+			for _, v := range a.versions {
+				if v.effectivelyExpired(now) {
+					s.retire(v, domain.StateExpired, now)
+					a.hooks = append(a.hooks, "version.expired")
+					s.expAudit = append(s.expAudit, "version.expire")
+				}
+			}
+		}
+	case "hook_down":
+		s.hooksDown = true
+		s.w.rcv.setFail(true)
+	case "hook_up":
+		s.hooksDown = false
+		s.w.rcv.setFail(false)
+		if err := s.w.deliver(s.rng, true); err != nil {
+			return err
+		}
+		return s.checkHooks()
+	case "deliver":
+		if s.hooksDown && s.downCalls >= 8 {
+			return nil // stay clear of the give-up limit
+		}
+		if s.hooksDown {
+			s.downCalls++
+		}
+		if err := s.w.deliver(s.rng, !s.hooksDown); err != nil {
+			return err
+		}
+		if !s.hooksDown {
+			return s.checkHooks()
+		}
+	default:
+		return fmt.Errorf("unknown step kind %q", op.Kind)
+	}
+	return nil
+}
+
+// maySign is segregation of duties for the model's reviewers: nobody signs
+// for two functions of one version (a waiver is a regulatory act).
+func (s *modelSeq) maySign(v *mVersion, actor, function string) bool {
+	for f := range v.signoffs[actor] {
+		if f != function {
+			return false
+		}
+	}
+	return !v.submitters[actor] && v.uploader != actor && v.asset.owner != actor
+}
+
+func (s *modelSeq) signed(v *mVersion, actor, function string) {
+	if v.signoffs[actor] == nil {
+		v.signoffs[actor] = map[string]bool{}
+	}
+	v.signoffs[actor][function] = true
+}
+
+// retire moves v out of the field and gives every rep who downloaded it
+// one notice.
+func (s *modelSeq) retire(v *mVersion, state string, now time.Time) {
+	v.state, v.retiredAt = state, now
+	for rep := range v.downloadedBy {
+		if _, ok := s.notices[rep][v.id]; !ok {
+			s.notices[rep][v.id] = state
+		}
+	}
+}
+
+// readReport reads the report a submission or re-certification stored and
+// checks the model's rule for the checker against it.
+func (s *modelSeq) readReport(op modelOp, v *mVersion) error {
+	rec := s.api(op, http.MethodGet, "/api/v1/versions/"+v.id+"/compliance", "reg", nil)
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("compliance = %d %s", rec.Code, rec.Body)
+	}
+	var r domain.ComplianceReport
+	if err := jsonDecode(rec.Body, &r); err != nil {
+		return err
+	}
+	v.hasReport, v.errors, v.waived = true, nil, map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Severity == domain.SeverityError {
+			v.errors = append(v.errors, f.ID)
+		}
+	}
+	if r.Passed != v.passes || (len(v.errors) == 0) != v.passes {
+		return fmt.Errorf("the model's checker rule says passes=%v, the checker: passed=%v with findings %+v on\n%s", v.passes, r.Passed, r.Findings, v.content)
+	}
+	return nil
+}
+
+// download fetches an asset's current piece as a rep and checks the
+// answer: the visible version's bytes, 410 once the piece the rep could
+// see was withdrawn or expired, 404 otherwise.
+func (s *modelSeq) download(op modelOp, rep string, a *mAsset) error {
+	now := s.w.clock.Now()
+	var vis *mVersion
+	if a.published != nil && a.published.visible(now) {
+		vis = a.published
+	}
+	if rep == "xr" {
+		vis = nil
+	}
+	want := map[int]bool{}
+	if vis == nil {
+		want = s.goneOrNotFound(a, now)
+		if rep == "xr" {
+			want = map[int]bool{http.StatusNotFound: true}
+		}
+	}
+	rec, err := s.request(op, vis != nil, func() *httptest.ResponseRecorder {
+		return s.api(op, http.MethodGet, "/api/v1/library/"+a.id+"/content", rep, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("I1: download of %s by %s: %w", a.job, rep, err)
+	}
+	if vis == nil {
+		if !want[rec.Code] {
+			return fmt.Errorf("I1: download of %s (not visible) by %s = %d, want %v", a.job, rep, rec.Code, want)
+		}
+		return nil
+	}
+	if !bytes.Equal(rec.Body.Bytes(), vis.content) {
+		return fmt.Errorf("I1: download of %s by %s returned other bytes than version %d", a.job, rep, vis.number)
+	}
+	vis.downloadedBy[rep] = true
+	s.expAudit = append(s.expAudit, "library.download")
+	return nil
+}
+
+// goneOrNotFound is the answer to a download of an asset with no visible
+// piece: 410 if its most recently published version was withdrawn or has
+// expired, else 404 (never published, embargoed, ...).
+func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
+	var newest time.Time
+	for _, v := range a.versions {
+		if v.publishedAt.After(newest) {
+			newest = v.publishedAt
+		}
+	}
+	want := map[int]bool{}
+	for _, v := range a.versions {
+		if v.publishedAt.IsZero() || !v.publishedAt.Equal(newest) {
+			continue
+		}
+		if v.state == domain.StateWithdrawn || v.state == domain.StateExpired || v.effectivelyExpired(now) {
+			want[http.StatusGone] = true
+		} else {
+			want[http.StatusNotFound] = true
+		}
+	}
+	if len(want) == 0 {
+		want[http.StatusNotFound] = true
+	}
+	return want
+}
+
+// visibleSet is the spec's visible set: asset -> version.
+func (s *modelSeq) visibleSet(now time.Time) map[string]string {
+	out := map[string]string{}
+	for _, a := range s.assets {
+		if a.published != nil && a.published.visible(now) {
+			out[a.id] = a.published.id
+		}
+	}
+	return out
+}
+
+// feedSet is what replaying the feed must give: the visible set, or with
+// modelFeedAtReadTime off what the current feed reports (published and not
+// yet retired, embargoed and past-expiry-unswept included).
+func (s *modelSeq) feedSet(now time.Time) map[string]string {
+	if modelFeedAtReadTime {
+		return s.visibleSet(now)
+	}
+	out := map[string]string{}
+	for _, a := range s.assets {
+		if a.published != nil && a.published.state == domain.StatePublished {
+			out[a.id] = a.published.id
+		}
+	}
+	return out
+}
+
+// checkAll asserts I1, I2 and the per-step part of I4 after a step.
+func (s *modelSeq) checkAll(op modelOp) error {
+	// I4: the step's audit events are exactly the model's.
+	got, _, err := s.w.auditSince(s.brand, s.auditSeq)
+	if err != nil {
+		return err
+	}
+	got = slices.DeleteFunc(got, func(a string) bool { return slices.Contains(refusalActions, a) || a == "compliance.check" })
+	want := slices.Clone(s.expAudit)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("I4: audit events of the step = %v, model expects %v", got, want)
+	}
+	now := s.w.clock.Now()
+	vis := s.visibleSet(now)
+	op.Inst = s.rng.IntN(len(s.w.instances))
+	s.checking = true
+	defer func() { s.checking = false }()
+	// I1: listing, search and feed of every rep.
+	for _, rep := range modelReps {
+		rec := s.api(op, http.MethodGet, "/api/v1/library?limit=200", rep, nil)
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("I1: library of %s = %d", rep, rec.Code)
+		}
+		var page store.LibraryPage
+		if err := jsonDecode(rec.Body, &page); err != nil {
+			return err
+		}
+		listed := map[string]string{}
+		for _, it := range page.Items {
+			listed[it.AssetID] = it.VersionID
+		}
+		if !mapsEqual(listed, vis) {
+			return fmt.Errorf("I1: library of %s = %v, model's visible set %v", rep, s.names(listed), s.names(vis))
+		}
+		feed, err := s.feed(op, rep, "")
+		if err != nil {
+			return err
+		}
+		replayed := map[string]string{}
+		applyFeed(replayed, feed)
+		if want := s.feedSet(now); !mapsEqual(replayed, want) {
+			return fmt.Errorf("I1: feed of %s replayed from the start = %v, model %v (entries %+v)", rep, s.names(replayed), s.names(want), feed)
+		}
+	}
+	// The incremental consumer.
+	page, err := s.feedPage(op, "obs", s.feedCursor)
+	if err != nil {
+		return err
+	}
+	applyFeed(s.feedSeen, page.Changes)
+	s.feedCursor = page.NextCursor
+	if want := s.feedSet(now); !mapsEqual(s.feedSeen, want) {
+		return fmt.Errorf("I1: feed consumed with the cursor = %v, model %v", s.names(s.feedSeen), s.names(want))
+	}
+	// Search by a word of each visible version; downloads of every asset.
+	for ai, a := range s.assets {
+		if v := vis[a.id]; v != "" {
+			mv := a.published
+			rep := modelReps[ai%2]
+			rec := s.api(op, http.MethodGet, "/api/v1/library?q="+url.QueryEscape(mv.word), rep, nil)
+			var page store.LibraryPage
+			if err := jsonDecode(rec.Body, &page); err != nil {
+				return err
+			}
+			if len(page.Items) != 1 || page.Items[0].AssetID != a.id {
+				return fmt.Errorf("I1: search of %s for %q = %+v, want %s", rep, mv.word, page.Items, a.job)
+			}
+			if err := s.download(op, "obs", a); err != nil {
+				return err
+			}
+		} else if err := s.download(op, modelReps[ai%2], a); err != nil {
+			return err
+		}
+	}
+	// I2: notices.
+	for _, rep := range modelReps {
+		rec := s.api(op, http.MethodGet, "/api/v1/notices", rep, nil)
+		var body struct{ Notices []store.Notice }
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("I2: notices of %s = %d", rep, rec.Code)
+		}
+		if err := jsonDecode(rec.Body, &body); err != nil {
+			return err
+		}
+		got := map[string]string{}
+		s.noticeID[rep] = nil
+		for _, n := range body.Notices {
+			if _, dup := got[n.VersionID]; dup {
+				return fmt.Errorf("I2: %s has two notices for version %s", rep, n.VersionID)
+			}
+			got[n.VersionID] = n.Reason
+			s.noticeID[rep] = append(s.noticeID[rep], n.ID)
+		}
+		slices.Sort(s.noticeID[rep])
+		if !mapsEqual(got, s.notices[rep]) {
+			return fmt.Errorf("I2: notices of %s = %v, model %v", rep, got, s.notices[rep])
+		}
+	}
+	s.auditSeq, err = s.w.headSeq()
+	return err
+}
+
+type feedEntry = store.Change
+
+func (s *modelSeq) feedPage(op modelOp, rep, since string) (store.ChangesPage, error) {
+	path := "/api/v1/library/changes?limit=1000"
+	if since != "" {
+		path += "&since=" + url.QueryEscape(since)
+	}
+	rec := s.api(op, http.MethodGet, path, rep, nil)
+	var page store.ChangesPage
+	if rec.Code != http.StatusOK {
+		return page, fmt.Errorf("I1: feed of %s = %d %s", rep, rec.Code, rec.Body)
+	}
+	return page, jsonDecode(rec.Body, &page)
+}
+
+// feed reads the whole feed from since, page by page.
+func (s *modelSeq) feed(op modelOp, rep, since string) ([]feedEntry, error) {
+	var out []feedEntry
+	for {
+		page, err := s.feedPage(op, rep, since)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Changes...)
+		if len(page.Changes) < 1000 {
+			return out, nil
+		}
+		since = page.NextCursor
+	}
+}
+
+// applyFeed applies feed entries in order to an asset -> version map.
+func applyFeed(m map[string]string, entries []feedEntry) {
+	for _, e := range entries {
+		switch e.Change {
+		case "added", "updated":
+			m[e.AssetID] = e.VersionID
+		case "removed":
+			if m[e.AssetID] == e.VersionID {
+				delete(m, e.AssetID)
+			}
+		}
+	}
+}
+
+// checkHooks asserts I3 once the receiver is up and the outbox drained:
+// every asset's events arrived in asset_sequence order from 1 with no gap,
+// and their kinds are the model's.
+func (s *modelSeq) checkHooks() error {
+	for _, a := range s.assets {
+		got := s.w.rcv.received(a.id)
+		var kinds []string
+		for i, h := range got {
+			if h.Seq != int64(i+1) {
+				return fmt.Errorf("I3: webhooks of %s arrived as %+v: want asset_sequence 1..n in order", a.job, got)
+			}
+			if modelFeedAtReadTime || (h.Event != "version.available" && h.Event != "version.updated") {
+				kinds = append(kinds, h.Event)
+			}
+		}
+		want := a.hooks
+		if modelFeedAtReadTime {
+			want = kinds // the spec's extra events are checked for order only
+		}
+		if !slices.Equal(kinds, want) {
+			return fmt.Errorf("I3: webhooks of %s = %v, model %v", a.job, kinds, want)
+		}
+	}
+	return nil
+}
+
+func (s *modelSeq) names(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for aid, vid := range m {
+		name, num := aid, "?"
+		for _, a := range s.assets {
+			if a.id == aid {
+				name = a.job
+				for _, v := range a.versions {
+					if v.id == vid {
+						num = fmt.Sprint(v.number)
+					}
+				}
+			}
+		}
+		out[name] = "v" + num
+	}
+	return out
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
