@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,14 +148,20 @@ type modelSeq struct {
 	// checking is set while the invariants are read: their refused
 	// downloads are not generated steps and skip the I5 snapshot.
 	checking bool
+	// changed says whether the step did anything beyond a refusal or a
+	// read that changes nothing: only then are all invariants read again.
+	changed bool
+	steps   int
+	retired bool              // a version left the field since notices were read
+	seen    map[string]bool   // visible versions downloaded and searched
+	goneKey map[string]string // the answer expected when a piece was last fetched while not visible
 }
 
-var modelSeqCounter struct{ n int }
-
 func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
-	modelSeqCounter.n++
-	n := modelSeqCounter.n
-	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
+	defer stat("newSeq", time.Now())
+	w.nseq++
+	n := w.nseq
+	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, seen: map[string]bool{}, goneKey: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
 		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]string{}}
 	s.brand = fmt.Sprintf("MB%s%d", strings.ToUpper(letters(n)), len(w.instances))
 	ts := w.instances[0]
@@ -188,12 +197,16 @@ func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
 	return s, err
 }
 
-// login signs every actor in again, each on a random instance: a token
-// issued by one instance works on the others.
+// login signs every actor in, each on a random instance: a token issued by
+// one instance works on the others.
 func (s *modelSeq) login() {
-	for actor, email := range s.email {
-		s.tok[actor] = s.w.instances[s.rng.IntN(len(s.w.instances))].login(s.t, email)
+	for actor := range s.email {
+		s.signIn(actor)
 	}
+}
+
+func (s *modelSeq) signIn(actor string) {
+	s.tok[actor] = s.w.instances[s.rng.IntN(len(s.w.instances))].login(s.t, s.email[actor])
 }
 
 // letters spells n in lower-case letters: the checker reads digits in a
@@ -261,15 +274,182 @@ func (w *modelWorld) replay(t *testing.T, ops []modelOp) error {
 	return s.finish()
 }
 
-// finish drains the webhooks with the receiver up and checks I3 once more.
+// finish drains the webhooks with the receiver up and checks I3 once more,
+// then reads every invariant for every rep.
 func (s *modelSeq) finish() error {
-	return s.step(modelOp{Kind: "hook_up"})
+	s.expAudit = nil
+	if err := s.exec(modelOp{Kind: "hook_up"}); err != nil {
+		return err
+	}
+	return s.checkAll(modelOp{}, true)
 }
 
 func (s *modelSeq) pick(list []string) string { return list[s.rng.IntN(len(list))] }
 
-// generate chooses the next step, mostly one that makes progress.
+// generate chooses the next step: one in eight is wild (random target,
+// often refused), the rest are steps the model expects to make progress,
+// chosen among those that have a target.
 func (s *modelSeq) generate() modelOp {
+	r := s.rng
+	if len(s.assets) == 0 || r.IntN(8) == 0 {
+		return s.generateWild()
+	}
+	now := s.w.clock.Now()
+	op := modelOp{Inst: r.IntN(len(s.w.instances)), Asset: -1, Version: -1}
+	type choice struct {
+		weight int
+		make   func()
+	}
+	var choices []choice
+	add := func(w int, f func()) { choices = append(choices, choice{w, f}) }
+	each := func(ok func(v *mVersion) bool) [][2]int {
+		var out [][2]int
+		for ai, a := range s.assets {
+			for vi, v := range a.versions {
+				if ok(v) {
+					out = append(out, [2]int{ai, vi})
+				}
+			}
+		}
+		return out
+	}
+	set := func(kind, actor string, p [2]int) {
+		op.Kind, op.Actor, op.Asset, op.Version = kind, actor, p[0], p[1]
+	}
+	pickOf := func(c [][2]int) [2]int { return c[r.IntN(len(c))] }
+	if len(s.assets) < 4 {
+		add(2, func() { op.Kind, op.Actor = "create_asset", s.pick(modelMarketers) })
+	}
+	// A new version mostly where the latest one is finished with.
+	var idle []int
+	for ai, a := range s.assets {
+		if len(a.versions) == 0 || !slices.Contains([]string{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
+			idle = append(idle, ai)
+		}
+	}
+	upload := func(assets []int) func() {
+		return func() {
+			op.Kind, op.Actor, op.Asset = "upload", s.pick(modelMarketers), assets[r.IntN(len(assets))]
+			if r.IntN(10) < 3 {
+				op.Arg = 1 + r.IntN(7)
+			}
+		}
+	}
+	if len(idle) > 0 {
+		add(5, upload(idle))
+	}
+	all := make([]int, len(s.assets))
+	for i := range all {
+		all[i] = i
+	}
+	add(1, upload(all))
+	if c := each(func(v *mVersion) bool { return v.state == domain.StateDraft }); len(c) > 0 {
+		add(4, func() { set("submit", s.pick(modelMarketers), pickOf(c)) })
+	}
+	if c := each(func(v *mVersion) bool { return v.round != nil && !s.skipExpired(v) }); len(c) > 0 {
+		add(16, func() {
+			p := pickOf(c)
+			v := s.assets[p[0]].versions[p[1]]
+			var open []string
+			for _, f := range domain.ReviewFunctions {
+				if v.round.tasks[f] == "open" {
+					open = append(open, f)
+				}
+			}
+			f := open[r.IntN(len(open))]
+			var who []string
+			for _, rv := range modelReviewers {
+				if slices.Contains(modelFunctions[rv], f) && s.maySign(v, rv, f) {
+					who = append(who, rv)
+				}
+			}
+			actor := s.pick(modelReviewers)
+			if len(who) > 0 {
+				actor = s.pick(who)
+			}
+			set("decide", actor, p)
+			op.Arg = slices.Index(domain.ReviewFunctions, f)
+			if v.blocking() && len(v.errors) > 0 && r.IntN(5) != 0 {
+				op.Kind, op.Actor, op.Arg = "waive", "reg", s.unwaived(v) // approval would be refused
+				return
+			}
+			switch n := r.IntN(100); {
+			case n < 90:
+				op.Arg2 = 0
+			case n < 95:
+				op.Arg2 = 8
+			case n < 98:
+				op.Arg2 = 9
+			default:
+				op.Arg2 = 10
+			}
+		})
+	}
+	if c := each(func(v *mVersion) bool { return v.hasReport && v.blocking() && v.round != nil }); len(c) > 0 {
+		add(5, func() { set("waive", "reg", pickOf(c)); op.Arg = s.unwaived(s.assets[op.Asset].versions[op.Version]) })
+	}
+	if c := each(func(v *mVersion) bool {
+		return !s.skipExpired(v, v.asset.published) && (v.state == domain.StateApproved ||
+			(v.state == domain.StatePublished && v.approvedAt.After(v.publishedAt)))
+	}); len(c) > 0 {
+		add(8, func() {
+			set("publish", s.pick(modelMarketers), pickOf(c))
+			op.Arg = []int{10, 30, 30, 90, 200, 300}[r.IntN(6)]
+			if r.IntN(8) == 0 {
+				op.Arg = []int{-1, 380}[r.IntN(2)]
+			}
+			if r.IntN(4) == 0 {
+				op.Arg2 = []int{1, 5, 20}[r.IntN(3)]
+			}
+		})
+	}
+	if c := each(func(v *mVersion) bool {
+		return (v.state == domain.StatePublished || v.state == domain.StateApproved) && !s.skipExpired(v)
+	}); len(c) > 0 {
+		add(2, func() { set("withdraw", s.pick([]string{"m1", "m2", "reg"}), pickOf(c)) })
+		add(2, func() { set("recertify", s.pick(modelMarketers), pickOf(c)) })
+	}
+	var visible []int
+	for ai, a := range s.assets {
+		if a.published != nil && a.published.visible(now) {
+			visible = append(visible, ai)
+		}
+	}
+	if len(visible) > 0 {
+		add(4, func() {
+			op.Kind, op.Actor, op.Asset = "download", s.pick([]string{"r1", "r2"}), visible[r.IntN(len(visible))]
+		})
+	}
+	for _, rep := range modelReps {
+		if len(s.noticeID[rep]) > 0 {
+			add(1, func() { op.Kind, op.Actor, op.Arg = "ack", rep, r.IntN(4) })
+		}
+	}
+	add(3, func() { op = s.generateWild(); op.Kind = "jump"; op = s.jumpOp(op) })
+	add(2, func() { op.Kind = "sweep" })
+	if r.IntN(2) == 0 {
+		add(1, func() { op.Kind = "hook_down" })
+		add(1, func() { op.Kind = "hook_up" })
+	}
+	add(1, func() { op.Kind = "deliver" })
+	total := 0
+	for _, c := range choices {
+		total += c.weight
+	}
+	n := r.IntN(total)
+	for _, c := range choices {
+		if n < c.weight {
+			c.make()
+			break
+		}
+		n -= c.weight
+	}
+	return op
+}
+
+// generateWild chooses a step of a random kind with a random target and,
+// now and then, an actor who may not do it: mostly refusals.
+func (s *modelSeq) generateWild() modelOp {
 	r := s.rng
 	op := modelOp{Inst: r.IntN(len(s.w.instances)), Asset: -1, Version: -1}
 	// candidates returns (asset, version) pairs whose version satisfies ok.
@@ -294,8 +474,7 @@ func (s *modelSeq) generate() modelOp {
 			op.Asset, op.Version = p[0], p[1]
 		}
 	}
-	illegal := r.IntN(12) == 0
-	now := s.w.clock.Now()
+	illegal := r.IntN(3) == 0
 	kinds := []string{"create_asset", "upload", "upload", "submit", "submit", "decide", "decide", "decide", "decide", "decide", "waive",
 		"publish", "publish", "publish", "withdraw", "recertify", "download", "download", "ack", "jump", "jump", "sweep", "hook_down", "hook_up", "deliver"}
 	if len(s.assets) == 0 {
@@ -310,7 +489,7 @@ func (s *modelSeq) generate() modelOp {
 		}
 		if len(s.assets) >= 4 && !illegal {
 			op.Kind = "upload"
-			return s.generate()
+			return s.generateWild()
 		}
 	case "upload":
 		op.Actor = s.pick(modelMarketers)
@@ -393,24 +572,46 @@ func (s *modelSeq) generate() modelOp {
 			op.Arg2 = 1 // someone else's notice
 		}
 	case "jump":
-		op.Arg = []int{2, 24, 6 * 24, 29 * 24, 95 * 24, 200 * 24}[r.IntN(6)]
-		// Prefer jumps that cross an expiry or availability date.
-		var marks []time.Time
-		for _, a := range s.assets {
-			for _, v := range a.versions {
-				if v.state == domain.StatePublished {
-					marks = append(marks, v.expiresAt, v.availableFrom)
-				}
-			}
-		}
-		if len(marks) > 0 && r.IntN(2) == 0 {
-			m := marks[r.IntN(len(marks))]
-			if d := m.Sub(now); d > 0 {
-				op.Arg = int(d/time.Hour) + r.IntN(3) - 1 // just before, at or after
-				op.Arg = max(op.Arg, 1)
-			}
-		}
+		op = s.jumpOp(op)
 	case "hook_down", "hook_up", "deliver", "sweep":
+	}
+	return op
+}
+
+// unwaived is the index of an unwaived error finding of v (0 if none).
+func (s *modelSeq) unwaived(v *mVersion) int {
+	var idx []int
+	for i, e := range v.errors {
+		if !v.waived[e] {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return 0
+	}
+	return idx[s.rng.IntN(len(idx))]
+}
+
+// jumpOp sets how far a clock jump goes, in hours: often just before, at or
+// just after an expiry or availability date of a published version.
+func (s *modelSeq) jumpOp(op modelOp) modelOp {
+	r := s.rng
+	now := s.w.clock.Now()
+	op.Kind = "jump"
+	op.Arg = []int{2, 24, 6 * 24, 29 * 24, 95 * 24, 200 * 24}[r.IntN(6)]
+	var marks []time.Time
+	for _, a := range s.assets {
+		for _, v := range a.versions {
+			if v.state == domain.StatePublished {
+				marks = append(marks, v.expiresAt, v.availableFrom)
+			}
+		}
+	}
+	if len(marks) > 0 && r.IntN(3) != 0 {
+		m := marks[r.IntN(len(marks))]
+		if d := m.Sub(now); d > 0 {
+			op.Arg = max(int(d/time.Hour)+r.IntN(3)-1, 1)
+		}
 	}
 	return op
 }
@@ -422,10 +623,11 @@ func (s *modelSeq) step(op modelOp) error {
 		op.Inst = 0
 	}
 	s.expAudit = nil
+	s.changed = false
 	if err := s.exec(op); err != nil {
 		return err
 	}
-	return s.checkAll(op)
+	return s.checkAll(op, false)
 }
 
 func (s *modelSeq) ts(op modelOp) *testServer { return s.w.instances[op.Inst] }
@@ -451,6 +653,7 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 	var beforeSeq int64
 	snapshot := !ok && !s.checking
 	if snapshot {
+		defer stat("snapshot", time.Now())
 		var err error
 		if before, err = s.w.rowCounts(); err != nil {
 			return nil, err
@@ -460,6 +663,11 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 		}
 	}
 	rec := send()
+	if !s.checking {
+		statMu.Lock()
+		statN[fmt.Sprintf("op %s ok=%v %d", op.Kind, ok, rec.Code)]++
+		statMu.Unlock()
+	}
 	if ok && (rec.Code < 200 || rec.Code > 299) {
 		return rec, fmt.Errorf("model expects success, got %d %s", rec.Code, rec.Body)
 	}
@@ -495,7 +703,41 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 }
 
 func (s *modelSeq) api(op modelOp, method, path, actor string, body any) *httptest.ResponseRecorder {
+	start := time.Now()
+	defer func() {
+		k := method + " " + strings.Split(strings.TrimPrefix(path, "/api/v1/"), "?")[0]
+		parts := strings.Split(k, "/")
+		if len(parts) > 1 {
+			parts[1] = "x"
+		}
+		k = strings.Join(parts, "/")
+		statMu.Lock()
+		statN[k]++
+		statD[k] += time.Since(start)
+		statMu.Unlock()
+	}()
 	return s.ts(op).api(s.t, method, path, s.tok[actor], body)
+}
+
+var (
+	statMu sync.Mutex
+	statN  = map[string]int{}
+	statD  = map[string]time.Duration{}
+)
+
+func stat(k string, start time.Time) {
+	statMu.Lock()
+	statN[k]++
+	statD[k] += time.Since(start)
+	statMu.Unlock()
+}
+
+func printStats() {
+	statMu.Lock()
+	defer statMu.Unlock()
+	for k, n := range statN {
+		fmt.Printf("%-50s %6d %10s %8s\n", k, n, statD[k].Round(time.Millisecond), (statD[k] / time.Duration(n)).Round(time.Microsecond))
+	}
 }
 
 func hasRole(actor, role string) bool { return slices.Contains(modelRoles[actor], role) }
@@ -545,6 +787,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		ok := hasRole(op.Actor, "marketer")
 		word := fmt.Sprintf("kw%sq%s", letters(s.n), letters(len(a.versions)+100*op.Asset))
 		content, passes := document(word, op.Arg)
+		defer stat("upload", time.Now())
 		rec, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return (&contentFixture{testServer: s.ts(op)}).upload(s.t, s.tok[op.Actor], a.id, "piece.txt", content)
 		})
@@ -565,6 +808,9 @@ func (s *modelSeq) exec(op modelOp) error {
 	case "submit", "recertify":
 		v := s.version(op)
 		if v == nil || s.skipExpired(v) {
+			return nil
+		}
+		if op.Kind == "recertify" && !modelVisibilityIgnoresReport && v.state == domain.StatePublished && len(v.errors) > 0 {
 			return nil
 		}
 		ok := hasRole(op.Actor, "marketer")
@@ -752,8 +998,9 @@ func (s *modelSeq) exec(op modelOp) error {
 		s.acked[id] = true
 	case "jump":
 		s.w.clock.Advance(time.Duration(op.Arg) * time.Hour)
-		s.login() // tokens live for hours, not for months
+		s.changed = true
 	case "sweep":
+		s.changed = true
 		runs := 1 + s.rng.IntN(2) // running it twice changes nothing more
 		for i := range runs {
 			if _, err := s.w.instances[(op.Inst+i)%len(s.w.instances)].store.ExpireDue(context.Background(), now); err != nil {
@@ -773,6 +1020,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		s.hooksDown = true
 		s.w.rcv.setFail(true)
 	case "hook_up":
+		s.changed = true
 		s.hooksDown = false
 		s.w.rcv.setFail(false)
 		if err := s.w.deliver(s.rng, true); err != nil {
@@ -820,6 +1068,7 @@ func (s *modelSeq) signed(v *mVersion, actor, function string) {
 // one notice.
 func (s *modelSeq) retire(v *mVersion, state string, now time.Time) {
 	v.state, v.retiredAt = state, now
+	s.retired = true
 	for rep := range v.downloadedBy {
 		if _, ok := s.notices[rep][v.id]; !ok {
 			s.notices[rep][v.id] = state
@@ -943,10 +1192,18 @@ func (s *modelSeq) feedSet(now time.Time) map[string]string {
 	return out
 }
 
-// checkAll asserts I1, I2 and the per-step part of I4 after a step.
-func (s *modelSeq) checkAll(op modelOp) error {
+// checkAll asserts I1, I2 and the per-step part of I4 after a step. Reps
+// of a sequence hold the same brand, so their listings and feeds are the
+// same query: one rep (in turn) reads them after each step, every rep at
+// the end of the sequence (end). Reads whose answer the model says cannot
+// have changed are not repeated after every step: a visible version is
+// downloaded and searched once (the listing's sha256 is compared after
+// every step), a piece that is not visible is fetched again when the
+// answer the model expects changes, and notices are read after a step
+// that retired something. Notices persist, so a wrong one is still found.
+func (s *modelSeq) checkAll(op modelOp, end bool) error {
 	// I4: the step's audit events are exactly the model's.
-	got, _, err := s.w.auditSince(s.brand, s.auditSeq)
+	got, err := s.w.auditSince(s.brand, s.auditSeq)
 	if err != nil {
 		return err
 	}
@@ -962,8 +1219,14 @@ func (s *modelSeq) checkAll(op modelOp) error {
 	op.Inst = s.rng.IntN(len(s.w.instances))
 	s.checking = true
 	defer func() { s.checking = false }()
-	// I1: listing, search and feed of every rep.
-	for _, rep := range modelReps {
+	s.steps++
+	full := end || s.changed || len(want) > 0 || len(got) > 0
+	reps := []string{modelReps[s.steps%len(modelReps)]}
+	if end {
+		reps = modelReps
+	}
+	// I1: the listing, and the feed replayed from the start.
+	for _, rep := range reps {
 		rec := s.api(op, http.MethodGet, "/api/v1/library?limit=200", rep, nil)
 		if rec.Code != http.StatusOK {
 			return fmt.Errorf("I1: library of %s = %d", rep, rec.Code)
@@ -975,9 +1238,15 @@ func (s *modelSeq) checkAll(op modelOp) error {
 		listed := map[string]string{}
 		for _, it := range page.Items {
 			listed[it.AssetID] = it.VersionID
+			if a := s.assetByID(it.AssetID); a != nil && a.published != nil && a.published.id == it.VersionID && it.SHA256 != sha256Hex(a.published.content) {
+				return fmt.Errorf("I1: library of %s lists %s with sha256 %s, not that of its content", rep, a.job, it.SHA256)
+			}
 		}
 		if !mapsEqual(listed, vis) {
 			return fmt.Errorf("I1: library of %s = %v, model's visible set %v", rep, s.names(listed), s.names(vis))
+		}
+		if !full {
+			continue
 		}
 		feed, err := s.feed(op, rep, "")
 		if err != nil {
@@ -989,7 +1258,7 @@ func (s *modelSeq) checkAll(op modelOp) error {
 			return fmt.Errorf("I1: feed of %s replayed from the start = %v, model %v (entries %+v)", rep, s.names(replayed), s.names(want), feed)
 		}
 	}
-	// The incremental consumer.
+	// The rep who consumes the feed incrementally, with the cursor.
 	page, err := s.feedPage(op, "obs", s.feedCursor)
 	if err != nil {
 		return err
@@ -999,52 +1268,93 @@ func (s *modelSeq) checkAll(op modelOp) error {
 	if want := s.feedSet(now); !mapsEqual(s.feedSeen, want) {
 		return fmt.Errorf("I1: feed consumed with the cursor = %v, model %v", s.names(s.feedSeen), s.names(want))
 	}
-	// Search by a word of each visible version; downloads of every asset.
+	if !full {
+		s.auditSeq, err = s.w.headSeq()
+		return err
+	}
+	// Search by a word of each visible version; downloads.
 	for ai, a := range s.assets {
-		if v := vis[a.id]; v != "" {
-			mv := a.published
-			rep := modelReps[ai%2]
-			rec := s.api(op, http.MethodGet, "/api/v1/library?q="+url.QueryEscape(mv.word), rep, nil)
+		rep := modelReps[ai%2]
+		if vid := vis[a.id]; vid != "" {
+			if s.seen[vid] && !end {
+				continue
+			}
+			s.seen[vid] = true
+			word := a.published.word
+			rec := s.api(op, http.MethodGet, "/api/v1/library?q="+url.QueryEscape(word), rep, nil)
 			var page store.LibraryPage
 			if err := jsonDecode(rec.Body, &page); err != nil {
 				return err
 			}
 			if len(page.Items) != 1 || page.Items[0].AssetID != a.id {
-				return fmt.Errorf("I1: search of %s for %q = %+v, want %s", rep, mv.word, page.Items, a.job)
+				return fmt.Errorf("I1: search of %s for %q = %+v, want %s", rep, word, page.Items, a.job)
 			}
 			if err := s.download(op, "obs", a); err != nil {
 				return err
 			}
-		} else if err := s.download(op, modelReps[ai%2], a); err != nil {
+			continue
+		}
+		key := fmt.Sprint(s.goneOrNotFound(a, now))
+		if s.goneKey[a.id] == key && !end {
+			continue
+		}
+		s.goneKey[a.id] = key
+		if err := s.download(op, rep, a); err != nil {
 			return err
 		}
 	}
 	// I2: notices.
-	for _, rep := range modelReps {
-		rec := s.api(op, http.MethodGet, "/api/v1/notices", rep, nil)
-		var body struct{ Notices []store.Notice }
-		if rec.Code != http.StatusOK {
-			return fmt.Errorf("I2: notices of %s = %d", rep, rec.Code)
-		}
-		if err := jsonDecode(rec.Body, &body); err != nil {
-			return err
-		}
-		got := map[string]string{}
-		s.noticeID[rep] = nil
-		for _, n := range body.Notices {
-			if _, dup := got[n.VersionID]; dup {
-				return fmt.Errorf("I2: %s has two notices for version %s", rep, n.VersionID)
+	if s.retired || end {
+		s.retired = false
+		for _, rep := range modelReps {
+			if err := s.checkNotices(op, rep); err != nil {
+				return err
 			}
-			got[n.VersionID] = n.Reason
-			s.noticeID[rep] = append(s.noticeID[rep], n.ID)
-		}
-		slices.Sort(s.noticeID[rep])
-		if !mapsEqual(got, s.notices[rep]) {
-			return fmt.Errorf("I2: notices of %s = %v, model %v", rep, got, s.notices[rep])
 		}
 	}
 	s.auditSeq, err = s.w.headSeq()
 	return err
+}
+
+// checkNotices asserts I2 for one rep: exactly one notice per version that
+// left the visible set after the rep downloaded it, with the reason.
+func (s *modelSeq) checkNotices(op modelOp, rep string) error {
+	rec := s.api(op, http.MethodGet, "/api/v1/notices", rep, nil)
+	var body struct{ Notices []store.Notice }
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("I2: notices of %s = %d", rep, rec.Code)
+	}
+	if err := jsonDecode(rec.Body, &body); err != nil {
+		return err
+	}
+	got := map[string]string{}
+	s.noticeID[rep] = nil
+	for _, n := range body.Notices {
+		if _, dup := got[n.VersionID]; dup {
+			return fmt.Errorf("I2: %s has two notices for version %s", rep, n.VersionID)
+		}
+		got[n.VersionID] = n.Reason
+		s.noticeID[rep] = append(s.noticeID[rep], n.ID)
+	}
+	slices.Sort(s.noticeID[rep])
+	if !mapsEqual(got, s.notices[rep]) {
+		return fmt.Errorf("I2: notices of %s = %v, model %v", rep, got, s.notices[rep])
+	}
+	return nil
+}
+
+func (s *modelSeq) assetByID(id string) *mAsset {
+	for _, a := range s.assets {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 type feedEntry = store.Change
