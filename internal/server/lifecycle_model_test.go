@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,7 +110,7 @@ func TestLifecycleModel(t *testing.T) {
 // before the next batch starts on a fresh one: I5 counts the rows of
 // every table before and after each refused request, which must stay
 // cheap.
-const modelSequencesPerDatabase = 25
+const modelSequencesPerDatabase = 20
 
 // runModel runs count sequences in batches, each batch on fresh servers
 // over a fresh database.
@@ -126,16 +127,41 @@ func runModel(t *testing.T, backend string, instances, count int) {
 		}
 		seeds = []uint64{seed}
 	}
-	steps := 0
-	for from := 0; from < len(seeds); from += modelSequencesPerDatabase {
-		w := newModelWorld(t, backend, instances)
-		n, ok := w.run(t, seeds[from:min(from+modelSequencesPerDatabase, len(seeds))])
-		w.close()
-		steps += n
-		if !ok {
-			return
-		}
+	// PostgreSQL spends most of a step waiting for round trips, so two
+	// databases run at once there.
+	parallel := 1
+	if backend == "postgres" {
+		parallel = 2
 	}
+	var (
+		mu     sync.Mutex
+		steps  int
+		failed bool
+		wg     sync.WaitGroup
+		slots  = make(chan struct{}, parallel)
+	)
+	for from := 0; from < len(seeds); from += modelSequencesPerDatabase {
+		batch := seeds[from:min(from+modelSequencesPerDatabase, len(seeds))]
+		slots <- struct{}{}
+		mu.Lock()
+		stop := failed
+		mu.Unlock()
+		if stop {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			w := newModelWorld(t, backend, instances)
+			defer w.close()
+			n, ok := w.run(t, batch)
+			mu.Lock()
+			steps += n
+			failed = failed || !ok
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
 	printStats()
 	t.Logf("%s, %d instance(s): %d sequences, %d steps in %s", backend, instances, len(seeds), steps, time.Since(start).Round(time.Millisecond))
 }
@@ -338,7 +364,7 @@ func (w *modelWorld) reportFailure(t *testing.T, seed uint64, ops []modelOp, fir
 	for i, op := range best {
 		fmt.Fprintf(&b, "\t%d: %s\n", i, op)
 	}
-	t.Fatalf("seed %d fails (FAIRSHELF_MODEL_SEED=%d reruns it): %v\nminimal replay, %d of %d steps:\n%sfailure of the minimal replay: %v",
+	t.Errorf("seed %d fails (FAIRSHELF_MODEL_SEED=%d reruns it): %v\nminimal replay, %d of %d steps:\n%sfailure of the minimal replay: %v",
 		seed, seed, first, len(best), len(ops), b.String(), bestErr)
 }
 
@@ -391,13 +417,24 @@ func (r *modelReceiver) received(assetID string) []modelHook {
 	return append([]modelHook(nil), r.byAsset[assetID]...)
 }
 
+// modelUncountedTables are left out of I5's row counts. Throttle counters
+// (auth_throttle_counts, and login_attempts, where every password check of
+// a signature is reserved and counted) change on a refused request on
+// purpose; refusals are audited (store.auditRefusal, see refusalActions),
+// so audit_events is compared by its newest event other than a refusal.
+var modelUncountedTables = []string{"auth_throttle_counts", "login_attempts", "audit_events"}
+
 // rowCounts counts the rows of every table in one query, for I5.
 func (w *modelWorld) rowCounts() (map[string]int64, error) {
 	if w.counts == nil {
-		parts := make([]string, len(w.tables))
-		for i, tb := range w.tables {
-			parts[i] = fmt.Sprintf("SELECT '%s', COUNT(*) FROM %s", tb, tb)
+		var parts []string
+		for _, tb := range w.tables {
+			if !slices.Contains(modelUncountedTables, tb) {
+				parts = append(parts, fmt.Sprintf("SELECT '%s', COUNT(*) FROM %s", tb, tb))
+			}
 		}
+		// And the newest audit event other than a refusal, as "#audit".
+		parts = append(parts, fmt.Sprintf("SELECT '#audit', COALESCE(MAX(seq), 0) FROM audit_events WHERE action NOT IN ('%s')", strings.Join(refusalActions, "','")))
 		var err error
 		if w.counts, err = w.db.Prepare(strings.Join(parts, " UNION ALL ")); err != nil {
 			return nil, err
@@ -425,36 +462,30 @@ func (w *modelWorld) rowCounts() (map[string]int64, error) {
 // check of a signature), so I5 leaves them out of "unchanged".
 var refusalActions = []string{domain.ActionSegregationRefused, "signature.password_failed", "auth.login_failed"}
 
-// maxAuditSeq is the newest audit sequence number other than refusals.
-func (w *modelWorld) maxAuditSeq() (int64, error) {
-	var n sql.NullInt64
-	q := fmt.Sprintf("SELECT MAX(seq) FROM audit_events WHERE action NOT IN ('%s')", strings.Join(refusalActions, "','"))
-	err := w.db.QueryRow(q).Scan(&n)
-	return n.Int64, err
-}
-
-// auditSince returns the actions of the brand's audit events after seq.
-func (w *modelWorld) auditSince(brand string, seq int64) ([]string, error) {
-	q := "SELECT brand, action FROM audit_events WHERE seq > $1 ORDER BY seq"
+// auditSince returns the actions of the brand's audit events after seq,
+// and the newest sequence number of all.
+func (w *modelWorld) auditSince(brand string, seq int64) ([]string, int64, error) {
+	q := "SELECT seq, brand, action FROM audit_events WHERE seq > $1 ORDER BY seq"
 	if w.backend != "postgres" {
 		q = strings.ReplaceAll(q, "$1", "?")
 	}
 	rows, err := w.db.Query(q, seq)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []string
+	last := seq
 	for rows.Next() {
 		var b, a string
-		if err := rows.Scan(&b, &a); err != nil {
-			return nil, err
+		if err := rows.Scan(&last, &b, &a); err != nil {
+			return nil, 0, err
 		}
 		if b == brand {
 			out = append(out, a)
 		}
 	}
-	return out, rows.Err()
+	return out, last, rows.Err()
 }
 
 // headSeq is the newest audit sequence number of all.
