@@ -79,7 +79,8 @@ type mVersion struct {
 	number   int
 	content  []byte
 	word     string
-	passes   bool
+	doc      mDoc
+	passes   bool // against the label of its newest report
 	state    string
 	uploader string
 
@@ -143,6 +144,8 @@ type modelSeq struct {
 	hooksDown  bool
 	downCalls  int
 
+	label mLabel // the brand's label in force
+
 	auditSeq int64
 	expAudit []string
 	// checking is set while the invariants are read: their refused
@@ -166,6 +169,7 @@ func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
 	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, seen: map[string]bool{}, goneKey: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
 		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]string{}}
 	s.brand = fmt.Sprintf("MB%s%d", strings.ToUpper(letters(n)), len(w.instances))
+	s.label = newLabel()
 	ts := w.instances[0]
 	ctx := context.Background()
 	b := domain.NewBrand{Code: s.brand, Name: s.brand + " brand", Label: domain.Label{
@@ -226,23 +230,94 @@ func letters(n int) string {
 	return string(b)
 }
 
-// document is a piece whose fair balance the model controls: bit 0 drops
-// the first ISI statement, bit 1 the second, bit 2 adds an off-label use.
-func document(word string, variant int) ([]byte, bool) {
+// mLabel is the model's view of the brand's label profile.
+type mLabel struct {
+	version    int
+	isi        []string
+	offLabel   []string
+	boxed      bool
+	indication string
+	// previous holds every ISI statement of an earlier label version: a
+	// piece that carries one the current label dropped is outdated.
+	previous map[string]bool
+}
+
+func newLabel() mLabel {
+	return mLabel{version: 1, isi: slices.Clone(modelISI), offLabel: []string{modelOffLabel}, indication: "Treatment of adults with condition X.", previous: map[string]bool{}}
+}
+
+// modelISIPool are statements a label change may add.
+var modelISIPool = []string{"Headache has been reported.", "Nausea may occur.", "Serious bleeding can occur.", "Dizziness may occur when standing up."}
+
+// mDoc is what a generated piece carries.
+type mDoc struct {
+	isi      []string
+	offLabel string // "" or the off-label use it names
+	boxed    bool   // a boxed-warning heading
+	// indication is the label's indication the piece states as its
+	// benefit: the checker asks for the ISI statements and the boxed
+	// warning only where it recognises a benefit claim of the label in
+	// force.
+	indication string
+}
+
+// document is a piece whose fair balance the model controls, written
+// against the label in force: bit 0 drops the label's first ISI statement,
+// bit 1 its second, bit 2 names an off-label use, bit 3 adds a boxed
+// warning heading.
+func document(word string, variant int, l mLabel) ([]byte, mDoc) {
+	var d mDoc
 	var b strings.Builder
-	b.WriteString("ZELTRA (zeltaparin) is indicated for the treatment of adults with condition X.\n")
+	d.indication = l.indication
+	fmt.Fprintf(&b, "ZELTRA (zeltaparin) is indicated for the %s\n", strings.ToLower(l.indication[:1])+l.indication[1:])
 	fmt.Fprintf(&b, "Catalogue keyword %s.\n", word)
 	if variant&4 != 0 {
-		fmt.Fprintf(&b, "Also used in %s.\n", modelOffLabel)
+		d.offLabel = modelOffLabel
+		if len(l.offLabel) > 0 {
+			d.offLabel = l.offLabel[0]
+		}
+		fmt.Fprintf(&b, "Also used in %s.\n", d.offLabel)
 	}
 	b.WriteString("Important Safety Information\n")
-	for i, s := range modelISI {
-		if variant&(1<<i) == 0 {
-			b.WriteString(s + "\n")
+	if variant&8 != 0 {
+		d.boxed = true
+		b.WriteString("WARNING: RISK OF SERIOUS BLEEDING\n")
+	}
+	for i, st := range l.isi {
+		if i >= 2 || variant&(1<<i) == 0 {
+			b.WriteString(st + "\n")
+			d.isi = append(d.isi, st)
 		}
 	}
 	b.WriteString("Please see full Prescribing Information.\n")
-	return []byte(b.String()), variant&7 == 0
+	return []byte(b.String()), d
+}
+
+// passes is the model's rule for the checker: a piece passes iff it
+// names no off-label use the label lists, carries no ISI statement that
+// only an earlier label had, and, when it states the label's indication
+// (a benefit claim), carries every ISI statement of the label and a
+// boxed-warning heading when the label has a boxed warning.
+// TestLifecycleModelCheckerRule holds it against the checker.
+func (d mDoc) passes(l mLabel) bool {
+	benefit := d.indication == l.indication
+	for _, st := range l.isi {
+		if !benefit {
+			break
+		}
+		if !slices.Contains(d.isi, st) {
+			return false
+		}
+	}
+	for _, st := range d.isi {
+		if !slices.Contains(l.isi, st) && l.previous[st] {
+			return false
+		}
+	}
+	if d.offLabel != "" && slices.Contains(l.offLabel, d.offLabel) {
+		return false
+	}
+	return !l.boxed || d.boxed || !benefit
 }
 
 // generateAndRun generates and runs one sequence from seed.
@@ -333,7 +408,10 @@ func (s *modelSeq) generate() modelOp {
 		return func() {
 			op.Kind, op.Actor, op.Asset = "upload", s.pick(modelMarketers), assets[r.IntN(len(assets))]
 			if r.IntN(10) < 3 {
-				op.Arg = 1 + r.IntN(7)
+				op.Arg = 1 + r.IntN(15)
+			}
+			if s.label.boxed && r.IntN(4) != 0 {
+				op.Arg |= 8
 			}
 		}
 	}
@@ -427,6 +505,10 @@ func (s *modelSeq) generate() modelOp {
 			add(1, func() { op.Kind, op.Actor, op.Arg = "ack", rep, r.IntN(4) })
 		}
 	}
+	if modelLabelChanges {
+		add(2, func() { op.Kind, op.Actor, op.Arg, op.Arg2 = "label", "reg", r.IntN(5), r.IntN(len(modelISIPool)) })
+		add(1, func() { op.Kind, op.Actor = "claim", s.pick([]string{"med", "reg"}) })
+	}
 	add(3, func() { op = s.generateWild(); op.Kind = "jump"; op = s.jumpOp(op) })
 	add(2, func() { op.Kind = "sweep" })
 	if r.IntN(2) == 0 {
@@ -502,7 +584,7 @@ func (s *modelSeq) generateWild() modelOp {
 		if r.IntN(10) < 7 {
 			op.Arg = 0
 		} else {
-			op.Arg = 1 + r.IntN(7)
+			op.Arg = 1 + r.IntN(15)
 		}
 	case "submit":
 		op.Actor = s.pick(modelMarketers)
@@ -771,7 +853,8 @@ func (s *modelSeq) exec(op modelOp) error {
 		}
 		ok := hasRole(op.Actor, "marketer")
 		word := fmt.Sprintf("kw%sq%s", letters(s.n), letters(len(a.versions)+100*op.Asset))
-		content, passes := document(word, op.Arg)
+		content, doc := document(word, op.Arg, s.label)
+		passes := doc.passes(s.label)
 		defer stat("upload", time.Now())
 		rec, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return (&contentFixture{testServer: s.ts(op)}).upload(s.t, s.tok[op.Actor], a.id, "piece.txt", content)
@@ -786,7 +869,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		if v.Number != len(a.versions)+1 || v.State != domain.StateDraft {
 			return fmt.Errorf("upload: version %+v", v)
 		}
-		a.versions = append(a.versions, &mVersion{id: v.ID, asset: a, number: v.Number, content: content, word: word, passes: passes,
+		a.versions = append(a.versions, &mVersion{id: v.ID, asset: a, number: v.Number, content: content, word: word, doc: doc, passes: passes,
 			state: domain.StateDraft, uploader: op.Actor, waived: map[string]bool{}, signoffs: map[string]map[string]bool{},
 			submitters: map[string]bool{}, downloadedBy: map[string]bool{}})
 		s.expAudit = append(s.expAudit, "version.upload")
@@ -816,6 +899,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		} else {
 			s.expAudit = append(s.expAudit, "version.recertify")
 		}
+		v.passes = v.doc.passes(s.label)
 		v.submitters[op.Actor] = true
 		v.round = &mRound{recert: op.Kind == "recertify", tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
 		return s.readReport(op, v)
@@ -981,6 +1065,11 @@ func (s *modelSeq) exec(op modelOp) error {
 			s.expAudit = append(s.expAudit, "notice.ack")
 		}
 		s.acked[id] = true
+	case "label", "claim":
+		if !modelLabelChanges {
+			return nil
+		}
+		return s.changeLabel(op)
 	case "jump":
 		s.w.clock.Advance(time.Duration(op.Arg) * time.Hour)
 		s.changed = true
@@ -1027,6 +1116,104 @@ func (s *modelSeq) exec(op modelOp) error {
 		}
 	default:
 		return fmt.Errorf("unknown step kind %q", op.Kind)
+	}
+	return nil
+}
+
+// changeLabel changes the brand's label (op.Arg: 0 adds an ISI statement,
+// 1 removes one, 2 changes the indication, 3 toggles the boxed warning, 4
+// toggles an off-label term) or adds a claim, and applies the spec's
+// cascade: every version that is not retired is checked again against the
+// new label in the same transaction. An approved version goes back to
+// review (a label_change round); a published one whose new report fails
+// is flagged, gets a re-certification round and, with the default grace
+// of 30 days, an expiry no later than now + 30 days.
+func (s *modelSeq) changeLabel(op modelOp) error {
+	now := s.w.clock.Now()
+	next := s.label
+	next.isi, next.offLabel = slices.Clone(s.label.isi), slices.Clone(s.label.offLabel)
+	var rec *httptest.ResponseRecorder
+	if op.Kind == "claim" {
+		ok := hasRole(op.Actor, "medical_reviewer") || hasRole(op.Actor, "regulatory_reviewer")
+		var err error
+		rec, err = s.request(op, ok, func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPost, "/api/v1/brands/"+s.brand+"/claims", op.Actor, map[string]any{
+				"text": "ZELTRA reduces the risk of stroke.", "category": "efficacy", "references": []string{"Study ZEL-301."}})
+		})
+		if err != nil || !ok {
+			return err
+		}
+		s.expAudit = append(s.expAudit, "claim.create")
+	} else {
+		switch op.Arg {
+		case 0:
+			if st := modelISIPool[op.Arg2%len(modelISIPool)]; !slices.Contains(next.isi, st) {
+				next.isi = append(next.isi, st)
+			}
+		case 1:
+			if len(next.isi) > 1 {
+				next.isi = slices.Delete(next.isi, op.Arg2%len(next.isi), op.Arg2%len(next.isi)+1)
+			}
+		case 2:
+			next.indication = []string{"Treatment of adults with condition X.", "Treatment of adults with condition X or Y."}[op.Arg2%2]
+		case 3:
+			next.boxed = !next.boxed
+		case 4:
+			if slices.Contains(next.offLabel, "elderly patients") {
+				next.offLabel = slices.DeleteFunc(next.offLabel, func(t string) bool { return t == "elderly patients" })
+			} else {
+				next.offLabel = append([]string{"elderly patients"}, next.offLabel...)
+			}
+		}
+		body := map[string]any{"proprietary_name": "ZELTRA", "established_name": "zeltaparin", "indication": next.indication,
+			"isi_statements": next.isi, "boxed_warning": next.boxed, "pi_reference": "Please see full Prescribing Information.",
+			"off_label_terms": next.offLabel, "max_expiry_months": 12}
+		var err error
+		rec, err = s.request(op, hasRole(op.Actor, "regulatory_reviewer"), func() *httptest.ResponseRecorder {
+			return s.api(op, http.MethodPut, "/api/v1/brands/"+s.brand+"/label", op.Actor, body)
+		})
+		if err != nil || !hasRole(op.Actor, "regulatory_reviewer") {
+			return err
+		}
+	}
+	_ = rec
+	for _, st := range s.label.isi {
+		next.previous[st] = true
+	}
+	next.version = s.label.version + 1
+	s.label = next
+	s.expAudit = append(s.expAudit, "brand.label_update")
+	const grace = 30 * 24 * time.Hour
+	for _, a := range s.assets {
+		for _, v := range a.versions {
+			switch {
+			case v.state == domain.StateExpired || v.state == domain.StateWithdrawn || v.state == domain.StateSuperseded || v.effectivelyExpired(now):
+				continue
+			}
+			v.passes = v.doc.passes(s.label)
+			switch v.state {
+			case domain.StateApproved:
+				v.state = domain.StateInReview
+				v.round = &mRound{tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
+				s.expAudit = append(s.expAudit, "version.label_rereview")
+			case domain.StatePublished:
+				if !v.passes {
+					if v.round == nil {
+						v.round = &mRound{recert: true, tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
+					}
+					s.expAudit = append(s.expAudit, "version.rereview_required")
+					if deadline := now.Add(grace); v.expiresAt.After(deadline) {
+						v.expiresAt = deadline
+						if modelFeedAtReadTime {
+							a.hooks = append(a.hooks, "version.updated")
+						}
+					}
+				}
+			}
+			if err := s.readReport(op, v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
