@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -163,7 +162,6 @@ type modelSeq struct {
 }
 
 func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
-	defer stat("newSeq", time.Now())
 	w.nseq++
 	n := w.nseq
 	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, seen: map[string]bool{}, goneKey: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
@@ -736,7 +734,6 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 	var before map[string]int64
 	snapshot := !ok && !s.checking
 	if snapshot {
-		defer stat("snapshot", time.Now())
 		var err error
 		if before, err = s.w.rowCounts(); err != nil {
 			return nil, err
@@ -744,9 +741,7 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 	}
 	rec := send()
 	if !s.checking {
-		statMu.Lock()
-		statN[fmt.Sprintf("op %s ok=%v %d", op.Kind, ok, rec.Code)]++
-		statMu.Unlock()
+		s.w.outcome(op.Kind, ok)
 	}
 	if ok && (rec.Code < 200 || rec.Code > 299) {
 		return rec, fmt.Errorf("model expects success, got %d %s", rec.Code, rec.Body)
@@ -770,41 +765,7 @@ func (s *modelSeq) request(op modelOp, ok bool, send func() *httptest.ResponseRe
 }
 
 func (s *modelSeq) api(op modelOp, method, path, actor string, body any) *httptest.ResponseRecorder {
-	start := time.Now()
-	defer func() {
-		k := method + " " + strings.Split(strings.TrimPrefix(path, "/api/v1/"), "?")[0]
-		parts := strings.Split(k, "/")
-		if len(parts) > 1 {
-			parts[1] = "x"
-		}
-		k = strings.Join(parts, "/")
-		statMu.Lock()
-		statN[k]++
-		statD[k] += time.Since(start)
-		statMu.Unlock()
-	}()
 	return s.ts(op).api(s.t, method, path, s.tok[actor], body)
-}
-
-var (
-	statMu sync.Mutex
-	statN  = map[string]int{}
-	statD  = map[string]time.Duration{}
-)
-
-func stat(k string, start time.Time) {
-	statMu.Lock()
-	statN[k]++
-	statD[k] += time.Since(start)
-	statMu.Unlock()
-}
-
-func printStats() {
-	statMu.Lock()
-	defer statMu.Unlock()
-	for k, n := range statN {
-		fmt.Printf("%-50s %6d %10s %8s\n", k, n, statD[k].Round(time.Millisecond), (statD[k] / time.Duration(n)).Round(time.Microsecond))
-	}
 }
 
 func hasRole(actor, role string) bool { return slices.Contains(modelRoles[actor], role) }
@@ -855,7 +816,6 @@ func (s *modelSeq) exec(op modelOp) error {
 		word := fmt.Sprintf("kw%sq%s", letters(s.n), letters(len(a.versions)+100*op.Asset))
 		content, doc := document(word, op.Arg, s.label)
 		passes := doc.passes(s.label)
-		defer stat("upload", time.Now())
 		rec, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return (&contentFixture{testServer: s.ts(op)}).upload(s.t, s.tok[op.Actor], a.id, "piece.txt", content)
 		})

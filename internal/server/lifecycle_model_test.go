@@ -77,7 +77,7 @@ func modelSequenceCount(t *testing.T) int {
 		}
 		n *= k
 	}
-	if testing.Short() {
+	if testing.Short() || modelRace {
 		n = max(n/10, 10)
 	}
 	return n
@@ -134,11 +134,12 @@ func runModel(t *testing.T, backend string, instances, count int) {
 		parallel = 2
 	}
 	var (
-		mu     sync.Mutex
-		steps  int
-		failed bool
-		wg     sync.WaitGroup
-		slots  = make(chan struct{}, parallel)
+		outcomes modelOutcomes
+		mu       sync.Mutex
+		steps    int
+		failed   bool
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, parallel)
 	)
 	for from := 0; from < len(seeds); from += modelSequencesPerDatabase {
 		batch := seeds[from:min(from+modelSequencesPerDatabase, len(seeds))]
@@ -153,6 +154,7 @@ func runModel(t *testing.T, backend string, instances, count int) {
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			w := newModelWorld(t, backend, instances)
+			w.outcomes = &outcomes
 			defer w.close()
 			n, ok := w.run(t, batch)
 			mu.Lock()
@@ -162,8 +164,8 @@ func runModel(t *testing.T, backend string, instances, count int) {
 		}()
 	}
 	wg.Wait()
-	printStats()
-	t.Logf("%s, %d instance(s): %d sequences, %d steps in %s", backend, instances, len(seeds), steps, time.Since(start).Round(time.Millisecond))
+	t.Logf("%s, %d instance(s): %d sequences, %d steps in %s; requests the model expected to succeed and to be refused, by step kind: %s",
+		backend, instances, len(seeds), steps, time.Since(start).Round(time.Millisecond), outcomes.summary())
 }
 
 // modelWorld is the servers under test and what the sequences share.
@@ -177,6 +179,7 @@ type modelWorld struct {
 	tables    []string
 	counts    *sql.Stmt // rowCounts' query, prepared once
 	closers   []func()
+	outcomes  *modelOutcomes
 	nseq      int // sequences begun, for unique brand codes
 }
 
@@ -366,6 +369,43 @@ func (w *modelWorld) reportFailure(t *testing.T, seed uint64, ops []modelOp, fir
 	}
 	t.Errorf("seed %d fails (FAIRSHELF_MODEL_SEED=%d reruns it): %v\nminimal replay, %d of %d steps:\n%sfailure of the minimal replay: %v",
 		seed, seed, first, len(best), len(ops), b.String(), bestErr)
+}
+
+// modelOutcomes counts, per step kind, the requests the model expected to
+// succeed and to be refused, so that a run shows it exercised both.
+type modelOutcomes struct {
+	mu sync.Mutex
+	n  map[string][2]int
+}
+
+func (w *modelWorld) outcome(kind string, ok bool) {
+	o := w.outcomes
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n == nil {
+		o.n = map[string][2]int{}
+	}
+	c := o.n[kind]
+	if ok {
+		c[0]++
+	} else {
+		c[1]++
+	}
+	o.n[kind] = c
+}
+
+func (o *modelOutcomes) summary() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var parts []string
+	for k, c := range o.n {
+		parts = append(parts, fmt.Sprintf("%s %d/%d", k, c[0], c[1]))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // modelReceiver is the webhook receiver. While fail is set it answers 503
