@@ -117,6 +117,18 @@ func (v *mVersion) effectivelyExpired(now time.Time) bool {
 	return v.state == domain.StatePublished && !now.Before(v.expiresAt)
 }
 
+// wasVisible says whether v was in the field at some moment up to now.
+func (v *mVersion) wasVisible(now time.Time) bool {
+	if v.publishedAt.IsZero() || now.Before(v.availableFrom) {
+		return false
+	}
+	end := v.expiresAt
+	if !v.retiredAt.IsZero() && v.retiredAt.Before(end) {
+		end = v.retiredAt
+	}
+	return v.availableFrom.Before(end)
+}
+
 func (v *mVersion) visible(now time.Time) bool {
 	return v.state == domain.StatePublished && v.asset.published == v && !now.Before(v.availableFrom) && now.Before(v.expiresAt)
 }
@@ -1272,8 +1284,9 @@ func (s *modelSeq) download(op modelOp, rep string, a *mAsset) error {
 }
 
 // goneOrNotFound is the answer to a download of an asset with no visible
-// piece: 410 if its most recently published version was withdrawn or has
-// expired, else 404 (never published, embargoed, ...).
+// piece: 410 if its most recently published version was visible and was
+// then withdrawn or expired, else 404 (never published, embargoed,
+// withdrawn before it became available, ...).
 func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
 	var newest time.Time
 	for _, v := range a.versions {
@@ -1286,9 +1299,13 @@ func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
 		if v.publishedAt.IsZero() || !v.publishedAt.Equal(newest) {
 			continue
 		}
-		if v.state == domain.StateWithdrawn || v.state == domain.StateExpired || v.effectivelyExpired(now) {
+		retired := v.state == domain.StateWithdrawn || v.state == domain.StateExpired || v.effectivelyExpired(now)
+		switch {
+		case retired && v.wasVisible(now):
 			want[http.StatusGone] = true
-		} else {
+		case retired && !modelGoneOnlyIfSeen:
+			want[http.StatusGone], want[http.StatusNotFound] = true, true
+		default:
 			want[http.StatusNotFound] = true
 		}
 	}

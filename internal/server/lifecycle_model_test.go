@@ -58,6 +58,12 @@ const (
 	// notice or feed entry; the spec says the report no longer decides
 	// visibility. Off, such steps are skipped.
 	modelVisibilityIgnoresReport = false
+	// modelGoneOnlyIfSeen expects 404, not 410, for a piece withdrawn (or
+	// expired) before it ever became available to reps, e.g. withdrawn
+	// during its embargo: a rep never saw it, so it is "not visible", and
+	// the 410 message names the withdrawal reason of a piece reps were
+	// never shown. The current code answers 410; off, either is accepted.
+	modelGoneOnlyIfSeen = false
 )
 
 // modelSequences is how many generated sequences run per database, and
