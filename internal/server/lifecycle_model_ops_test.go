@@ -151,7 +151,7 @@ type modelSeq struct {
 	acked    map[string]bool
 
 	feedCursor string
-	feedSeen   map[string]string
+	feedSeen   map[string]feedItem
 	hooksDown  bool
 	downCalls  int
 
@@ -177,7 +177,7 @@ func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
 	w.nseq++
 	n := w.nseq
 	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, seen: map[string]bool{}, goneKey: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
-		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]string{}}
+		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]feedItem{}}
 	s.brand = fmt.Sprintf("MB%s%d", strings.ToUpper(letters(n)), len(w.instances))
 	s.label = newLabel()
 	ts := w.instances[0]
@@ -1402,10 +1402,13 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 		if err != nil {
 			return err
 		}
-		replayed := map[string]string{}
+		replayed := map[string]feedItem{}
 		applyFeed(replayed, feed)
-		if want := s.feedSet(now); !mapsEqual(replayed, want) {
-			return fmt.Errorf("I1: feed of %s replayed from the start = %v, model %v (entries %+v)", rep, s.names(replayed), s.names(want), feed)
+		if got, want := feedVersions(replayed), s.feedSet(now); !mapsEqual(got, want) {
+			return fmt.Errorf("I1: feed of %s replayed from the start = %v, model %v (entries %+v)", rep, s.names(got), s.names(want), feed)
+		}
+		if err := s.checkFeedSpec(replayed, nil); err != nil {
+			return err
 		}
 	}
 	if !full {
@@ -1420,8 +1423,11 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 	}
 	applyFeed(s.feedSeen, page.Changes)
 	s.feedCursor = page.NextCursor
-	if want := s.feedSet(now); !mapsEqual(s.feedSeen, want) {
-		return fmt.Errorf("I1: feed consumed with the cursor = %v, model %v", s.names(s.feedSeen), s.names(want))
+	if got, want := feedVersions(s.feedSeen), s.feedSet(now); !mapsEqual(got, want) {
+		return fmt.Errorf("I1: feed consumed with the cursor = %v, model %v", s.names(got), s.names(want))
+	}
+	if err := s.checkFeedSpec(s.feedSeen, page.Changes); err != nil {
+		return err
 	}
 	s.auditSeq = last
 	// Search by a word of each visible version; downloads.
@@ -1513,15 +1519,34 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-type feedEntry = store.Change
+// feedEntry is one entry of the sync feed as the spec words it (the
+// current code has no expires_at yet).
+type feedEntry struct {
+	AssetID   string     `json:"asset_id"`
+	VersionID string     `json:"version_id"`
+	Change    string     `json:"change"`
+	Reason    string     `json:"reason"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
 
-func (s *modelSeq) feedPage(op modelOp, rep, since string) (store.ChangesPage, error) {
+type feedPageBody struct {
+	Changes    []feedEntry `json:"changes"`
+	NextCursor string      `json:"next_cursor"`
+}
+
+// feedItem is what a feed consumer holds for an asset.
+type feedItem struct {
+	version string
+	expires *time.Time
+}
+
+func (s *modelSeq) feedPage(op modelOp, rep, since string) (feedPageBody, error) {
 	path := "/api/v1/library/changes?limit=1000"
 	if since != "" {
 		path += "&since=" + url.QueryEscape(since)
 	}
 	rec := s.api(op, http.MethodGet, path, rep, nil)
-	var page store.ChangesPage
+	var page feedPageBody
 	if rec.Code != http.StatusOK {
 		return page, fmt.Errorf("I1: feed of %s = %d %s", rep, rec.Code, rec.Body)
 	}
@@ -1544,18 +1569,71 @@ func (s *modelSeq) feed(op modelOp, rep, since string) ([]feedEntry, error) {
 	}
 }
 
-// applyFeed applies feed entries in order to an asset -> version map.
-func applyFeed(m map[string]string, entries []feedEntry) {
+// applyFeed applies feed entries in order to what a consumer holds.
+func applyFeed(m map[string]feedItem, entries []feedEntry) {
 	for _, e := range entries {
 		switch e.Change {
 		case "added", "updated":
-			m[e.AssetID] = e.VersionID
+			m[e.AssetID] = feedItem{version: e.VersionID, expires: e.ExpiresAt}
 		case "removed":
-			if m[e.AssetID] == e.VersionID {
+			if m[e.AssetID].version == e.VersionID {
 				delete(m, e.AssetID)
 			}
 		}
 	}
+}
+
+func feedVersions(m map[string]feedItem) map[string]string {
+	out := make(map[string]string, len(m))
+	for a, it := range m {
+		out[a] = it.version
+	}
+	return out
+}
+
+// checkFeedSpec asserts, with modelFeedAtReadTime, what only the spec's
+// feed says: a consumer holds each visible version with its current expiry
+// (recertification extensions and label-cascade shortenings arrive as
+// "updated" entries), and each removal names why the version left.
+func (s *modelSeq) checkFeedSpec(held map[string]feedItem, entries []feedEntry) error {
+	if !modelFeedAtReadTime {
+		return nil
+	}
+	for _, e := range entries {
+		if e.Change != "removed" {
+			continue
+		}
+		if v := s.versionByID(e.VersionID); v != nil {
+			want := v.state
+			if v.effectivelyExpired(s.w.clock.Now()) {
+				want = domain.StateExpired
+			}
+			if e.Reason != want {
+				return fmt.Errorf("I1: feed removes %s v%d with reason %q, model %q", v.asset.job, v.number, e.Reason, want)
+			}
+		}
+	}
+	for aid, it := range held {
+		a := s.assetByID(aid)
+		if a == nil || a.published == nil || a.published.id != it.version {
+			continue
+		}
+		if it.expires == nil || !it.expires.Equal(a.published.expiresAt) {
+			return fmt.Errorf("I1: feed holds %s v%d with expires_at %v, model %v", a.job, a.published.number, it.expires, a.published.expiresAt)
+		}
+	}
+	return nil
+}
+
+func (s *modelSeq) versionByID(id string) *mVersion {
+	for _, a := range s.assets {
+		for _, v := range a.versions {
+			if v.id == id {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 // checkHooks asserts I3 once the receiver is up and the outbox drained:
