@@ -45,6 +45,7 @@ func TestLifecycleModelCheckerRule(t *testing.T) {
 		}
 		labels[strings.Join(names, "+")] = l
 	}
+	rules := checker.DefaultRules()
 	for wname, written := range labels {
 		for cname, current := range labels {
 			if wname != "base" && cname != wname {
@@ -53,7 +54,7 @@ func TestLifecycleModelCheckerRule(t *testing.T) {
 			for variant := range 16 {
 				text, doc := document("kwmodel", variant, written)
 				want := doc.passes(current)
-				got := checkerPasses(current, text)
+				got := checkerPasses(rules, current, text)
 				if got != want {
 					t.Errorf("piece %d written for the %s label, checked against the %s label: model says passes=%v, checker %v:\n%s",
 						variant, wname, cname, want, got, text)
@@ -65,7 +66,7 @@ func TestLifecycleModelCheckerRule(t *testing.T) {
 
 // checkerPasses runs the checker on a plain-text piece, one text line per
 // line, as the upload's text extraction gives it.
-func checkerPasses(l mLabel, text []byte) bool {
+func checkerPasses(rules checker.Rules, l mLabel, text []byte) bool {
 	label := domain.Label{Version: l.version, ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: l.indication,
 		ISIStatements: l.isi, BoxedWarning: l.boxed, PIReference: "Please see full Prescribing Information.", OffLabelTerms: l.offLabel,
 		MaxExpiryMonths: 12, RequiredFunctions: domain.ReviewFunctions, ReviewSLADays: 5}
@@ -86,7 +87,7 @@ func checkerPasses(l mLabel, text []byte) bool {
 	findings := checker.Check(checker.Input{
 		Piece: checker.Piece{Lines: lines, MediaType: "text/plain", Channel: "detail_aid", Audience: "hcp", TextStatus: domain.TextOK},
 		Label: label, PreviousLabels: previous,
-	}, checker.Rules{})
+	}, rules)
 	for _, f := range findings {
 		if f.Severity == domain.SeverityError {
 			if debugRule {
