@@ -1104,11 +1104,9 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 	now := s.w.clock.Now()
 	next := s.label
 	next.isi, next.offLabel = slices.Clone(s.label.isi), slices.Clone(s.label.offLabel)
-	var rec *httptest.ResponseRecorder
 	if op.Kind == "claim" {
 		ok := hasRole(op.Actor, "medical_reviewer") || hasRole(op.Actor, "regulatory_reviewer")
-		var err error
-		rec, err = s.request(op, ok, func() *httptest.ResponseRecorder {
+		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return s.api(op, http.MethodPost, "/api/v1/brands/"+s.brand+"/claims", op.Actor, map[string]any{
 				"text": "ZELTRA reduces the risk of stroke.", "category": "efficacy", "references": []string{"Study ZEL-301."}})
 		})
@@ -1140,15 +1138,13 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 		body := map[string]any{"proprietary_name": "ZELTRA", "established_name": "zeltaparin", "indication": next.indication,
 			"isi_statements": next.isi, "boxed_warning": next.boxed, "pi_reference": "Please see full Prescribing Information.",
 			"off_label_terms": next.offLabel, "max_expiry_months": 12}
-		var err error
-		rec, err = s.request(op, hasRole(op.Actor, "regulatory_reviewer"), func() *httptest.ResponseRecorder {
+		_, err := s.request(op, hasRole(op.Actor, "regulatory_reviewer"), func() *httptest.ResponseRecorder {
 			return s.api(op, http.MethodPut, "/api/v1/brands/"+s.brand+"/label", op.Actor, body)
 		})
 		if err != nil || !hasRole(op.Actor, "regulatory_reviewer") {
 			return err
 		}
 	}
-	_ = rec
 	for _, st := range s.label.isi {
 		next.previous[st] = true
 	}
