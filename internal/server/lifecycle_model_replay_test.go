@@ -51,6 +51,28 @@ var modelReplays = []struct {
 			{Kind: "download", Actor: "r1", Asset: 0, Version: -1},
 		},
 	},
+	{
+		// A published piece is re-certified an hour before its expiry;
+		// two hours later, past the expiry but before the sweep, a
+		// reviewer's approval of the round is accepted (the spec:
+		// effectively expired, every decision refuses it), after which a
+		// new expiry could bring the expired piece back to the field.
+		name: "decision_on_a_piece_past_its_expiry",
+		on:   modelEffectiveExpiry,
+		ops: []modelOp{
+			{Kind: "create_asset", Actor: "m1", Asset: -1, Version: -1},
+			{Kind: "upload", Actor: "m1", Asset: 0, Version: -1},
+			{Kind: "submit", Actor: "m1", Asset: 0, Version: 0},
+			{Kind: "decide", Actor: "reg", Asset: 0, Version: 0, Arg: 2},
+			{Kind: "decide", Actor: "leg", Asset: 0, Version: 0, Arg: 1},
+			{Kind: "decide", Actor: "dual", Asset: 0, Version: 0, Arg: 0},
+			{Kind: "publish", Actor: "m1", Asset: 0, Version: 0, Arg: 300},
+			{Kind: "jump", Asset: -1, Version: -1, Arg: 300*24 - 1},
+			{Kind: "recertify", Actor: "m2", Asset: 0, Version: 0},
+			{Kind: "jump", Asset: -1, Version: -1, Arg: 2},
+			{Kind: "decide", Actor: "reg", Asset: 0, Version: 0, Arg: 2},
+		},
+	},
 }
 
 func TestLifecycleModelReplays(t *testing.T) {
