@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages with goroutines of their own run under the race detector.
 RACE_PKGS := ./internal/store/... ./internal/blob/... ./internal/jobs/... ./internal/server/... ./cmd/...
 
-.PHONY: build run demo test test-race lint fmt vet bench clean
+.PHONY: build run demo test test-race soak lint fmt vet bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/fairshelf ./cmd/fairshelf
@@ -24,6 +24,13 @@ test:
 	FAIRSHELF_TEST_MINIO_BIN="$$(bash scripts/install-minio.sh)" && export FAIRSHELF_TEST_MINIO_BIN && \
 	$(GO) test -count=1 -timeout 20m ./... && \
 	$(GO) test -count=1 -timeout 20m -race $(RACE_PKGS)
+
+# The lifecycle model test with ten times its sequences (2,000 of 50 steps
+# per database, SQLite and PostgreSQL with MinIO): random publishing,
+# review, retirement and rep reads checked against a reference model.
+soak:
+	FAIRSHELF_TEST_MINIO_BIN="$$(bash scripts/install-minio.sh)" && export FAIRSHELF_TEST_MINIO_BIN && \
+	FAIRSHELF_MODEL_SEQUENCES=10 $(GO) test -count=1 -timeout 60m -run 'TestLifecycleModel' -v ./internal/server/
 
 # The measurements behind docs/benchmarks.md (PostgreSQL and MinIO needed;
 # the 100k-asset runs take a few minutes), which they then rewrite: each
