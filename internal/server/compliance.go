@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -235,7 +236,7 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 		}
 		by.Signature = &sig
 	}
-	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by)
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, library.Recheck)
 }
 
 func (s *Server) apiListClaims(c echo.Context) error {
@@ -268,7 +269,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in)
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, library.Recheck)
 	if err != nil {
 		return err
 	}
