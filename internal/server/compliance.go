@@ -187,8 +187,10 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 	l := in.Label
 	// The review policy belongs to administrators: a label edit that leaves
 	// it out keeps the brand's current one rather than resetting it to the
-	// defaults (which would read as a change only they may make).
-	if l.RequiredFunctions == nil || l.ReviewSLADays == 0 {
+	// defaults (which would read as a change only they may make). A
+	// re-review grace left out keeps the current one too, so that a
+	// deliberate 0 is not silently reset to the default.
+	if l.RequiredFunctions == nil || l.ReviewSLADays == 0 || l.RereviewGraceDays == nil {
 		cur, err := s.store.Brand(c.Request().Context(), code)
 		if err != nil {
 			return err
@@ -198,6 +200,9 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 		}
 		if l.ReviewSLADays == 0 {
 			l.ReviewSLADays = cur.Label.ReviewSLADays
+		}
+		if l.RereviewGraceDays == nil {
+			l.RereviewGraceDays = cur.Label.RereviewGraceDays
 		}
 	}
 	l.Normalize()

@@ -63,13 +63,16 @@ const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, as
 	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at"
 
 // currentScope restricts a query on assets joined with their published
-// version to what may be served at now: published, available, not yet
-// expired, and with a passing checker report. Time is read at request time,
-// so nothing expired is served between runs of the expiry job.
+// version to what may be served at now: published, available and not yet
+// expired. Time is read at request time, so nothing expired is served
+// between runs of the expiry job. The checker report does not decide: a
+// published piece that fails a newer label stays served, flagged for
+// re-review, until it is retired (expiry, possibly brought forward by the
+// label change, withdrawal or supersession), so that it never leaves the
+// reps' library without a notice or a feed entry.
 func currentScope(q *gorm.DB, now time.Time) *gorm.DB {
 	return q.Joins("JOIN versions ON versions.id = assets.published_version_id").
-		Joins("JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
-		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ? AND cr.passed = ?", domain.StatePublished, now.UTC(), now.UTC(), true)
+		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ?", domain.StatePublished, now.UTC(), now.UTC())
 }
 
 type libraryScan struct {
