@@ -88,8 +88,9 @@ func LabelCascade(v CascadeVersion, passes bool, graceDays int, now time.Time) C
 }
 
 // LabelDifferences names, for people, what changed between two label
-// profiles, in a fixed order; nil when only the version differs (a claims
-// library change).
+// profiles, in a fixed order; nil when the profiles are the same (only the
+// version differs after a claims library change). The order of the
+// required review functions does not count.
 func LabelDifferences(prev, next Label) []string {
 	var out []string
 	add := func(changed bool, name string) {
@@ -123,7 +124,7 @@ func CheckReportCurrent(r ComplianceReport, proprietaryName string, current int,
 			what = " (" + strings.Join(changed, ", ") + ")"
 		}
 		return Errorf(ECONFLICT, "The %s label changed to version %d%s after this piece was checked against version %d; "+
-			"run the checker against the current label and resolve its findings first.", proprietaryName, current, what, r.LabelVersion)
+			"it must be checked against the current label, and pass, before it is approved or published.", proprietaryName, current, what, r.LabelVersion)
 	}
 	if r.Blocking() {
 		return Errorf(ECONFLICT, "The compliance report against the current %s label (version %d) has unwaived error findings; fix or waive them first.",

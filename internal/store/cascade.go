@@ -51,6 +51,7 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 	}
 	due := tx.now.AddDate(0, 0, label.ReviewSLADays)
 	var reviewers []Reviewer
+	reviewersRead := false
 	for _, r := range rows {
 		cv := domain.CascadeVersion{State: r.State, ExpiresAt: r.ExpiresAt}
 		if !domain.CascadeRechecks(cv, tx.now) {
@@ -75,13 +76,14 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 		if !out.BackToReview && !out.Flag {
 			continue
 		}
-		if reviewers == nil {
+		if !reviewersRead {
 			if reviewers, err = tx.reviewersFor(brand, label.RequiredFunctions); err != nil {
 				return err
 			}
+			reviewersRead = true
 		}
 		if out.BackToReview {
-			if err := tx.backToReview(r.version(), r.OwnerID, rep, label, reviewers, due); err != nil {
+			if err := tx.backToReview(actor, brand, r.version(), r.OwnerID, rep, label, reviewers, due); err != nil {
 				return err
 			}
 			continue
@@ -95,9 +97,9 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 
 // backToReview sends an approved version back to review after a label
 // change: review rounds still open on it (a re-certification) are
-// cancelled, a label_change round is opened with rep as its report, and the
-// owner is told.
-func (tx *Tx) backToReview(v versionRow, ownerID string, rep domain.ComplianceReport, label domain.Label, reviewers []Reviewer, due time.Time) error {
+// cancelled (audited as review.rounds_cancelled), a label_change round is
+// opened with rep as its report, and the owner is told.
+func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, ownerID string, rep domain.ComplianceReport, label domain.Label, reviewers []Reviewer, due time.Time) error {
 	var open []string
 	if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Pluck("id", &open).Error; err != nil {
 		return err
@@ -107,6 +109,10 @@ func (tx *Tx) backToReview(v versionRow, ownerID string, rep domain.ComplianceRe
 			return err
 		}
 		if err := tx.db.Model(&roundRow{}).Where("id IN ?", open).Updates(map[string]any{"status": "cancelled", "closed_at": tx.now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.rounds_cancelled", ObjectType: "version", ObjectID: v.ID, Brand: brand,
+			Details: map[string]any{"round_ids": open, "reason": domain.ReasonLabelChange, "label_version": label.Version}}); err != nil {
 			return err
 		}
 	}

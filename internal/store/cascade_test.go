@@ -607,3 +607,18 @@ func ownerOf(t *testing.T, s *Store, versionID string) string {
 	}
 	return owner
 }
+
+// TestSavingAnUnchangedLabelChangesNothing: saving the current profile
+// again makes no label version and leaves approved pieces approved.
+func TestSavingAnUnchangedLabelChangesNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store, c *clock) {
+		_, approvedID, _ := piecesInEveryState(t, s, c)
+		before := rowCounts(t, s)
+		if l := changeLabel(t, s, func(*domain.Label) {}); l.Version != 1 {
+			t.Fatalf("label version %d after an unchanged save, want 1", l.Version)
+		}
+		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) || facts(t, s, approvedID).State != domain.StateApproved {
+			t.Fatalf("unchanged save changed rows: %v -> %v", before, after)
+		}
+	})
+}

@@ -30,7 +30,9 @@ type LabelAuthority struct {
 //
 // Whatever changed, every version of the brand that is not retired is
 // re-checked with recheck against the new label in the same transaction,
-// and its state follows (see Tx.cascade). A nil recheck is an error.
+// and its state follows (see Tx.cascade). A nil recheck is an error. A
+// label identical to the current one (domain.LabelDifferences finds
+// nothing) is not saved: the current brand is returned unchanged.
 func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by LabelAuthority, recheck Recheck) (domain.Brand, error) {
 	var out domain.Brand
 	var refused *domain.AuditEntry
@@ -53,9 +55,16 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 			}
 			return err
 		}
+		changed := domain.LabelDifferences(prev.Label, l)
+		if len(changed) == 0 {
+			// Saving the same profile again changes nothing: no new
+			// version, and no approved piece sent back to review.
+			out = prev
+			return nil
+		}
 		l.Version = row.LabelVersion + 1
 		isiChanged := !slices.Equal(prev.Label.ISIStatements, l.ISIStatements)
-		details := map[string]any{"reason": domain.ReasonLabelChange, "isi_changed": isiChanged, "review_policy_changed": policyChanged, "changed": domain.LabelDifferences(prev.Label, l)}
+		details := map[string]any{"reason": domain.ReasonLabelChange, "isi_changed": isiChanged, "review_policy_changed": policyChanged, "changed": changed}
 		if policyChanged {
 			sig := *by.Signature
 			sig.Decision, sig.ObjectType, sig.ObjectID = "change_review_policy", "brand_label", brand+"/"+strconv.Itoa(l.Version)
