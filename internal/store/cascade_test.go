@@ -622,3 +622,34 @@ func TestSavingAnUnchangedLabelChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestLabelChangeCancelsAnOpenRecertificationOfAnApprovedPiece: an approved
+// piece whose re-certification is under way goes back to review in a
+// label_change round; the re-certification round is cancelled and audited.
+func TestLabelChangeCancelsAnOpenRecertificationOfAnApprovedPiece(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		_, approvedID, _ := piecesInEveryState(t, s, c)
+		r := latest(t, s, approvedID)
+		owner := domain.Actor{UserID: ownerOf(t, s, approvedID), Name: "Owner"}
+		recert, err := s.Recertify(ctx, owner, approvedID, r.ID, domain.ReviewFunctions, nil, c.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		changeLabel(t, s, func(l *domain.Label) { l.OffLabelTerms = []string{"pregnancy"} })
+		var status string
+		if err := s.db.Model(&roundRow{}).Select("status").Where("id = ?", recert.ID).Scan(&status).Error; err != nil {
+			t.Fatal(err)
+		}
+		round, n := openRoundOf(t, s, approvedID)
+		if status != "cancelled" || n != 1 || round.Kind != domain.RoundLabelChange {
+			t.Fatalf("re-certification round %s; open rounds %d: %+v", status, n, round)
+		}
+		if a := auditOf(t, s, "review.rounds_cancelled", approvedID); len(a) != 1 || a[0]["reason"] != "label_change" {
+			t.Fatalf("review.rounds_cancelled audit events: %v", a)
+		}
+		if r := verify(t, s); !r.OK {
+			t.Fatalf("audit chain: %+v", r.Broken)
+		}
+	})
+}
