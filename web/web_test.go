@@ -162,6 +162,7 @@ type libraryItem struct {
 	AssetID, JobCode, Title, Brand, Audience, Channel, VersionID string
 	Number                                                       int
 	ExpiresAt                                                    time.Time
+	RereviewRequired                                             bool
 }
 
 type signatureData struct {
@@ -253,7 +254,7 @@ var pageSamples = map[string]func(d *pageData){
 	},
 	"rep_library.html": func(d *pageData) {
 		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
-		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two"}},
+		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two", RereviewRequired: true}},
 			"Notices": []store.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"}, {ID: "n2", JobCode: "ZEL-4", Title: "Leave-behind", Message: d.Title, Reason: "superseded"}}, "NextURL": "/library?cursor=x",
 			"Kits": []struct {
 				Name, Audience string

@@ -213,10 +213,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// it stops (see jobs.StartLeased).
 	holder := instanceName()
 	lease := jobs.Lease{Store: st, Holder: holder, TTL: jobs.DefaultLeaseTTL}
-	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.expire_due", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
-		n, err := st.ExpireDue(ctx, now)
-		if n > 0 {
-			log.Info("versions expired", "count", n)
+	// Availability dates and expiries that passed are written (feed, notices,
+	// webhooks) every minute; reads of the feed and of notices settle first.
+	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.settle", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
+		n, err := st.Settle(ctx, now)
+		if n.Announced > 0 || n.Expired > 0 {
+			log.Info("library settled", "available", n.Announced, "expired", n.Expired)
 		}
 		return err
 	}})

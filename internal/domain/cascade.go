@@ -55,10 +55,7 @@ type CascadeOutcome struct {
 // the new label. A published version whose expiry has passed counts as
 // expired even before the expiry sweep wrote it.
 func CascadeRechecks(v CascadeVersion, now time.Time) bool {
-	if v.State == StatePublished {
-		return v.ExpiresAt == nil || v.ExpiresAt.After(now)
-	}
-	return slices.Contains(CascadeStates, v.State)
+	return slices.Contains(CascadeStates, EffectiveState(v.State, v.ExpiresAt, now))
 }
 
 // LabelCascade decides what a label change does to v, which CascadeRechecks

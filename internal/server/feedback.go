@@ -73,7 +73,7 @@ func (s *Server) apiLibraryChanges(c echo.Context) error {
 		}
 		limit = n
 	}
-	page, err := s.store.LibraryChanges(c.Request().Context(), c.QueryParam("since"), all, brands, limit)
+	page, err := s.store.LibraryChanges(c.Request().Context(), c.QueryParam("since"), all, brands, limit, s.now())
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	}
 	var open []store.Notice
 	if s.authz.CanSomewhere(principalOf(c).user, "notice", "read") {
-		ns, err := s.store.Notices(ctx, principalOf(c).user.ID)
+		ns, err := s.store.Notices(ctx, principalOf(c).user.ID, s.now())
 		if err != nil {
 			return err
 		}

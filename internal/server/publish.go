@@ -97,7 +97,7 @@ func (s *Server) apiLibraryContent(c echo.Context) error {
 }
 
 func (s *Server) apiNotices(c echo.Context) error {
-	ns, err := s.store.Notices(c.Request().Context(), principalOf(c).user.ID)
+	ns, err := s.store.Notices(c.Request().Context(), principalOf(c).user.ID, s.now())
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 type cascadeRow struct {
 	ID, AssetID, State, SHA256, UploadedBy, OwnerID, JobCode string
 	Number                                                   int
-	ExpiresAt                                                *time.Time
+	ExpiresAt, AvailableAnnouncedAt                          *time.Time
 }
 
 // version is the part of r that opening a review round needs.
@@ -36,7 +36,7 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 		return errors.New("store: a label change needs the checker to re-check the brand's versions")
 	}
 	q := tx.db.Table("versions").
-		Select("versions.id, versions.asset_id, versions.state, versions.sha256, versions.uploaded_by, versions.number, versions.expires_at, assets.owner_id, assets.job_code").
+		Select("versions.id, versions.asset_id, versions.state, versions.sha256, versions.uploaded_by, versions.number, versions.expires_at, versions.available_announced_at, assets.owner_id, assets.job_code").
 		Joins("JOIN assets ON assets.id = versions.asset_id").
 		Where("assets.brand = ? AND versions.state IN ?", brand, domain.CascadeStates).
 		Order("versions.id")
@@ -128,7 +128,7 @@ func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, owner
 // label: rereview_required, its owner notified, a recertification round
 // opened unless one is open already, and, when newExpiry is set, its expiry
 // brought forward, reported to webhook receivers (version.updated) and to
-// the library's change feed (domain.ActionExpiryChanged).
+// the library's change feed (domain.ActionExpiryChanged) by expiryChanged.
 func (tx *Tx) flagForRereview(actor domain.Actor, brand string, r cascadeRow, rep domain.ComplianceReport, label domain.Label, newExpiry *time.Time, reviewers []Reviewer, due time.Time) error {
 	changes := map[string]any{"rereview_required": true}
 	until := r.ExpiresAt
@@ -162,17 +162,8 @@ func (tx *Tx) flagForRereview(actor domain.Actor, brand string, r cascadeRow, re
 	if newExpiry == nil {
 		return nil
 	}
-	exp := newExpiry.UTC()
-	var previous any
-	if r.ExpiresAt != nil {
-		previous = r.ExpiresAt.UTC()
-	}
-	if err := tx.emit("version.updated", brand, map[string]any{"asset_id": r.AssetID, "job_code": r.JobCode, "version_id": r.ID,
-		"expires_at": exp, "reason": domain.ReasonLabelChange}); err != nil {
-		return err
-	}
-	return tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionExpiryChanged, ObjectType: "version", ObjectID: r.ID, Brand: brand,
-		Details: map[string]any{"expires_at": exp, "previous_expires_at": previous, "reason": domain.ReasonLabelChange, "label_version": label.Version}})
+	return tx.expiryChanged(actor, brand, r.AssetID, r.JobCode, r.ID, expiryChange{Previous: r.ExpiresAt, ExpiresAt: *newExpiry,
+		Reason: domain.ReasonLabelChange, Announced: r.AvailableAnnouncedAt != nil, Details: map[string]any{"label_version": label.Version}})
 }
 
 // checkReportCurrent asks domain.CheckReportCurrent whether the newest

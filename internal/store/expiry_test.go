@@ -79,7 +79,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 				t.Fatalf("ExpireDue = %d, %v", n, err)
 			}
 			for r, id := range repIDs {
-				notices, err := s.Notices(ctx, id)
+				notices, err := s.Notices(ctx, id, c.Now())
 				if err != nil || len(notices) != pieces-1 {
 					t.Fatalf("rep %d notices = %d, %v", r, len(notices), err)
 				}

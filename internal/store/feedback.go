@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -89,25 +91,41 @@ func (s *Store) ListFeedback(ctx context.Context, f FeedbackFilter) ([]Feedback,
 
 // Change is one entry of the library's sync feed.
 type Change struct {
-	AssetID   string    `json:"asset_id"`
-	VersionID string    `json:"version_id"`
-	Change    string    `json:"change"` // added, updated, removed
-	Reason    string    `json:"reason,omitempty"`
-	At        time.Time `json:"at"`
+	AssetID   string     `json:"asset_id"`
+	VersionID string     `json:"version_id"`
+	Change    string     `json:"change"` // added, updated, removed
+	Reason    string     `json:"reason,omitempty"`
+	At        time.Time  `json:"at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // ChangesPage is one page of the sync feed; pass NextCursor as since.
+// HasMore says that the page was cut at its limit and the next one may
+// hold more entries.
 type ChangesPage struct {
 	Changes    []Change `json:"changes"`
 	NextCursor string   `json:"next_cursor"`
+	HasMore    bool     `json:"has_more"`
+}
+
+// feedDetails are the details of lifecycle audit events the feed reads.
+type feedDetails struct {
+	AssetID              string     `json:"asset_id"`
+	AvailableFrom        *time.Time `json:"available_from"`
+	ExpiresAt            *time.Time `json:"expires_at"`
+	Announced            *bool      `json:"announced"`
+	ReplacesVisible      *bool      `json:"replaces_visible"`
+	SupersededVersionID  string     `json:"superseded_version_id"`
+	ReplacementAvailable *bool      `json:"replacement_available"`
 }
 
 // LibraryChanges returns what changed in the rep library of the given
-// brands after the cursor: publications (added, or updated when they
-// superseded an earlier version), expiries and withdrawals (removed, with
-// the reason). It reads the audit trail, whose sequence numbers give a
-// total order, so a client that stores NextCursor misses nothing.
-func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool, brands []string, limit int) (ChangesPage, error) {
+// brands after the cursor, as decided by domain.FeedChange from the
+// lifecycle's audit events: the audit trail's sequence numbers give a total
+// order, so a client that stores NextCursor misses nothing. It settles the
+// library at now first (see Settle): an availability date or expiry that
+// has passed is in the feed at once, never early and never late.
+func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool, brands []string, limit int, now time.Time) (ChangesPage, error) {
 	var after int64
 	if since != "" {
 		b, err := base64.RawURLEncoding.DecodeString(since)
@@ -121,8 +139,11 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 	if limit <= 0 || limit > 1000 {
 		limit = 500
 	}
-	q := s.db.WithContext(ctx).Model(&auditEvent{}).
-		Where("seq > ? AND action IN ?", after, []string{"version.publish", "version.expire", "version.withdraw"})
+	if _, err := s.Settle(ctx, now); err != nil {
+		return ChangesPage{}, err
+	}
+	q := s.db.WithContext(ctx).Model(&auditEvent{}).Select("seq, occurred_at, action, object_id, details").
+		Where("seq > ? AND action IN ?", after, domain.FeedActions)
 	if !allBrands {
 		q = q.Where("brand IN ?", append([]string{""}, brands...))
 	}
@@ -130,28 +151,44 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 	if err := q.Order("seq").Limit(limit).Find(&rows).Error; err != nil {
 		return ChangesPage{}, translate(err)
 	}
-	page := ChangesPage{Changes: []Change{}, NextCursor: since}
-	for _, r := range rows {
-		var assetID string
-		if err := s.db.WithContext(ctx).Model(&versionRow{}).Select("asset_id").Where("id = ?", r.ObjectID).Scan(&assetID).Error; err != nil {
+	page := ChangesPage{Changes: []Change{}, NextCursor: since, HasMore: len(rows) == limit}
+	details := make([]feedDetails, len(rows))
+	var lookUp []string // versions whose events predate asset_id in details
+	for i, r := range rows {
+		if err := json.Unmarshal([]byte(r.Details), &details[i]); err != nil {
+			return ChangesPage{}, fmt.Errorf("store: details of audit event %d: %w", r.Seq, err)
+		}
+		if details[i].AssetID == "" {
+			lookUp = append(lookUp, r.ObjectID)
+		}
+	}
+	assetOf := map[string]string{}
+	for ids := range slices.Chunk(lookUp, idChunk) {
+		var vs []struct{ ID, AssetID string }
+		if err := s.db.WithContext(ctx).Model(&versionRow{}).Select("id, asset_id").Where("id IN ?", ids).Scan(&vs).Error; err != nil {
 			return ChangesPage{}, translate(err)
 		}
-		c := Change{AssetID: assetID, VersionID: r.ObjectID, At: r.OccurredAt.UTC()}
-		switch r.Action {
-		case "version.publish":
-			c.Change = "added"
-			if containsJSONKey(r.Details, "superseded_version_id") {
-				c.Change = "updated"
-			}
-		case "version.expire":
-			c.Change, c.Reason = "removed", "expired"
-		case "version.withdraw":
-			c.Change, c.Reason = "removed", "withdrawn"
+		for _, v := range vs {
+			assetOf[v.ID] = v.AssetID
 		}
-		page.Changes = append(page.Changes, c)
+	}
+	for i, r := range rows {
+		d := details[i]
+		e := domain.LibraryEvent{Action: r.Action, OccurredAt: r.OccurredAt, AvailableFrom: d.AvailableFrom, ExpiresAt: d.ExpiresAt,
+			Announced: d.Announced, ReplacesVisible: d.SupersededVersionID != "", ReplacementAvailable: d.ReplacementAvailable}
+		if d.ReplacesVisible != nil {
+			e.ReplacesVisible = *d.ReplacesVisible
+		}
 		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(r.Seq, 10)))
+		c, ok := domain.FeedChange(e)
+		if !ok {
+			continue
+		}
+		assetID := d.AssetID
+		if assetID == "" {
+			assetID = assetOf[r.ObjectID]
+		}
+		page.Changes = append(page.Changes, Change{AssetID: assetID, VersionID: r.ObjectID, Change: c.Change, Reason: c.Reason, At: c.At, ExpiresAt: c.ExpiresAt})
 	}
 	return page, nil
 }
-
-func containsJSONKey(doc, key string) bool { return strings.Contains(doc, `"`+key+`"`) }

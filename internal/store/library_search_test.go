@@ -150,7 +150,7 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		notices, err := s.Notices(ctx, rep.ID)
+		notices, err := s.Notices(ctx, rep.ID, c.Now())
 		if err != nil || len(notices) != 1 {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
@@ -161,13 +161,13 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		if strings.Contains(n.Message, "Expired") || strings.Contains(n.Message, "Withdrawn") {
 			t.Fatalf("superseding reads like a retirement: %q", n.Message)
 		}
-		if others, _ := s.Notices(ctx, bystander.ID); len(others) != 0 {
+		if others, _ := s.Notices(ctx, bystander.ID, c.Now()); len(others) != 0 {
 			t.Fatalf("a rep who fetched nothing was notified: %+v", others)
 		}
 		if err := s.AckNotice(ctx, repActor, n.ID); err != nil {
 			t.Fatal(err)
 		}
-		if notices, _ := s.Notices(ctx, rep.ID); len(notices) != 1 || notices[0].AckedAt == nil {
+		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 1 || notices[0].AckedAt == nil {
 			t.Fatalf("after ack = %+v", notices)
 		}
 		if r := verify(t, s); !r.OK {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -28,14 +27,14 @@ type Publication struct {
 func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.lockVersion(p.VersionID)
+		v, err := tx.settledVersion(p.VersionID)
 		if err != nil {
 			return err
 		}
 		var extra struct {
-			ApprovedAt, PublishedAt *time.Time
+			ApprovedAt, PublishedAt, AvailableAnnouncedAt, ExpiresAt *time.Time
 		}
-		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at, available_announced_at, expires_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
 			return err
 		}
 		// A published version re-certified since its publication may get a
@@ -69,6 +68,8 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 			return err
 		}
 		if recertified {
+			// The same piece stays in the library with a new expiry:
+			// reported as an update of the piece, not a new publication.
 			if err := tx.db.Model(&versionRow{}).Where("id = ? AND state = ?", v.ID, domain.StatePublished).
 				Updates(map[string]any{"expires_at": exp, "published_at": now, "rereview_required": false}).Error; err != nil {
 				return err
@@ -77,35 +78,42 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 			if err != nil {
 				return err
 			}
-			if err := tx.emit("version.published", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "version_number": v.Number,
-				"sha256": v.SHA256, "available_from": from, "expires_at": exp, "recertified": true}); err != nil {
-				return err
-			}
-			return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.expiry_extended", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
-				Details: map[string]any{"expires_at": exp, "recertified_at": extra.ApprovedAt.UTC()}})
+			return tx.expiryChanged(actor, a.Brand, a.ID, a.JobCode, v.ID, expiryChange{
+				Previous: extra.ExpiresAt, ExpiresAt: exp, Reason: "recertified", Announced: extra.AvailableAnnouncedAt != nil,
+				Details: map[string]any{"recertified_at": extra.ApprovedAt.UTC()}})
 		}
-		if _, err := tx.moveVersion(v, domain.ActionPublish, map[string]any{"published_at": now, "available_from": from, "expires_at": exp}); err != nil {
+		available := !from.After(now)
+		changes := map[string]any{"published_at": now, "available_from": from, "expires_at": exp}
+		if available {
+			changes["available_announced_at"] = now
+		}
+		if _, err := tx.moveVersion(v, domain.ActionPublish, changes); err != nil {
 			return err
 		}
-		details := map[string]any{"expires_at": exp, "available_from": from, "sha256": v.SHA256}
+		details := map[string]any{"asset_id": a.ID, "expires_at": exp, "available_from": from, "sha256": v.SHA256}
 		if a.PublishedVersionID != nil && *a.PublishedVersionID != v.ID {
 			old, err := tx.lockVersion(*a.PublishedVersionID)
 			if err != nil {
 				return err
 			}
 			if old.State == domain.StatePublished {
+				oldAnnounced, err := tx.announcedAt(old.ID)
+				if err != nil {
+					return err
+				}
 				if _, err := tx.moveVersion(old, domain.ActionSupersede, map[string]any{"retired_at": now, "retire_reason": fmt.Sprintf("superseded by version %d", v.Number)}); err != nil {
 					return err
 				}
 				details["superseded_version_id"] = old.ID
+				details["replaces_visible"] = oldAnnounced != nil
 				// Reps who fetched the older version are told a newer
-				// one is available, so they stop using their copy.
-				n, err := tx.noticeFetchers([]string{old.ID}, domain.StateSuperseded, domain.SupersededNoticeMessage(v.Number))
+				// one replaces it, so they stop using their copy.
+				n, err := tx.noticeFetchers([]string{old.ID}, domain.StateSuperseded, domain.SupersededNoticeMessage(v.Number, from, now))
 				if err != nil {
 					return err
 				}
 				if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.supersede", ObjectType: "version", ObjectID: old.ID, Brand: a.Brand,
-					Details: map[string]any{"by_version_id": v.ID, "notices": n}}); err != nil {
+					Details: map[string]any{"asset_id": a.ID, "by_version_id": v.ID, "notices": n, "announced": oldAnnounced != nil, "replacement_available": available}}); err != nil {
 					return err
 				}
 			}
@@ -138,7 +146,11 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, reason string) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.lockVersion(versionID)
+		v, err := tx.settledVersion(versionID)
+		if err != nil {
+			return err
+		}
+		announced, err := tx.announcedAt(v.ID)
 		if err != nil {
 			return err
 		}
@@ -169,7 +181,7 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.withdraw", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
-			Details: map[string]any{"reason": reason, "notices": n}})
+			Details: map[string]any{"asset_id": a.ID, "reason": reason, "notices": n, "announced": v.State == domain.StatePublished && announced != nil}})
 	})
 	return out, err
 }
@@ -208,71 +220,6 @@ func (tx *Tx) noticeFetchers(versionIDs []string, reason, message string) (int64
 
 var noticeColumns = []string{
 	"id", "user_id", "version_id", "asset_id", "brand", "reason", "message", "created_at",
-}
-
-// dueVersion is a version the expiry sweep moved.
-type dueVersion struct {
-	ID, AssetID, Brand string
-	ExpiresAt          time.Time
-}
-
-// ExpireDue moves every published version whose expiry is at or before now
-// to expired, in one set-based pass: one audit event per version and a
-// notice to every rep who fetched it. Running it again changes nothing.
-// The library never serves expired material even before this runs, because
-// it filters on expires_at at read time.
-//
-// The asset rows are left as they are: an asset's published_version_id
-// names the version it last published, and every reader checks that
-// version's state, so expiry rewrites only the versions it expires.
-func (s *Store) ExpireDue(ctx context.Context, now time.Time) (int, error) {
-	var expired int
-	err := s.InTx(ctx, func(tx *Tx) error {
-		// The state is written literally so that the planner can use the
-		// partial index of published versions whatever plan it caches.
-		// SQLite cannot return columns of a joined table, so there the
-		// brand comes from a subquery.
-		expire := `UPDATE versions SET state = 'expired', retired_at = ?, retire_reason = 'expired'
-			FROM assets WHERE assets.id = versions.asset_id AND versions.state = 'published' AND versions.expires_at <= ?
-			RETURNING versions.id, versions.asset_id, assets.brand, versions.expires_at`
-		if tx.dialect != Postgres {
-			expire = `UPDATE versions SET state = 'expired', retired_at = ?, retire_reason = 'expired'
-				WHERE state = 'published' AND expires_at <= ?
-				RETURNING id, asset_id, (SELECT brand FROM assets WHERE assets.id = versions.asset_id) AS brand, expires_at`
-		}
-		var due []dueVersion
-		if err := tx.db.Raw(expire, tx.now, now.UTC()).Scan(&due).Error; err != nil {
-			return err
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		slices.SortFunc(due, func(a, b dueVersion) int { return strings.Compare(a.ID, b.ID) })
-		versionIDs, assetIDs := make([]string, len(due)), make([]string, len(due))
-		for i, d := range due {
-			versionIDs[i], assetIDs[i] = d.ID, d.AssetID
-		}
-		if _, err := tx.noticeFetchers(versionIDs, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
-			return err
-		}
-		if err := tx.flagCampaignsAtRisk(assetIDs, "a piece expired"); err != nil {
-			return err
-		}
-		if err := tx.emitEach("version.expired", len(due), func(i int) (string, map[string]any) {
-			d := due[i]
-			return d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "expires_at": d.ExpiresAt.UTC()}
-		}); err != nil {
-			return err
-		}
-		entries := make([]domain.AuditEntry, len(due))
-		for i, d := range due {
-			entries[i] = domain.AuditEntry{Actor: domain.SystemActor, Action: "version.expire", ObjectType: "version", ObjectID: d.ID, Brand: d.Brand,
-				Details: map[string]any{"expires_at": d.ExpiresAt.UTC()}}
-		}
-		expired = len(due)
-		return tx.Audit(entries...)
-	})
-	return expired, err
 }
 
 // AcquireLease takes or renews the named lease for holder until now+ttl, and

@@ -108,7 +108,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if n, _ := s.ExpireDue(ctx, c.Now()); n != 0 {
 			t.Fatalf("ExpireDue is not idempotent: %d", n)
 		}
-		notices, err := s.Notices(ctx, rep.ID)
+		notices, err := s.Notices(ctx, rep.ID, c.Now())
 		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
@@ -137,7 +137,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
 			t.Fatalf("withdrawn piece: %v", err)
 		}
-		if notices, _ := s.Notices(ctx, rep.ID); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {
+		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {
 			t.Fatalf("notices after withdrawal = %+v", notices)
 		}
 		if r := verify(t, s); !r.OK {

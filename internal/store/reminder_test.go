@@ -64,3 +64,39 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 		}
 	})
 }
+
+// A piece whose expiry a re-certification extended gets its reminders
+// again before the new expiry.
+func TestRemindersStartAgainAfterAnExtension(t *testing.T) {
+	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
+		ctx := context.Background()
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
+			t.Fatal(err)
+		}
+		thresholds := []int{30, 7, 1}
+		v, _ := approved(t, s, "ZEL-EXT")
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(20 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
+			t.Fatalf("first reminder = %d, %v", n, err)
+		}
+		c.Set(c.Now().Add(24 * time.Hour))
+		recertified(t, s, v, "ext", c.Now())
+		newExp := c.Now().Add(180 * 24 * time.Hour)
+		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: newExp}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 0 {
+			t.Fatalf("reminders right after the extension = %d, %v; want 0", n, err)
+		}
+		c.Set(newExp.Add(-29 * 24 * time.Hour))
+		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
+			t.Fatalf("reminders 29 days before the new expiry = %d, %v; want 1", n, err)
+		}
+		got := reminderSubjects(t, s)
+		if len(got) != 2 || !strings.Contains(got[1], newExp.Format("2006-01-02")) {
+			t.Fatalf("reminders = %q", got)
+		}
+	})
+}

@@ -94,7 +94,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o750); err != nil {
 			return nil, fmt.Errorf("store: create data folder: %w", err)
 		}
-		s.db, err = gorm.Open(sqlite.Open(sqliteDSN(opts.SQLitePath)), gcfg)
+		dsn := sqliteDSN(opts.SQLitePath)
+		var raw *sql.DB
+		if raw, err = sql.Open(sqlite.DriverName, dsn); err == nil {
+			if s.db, err = gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, DSN: dsn, Conn: &sqlitePool{raw}}, gcfg); err != nil {
+				raw.Close()
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)

@@ -39,6 +39,9 @@ type LibraryItem struct {
 	Size      int64     `json:"size"`
 	SHA256    string    `json:"sha256"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// RereviewRequired says that the piece was checked against an earlier
+	// label and is being re-reviewed: use it only as its owner directs.
+	RereviewRequired bool `json:"rereview_required"`
 }
 
 // LibraryFilter selects the rep library.
@@ -60,16 +63,14 @@ type LibraryPage struct {
 }
 
 const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, assets.audience, assets.channel, assets.tags, " +
-	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at"
+	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at, versions.rereview_required"
 
 // currentScope restricts a query on assets joined with their published
-// version to what may be served at now: published, available and not yet
-// expired. Time is read at request time, so nothing expired is served
-// between runs of the expiry job. The checker report does not decide: a
-// published piece that fails a newer label stays served, flagged for
-// re-review, until it is retired (expiry, possibly brought forward by the
-// label change, withdrawal or supersession), so that it never leaves the
-// reps' library without a notice or a feed entry.
+// version to what is in the reps' library at now (domain.InLibrary):
+// published, available and not yet expired. Time is read at request time,
+// so nothing expired is served between runs of the expiry job. The checker
+// report does not take part: a piece leaves the library only by retirement,
+// with its notices and feed entry.
 func currentScope(q *gorm.DB, now time.Time) *gorm.DB {
 	return q.Joins("JOIN versions ON versions.id = assets.published_version_id").
 		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ?", domain.StatePublished, now.UTC(), now.UTC())
@@ -80,6 +81,7 @@ type libraryScan struct {
 	Number                                                                                          int
 	Size                                                                                            int64
 	ExpiresAt                                                                                       time.Time
+	RereviewRequired                                                                                bool
 }
 
 // scanLibrary runs a query selecting libraryColumns and reads its rows
@@ -95,7 +97,7 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 	for rows.Next() {
 		var r libraryScan
 		if err := rows.Scan(&r.AssetID, &r.JobCode, &r.Title, &r.Brand, &r.Audience, &r.Channel, &r.Tags,
-			&r.VersionID, &r.Number, &r.MediaType, &r.Filename, &r.Size, &r.SHA256, &r.ExpiresAt); err != nil {
+			&r.VersionID, &r.Number, &r.MediaType, &r.Filename, &r.Size, &r.SHA256, &r.ExpiresAt, &r.RereviewRequired); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -105,7 +107,7 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 
 func (r libraryScan) item() LibraryItem {
 	it := LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
-		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt}
+		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt, RereviewRequired: r.RereviewRequired}
 	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
 	return it
 }
@@ -188,13 +190,16 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		v, err := s.Version(ctx, rows[0].VersionID)
 		return rows[0].item(), v, err
 	}
-	// Gone or never there: find the newest piece that was in the field.
+	// Gone or never there: find the newest piece that was in the field,
+	// available before it was retired. A piece withdrawn or replaced
+	// during its embargo was never in the field: not found, as for any
+	// piece the rep never saw.
 	var last struct {
 		ID, State, RetireReason string
 		ExpiresAt               *time.Time
 	}
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
-		Where("asset_id = ? AND published_at IS NOT NULL", assetID).Order("published_at DESC").Limit(1).Scan(&last).Error
+		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC").Limit(1).Scan(&last).Error
 	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
 	}
@@ -207,13 +212,16 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 }
 
 // retired returns the EGONE error for a version that was in the field and
-// is withdrawn, or expired at now; nil otherwise.
+// is withdrawn, expired at now, or replaced by a version not yet available
+// (a replacement that is available is served instead); nil otherwise.
 func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
 	switch {
 	case state == domain.StateWithdrawn:
 		return domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", reason)
 	case state == domain.StateExpired || (state == domain.StatePublished && expiresAt != nil && !expiresAt.After(now)):
 		return domain.Errorf(domain.EGONE, "This piece expired and is no longer approved for use.")
+	case state == domain.StateSuperseded:
+		return domain.Errorf(domain.EGONE, "This piece was replaced by a newer version that is not available yet. Do not use the old one.")
 	}
 	return nil
 }
@@ -264,8 +272,13 @@ type Notice struct {
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
 }
 
-// Notices returns a user's notices, unacknowledged first.
-func (s *Store) Notices(ctx context.Context, userID string) ([]Notice, error) {
+// Notices returns a user's notices at now, unacknowledged first. It settles
+// the library at now first (see Settle), so that a piece whose expiry has
+// passed has its notice even before the expiry job runs.
+func (s *Store) Notices(ctx context.Context, userID string, now time.Time) ([]Notice, error) {
+	if _, err := s.Settle(ctx, now); err != nil {
+		return nil, err
+	}
 	out := []Notice{}
 	err := s.db.WithContext(ctx).Table("notices").
 		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, notices.created_at, notices.acked_at").
