@@ -413,6 +413,16 @@ func TestFailingPublishedPieceIsFlaggedAndItsExpiryBroughtForward(t *testing.T) 
 			changed[0]["expires_at"] != deadline.Format(time.RFC3339) || changed[0]["previous_expires_at"] != previous.UTC().Format(time.RFC3339) {
 			t.Fatalf("version.expiry_changed audit events: %v", changed)
 		}
+		// The reps' feed reports the earlier expiry as an update.
+		pv, err := s.Version(ctx, published)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, changes := replayFeed(t, s, []string{"ZELTRA"}, c.Now())
+		if u := changes[len(changes)-1]; set[pv.AssetID] != published || u.Change != domain.ChangeUpdated || u.Reason != domain.ReasonExpiryChanged ||
+			u.ExpiresAt == nil || !u.ExpiresAt.Equal(deadline) {
+			t.Fatalf("feed = %+v, want the piece updated to expire at %v", changes, deadline)
+		}
 		if notes, _ := s.Notifications(ctx, owner, 100); len(notes) == 0 || notes[0].Kind != "rereview_required" {
 			t.Fatalf("owner notifications: %+v", notes)
 		}
