@@ -194,23 +194,14 @@ type queueTask struct {
 	SubmittedAt, DueAt                                  time.Time
 }
 
-type labelData struct {
-	Version                                                   int
-	ProprietaryName, EstablishedName, Indication, PIReference string
-	LaunchDate                                                string
-	ISIStatements, RequiredFunctions, OffLabelTerms           []string
-	BoxedWarning                                              bool
-	MaxExpiryMonths, ReviewSLADays                            int
-	CreatedAt                                                 time.Time
-}
-
 type brandData struct {
 	Code, Name string
-	Label      labelData
+	Label      domain.Label // the store's own type, so that its methods (GraceDays) render as in production
 }
 
 type labelForm struct {
 	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
+	RereviewGraceDays                                                                                                                   string
 	BoxedWarning                                                                                                                        bool
 }
 
@@ -290,14 +281,14 @@ var pageSamples = map[string]func(d *pageData){
 			map[string]reportData{"r1": {RulesVersion: "1", LabelVersion: 1, Findings: []findingRow{{RuleID: "FB", Severity: "error", Message: d.Title}}}}, "2026-11-25"}
 	},
 	"label.html": func(d *pageData) {
-		l := labelData{Version: 2, ProprietaryName: d.Title, EstablishedName: "zeltaparin", ISIStatements: []string{d.Title}, RequiredFunctions: []string{"medical"}, MaxExpiryMonths: 12}
-		d.Form = labelForm{ProprietaryName: d.Title, ISIStatements: d.Title}
+		l := domain.Label{Version: 2, ProprietaryName: d.Title, EstablishedName: "zeltaparin", ISIStatements: []string{d.Title}, RequiredFunctions: []string{"medical"}, MaxExpiryMonths: 12}
+		d.Form = labelForm{ProprietaryName: d.Title, ISIStatements: d.Title, RereviewGraceDays: d.Title}
 		d.Data = struct {
 			Brand     brandData
-			Versions  []labelData
+			Versions  []domain.Label
 			CanEdit   bool
 			Functions []functionChoice
-		}{brandData{"ZELTRA", d.Title, l}, []labelData{l}, true, []functionChoice{{"medical", true}, {"legal", false}}}
+		}{brandData{"ZELTRA", d.Title, l}, []domain.Label{l}, true, []functionChoice{{"medical", true}, {"legal", false}}}
 	},
 	"claims.html": func(d *pageData) {
 		d.Form = struct{ Text, Category, References, Variants string }{Text: d.Title, Category: "efficacy"}
@@ -306,7 +297,7 @@ var pageSamples = map[string]func(d *pageData){
 			Claims     []claimRow
 			Categories []string
 			CanCreate  bool
-		}{brandData{"ZELTRA", d.Title, labelData{}}, []claimRow{{Text: d.Title, Category: "efficacy", References: []string{d.Title}}}, []string{"efficacy"}, true}
+		}{brandData{"ZELTRA", d.Title, domain.Label{}}, []claimRow{{Text: d.Title, Category: "efficacy", References: []string{d.Title}}}, []string{"efficacy"}, true}
 	},
 	"library.html": func(d *pageData) {
 		v := &versionRow{ID: "v1", Number: 2, State: "draft"}

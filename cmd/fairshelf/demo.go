@@ -90,7 +90,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *library.Library)
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if _, err := st.CreateClaim(ctx, actor, demoBrand, c); err != nil {
+		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, library.Recheck); err != nil {
 			return err
 		}
 	}

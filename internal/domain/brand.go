@@ -12,18 +12,22 @@ import (
 // every piece against. A change is a new Label with the next Version; old
 // versions stay, so every compliance report names the label it used.
 type Label struct {
-	Version           int       `json:"version"`
-	ProprietaryName   string    `json:"proprietary_name"`
-	EstablishedName   string    `json:"established_name"`
-	Indication        string    `json:"indication"`
-	ISIStatements     []string  `json:"isi_statements"`
-	BoxedWarning      bool      `json:"boxed_warning"`
-	PIReference       string    `json:"pi_reference"`
-	LaunchDate        string    `json:"launch_date,omitempty"` // YYYY-MM-DD
-	MaxExpiryMonths   int       `json:"max_expiry_months"`
-	RequiredFunctions []string  `json:"required_functions"`
-	OffLabelTerms     []string  `json:"off_label_terms"`
-	ReviewSLADays     int       `json:"review_sla_days"` // days MLR reviewers have for a submitted piece
+	Version           int      `json:"version"`
+	ProprietaryName   string   `json:"proprietary_name"`
+	EstablishedName   string   `json:"established_name"`
+	Indication        string   `json:"indication"`
+	ISIStatements     []string `json:"isi_statements"`
+	BoxedWarning      bool     `json:"boxed_warning"`
+	PIReference       string   `json:"pi_reference"`
+	LaunchDate        string   `json:"launch_date,omitempty"` // YYYY-MM-DD
+	MaxExpiryMonths   int      `json:"max_expiry_months"`
+	RequiredFunctions []string `json:"required_functions"`
+	OffLabelTerms     []string `json:"off_label_terms"`
+	ReviewSLADays     int      `json:"review_sla_days"` // days MLR reviewers have for a submitted piece
+	// RereviewGraceDays is how many days a published piece that fails a
+	// newer label stays in use, flagged, before its expiry: absent or null
+	// means DefaultRereviewGraceDays; 0 keeps it until its own expiry.
+	RereviewGraceDays *int      `json:"rereview_grace_days"`
 	CreatedAt         time.Time `json:"created_at"`
 	CreatedBy         string    `json:"created_by,omitempty"`
 }
@@ -43,6 +47,17 @@ const DefaultMaxExpiryMonths = 12
 // DefaultReviewSLADays is how many days reviewers have when the brand sets
 // no other period.
 const DefaultReviewSLADays = 5
+
+// DefaultRereviewGraceDays is the re-review grace of a label that sets none.
+const DefaultRereviewGraceDays = 30
+
+// GraceDays is the label's re-review grace in days (see RereviewGraceDays).
+func (l Label) GraceDays() int {
+	if l.RereviewGraceDays == nil {
+		return DefaultRereviewGraceDays
+	}
+	return *l.RereviewGraceDays
+}
 
 // ReviewFunctions lists the MLR review functions in sign-off order.
 var ReviewFunctions = []string{FunctionMedical, FunctionLegal, FunctionRegulatory}
@@ -67,6 +82,10 @@ func (l *Label) Normalize() {
 	if len(l.RequiredFunctions) == 0 {
 		l.RequiredFunctions = slices.Clone(ReviewFunctions)
 	}
+	if l.RereviewGraceDays == nil {
+		days := DefaultRereviewGraceDays
+		l.RereviewGraceDays = &days
+	}
 }
 
 // Validate checks a normalized label, collecting every field's problem.
@@ -89,6 +108,7 @@ func (l Label) validate(v *Validation, prefix string) {
 	}
 	v.Check(l.MaxExpiryMonths >= 1 && l.MaxExpiryMonths <= 36, prefix+"max_expiry_months", "Use 1 to 36 months.")
 	v.Check(l.ReviewSLADays >= 1 && l.ReviewSLADays <= 90, prefix+"review_sla_days", "Use 1 to 90 days.")
+	v.Check(l.GraceDays() >= 0 && l.GraceDays() <= 365, prefix+"rereview_grace_days", "Use 0 to 365 days (0 keeps a flagged piece until its own expiry).")
 	okFunctions := len(l.RequiredFunctions) > 0
 	for i, f := range l.RequiredFunctions {
 		if _, ok := ReviewerRole(f); !ok || slices.Contains(l.RequiredFunctions[:i], f) {

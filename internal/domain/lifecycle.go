@@ -12,6 +12,7 @@ const (
 	ActionExpire         = "expire"          // its expiry time passed
 	ActionWithdraw       = "withdraw"        // taken out of use with a reason
 	ActionSupersede      = "supersede"       // a newer version of the asset was published
+	ActionLabelRereview  = "label_rereview"  // the brand's label changed after approval, before publication
 )
 
 // transitions is the version lifecycle of PRODUCT.md as one table:
@@ -25,6 +26,7 @@ var transitions = map[string]map[string]string{
 	ActionExpire:         {StatePublished: StateExpired},
 	ActionWithdraw:       {StatePublished: StateWithdrawn, StateApproved: StateWithdrawn},
 	ActionSupersede:      {StatePublished: StateSuperseded},
+	ActionLabelRereview:  {StateApproved: StateInReview},
 }
 
 // Transition returns the state a version in state from moves to by action,
@@ -107,6 +109,8 @@ func pastTense(action string) string {
 		return "withdrawn"
 	case ActionSupersede:
 		return "superseded"
+	case ActionLabelRereview:
+		return "sent back to review after a label change"
 	}
 	return action
 }

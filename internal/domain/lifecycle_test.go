@@ -15,6 +15,7 @@ func TestTransitionTable(t *testing.T) {
 		{StatePublished, ActionWithdraw, StateWithdrawn},
 		{StateApproved, ActionWithdraw, StateWithdrawn},
 		{StatePublished, ActionSupersede, StateSuperseded},
+		{StateApproved, ActionLabelRereview, StateInReview},
 	} {
 		got, err := Transition(tc.from, tc.action)
 		if err != nil || got != tc.to {
@@ -32,8 +33,8 @@ func TestTransitionTable(t *testing.T) {
 			}
 		}
 	}
-	if legal != 9 {
-		t.Errorf("%d legal transitions, want 9", legal)
+	if legal != 10 {
+		t.Errorf("%d legal transitions, want 10", legal)
 	}
 	for _, illegal := range [][2]string{{StateDraft, ActionApprove}, {StateDraft, ActionPublish}, {StateRejected, ActionSubmit}, {StateExpired, ActionPublish}, {StateWithdrawn, ActionPublish}, {StateInReview, ActionPublish}} {
 		if _, err := Transition(illegal[0], illegal[1]); ErrorCode(err) != ECONFLICT {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // Check runs the fair-balance checker on a version against its brand's
@@ -29,9 +30,20 @@ func (l *Library) Evaluate(ctx context.Context, versionID string, now time.Time)
 	if err != nil {
 		return domain.ComplianceReport{}, err
 	}
+	return Recheck(in, now)
+}
+
+// Recheck runs the fair-balance checker with the default rules on a
+// version's stored text against in.Label at now and returns the report,
+// not stored. It is the store's checker for the label cascade
+// (store.Recheck). A version with no stored text gets the checker's
+// manual-review finding, never a pass.
+func Recheck(in store.CheckInput, now time.Time) (domain.ComplianceReport, error) {
 	var lines []domain.TextLine
-	if err := json.Unmarshal(in.Text, &lines); err != nil {
-		return domain.ComplianceReport{}, fmt.Errorf("library: text of version %s: %w", versionID, err)
+	if len(in.Text) > 0 {
+		if err := json.Unmarshal(in.Text, &lines); err != nil {
+			return domain.ComplianceReport{}, fmt.Errorf("library: text of version %s: %w", in.Version.ID, err)
+		}
 	}
 	rules := checker.DefaultRules()
 	findings := checker.Check(checker.Input{
@@ -45,6 +57,6 @@ func (l *Library) Evaluate(ctx context.Context, versionID string, now time.Time)
 		findings = []domain.Finding{}
 	}
 	return domain.ComplianceReport{
-		VersionID: versionID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version, Findings: findings,
+		VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version, Findings: findings,
 	}, nil
 }

@@ -10,12 +10,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // labelForm is the label edit form; list fields are one item per line.
 type labelForm struct {
 	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
+	RereviewGraceDays                                                                                                                   string // empty: the default
 	BoxedWarning                                                                                                                        bool
 }
 
@@ -35,7 +37,21 @@ func formOfLabel(l domain.Label) labelForm {
 	return labelForm{ProprietaryName: l.ProprietaryName, EstablishedName: l.EstablishedName, Indication: l.Indication,
 		ISIStatements: strings.Join(l.ISIStatements, "\n"), PIReference: l.PIReference, LaunchDate: l.LaunchDate,
 		MaxExpiryMonths: strconv.Itoa(l.MaxExpiryMonths), OffLabelTerms: strings.Join(l.OffLabelTerms, "\n"), BoxedWarning: l.BoxedWarning,
-		ReviewSLADays: strconv.Itoa(l.ReviewSLADays)}
+		ReviewSLADays: strconv.Itoa(l.ReviewSLADays), RereviewGraceDays: strconv.Itoa(l.GraceDays())}
+}
+
+// graceDays reads the re-review grace field: empty means the default
+// (nil), anything but a whole number is -1, which fails validation.
+func graceDays(field string) *int {
+	field = strings.TrimSpace(field)
+	if field == "" {
+		return nil
+	}
+	days, err := strconv.Atoi(field)
+	if err != nil {
+		days = -1
+	}
+	return &days
 }
 
 func (s *Server) labelPage(c echo.Context) error {
@@ -86,7 +102,7 @@ func (s *Server) labelSave(c echo.Context) error {
 	form := labelForm{ProprietaryName: c.FormValue("proprietary_name"), EstablishedName: c.FormValue("established_name"), Indication: c.FormValue("indication"),
 		ISIStatements: c.FormValue("isi_statements"), PIReference: c.FormValue("pi_reference"), LaunchDate: c.FormValue("launch_date"),
 		MaxExpiryMonths: c.FormValue("max_expiry_months"), OffLabelTerms: c.FormValue("off_label_terms"), BoxedWarning: c.FormValue("boxed_warning") == "on",
-		ReviewSLADays: c.FormValue("review_sla_days")}
+		ReviewSLADays: c.FormValue("review_sla_days"), RereviewGraceDays: c.FormValue("rereview_grace_days")}
 	params, _ := c.FormParams()
 	functions := params["required_functions"]
 	months, err := strconv.Atoi(strings.TrimSpace(form.MaxExpiryMonths))
@@ -99,7 +115,7 @@ func (s *Server) labelSave(c echo.Context) error {
 	}
 	l := domain.Label{ReviewSLADays: sla, ProprietaryName: form.ProprietaryName, EstablishedName: form.EstablishedName, Indication: form.Indication,
 		ISIStatements: lines(form.ISIStatements), BoxedWarning: form.BoxedWarning, PIReference: form.PIReference, LaunchDate: form.LaunchDate,
-		MaxExpiryMonths: months, RequiredFunctions: functions, OffLabelTerms: lines(form.OffLabelTerms)}
+		MaxExpiryMonths: months, RequiredFunctions: functions, OffLabelTerms: lines(form.OffLabelTerms), RereviewGraceDays: graceDays(form.RereviewGraceDays)}
 	l.Normalize()
 	if len(functions) == 0 {
 		l.RequiredFunctions = nil // an unticked form means none, not the default
@@ -166,7 +182,7 @@ func (s *Server) claimCreate(c echo.Context) error {
 	in := store.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {
-		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in)
+		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, library.Recheck)
 	}
 	if err != nil {
 		if domain.ErrorCode(err) != domain.EINVALID {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/library"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -186,8 +187,10 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 	l := in.Label
 	// The review policy belongs to administrators: a label edit that leaves
 	// it out keeps the brand's current one rather than resetting it to the
-	// defaults (which would read as a change only they may make).
-	if l.RequiredFunctions == nil || l.ReviewSLADays == 0 {
+	// defaults (which would read as a change only they may make). A
+	// re-review grace left out keeps the current one too, so that a
+	// deliberate 0 is not silently reset to the default.
+	if l.RequiredFunctions == nil || l.ReviewSLADays == 0 || l.RereviewGraceDays == nil {
 		cur, err := s.store.Brand(c.Request().Context(), code)
 		if err != nil {
 			return err
@@ -197,6 +200,9 @@ func (s *Server) apiPutLabel(c echo.Context) error {
 		}
 		if l.ReviewSLADays == 0 {
 			l.ReviewSLADays = cur.Label.ReviewSLADays
+		}
+		if l.RereviewGraceDays == nil {
+			l.RereviewGraceDays = cur.Label.RereviewGraceDays
 		}
 	}
 	l.Normalize()
@@ -235,7 +241,7 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 		}
 		by.Signature = &sig
 	}
-	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by)
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, library.Recheck)
 }
 
 func (s *Server) apiListClaims(c echo.Context) error {
@@ -268,7 +274,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in)
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, library.Recheck)
 	if err != nil {
 		return err
 	}

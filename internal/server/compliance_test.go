@@ -180,8 +180,8 @@ func TestCompliancePages(t *testing.T) {
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {""}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "required_functions": {"medical", "legal", "regulatory"}})
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") {
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {""}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "rereview_grace_days": {"soon"}, "required_functions": {"medical", "legal", "regulatory"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") || !strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
 		t.Fatalf("bad label form = %d", rec.Code)
 	}
 	// The review SLA is an administrator's decision.
@@ -189,12 +189,13 @@ func TestCompliancePages(t *testing.T) {
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Only an administrator") {
 		t.Fatalf("SLA change by a reviewer = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"5"}, "required_functions": {"medical", "legal", "regulatory"}})
+	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"5"}, "rereview_grace_days": {"0"}, "required_functions": {"medical", "legal", "regulatory"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}
-	if rec := w.do(t, http.MethodGet, "/brands/ZELTRA/label", nil); !strings.Contains(rec.Body.String(), "Current label (version 2)") {
-		t.Fatal("label page does not show version 2")
+	if rec := w.do(t, http.MethodGet, "/brands/ZELTRA/label", nil); !strings.Contains(rec.Body.String(), "Current label (version 2)") ||
+		!strings.Contains(rec.Body.String(), "a flagged piece stays until its own expiry") {
+		t.Fatal("label page does not show version 2 with no re-review grace")
 	}
 	tok = w.csrf(t, "/brands/ZELTRA/claims")
 	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/claims", url.Values{"_csrf": {tok}, "text": {"ZELTRA lowers stroke risk."}, "category": {"efficacy"}, "references": {"Data on file."}})

@@ -35,6 +35,7 @@ type labelRow struct {
 	RequiredFunctions string
 	OffLabelTerms     string
 	ReviewSLADays     int `gorm:"column:review_sla_days"`
+	RereviewGraceDays int `gorm:"column:rereview_grace_days"`
 	CreatedAt         time.Time
 	CreatedBy         string
 }
@@ -65,7 +66,7 @@ func toLabelRow(brand string, l domain.Label) (labelRow, error) {
 		Brand: brand, Version: l.Version, ProprietaryName: l.ProprietaryName, EstablishedName: l.EstablishedName,
 		Indication: l.Indication, ISIStatements: isi, BoxedWarning: l.BoxedWarning, PIReference: l.PIReference,
 		LaunchDate: l.LaunchDate, MaxExpiryMonths: l.MaxExpiryMonths, RequiredFunctions: fns, OffLabelTerms: off,
-		ReviewSLADays: l.ReviewSLADays, CreatedAt: l.CreatedAt, CreatedBy: l.CreatedBy,
+		ReviewSLADays: l.ReviewSLADays, RereviewGraceDays: l.GraceDays(), CreatedAt: l.CreatedAt, CreatedBy: l.CreatedBy,
 	}, nil
 }
 
@@ -73,7 +74,7 @@ func (r labelRow) domain() (domain.Label, error) {
 	l := domain.Label{
 		Version: r.Version, ProprietaryName: r.ProprietaryName, EstablishedName: r.EstablishedName, Indication: r.Indication,
 		BoxedWarning: r.BoxedWarning, PIReference: r.PIReference, LaunchDate: r.LaunchDate, MaxExpiryMonths: r.MaxExpiryMonths,
-		ReviewSLADays: r.ReviewSLADays, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy,
+		ReviewSLADays: r.ReviewSLADays, RereviewGraceDays: &r.RereviewGraceDays, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy,
 	}
 	for _, f := range []struct {
 		src string

@@ -65,10 +65,19 @@ func trimmed(in []string) []string {
 }
 
 // CreateClaim adds an approved claim to a brand's claims library, audited.
-func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand string, in NewClaim) (domain.Claim, error) {
+// The checker reads the claims library with the label, so the brand gets a
+// new label version (the same profile, audited with reason
+// "claims_changed") and the label cascade re-checks its versions with
+// recheck, in the same transaction (see SaveLabel).
+func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand string, in NewClaim, recheck Recheck) (domain.Claim, error) {
 	var out domain.Claim
 	err := s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.brand(brand); err != nil {
+		b, err := tx.lockBrand(brand)
+		if err != nil {
+			return err
+		}
+		prev, err := tx.brand(brand)
+		if err != nil {
 			return err
 		}
 		refs, _ := json.Marshal(in.References)
@@ -78,8 +87,14 @@ func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand strin
 			return err
 		}
 		out = row.domain()
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "claim.create", ObjectType: "claim", ObjectID: row.ID, Brand: brand,
-			Details: map[string]any{"text": in.Text, "category": in.Category, "references": in.References, "variants": in.Variants}})
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "claim.create", ObjectType: "claim", ObjectID: row.ID, Brand: brand,
+			Details: map[string]any{"text": in.Text, "category": in.Category, "references": in.References, "variants": in.Variants}}); err != nil {
+			return err
+		}
+		next := prev.Label
+		next.Version = b.LabelVersion + 1
+		_, err = tx.addLabel(actor, b, prev.Label, next, map[string]any{"reason": domain.ReasonClaimsChanged, "claim_id": row.ID}, recheck)
+		return err
 	})
 	return out, err
 }

@@ -288,42 +288,61 @@ func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, e
 			return err
 		}
 		var a assetRow
-		if err := tx.db.Select("brand", "channel", "audience").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+		if err := tx.db.Select("brand").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
 			return err
 		}
-		brand := a.Brand
-		in.Version, in.Channel, in.Audience = VersionWithBrand{Version: v, Brand: brand}, a.Channel, a.Audience
-		var row versionRow
-		if err := tx.db.Select("text_lines").Where("id = ?", versionID).Take(&row).Error; err != nil {
-			return err
-		}
-		in.Text = []byte(row.TextLines)
-		b, err := tx.brand(brand)
+		b, err := tx.brand(a.Brand)
 		if err != nil {
 			return err
 		}
-		in.Label = b.Label
-		var lrs []labelRow
-		if err := tx.db.Where("brand = ? AND version < ?", brand, b.Label.Version).Order("version").Find(&lrs).Error; err != nil {
-			return err
-		}
-		for _, lr := range lrs {
-			l, err := lr.domain()
-			if err != nil {
-				return err
-			}
-			in.Previous = append(in.Previous, l)
-		}
-		var crs []claimRow
-		if err := tx.db.Where("brand = ?", brand).Order("id").Find(&crs).Error; err != nil {
-			return err
-		}
-		for _, c := range crs {
-			in.Claims = append(in.Claims, c.domain())
-		}
-		return nil
+		in, err = tx.checkInput(v, b.Label)
+		return err
 	})
 	return in, err
+}
+
+// Recheck runs the fair-balance checker on a version's stored text
+// (in.Text) against in.Label at now and returns the report, not stored.
+// The store does not run the checker itself: the caller of SaveLabel and
+// CreateClaim passes one (library.Recheck), which keeps the checker out of
+// the storage layer.
+type Recheck func(in CheckInput, now time.Time) (domain.ComplianceReport, error)
+
+// checkInput loads the checker's input for v against label, the brand's
+// label about to be current: v's text, channel and audience, the brand's
+// earlier labels and its claims library.
+func (tx *Tx) checkInput(v domain.Version, label domain.Label) (CheckInput, error) {
+	var in CheckInput
+	var a assetRow
+	if err := tx.db.Select("brand", "channel", "audience").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+		return in, err
+	}
+	brand := a.Brand
+	in.Version, in.Channel, in.Audience, in.Label = VersionWithBrand{Version: v, Brand: brand}, a.Channel, a.Audience, label
+	var row versionRow
+	if err := tx.db.Select("text_lines").Where("id = ?", v.ID).Take(&row).Error; err != nil {
+		return in, err
+	}
+	in.Text = []byte(row.TextLines)
+	var lrs []labelRow
+	if err := tx.db.Where("brand = ? AND version < ?", brand, label.Version).Order("version").Find(&lrs).Error; err != nil {
+		return in, err
+	}
+	for _, lr := range lrs {
+		l, err := lr.domain()
+		if err != nil {
+			return in, err
+		}
+		in.Previous = append(in.Previous, l)
+	}
+	var crs []claimRow
+	if err := tx.db.Where("brand = ?", brand).Order("id").Find(&crs).Error; err != nil {
+		return in, err
+	}
+	for _, c := range crs {
+		in.Claims = append(in.Claims, c.domain())
+	}
+	return in, nil
 }
 
 // Report returns the compliance report with id.

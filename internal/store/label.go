@@ -4,16 +4,11 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
-
-// RereviewGrace is how long published material checked against an earlier
-// label stays in use after the brand's safety information changes.
-const RereviewGrace = 30 * 24 * time.Hour
 
 // LabelAuthority is what the caller of SaveLabel established about the
 // person changing the label: whether they may govern the brand's review
@@ -33,20 +28,18 @@ type LabelAuthority struct {
 // rounds already open keep their tasks. Earlier versions stay, so reports made against them still name
 // the label they used.
 //
-// When the ISI statements change, every published version whose checker
-// report used an earlier label is flagged for re-review and its expiry is
-// brought forward to RereviewGrace from now, in the same transaction.
-func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by LabelAuthority) (domain.Brand, error) {
+// Whatever changed, every version of the brand that is not retired is
+// re-checked with recheck against the new label in the same transaction,
+// and its state follows (see Tx.cascade). A nil recheck is an error. A
+// label identical to the current one (domain.LabelDifferences finds
+// nothing) is not saved: the current brand is returned unchanged.
+func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by LabelAuthority, recheck Recheck) (domain.Brand, error) {
 	var out domain.Brand
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		var row brandRow
-		q := tx.db
-		if tx.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Where("code = ?", brand).Take(&row).Error; err != nil {
-			return notFound(err, "No such brand.")
+		row, err := tx.lockBrand(brand)
+		if err != nil {
+			return err
 		}
 		prev, err := tx.brand(brand)
 		if err != nil {
@@ -62,20 +55,16 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 			}
 			return err
 		}
-		l.Version, l.CreatedAt, l.CreatedBy = row.LabelVersion+1, tx.now, actor.UserID
-		lr, err := toLabelRow(brand, l)
-		if err != nil {
-			return err
+		changed := domain.LabelDifferences(prev.Label, l)
+		if len(changed) == 0 {
+			// Saving the same profile again changes nothing: no new
+			// version, and no approved piece sent back to review.
+			out = prev
+			return nil
 		}
-		if err := tx.db.Create(&lr).Error; err != nil {
-			return err
-		}
-		if err := tx.db.Model(&brandRow{}).Where("code = ?", brand).Updates(map[string]any{"label_version": l.Version, "updated_at": tx.now}).Error; err != nil {
-			return err
-		}
-		out = domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}
+		l.Version = row.LabelVersion + 1
 		isiChanged := !slices.Equal(prev.Label.ISIStatements, l.ISIStatements)
-		details := map[string]any{"previous_version": prev.Label.Version, "version": l.Version, "label": l, "isi_changed": isiChanged, "review_policy_changed": policyChanged}
+		details := map[string]any{"reason": domain.ReasonLabelChange, "isi_changed": isiChanged, "review_policy_changed": policyChanged, "changed": changed}
 		if policyChanged {
 			sig := *by.Signature
 			sig.Decision, sig.ObjectType, sig.ObjectID = "change_review_policy", "brand_label", brand+"/"+strconv.Itoa(l.Version)
@@ -88,17 +77,50 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 			details["required_functions"] = map[string]any{"before": prev.Label.RequiredFunctions, "after": l.RequiredFunctions}
 			details["review_sla_days"] = map[string]any{"before": prev.Label.ReviewSLADays, "after": l.ReviewSLADays}
 		}
-		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.label_update", ObjectType: "brand", ObjectID: brand, Brand: brand, Details: details}); err != nil {
-			return err
-		}
-		if isiChanged {
-			if _, err := tx.flagForRereview(actor, brand, l.Version, RereviewGrace); err != nil {
-				return err
-			}
-		}
-		return nil
+		out, err = tx.addLabel(actor, row, prev.Label, l, details, recheck)
+		return err
 	})
 	return out, s.auditRefusal(ctx, refused, err)
+}
+
+// lockBrand reads a brand's row, locked on PostgreSQL until the end of the
+// transaction, so that label versions are numbered one at a time.
+func (tx *Tx) lockBrand(code string) (brandRow, error) {
+	var row brandRow
+	q := tx.db
+	if tx.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Where("code = ?", code).Take(&row).Error; err != nil {
+		return row, notFound(err, "No such brand.")
+	}
+	return row, nil
+}
+
+// addLabel stores l (whose Version is the next one) as the brand's current
+// label, audits it as domain.ActionLabelUpdate with details plus the
+// previous and new version numbers and the label, and runs the label
+// cascade with recheck.
+func (tx *Tx) addLabel(actor domain.Actor, row brandRow, prev, l domain.Label, details map[string]any, recheck Recheck) (domain.Brand, error) {
+	l.CreatedAt, l.CreatedBy = tx.now, actor.UserID
+	lr, err := toLabelRow(row.Code, l)
+	if err != nil {
+		return domain.Brand{}, err
+	}
+	if err := tx.db.Create(&lr).Error; err != nil {
+		return domain.Brand{}, err
+	}
+	if err := tx.db.Model(&brandRow{}).Where("code = ?", row.Code).Updates(map[string]any{"label_version": l.Version, "updated_at": tx.now}).Error; err != nil {
+		return domain.Brand{}, err
+	}
+	details["previous_version"], details["version"], details["label"] = prev.Version, l.Version, l
+	if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionLabelUpdate, ObjectType: "brand", ObjectID: row.Code, Brand: row.Code, Details: details}); err != nil {
+		return domain.Brand{}, err
+	}
+	if err := tx.cascade(actor, row.Code, l, recheck); err != nil {
+		return domain.Brand{}, err
+	}
+	return domain.Brand{Code: row.Code, Name: row.Name, Label: l, CreatedAt: row.CreatedAt}, nil
 }
 
 // Labels returns every label version of a brand, oldest first.

@@ -64,9 +64,8 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 		if err := val.Err(); err != nil {
 			return err
 		}
-		rep, err := tx.latestReport(v.ID)
-		if err != nil || rep.Blocking() {
-			return domain.Errorf(domain.ECONFLICT, "The version's compliance report has unwaived error findings; it cannot be published.")
+		if err := tx.checkReportCurrent(v.ID, a.Brand); err != nil {
+			return err
 		}
 		if recertified {
 			// The same piece stays in the library with a new expiry:
@@ -341,45 +340,4 @@ func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []str
 	out := []UnackedNotice{}
 	err := q.Order("notices.created_at, notices.id").Limit(1000).Scan(&out).Error
 	return out, translate(err)
-}
-
-// flagForRereview marks every published version of brand whose current
-// checker report used a label older than labelVersion: it needs a new
-// review, and its expiry is brought forward to grace from now if later.
-// The owners are notified. It returns the flagged version IDs.
-func (tx *Tx) flagForRereview(actor domain.Actor, brand string, labelVersion int, grace time.Duration) ([]string, error) {
-	var rows []struct {
-		ID, AssetID, OwnerID, JobCode string
-		ExpiresAt                     time.Time
-	}
-	err := tx.db.Table("versions").Select("versions.id, versions.asset_id, assets.owner_id, assets.job_code, versions.expires_at").
-		Joins("JOIN assets ON assets.id = versions.asset_id").
-		Joins("JOIN compliance_reports cr ON cr.id = versions.compliance_report_id").
-		Where("assets.brand = ? AND versions.state = ? AND cr.label_version < ?", brand, domain.StatePublished, labelVersion).Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	deadline := tx.now.Add(grace)
-	var ids []string
-	for _, r := range rows {
-		changes := map[string]any{"rereview_required": true}
-		newExpiry := r.ExpiresAt
-		if r.ExpiresAt.After(deadline) {
-			changes["expires_at"], newExpiry = deadline, deadline
-		}
-		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.ID).Updates(changes).Error; err != nil {
-			return nil, err
-		}
-		if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "rereview_required",
-			Subject: fmt.Sprintf("%s was checked against an earlier %s label; re-certify it by %s", r.JobCode, brand, newExpiry.UTC().Format("2006-01-02")),
-			Link:    "/assets/" + r.AssetID + "?version=" + r.ID, CreatedAt: tx.now}).Error; err != nil {
-			return nil, err
-		}
-		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.rereview_required", ObjectType: "version", ObjectID: r.ID, Brand: brand,
-			Details: map[string]any{"label_version": labelVersion, "expires_at": newExpiry.UTC()}}); err != nil {
-			return nil, err
-		}
-		ids = append(ids, r.ID)
-	}
-	return ids, nil
 }

@@ -225,12 +225,21 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 			t.Fatalf("reminders are not idempotent: %d", n)
 		}
 
-		// A new ISI statement flags the piece for re-review with a grace expiry.
+		// A rep fetched the piece; then a new ISI statement flags it for
+		// re-review with a grace expiry.
 		c.Set(now.Add(24 * time.Hour))
+		rep := mustUser(t, s, "rep-r@example.com")
+		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
+			t.Fatal(err)
+		}
 		b, _ := s.Brand(ctx, "ZELTRA")
 		l := b.Label
 		l.ISIStatements = append(l.ISIStatements, "New warning about falls.")
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}, recheck); err != nil {
 			t.Fatal(err)
 		}
 		var row versionRow
@@ -241,23 +250,16 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		if err := s.db.Model(&row).Select("rereview_required, expires_at").Where("id = ?", v1).Scan(&flagged).Error; err != nil {
 			t.Fatal(err)
 		}
-		if !flagged.RereviewRequired || !flagged.ExpiresAt.Equal(c.Now().Add(RereviewGrace)) {
-			t.Fatalf("after ISI change: %+v, want flagged and expiring at %v", flagged, c.Now().Add(RereviewGrace))
+		if grace := c.Now().AddDate(0, 0, domain.DefaultRereviewGraceDays); !flagged.RereviewRequired || !flagged.ExpiresAt.Equal(grace) {
+			t.Fatalf("after ISI change: %+v, want flagged and expiring at %v", flagged, grace)
 		}
-		// A label change without an ISI change flags nothing new.
+		// Another label change re-checks the piece again; its expiry is
+		// not brought forward further.
 		l.Indication += " More."
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}, recheck); err != nil {
 			t.Fatal(err)
 		}
 
-		rep := mustUser(t, s, "rep-r@example.com")
-		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
-			t.Fatal(err)
-		}
 		if _, err := s.Withdraw(ctx, testActor, v1, "Label change"); err != nil {
 			t.Fatal(err)
 		}

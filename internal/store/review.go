@@ -240,6 +240,8 @@ func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, re
 	return s.openRound(ctx, actor, versionID, "recertification", reportID, nil, functions, reviewers, due)
 }
 
+// openRound opens a review round of kind on a version in its own
+// transaction; see Tx.openRound.
 func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -247,69 +249,85 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 		if err != nil {
 			return err
 		}
-		inv, brand, err := tx.involvement(v)
-		if err != nil {
-			return err
-		}
-		if kind == "initial" {
-			if _, err := tx.moveVersion(v, domain.ActionSubmit, map[string]any{"submitted_at": tx.now}); err != nil {
-				return err
-			}
-		} else {
-			var open int64
-			if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Count(&open).Error; err != nil {
-				return err
-			}
-			if err := domain.CanRecertify(v.State, int(open)); err != nil {
-				return err
-			}
-		}
-		if report != nil {
-			if report.VersionID != v.ID {
-				return fmt.Errorf("store: report of version %s submitted with version %s", report.VersionID, v.ID)
-			}
-			saved, err := tx.saveReport(actor, *report)
-			if err != nil {
-				return err
-			}
-			reportID = saved.ID
-		}
-		var n int
-		if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {
-			return err
-		}
-		rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: kind, Status: "open", SubmittedBy: actor.UserID, SubmittedAt: tx.now, DueAt: due.UTC()}
-		if reportID != "" {
-			rr.ReportID = &reportID
-		}
-		if err := tx.db.Create(&rr).Error; err != nil {
-			return err
-		}
-		round = ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
-		for _, f := range functions {
-			t := taskRow{ID: newID(), RoundID: rr.ID, VersionID: v.ID, Brand: brand, Function: f, Status: domain.TaskOpen}
-			if err := tx.db.Create(&t).Error; err != nil {
-				return err
-			}
-			round.Tasks = append(round.Tasks, ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
-		}
-		for _, r := range reviewers {
-			if r.UserID == inv.Owner || slices.Contains(inv.Uploaders, r.UserID) || r.UserID == actor.UserID {
-				continue // they may not review it
-			}
-			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.UserID, Kind: "review_requested",
-				Subject: "A piece awaits your " + r.Function + " review", Link: "/reviews/" + v.ID, CreatedAt: tx.now}).Error; err != nil {
-				return err
-			}
-		}
-		action := "version.submit"
-		if kind != "initial" {
-			action = "version.recertify"
-		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "version", ObjectID: v.ID, Brand: brand,
-			Details: map[string]any{"round": rr.Number, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
+		round, err = tx.openRound(actor, actor.UserID, v, kind, reportID, report, functions, reviewers, due)
+		return err
 	})
 	return round, err
+}
+
+// openRound opens a review round of kind on v, submitted by submitter, with
+// one open task per function due at due, and notifies the reviewers who may
+// act on it. An "initial" round submits a draft and a label_change round
+// sends an approved version back to review (both move the version); a
+// "recertification" round needs domain.CanRecertify. When report is set it
+// is stored first as the round's report. Audited by actor.
+func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+	var round ReviewRound
+	inv, brand, err := tx.involvement(v)
+	if err != nil {
+		return round, err
+	}
+	action := "version.recertify"
+	switch kind {
+	case "initial":
+		action = "version.submit"
+		if _, err := tx.moveVersion(v, domain.ActionSubmit, map[string]any{"submitted_at": tx.now}); err != nil {
+			return round, err
+		}
+	case domain.RoundLabelChange:
+		action = "version.label_rereview"
+		if _, err := tx.moveVersion(v, domain.ActionLabelRereview, nil); err != nil {
+			return round, err
+		}
+	default:
+		var open int64
+		if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Count(&open).Error; err != nil {
+			return round, err
+		}
+		if err := domain.CanRecertify(v.State, int(open)); err != nil {
+			return round, err
+		}
+	}
+	if report != nil {
+		if report.VersionID != v.ID {
+			return round, fmt.Errorf("store: report of version %s submitted with version %s", report.VersionID, v.ID)
+		}
+		saved, err := tx.saveReport(actor, *report)
+		if err != nil {
+			return round, err
+		}
+		reportID = saved.ID
+	}
+	var n int
+	if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {
+		return round, err
+	}
+	rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: kind, Status: "open", SubmittedBy: submitter, SubmittedAt: tx.now, DueAt: due.UTC()}
+	if reportID != "" {
+		rr.ReportID = &reportID
+	}
+	if err := tx.db.Create(&rr).Error; err != nil {
+		return round, err
+	}
+	round = ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
+	for _, f := range functions {
+		t := taskRow{ID: newID(), RoundID: rr.ID, VersionID: v.ID, Brand: brand, Function: f, Status: domain.TaskOpen}
+		if err := tx.db.Create(&t).Error; err != nil {
+			return round, err
+		}
+		round.Tasks = append(round.Tasks, ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
+	}
+	for _, r := range reviewers {
+		if r.UserID == inv.Owner || slices.Contains(inv.Uploaders, r.UserID) || r.UserID == submitter {
+			continue // they may not review it
+		}
+		if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.UserID, Kind: "review_requested",
+			Subject: "A piece awaits your " + r.Function + " review", Link: "/reviews/" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+			return round, err
+		}
+	}
+	return round, tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "version", ObjectID: v.ID, Brand: brand,
+		Details: map[string]any{"round": rr.Number, "kind": kind, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
 }
 
 // Decision is a reviewer's decision about to be recorded.
@@ -333,7 +351,8 @@ type DecisionResult struct {
 // the owner, any uploader of the asset or the submitter; one function per
 // person per version, waivers included; a refusal is audited afterwards in
 // its own transaction), refuses an approval
-// while the version's current checker report has an unwaived error, records
+// unless the version's newest checker report is against the brand's current
+// label and has no unwaived error (domain.CheckReportCurrent), records
 // the signature, closes the task with a conditional update (a concurrent
 // decision on the same task gets ECONFLICT), and moves the version when the
 // round is decided: any request for changes or rejection closes the round;
@@ -375,14 +394,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 			return domain.Errorf(domain.ECONFLICT, "The %s review of this version was already decided.", d.Function)
 		}
 		if d.Decision == domain.DecisionApprove {
-			rep, err := tx.latestReport(v.ID)
-			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				return domain.Errorf(domain.ECONFLICT, "The version has no compliance report; run the checker before approving.")
-			} else if err != nil {
+			if err := tx.checkReportCurrent(v.ID, brand); err != nil {
 				return err
-			}
-			if rep.Blocking() {
-				return domain.Errorf(domain.ECONFLICT, "The compliance report has unwaived error findings; they must be fixed or waived before approval.")
 			}
 		}
 		var sigID *string
@@ -562,18 +575,29 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRo
 // (directly or for all brands), for review notifications.
 func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []string) ([]Reviewer, error) {
 	var out []Reviewer
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.reviewersFor(brand, functions)
+		return err
+	})
+	return out, err
+}
+
+func (tx *Tx) reviewersFor(brand string, functions []string) ([]Reviewer, error) {
+	var out []Reviewer
 	for _, f := range functions {
 		role, ok := domain.ReviewerRole(f)
 		if !ok {
 			continue
 		}
 		var ids []string
-		err := s.db.WithContext(ctx).Model(&roleRow{}).Distinct("role_assignments.user_id").
+		err := tx.db.Model(&roleRow{}).Distinct("role_assignments.user_id").
 			Joins("JOIN users ON users.id = role_assignments.user_id").
 			Where("role_assignments.role = ? AND role_assignments.brand IN ? AND users.disabled = ?", string(role), []string{brand, domain.AllBrands}, false).
+			Order("role_assignments.user_id").
 			Pluck("role_assignments.user_id", &ids).Error
 		if err != nil {
-			return nil, translate(err)
+			return nil, err
 		}
 		for _, id := range ids {
 			out = append(out, Reviewer{UserID: id, Function: f})
