@@ -93,6 +93,10 @@ type mVersion struct {
 
 	approvedAt, publishedAt, availableFrom, expiresAt, retiredAt time.Time
 	downloadedBy                                                 map[string]bool
+	// announced: the library announced it (feed "added", webhook
+	// version.available): at publication when available at once, else
+	// when its availability date passed and the library settled.
+	announced bool
 }
 
 type mRound struct {
@@ -126,7 +130,7 @@ func (v *mVersion) wasVisible(now time.Time) bool {
 	if !v.retiredAt.IsZero() && v.retiredAt.Before(end) {
 		end = v.retiredAt
 	}
-	return v.availableFrom.Before(end)
+	return !v.availableFrom.After(end)
 }
 
 func (v *mVersion) visible(now time.Time) bool {
@@ -310,7 +314,9 @@ func document(word string, variant int, l mLabel) ([]byte, mDoc) {
 // boxed-warning heading when the label has a boxed warning.
 // TestLifecycleModelCheckerRule holds it against the checker.
 func (d mDoc) passes(l mLabel) bool {
-	benefit := d.indication == l.indication
+	// The checker finds the benefit claim wherever the label's indication
+	// appears: "condition X" is also stated by a piece for "condition X or Y".
+	benefit := strings.Contains(strings.TrimSuffix(d.indication, "."), strings.TrimSuffix(l.indication, "."))
 	for _, st := range l.isi {
 		if !benefit {
 			break
@@ -436,7 +442,7 @@ func (s *modelSeq) generate() modelOp {
 	if c := each(func(v *mVersion) bool { return v.state == domain.StateDraft }); len(c) > 0 {
 		add(4, func() { set("submit", s.pick(modelMarketers), pickOf(c)) })
 	}
-	if c := each(func(v *mVersion) bool { return v.round != nil && !s.skipExpired(v) }); len(c) > 0 {
+	if c := each(func(v *mVersion) bool { return v.round != nil }); len(c) > 0 {
 		add(16, func() {
 			p := pickOf(c)
 			v := s.assets[p[0]].versions[p[1]]
@@ -479,7 +485,7 @@ func (s *modelSeq) generate() modelOp {
 		add(5, func() { set("waive", "reg", pickOf(c)); op.Arg = s.unwaived(s.assets[op.Asset].versions[op.Version]) })
 	}
 	if c := each(func(v *mVersion) bool {
-		return !s.skipExpired(v, v.asset.published) && (v.state == domain.StateApproved ||
+		return (v.state == domain.StateApproved ||
 			(v.state == domain.StatePublished && v.approvedAt.After(v.publishedAt)))
 	}); len(c) > 0 {
 		add(8, func() {
@@ -494,7 +500,7 @@ func (s *modelSeq) generate() modelOp {
 		})
 	}
 	if c := each(func(v *mVersion) bool {
-		return (v.state == domain.StatePublished || v.state == domain.StateApproved) && !s.skipExpired(v)
+		return (v.state == domain.StatePublished || v.state == domain.StateApproved)
 	}); len(c) > 0 {
 		add(2, func() { set("withdraw", s.pick([]string{"m1", "m2", "reg"}), pickOf(c)) })
 		add(2, func() { set("recertify", s.pick(modelMarketers), pickOf(c)) })
@@ -515,10 +521,8 @@ func (s *modelSeq) generate() modelOp {
 			add(1, func() { op.Kind, op.Actor, op.Arg = "ack", rep, r.IntN(4) })
 		}
 	}
-	if modelLabelChanges {
-		add(2, func() { op.Kind, op.Actor, op.Arg, op.Arg2 = "label", "reg", r.IntN(5), r.IntN(len(modelISIPool)) })
-		add(1, func() { op.Kind, op.Actor = "claim", s.pick([]string{"med", "reg"}) })
-	}
+	add(2, func() { op.Kind, op.Actor, op.Arg, op.Arg2 = "label", "reg", r.IntN(5), r.IntN(len(modelISIPool)) })
+	add(1, func() { op.Kind, op.Actor = "claim", s.pick([]string{"med", "reg"}) })
 	add(3, func() { op = s.generateWild(); op.Kind = "jump"; op = s.jumpOp(op) })
 	add(2, func() { op.Kind = "sweep" })
 	if r.IntN(2) == 0 {
@@ -782,22 +786,6 @@ func (s *modelSeq) api(op modelOp, method, path, actor string, body any) *httpte
 
 func hasRole(actor, role string) bool { return slices.Contains(modelRoles[actor], role) }
 
-// skipExpired says whether the step touches a published version past its
-// expiry that the sweep has not moved, which modelEffectiveExpiry leaves
-// out for now.
-func (s *modelSeq) skipExpired(vs ...*mVersion) bool {
-	if modelEffectiveExpiry {
-		return false
-	}
-	now := s.w.clock.Now()
-	for _, v := range vs {
-		if v != nil && v.effectivelyExpired(now) {
-			return true
-		}
-	}
-	return false
-}
-
 // exec runs op against the server and the model.
 func (s *modelSeq) exec(op modelOp) error {
 	now := s.w.clock.Now()
@@ -847,10 +835,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		s.expAudit = append(s.expAudit, "version.upload")
 	case "submit", "recertify":
 		v := s.version(op)
-		if v == nil || s.skipExpired(v) {
-			return nil
-		}
-		if op.Kind == "recertify" && !modelVisibilityIgnoresReport && v.state == domain.StatePublished && len(v.errors) > 0 {
+		if v == nil {
 			return nil
 		}
 		ok := hasRole(op.Actor, "marketer")
@@ -877,7 +862,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		return s.readReport(op, v)
 	case "decide":
 		v := s.version(op)
-		if v == nil || s.skipExpired(v) {
+		if v == nil {
 			return nil
 		}
 		function := domain.ReviewFunctions[op.Arg%3]
@@ -951,7 +936,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		s.expAudit = append(s.expAudit, "compliance.waive")
 	case "publish":
 		v := s.version(op)
-		if v == nil || s.skipExpired(v, v.asset.published) {
+		if v == nil {
 			return nil
 		}
 		exp := now.Add(time.Duration(op.Arg) * 24 * time.Hour)
@@ -976,7 +961,7 @@ func (s *modelSeq) exec(op modelOp) error {
 		a.hooks = append(a.hooks, "version.published")
 		if recertified {
 			v.expiresAt, v.publishedAt = exp, now
-			s.expAudit = append(s.expAudit, "version.expiry_extended")
+			s.expAudit = append(s.expAudit, "version.expiry_changed")
 			return nil
 		}
 		// A published version past its expiry is expired (the sweep moves
@@ -986,11 +971,12 @@ func (s *modelSeq) exec(op modelOp) error {
 			s.expAudit = append(s.expAudit, "version.supersede")
 		}
 		v.state, v.publishedAt, v.availableFrom, v.expiresAt = domain.StatePublished, now, from, exp
+		v.announced = !from.After(now)
 		a.published = v
 		s.expAudit = append(s.expAudit, "version.publish")
 	case "withdraw":
 		v := s.version(op)
-		if v == nil || s.skipExpired(v) {
+		if v == nil {
 			return nil
 		}
 		reason := "Outdated by the model."
@@ -1041,9 +1027,6 @@ func (s *modelSeq) exec(op modelOp) error {
 		}
 		s.acked[id] = true
 	case "label", "claim":
-		if !modelLabelChanges {
-			return nil
-		}
 		return s.changeLabel(op)
 	case "jump":
 		s.w.clock.Advance(time.Duration(op.Arg) * time.Hour)
@@ -1052,19 +1035,11 @@ func (s *modelSeq) exec(op modelOp) error {
 		s.changed = true
 		runs := 1 + s.rng.IntN(2) // running it twice changes nothing more
 		for i := range runs {
-			if _, err := s.w.instances[(op.Inst+i)%len(s.w.instances)].store.ExpireDue(context.Background(), now); err != nil {
+			if _, err := s.w.instances[(op.Inst+i)%len(s.w.instances)].store.Settle(context.Background(), now); err != nil {
 				return err
 			}
 		}
-		for _, a := range s.assets {
-			for _, v := range a.versions {
-				if v.effectivelyExpired(now) {
-					s.retire(v, domain.StateExpired, now)
-					a.hooks = append(a.hooks, "version.expired")
-					s.expAudit = append(s.expAudit, "version.expire")
-				}
-			}
-		}
+		s.settle(now)
 	case "hook_down":
 		s.hooksDown = true
 		s.w.rcv.setFail(true)
@@ -1097,7 +1072,7 @@ func (s *modelSeq) exec(op modelOp) error {
 
 // changeLabel changes the brand's label (op.Arg: 0 adds an ISI statement,
 // 1 removes one, 2 changes the indication, 3 toggles the boxed warning, 4
-// toggles an off-label term) or adds a claim, and applies the spec's
+// toggles an off-label term) or adds a claim, and applies the product's
 // cascade: every version that is not retired is checked again against the
 // new label in the same transaction. An approved version goes back to
 // review (a label_change round); a published one whose new report fails
@@ -1147,6 +1122,9 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 		if err != nil || !hasRole(op.Actor, "regulatory_reviewer") {
 			return err
 		}
+		if slices.Equal(next.isi, s.label.isi) && slices.Equal(next.offLabel, s.label.offLabel) && next.boxed == s.label.boxed && next.indication == s.label.indication {
+			return nil // saving the label unchanged makes no new version
+		}
 	}
 	for _, st := range s.label.isi {
 		next.previous[st] = true
@@ -1164,6 +1142,10 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 			v.passes = v.doc.passes(s.label)
 			switch v.state {
 			case domain.StateApproved:
+				if v.round != nil {
+					// An open re-certification was of the old label.
+					s.expAudit = append(s.expAudit, "review.rounds_cancelled")
+				}
 				v.state = domain.StateInReview
 				v.round = &mRound{tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
 				s.expAudit = append(s.expAudit, "version.label_rereview")
@@ -1171,13 +1153,13 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 				if !v.passes {
 					if v.round == nil {
 						v.round = &mRound{recert: true, tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
+						s.expAudit = append(s.expAudit, "version.recertify")
 					}
 					s.expAudit = append(s.expAudit, "version.rereview_required")
 					if deadline := now.Add(grace); v.expiresAt.After(deadline) {
+						s.expAudit = append(s.expAudit, "version.expiry_changed")
 						v.expiresAt = deadline
-						if modelFeedAtReadTime {
-							a.hooks = append(a.hooks, "version.updated")
-						}
+						a.hooks = append(a.hooks, "version.updated")
 					}
 				}
 			}
@@ -1205,6 +1187,35 @@ func (s *modelSeq) signed(v *mVersion, actor, function string) {
 		v.signoffs[actor] = map[string]bool{}
 	}
 	v.signoffs[actor][function] = true
+}
+
+// settle is what the library writes when it settles at now (the minute
+// job, and every read of the feed or of notices): versions whose
+// availability date passed are announced, then versions whose expiry
+// passed are expired with their notices. It reports whether anything was
+// due.
+func (s *modelSeq) settle(now time.Time) bool {
+	due := false
+	for _, a := range s.assets {
+		for _, v := range a.versions {
+			if v.state == domain.StatePublished && !v.announced && !v.availableFrom.After(now) {
+				v.announced, due = true, true
+				a.hooks = append(a.hooks, "version.available")
+				s.expAudit = append(s.expAudit, "version.available")
+			}
+		}
+	}
+	for _, a := range s.assets {
+		for _, v := range a.versions {
+			if v.effectivelyExpired(now) {
+				due = true
+				s.retire(v, domain.StateExpired, now)
+				a.hooks = append(a.hooks, "version.expired")
+				s.expAudit = append(s.expAudit, "version.expire")
+			}
+		}
+	}
+	return due
 }
 
 // retire moves v out of the field and gives every rep who downloaded it
@@ -1287,34 +1298,25 @@ func (s *modelSeq) download(op modelOp, rep string, a *mAsset) error {
 // then withdrawn or expired, else 404 (never published, embargoed,
 // withdrawn before it became available, ...).
 func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
-	var newest time.Time
+	// The newest version that was in the field (by publication, then
+	// number) decides: gone if it left by withdrawal, expiry or a newer
+	// version not yet available; not found if none was ever in the field.
+	var last *mVersion
 	for _, v := range a.versions {
-		if v.publishedAt.After(newest) {
-			newest = v.publishedAt
-		}
-	}
-	want := map[int]bool{}
-	for _, v := range a.versions {
-		if v.publishedAt.IsZero() || !v.publishedAt.Equal(newest) {
+		if !v.wasVisible(now) {
 			continue
 		}
-		retired := v.state == domain.StateWithdrawn || v.state == domain.StateExpired || v.effectivelyExpired(now)
-		switch {
-		case retired && v.wasVisible(now):
-			want[http.StatusGone] = true
-		case retired && !modelGoneOnlyIfSeen:
-			want[http.StatusGone], want[http.StatusNotFound] = true, true
-		default:
-			want[http.StatusNotFound] = true
+		if last == nil || v.publishedAt.After(last.publishedAt) || (v.publishedAt.Equal(last.publishedAt) && v.number > last.number) {
+			last = v
 		}
 	}
-	if len(want) == 0 {
-		want[http.StatusNotFound] = true
+	if last != nil && (last.state == domain.StateWithdrawn || last.state == domain.StateExpired || last.state == domain.StateSuperseded || last.effectivelyExpired(now)) {
+		return map[int]bool{http.StatusGone: true}
 	}
-	return want
+	return map[int]bool{http.StatusNotFound: true}
 }
 
-// visibleSet is the spec's visible set: asset -> version.
+// visibleSet is the visible set of domain.InLibrary: asset -> version.
 func (s *modelSeq) visibleSet(now time.Time) map[string]string {
 	out := map[string]string{}
 	for _, a := range s.assets {
@@ -1325,21 +1327,8 @@ func (s *modelSeq) visibleSet(now time.Time) map[string]string {
 	return out
 }
 
-// feedSet is what replaying the feed must give: the visible set, or with
-// modelFeedAtReadTime off what the current feed reports (published and not
-// yet retired, embargoed and past-expiry-unswept included).
-func (s *modelSeq) feedSet(now time.Time) map[string]string {
-	if modelFeedAtReadTime {
-		return s.visibleSet(now)
-	}
-	out := map[string]string{}
-	for _, a := range s.assets {
-		if a.published != nil && a.published.state == domain.StatePublished {
-			out[a.id] = a.published.id
-		}
-	}
-	return out
-}
+// feedSet is what replaying the feed must give: the visible set.
+func (s *modelSeq) feedSet(now time.Time) map[string]string { return s.visibleSet(now) }
 
 // checkAll asserts I1, I2 and the per-step part of I4 after a step. Reps
 // of a sequence hold the same brand, so their listings and feeds are the
@@ -1351,6 +1340,15 @@ func (s *modelSeq) feedSet(now time.Time) map[string]string {
 // answer the model expects changes, and notices are read after a step
 // that retired something. Notices persist, so a wrong one is still found.
 func (s *modelSeq) checkAll(op modelOp, end bool) error {
+	// The library settles when it is read: after a jump across an
+	// availability date or an expiry, a rep's first read of the feed
+	// writes what became due, and I4 counts it in this step.
+	if s.settle(s.w.clock.Now()) {
+		rep := modelReps[s.rng.IntN(len(modelReps))]
+		if rec := s.w.instances[s.rng.IntN(len(s.w.instances))].api(s.t, http.MethodGet, "/api/v1/library/changes?limit=1", s.tok[rep], nil); rec.Code != http.StatusOK {
+			return fmt.Errorf("feed of %s = %d %s", rep, rec.Code, rec.Body)
+		}
+	}
 	// I4: the step's audit events are exactly the model's.
 	got, last, err := s.w.auditSince(s.brand, s.auditSeq)
 	if err != nil {
@@ -1518,7 +1516,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// feedEntry is one entry of the sync feed as the spec words it (the
+// feedEntry is one entry of the sync feed as the API documents it (the
 // current code has no expires_at yet).
 type feedEntry struct {
 	AssetID   string     `json:"asset_id"`
@@ -1590,14 +1588,10 @@ func feedVersions(m map[string]feedItem) map[string]string {
 	return out
 }
 
-// checkFeedSpec asserts, with modelFeedAtReadTime, what only the spec's
-// feed says: a consumer holds each visible version with its current expiry
+// checkFeedSpec asserts what the feed says beyond the visible set: a consumer holds each visible version with its current expiry
 // (recertification extensions and label-cascade shortenings arrive as
 // "updated" entries), and each removal names why the version left.
 func (s *modelSeq) checkFeedSpec(held map[string]feedItem, entries []feedEntry) error {
-	if !modelFeedAtReadTime {
-		return nil
-	}
 	for _, e := range entries {
 		if e.Change != "removed" {
 			continue
@@ -1649,14 +1643,12 @@ func (s *modelSeq) checkHooks() error {
 			kinds = append(kinds, h.Event)
 		}
 		want := a.hooks
-		if modelFeedAtReadTime {
-			// The spec adds version.available and version.updated, and
-			// leaves open which event a re-certified expiry sends: the
-			// retirements are compared, every event's order above.
-			retirement := func(k string) bool { return k != "version.withdrawn" && k != "version.expired" }
-			kinds = slices.DeleteFunc(kinds, retirement)
-			want = slices.DeleteFunc(slices.Clone(want), retirement)
-		}
+		// Retirements are compared by kind (version.available and
+		// version.updated are not modelled one for one); every event's
+		// order is checked above.
+		retirement := func(k string) bool { return k != "version.withdrawn" && k != "version.expired" }
+		kinds = slices.DeleteFunc(kinds, retirement)
+		want = slices.DeleteFunc(slices.Clone(want), retirement)
 		if !slices.Equal(kinds, want) {
 			return fmt.Errorf("I3: webhooks of %s = %v, model %v", a.job, kinds, want)
 		}

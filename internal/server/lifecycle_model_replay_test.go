@@ -2,13 +2,10 @@ package server
 
 import "testing"
 
-// modelReplays are the minimal replays of what TestLifecycleModel found in
-// the current code, each behind the switch that keeps the model from
-// generating it. They run once their switch is on, so a fix can be checked
-// against the exact steps.
+// modelReplays are the minimal replays of bugs TestLifecycleModel found,
+// kept as regression tests of their fixes.
 var modelReplays = []struct {
 	name string
-	on   bool
 	ops  []modelOp
 }{
 	{
@@ -17,7 +14,6 @@ var modelReplays = []struct {
 		// unwaived, and the piece drops out of the rep library (I1) with no
 		// withdrawal, expiry, notice or feed entry.
 		name: "recertifying_a_waived_piece_hides_it",
-		on:   modelVisibilityIgnoresReport,
 		ops: []modelOp{
 			{Kind: "create_asset", Actor: "m1", Asset: -1, Version: -1},
 			{Kind: "upload", Actor: "m1", Asset: 0, Version: -1, Arg: 0},
@@ -38,7 +34,6 @@ var modelReplays = []struct {
 		// becomes available; a rep's download answers 410 with the
 		// withdrawal reason, though the piece was never visible (404).
 		name: "withdrawn_during_embargo_answers_410",
-		on:   modelGoneOnlyIfSeen,
 		ops: []modelOp{
 			{Kind: "create_asset", Actor: "m1", Asset: -1, Version: -1},
 			{Kind: "upload", Actor: "m1", Asset: 0, Version: -1, Arg: 0},
@@ -54,11 +49,10 @@ var modelReplays = []struct {
 	{
 		// A published piece is re-certified an hour before its expiry;
 		// two hours later, past the expiry but before the sweep, a
-		// reviewer's approval of the round is accepted (the spec:
+		// reviewer's approval of the round is accepted (an effectively expired piece:
 		// effectively expired, every decision refuses it), after which a
 		// new expiry could bring the expired piece back to the field.
 		name: "decision_on_a_piece_past_its_expiry",
-		on:   modelEffectiveExpiry,
 		ops: []modelOp{
 			{Kind: "create_asset", Actor: "m1", Asset: -1, Version: -1},
 			{Kind: "upload", Actor: "m1", Asset: 0, Version: -1},
@@ -78,9 +72,6 @@ var modelReplays = []struct {
 func TestLifecycleModelReplays(t *testing.T) {
 	for _, r := range modelReplays {
 		t.Run(r.name, func(t *testing.T) {
-			if !r.on {
-				t.Skip("a known bug of the current code; its switch in lifecycle_model_test.go is off")
-			}
 			w := newModelWorld(t, "sqlite", 1)
 			defer w.close()
 			if err := w.replay(t, r.ops); err != nil {

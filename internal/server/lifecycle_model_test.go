@@ -29,43 +29,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/webhook"
 )
 
-// Parts of the lifecycle spec (spec-issue15) that are being built while this
-// test is written. Each switch turns on the operations or assertions that
-// need them; the test passes on the current code with them off.
-const (
-	// modelLabelChanges generates label changes of every kind (ISI
-	// statements added and removed, indication, boxed warning, off-label
-	// terms) and claim additions, with the cascade the spec describes.
-	modelLabelChanges = false
-	// modelFeedAtReadTime asserts the feed as the spec computes it at read
-	// time: an embargoed publication enters only once available, an expiry
-	// leaves as soon as its time passed (before the sweep), and expiry
-	// changes of a visible version appear as "updated" entries. Off, the
-	// feed is compared with the set the current code reports: every
-	// version published and not yet retired by withdrawal, supersession or
-	// the expiry sweep.
-	modelFeedAtReadTime = false
-	// modelEffectiveExpiry generates state changes (publish, withdraw,
-	// recertify, decide) on a published version whose expiry has passed
-	// before the sweep moved it, which the spec refuses or treats as
-	// expired (domain.EffectiveState). Off, those operations are skipped.
-	modelEffectiveExpiry = false
-	// modelVisibilityIgnoresReport generates re-certification of a
-	// published version whose report passes only thanks to waivers. The
-	// round re-checks the unchanged bytes and stores a new report whose
-	// errors are not waived, and the current library (which still requires
-	// a passing report) drops the piece at once, with no retirement,
-	// notice or feed entry; the spec says the report no longer decides
-	// visibility. Off, such steps are skipped.
-	modelVisibilityIgnoresReport = false
-	// modelGoneOnlyIfSeen expects 404, not 410, for a piece withdrawn (or
-	// expired) before it ever became available to reps, e.g. withdrawn
-	// during its embargo: a rep never saw it, so it is "not visible", and
-	// the 410 message names the withdrawal reason of a piece reps were
-	// never shown. The current code answers 410; off, either is accepted.
-	modelGoneOnlyIfSeen = false
-)
-
 // modelSequences is how many generated sequences run per database, and
 // modelSteps how long each is. FAIRSHELF_MODEL_SEQUENCES multiplies the
 // number of sequences (make soak sets it to 10).

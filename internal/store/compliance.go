@@ -208,7 +208,7 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 	var out domain.ComplianceReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.lockVersion(versionID)
+		v, err := tx.settledVersion(versionID)
 		if err != nil {
 			return err
 		}

@@ -245,7 +245,7 @@ func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, re
 func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.lockVersion(versionID)
+		v, err := tx.settledVersion(versionID)
 		if err != nil {
 			return err
 		}
@@ -361,7 +361,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 	var out DecisionResult
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.lockVersion(d.VersionID)
+		v, err := tx.settledVersion(d.VersionID)
 		if err != nil {
 			return err
 		}

@@ -61,8 +61,8 @@ func (s *Store) anythingDue(ctx context.Context, now time.Time) (bool, error) {
 	return n > 0, translate(err)
 }
 
-// settledVersion is a version Settle moved.
-type settledVersion struct {
+// settledRow is a version Settle moved.
+type settledRow struct {
 	ID, AssetID, Brand       string
 	AvailableFrom, ExpiresAt time.Time
 }
@@ -84,7 +84,7 @@ func (tx *Tx) settle(now time.Time, assetID string) (Settled, error) {
 // its arguments first, where the condition on versions, and scope an
 // optional asset ID. SQLite cannot return columns of a joined table, so
 // the brand comes from a subquery there.
-func (tx *Tx) settleUpdate(set string, setArgs []any, where string, whereArgs []any, assetID string) ([]settledVersion, error) {
+func (tx *Tx) settleUpdate(set string, setArgs []any, where string, whereArgs []any, assetID string) ([]settledRow, error) {
 	if assetID != "" {
 		where += " AND versions.asset_id = ?"
 		whereArgs = append(whereArgs, assetID)
@@ -95,11 +95,11 @@ func (tx *Tx) settleUpdate(set string, setArgs []any, where string, whereArgs []
 		q = `UPDATE versions SET ` + set + ` WHERE ` + where + `
 			RETURNING id, asset_id, (SELECT brand FROM assets WHERE assets.id = versions.asset_id) AS brand, available_from, expires_at`
 	}
-	var out []settledVersion
+	var out []settledRow
 	if err := tx.db.Raw(q, append(setArgs, whereArgs...)...).Scan(&out).Error; err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b settledVersion) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b settledRow) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

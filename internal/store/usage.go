@@ -199,7 +199,7 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		ExpiresAt               *time.Time
 	}
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
-		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC").Limit(1).Scan(&last).Error
+		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC, number DESC").Limit(1).Scan(&last).Error
 	if err != nil {
 		return LibraryItem{}, VersionWithBrand{}, translate(err)
 	}
