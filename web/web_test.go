@@ -283,12 +283,18 @@ var pageSamples = map[string]func(d *pageData){
 	"label.html": func(d *pageData) {
 		l := domain.Label{Version: 2, ProprietaryName: d.Title, EstablishedName: "zeltaparin", ISIStatements: []string{d.Title}, RequiredFunctions: []string{"medical"}, MaxExpiryMonths: 12}
 		d.Form = labelForm{ProprietaryName: d.Title, ISIStatements: d.Title, RereviewGraceDays: d.Title}
+		type labelRevision struct {
+			Version   int
+			CreatedAt time.Time
+			ISICount  int
+			Changed   string
+		}
 		d.Data = struct {
 			Brand     brandData
-			Versions  []domain.Label
+			Versions  []labelRevision
 			CanEdit   bool
 			Functions []functionChoice
-		}{brandData{"ZELTRA", d.Title, l}, []domain.Label{l}, true, []functionChoice{{"medical", true}, {"legal", false}}}
+		}{brandData{"ZELTRA", d.Title, l}, []labelRevision{{Version: 2, ISICount: 1, Changed: d.Title}}, true, []functionChoice{{"medical", true}, {"legal", false}}}
 	},
 	"claims.html": func(d *pageData) {
 		d.Form = struct{ Text, Category, References, Variants string }{Text: d.Title, Category: "efficacy"}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,9 +29,37 @@ type functionChoice struct {
 
 type labelPageData struct {
 	Brand     domain.Brand
-	Versions  []domain.Label
+	Versions  []labelRevision
 	CanEdit   bool
 	Functions []functionChoice
+}
+
+// labelRevision is one label version as the history lists it, with what
+// changed from the version before.
+type labelRevision struct {
+	Version   int
+	CreatedAt time.Time
+	ISICount  int
+	Changed   string
+}
+
+// labelHistory lists the label versions newest first, naming what each
+// changed: a version that changed nothing in the profile was made by a
+// change of the claims library.
+func labelHistory(versions []domain.Label) []labelRevision {
+	out := make([]labelRevision, len(versions))
+	for i, l := range versions {
+		r := labelRevision{Version: l.Version, CreatedAt: l.CreatedAt, ISICount: len(l.ISIStatements), Changed: "First version"}
+		if i > 0 {
+			r.Changed = "Claims library"
+			if diff := domain.LabelDifferences(versions[i-1], l); len(diff) > 0 {
+				r.Changed = strings.Join(diff, ", ")
+				r.Changed = strings.ToUpper(r.Changed[:1]) + r.Changed[1:]
+			}
+		}
+		out[len(versions)-1-i] = r
+	}
+	return out
 }
 
 func formOfLabel(l domain.Label) labelForm {
@@ -76,7 +105,7 @@ func (s *Server) renderLabelPage(c echo.Context, status int, form *labelForm, fu
 		f := formOfLabel(b.Label)
 		form, functions = &f, b.Label.RequiredFunctions
 	}
-	pd := labelPageData{Brand: b, Versions: versions, CanEdit: s.can(c, code, "label", "update")}
+	pd := labelPageData{Brand: b, Versions: labelHistory(versions), CanEdit: s.can(c, code, "label", "update")}
 	for _, fn := range domain.ReviewFunctions {
 		pd.Functions = append(pd.Functions, functionChoice{Name: fn, Checked: slices.Contains(functions, fn)})
 	}
