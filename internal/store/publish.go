@@ -18,9 +18,10 @@ type Publication struct {
 	AvailableFrom time.Time // zero: now
 }
 
-// Publish releases an approved version to the field until its expiry. The
-// expiry must be in the future and no later than the approval plus the
-// brand's maximum period; the version's checker report must pass. A
+// Publish releases an approved version to the field until its expiry, or
+// gives a re-certified published version a new expiry, as
+// domain.DecidePublication decides on the version's effective state; the
+// newest checker report must be against the current label and pass. A
 // previously published version of the same asset is superseded in the same
 // transaction, so reps never see two or none, and every rep who fetched the
 // superseded version gets an "updated version available" notice. Audited.
@@ -37,9 +38,6 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at, available_announced_at, expires_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
 			return err
 		}
-		// A published version re-certified since its publication may get a
-		// new expiry, measured from the re-certification.
-		recertified := v.State == domain.StatePublished && extra.ApprovedAt != nil && extra.PublishedAt != nil && extra.ApprovedAt.After(*extra.PublishedAt)
 		var a assetRow
 		if err := tx.db.Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
 			return err
@@ -48,22 +46,14 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 		if err != nil {
 			return err
 		}
-		now := tx.now
-		from := p.AvailableFrom.UTC()
-		if from.IsZero() || from.Before(now) {
-			from = now
-		}
-		exp := p.ExpiresAt.UTC()
-		var val domain.Validation
-		val.Check(exp.After(now), "expires_at", "Choose an expiry in the future.")
-		val.Check(exp.After(from), "expires_at", "The expiry must be after the availability date.")
-		if extra.ApprovedAt != nil {
-			limit := extra.ApprovedAt.AddDate(0, b.Label.MaxExpiryMonths, 0)
-			val.Check(!exp.After(limit), "expires_at", fmt.Sprintf("The brand allows at most %d months after approval: no later than %s.", b.Label.MaxExpiryMonths, limit.Format(time.RFC3339)))
-		}
-		if err := val.Err(); err != nil {
+		now, exp := tx.now, p.ExpiresAt.UTC()
+		decision := domain.Publication{Now: now, AvailableFrom: p.AvailableFrom, ExpiresAt: exp, State: v.State,
+			ApprovedAt: extra.ApprovedAt, PublishedAt: extra.PublishedAt, MaxExpiry: b.Label.MaxExpiryMonths}
+		from, err := domain.DecidePublication(decision)
+		if err != nil {
 			return err
 		}
+		recertified := decision.Recertified()
 		if err := tx.checkReportCurrent(v.ID, a.Brand); err != nil {
 			return err
 		}
