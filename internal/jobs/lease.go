@@ -75,13 +75,15 @@ func (r *Runner) StartLeased(ctx context.Context, l Lease, j Job) {
 				if running != nil {
 					<-running
 				}
-				if held {
-					rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-					if err := l.Store.ReleaseLease(rctx, j.Name, l.Holder); err != nil {
-						r.log.Warn("job lease not released; it runs out by itself", "job", j.Name, "err", err)
-					}
-					cancel()
+				// Given back whatever held says: a renewal cut short by the
+				// shutdown reads as "not held" while the lease row is still
+				// this instance's. Releasing a lease held by another
+				// instance changes nothing.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				if err := l.Store.ReleaseLease(rctx, j.Name, l.Holder); err != nil {
+					r.log.Warn("job lease not released; it runs out by itself", "job", j.Name, "err", err)
 				}
+				cancel()
 				return
 			case <-running:
 				running = nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,4 +179,46 @@ func TestLeasedRunIsCancelledWhenTheLeaseIsLost(t *testing.T) {
 	}
 	stop()
 	r.Wait()
+}
+
+// stalledRenewals is a real store whose lease renewals, after the first
+// acquisition, wait until their context ends: a shutdown that lands while a
+// renewal is in flight.
+type stalledRenewals struct {
+	*store.Store
+	calls   atomic.Int32
+	stalled chan struct{}
+}
+
+func (s *stalledRenewals) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	if s.calls.Add(1) == 1 {
+		return s.Store.AcquireLease(ctx, name, holder, now, ttl)
+	}
+	if s.calls.Load() == 2 {
+		close(s.stalled)
+	}
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// A shutdown that cuts a renewal short still gives the lease back: the
+// renewal, failing with the shutdown's context, made the instance think it
+// no longer held the lease, and it kept the lease until it ran out.
+func TestLeaseIsGivenBackWhenShutdownCutsARenewalShort(t *testing.T) {
+	sa, sb := openStores(t, "sqlite")
+	st := &stalledRenewals{Store: sa, stalled: make(chan struct{})}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, stop := context.WithCancel(context.Background())
+	r := jobs.NewRunner(log, nil)
+	const ttl = 3 * time.Second // renewed every second
+	r.StartLeased(ctx, jobs.Lease{Store: st, Holder: "a", TTL: ttl}, jobs.Job{Name: "versions.settle", Interval: time.Hour,
+		Run: func(context.Context, time.Time) error { return nil }})
+	<-st.stalled // the first renewal is in flight
+	stop()
+	r.Wait()
+	// a's lease, taken a second ago for three, has not run out: b gets it
+	// only if a gave it back.
+	if ok, err := sb.AcquireLease(context.Background(), "versions.settle", "b", time.Now(), time.Minute); err != nil || !ok {
+		t.Fatalf("the stopped instance kept its lease: %v %v", ok, err)
+	}
 }
