@@ -343,9 +343,9 @@ var pageSamples = map[string]func(d *pageData){
 	},
 	"admin_integrity.html": func(d *pageData) {
 		at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-		d.Data = map[string]any{"Objects": []store.CorruptBlob{{
-			StoredBlob: store.StoredBlob{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
-			Uses:       []store.BlobUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
+		d.Data = map[string]any{"Objects": []store.CorruptObject{{
+			StoredObject: store.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
+			Uses:         []store.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
 		}}}
 	},
 	"admin_user.html": func(d *pageData) {

@@ -150,7 +150,7 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer st.Close()
-	blobs, err := openBlobs(cfg)
+	blobs, err := openObjects(cfg)
 	if err != nil {
 		return err
 	}

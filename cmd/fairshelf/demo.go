@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -22,7 +22,7 @@ const demoBrand = "ZELTRA"
 // draft piece, unless they exist: running "serve --demo" again is harmless.
 // Nothing is signed or published on anyone's behalf: approvals are for the
 // demo users to give.
-func seedDemo(ctx context.Context, st *store.Store, lib *library.Library, log *slog.Logger) error {
+func seedDemo(ctx context.Context, st *store.Store, lib *object.Service, log *slog.Logger) error {
 	actor := domain.Actor{Name: "demo seed"}
 	if _, err := st.Brand(ctx, demoBrand); domain.ErrorCode(err) == domain.ENOTFOUND {
 		b := demoBrandProfile()
@@ -77,7 +77,7 @@ func seedDemo(ctx context.Context, st *store.Store, lib *library.Library, log *s
 
 // seedDemoContent adds the demo claims and a draft detail aid uploaded by the
 // demo marketer, once.
-func seedDemoContent(ctx context.Context, st *store.Store, lib *library.Library) error {
+func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) error {
 	claims, err := st.Claims(ctx, demoBrand)
 	if err != nil || len(claims) > 0 {
 		return err
@@ -90,7 +90,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *library.Library)
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, library.Recheck); err != nil {
+		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, object.Recheck); err != nil {
 			return err
 		}
 	}

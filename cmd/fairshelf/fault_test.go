@@ -24,9 +24,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
@@ -187,7 +187,7 @@ func TestKilledDuringUpload(t *testing.T) {
 			asset := apiJSON(t, http.MethodPost, proc.base+"/api/v1/assets", token, `{"job_code":"ZEL-KILL-1","title":"Killed upload","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
 			assetID := asset["id"].(string)
 
-			lib, blobs, st := openLibraryFromEnv(t, getenv)
+			lib, blobs, st := openObjectServiceFromEnv(t, getenv)
 			before := objectKeys(t, blobs)
 
 			lock := tc.lock(t, getenv)
@@ -230,7 +230,7 @@ func TestKilledDuringUpload(t *testing.T) {
 			if vs, err := st.Versions(ctx, assetID); err != nil || len(vs) != 0 {
 				t.Fatalf("versions after the kill: %+v %v", vs, err)
 			}
-			if known, err := st.BlobKnown(ctx, orphan); err != nil || known {
+			if known, err := st.ObjectKnown(ctx, orphan); err != nil || known {
 				t.Fatalf("orphaned object %s recorded: %v %v", orphan, known, err)
 			}
 			verifyIntegrity(t, getenv)
@@ -249,17 +249,17 @@ func TestKilledDuringUpload(t *testing.T) {
 			// An object younger than the grace period may belong to an
 			// upload in flight, so it stays; later it is collected, and
 			// only it.
-			if n, err := lib.CollectGarbage(ctx, time.Now(), library.GCGrace); err != nil || n != 0 {
+			if n, err := lib.CollectGarbage(ctx, time.Now(), object.GCGrace); err != nil || n != 0 {
 				t.Fatalf("garbage collection within the grace period removed %d objects: %v", n, err)
 			}
 			if _, err := blobs.Stat(ctx, orphan); err != nil {
 				t.Fatalf("orphan collected within the grace period: %v", err)
 			}
-			later := time.Now().Add(library.GCGrace + time.Minute)
-			if n, err := lib.CollectGarbage(ctx, later, library.GCGrace); err != nil || n != 1 {
+			later := time.Now().Add(object.GCGrace + time.Minute)
+			if n, err := lib.CollectGarbage(ctx, later, object.GCGrace); err != nil || n != 1 {
 				t.Fatalf("garbage collection after the grace period removed %d objects, want 1: %v", n, err)
 			}
-			if _, err := blobs.Stat(ctx, orphan); !errors.Is(err, blob.ErrNotFound) {
+			if _, err := blobs.Stat(ctx, orphan); !errors.Is(err, objectstore.ErrNotFound) {
 				t.Fatalf("orphan %s still stored after garbage collection: %v", orphan, err)
 			}
 			// The killed process also left its spool file behind.
@@ -446,10 +446,10 @@ func textOfSize(n int) []byte {
 	return b.Bytes()[:n]
 }
 
-// openLibraryFromEnv opens the store, object store and library that a
+// openObjectServiceFromEnv opens the store, object store and library that a
 // fairshelf process with this environment uses, for the test to look
 // behind the API.
-func openLibraryFromEnv(t *testing.T, getenv func(string) string) (*library.Library, blob.Store, *store.Store) {
+func openObjectServiceFromEnv(t *testing.T, getenv func(string) string) (*object.Service, objectstore.Store, *store.Store) {
 	t.Helper()
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -461,21 +461,21 @@ func openLibraryFromEnv(t *testing.T, getenv func(string) string) (*library.Libr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	blobs, err := openBlobs(cfg)
+	blobs, err := openObjects(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := openLibrary(cfg, st, blobs, log)
+	lib, err := openObjectService(cfg, st, blobs, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return lib, blobs, st
 }
 
-func objectKeys(t *testing.T, blobs blob.Store) map[string]bool {
+func objectKeys(t *testing.T, blobs objectstore.Store) map[string]bool {
 	t.Helper()
 	keys := map[string]bool{}
-	if err := blobs.List(context.Background(), "objects/", func(i blob.Info) error {
+	if err := blobs.List(context.Background(), "objects/", func(i objectstore.Info) error {
 		keys[i.Key] = true
 		return nil
 	}); err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/jobs"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 )
 
 // integrityEvery is how often the integrity job wakes up. Each run reads at
@@ -22,9 +22,9 @@ const integrityEvery = time.Minute
 // byte budget, so together they never read faster than
 // cfg.ScrubRate. A damaged object raises the integrity alarm (marked
 // corrupt, audited, administrators notified, counted in /metrics).
-func integrityJob(cfg config.Config, lib *library.Library, log *slog.Logger) jobs.Job {
+func integrityJob(cfg config.Config, lib *object.Service, log *slog.Logger) jobs.Job {
 	return jobs.Job{Name: "objects.integrity", Interval: integrityEvery, Run: func(ctx context.Context, now time.Time) error {
-		opts := library.ScrubOptions{Every: cfg.ScrubInterval, Rate: cfg.ScrubRate, MaxBytes: integrityBudget(cfg.ScrubRate)}
+		opts := object.ScrubOptions{Every: cfg.ScrubInterval, Rate: cfg.ScrubRate, MaxBytes: integrityBudget(cfg.ScrubRate)}
 		backfill, err := lib.BackfillBlockSums(ctx, now, opts)
 		if backfill.Checked+backfill.Corrupt > 0 {
 			log.Info("objects given block hashes", "count", backfill.Checked, "corrupt", backfill.Corrupt)

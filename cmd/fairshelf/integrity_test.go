@@ -25,14 +25,14 @@ func TestIntegrityJobScrubs(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	lib, blobs, st := openLibraryFromEnv(t, getenv)
+	lib, blobs, st := openObjectServiceFromEnv(t, getenv)
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	var key string
-	if err := st.EachBlob(ctx, func(b store.StoredBlob) error { key = b.Key; return nil }); err != nil || key == "" {
+	if err := st.EachObject(ctx, func(b store.StoredObject) error { key = b.Key; return nil }); err != nil || key == "" {
 		t.Fatalf("no demo object: %v", err)
 	}
 	rc, err := blobs.Get(ctx, key, 0, -1)

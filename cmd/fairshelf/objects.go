@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"io"
 	"os"
 
@@ -23,7 +23,7 @@ func runObjects(ctx context.Context, args []string, getenv func(string) string, 
 	if len(args) != 1 || args[0] != "verify" {
 		return usageErr(errors.New("usage: fairshelf objects verify | fairshelf objects restore KEY FILE"))
 	}
-	lib, closeStore, err := openObjectsLibrary(ctx, getenv, stderr)
+	lib, closeStore, err := openObjectServiceForCLI(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func runObjects(ctx context.Context, args []string, getenv func(string) string, 
 // corrupt from FILE (a backup copy), which must match the object's recorded
 // size and SHA-256, and serves it again. The restore is audited.
 func runObjectsRestore(ctx context.Context, key, file string, getenv func(string) string, stdout, stderr io.Writer) error {
-	lib, closeStore, err := openObjectsLibrary(ctx, getenv, stderr)
+	lib, closeStore, err := openObjectServiceForCLI(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -64,9 +64,9 @@ func runObjectsRestore(ctx context.Context, key, file string, getenv func(string
 	return nil
 }
 
-// openObjectsLibrary opens the configured database, object store and
+// openObjectServiceForCLI opens the configured database, object store and
 // library for the objects commands; the caller calls closeStore when done.
-func openObjectsLibrary(ctx context.Context, getenv func(string) string, stderr io.Writer) (lib *library.Library, closeStore func(), err error) {
+func openObjectServiceForCLI(ctx context.Context, getenv func(string) string, stderr io.Writer) (lib *object.Service, closeStore func(), err error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return nil, nil, err
@@ -76,9 +76,9 @@ func openObjectsLibrary(ctx context.Context, getenv func(string) string, stderr 
 	if err != nil {
 		return nil, nil, err
 	}
-	blobs, err := openBlobs(cfg)
+	blobs, err := openObjects(cfg)
 	if err == nil {
-		lib, err = openLibrary(cfg, st, blobs, log)
+		lib, err = openObjectService(cfg, st, blobs, log)
 	}
 	if err != nil {
 		st.Close()

@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/jobs"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/server"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/webhook"
@@ -102,21 +102,21 @@ func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, 
 	return st, nil
 }
 
-// openLibrary returns the content library; uploads are spooled under the
+// openObjectService returns the content library; uploads are spooled under the
 // data folder, which must have room for the largest upload.
-func openLibrary(cfg config.Config, st *store.Store, blobs blob.Store, log *slog.Logger) (*library.Library, error) {
-	return library.New(st, blobs, log, library.Options{TempDir: filepath.Join(cfg.DataDir, "tmp"), MaxUpload: cfg.MaxUploadBytes})
+func openObjectService(cfg config.Config, st *store.Store, blobs objectstore.Store, log *slog.Logger) (*object.Service, error) {
+	return object.New(st, blobs, log, object.Options{TempDir: filepath.Join(cfg.DataDir, "tmp"), MaxUpload: cfg.MaxUploadBytes})
 }
 
-// openBlobs returns the configured object store.
-func openBlobs(cfg config.Config) (blob.Store, error) {
+// openObjects returns the configured object store.
+func openObjects(cfg config.Config) (objectstore.Store, error) {
 	if cfg.UsesS3() {
-		return blob.NewS3(blob.S3Config{
+		return objectstore.NewS3(objectstore.S3Config{
 			Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region,
 			AccessKey: cfg.S3.AccessKey, SecretKey: cfg.S3.SecretKey, UseSSL: cfg.S3.UseSSL,
 		})
 	}
-	return blob.NewLocal(cfg.ObjectsDir())
+	return objectstore.NewLocal(cfg.ObjectsDir())
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -147,7 +147,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close() // closed last, after HTTP and jobs have stopped
-	blobs, err := openBlobs(cfg)
+	blobs, err := openObjects(cfg)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// Not fatal: /readyz reports it until the store comes back.
 		log.Warn("object store not reachable at start-up", "err", err)
 	}
-	lib, err := openLibrary(cfg, st, blobs, log)
+	lib, err := openObjectService(cfg, st, blobs, log)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	checkpoints := checkpoint.NewReader(blobs)
 	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
+	srv, err := server.New(server.Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}})
 	}
 	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		_, err := lib.CollectGarbage(ctx, now, library.GCGrace)
+		_, err := lib.CollectGarbage(ctx, now, object.GCGrace)
 		return err
 	}})
 	runner.StartLeased(jobCtx, lease, integrityJob(cfg, lib, log))
@@ -247,7 +247,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	runner.Start(jobCtx, jobs.Job{Name: "sessions.purge", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
 		return st.PurgeSessions(ctx, now, 24*time.Hour)
 	}})
-	if local, ok := blobs.(*blob.Local); ok {
+	if local, ok := blobs.(*objectstore.Local); ok {
 		// Uploads interrupted by a crash leave temp files behind; a day is
 		// far longer than any upload takes.
 		runner.Start(jobCtx, jobs.Job{Name: "objects.remove_temp", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {

@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 )
 
 // Prefix is where checkpoints live in the object store, apart from content
@@ -42,7 +42,7 @@ func seqPrefix(seq int64) string { return fmt.Sprintf("%s%020d-", Prefix, seq) }
 
 // Writer signs and writes checkpoints. It is safe for concurrent use.
 type Writer struct {
-	blobs     blob.Store
+	blobs     objectstore.Store
 	key       ed25519.PrivateKey
 	instance  string
 	retention time.Duration
@@ -54,7 +54,7 @@ type Writer struct {
 
 // NewWriter returns a writer that signs with key as instance and asks for
 // retention (where the store supports it) for the given duration.
-func NewWriter(blobs blob.Store, key ed25519.PrivateKey, instance string, retention time.Duration, log *slog.Logger) *Writer {
+func NewWriter(blobs objectstore.Store, key ed25519.PrivateKey, instance string, retention time.Duration, log *slog.Logger) *Writer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +80,7 @@ func (w *Writer) Checkpoint(ctx context.Context, head domain.AuditEvent, now tim
 	// Another instance may have held the job's lease since this one last
 	// wrote; a listing of this one seq is cheap.
 	exists := false
-	if err := w.blobs.List(ctx, seqPrefix(head.Seq), func(blob.Info) error { exists = true; return nil }); err != nil {
+	if err := w.blobs.List(ctx, seqPrefix(head.Seq), func(objectstore.Info) error { exists = true; return nil }); err != nil {
 		return c, false, fmt.Errorf("checkpoint: list: %w", err)
 	}
 	if exists {
@@ -95,7 +95,7 @@ func (w *Writer) Checkpoint(ctx context.Context, head domain.AuditEvent, now tim
 	}
 	key := objectKey(c.Seq, c.SignedAt)
 	retained := false
-	if r, ok := w.blobs.(blob.Retainer); ok && w.retention > 0 {
+	if r, ok := w.blobs.(objectstore.Retainer); ok && w.retention > 0 {
 		_, retained, err = r.PutRetained(ctx, key, bytes.NewReader(body), int64(len(body)), now.Add(w.retention))
 	} else {
 		_, err = w.blobs.Put(ctx, key, bytes.NewReader(body), int64(len(body)))
@@ -115,7 +115,7 @@ func (w *Writer) Checkpoint(ctx context.Context, head domain.AuditEvent, now tim
 // the new ones; an object rewritten in place has a new time and is read
 // again.
 type Reader struct {
-	blobs blob.Store
+	blobs objectstore.Store
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -128,7 +128,7 @@ type cached struct {
 }
 
 // NewReader returns a reader of the checkpoints in blobs.
-func NewReader(blobs blob.Store) *Reader {
+func NewReader(blobs objectstore.Store) *Reader {
 	return &Reader{blobs: blobs, cache: map[string]cached{}}
 }
 
@@ -147,14 +147,14 @@ const readers = 16
 // are fetched, several at a time; an unreachable store or an ended context
 // is an error, not a finding.
 func (r *Reader) ReadAll(ctx context.Context) ([]domain.Checkpoint, []domain.AuditFinding, error) {
-	var infos []blob.Info
-	if err := r.blobs.List(ctx, Prefix, func(i blob.Info) error { infos = append(infos, i); return nil }); err != nil {
+	var infos []objectstore.Info
+	if err := r.blobs.List(ctx, Prefix, func(i objectstore.Info) error { infos = append(infos, i); return nil }); err != nil {
 		return nil, nil, fmt.Errorf("checkpoint: list: %w", err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]domain.Checkpoint, 0, len(infos))
-	var missing []blob.Info
+	var missing []objectstore.Info
 	seen := make(map[string]bool, len(infos))
 	for _, info := range infos {
 		seen[info.Key] = true
@@ -171,7 +171,7 @@ func (r *Reader) ReadAll(ctx context.Context) ([]domain.Checkpoint, []domain.Aud
 	}
 
 	type result struct {
-		info blob.Info
+		info objectstore.Info
 		c    domain.Checkpoint
 		err  error
 	}

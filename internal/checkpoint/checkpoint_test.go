@@ -17,9 +17,9 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
@@ -78,7 +78,7 @@ func TestCheckpointsOnLocalDisk(t *testing.T) {
 	ctx := context.Background()
 	key := newKey(t)
 	root := t.TempDir()
-	blobs, err := blob.NewLocal(root)
+	blobs, err := objectstore.NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCheckpointsOnLocalDisk(t *testing.T) {
 	}
 	appendEvents(t, st, 5)
 	c, written := checkpointNow(t, st, w, now.Add(time.Minute))
-	if !written || c.Seq != 5 || !strings.HasPrefix(c.Object, checkpoint.Prefix) || blob.ValidKey(c.Object) != nil {
+	if !written || c.Seq != 5 || !strings.HasPrefix(c.Object, checkpoint.Prefix) || objectstore.ValidKey(c.Object) != nil {
 		t.Fatalf("checkpoint = %+v, written %v", c, written)
 	}
 	path := filepath.Join(root, filepath.FromSlash(c.Object))
@@ -166,8 +166,8 @@ func TestCheckpointsInMinIO(t *testing.T) {
 	now := time.Now().UTC()
 	st := sealedStore(t, key, time.Now)
 	appendEvents(t, st, 3)
-	newS3 := func(bucket string) *blob.S3 {
-		s, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, UseSSL: srv.UseSSL})
+	newS3 := func(bucket string) *objectstore.S3 {
+		s, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, UseSSL: srv.UseSSL})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +305,7 @@ func TestSigningKeyFiles(t *testing.T) {
 
 // countingStore counts Get calls.
 type countingStore struct {
-	blob.Store
+	objectstore.Store
 	gets atomic.Int64
 }
 
@@ -318,7 +318,7 @@ func (c *countingStore) Get(ctx context.Context, key string, offset, length int6
 // report reads only the checkpoints written since.
 func TestReaderReadsEachCheckpointOnce(t *testing.T) {
 	key := newKey(t)
-	local, err := blob.NewLocal(t.TempDir())
+	local, err := objectstore.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

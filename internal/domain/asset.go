@@ -127,7 +127,7 @@ type Version struct {
 	UploadedBy string    `json:"uploaded_by"`
 	Uploader   string    `json:"uploader"`
 	CreatedAt  time.Time `json:"created_at"`
-	BlobKey    string    `json:"-"`
+	ObjectKey  string    `json:"-"`
 }
 
 // SanitizeFilename turns a client-supplied file name into a safe display and

@@ -114,7 +114,7 @@ func LabelDifferences(prev, next Label) []string {
 // version and have no unwaived error finding. The refusal is ECONFLICT and
 // names the label change; changed lists what changed since the report's
 // label version (LabelDifferences), empty when unknown.
-func CheckReportCurrent(r ComplianceReport, proprietaryName string, current int, changed []string) error {
+func CheckReportCurrent(r CheckReport, proprietaryName string, current int, changed []string) error {
 	if r.LabelVersion != current {
 		what := ""
 		if len(changed) > 0 {

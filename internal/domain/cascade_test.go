@@ -55,13 +55,13 @@ func TestLabelCascade(t *testing.T) {
 }
 
 func TestCheckReportCurrent(t *testing.T) {
-	passing := ComplianceReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityWarning}}}
-	failing := ComplianceReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityError}}}
-	waived := ComplianceReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityError, Waiver: &Waiver{}}}}
-	stale := ComplianceReport{LabelVersion: 2}
+	passing := CheckReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityWarning}}}
+	failing := CheckReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityError}}}
+	waived := CheckReport{LabelVersion: 4, Findings: []Finding{{Severity: SeverityError, Waiver: &Waiver{}}}}
+	stale := CheckReport{LabelVersion: 2}
 	for _, tc := range []struct {
 		name    string
-		r       ComplianceReport
+		r       CheckReport
 		changed []string
 		want    string // "" for allowed, else a part of the message
 	}{

@@ -31,13 +31,13 @@ type adminUsersData struct {
 // adminIntegrityData is the integrity page: every stored file that no longer
 // matches the hashes recorded at upload, with the pieces it serves.
 type adminIntegrityData struct {
-	Objects []store.CorruptBlob
+	Objects []store.CorruptObject
 }
 
 // adminIntegrityPage lists the stored files marked corrupt, the versions each
 // one serves (refused until it is restored) and how to restore it.
 func (s *Server) adminIntegrityPage(c echo.Context) error {
-	objects, err := s.store.CorruptBlobs(c.Request().Context())
+	objects, err := s.store.CorruptObjects(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) adminUsersPage(c echo.Context) error {
 	}
 	// The users page is where administrators land: it says at once when
 	// stored files no longer match what was approved.
-	corrupt, err := s.store.CountCorruptBlobs(ctx)
+	corrupt, err := s.store.CountCorruptObjects(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 )
 
 // The auditor's API verifies against the checkpoints and keeps the fields
@@ -23,7 +23,7 @@ import (
 // with ok false and broken set.
 func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	dir := t.TempDir()
-	blobs, err := blob.NewLocal(dir)
+	blobs, err := objectstore.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,10 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
@@ -53,7 +53,7 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 	ctx := context.Background()
 	srv := testenv.MinIO(b)
 	bucket := srv.NewBucket(b)
-	bs, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	bs, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	lib, err := library.New(st, bs, log, library.Options{TempDir: b.TempDir(), MaxUpload: maxUpload})
+	lib, err := object.New(st, bs, log, object.Options{TempDir: b.TempDir(), MaxUpload: maxUpload})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Deps{Config: config.Default(), Store: st, Blobs: bs, Authz: az, Library: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
+	s, err := New(Deps{Config: config.Default(), Store: st, ObjectStore: bs, Authz: az, Objects: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -211,7 +211,7 @@ func (s *Server) claimCreate(c echo.Context) error {
 	in := store.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {
-		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, library.Recheck)
+		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
 	}
 	if err != nil {
 		if domain.ErrorCode(err) != domain.EINVALID {

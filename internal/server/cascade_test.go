@@ -33,7 +33,7 @@ func TestLabelChangeThroughTheAPICascades(t *testing.T) {
 				t.Fatalf("saved label: version %d, grace %d", saved.Version, saved.GraceDays())
 			}
 
-			r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.regulatory, nil), http.StatusOK)
+			r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.regulatory, nil), http.StatusOK)
 			if r.LabelVersion != saved.Version || r.Passed {
 				t.Fatalf("report after the label change: label version %d, passed %v", r.LabelVersion, r.Passed)
 			}

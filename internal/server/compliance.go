@@ -8,12 +8,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-func (s *Server) apiGetCompliance(c echo.Context) error {
+func (s *Server) apiGetCheckReport(c echo.Context) error {
 	v, err := s.visibleVersion(c, "compliance", "read")
 	if err != nil {
 		return err
@@ -25,12 +25,12 @@ func (s *Server) apiGetCompliance(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-func (s *Server) apiRunCompliance(c echo.Context) error {
+func (s *Server) apiRunCheck(c echo.Context) error {
 	v, err := s.visibleVersion(c, "compliance", "run")
 	if err != nil {
 		return err
 	}
-	r, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now())
+	r, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now())
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Server) apiRunCompliance(c echo.Context) error {
 // sees the findings at once. A failure is logged, not returned: the version
 // is stored, and the check can be run again.
 func (s *Server) checkAfterUpload(c echo.Context, v domain.Version) {
-	if _, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
 		s.log.Warn("compliance: check after upload failed", "version_id", v.ID, "err", err, "request_id", requestID(c))
 	}
 }
@@ -128,17 +128,17 @@ func (s *Server) apiWaiveFinding(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.ComplianceReport, error) {
+func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.CheckReport, error) {
 	var val domain.Validation
 	justification := strings.TrimSpace(in.Justification)
 	val.Check(len(justification) >= 10 && len(justification) <= 2000, "justification", "Explain in at least 10 characters why this finding does not apply.")
 	// verifySignature records a field message whenever it refuses.
 	sig, _, err := s.verifySignature(c, in.signatureRequest, &val)
 	if err != nil {
-		return domain.ComplianceReport{}, err
+		return domain.CheckReport{}, err
 	}
 	if err := val.Err(); err != nil {
-		return domain.ComplianceReport{}, err
+		return domain.CheckReport{}, err
 	}
 	sig.Function, sig.ContentSHA256 = domain.FunctionRegulatory, v.SHA256
 	return s.store.WaiveFinding(c.Request().Context(), s.actor(c), v.ID, findingID, justification, sig)
@@ -241,7 +241,7 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 		}
 		by.Signature = &sig
 	}
-	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, library.Recheck)
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, object.Recheck)
 }
 
 func (s *Server) apiListClaims(c echo.Context) error {
@@ -274,7 +274,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, library.Recheck)
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
 	if err != nil {
 		return err
 	}

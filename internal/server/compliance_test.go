@@ -66,7 +66,7 @@ func TestLabelVersionsAndClaims(t *testing.T) {
 // PI reference, an absolute claim.
 const violating = "ZELTRA is the safe choice and guaranteed to work.\nAsk your doctor about ZELTRA today.\n"
 
-func TestComplianceReportAndWaivers(t *testing.T) {
+func TestCheckReportAndWaivers(t *testing.T) {
 	f := newContentFixture(t)
 	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
 	reg := f.login(t, "regulatory@example.com")
@@ -74,7 +74,7 @@ func TestComplianceReportAndWaivers(t *testing.T) {
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 
 	// The upload was checked at once.
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
 	if r.Passed || r.LabelVersion != 1 || r.RulesVersion == "" || len(r.Findings) == 0 {
 		t.Fatalf("report = %+v", r)
 	}
@@ -91,7 +91,7 @@ func TestComplianceReportAndWaivers(t *testing.T) {
 		t.Fatalf("no error findings in %+v", r.Findings)
 	}
 	// Re-running makes a new report.
-	r2 := decode[domain.ComplianceReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusCreated)
+	r2 := decode[domain.CheckReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusCreated)
 	if r2.ID == r.ID || len(r2.Findings) != len(r.Findings) {
 		t.Fatalf("re-run = %+v", r2)
 	}
@@ -108,12 +108,12 @@ func TestComplianceReportAndWaivers(t *testing.T) {
 	if d.Fields["password"] == "" || d.Fields["justification"] == "" || d.Fields["meaning"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	var last domain.ComplianceReport
+	var last domain.CheckReport
 	for _, fd := range r2.Findings {
 		if fd.Severity != domain.SeverityError {
 			continue
 		}
-		last = decode[domain.ComplianceReport](t, waive(reg, fd.ID, good), http.StatusOK)
+		last = decode[domain.CheckReport](t, waive(reg, fd.ID, good), http.StatusOK)
 	}
 	if !last.Passed {
 		t.Fatalf("all errors waived but report fails: %+v", last)
@@ -147,12 +147,12 @@ func TestUploaderCannotWaive(t *testing.T) {
 	both := f.login(t, "both@example.com")
 	a := f.createAsset(t, both, "ZEL-CHK-2", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, both, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", both,
 		map[string]any{"justification": "I wrote it and I like it very much.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
 }
 
-func TestCompliancePages(t *testing.T) {
+func TestCheckPages(t *testing.T) {
 	f := newContentFixture(t)
 	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
 	a := f.createAsset(t, f.marketer, "ZEL-CHK-3", "ZELTRA")
@@ -165,7 +165,7 @@ func TestCompliancePages(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") || !strings.Contains(body, "Sign and waive") {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
 	tok = w.csrf(t, "/assets/"+a.ID)
 	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password") {

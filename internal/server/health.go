@@ -36,7 +36,7 @@ func (s *Server) readyz(c echo.Context) error {
 		s.log.Warn("readyz: database", "err", err)
 		r.Status, r.Checks["database"] = "unavailable", "unreachable"
 	}
-	if err := s.blobs.Ping(ctx); err != nil {
+	if err := s.objectStore.Ping(ctx); err != nil {
 		s.log.Warn("readyz: object store", "err", err)
 		r.Status, r.Checks["objects"] = "unavailable", "unreachable"
 	}

@@ -21,11 +21,11 @@ import (
 	"unicode"
 	"unicode/utf16"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -41,12 +41,12 @@ type uploadFixture struct {
 func newUploadFixture(t *testing.T) *uploadFixture {
 	t.Helper()
 	f := &uploadFixture{contentFixture: newContentFixtureOn(t, "postgres"), spool: t.TempDir()}
-	lib, err := library.New(f.store, f.blobs, slog.New(slog.NewTextHandler(f.logs, nil)),
-		library.Options{TempDir: f.spool, MaxUpload: testMaxUpload, Limits: extract.Limits{MaxUncompressed: 1 << 20}})
+	lib, err := object.New(f.store, f.objectStore, slog.New(slog.NewTextHandler(f.logs, nil)),
+		object.Options{TempDir: f.spool, MaxUpload: testMaxUpload, Limits: extract.Limits{MaxUncompressed: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.library = lib
+	f.objects = lib
 	f.asset = f.createAsset(t, f.marketer, "ZEL-HOSTILE-1", "ZELTRA")
 	return f
 }
@@ -58,7 +58,7 @@ func (f *uploadFixture) stored(t *testing.T) (versions, objects int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = f.blobs.List(context.Background(), "", func(blob.Info) error { objects++; return nil })
+	err = f.objectStore.List(context.Background(), "", func(objectstore.Info) error { objects++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +121,8 @@ func (f *uploadFixture) checkServed(t *testing.T, v domain.Version, content []by
 		}
 	}
 	sv, err := f.store.Version(context.Background(), v.ID)
-	if err != nil || !serverKey.MatchString(sv.BlobKey) {
-		t.Fatalf("%s: stored under %q (%v)", name, sv.BlobKey, err)
+	if err != nil || !serverKey.MatchString(sv.ObjectKey) {
+		t.Fatalf("%s: stored under %q (%v)", name, sv.ObjectKey, err)
 	}
 }
 
@@ -272,7 +272,7 @@ func TestZipBombsAreBoundedAndSentToManualReview(t *testing.T) {
 		if c.text != domain.TextFailed {
 			continue
 		}
-		report := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
+		report := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
 		manual := false
 		for _, fd := range report.Findings {
 			manual = manual || (fd.RuleID == checker.RuleManualReview && fd.Severity == domain.SeverityError)

@@ -20,7 +20,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, likewise
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -48,7 +48,7 @@ func (f *contentFixture) uploadPiece(t *testing.T, job string, content []byte) d
 	a := f.createAsset(t, f.marketer, job, "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "piece.txt", content), http.StatusCreated)
 	stored, err := f.store.Version(context.Background(), v.ID)
-	if err != nil || stored.BlobKey == "" {
+	if err != nil || stored.ObjectKey == "" {
 		t.Fatalf("stored version: %+v %v", stored, err)
 	}
 	return stored.Version // with its object key, which the API does not show
@@ -58,7 +58,7 @@ func (f *contentFixture) uploadPiece(t *testing.T, job string, content []byte) d
 // faulty disk, a bucket operator or an attacker might.
 func (f *contentFixture) replaceObject(t *testing.T, key string, content []byte) {
 	t.Helper()
-	if _, err := f.blobs.Put(context.Background(), key, bytes.NewReader(content), int64(len(content))); err != nil {
+	if _, err := f.objectStore.Put(context.Background(), key, bytes.NewReader(content), int64(len(content))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -189,7 +189,7 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 		piece := multiBlockPiece("altered")
 		v := f.uploadPiece(t, "ZEL-INT-1", piece)
 		shared := f.uploadPiece(t, "ZEL-INT-2", piece) // same bytes, same object
-		if shared.BlobKey != v.BlobKey {
+		if shared.ObjectKey != v.ObjectKey {
 			t.Fatalf("identical uploads did not share the object")
 		}
 		if rec := f.content(t, v.ID, ""); rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), piece) {
@@ -199,7 +199,7 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 			t.Fatalf("integrity failures before any damage: %d", n)
 		}
 		altered := 5*testBlockSize + 100
-		f.replaceObject(t, v.BlobKey, flipByte(piece, altered))
+		f.replaceObject(t, v.ObjectKey, flipByte(piece, altered))
 
 		rec := f.content(t, v.ID, "bytes=100-199")
 		if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), piece[100:200]) {
@@ -215,10 +215,10 @@ func TestAlteredObjectIsNeverServed(t *testing.T) {
 		if strings.Contains(f.logs.String(), "http: panic") {
 			t.Errorf("the abort was logged as a panic:\n%s", f.logs)
 		}
-		f.expectAlarm(t, v.BlobKey, "download", v.ID, shared.ID)
+		f.expectAlarm(t, v.ObjectKey, "download", v.ID, shared.ID)
 
 		// Restored from a backup copy, the object is served again to both.
-		if err := f.library.Restore(context.Background(), domain.Actor{Name: "admin"}, v.BlobKey, bytes.NewReader(piece)); err != nil {
+		if err := f.objects.Restore(context.Background(), domain.Actor{Name: "admin"}, v.ObjectKey, bytes.NewReader(piece)); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{v.ID, shared.ID} {
@@ -237,11 +237,11 @@ func TestRangeTouchingAlteredBlockIsRefused(t *testing.T) {
 		piece := multiBlockPiece("ranged")
 		v := f.uploadPiece(t, "ZEL-INT-3", piece)
 		altered := 7*testBlockSize + 5
-		f.replaceObject(t, v.BlobKey, flipByte(piece, altered))
+		f.replaceObject(t, v.ObjectKey, flipByte(piece, altered))
 		// The range itself stays clear of the altered byte but shares its block.
 		rng := fmt.Sprintf("bytes=%d-%d", 7*testBlockSize+50, 7*testBlockSize+60)
 		decodeError(t, f.content(t, v.ID, rng), http.StatusServiceUnavailable, domain.EINTEGRITY)
-		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+		f.expectAlarm(t, v.ObjectKey, "download", v.ID)
 		for _, e := range f.auditActions(t) {
 			if e.Action == "version.download" && e.ObjectID == v.ID {
 				t.Fatalf("a download refused before any byte left was audited as a download: %+v", e)
@@ -273,12 +273,12 @@ func TestMultipleRangesAreVerified(t *testing.T) {
 		if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), piece[5:3*testBlockSize-4]) {
 			t.Fatalf("range over three blocks = %d", rec.Code)
 		}
-		f.replaceObject(t, v.BlobKey, flipByte(piece, 8*testBlockSize+100))
+		f.replaceObject(t, v.ObjectKey, flipByte(piece, 8*testBlockSize+100))
 		status, _, err := f.liveContent(t, v.ID, rng)
 		if err == nil {
 			t.Fatalf("multiple ranges over an altered block ended cleanly with %d", status)
 		}
-		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+		f.expectAlarm(t, v.ObjectKey, "download", v.ID)
 	})
 }
 
@@ -288,16 +288,16 @@ func TestTruncatedAndExtendedObjectsAreNeverServed(t *testing.T) {
 	integrityBackends(t, func(t *testing.T, f *contentFixture) {
 		piece := multiBlockPiece("truncated")
 		short := f.uploadPiece(t, "ZEL-INT-4", piece)
-		f.replaceObject(t, short.BlobKey, piece[:3*testBlockSize+10])
+		f.replaceObject(t, short.ObjectKey, piece[:3*testBlockSize+10])
 		status, body, err := f.liveContent(t, short.ID, "")
 		if err == nil {
 			t.Fatalf("download of a truncated object ended cleanly: %d, %d bytes", status, len(body))
 		}
-		f.expectAlarm(t, short.BlobKey, "download", short.ID)
+		f.expectAlarm(t, short.ObjectKey, "download", short.ID)
 
 		long := multiBlockPiece("extended")
 		v := f.uploadPiece(t, "ZEL-INT-5", long)
-		f.replaceObject(t, v.BlobKey, append(bytes.Clone(long), "appended"...))
+		f.replaceObject(t, v.ObjectKey, append(bytes.Clone(long), "appended"...))
 		status, body, err = f.liveContent(t, v.ID, "")
 		if err == nil {
 			t.Fatalf("download of an extended object ended cleanly: %d, %d bytes", status, len(body))
@@ -305,7 +305,7 @@ func TestTruncatedAndExtendedObjectsAreNeverServed(t *testing.T) {
 		// A range past the original end of a truncated object is refused
 		// cleanly too.
 		tail := f.uploadPiece(t, "ZEL-INT-6", multiBlockPiece("tail"))
-		f.replaceObject(t, tail.BlobKey, multiBlockPiece("tail")[:testBlockSize])
+		f.replaceObject(t, tail.ObjectKey, multiBlockPiece("tail")[:testBlockSize])
 		decodeError(t, f.content(t, tail.ID, "bytes=-10"), http.StatusServiceUnavailable, domain.EINTEGRITY)
 	})
 }
@@ -317,11 +317,11 @@ func TestMissingObjectIsAnIntegrityFailure(t *testing.T) {
 	integrityBackends(t, func(t *testing.T, f *contentFixture) {
 		piece := multiBlockPiece("missing")
 		v := f.uploadPiece(t, "ZEL-INT-7", piece)
-		if err := f.blobs.Delete(context.Background(), v.BlobKey); err != nil {
+		if err := f.objectStore.Delete(context.Background(), v.ObjectKey); err != nil {
 			t.Fatal(err)
 		}
 		decodeError(t, f.content(t, v.ID, ""), http.StatusServiceUnavailable, domain.EINTEGRITY)
-		f.expectAlarm(t, v.BlobKey, "download", v.ID)
+		f.expectAlarm(t, v.ObjectKey, "download", v.ID)
 
 		// Uploading the approved file again (same SHA-256) puts its bytes
 		// back, and the old version is served again.
@@ -333,7 +333,7 @@ func TestMissingObjectIsAnIntegrityFailure(t *testing.T) {
 		}
 		restored := 0
 		for _, e := range f.auditActions(t) {
-			if e.Action == domain.ActionObjectRestored && e.ObjectID == v.BlobKey {
+			if e.Action == domain.ActionObjectRestored && e.ObjectID == v.ObjectKey {
 				restored++
 			}
 		}
@@ -353,26 +353,26 @@ func TestScrubFindsCorruptionNobodyDownloaded(t *testing.T) {
 		good := f.uploadPiece(t, "ZEL-INT-8", multiBlockPiece("good"))
 		piece := multiBlockPiece("scrubbed")
 		bad := f.uploadPiece(t, "ZEL-INT-9", piece)
-		f.replaceObject(t, bad.BlobKey, flipByte(piece, 9*testBlockSize+1))
-		opts := library.ScrubOptions{Every: 24 * time.Hour}
+		f.replaceObject(t, bad.ObjectKey, flipByte(piece, 9*testBlockSize+1))
+		opts := object.ScrubOptions{Every: 24 * time.Hour}
 
 		// Everything was verified at upload: nothing is due yet.
-		r, err := f.library.Scrub(ctx, f.clock.Now().Add(time.Hour), opts)
+		r, err := f.objects.Scrub(ctx, f.clock.Now().Add(time.Hour), opts)
 		if err != nil || r.Checked+r.Corrupt != 0 {
 			t.Fatalf("early scrub: %+v %v", r, err)
 		}
 		// A day later (the scrub takes its time as an argument; the server
 		// clock stays, so that the test's sessions stay valid).
 		later := f.clock.Now().Add(25 * time.Hour)
-		r, err = f.library.Scrub(ctx, later, opts)
+		r, err = f.objects.Scrub(ctx, later, opts)
 		if err != nil || r.Checked != 1 || r.Corrupt != 1 {
 			t.Fatalf("scrub: %+v %v", r, err)
 		}
-		f.expectAlarm(t, bad.BlobKey, "scrub", bad.ID)
+		f.expectAlarm(t, bad.ObjectKey, "scrub", bad.ID)
 		if rec := f.content(t, good.ID, ""); rec.Code != http.StatusOK {
 			t.Fatalf("intact object after scrub = %d", rec.Code)
 		}
-		r, err = f.library.Scrub(ctx, later.Add(time.Hour), opts)
+		r, err = f.objects.Scrub(ctx, later.Add(time.Hour), opts)
 		if err != nil || r.Checked+r.Corrupt != 0 {
 			t.Fatalf("second scrub within the interval: %+v %v", r, err)
 		}
@@ -408,26 +408,26 @@ func TestBackfillGivesOldObjectsBlockSums(t *testing.T) {
 		old := f.uploadPiece(t, "ZEL-INT-10", piece)
 		damagedPiece := multiBlockPiece("old-damaged")
 		damaged := f.uploadPiece(t, "ZEL-INT-11", damagedPiece)
-		f.forgetBlockSums(t, old.BlobKey)
-		f.forgetBlockSums(t, damaged.BlobKey)
-		f.replaceObject(t, damaged.BlobKey, flipByte(damagedPiece, 2))
+		f.forgetBlockSums(t, old.ObjectKey)
+		f.forgetBlockSums(t, damaged.ObjectKey)
+		f.replaceObject(t, damaged.ObjectKey, flipByte(damagedPiece, 2))
 
-		r, err := f.library.BackfillBlockSums(ctx, f.clock.Now(), library.ScrubOptions{})
+		r, err := f.objects.BackfillBlockSums(ctx, f.clock.Now(), object.ScrubOptions{})
 		if err != nil || r.Checked != 1 || r.Corrupt != 1 {
 			t.Fatalf("backfill: %+v %v", r, err)
 		}
-		b, err := f.store.Blob(ctx, old.BlobKey)
+		b, err := f.store.Blob(ctx, old.ObjectKey)
 		if err != nil || b.BlockSize != testBlockSize || len(b.BlockSums) != 11*32 || b.CorruptAt != nil {
 			t.Fatalf("backfilled object: size %d, %d bytes of sums, corrupt %v, %v", b.BlockSize, len(b.BlockSums), b.CorruptAt, err)
 		}
-		f.expectAlarm(t, damaged.BlobKey, "backfill", damaged.ID)
+		f.expectAlarm(t, damaged.ObjectKey, "backfill", damaged.ID)
 
 		// Ranged downloads now verify per block.
 		rec := f.content(t, old.ID, "bytes=10-19")
 		if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), piece[10:20]) {
 			t.Fatalf("range after backfill = %d %q", rec.Code, rec.Body)
 		}
-		f.replaceObject(t, old.BlobKey, flipByte(piece, 4*testBlockSize+3))
+		f.replaceObject(t, old.ObjectKey, flipByte(piece, 4*testBlockSize+3))
 		if rec := f.content(t, old.ID, "bytes=10-19"); rec.Code != http.StatusPartialContent {
 			t.Fatalf("range in an intact block = %d", rec.Code)
 		}
@@ -444,23 +444,23 @@ func TestOldObjectIsCheckedWholeOnFirstDownload(t *testing.T) {
 		ctx := context.Background()
 		piece := multiBlockPiece("first")
 		v := f.uploadPiece(t, "ZEL-INT-12", piece)
-		f.forgetBlockSums(t, v.BlobKey)
+		f.forgetBlockSums(t, v.ObjectKey)
 		rec := f.content(t, v.ID, "bytes=5000-5099")
 		if rec.Code != http.StatusPartialContent || !bytes.Equal(rec.Body.Bytes(), piece[5000:5100]) {
 			t.Fatalf("first ranged download of an old object = %d", rec.Code)
 		}
-		if b, err := f.store.Blob(ctx, v.BlobKey); err != nil || len(b.BlockSums) != 11*32 {
+		if b, err := f.store.Blob(ctx, v.ObjectKey); err != nil || len(b.BlockSums) != 11*32 {
 			t.Fatalf("block sums after first download: %d bytes, %v", len(b.BlockSums), err)
 		}
 
 		damagedPiece := multiBlockPiece("first-damaged")
 		d := f.uploadPiece(t, "ZEL-INT-13", damagedPiece)
-		f.forgetBlockSums(t, d.BlobKey)
-		f.replaceObject(t, d.BlobKey, flipByte(damagedPiece, 9*testBlockSize))
+		f.forgetBlockSums(t, d.ObjectKey)
+		f.replaceObject(t, d.ObjectKey, flipByte(damagedPiece, 9*testBlockSize))
 		// The range is far from the damage: only the whole-object check
 		// can catch it, and it must, before anything is sent.
 		decodeError(t, f.content(t, d.ID, "bytes=0-9"), http.StatusServiceUnavailable, domain.EINTEGRITY)
-		f.expectAlarm(t, d.BlobKey, "download", d.ID)
+		f.expectAlarm(t, d.ObjectKey, "download", d.ID)
 	})
 }
 
@@ -482,7 +482,7 @@ func TestRepLibraryDownloadIsVerified(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.replaceObject(t, v.BlobKey, flipByte([]byte(compliantPiece), 3))
+			f.replaceObject(t, v.ObjectKey, flipByte([]byte(compliantPiece), 3))
 			decodeError(t, f.repContent(t, f.asset.ID), http.StatusServiceUnavailable, domain.EINTEGRITY)
 			decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil), http.StatusServiceUnavailable, domain.EINTEGRITY)
 
@@ -492,12 +492,12 @@ func TestRepLibraryDownloadIsVerified(t *testing.T) {
 			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no longer matches what was approved") {
 				t.Fatalf("web preview of a corrupt piece = %d %.200s", rec.Code, rec.Body)
 			}
-			if b, err := f.store.Blob(context.Background(), v.BlobKey); err != nil || b.CorruptAt == nil {
+			if b, err := f.store.Blob(context.Background(), v.ObjectKey); err != nil || b.CorruptAt == nil {
 				t.Fatalf("blob = %+v %v", b, err)
 			}
 			alarms := 0
 			for _, e := range f.auditActions(t) {
-				if e.Action == domain.ActionObjectCorrupt && e.ObjectID == v.BlobKey {
+				if e.Action == domain.ActionObjectCorrupt && e.ObjectID == v.ObjectKey {
 					alarms++
 				}
 			}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -150,7 +150,7 @@ type assetPageData struct {
 	TextOpen        bool // the extracted text is open: it is the preview, or it has findings
 	CanUpload       bool
 	MaxUpload       string
-	Report          *domain.ComplianceReport
+	Report          *domain.CheckReport
 	CanRunCheck     bool
 	CanWaive        bool
 	TextLines       []markedLine
@@ -241,7 +241,7 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	if err != nil {
 		return err
 	}
-	pd := assetPageData{Asset: a, Versions: vs, CanUpload: s.can(c, a.Brand, "version", "upload"), MaxUpload: library.HumanBytes(s.library.MaxUpload())}
+	pd := assetPageData{Asset: a, Versions: vs, CanUpload: s.can(c, a.Brand, "version", "upload"), MaxUpload: object.HumanBytes(s.objects.MaxUpload())}
 	want := c.QueryParam("version")
 	for i := range vs {
 		if (want == "" && i == 0) || vs[i].ID == want {
@@ -302,7 +302,7 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 			pd.TextLines = markLines(lines, findings)
 		}
 		pd.PreviewKind = previewKind(pd.Selected.MediaType)
-		pd.SelectedSize = library.HumanBytes(pd.Selected.Size)
+		pd.SelectedSize = object.HumanBytes(pd.Selected.Size)
 		pd.TextOpen = pd.PreviewKind == "" || (pd.Report != nil && !pd.Report.Passed)
 	}
 	data := s.pageData(c, a.JobCode)
@@ -314,12 +314,12 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	return s.renderPage(c, status, "asset.html", data)
 }
 
-func (s *Server) webRunCompliance(c echo.Context) error {
+func (s *Server) webRunCheck(c echo.Context) error {
 	v, err := s.visibleVersion(c, "compliance", "run")
 	if err != nil {
 		return err
 	}
-	if _, err := s.library.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
 		return err
 	}
 	s.setFlash(c, "checked")

@@ -1237,7 +1237,7 @@ func (s *modelSeq) readReport(op modelOp, v *mVersion) error {
 	if rec.Code != http.StatusOK {
 		return fmt.Errorf("compliance = %d %s", rec.Code, rec.Body)
 	}
-	var r domain.ComplianceReport
+	var r domain.CheckReport
 	if err := jsonDecode(rec.Body, &r); err != nil {
 		return err
 	}

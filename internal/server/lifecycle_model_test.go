@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 	"github.com/fairshelf/fairshelf/internal/webhook"
@@ -223,11 +223,11 @@ func newModelWorld(t *testing.T, backend string, n int) *modelWorld {
 				t.Fatal(err)
 			}
 		}
-		var blobs blob.Store
+		var blobs objectstore.Store
 		if backend == "postgres" {
-			blobs, err = blob.NewS3(blob.S3Config{Endpoint: minio.Endpoint, Bucket: bucket, AccessKey: minio.AccessKey, SecretKey: minio.SecretKey})
+			blobs, err = objectstore.NewS3(objectstore.S3Config{Endpoint: minio.Endpoint, Bucket: bucket, AccessKey: minio.AccessKey, SecretKey: minio.SecretKey})
 		} else {
-			blobs, err = blob.NewLocal(filepath.Join(dir, "objects"))
+			blobs, err = objectstore.NewLocal(filepath.Join(dir, "objects"))
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -243,12 +243,12 @@ func newModelWorld(t *testing.T, backend string, n int) *modelWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lib, err := library.New(st, blobs, log, library.Options{TempDir: filepath.Join(dir, fmt.Sprintf("tmp%d", i)), MaxUpload: testMaxUpload,
+		lib, err := object.New(st, blobs, log, object.Options{TempDir: filepath.Join(dir, fmt.Sprintf("tmp%d", i)), MaxUpload: testMaxUpload,
 			BlockSize: testBlockSize, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := New(Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
+		s, err := New(Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
 		if err != nil {
 			t.Fatal(err)
 		}

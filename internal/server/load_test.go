@@ -586,7 +586,7 @@ func (lc *loadClient) publishPiece(f *reviewFixture, p *loadPiece) error {
 	if err := lc.json(http.MethodPost, vp+"/submit", f.marketer, nil, http.StatusCreated, nil); err != nil {
 		return err
 	}
-	var report domain.ComplianceReport
+	var report domain.CheckReport
 	if err := lc.json(http.MethodGet, vp+"/compliance", f.regulatory, nil, http.StatusOK, &report); err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
 				map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusOK)
 			before := f.rowCounts(t)
-			report := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK)
+			report := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK)
 
 			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusConflict, "conflict")
 
@@ -53,7 +53,7 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 					t.Errorf("%s: %d rows before the refused submit, %d after", table, n, after[table])
 				}
 			}
-			if r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK); r.ID != report.ID {
+			if r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK); r.ID != report.ID {
 				t.Errorf("current report changed from %s to %s", report.ID, r.ID)
 			}
 			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)

@@ -42,7 +42,7 @@ func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (sto
 	return s.openRound(c, v, s.store.RecertifyChecked)
 }
 
-type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
+type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.
@@ -53,7 +53,7 @@ func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundO
 		return store.ReviewRound{}, err
 	}
 	// The report is stored with the round, in one transaction: a refusal there leaves nothing.
-	report, err := s.library.Evaluate(ctx, v.ID, s.now())
+	report, err := s.objects.Evaluate(ctx, v.ID, s.now())
 	if err != nil {
 		return store.ReviewRound{}, err
 	}

@@ -90,7 +90,7 @@ type approvalRecord struct {
 	Asset   domain.Asset
 	Version domain.Version
 	Rounds  []store.ReviewRound
-	Reports map[string]domain.ComplianceReport
+	Reports map[string]domain.CheckReport
 	Printed string
 }
 
@@ -108,7 +108,7 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 	if err != nil {
 		return approvalRecord{}, err
 	}
-	rec := approvalRecord{Asset: a, Version: v.Version, Rounds: rounds, Reports: map[string]domain.ComplianceReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
+	rec := approvalRecord{Asset: a, Version: v.Version, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
 	for _, r := range rounds {
 		if r.ReportID == "" {
 			continue

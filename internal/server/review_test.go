@@ -43,10 +43,10 @@ func newReviewFixtureOn(t *testing.T, backend string) *reviewFixture {
 // as a regulatory reviewer may, so that approval is possible.
 func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
 	t.Helper()
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.regulatory, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.regulatory, nil), http.StatusOK)
 	for _, fd := range r.Findings {
 		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
-			decode[domain.ComplianceReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", f.regulatory,
+			decode[domain.CheckReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", f.regulatory,
 				map[string]any{"justification": "Accepted by Regulatory for this test piece.", "password": testPassword, "meaning": "Waived by Regulatory"}), http.StatusOK)
 		}
 	}

@@ -87,7 +87,7 @@ func (s *Server) routes() {
 	s.add(http.MethodPost, "/versions/:id/comments", s.webAddComment, perBrand("comment", "create"))
 	s.add(http.MethodGet, "/versions/:id/approval-record", s.approvalRecordPage, perBrand("version", "read"))
 	s.add(http.MethodGet, "/versions/:id/approval-record.pdf", s.approvalRecordPDF, perBrand("version", "read"))
-	s.add(http.MethodPost, "/versions/:id/compliance", s.webRunCompliance, perBrand("compliance", "run"))
+	s.add(http.MethodPost, "/versions/:id/compliance", s.webRunCheck, perBrand("compliance", "run"))
 	s.add(http.MethodPost, "/versions/:id/compliance/findings/:fid/waive", s.webWaiveFinding, perBrand("compliance", "waive"))
 
 	// API v1.
@@ -135,8 +135,8 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/api/v1/versions/:id/reviews", s.apiReviewHistory, perBrand("version", "read"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/comments", s.apiListComments, perBrand("comment", "read"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/comments", s.apiAddComment, perBrand("comment", "create"))
-	s.add(http.MethodGet, "/api/v1/versions/:id/compliance", s.apiGetCompliance, perBrand("compliance", "read"))
-	s.add(http.MethodPost, "/api/v1/versions/:id/compliance", s.apiRunCompliance, perBrand("compliance", "run"))
+	s.add(http.MethodGet, "/api/v1/versions/:id/compliance", s.apiGetCheckReport, perBrand("compliance", "read"))
+	s.add(http.MethodPost, "/api/v1/versions/:id/compliance", s.apiRunCheck, perBrand("compliance", "run"))
 	s.add(http.MethodPost, "/api/v1/versions/:id/compliance/findings/:fid/waive", s.apiWaiveFinding, perBrand("compliance", "waive"))
 	s.add(http.MethodPut, "/api/v1/brands/:brand/application", s.apiSetApplication, global("brand", "create"))
 	s.add(http.MethodGet, "/api/v1/versions/:id/form2253", s.apiForm2253, perBrand("form2253", "read"))
@@ -164,7 +164,7 @@ var uploadRoutes = map[string]bool{
 
 func (s *Server) bodyLimit(c echo.Context) int64 {
 	if uploadRoutes[c.Path()] {
-		return s.library.MaxUpload() + 1<<20 // multipart framing and fields
+		return s.objects.MaxUpload() + 1<<20 // multipart framing and fields
 	}
 	return s.cfg.MaxBodyBytes
 }

@@ -37,7 +37,7 @@ func (ts *testServer) refusals(t *testing.T) []string {
 // returns the last answer's status.
 func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
 	t.Helper()
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.medical, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.medical, nil), http.StatusOK)
 	status := 0
 	for _, fd := range r.Findings {
 		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
@@ -109,7 +109,7 @@ func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 	owner := f.login(t, "owner@example.com")
 	a := f.createAsset(t, owner, "ZEL-OWN-1", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	r := decode[domain.ComplianceReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", owner, nil), http.StatusOK)
+	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", owner, nil), http.StatusOK)
 	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", owner,
 		map[string]any{"justification": "My own piece is fine as it is.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
 	if !strings.Contains(d.Message, "own this asset") {

@@ -18,24 +18,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/checkpoint"
 	"github.com/fairshelf/fairshelf/internal/config"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // Deps are the collaborators a Server needs; all are required except Now.
 type Deps struct {
-	Config  config.Config
-	Store   *store.Store
-	Blobs   blob.Store
-	Authz   *authz.Authorizer
-	Library *library.Library
-	Logger  *slog.Logger
-	Version string
-	Now     func() time.Time
+	Config      config.Config
+	Store       *store.Store
+	ObjectStore objectstore.Store
+	Authz       *authz.Authorizer
+	Objects     *object.Service
+	Logger      *slog.Logger
+	Version     string
+	Now         func() time.Time
 	// PasswordParams are the argon2id costs for new hashes; zero means
 	// password.Default. Tests lower them.
 	PasswordParams password.Params
@@ -46,14 +46,14 @@ type Deps struct {
 
 // Server serves Fairshelf's HTTP interface.
 type Server struct {
-	cfg     config.Config
-	store   *store.Store
-	blobs   blob.Store
-	authz   *authz.Authorizer
-	library *library.Library
-	log     *slog.Logger
-	version string
-	now     func() time.Time
+	cfg         config.Config
+	store       *store.Store
+	objectStore objectstore.Store
+	authz       *authz.Authorizer
+	objects     *object.Service
+	log         *slog.Logger
+	version     string
+	now         func() time.Time
 
 	auditVerifier *checkpoint.Verifier
 
@@ -69,7 +69,7 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, blobs: d.Blobs, authz: d.Authz, library: d.Library, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams, auditVerifier: d.AuditVerifier}
+	s := &Server{cfg: d.Config, store: d.Store, objectStore: d.ObjectStore, authz: d.Authz, objects: d.Objects, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams, auditVerifier: d.AuditVerifier}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -88,7 +88,7 @@ func New(d Deps) (*Server, error) {
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newHTTPMetrics(s.registry)
-	s.registry.MustRegister(d.Library.Collectors()...)
+	s.registry.MustRegister(d.Objects.Collectors()...)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -17,9 +17,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/authz"
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/config"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/openapi"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
@@ -36,13 +36,13 @@ type testServer struct {
 	driver, dsn string
 }
 
-func newTestServer(t *testing.T, blobs blob.Store) *testServer {
+func newTestServer(t *testing.T, blobs objectstore.Store) *testServer {
 	return newTestServerOn(t, "sqlite", blobs)
 }
 
 // newTestServerOn builds the server on "sqlite" (with local files unless
 // blobs is given) or on "postgres" (with a fresh bucket on the test MinIO).
-func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer {
+func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -53,7 +53,7 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 		opts.DatabaseURL = testenv.PostgresURL(t)
 		driver, dsn = "pgx", opts.DatabaseURL
 		srv := testenv.MinIO(t)
-		s3, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+		s3, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 		t.Fatal(err)
 	}
 	if blobs == nil {
-		if blobs, err = blob.NewLocal(filepath.Join(dir, "objects")); err != nil {
+		if blobs, err = objectstore.NewLocal(filepath.Join(dir, "objects")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -80,12 +80,12 @@ func newTestServerOn(t *testing.T, backend string, blobs blob.Store) *testServer
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	lib, err := library.New(st, blobs, log, library.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload,
+	lib, err := object.New(st, blobs, log, object.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload,
 		BlockSize: testBlockSize, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Config: cfg, Store: st, Blobs: blobs, Authz: az, Library: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
+	s, err := New(Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestReadyzReportsUnreachableObjectStore(t *testing.T) {
-	s3, err := blob.NewS3(blob.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	s3, err := objectstore.NewS3(objectstore.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
-	"github.com/fairshelf/fairshelf/internal/library"
+	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -57,7 +57,7 @@ func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, 
 			continue
 		}
 		body := &partReader{r: part}
-		v, err := s.library.Upload(c.Request().Context(), s.actor(c), a.ID, part.FileName(), body)
+		v, err := s.objects.Upload(c.Request().Context(), s.actor(c), a.ID, part.FileName(), body)
 		part.Close()
 		var mbe *http.MaxBytesError
 		if err != nil && body.err != nil && !errors.As(body.err, &mbe) {
@@ -154,7 +154,7 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 			return err
 		}
 	}
-	content, err := s.library.Open(req.Context(), v.BlobKey)
+	content, err := s.objects.Open(req.Context(), v.ObjectKey)
 	if err != nil {
 		if req.Context().Err() != nil {
 			return nil // the client left while an old file was checked whole
@@ -176,7 +176,7 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 // the connection: the client sees a broken transfer, never a clean end of a
 // body with wrong or missing bytes. record, if not nil, runs before the
 // first byte; its failure is answered like a read failure.
-func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *library.Content, record func() error) error {
+func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *object.Reader, record func() error) error {
 	w := &heldResponse{ResponseWriter: c.Response(), before: record}
 	http.ServeContent(w, c.Request(), "", v.CreatedAt, content)
 	err := content.Err()
@@ -271,7 +271,7 @@ func wantsInline(c echo.Context, mediaType string) bool {
 // small copy buffer.
 func (w *heldResponse) ReadFrom(r io.Reader) (int64, error) {
 	if lr, ok := r.(*io.LimitedReader); ok {
-		if c, ok := lr.R.(*library.Content); ok {
+		if c, ok := lr.R.(*object.Reader); ok {
 			n, err := c.WriteN(writerOnly{w}, lr.N)
 			lr.N -= n
 			if errors.Is(err, io.EOF) {

@@ -12,14 +12,14 @@ import (
 
 // Blob returns the recorded object with key, with its block sums and
 // integrity state; ENOTFOUND if no row records it.
-func (s *Store) Blob(ctx context.Context, key string) (StoredBlob, error) {
-	var row blobRow
+func (s *Store) Blob(ctx context.Context, key string) (StoredObject, error) {
+	var row objectRow
 	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error
 	if err == gorm.ErrRecordNotFound {
-		return StoredBlob{}, domain.Errorf(domain.ENOTFOUND, "No such object.")
+		return StoredObject{}, domain.Errorf(domain.ENOTFOUND, "No such object.")
 	}
 	if err != nil {
-		return StoredBlob{}, translate(err)
+		return StoredObject{}, translate(err)
 	}
 	return row.stored(), nil
 }
@@ -29,45 +29,45 @@ func (s *Store) Blob(ctx context.Context, key string) (StoredBlob, error) {
 // size as recorded, and marks it verified at now. Sums already recorded are
 // kept: whoever computed them first read the same verified bytes.
 func (s *Store) SetBlockSums(ctx context.Context, key string, blockSize int64, sums []byte, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&blobRow{}).Where("key = ? AND block_sums IS NULL", key).
+	err := s.db.WithContext(ctx).Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", key).
 		Updates(map[string]any{"block_size": blockSize, "block_sums": sums, "verified_at": now.UTC()}).Error
 	return translate(err)
 }
 
-// MarkBlobVerified records that the object's bytes were read whole at now
+// MarkObjectVerified records that the object's bytes were read whole at now
 // and matched every recorded hash, so the scrub leaves it alone for a pass.
-func (s *Store) MarkBlobVerified(ctx context.Context, key string, now time.Time) error {
-	return translate(s.db.WithContext(ctx).Model(&blobRow{}).Where("key = ?", key).Update("verified_at", now.UTC()).Error)
+func (s *Store) MarkObjectVerified(ctx context.Context, key string, now time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&objectRow{}).Where("key = ?", key).Update("verified_at", now.UTC()).Error)
 }
 
-// BlobsToScrub returns up to limit intact objects not verified since
+// ObjectsToScrub returns up to limit intact objects not verified since
 // before, least recently verified first (never verified first of all).
-func (s *Store) BlobsToScrub(ctx context.Context, before time.Time, limit int) ([]StoredBlob, error) {
-	var rows []blobRow
+func (s *Store) ObjectsToScrub(ctx context.Context, before time.Time, limit int) ([]StoredObject, error) {
+	var rows []objectRow
 	err := s.db.WithContext(ctx).Where("corrupt_at IS NULL AND (verified_at IS NULL OR verified_at < ?)", before.UTC()).
 		Order("verified_at NULLS FIRST").Limit(limit).Find(&rows).Error
-	return storedBlobs(rows), translate(err)
+	return storedObjects(rows), translate(err)
 }
 
-// BlobsWithoutBlockSums returns up to limit intact objects that have no
+// ObjectsWithoutBlockSums returns up to limit intact objects that have no
 // block sums yet, in key order after the given key.
-func (s *Store) BlobsWithoutBlockSums(ctx context.Context, after string, limit int) ([]StoredBlob, error) {
-	var rows []blobRow
+func (s *Store) ObjectsWithoutBlockSums(ctx context.Context, after string, limit int) ([]StoredObject, error) {
+	var rows []objectRow
 	err := s.db.WithContext(ctx).Where("block_sums IS NULL AND corrupt_at IS NULL AND key > ?", after).
 		Order("key").Limit(limit).Find(&rows).Error
-	return storedBlobs(rows), translate(err)
+	return storedObjects(rows), translate(err)
 }
 
-func storedBlobs(rows []blobRow) []StoredBlob {
-	out := make([]StoredBlob, len(rows))
+func storedObjects(rows []objectRow) []StoredObject {
+	out := make([]StoredObject, len(rows))
 	for i, r := range rows {
 		out[i] = r.stored()
 	}
 	return out
 }
 
-// BlobUse is a version whose content is a given object.
-type BlobUse struct {
+// ObjectUse is a version whose content is a given object.
+type ObjectUse struct {
 	VersionID string
 	Number    int
 	AssetID   string
@@ -75,25 +75,25 @@ type BlobUse struct {
 	Brand     string
 }
 
-// CorruptBlob is an object marked corrupt, with the versions it serves.
-type CorruptBlob struct {
-	StoredBlob
-	Uses []BlobUse
+// CorruptObject is an object marked corrupt, with the versions it serves.
+type CorruptObject struct {
+	StoredObject
+	Uses []ObjectUse
 }
 
-// CorruptBlobs returns every object marked corrupt, most recently marked
+// CorruptObjects returns every object marked corrupt, most recently marked
 // first, with the versions that share it: what an administrator has to
 // restore before those pieces are served again.
-func (s *Store) CorruptBlobs(ctx context.Context) ([]CorruptBlob, error) {
-	var rows []blobRow
+func (s *Store) CorruptObjects(ctx context.Context) ([]CorruptObject, error) {
+	var rows []objectRow
 	if err := s.db.WithContext(ctx).Where("corrupt_at IS NOT NULL").Order("corrupt_at DESC, key").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	out := make([]CorruptBlob, len(rows))
+	out := make([]CorruptObject, len(rows))
 	for i, r := range rows {
-		out[i].StoredBlob = r.stored()
+		out[i].StoredObject = r.stored()
 		out[i].BlockSums = nil // not shown; can be large
-		uses, err := blobUses(s.db.WithContext(ctx), r.Key)
+		uses, err := objectUses(s.db.WithContext(ctx), r.Key)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -102,16 +102,16 @@ func (s *Store) CorruptBlobs(ctx context.Context) ([]CorruptBlob, error) {
 	return out, nil
 }
 
-// CountCorruptBlobs returns how many objects are marked corrupt.
-func (s *Store) CountCorruptBlobs(ctx context.Context) (int64, error) {
+// CountCorruptObjects returns how many objects are marked corrupt.
+func (s *Store) CountCorruptObjects(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&blobRow{}).Where("corrupt_at IS NOT NULL").Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&objectRow{}).Where("corrupt_at IS NOT NULL").Count(&n).Error
 	return n, translate(err)
 }
 
-// blobUses returns the versions whose content is the object with key.
-func blobUses(db *gorm.DB, key string) ([]BlobUse, error) {
-	var uses []BlobUse
+// objectUses returns the versions whose content is the object with key.
+func objectUses(db *gorm.DB, key string) ([]ObjectUse, error) {
+	var uses []ObjectUse
 	err := db.Table("versions").
 		Select("versions.id AS version_id, versions.number, assets.id AS asset_id, assets.job_code, assets.brand").
 		Joins("JOIN assets ON assets.id = versions.asset_id").Where("versions.blob_key = ?", key).
@@ -119,26 +119,26 @@ func blobUses(db *gorm.DB, key string) ([]BlobUse, error) {
 	return uses, err
 }
 
-// MarkBlobCorrupt records that the object with key no longer matches its
+// MarkObjectCorrupt records that the object with key no longer matches its
 // recorded hashes, found by source ("download", "scrub", "backfill"), and in
 // the same transaction writes the audit event and notifies every active
 // administrator. It reports whether this call marked it: an object already
 // marked is left as it is, so the alarm is raised once however many
 // requests find the damage.
-func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string) (bool, error) {
+func (s *Store) MarkObjectCorrupt(ctx context.Context, key, reason, source string) (bool, error) {
 	marked := false
 	err := s.InTx(ctx, func(tx *Tx) error {
-		var b blobRow
+		var b objectRow
 		if err := tx.db.Where("key = ?", key).Take(&b).Error; err != nil {
 			return err
 		}
-		res := tx.db.Model(&blobRow{}).Where("key = ? AND corrupt_at IS NULL", key).
+		res := tx.db.Model(&objectRow{}).Where("key = ? AND corrupt_at IS NULL", key).
 			Updates(map[string]any{"corrupt_at": tx.now, "corrupt_reason": reason})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
 		marked = true
-		uses, err := blobUses(tx.db, key)
+		uses, err := objectUses(tx.db, key)
 		if err != nil {
 			return err
 		}
@@ -178,13 +178,13 @@ func (s *Store) MarkBlobCorrupt(ctx context.Context, key, reason, source string)
 	return marked, translate(err)
 }
 
-// RestoreBlob clears the corrupt mark of the object with key, after the
+// RestoreObject clears the corrupt mark of the object with key, after the
 // caller put back bytes that match every recorded hash, records the block
 // sums if the object had none, and writes the audit event in the same
 // transaction. An object that is not marked corrupt gives ECONFLICT.
-func (s *Store) RestoreBlob(ctx context.Context, actor domain.Actor, key string, blockSize int64, sums []byte) error {
+func (s *Store) RestoreObject(ctx context.Context, actor domain.Actor, key string, blockSize int64, sums []byte) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		var b blobRow
+		var b objectRow
 		if err := tx.db.Where("key = ?", key).Take(&b).Error; err != nil {
 			if err == gorm.ErrRecordNotFound {
 				return domain.Errorf(domain.ENOTFOUND, "No such object.")
@@ -198,7 +198,7 @@ func (s *Store) RestoreBlob(ctx context.Context, actor domain.Actor, key string,
 		if b.BlockSums == nil {
 			set["block_size"], set["block_sums"] = blockSize, sums
 		}
-		if err := tx.db.Model(&blobRow{}).Where("key = ?", key).Updates(set).Error; err != nil {
+		if err := tx.db.Model(&objectRow{}).Where("key = ?", key).Updates(set).Error; err != nil {
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionObjectRestored, ObjectType: "object", ObjectID: key,

@@ -17,17 +17,17 @@ import (
 
 // recheck runs the real fair-balance checker like library.Recheck, which
 // the store's tests cannot import (the library imports the store).
-func recheck(in CheckInput, now time.Time) (domain.ComplianceReport, error) {
+func recheck(in CheckInput, now time.Time) (domain.CheckReport, error) {
 	var lines []domain.TextLine
 	if len(in.Text) > 0 {
 		if err := json.Unmarshal(in.Text, &lines); err != nil {
-			return domain.ComplianceReport{}, err
+			return domain.CheckReport{}, err
 		}
 	}
 	rules := checker.DefaultRules()
 	findings := checker.Check(checker.Input{Piece: checker.Piece{Lines: lines, MediaType: in.Version.MediaType, Channel: in.Channel,
 		Audience: in.Audience, TextStatus: in.Version.TextStatus}, Label: in.Label, PreviousLabels: in.Previous, Claims: in.Claims, Now: now}, rules)
-	return domain.ComplianceReport{VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version,
+	return domain.CheckReport{VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version,
 		Findings: append([]domain.Finding{}, findings...)}, nil
 }
 
@@ -88,7 +88,7 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 		text = append(text, domain.TextLine{Page: 1, Line: i + 1, Text: l})
 	}
 	tl, _ := json.Marshal(text)
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, BlobKey: "objects/cc/dd/" + job, NewBlob: true, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))),
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/cc/dd/" + job, NewObject: true, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))),
 		Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: strings.Join(lines, "\n"), TextLines: tl})
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func facts(t *testing.T, s *Store, versionID string) versionFacts {
 	return f
 }
 
-func latest(t *testing.T, s *Store, versionID string) domain.ComplianceReport {
+func latest(t *testing.T, s *Store, versionID string) domain.CheckReport {
 	t.Helper()
 	r, err := s.LatestReport(context.Background(), versionID)
 	if err != nil {
@@ -219,7 +219,7 @@ func latest(t *testing.T, s *Store, versionID string) domain.ComplianceReport {
 }
 
 // hasRule reports whether r has an unwaived error finding of rule.
-func hasRule(r domain.ComplianceReport, rule string) bool {
+func hasRule(r domain.CheckReport, rule string) bool {
 	for _, f := range r.Findings {
 		if f.RuleID == rule && f.Severity == domain.SeverityError && f.Waiver == nil {
 			return true
@@ -515,7 +515,7 @@ func rowCounts(t *testing.T, s *Store) map[string]int64 {
 func staleReport(t *testing.T, s *Store, versionID string, findings []domain.Finding) {
 	t.Helper()
 	err := s.InTx(context.Background(), func(tx *Tx) error {
-		_, err := tx.saveReport(testActor, domain.ComplianceReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: findings})
+		_, err := tx.saveReport(testActor, domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: findings})
 		return err
 	})
 	if err != nil {
@@ -591,7 +591,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 
 		// A current report with an unwaived error.
 		err = s.InTx(ctx, func(tx *Tx) error {
-			_, err := tx.saveReport(testActor, domain.ComplianceReport{VersionID: approvedID, Brand: "ZELTRA", LabelVersion: 2, RulesVersion: "test",
+			_, err := tx.saveReport(testActor, domain.CheckReport{VersionID: approvedID, Brand: "ZELTRA", LabelVersion: 2, RulesVersion: "test",
 				Findings: []domain.Finding{{RuleID: "FB-ABSOLUTE", Severity: domain.SeverityError, Message: "Absolute word."}}})
 			return err
 		})

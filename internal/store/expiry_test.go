@@ -136,12 +136,12 @@ func TestExpirySweepInBulk(t *testing.T) {
 			// A new version of an expired piece goes through review and is
 			// published; the expired one stays expired.
 			author := domain.Actor{UserID: repIDs[0], Name: "author"}
-			v2, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assets[0], BlobKey: "objects/aa/bb/B0-2", NewBlob: true,
+			v2, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assets[0], ObjectKey: "objects/aa/bb/B0-2", NewObject: true,
 				SHA256: strings.Repeat("b", 64), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v2.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+			r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v2.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
 			if err != nil {
 				t.Fatal(err)
 			}

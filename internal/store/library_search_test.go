@@ -19,12 +19,12 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	ctx := context.Background()
 	u := mustUser(t, s, "author-"+tag+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assetID, BlobKey: "objects/cc/dd/" + tag, NewBlob: true,
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/" + tag, NewObject: true,
 		SHA256: fmt.Sprintf("%064s", tag), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,8 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		// A newer draft with a word the rep must not find.
 		u := mustUser(t, s, "drafter@example.com")
-		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, NewVersion{AssetID: assetID, BlobKey: "objects/cc/dd/draft",
-			NewBlob: true, SHA256: fmt.Sprintf("%064s", "draft"), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK,
+		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/draft",
+			NewObject: true, SHA256: fmt.Sprintf("%064s", "draft"), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK,
 			Text: "Unreleased Quillfeather claim."}); err != nil {
 			t.Fatal(err)
 		}

@@ -183,11 +183,11 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/" + job, NewBlob: true, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/" + job, NewObject: true, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
 	if err != nil {
 		t.Fatal(err)
 	}

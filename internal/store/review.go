@@ -223,13 +223,13 @@ func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID
 // SubmitChecked is SubmitVersion with a checker report not yet stored: the
 // report is stored in the same transaction as the round, so a refused
 // submission leaves no report and no audit event behind.
-func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "initial", "", &report, functions, reviewers, due)
 }
 
 // RecertifyChecked is Recertify with a checker report not yet stored, like
 // SubmitChecked.
-func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "recertification", "", &report, functions, reviewers, due)
 }
 
@@ -242,7 +242,7 @@ func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, re
 
 // openRound opens a review round of kind on a version in its own
 // transaction; see Tx.openRound.
-func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(versionID)
@@ -261,7 +261,7 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 // sends an approved version back to review (both move the version); a
 // "recertification" round needs domain.CanRecertify. When report is set it
 // is stored first as the round's report. Audited by actor.
-func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.ComplianceReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
 	var round ReviewRound
 	inv, brand, err := tx.involvement(v)
 	if err != nil {

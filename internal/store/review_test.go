@@ -28,11 +28,11 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/test", NewBlob: true, SHA256: fmt.Sprintf("%064x", 1), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/test", NewObject: true, SHA256: fmt.Sprintf("%064x", 1), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestDecisionRules(t *testing.T) {
 			t.Fatalf("second function by one person: %v", err)
 		}
 		// A new report with an unwaived error blocks further approvals.
-		if _, err := s.SaveReport(ctx, author, domain.ComplianceReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
+		if _, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
 			Findings: []domain.Finding{{RuleID: "FB-X", Severity: domain.SeverityError, Message: "m"}}}); err != nil {
 			t.Fatal(err)
 		}

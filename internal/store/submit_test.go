@@ -27,7 +27,7 @@ func TestRefusedSubmitStoresNoReport(t *testing.T) {
 			return n
 		}
 		reports, events := count("compliance_reports"), count("audit_events")
-		report := domain.ComplianceReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
+		report := domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
 			Findings: []domain.Finding{{RuleID: "isi.missing", Severity: domain.SeverityError, Message: "No ISI."}}}
 		_, err := s.SubmitChecked(ctx, author, versionID, report, domain.ReviewFunctions, nil, c.Now().Add(time.Hour))
 		if domain.ErrorCode(err) != domain.ECONFLICT {

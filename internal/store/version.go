@@ -11,7 +11,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-type blobRow struct {
+type objectRow struct {
 	Key           string `gorm:"primaryKey"`
 	SHA256        string `gorm:"column:sha256"`
 	Size          int64
@@ -23,14 +23,14 @@ type blobRow struct {
 	CorruptReason string
 }
 
-func (blobRow) TableName() string { return "blobs" }
+func (objectRow) TableName() string { return "blobs" }
 
 type versionRow struct {
 	ID         string `gorm:"primaryKey"`
 	AssetID    string
 	Number     int
 	State      string
-	BlobKey    string
+	ObjectKey  string
 	SHA256     string `gorm:"column:sha256"`
 	Size       int64
 	MediaType  string
@@ -49,10 +49,10 @@ func (versionRow) TableName() string { return "versions" }
 // versionView is a version row without its (possibly large) text, joined
 // with the uploader's name.
 type versionView struct {
-	ID, AssetID, State, BlobKey, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName string
-	Number, Pages                                                                                             int
-	Size                                                                                                      int64
-	CreatedAt                                                                                                 time.Time
+	ID, AssetID, State, ObjectKey, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName string
+	Number, Pages                                                                                               int
+	Size                                                                                                        int64
+	CreatedAt                                                                                                   time.Time
 }
 
 const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name"
@@ -61,7 +61,7 @@ func (v versionView) domain() domain.Version {
 	return domain.Version{
 		ID: v.ID, AssetID: v.AssetID, Number: v.Number, State: v.State, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		Filename: v.Filename, Pages: v.Pages, TextStatus: v.TextStatus, TextError: v.TextError, UploadedBy: v.UploadedBy,
-		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, BlobKey: v.BlobKey,
+		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, ObjectKey: v.ObjectKey,
 	}
 }
 
@@ -143,10 +143,10 @@ func (s *Store) Versions(ctx context.Context, assetID string) ([]domain.Version,
 	return out, err
 }
 
-// BlobBySHA256 returns the stored object with the given content hash, so an
+// ObjectBySHA256 returns the stored object with the given content hash, so an
 // upload of identical content can reuse it; ENOTFOUND if there is none.
-func (s *Store) BlobBySHA256(ctx context.Context, sum string) (string, int64, error) {
-	var row blobRow
+func (s *Store) ObjectBySHA256(ctx context.Context, sum string) (string, int64, error) {
+	var row objectRow
 	err := s.db.WithContext(ctx).Where("sha256 = ?", sum).Take(&row).Error
 	if err == gorm.ErrRecordNotFound {
 		return "", 0, domain.Errorf(domain.ENOTFOUND, "No such object.")
@@ -157,8 +157,8 @@ func (s *Store) BlobBySHA256(ctx context.Context, sum string) (string, int64, er
 // NewVersion is a stored upload to record as a version.
 type NewVersion struct {
 	AssetID    string
-	BlobKey    string
-	NewBlob    bool // the object was stored for this upload (else it is reused)
+	ObjectKey  string
+	NewObject  bool // the object was stored for this upload (else it is reused)
 	SHA256     string
 	Size       int64
 	BlockSize  int64  // the block length of BlockSums
@@ -172,9 +172,9 @@ type NewVersion struct {
 	TextLines  []byte // JSON
 }
 
-// ErrBlobRace means another upload of the same content recorded its object
+// ErrObjectRace means another upload of the same content recorded its object
 // first; the caller should reuse that object and remove its own.
-var ErrBlobRace = errors.New("store: identical content was stored concurrently")
+var ErrObjectRace = errors.New("store: identical content was stored concurrently")
 
 // CreateVersion records an uploaded version of an asset as the asset's newest
 // draft, with its audit event. The object must already be in the store: a
@@ -186,18 +186,18 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		if err != nil {
 			return err
 		}
-		if in.NewBlob {
+		if in.NewObject {
 			var n int64
-			if err := tx.db.Model(&blobRow{}).Where("sha256 = ?", in.SHA256).Count(&n).Error; err != nil {
+			if err := tx.db.Model(&objectRow{}).Where("sha256 = ?", in.SHA256).Count(&n).Error; err != nil {
 				return err
 			}
 			if n > 0 {
-				return ErrBlobRace
+				return ErrObjectRace
 			}
-			if err := tx.db.Create(&blobRow{Key: in.BlobKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now,
+			if err := tx.db.Create(&objectRow{Key: in.ObjectKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now,
 				BlockSize: in.BlockSize, BlockSums: in.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
 				if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-					return ErrBlobRace
+					return ErrObjectRace
 				}
 				return err
 			}
@@ -211,7 +211,7 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 			lines = []byte("[]")
 		}
 		row := versionRow{
-			ID: newID(), AssetID: in.AssetID, Number: maxNumber + 1, State: domain.StateDraft, BlobKey: in.BlobKey,
+			ID: newID(), AssetID: in.AssetID, Number: maxNumber + 1, State: domain.StateDraft, ObjectKey: in.ObjectKey,
 			SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, Filename: in.Filename, Pages: in.Pages,
 			TextStatus: in.TextStatus, TextError: in.TextError, Text: in.Text, TextLines: string(lines),
 			UploadedBy: actor.UserID, CreatedAt: tx.now,
@@ -219,10 +219,10 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		if !in.NewBlob && len(in.BlockSums) > 0 {
+		if !in.NewObject && len(in.BlockSums) > 0 {
 			// The upload hashed the same content (same SHA-256), so its
 			// block sums are the reused object's, which may predate them.
-			if err := tx.db.Model(&blobRow{}).Where("key = ? AND block_sums IS NULL", in.BlobKey).
+			if err := tx.db.Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", in.ObjectKey).
 				Updates(map[string]any{"block_size": in.BlockSize, "block_sums": in.BlockSums}).Error; err != nil {
 				return err
 			}
@@ -238,25 +238,25 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		out = domain.Version{
 			ID: row.ID, AssetID: row.AssetID, Number: row.Number, State: row.State, SHA256: row.SHA256, Size: row.Size,
 			MediaType: row.MediaType, Filename: row.Filename, Pages: row.Pages, TextStatus: row.TextStatus, TextError: row.TextError,
-			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, BlobKey: row.BlobKey,
+			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey,
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
 			Details: map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "number": row.Number, "sha256": row.SHA256, "size": row.Size,
-				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !in.NewBlob}})
+				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !in.NewObject}})
 	})
 	return out, err
 }
 
-// BlobKnown reports whether a stored object is recorded, for garbage
+// ObjectKnown reports whether a stored object is recorded, for garbage
 // collection: an object without a row is an orphan.
-func (s *Store) BlobKnown(ctx context.Context, key string) (bool, error) {
+func (s *Store) ObjectKnown(ctx context.Context, key string) (bool, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&blobRow{}).Where("key = ?", key).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&objectRow{}).Where("key = ?", key).Count(&n).Error
 	return n > 0, translate(err)
 }
 
-// StoredBlob is a recorded object with what its content must hash to.
-type StoredBlob struct {
+// StoredObject is a recorded object with what its content must hash to.
+type StoredObject struct {
 	Key    string
 	SHA256 string
 	Size   int64
@@ -271,16 +271,16 @@ type StoredBlob struct {
 	CorruptReason string
 }
 
-func (r blobRow) stored() StoredBlob {
-	return StoredBlob{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
+func (r objectRow) stored() StoredObject {
+	return StoredObject{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
 		CorruptAt: r.CorruptAt, CorruptReason: r.CorruptReason}
 }
 
-// EachBlob calls fn for every recorded object in key order, in batches.
-func (s *Store) EachBlob(ctx context.Context, fn func(StoredBlob) error) error {
+// EachObject calls fn for every recorded object in key order, in batches.
+func (s *Store) EachObject(ctx context.Context, fn func(StoredObject) error) error {
 	after := ""
 	for {
-		var rows []blobRow
+		var rows []objectRow
 		if err := s.db.WithContext(ctx).Where("key > ?", after).Order("key").Limit(500).Find(&rows).Error; err != nil {
 			return translate(err)
 		}

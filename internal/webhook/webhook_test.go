@@ -129,11 +129,11 @@ func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := st.CreateVersion(ctx, author, store.NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/w1", NewBlob: true, SHA256: "ab", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := st.CreateVersion(ctx, author, store.NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/w1", NewObject: true, SHA256: "ab", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := st.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "t", Findings: []domain.Finding{}})
+	r, err := st.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "t", Findings: []domain.Finding{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-// Content is a stored object as a verified io.ReadSeeker, for
+// Reader is a stored object as a verified io.ReadSeeker, for
 // http.ServeContent. Bytes are read from the store a whole block at a time,
 // and a block is hashed and compared with the sum recorded at upload before
 // any of it is returned, so a caller never gets a byte that was not checked.
@@ -27,10 +27,10 @@ import (
 // Err returns it too, because http.ServeContent swallows read errors. Other
 // read errors (store unreachable, request cancelled) are returned as they
 // are. After an error every Read fails.
-type Content struct {
-	l    *Library
+type Reader struct {
+	l    *Service
 	ctx  context.Context
-	blob store.StoredBlob
+	blob store.StoredObject
 	off  int64
 
 	mu       sync.Mutex // ServeContent reads multipart ranges on another goroutine
@@ -52,13 +52,13 @@ type Content struct {
 // whole and checked against its recorded SHA-256, and its block sums are
 // stored, so its first download waits for one full read (the backfill,
 // see BackfillBlockSums, spares most objects that wait).
-func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
+func (l *Service) Open(ctx context.Context, key string) (*Reader, error) {
 	b, err := l.store.Blob(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	if b.CorruptAt != nil {
-		return nil, fmt.Errorf("library: object %s is marked corrupt (%s): %w", key, b.CorruptReason, domain.IntegrityFailure())
+		return nil, fmt.Errorf("object: object %s is marked corrupt (%s): %w", key, b.CorruptReason, domain.IntegrityFailure())
 	}
 	if b.BlockSums == nil {
 		if b, err = l.summarize(ctx, b, "download", 0); err != nil {
@@ -66,23 +66,23 @@ func (l *Library) Open(ctx context.Context, key string) (*Content, error) {
 		}
 	}
 	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*blockSumSize {
-		return nil, fmt.Errorf("library: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
+		return nil, fmt.Errorf("object: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
 	}
-	return &Content{l: l, ctx: ctx, blob: b, last: -1}, nil
+	return &Reader{l: l, ctx: ctx, blob: b, last: -1}, nil
 }
 
 // Size is the recorded length of the content.
-func (c *Content) Size() int64 { return c.blob.Size }
+func (c *Reader) Size() int64 { return c.blob.Size }
 
 // Err returns the error that ended reading, if any.
-func (c *Content) Err() error {
+func (c *Reader) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
 }
 
 // Read implements io.Reader.
-func (c *Content) Read(p []byte) (int, error) {
+func (c *Reader) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b, err := c.current()
@@ -97,7 +97,7 @@ func (c *Content) Read(p []byte) (int, error) {
 // WriteN writes the next n bytes to w (fewer at the end of the content),
 // as Read would give them but a verified block at a time, so that a
 // download makes one large write per block instead of many small ones.
-func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
+func (c *Reader) WriteN(w io.Writer, n int64) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var written int64
@@ -121,7 +121,7 @@ func (c *Content) WriteN(w io.Writer, n int64) (int64, error) {
 
 // current returns the verified bytes from the offset to the end of its
 // block, loading the block if buf does not hold it; io.EOF at the end.
-func (c *Content) current() ([]byte, error) {
+func (c *Reader) current() ([]byte, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -150,7 +150,7 @@ type fetched struct {
 // fetch reads block i from rc, which must be at its start, into buf and
 // hashes it. It raises no alarm: a block read ahead may never be asked for.
 // It runs on the read-ahead goroutine, so it touches no field that changes.
-func (c *Content) fetch(rc io.Reader, buf []byte, i int64) fetched {
+func (c *Reader) fetch(rc io.Reader, buf []byte, i int64) fetched {
 	start := i * c.blob.BlockSize
 	want := min(c.blob.BlockSize, c.blob.Size-start)
 	f := fetched{i: i, buf: buf}
@@ -172,7 +172,7 @@ func (c *Content) fetch(rc io.Reader, buf []byte, i int64) fetched {
 // is read ahead while the caller sends this one, so that the object store,
 // the hashing and the client's connection work at the same time; a range
 // request of a block or two reads nothing ahead.
-func (c *Content) load(i int64) error {
+func (c *Reader) load(i int64) error {
 	bs, size := c.blob.BlockSize, c.blob.Size
 	start := i * bs
 	c.bufLen = 0
@@ -214,7 +214,7 @@ func (c *Content) load(i int64) error {
 	case errors.Is(f.err, io.EOF) || errors.Is(f.err, io.ErrUnexpectedEOF):
 		return c.l.raise(c.blob, fmt.Sprintf("shorter than recorded: ends at byte %d of %d", start+int64(f.n), size), "download")
 	case f.err != nil:
-		return fmt.Errorf("library: read %s at %d: %w", c.blob.Key, start, f.err)
+		return fmt.Errorf("object: read %s at %d: %w", c.blob.Key, start, f.err)
 	case !bytes.Equal(f.sum[:], c.blob.BlockSums[i*blockSumSize:(i+1)*blockSumSize]):
 		return c.l.raise(c.blob, fmt.Sprintf("block %d (bytes %d-%d) does not match its recorded hash", i, start, start+want-1), "download")
 	case f.extended:
@@ -235,7 +235,7 @@ func (c *Content) load(i int64) error {
 }
 
 // takeSpare returns the spare block buffer, allocating it the first time.
-func (c *Content) takeSpare() []byte {
+func (c *Reader) takeSpare() []byte {
 	b := c.spare
 	c.spare = nil
 	if b == nil {
@@ -245,7 +245,7 @@ func (c *Content) takeSpare() []byte {
 }
 
 // Seek implements io.Seeker without touching the store.
-func (c *Content) Seek(offset int64, whence int) (int64, error) {
+func (c *Reader) Seek(offset int64, whence int) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var abs int64
@@ -257,10 +257,10 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 	case io.SeekEnd:
 		abs = c.blob.Size + offset
 	default:
-		return 0, errors.New("library: invalid whence")
+		return 0, errors.New("object: invalid whence")
 	}
 	if abs < 0 {
-		return 0, errors.New("library: negative position")
+		return 0, errors.New("object: negative position")
 	}
 	c.off = abs
 	return abs, nil
@@ -269,7 +269,7 @@ func (c *Content) Seek(offset int64, whence int) (int64, error) {
 // Close releases the open read and the block buffers. Closing the read
 // first ends a block being read ahead at once, even from a store that
 // stopped answering; Close then waits for it to give its buffer back.
-func (c *Content) Close() error {
+func (c *Reader) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err := c.closeRead()
@@ -287,7 +287,7 @@ func (c *Content) Close() error {
 	return err
 }
 
-func (c *Content) closeRead() error {
+func (c *Reader) closeRead() error {
 	if c.rc == nil {
 		return nil
 	}
@@ -298,7 +298,7 @@ func (c *Content) closeRead() error {
 
 // getBuffer returns a block buffer; buffers of DefaultBlockSize are
 // recycled, so that downloads do not allocate a block each.
-func (l *Library) getBuffer(size int64) []byte {
+func (l *Service) getBuffer(size int64) []byte {
 	if size == DefaultBlockSize {
 		if b, ok := l.buffers.Get().(*[]byte); ok {
 			return *b
@@ -307,7 +307,7 @@ func (l *Library) getBuffer(size int64) []byte {
 	return make([]byte, size)
 }
 
-func (l *Library) putBuffer(b []byte) {
+func (l *Service) putBuffer(b []byte) {
 	if len(b) == DefaultBlockSize {
 		l.buffers.Put(&b)
 	}

@@ -1,4 +1,4 @@
-package blob_test
+package objectstore_test
 
 import (
 	"path/filepath"
@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 )
 
 func TestNewKey(t *testing.T) {
 	format := regexp.MustCompile(`^objects/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{32})$`)
 	seen := map[string]bool{}
 	for range 1000 {
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		m := format.FindStringSubmatch(key)
 		if m == nil {
 			t.Fatalf("NewKey() = %q, want objects/ab/cd/<32 hex>", key)
@@ -22,7 +22,7 @@ func TestNewKey(t *testing.T) {
 		if !strings.HasPrefix(m[3], m[1]+m[2]) {
 			t.Errorf("NewKey() = %q: folders are not the id's first bytes", key)
 		}
-		if err := blob.ValidKey(key); err != nil {
+		if err := objectstore.ValidKey(key); err != nil {
 			t.Errorf("ValidKey(NewKey()) = %v", err)
 		}
 		if seen[key] {
@@ -39,15 +39,15 @@ func TestValidKey(t *testing.T) {
 		"a/b.c/d_e-f",
 		"0/1/2",
 		"file.v2.pdf",
-		strings.Repeat("a", blob.MaxKeyLen),
+		strings.Repeat("a", objectstore.MaxKeyLen),
 	}
 	for _, key := range valid {
-		if err := blob.ValidKey(key); err != nil {
+		if err := objectstore.ValidKey(key); err != nil {
 			t.Errorf("ValidKey(%q) = %v, want nil", key, err)
 		}
 	}
 	for _, key := range invalidKeys {
-		err := blob.ValidKey(key)
+		err := objectstore.ValidKey(key)
 		if code := domain.ErrorCode(err); code != domain.EINVALID {
 			t.Errorf("ValidKey(%q) = %v (code %q), want code %q", key, err, code, domain.EINVALID)
 		}
@@ -63,7 +63,7 @@ func FuzzValidKey(f *testing.F) {
 	}
 	root := filepath.FromSlash("/srv/fairshelf/data")
 	f.Fuzz(func(t *testing.T, key string) {
-		if blob.ValidKey(key) != nil {
+		if objectstore.ValidKey(key) != nil {
 			return
 		}
 		if strings.Contains(key, "..") || strings.HasPrefix(key, "/") || strings.Contains(key, `\`) {

@@ -55,9 +55,9 @@ type Waiver struct {
 	SignedAt      time.Time `json:"signed_at"`
 }
 
-// ComplianceReport is the checker's reading of one version against one
+// CheckReport is the checker's reading of one version against one
 // label version and one rules version.
-type ComplianceReport struct {
+type CheckReport struct {
 	ID           string    `json:"id"`
 	VersionID    string    `json:"version_id"`
 	Brand        string    `json:"brand"`
@@ -70,7 +70,7 @@ type ComplianceReport struct {
 }
 
 // Blocking reports whether any error finding is not waived.
-func (r ComplianceReport) Blocking() bool {
+func (r CheckReport) Blocking() bool {
 	for _, f := range r.Findings {
 		if f.Severity == SeverityError && f.Waiver == nil {
 			return true

@@ -1,4 +1,4 @@
-package blob_test
+package objectstore_test
 
 import (
 	"errors"
@@ -12,21 +12,21 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 func TestS3(t *testing.T) {
-	runConformance(t, func(t *testing.T) blob.Store {
+	runConformance(t, func(t *testing.T) objectstore.Store {
 		srv := testenv.MinIO(t)
 		return newS3(t, srv, srv.NewBucket(t))
 	})
 }
 
-func newS3(t *testing.T, srv testenv.S3Server, bucket string) *blob.S3 {
+func newS3(t *testing.T, srv testenv.S3Server, bucket string) *objectstore.S3 {
 	t.Helper()
-	s, err := blob.NewS3(blob.S3Config{
+	s, err := objectstore.NewS3(objectstore.S3Config{
 		Endpoint:  srv.Endpoint,
 		Bucket:    bucket,
 		AccessKey: srv.AccessKey,
@@ -40,23 +40,23 @@ func newS3(t *testing.T, srv testenv.S3Server, bucket string) *blob.S3 {
 }
 
 func TestNewS3Config(t *testing.T) {
-	good := blob.S3Config{Endpoint: "127.0.0.1:9000", Bucket: "b", AccessKey: "a", SecretKey: "s"}
-	if _, err := blob.NewS3(good); err != nil {
+	good := objectstore.S3Config{Endpoint: "127.0.0.1:9000", Bucket: "b", AccessKey: "a", SecretKey: "s"}
+	if _, err := objectstore.NewS3(good); err != nil {
 		t.Fatalf("NewS3(%+v) = %v", good, err)
 	}
-	bad := map[string]func(*blob.S3Config){
-		"no endpoint":    func(c *blob.S3Config) { c.Endpoint = "" },
-		"scheme":         func(c *blob.S3Config) { c.Endpoint = "http://127.0.0.1:9000" },
-		"no bucket":      func(c *blob.S3Config) { c.Bucket = "" },
-		"no access key":  func(c *blob.S3Config) { c.AccessKey = "" },
-		"no secret key":  func(c *blob.S3Config) { c.SecretKey = "" },
-		"part too small": func(c *blob.S3Config) { c.PartSize = 1 << 20 },
-		"part too large": func(c *blob.S3Config) { c.PartSize = 6 << 30 },
+	bad := map[string]func(*objectstore.S3Config){
+		"no endpoint":    func(c *objectstore.S3Config) { c.Endpoint = "" },
+		"scheme":         func(c *objectstore.S3Config) { c.Endpoint = "http://127.0.0.1:9000" },
+		"no bucket":      func(c *objectstore.S3Config) { c.Bucket = "" },
+		"no access key":  func(c *objectstore.S3Config) { c.AccessKey = "" },
+		"no secret key":  func(c *objectstore.S3Config) { c.SecretKey = "" },
+		"part too small": func(c *objectstore.S3Config) { c.PartSize = 1 << 20 },
+		"part too large": func(c *objectstore.S3Config) { c.PartSize = 6 << 30 },
 	}
 	for name, change := range bad {
 		cfg := good
 		change(&cfg)
-		if _, err := blob.NewS3(cfg); err == nil {
+		if _, err := objectstore.NewS3(cfg); err == nil {
 			t.Errorf("%s: NewS3(%+v) succeeded", name, cfg)
 		}
 	}
@@ -72,7 +72,7 @@ func TestS3Unreachable(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens here any more
 
-	s, err := blob.NewS3(blob.S3Config{
+	s, err := objectstore.NewS3(objectstore.S3Config{
 		Endpoint: addr, Bucket: "fairshelf", AccessKey: "a", SecretKey: "secret-key",
 		MaxRetries: 1, // the point is the error, not minio-go's patience
 	})
@@ -80,7 +80,7 @@ func TestS3Unreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	key := blob.NewKey()
+	key := objectstore.NewKey()
 	_, err = s.Put(ctx, key, strings.NewReader("data"), 4)
 	wantCodeFor(t, "Put", key, err, domain.EUNAVAILABLE)
 	_, err = s.Put(ctx, key, strings.NewReader("data"), -1)
@@ -93,7 +93,7 @@ func TestS3Unreachable(t *testing.T) {
 	wantCodeFor(t, "Stat", key, err, domain.EUNAVAILABLE)
 	err = s.Delete(ctx, key)
 	wantCodeFor(t, "Delete", key, err, domain.EUNAVAILABLE)
-	err = s.List(ctx, "", func(blob.Info) error { return nil })
+	err = s.List(ctx, "", func(objectstore.Info) error { return nil })
 	wantCodeFor(t, "List", "", err, domain.EUNAVAILABLE)
 	err = s.Ping(ctx)
 	wantCodeFor(t, "Ping", "", err, domain.EUNAVAILABLE)
@@ -111,7 +111,7 @@ func TestS3EnsureBucket(t *testing.T) {
 	s := newS3(t, srv, srv.UnusedBucket(t))
 	ctx := t.Context()
 	wantCode(t, s.Ping(ctx), domain.EUNAVAILABLE)
-	_, err := s.Put(ctx, blob.NewKey(), strings.NewReader("x"), 1)
+	_, err := s.Put(ctx, objectstore.NewKey(), strings.NewReader("x"), 1)
 	wantCode(t, err, domain.EUNAVAILABLE)
 	if err := s.EnsureBucket(ctx); err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestS3EnsureBucket(t *testing.T) {
 	if err := s.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	put(t, s, blob.NewKey(), []byte("x"))
+	put(t, s, objectstore.NewKey(), []byte("x"))
 }
 
 func TestS3WrongCredentials(t *testing.T) {
@@ -132,9 +132,9 @@ func TestS3WrongCredentials(t *testing.T) {
 	s := newS3(t, srv, bucket)
 	ctx := t.Context()
 	wantCode(t, s.Ping(ctx), domain.EUNAVAILABLE)
-	_, err := s.Put(ctx, blob.NewKey(), strings.NewReader("x"), 1)
+	_, err := s.Put(ctx, objectstore.NewKey(), strings.NewReader("x"), 1)
 	wantCode(t, err, domain.EUNAVAILABLE)
-	_, err = s.Get(ctx, blob.NewKey(), 0, -1)
+	_, err = s.Get(ctx, objectstore.NewKey(), 0, -1)
 	wantCode(t, err, domain.EUNAVAILABLE)
 }
 
@@ -149,7 +149,7 @@ func TestS3PutMemory(t *testing.T) {
 	const size = 256 << 20
 	for _, declared := range []int64{size, -1} {
 		peak := measureHeap(t, func() {
-			info, err := s.Put(t.Context(), blob.NewKey(), pseudoRandom(9, size), declared)
+			info, err := s.Put(t.Context(), objectstore.NewKey(), pseudoRandom(9, size), declared)
 			if err != nil {
 				t.Fatal(err)
 			}

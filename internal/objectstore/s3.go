@@ -1,4 +1,4 @@
-package blob
+package objectstore
 
 import (
 	"context"
@@ -72,20 +72,20 @@ var _ Store = (*S3)(nil)
 func NewS3(cfg S3Config) (*S3, error) {
 	switch {
 	case cfg.Endpoint == "":
-		return nil, errors.New("blob: s3: endpoint is required")
+		return nil, errors.New("objectstore: s3: endpoint is required")
 	case strings.Contains(cfg.Endpoint, "://"):
-		return nil, fmt.Errorf("blob: s3: endpoint %q must be host[:port] without a scheme (set UseSSL for https)", cfg.Endpoint)
+		return nil, fmt.Errorf("objectstore: s3: endpoint %q must be host[:port] without a scheme (set UseSSL for https)", cfg.Endpoint)
 	case cfg.Bucket == "":
-		return nil, errors.New("blob: s3: bucket is required")
+		return nil, errors.New("objectstore: s3: bucket is required")
 	case cfg.AccessKey == "" || cfg.SecretKey == "":
-		return nil, errors.New("blob: s3: access key and secret key are required")
+		return nil, errors.New("objectstore: s3: access key and secret key are required")
 	}
 	partSize := cfg.PartSize
 	if partSize == 0 {
 		partSize = DefaultPartSize
 	}
 	if partSize < minPartSize || partSize > maxPartSize {
-		return nil, fmt.Errorf("blob: s3: part size %d is outside [%d, %d]", partSize, minPartSize, maxPartSize)
+		return nil, fmt.Errorf("objectstore: s3: part size %d is outside [%d, %d]", partSize, minPartSize, maxPartSize)
 	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
@@ -94,7 +94,7 @@ func NewS3(cfg S3Config) (*S3, error) {
 		MaxRetries: cfg.MaxRetries,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("blob: s3: %w", err)
+		return nil, fmt.Errorf("objectstore: s3: %w", err)
 	}
 	return &S3{client: client, bucket: cfg.Bucket, region: cfg.Region, partSize: partSize}, nil
 }
@@ -155,9 +155,9 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, retai
 			return Info{}, s.translate(ctx, "put", key, err)
 		case rerr != nil:
 			// The client's stream failed, not the store.
-			return Info{}, fmt.Errorf("blob: put %q: reading the upload: %w", key, rerr)
+			return Info{}, fmt.Errorf("objectstore: put %q: reading the upload: %w", key, rerr)
 		case size >= 0 && eof && n < size:
-			return Info{}, fmt.Errorf("blob: put %q: declared %d bytes, got %d: %w: %w", key, size, n, errSizeMismatch, err)
+			return Info{}, fmt.Errorf("objectstore: put %q: declared %d bytes, got %d: %w: %w", key, size, n, errSizeMismatch, err)
 		}
 		return Info{}, s.translate(ctx, "put", key, err)
 	}
@@ -167,11 +167,11 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, retai
 		m, err := io.ReadFull(contextReader(ctx, r), one[:])
 		if m > 0 {
 			s.removeAfterFailedPut(key)
-			return Info{}, fmt.Errorf("blob: put %q: declared %d bytes, got more: %w", key, size, errSizeMismatch)
+			return Info{}, fmt.Errorf("objectstore: put %q: declared %d bytes, got more: %w", key, size, errSizeMismatch)
 		}
 		if err != nil && err != io.EOF {
 			s.removeAfterFailedPut(key)
-			return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+			return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 		}
 	}
 	st, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
@@ -182,7 +182,7 @@ func (s *S3) put(ctx context.Context, key string, r io.Reader, size int64, retai
 	}
 	if st.Size != n {
 		s.removeAfterFailedPut(key)
-		return Info{}, fmt.Errorf("blob: put %q: read %d bytes but the store holds %d", key, n, st.Size)
+		return Info{}, fmt.Errorf("objectstore: put %q: read %d bytes but the store holds %d", key, n, st.Size)
 	}
 	return Info{Key: key, Size: n, SHA256: src.sum(), ModTime: st.LastModified}, nil
 }
@@ -268,11 +268,11 @@ func (s *S3) Get(ctx context.Context, key string, offset, length int64) (io.Read
 		// A range past the end is cut by the service, like Local does.
 		err := opts.SetRange(offset, offset+length-1)
 		if err != nil {
-			return nil, fmt.Errorf("blob: get %q: %w", key, err)
+			return nil, fmt.Errorf("objectstore: get %q: %w", key, err)
 		}
 	case offset > 0:
 		if err := opts.SetRange(offset, 0); err != nil {
-			return nil, fmt.Errorf("blob: get %q: %w", key, err)
+			return nil, fmt.Errorf("objectstore: get %q: %w", key, err)
 		}
 	}
 	// The core API returns the response body itself: one request that
@@ -338,7 +338,7 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(Info) error) error
 	}
 	// A listing cut short by the caller's context ends without an error.
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("blob: list %q: %w", prefix, err)
+		return fmt.Errorf("objectstore: list %q: %w", prefix, err)
 	}
 	return nil
 }
@@ -354,7 +354,7 @@ func (s *S3) Ping(ctx context.Context) error {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("blob: ping: bucket %q does not exist: %w", s.bucket,
+		return fmt.Errorf("objectstore: ping: bucket %q does not exist: %w", s.bucket,
 			&domain.Error{Code: domain.EUNAVAILABLE, Message: "The object store is not set up: its bucket does not exist."})
 	}
 	return nil
@@ -372,17 +372,17 @@ func (s *S3) translate(ctx context.Context, op, key string, err error) error {
 	}
 	if cerr := ctx.Err(); cerr != nil {
 		if errors.Is(err, cerr) {
-			return fmt.Errorf("blob: %s: %w", where, err)
+			return fmt.Errorf("objectstore: %s: %w", where, err)
 		}
-		return fmt.Errorf("blob: %s: %w: %w", where, cerr, err)
+		return fmt.Errorf("objectstore: %s: %w: %w", where, cerr, err)
 	}
 	var resp minio.ErrorResponse
 	if errors.As(err, &resp) {
 		switch resp.Code {
 		case minio.NoSuchKey:
-			return fmt.Errorf("blob: %s: %w", where, ErrNotFound)
+			return fmt.Errorf("objectstore: %s: %w", where, ErrNotFound)
 		case minio.InvalidRange:
-			return fmt.Errorf("blob: %s: %w: %w", where, errInvalidRange, err)
+			return fmt.Errorf("objectstore: %s: %w: %w", where, errInvalidRange, err)
 		case minio.NoSuchBucket:
 			return unavailable(op, key, "The object store is not set up: its bucket does not exist.",
 				fmt.Errorf("bucket %q: %w", s.bucket, err))
@@ -396,7 +396,7 @@ func (s *S3) translate(ctx context.Context, op, key string, err error) error {
 		if resp.StatusCode >= 500 {
 			return unavailable(op, key, "The object store is unavailable.", err)
 		}
-		return fmt.Errorf("blob: %s: %w", where, err)
+		return fmt.Errorf("objectstore: %s: %w", where, err)
 	}
 	var urlErr *url.Error
 	var netErr net.Error
@@ -405,7 +405,7 @@ func (s *S3) translate(ctx context.Context, op, key string, err error) error {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
 		return unavailable(op, key, "The object store is unavailable.", err)
 	}
-	return fmt.Errorf("blob: %s: %w", where, err)
+	return fmt.Errorf("objectstore: %s: %w", where, err)
 }
 
 // s3Code returns the S3 error code in err's chain, or "".

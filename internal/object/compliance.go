@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // Check runs the fair-balance checker on a version against its brand's
 // current label and claims library and stores the report as the version's
 // newest. The caller must have checked that actor may run checks.
-func (l *Library) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time) (domain.ComplianceReport, error) {
+func (l *Service) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time) (domain.CheckReport, error) {
 	r, err := l.Evaluate(ctx, versionID, now)
 	if err != nil {
 		return r, err
@@ -25,10 +25,10 @@ func (l *Library) Check(ctx context.Context, actor domain.Actor, versionID strin
 // Evaluate runs the fair-balance checker on a version like Check but
 // stores nothing: a submission stores the report in the same transaction
 // as the review round, so that a refused submission leaves no report.
-func (l *Library) Evaluate(ctx context.Context, versionID string, now time.Time) (domain.ComplianceReport, error) {
+func (l *Service) Evaluate(ctx context.Context, versionID string, now time.Time) (domain.CheckReport, error) {
 	in, err := l.store.CheckInput(ctx, versionID)
 	if err != nil {
-		return domain.ComplianceReport{}, err
+		return domain.CheckReport{}, err
 	}
 	return Recheck(in, now)
 }
@@ -38,11 +38,11 @@ func (l *Library) Evaluate(ctx context.Context, versionID string, now time.Time)
 // not stored. It is the store's checker for the label cascade
 // (store.Recheck). A version with no stored text gets the checker's
 // manual-review finding, never a pass.
-func Recheck(in store.CheckInput, now time.Time) (domain.ComplianceReport, error) {
+func Recheck(in store.CheckInput, now time.Time) (domain.CheckReport, error) {
 	var lines []domain.TextLine
 	if len(in.Text) > 0 {
 		if err := json.Unmarshal(in.Text, &lines); err != nil {
-			return domain.ComplianceReport{}, fmt.Errorf("library: text of version %s: %w", in.Version.ID, err)
+			return domain.CheckReport{}, fmt.Errorf("object: text of version %s: %w", in.Version.ID, err)
 		}
 	}
 	rules := checker.DefaultRules()
@@ -56,7 +56,7 @@ func Recheck(in store.CheckInput, now time.Time) (domain.ComplianceReport, error
 	if findings == nil {
 		findings = []domain.Finding{}
 	}
-	return domain.ComplianceReport{
+	return domain.CheckReport{
 		VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version, Findings: findings,
 	}, nil
 }

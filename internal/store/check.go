@@ -70,7 +70,7 @@ func notFound(err error, msg string) error {
 
 // SaveReport stores a checker report for a version as its newest report,
 // audited. Reports are never changed afterwards except by waivers.
-func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
+func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var state []string
 		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
@@ -91,7 +91,7 @@ func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.Com
 
 // saveReport is SaveReport inside a transaction, so that a submission can
 // store its report only together with the review round it opens.
-func (tx *Tx) saveReport(actor domain.Actor, r domain.ComplianceReport) (domain.ComplianceReport, error) {
+func (tx *Tx) saveReport(actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
 	r.ID, r.CheckedAt, r.CheckedBy = newID(), tx.now, actor.UserID
 	r.Passed = !r.Blocking()
 	if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion, RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
@@ -116,8 +116,8 @@ func (tx *Tx) saveReport(actor domain.Actor, r domain.ComplianceReport) (domain.
 }
 
 // LatestReport returns the newest compliance report of a version.
-func (s *Store) LatestReport(ctx context.Context, versionID string) (domain.ComplianceReport, error) {
-	var out domain.ComplianceReport
+func (s *Store) LatestReport(ctx context.Context, versionID string) (domain.CheckReport, error) {
+	var out domain.CheckReport
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.latestReport(versionID)
@@ -126,27 +126,27 @@ func (s *Store) LatestReport(ctx context.Context, versionID string) (domain.Comp
 	return out, err
 }
 
-func (tx *Tx) latestReport(versionID string) (domain.ComplianceReport, error) {
+func (tx *Tx) latestReport(versionID string) (domain.CheckReport, error) {
 	var id *string
 	if err := tx.db.Model(&versionRow{}).Select("compliance_report_id").Where("id = ?", versionID).Scan(&id).Error; err != nil {
-		return domain.ComplianceReport{}, err
+		return domain.CheckReport{}, err
 	}
 	if id == nil {
-		return domain.ComplianceReport{}, domain.Errorf(domain.ENOTFOUND, "This version has not been checked yet.")
+		return domain.CheckReport{}, domain.Errorf(domain.ENOTFOUND, "This version has not been checked yet.")
 	}
 	return tx.report(*id)
 }
 
-func (tx *Tx) report(id string) (domain.ComplianceReport, error) {
+func (tx *Tx) report(id string) (domain.CheckReport, error) {
 	var rr reportRow
 	if err := tx.db.Where("id = ?", id).Take(&rr).Error; err != nil {
-		return domain.ComplianceReport{}, notFound(err, "No such report.")
+		return domain.CheckReport{}, notFound(err, "No such report.")
 	}
 	var frs []findingRow
 	if err := tx.db.Where("report_id = ?", id).Order("seq").Find(&frs).Error; err != nil {
-		return domain.ComplianceReport{}, err
+		return domain.CheckReport{}, err
 	}
-	out := domain.ComplianceReport{ID: rr.ID, VersionID: rr.VersionID, Brand: rr.Brand, LabelVersion: rr.LabelVersion, RulesVersion: rr.RulesVersion,
+	out := domain.CheckReport{ID: rr.ID, VersionID: rr.VersionID, Brand: rr.Brand, LabelVersion: rr.LabelVersion, RulesVersion: rr.RulesVersion,
 		Passed: rr.Passed, CheckedAt: rr.CheckedAt, CheckedBy: rr.CheckedBy, Findings: make([]domain.Finding, 0, len(frs))}
 	for _, f := range frs {
 		fd := domain.Finding{ID: f.ID, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}
@@ -204,8 +204,8 @@ func (tx *Tx) sign(s Signature) (domain.Signature, error) {
 // the version; a refusal is audited in its own transaction. A finding of an
 // older report, or one already waived, is ECONFLICT; the signature, the
 // waiver and the audit event commit together.
-func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.ComplianceReport, error) {
-	var out domain.ComplianceReport
+func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.CheckReport, error) {
+	var out domain.CheckReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(versionID)
@@ -306,7 +306,7 @@ func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, e
 // The store does not run the checker itself: the caller of SaveLabel and
 // CreateClaim passes one (library.Recheck), which keeps the checker out of
 // the storage layer.
-type Recheck func(in CheckInput, now time.Time) (domain.ComplianceReport, error)
+type Recheck func(in CheckInput, now time.Time) (domain.CheckReport, error)
 
 // checkInput loads the checker's input for v against label, the brand's
 // label about to be current: v's text, channel and audience, the brand's
@@ -346,8 +346,8 @@ func (tx *Tx) checkInput(v domain.Version, label domain.Label) (CheckInput, erro
 }
 
 // Report returns the compliance report with id.
-func (s *Store) Report(ctx context.Context, id string) (domain.ComplianceReport, error) {
-	var out domain.ComplianceReport
+func (s *Store) Report(ctx context.Context, id string) (domain.CheckReport, error) {
+	var out domain.CheckReport
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.report(id)

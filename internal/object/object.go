@@ -1,9 +1,10 @@
-// Package library ingests, serves and looks after the content library's
-// files: it spools an upload to disk while hashing it, detects its type from
-// its bytes, extracts its text, stores the object and records the version,
-// in an order that never leaves a version without its object. It also
-// collects orphaned objects and re-verifies stored ones.
-package library
+// Package object looks after the objects that hold the bytes of every
+// version's file: it spools an upload to disk while hashing it, detects its
+// type from its bytes, extracts its text, puts the object into the object
+// store (package objectstore) and records the version, in an order that never
+// leaves a version without its object. It serves objects back verified,
+// collects orphaned ones and re-verifies stored ones (the scrub).
+package object
 
 import (
 	"context"
@@ -23,16 +24,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-// Library coordinates the object store and the database for content files.
-type Library struct {
+// Service coordinates the object store and the database for content files.
+type Service struct {
 	store     *store.Store
-	blobs     blob.Store
+	blobs     objectstore.Store
 	log       *slog.Logger
 	tempDir   string
 	maxUpload int64
@@ -62,12 +63,12 @@ type Options struct {
 }
 
 // New returns a Library.
-func New(st *store.Store, blobs blob.Store, log *slog.Logger, opts Options) (*Library, error) {
+func New(st *store.Store, blobs objectstore.Store, log *slog.Logger, opts Options) (*Service, error) {
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
 	}
 	if err := os.MkdirAll(opts.TempDir, 0o750); err != nil {
-		return nil, fmt.Errorf("library: temp folder: %w", err)
+		return nil, fmt.Errorf("object: temp folder: %w", err)
 	}
 	if opts.Limits == (extract.Limits{}) {
 		opts.Limits = extract.DefaultLimits()
@@ -78,12 +79,12 @@ func New(st *store.Store, blobs blob.Store, log *slog.Logger, opts Options) (*Li
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Library{store: st, blobs: blobs, log: log, tempDir: opts.TempDir, maxUpload: opts.MaxUpload, limits: opts.Limits,
+	return &Service{store: st, blobs: blobs, log: log, tempDir: opts.TempDir, maxUpload: opts.MaxUpload, limits: opts.Limits,
 		blockSize: opts.BlockSize, now: opts.Now, integrityFailures: newIntegrityMetric()}, nil
 }
 
 // MaxUpload is the largest accepted file in bytes.
-func (l *Library) MaxUpload() int64 { return l.maxUpload }
+func (l *Service) MaxUpload() int64 { return l.maxUpload }
 
 // spooled is an upload held in a temporary file.
 type spooled struct {
@@ -103,17 +104,17 @@ func (s *spooled) close() {
 // each block), so that the upload never sits in memory, needs no second pass
 // for its hashes, and the type check and text extraction get random access.
 // More than maxUpload bytes is ETOOLARGE; nothing at all is EINVALID.
-func (l *Library) spool(r io.Reader) (*spooled, error) {
+func (l *Service) spool(r io.Reader) (*spooled, error) {
 	f, err := os.CreateTemp(l.tempDir, "upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("library: spool: %w", err)
+		return nil, fmt.Errorf("object: spool: %w", err)
 	}
 	s := &spooled{f: f}
 	h, bh := sha256.New(), newBlockHasher(l.blockSize)
 	n, err := io.Copy(io.MultiWriter(f, h, bh), io.LimitReader(r, l.maxUpload+1))
 	if err != nil {
 		s.close()
-		return nil, noSpace(fmt.Errorf("library: receive upload: %w", err))
+		return nil, noSpace(fmt.Errorf("object: receive upload: %w", err))
 	}
 	if n > l.maxUpload {
 		s.close()
@@ -131,7 +132,7 @@ func (l *Library) spool(r io.Reader) (*spooled, error) {
 // checked that actor may upload to the asset's brand. The object is written
 // before the version row is committed; if the commit fails, the object is
 // removed (and if that fails too, garbage collection removes it later).
-func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filename string, r io.Reader) (domain.Version, error) {
+func (l *Service) Upload(ctx context.Context, actor domain.Actor, assetID, filename string, r io.Reader) (domain.Version, error) {
 	sp, err := l.spool(r)
 	if err != nil {
 		return domain.Version{}, err
@@ -147,16 +148,16 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 	l.extractText(ctx, sp, &nv)
 
 	for attempt := 0; ; attempt++ {
-		key, size, err := l.store.BlobBySHA256(ctx, sp.sha256)
+		key, size, err := l.store.ObjectBySHA256(ctx, sp.sha256)
 		switch {
 		case err == nil && size == sp.size:
-			nv.BlobKey, nv.NewBlob = key, false
+			nv.ObjectKey, nv.NewObject = key, false
 			if err := l.restoreIfCorrupt(ctx, actor, key, sp); err != nil {
 				return domain.Version{}, err
 			}
 		case err == nil || domain.ErrorCode(err) == domain.ENOTFOUND:
-			nv.BlobKey, nv.NewBlob = blob.NewKey(), true
-			if err := l.put(ctx, nv.BlobKey, sp); err != nil {
+			nv.ObjectKey, nv.NewObject = objectstore.NewKey(), true
+			if err := l.put(ctx, nv.ObjectKey, sp); err != nil {
 				return domain.Version{}, err
 			}
 		default:
@@ -166,10 +167,10 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 		if err == nil {
 			return v, nil
 		}
-		if nv.NewBlob {
-			l.removeOrphan(nv.BlobKey)
+		if nv.NewObject {
+			l.removeOrphan(nv.ObjectKey)
 		}
-		if !errors.Is(err, store.ErrBlobRace) || attempt > 0 {
+		if !errors.Is(err, store.ErrObjectRace) || attempt > 0 {
 			return domain.Version{}, err
 		}
 		// Another upload of the same bytes won; reuse its object.
@@ -180,7 +181,7 @@ func (l *Library) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 // shares, when that object was found corrupt: the upload has the recorded
 // SHA-256, so it is the approved content, and every version sharing the
 // object is served again.
-func (l *Library) restoreIfCorrupt(ctx context.Context, actor domain.Actor, key string, sp *spooled) error {
+func (l *Service) restoreIfCorrupt(ctx context.Context, actor domain.Actor, key string, sp *spooled) error {
 	b, err := l.store.Blob(ctx, key)
 	if err != nil || b.CorruptAt == nil {
 		return err
@@ -188,9 +189,9 @@ func (l *Library) restoreIfCorrupt(ctx context.Context, actor domain.Actor, key 
 	return l.restore(ctx, actor, b, sp)
 }
 
-func (l *Library) put(ctx context.Context, key string, sp *spooled) error {
+func (l *Service) put(ctx context.Context, key string, sp *spooled) error {
 	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("library: rewind upload: %w", err)
+		return fmt.Errorf("object: rewind upload: %w", err)
 	}
 	info, err := l.blobs.Put(ctx, key, sp.f, sp.size)
 	if err != nil {
@@ -198,7 +199,7 @@ func (l *Library) put(ctx context.Context, key string, sp *spooled) error {
 	}
 	if info.Size != sp.size || (info.SHA256 != "" && info.SHA256 != sp.sha256) {
 		l.removeOrphan(key)
-		return fmt.Errorf("library: object store kept %d bytes with SHA-256 %s, want %d bytes %s", info.Size, info.SHA256, sp.size, sp.sha256)
+		return fmt.Errorf("object: object store kept %d bytes with SHA-256 %s, want %d bytes %s", info.Size, info.SHA256, sp.size, sp.sha256)
 	}
 	return nil
 }
@@ -216,17 +217,17 @@ func noSpace(err error) error {
 
 // removeOrphan deletes an object no row refers to. It runs even if the
 // request was cancelled, with its own deadline.
-func (l *Library) removeOrphan(key string) {
+func (l *Service) removeOrphan(key string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := l.blobs.Delete(ctx, key); err != nil {
-		l.log.Warn("library: could not remove orphaned object; garbage collection will", "key", key, "err", err)
+		l.log.Warn("object: could not remove orphaned object; garbage collection will", "key", key, "err", err)
 	}
 }
 
 // extractText fills the text fields of nv. Extraction problems are recorded
 // with the version, not refused: the checker then asks for manual review.
-func (l *Library) extractText(ctx context.Context, sp *spooled, nv *store.NewVersion) {
+func (l *Service) extractText(ctx context.Context, sp *spooled, nv *store.NewVersion) {
 	doc, err := extract.Extract(ctx, sp.f, sp.size, nv.MediaType, l.limits)
 	if err != nil {
 		nv.TextStatus = domain.TextFailed
@@ -235,7 +236,7 @@ func (l *Library) extractText(ctx context.Context, sp *spooled, nv *store.NewVer
 			nv.TextError = xe.Reason
 		} else {
 			nv.TextError = "The text could not be extracted."
-			l.log.Warn("library: extraction failed", "err", err, "media_type", nv.MediaType)
+			l.log.Warn("object: extraction failed", "err", err, "media_type", nv.MediaType)
 		}
 		return
 	}

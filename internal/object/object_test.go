@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ import (
 	_ "github.com/glebarez/go-sqlite"  // "sqlite" driver for fault injection
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for fault injection
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
@@ -29,9 +29,9 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // env is one backend pair under test.
 type env struct {
-	lib     *Library
+	lib     *Service
 	st      *store.Store
-	blobs   blob.Store
+	blobs   objectstore.Store
 	raw     *sql.DB // a second connection, to inject faults behind the store's back
 	dialect store.Dialect
 	actor   domain.Actor
@@ -44,7 +44,7 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Run("sqlite+local", func(t *testing.T) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "fairshelf.db")
-		bs, err := blob.NewLocal(filepath.Join(dir, "objects"))
+		bs, err := objectstore.NewLocal(filepath.Join(dir, "objects"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 	t.Run("postgres+minio", func(t *testing.T) {
 		srv := testenv.MinIO(t)
-		bs, err := blob.NewS3(blob.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+		bs, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 }
 
-func setup(t *testing.T, opts store.Options, bs blob.Store, raw *sql.DB) *env {
+func setup(t *testing.T, opts store.Options, bs objectstore.Store, raw *sql.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, opts)
@@ -120,7 +120,7 @@ func (e *env) newAsset(t *testing.T, job string) domain.Asset {
 func (e *env) objects(t *testing.T) []string {
 	t.Helper()
 	var keys []string
-	if err := e.blobs.List(context.Background(), "objects/", func(i blob.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
+	if err := e.blobs.List(context.Background(), "objects/", func(i objectstore.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return keys
@@ -152,7 +152,7 @@ func TestUploadStoresBytesHashAndText(t *testing.T) {
 		if err != nil || !strings.Contains(text, "reduces the risk") || !bytes.Contains(lines, []byte(`"line":2`)) {
 			t.Fatalf("text %q lines %s err %v", text, lines, err)
 		}
-		c, err := e.lib.Open(ctx, v.BlobKey)
+		c, err := e.lib.Open(ctx, v.ObjectKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,8 +195,8 @@ func TestIdenticalContentIsStoredOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v1.BlobKey != v2.BlobKey || len(e.objects(t)) != 1 {
-			t.Fatalf("keys %s %s, objects %v", v1.BlobKey, v2.BlobKey, e.objects(t))
+		if v1.ObjectKey != v2.ObjectKey || len(e.objects(t)) != 1 {
+			t.Fatalf("keys %s %s, objects %v", v1.ObjectKey, v2.ObjectKey, e.objects(t))
 		}
 		// Concurrent uploads of new identical content also end with one object.
 		var wg sync.WaitGroup
@@ -246,10 +246,10 @@ func TestRejectedUploadsLeaveNothing(t *testing.T) {
 
 // failingPut is an object store whose writes fail, as when the store is
 // down or full.
-type failingPut struct{ blob.Store }
+type failingPut struct{ objectstore.Store }
 
-func (failingPut) Put(context.Context, string, io.Reader, int64) (blob.Info, error) {
-	return blob.Info{}, domain.Errorf(domain.EUNAVAILABLE, "The object store is not reachable.")
+func (failingPut) Put(context.Context, string, io.Reader, int64) (objectstore.Info, error) {
+	return objectstore.Info{}, domain.Errorf(domain.EUNAVAILABLE, "The object store is not reachable.")
 }
 
 func TestFailingObjectStoreRecordsNothing(t *testing.T) {
@@ -308,7 +308,7 @@ func TestGarbageCollectionRemovesOnlyOrphans(t *testing.T) {
 		}
 		// An orphan: an object stored by an upload whose process died
 		// before its row was committed.
-		orphan := blob.NewKey()
+		orphan := objectstore.NewKey()
 		if _, err := e.blobs.Put(ctx, orphan, strings.NewReader("orphaned bytes"), -1); err != nil {
 			t.Fatal(err)
 		}
@@ -321,8 +321,8 @@ func TestGarbageCollectionRemovesOnlyOrphans(t *testing.T) {
 			t.Fatalf("CollectGarbage = %d, %v", n, err)
 		}
 		objs := e.objects(t)
-		if len(objs) != 1 || objs[0] != v.BlobKey {
-			t.Fatalf("objects after GC: %v, want only %s", objs, v.BlobKey)
+		if len(objs) != 1 || objs[0] != v.ObjectKey {
+			t.Fatalf("objects after GC: %v, want only %s", objs, v.ObjectKey)
 		}
 	})
 }
@@ -343,10 +343,10 @@ func TestVerifyObjects(t *testing.T) {
 			t.Fatalf("clean verify: %+v %v", r, err)
 		}
 		// Alter one object's bytes and lose the other.
-		if _, err := e.blobs.Put(ctx, a.BlobKey, strings.NewReader(strings.ToUpper(piece)), -1); err != nil {
+		if _, err := e.blobs.Put(ctx, a.ObjectKey, strings.NewReader(strings.ToUpper(piece)), -1); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.blobs.Delete(ctx, b.BlobKey); err != nil {
+		if err := e.blobs.Delete(ctx, b.ObjectKey); err != nil {
 			t.Fatal(err)
 		}
 		r, err = e.lib.VerifyObjects(ctx)
@@ -374,7 +374,7 @@ func TestUploadIntoUnknownAsset(t *testing.T) {
 
 func TestSpoolLeavesNoTempFiles(t *testing.T) {
 	dir := t.TempDir()
-	l := &Library{tempDir: dir, maxUpload: 10}
+	l := &Service{tempDir: dir, maxUpload: 10}
 	for _, body := range []string{"0123456789abc", "", "ok"} {
 		if sp, err := l.spool(strings.NewReader(body)); err == nil {
 			sp.close()
@@ -396,7 +396,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection re
 
 func TestRemoveStaleSpools(t *testing.T) {
 	dir := t.TempDir()
-	l := &Library{tempDir: dir}
+	l := &Service{tempDir: dir}
 	old := filepath.Join(dir, "upload-old")
 	fresh := filepath.Join(dir, "upload-fresh")
 	other := filepath.Join(dir, "keep-me")

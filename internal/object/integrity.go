@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"bytes"
@@ -30,9 +30,9 @@ func newIntegrityMetric() *prometheus.CounterVec {
 	return m
 }
 
-// Collectors are the library's Prometheus metrics, for the server's
+// Collectors are the object service's Prometheus metrics, for the server's
 // /metrics registry.
-func (l *Library) Collectors() []prometheus.Collector {
+func (l *Service) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{l.integrityFailures}
 }
 
@@ -41,19 +41,19 @@ func (l *Library) Collectors() []prometheus.Collector {
 // counts it, logs it, and returns the EINTEGRITY error for the caller. The
 // marking outlives the request that found the damage: a client hanging up
 // must not keep the object in service.
-func (l *Library) raise(b store.StoredBlob, reason, foundBy string) error {
+func (l *Service) raise(b store.StoredObject, reason, foundBy string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	marked, err := l.store.MarkBlobCorrupt(ctx, b.Key, reason, foundBy)
+	marked, err := l.store.MarkObjectCorrupt(ctx, b.Key, reason, foundBy)
 	switch {
 	case err != nil:
-		l.log.Error("library: stored object is corrupt but could not be marked", "key", b.Key, "reason", reason, "found_by", foundBy, "err", err)
+		l.log.Error("object: stored object is corrupt but could not be marked", "key", b.Key, "reason", reason, "found_by", foundBy, "err", err)
 	case marked:
 		l.integrityFailures.WithLabelValues(foundBy).Inc()
-		l.log.Error("library: stored object does not match what was recorded at upload; it is no longer served",
+		l.log.Error("object: stored object does not match what was recorded at upload; it is no longer served",
 			"key", b.Key, "sha256", b.SHA256, "reason", reason, "found_by", foundBy)
 	}
-	return fmt.Errorf("library: object %s: %s: %w", b.Key, reason, domain.IntegrityFailure())
+	return fmt.Errorf("object: object %s: %s: %w", b.Key, reason, domain.IntegrityFailure())
 }
 
 // check reads an object once, at most rate bytes per second (0: no limit),
@@ -61,12 +61,12 @@ func (l *Library) raise(b store.StoredBlob, reason, foundBy string) error {
 // recorded, every block's hash. It returns the block sums it computed
 // and, when the object does not match, why; err is a failure to read it
 // at all (store unreachable, ctx ended).
-func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (sums []byte, problem string, err error) {
+func (l *Service) check(ctx context.Context, b store.StoredObject, rate int64) (sums []byte, problem string, err error) {
 	rc, err := l.blobs.Get(ctx, b.Key, 0, -1)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, "missing from the object store", nil
 	} else if err != nil {
-		return nil, "", fmt.Errorf("library: read %s: %w", b.Key, err)
+		return nil, "", fmt.Errorf("object: read %s: %w", b.Key, err)
 	}
 	defer rc.Close()
 	blockSize := b.BlockSize
@@ -76,7 +76,7 @@ func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (su
 	h, bh := sha256.New(), newBlockHasher(blockSize)
 	n, err := io.Copy(io.MultiWriter(h, bh), paced(ctx, rc, rate))
 	if err != nil {
-		return nil, "", fmt.Errorf("library: read %s: %w", b.Key, err)
+		return nil, "", fmt.Errorf("object: read %s: %w", b.Key, err)
 	}
 	sums = bh.Sums()
 	switch got := hex.EncodeToString(h.Sum(nil)); {
@@ -95,7 +95,7 @@ func (l *Library) check(ctx context.Context, b store.StoredBlob, rate int64) (su
 // size and SHA-256 and only then stores the sums, so that sums are never
 // computed from damaged bytes. A mismatch raises the alarm and returns
 // EINTEGRITY. It returns the object with its sums.
-func (l *Library) summarize(ctx context.Context, b store.StoredBlob, foundBy string, rate int64) (store.StoredBlob, error) {
+func (l *Service) summarize(ctx context.Context, b store.StoredObject, foundBy string, rate int64) (store.StoredObject, error) {
 	sums, problem, err := l.check(ctx, b, rate)
 	if err != nil {
 		return b, err
@@ -116,7 +116,7 @@ func (l *Library) summarize(ctx context.Context, b store.StoredBlob, foundBy str
 // cleared, with an audit event naming actor. Bytes that do not match give
 // EINVALID and change nothing in the database; an object not marked
 // corrupt gives ECONFLICT.
-func (l *Library) Restore(ctx context.Context, actor domain.Actor, key string, r io.Reader) error {
+func (l *Service) Restore(ctx context.Context, actor domain.Actor, key string, r io.Reader) error {
 	b, err := l.store.Blob(ctx, key)
 	if err != nil {
 		return err
@@ -134,12 +134,12 @@ func (l *Library) Restore(ctx context.Context, actor domain.Actor, key string, r
 
 // restore writes a spooled file back under the corrupt object b, checks it
 // and clears the mark; see Restore.
-func (l *Library) restore(ctx context.Context, actor domain.Actor, b store.StoredBlob, sp *spooled) error {
+func (l *Service) restore(ctx context.Context, actor domain.Actor, b store.StoredObject, sp *spooled) error {
 	if sp.size != b.Size || sp.sha256 != b.SHA256 {
 		return domain.Errorf(domain.EINVALID, "The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.", sp.size, sp.sha256, b.Size, b.SHA256)
 	}
 	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("library: rewind restore: %w", err)
+		return fmt.Errorf("object: rewind restore: %w", err)
 	}
 	if _, err := l.blobs.Put(ctx, b.Key, sp.f, sp.size); err != nil {
 		return noSpace(err)
@@ -150,11 +150,11 @@ func (l *Library) restore(ctx context.Context, actor domain.Actor, b store.Store
 	if _, problem, err := l.check(ctx, b, 0); err != nil {
 		return err
 	} else if problem != "" {
-		return fmt.Errorf("library: restored object %s reads back wrong: %s", b.Key, problem)
+		return fmt.Errorf("object: restored object %s reads back wrong: %s", b.Key, problem)
 	}
-	if err := l.store.RestoreBlob(ctx, actor, b.Key, b.BlockSize, b.BlockSums); err != nil {
+	if err := l.store.RestoreObject(ctx, actor, b.Key, b.BlockSize, b.BlockSums); err != nil {
 		return err
 	}
-	l.log.Warn("library: corrupt stored object restored", "key", b.Key, "sha256", b.SHA256, "by", actor.Name)
+	l.log.Warn("object: corrupt stored object restored", "key", b.Key, "sha256", b.SHA256, "by", actor.Name)
 	return nil
 }

@@ -1,4 +1,4 @@
-package blob
+package objectstore
 
 import (
 	"context"
@@ -40,10 +40,10 @@ var _ Store = (*Local)(nil)
 func NewLocal(root string) (*Local, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("blob: local root %q: %w", root, err)
+		return nil, fmt.Errorf("objectstore: local root %q: %w", root, err)
 	}
 	if err := os.MkdirAll(filepath.Join(abs, tempDir), 0o750); err != nil {
-		return nil, fmt.Errorf("blob: local root %q: %w", root, err)
+		return nil, fmt.Errorf("objectstore: local root %q: %w", root, err)
 	}
 	return &Local{root: abs}, nil
 }
@@ -59,11 +59,11 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64) (I
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	f, err := os.CreateTemp(filepath.Join(l.root, tempDir), "put-*")
 	if err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	info, err := l.put(ctx, f, key, r, size)
 	if err != nil {
@@ -88,41 +88,41 @@ func (l *Local) put(ctx context.Context, f *os.File, key string, r io.Reader, si
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), src)
 	if err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	if size >= 0 && n != size {
-		return Info{}, fmt.Errorf("blob: put %q: declared %d bytes, got %d or more: %w", key, size, n, errSizeMismatch)
+		return Info{}, fmt.Errorf("objectstore: put %q: declared %d bytes, got %d or more: %w", key, size, n, errSizeMismatch)
 	}
 	// Objects are readable by the group, like the folders NewLocal makes,
 	// so that a backup job in the service's group can copy them.
 	if err := f.Chmod(0o640); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	if err := f.Sync(); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: sync: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: sync: %w", key, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	if err := f.Close(); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 
 	// Last chance to honour a cancellation before the object becomes visible.
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	dst := l.path(key)
 	if err := l.mkdirs(filepath.Dir(dst)); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	if err := os.Rename(f.Name(), dst); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	// The rename is only durable once the directory entry is on disk.
 	if err := syncDir(filepath.Dir(dst)); err != nil {
-		return Info{}, fmt.Errorf("blob: put %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: put %q: %w", key, err)
 	}
 	return Info{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)), ModTime: fi.ModTime()}, nil
 }
@@ -183,7 +183,7 @@ func (l *Local) open(op, key string) (*os.File, Info, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, Info{}, fmt.Errorf("blob: %s %q: not a regular file: %w", op, key, ErrNotFound)
+		return nil, Info{}, fmt.Errorf("objectstore: %s %q: not a regular file: %w", op, key, ErrNotFound)
 	}
 	return f, Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
@@ -191,9 +191,9 @@ func (l *Local) open(op, key string) (*os.File, Info, error) {
 // fileError translates a file-system error about key.
 func (l *Local) fileError(op, key string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-		return fmt.Errorf("blob: %s %q: %w", op, key, ErrNotFound)
+		return fmt.Errorf("objectstore: %s %q: %w", op, key, ErrNotFound)
 	}
-	return fmt.Errorf("blob: %s %q: %w", op, key, err)
+	return fmt.Errorf("objectstore: %s %q: %w", op, key, err)
 }
 
 // Get implements Store. The returned reader lets io.Copy into a network
@@ -206,7 +206,7 @@ func (l *Local) Get(ctx context.Context, key string, offset, length int64) (io.R
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("blob: get %q: %w", key, err)
+		return nil, fmt.Errorf("objectstore: get %q: %w", key, err)
 	}
 	f, info, err := l.open("get", key)
 	if err != nil {
@@ -219,7 +219,7 @@ func (l *Local) Get(ctx context.Context, key string, offset, length int64) (io.R
 	}
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("blob: get %q: %w", key, err)
+		return nil, fmt.Errorf("objectstore: get %q: %w", key, err)
 	}
 	return &fileRange{lr: &io.LimitedReader{R: f, N: n}, f: f}, nil
 }
@@ -242,14 +242,14 @@ func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("blob: stat %q: %w", key, err)
+		return Info{}, fmt.Errorf("objectstore: stat %q: %w", key, err)
 	}
 	fi, err := os.Stat(l.path(key))
 	if err != nil {
 		return Info{}, l.fileError("stat", key, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Info{}, fmt.Errorf("blob: stat %q: not a regular file: %w", key, ErrNotFound)
+		return Info{}, fmt.Errorf("objectstore: stat %q: not a regular file: %w", key, ErrNotFound)
 	}
 	return Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
@@ -261,7 +261,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("blob: delete %q: %w", key, err)
+		return fmt.Errorf("objectstore: delete %q: %w", key, err)
 	}
 	p := l.path(key)
 	// os.Remove would also remove an empty folder, which is not an object.
@@ -270,13 +270,13 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 		if errors.Is(l.fileError("delete", key, err), ErrNotFound) {
 			return nil
 		}
-		return fmt.Errorf("blob: delete %q: %w", key, err)
+		return fmt.Errorf("objectstore: delete %q: %w", key, err)
 	}
 	if fi.IsDir() {
 		return nil
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("blob: delete %q: %w", key, err)
+		return fmt.Errorf("objectstore: delete %q: %w", key, err)
 	}
 	return nil
 }
@@ -338,7 +338,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(Info) error) er
 		return fnErr // the caller's own error, unwrapped, as Store.List promises
 	}
 	if err != nil {
-		return fmt.Errorf("blob: list %q: %w", prefix, err)
+		return fmt.Errorf("objectstore: list %q: %w", prefix, err)
 	}
 	return nil
 }
@@ -347,7 +347,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(Info) error) er
 // which proves that the root exists, is a folder and is writable.
 func (l *Local) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("blob: ping: %w", err)
+		return fmt.Errorf("objectstore: ping: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Join(l.root, tempDir), "ping-*")
 	if err != nil {
@@ -370,12 +370,12 @@ func (l *Local) RemoveTemp(ctx context.Context, before time.Time) error {
 	dir := filepath.Join(l.root, tempDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("blob: remove temp: %w", err)
+		return fmt.Errorf("objectstore: remove temp: %w", err)
 	}
 	var errs []error
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("blob: remove temp: %w", err)
+			return fmt.Errorf("objectstore: remove temp: %w", err)
 		}
 		fi, err := e.Info()
 		if err != nil || fi.IsDir() || !fi.ModTime().Before(before) {
@@ -386,7 +386,7 @@ func (l *Local) RemoveTemp(ctx context.Context, before time.Time) error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("blob: remove temp: %w", err)
+		return fmt.Errorf("objectstore: remove temp: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package blob_test
+package objectstore_test
 
 import (
 	"bytes"
@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 )
 
 func TestLocal(t *testing.T) {
-	runConformance(t, func(t *testing.T) blob.Store {
+	runConformance(t, func(t *testing.T) objectstore.Store {
 		return newLocal(t, t.TempDir())
 	})
 }
 
-func newLocal(t *testing.T, root string) *blob.Local {
+func newLocal(t *testing.T, root string) *objectstore.Local {
 	t.Helper()
-	s, err := blob.NewLocal(root)
+	s, err := objectstore.NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func tempFiles(t *testing.T, root string) []string {
 func TestLocalLayout(t *testing.T) {
 	root := t.TempDir()
 	s := newLocal(t, filepath.Join(root, "new", "objects"))
-	key := blob.NewKey()
+	key := objectstore.NewKey()
 	put(t, s, key, []byte("on disk"))
 	b, err := os.ReadFile(filepath.Join(root, "new", "objects", filepath.FromSlash(key)))
 	if err != nil || string(b) != "on disk" {
@@ -72,7 +72,7 @@ func TestLocalNoTempLeftovers(t *testing.T) {
 		},
 	}
 	for name, fail := range failures {
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		if err := fail(key); err == nil {
 			t.Errorf("%s: Put succeeded", name)
 		}
@@ -81,7 +81,7 @@ func TestLocalNoTempLeftovers(t *testing.T) {
 	if names := tempFiles(t, root); len(names) != 0 {
 		t.Errorf("temp folder holds %q after failed uploads", names)
 	}
-	put(t, s, blob.NewKey(), []byte("ok"))
+	put(t, s, objectstore.NewKey(), []byte("ok"))
 	if names := tempFiles(t, root); len(names) != 0 {
 		t.Errorf("temp folder holds %q after an upload", names)
 	}
@@ -92,7 +92,7 @@ func TestLocalNoTempLeftovers(t *testing.T) {
 func TestLocalVisibleOnlyWhenComplete(t *testing.T) {
 	root := t.TempDir()
 	s := newLocal(t, root)
-	key := blob.NewKey()
+	key := objectstore.NewKey()
 	path := filepath.Join(root, filepath.FromSlash(key))
 	checked := false
 	probe := readerFunc(func([]byte) (int, error) {
@@ -126,10 +126,10 @@ func TestLocalFoldersAreNotObjects(t *testing.T) {
 	ctx := t.Context()
 	put(t, s, "a/b/c", []byte("c"))
 	for _, key := range []string{"a", "a/b"} {
-		if _, err := s.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+		if _, err := s.Stat(ctx, key); !errors.Is(err, objectstore.ErrNotFound) {
 			t.Errorf("Stat(%s) = %v, want ErrNotFound", key, err)
 		}
-		if _, err := s.Get(ctx, key, 0, -1); !errors.Is(err, blob.ErrNotFound) {
+		if _, err := s.Get(ctx, key, 0, -1); !errors.Is(err, objectstore.ErrNotFound) {
 			t.Errorf("Get(%s) = %v, want ErrNotFound", key, err)
 		}
 		if err := s.Delete(ctx, key); err != nil {
@@ -137,7 +137,7 @@ func TestLocalFoldersAreNotObjects(t *testing.T) {
 		}
 	}
 	// A key "through" an object is missing, not an error.
-	if _, err := s.Stat(ctx, "a/b/c/d"); !errors.Is(err, blob.ErrNotFound) {
+	if _, err := s.Stat(ctx, "a/b/c/d"); !errors.Is(err, objectstore.ErrNotFound) {
 		t.Errorf("Stat(a/b/c/d) = %v, want ErrNotFound", err)
 	}
 	if got := getAll(t, s, "a/b/c", 0, -1); string(got) != "c" {
@@ -177,7 +177,7 @@ func TestNewLocalOnFile(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := blob.NewLocal(file); err == nil {
+	if _, err := objectstore.NewLocal(file); err == nil {
 		t.Error("NewLocal on a file succeeded")
 	}
 }

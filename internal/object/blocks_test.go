@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func TestUploadRecordsBlockSums(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := e.st.Blob(ctx, v.BlobKey)
+		b, err := e.st.Blob(ctx, v.ObjectKey)
 		want := blockSum([]byte(piece))
 		if err != nil || b.BlockSize != DefaultBlockSize || !bytes.Equal(b.BlockSums, want[:]) || b.CorruptAt != nil {
 			t.Fatalf("blob = %+v, %v", b, err)

@@ -1,4 +1,4 @@
-package blob_test
+package objectstore_test
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
@@ -23,16 +23,16 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // runConformance is the behaviour every Store must have; each backend's test
 // runs it with a constructor that returns a fresh, empty store per subtest.
-func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
+func runConformance(t *testing.T, newStore func(t *testing.T) objectstore.Store) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
 		data := []byte("Fairshelf keeps promotional content honest.")
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		info, err := s.Put(ctx, key, readerOnly(bytes.NewReader(data)), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := blob.Info{Key: key, Size: int64(len(data)), SHA256: sha256Hex(data)}
+		want := objectstore.Info{Key: key, Size: int64(len(data)), SHA256: sha256Hex(data)}
 		if info.Key != want.Key || info.Size != want.Size || info.SHA256 != want.SHA256 {
 			t.Errorf("Put = %+v, want %+v", info, want)
 		}
@@ -54,7 +54,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 	t.Run("UnknownSize", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
 		data := []byte("streamed without a Content-Length")
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		info, err := s.Put(ctx, key, readerOnly(bytes.NewReader(data)), -1)
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		for _, size := range []int64{0, -1} {
 			t.Run(fmt.Sprint("size=", size), func(t *testing.T) {
 				s, ctx := newStore(t), t.Context()
-				key := blob.NewKey()
+				key := objectstore.NewKey()
 				info, err := s.Put(ctx, key, readerOnly(strings.NewReader("")), size)
 				if err != nil {
 					t.Fatal(err)
@@ -109,7 +109,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				s, ctx := newStore(t), t.Context()
-				key := blob.NewKey()
+				key := objectstore.NewKey()
 				_, err := s.Put(ctx, key, readerOnly(strings.NewReader(tt.data)), tt.declared)
 				wantCode(t, err, domain.EINVALID)
 				wantNotFound(t, s, key)
@@ -120,7 +120,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 	t.Run("Ranges", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
 		data := readAll(t, pseudoRandom(1, 1000))
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		if _, err := s.Put(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
 			t.Fatal(err)
 		}
@@ -166,14 +166,14 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 
 	t.Run("Missing", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		wantNotFound(t, s, key)
 		for _, r := range [][2]int64{{0, -1}, {5, 10}, {0, 0}} {
 			rc, err := s.Get(ctx, key, r[0], r[1])
 			if err == nil {
 				rc.Close()
 			}
-			if !errors.Is(err, blob.ErrNotFound) || domain.ErrorCode(err) != domain.ENOTFOUND {
+			if !errors.Is(err, objectstore.ErrNotFound) || domain.ErrorCode(err) != domain.ENOTFOUND {
 				t.Errorf("Get(%d, %d) of a missing key = %v, want ErrNotFound", r[0], r[1], err)
 			}
 		}
@@ -184,7 +184,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 
 	t.Run("Overwrite", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		put(t, s, key, []byte("the first, longer content"))
 		second := []byte("the second")
 		info := put(t, s, key, second)
@@ -201,9 +201,9 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 
 	t.Run("Delete", func(t *testing.T) {
 		s, ctx := newStore(t), t.Context()
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		put(t, s, key, []byte("soon gone"))
-		other := blob.NewKey()
+		other := objectstore.NewKey()
 		put(t, s, other, []byte("stays"))
 		if err := s.Delete(ctx, key); err != nil {
 			t.Fatal(err)
@@ -252,7 +252,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		}
 
 		// Sizes come with the keys, for garbage collection reports.
-		err := s.List(ctx, base+"b", func(info blob.Info) error {
+		err := s.List(ctx, base+"b", func(info objectstore.Info) error {
 			if info.Size != 4 {
 				t.Errorf("List: %s has size %d, want 4", info.Key, info.Size)
 			}
@@ -265,7 +265,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		// fn's error stops the listing and comes back unchanged.
 		stop := errors.New("stop")
 		calls := 0
-		err = s.List(ctx, base, func(blob.Info) error {
+		err = s.List(ctx, base, func(objectstore.Info) error {
 			calls++
 			return stop
 		})
@@ -290,7 +290,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			wantCodeFor(t, "Delete", key, err, domain.EINVALID)
 		}
 		for _, prefix := range []string{"../", "/abs", "a//", "A", "a/../", ".tmp/", "a\x00"} {
-			err := s.List(ctx, prefix, func(blob.Info) error { return nil })
+			err := s.List(ctx, prefix, func(objectstore.Info) error { return nil })
 			wantCodeFor(t, "List", prefix, err, domain.EINVALID)
 		}
 	})
@@ -311,7 +311,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 			t.Run(fmt.Sprint("size=", declared), func(t *testing.T) {
 				s, ctx := newStore(t), t.Context()
 				want := sha256Hex(readAll(t, pseudoRandom(7, size)))
-				key := blob.NewKey()
+				key := objectstore.NewKey()
 				info, err := s.Put(ctx, key, pseudoRandom(7, size), declared)
 				if err != nil {
 					t.Fatal(err)
@@ -349,7 +349,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 				s := newStore(t)
 				ctx, cancel := context.WithCancel(t.Context())
 				defer cancel()
-				key := blob.NewKey()
+				key := objectstore.NewKey()
 				r := &cancelAfter{r: pseudoRandom(3, size), n: 1 << 20, cancel: cancel}
 				_, err := s.Put(ctx, key, r, declared)
 				if !errors.Is(err, context.Canceled) {
@@ -362,7 +362,7 @@ func runConformance(t *testing.T, newStore func(t *testing.T) blob.Store) {
 
 	t.Run("FailingReader", func(t *testing.T) {
 		s := newStore(t)
-		key := blob.NewKey()
+		key := objectstore.NewKey()
 		boom := errors.New("client went away")
 		r := io.MultiReader(pseudoRandom(5, 1<<20), failingReader{boom})
 		_, err := s.Put(t.Context(), key, r, 2<<20)
@@ -412,11 +412,11 @@ var invalidKeys = []string{
 	"a\\b",
 	"a b",
 	"ä",
-	strings.Repeat("a", blob.MaxKeyLen+1),
+	strings.Repeat("a", objectstore.MaxKeyLen+1),
 }
 
 // put stores data under key or fails the test.
-func put(t *testing.T, s blob.Store, key string, data []byte) blob.Info {
+func put(t *testing.T, s objectstore.Store, key string, data []byte) objectstore.Info {
 	t.Helper()
 	info, err := s.Put(t.Context(), key, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -426,7 +426,7 @@ func put(t *testing.T, s blob.Store, key string, data []byte) blob.Info {
 }
 
 // getAll reads a range of key or fails the test.
-func getAll(t *testing.T, s blob.Store, key string, offset, length int64) []byte {
+func getAll(t *testing.T, s objectstore.Store, key string, offset, length int64) []byte {
 	t.Helper()
 	rc, err := s.Get(t.Context(), key, offset, length)
 	if err != nil {
@@ -441,10 +441,10 @@ func getAll(t *testing.T, s blob.Store, key string, offset, length int64) []byte
 }
 
 // list returns the sorted keys under prefix or fails the test.
-func list(t *testing.T, s blob.Store, prefix string) []string {
+func list(t *testing.T, s objectstore.Store, prefix string) []string {
 	t.Helper()
 	var keys []string
-	err := s.List(t.Context(), prefix, func(info blob.Info) error {
+	err := s.List(t.Context(), prefix, func(info objectstore.Info) error {
 		keys = append(keys, info.Key)
 		return nil
 	})
@@ -456,11 +456,11 @@ func list(t *testing.T, s blob.Store, prefix string) []string {
 }
 
 // wantNotFound checks that key has no object.
-func wantNotFound(t *testing.T, s blob.Store, key string) {
+func wantNotFound(t *testing.T, s objectstore.Store, key string) {
 	t.Helper()
 	// A fresh context: the test's own may be the one that was cancelled.
 	_, err := s.Stat(context.Background(), key)
-	if !errors.Is(err, blob.ErrNotFound) {
+	if !errors.Is(err, objectstore.ErrNotFound) {
 		t.Errorf("Stat(%s) = %v, want ErrNotFound", key, err)
 	}
 }
@@ -504,7 +504,7 @@ func pseudoRandom(seed byte, n int64) io.Reader {
 // randomSegment returns a fresh key segment, so that tests sharing a store
 // do not see each other's objects.
 func randomSegment() string {
-	return blob.NewKey()[len("objects/ab/cd/"):]
+	return objectstore.NewKey()[len("objects/ab/cd/"):]
 }
 
 // readerOnly hides every method but Read, like an HTTP request body, so

@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"context"
@@ -35,9 +35,9 @@ type ScrubReport struct {
 // would; an intact one is marked verified at now, and one that had no block
 // sums gets them. It is idempotent and safe to run on several instances,
 // though serve runs it under a lease so that objects are read once.
-func (l *Library) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
-	return l.sweep(ctx, now, opts, "scrub", func(string) ([]store.StoredBlob, error) {
-		return l.store.BlobsToScrub(ctx, now.Add(-opts.Every), 50)
+func (l *Service) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
+	return l.sweep(ctx, now, opts, "scrub", func(string) ([]store.StoredObject, error) {
+		return l.store.ObjectsToScrub(ctx, now.Add(-opts.Every), 50)
 	})
 }
 
@@ -46,15 +46,15 @@ func (l *Library) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (
 // and checking it against its recorded SHA-256 first; a mismatch raises the
 // integrity alarm. Until then such an object is checked whole on its first
 // download (see Open). opts.Every is not used.
-func (l *Library) BackfillBlockSums(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
-	return l.sweep(ctx, now, opts, "backfill", func(after string) ([]store.StoredBlob, error) {
-		return l.store.BlobsWithoutBlockSums(ctx, after, 50)
+func (l *Service) BackfillBlockSums(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
+	return l.sweep(ctx, now, opts, "backfill", func(after string) ([]store.StoredObject, error) {
+		return l.store.ObjectsWithoutBlockSums(ctx, after, 50)
 	})
 }
 
 // sweep checks the objects next returns, batch after batch, until there are
 // none or the byte budget is spent.
-func (l *Library) sweep(ctx context.Context, now time.Time, opts ScrubOptions, foundBy string, next func(after string) ([]store.StoredBlob, error)) (ScrubReport, error) {
+func (l *Service) sweep(ctx context.Context, now time.Time, opts ScrubOptions, foundBy string, next func(after string) ([]store.StoredObject, error)) (ScrubReport, error) {
 	var r ScrubReport
 	seen := map[string]bool{}
 	after := ""
@@ -83,7 +83,7 @@ func (l *Library) sweep(ctx context.Context, now time.Time, opts ScrubOptions, f
 				err = l.store.SetBlockSums(ctx, b.Key, l.blockSize, sums, now)
 			default:
 				r.Checked++
-				err = l.store.MarkBlobVerified(ctx, b.Key, now)
+				err = l.store.MarkObjectVerified(ctx, b.Key, now)
 			}
 			if err != nil {
 				return r, err

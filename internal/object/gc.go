@@ -1,4 +1,4 @@
-package library
+package object
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/blob"
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -19,13 +19,13 @@ const GCGrace = 6 * time.Hour
 
 // CollectGarbage deletes objects that no row records and that are older than
 // grace at now. It is idempotent and safe to run on several instances.
-func (l *Library) CollectGarbage(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
+func (l *Service) CollectGarbage(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
 	var orphans []string
-	err := l.blobs.List(ctx, "objects/", func(info blob.Info) error {
+	err := l.blobs.List(ctx, "objects/", func(info objectstore.Info) error {
 		if info.ModTime.After(now.Add(-grace)) {
 			return nil
 		}
-		known, err := l.store.BlobKnown(ctx, info.Key)
+		known, err := l.store.ObjectKnown(ctx, info.Key)
 		if err != nil {
 			return err
 		}
@@ -35,19 +35,19 @@ func (l *Library) CollectGarbage(ctx context.Context, now time.Time, grace time.
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("library: gc: %w", err)
+		return 0, fmt.Errorf("object: gc: %w", err)
 	}
 	deleted := 0
 	for _, key := range orphans {
 		// Look again right before deleting: the row may have been
 		// committed since the listing.
-		if known, err := l.store.BlobKnown(ctx, key); err != nil || known {
+		if known, err := l.store.ObjectKnown(ctx, key); err != nil || known {
 			continue
 		}
 		if err := l.blobs.Delete(ctx, key); err != nil {
-			return deleted, fmt.Errorf("library: gc: delete %s: %w", key, err)
+			return deleted, fmt.Errorf("object: gc: delete %s: %w", key, err)
 		}
-		l.log.Info("library: removed orphaned object", "key", key)
+		l.log.Info("object: removed orphaned object", "key", key)
 		deleted++
 	}
 	return deleted, nil
@@ -72,9 +72,9 @@ type VerifyReport struct {
 // found raises the integrity alarm (marked corrupt, audited, administrators
 // notified), as the scrub does; objects already marked are reported again
 // with their recorded reason, without reading them.
-func (l *Library) VerifyObjects(ctx context.Context) (VerifyReport, error) {
+func (l *Service) VerifyObjects(ctx context.Context) (VerifyReport, error) {
 	var r VerifyReport
-	err := l.store.EachBlob(ctx, func(b store.StoredBlob) error {
+	err := l.store.EachObject(ctx, func(b store.StoredObject) error {
 		r.Checked++
 		if b.CorruptAt != nil {
 			r.Problems = append(r.Problems, ObjectProblem{b.Key, "marked corrupt: " + b.CorruptReason})
@@ -95,10 +95,10 @@ func (l *Library) VerifyObjects(ctx context.Context) (VerifyReport, error) {
 
 // RemoveStaleSpools deletes upload spool files older than maxAge, left
 // behind when the process died during an upload.
-func (l *Library) RemoveStaleSpools(now time.Time, maxAge time.Duration) (int, error) {
+func (l *Service) RemoveStaleSpools(now time.Time, maxAge time.Duration) (int, error) {
 	entries, err := os.ReadDir(l.tempDir)
 	if err != nil {
-		return 0, fmt.Errorf("library: read spool folder: %w", err)
+		return 0, fmt.Errorf("object: read spool folder: %w", err)
 	}
 	removed := 0
 	for _, e := range entries {
