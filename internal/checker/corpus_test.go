@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-pdf/fpdf"
+	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"

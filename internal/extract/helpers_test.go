@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"codeberg.org/go-pdf/fpdf"
+
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/go-pdf/fpdf"
 )
 
 // ---- PDF generation ----

@@ -94,8 +94,8 @@ func TestPDFFontSizeFollowsTransformation(t *testing.T) {
 }
 
 func TestPDFUnicodeFontWithToUnicode(t *testing.T) {
-	// A UTF-8 TrueType font makes fpdf write a Type0 font with Identity-H
-	// encoding and a ToUnicode CMap.
+	// A UTF-8 TrueType font makes fpdf (codeberg.org/go-pdf/fpdf) write a
+	// Type0 font with Identity-H encoding and a ToUnicode CMap.
 	text := "ZELTRA® 10 mg — naïve patients ≥ 18 years: αβ"
 	data := genPDF(t, 1, []pdfText{
 		{page: 1, x: 72, y: 100, utf8Family: "goregular", size: 11, text: text},

@@ -1,14 +1,12 @@
 package server
 
 import (
-	"bytes"
-	"fmt"
 	"net/http"
 
-	"github.com/go-pdf/fpdf"
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/pdfdoc"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
@@ -99,33 +97,9 @@ func (s *Server) apiSetApplication(c echo.Context) error {
 // advertisements and promotional labeling) for one piece, as a PDF to
 // attach to the submission or to check against the FDA form.
 func renderForm2253PDF(f store.Form2253) ([]byte, error) {
-	p := fpdf.New("P", "mm", "Letter", "")
-	tr := p.UnicodeTranslatorFromDescriptor("")
-	p.SetTitle("Form FDA 2253 fields "+f.MaterialID, true)
-	p.AddPage()
-	p.SetFont("Helvetica", "B", 14)
-	p.CellFormat(0, 9, tr("Form FDA 2253: transmittal of advertisements and promotional labeling"), "", 1, "L", false, 0, "")
-	p.SetFont("Helvetica", "", 9)
-	p.MultiCell(0, 5, tr("Fields prepared by Fairshelf for one piece; transfer them to the official form or the electronic submission."), "", "L", false)
-	p.Ln(3)
-	row := func(label, value string) {
-		p.SetFont("Helvetica", "B", 10)
-		p.CellFormat(70, 8, tr(label), "1", 0, "L", false, 0, "")
-		p.SetFont("Helvetica", "", 10)
-		p.CellFormat(0, 8, tr(value), "1", 1, "L", false, 0, "")
-	}
-	row("Application type / number", fmt.Sprintf("%s %s", f.ApplicationType, f.ApplicationNumber))
-	row("Proprietary name", f.ProprietaryName)
-	row("Established name", f.EstablishedName)
-	row("Date of current PI", f.PIDate)
-	row("Professional or consumer", f.Audience)
-	row("Material type", f.MaterialType)
-	row("Date of initial dissemination", f.DisseminationDate)
-	row("Material ID", f.MaterialID)
-	row("Title", f.Title)
-	var buf bytes.Buffer
-	if err := p.Output(&buf); err != nil {
-		return nil, fmt.Errorf("server: form 2253 PDF: %w", err)
-	}
-	return buf.Bytes(), nil
+	return pdfdoc.RenderForm2253(pdfdoc.Form2253{
+		ApplicationType: f.ApplicationType, ApplicationNumber: f.ApplicationNumber,
+		ProprietaryName: f.ProprietaryName, EstablishedName: f.EstablishedName, PIDate: f.PIDate, Audience: f.Audience,
+		MaterialType: f.MaterialType, DisseminationDate: f.DisseminationDate, MaterialID: f.MaterialID, Title: f.Title,
+	})
 }
