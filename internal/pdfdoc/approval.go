@@ -23,7 +23,7 @@ type ReviewRound struct {
 	Tasks  []ReviewTask
 	// Report is the checker report the round was made against; nil when
 	// the round has none.
-	Report *domain.ComplianceReport
+	Report *domain.CheckReport
 }
 
 // ReviewTask is one function's review in a round.

@@ -50,7 +50,7 @@ func TestApprovalRecordKeepsSignerNames(t *testing.T) {
 		Asset:   domain.Asset{JobCode: "ZEL-0042", Title: "Zeltra leave-behind", Brand: "zeltra"},
 		Version: domain.Version{Number: 2, Filename: "zeltra.pdf", Size: 12345, SHA256: strings.Repeat("ab", 32), State: "approved"},
 		Rounds: []ReviewRound{
-			{Number: 1, Kind: "full", Status: "approved", Tasks: tasks, Report: &domain.ComplianceReport{
+			{Number: 1, Kind: "full", Status: "approved", Tasks: tasks, Report: &domain.CheckReport{
 				LabelVersion: 3, RulesVersion: "2026.11", Passed: true, CheckedAt: at,
 				Findings: []domain.Finding{{Severity: "error", RuleID: "fair-balance", Message: "Risk missing.", Waiver: waived}},
 			}},
