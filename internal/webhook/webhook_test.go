@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ type receiver struct {
 	mu       sync.Mutex
 	fail     int // answer 503 this many times first
 	received []map[string]any
+	bodies   [][]byte // as received, byte for byte
 	// seqHeaders holds each received event's X-Fairshelf-Asset-Sequence.
 	seqHeaders []string
 	badSigs    int
@@ -43,6 +45,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var v map[string]any
 	_ = json.Unmarshal(body, &v)
 	r.received = append(r.received, v)
+	r.bodies = append(r.bodies, body)
 	r.seqHeaders = append(r.seqHeaders, req.Header.Get("X-Fairshelf-Asset-Sequence"))
 }
 
@@ -88,6 +91,16 @@ func TestOutboxDeliveryWithRetries(t *testing.T) {
 	data, _ := ev["data"].(map[string]any)
 	if ev["event"] != "version.published" || data["version_id"] != versionID {
 		t.Fatalf("event = %v", ev)
+	}
+	// The body on the wire, byte for byte: receivers parse it (see
+	// domain.WebhookEvent), so a change of names, order or formats is a
+	// change of the interface.
+	want := fmt.Sprintf(`{"asset_id":%[1]q,"asset_sequence":1,"brand":"ZELTRA","data":{"asset_id":%[1]q,`+
+		`"available_from":"2026-03-01T12:00:00Z","expires_at":"2026-03-02T12:00:00Z","job_code":"ZEL-W1","sha256":"ab",`+
+		`"superseded_version_id":null,"version_id":%[2]q,"version_number":1},"event":"version.published","id":%[3]q,`+
+		`"occurred_at":"2026-03-01T12:00:00Z"}`, ev["asset_id"], versionID, ev["id"])
+	if got := string(rcv.bodies[0]); got != want {
+		t.Fatalf("body on the wire:\n got %s\nwant %s", got, want)
 	}
 }
 
