@@ -15,6 +15,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/store/storetest"
 )
 
 // receiver is a fake CRM: outbound webhooks are the one thing tests fake.
@@ -114,52 +115,14 @@ func TestSignatureAndBackoff(t *testing.T) {
 	}
 }
 
-// publishedFixture publishes one approved version and returns its ID.
+// publishedFixture publishes an approved version, expiring a day after
+// now, of a new asset on a new brand, and returns its ID.
 func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	t.Helper()
-	ctx := context.Background()
-	actor := domain.Actor{Name: "test"}
-	b := domain.NewBrand{Code: "ZELTRA", Name: "Zeltra", Label: domain.Label{ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
-	if err := b.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateBrand(ctx, actor, b); err != nil {
-		t.Fatal(err)
-	}
-	user := func(email string) domain.Actor {
-		u, err := st.CreateUser(ctx, actor, domain.NewUser{Email: email, DisplayName: email}, "h")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	}
-	author := user("author@example.com")
-	in := domain.NewAsset{JobCode: "ZEL-W1", Title: "Piece", Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
-	if err := in.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := st.CreateAsset(ctx, author, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.CreateVersion(ctx, author, store.NewVersion{AssetID: a.ID, BlobKey: "objects/aa/bb/w1", NewBlob: true, SHA256: "ab", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := st.SaveReport(ctx, author, domain.ComplianceReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "t", Findings: []domain.Finding{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range domain.ReviewFunctions {
-		rv := user(f + "@example.com")
-		if _, err := st.Decide(ctx, rv, store.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: &store.Signature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := st.Publish(ctx, author, store.Publication{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
+	storetest.Brand(t, st, "ZELTRA")
+	v := storetest.Approved(t, st, "ZELTRA", "ZEL-W1", now)
+	pub := store.Publication{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}
+	if _, err := st.Publish(context.Background(), domain.Actor{Name: "test"}, pub); err != nil {
 		t.Fatal(err)
 	}
 	return v.ID
