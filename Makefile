@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages with goroutines of their own run under the race detector.
 RACE_PKGS := ./internal/store/... ./internal/objectstore/... ./internal/object/... ./internal/jobs/... ./internal/server/... ./cmd/...
 
-.PHONY: build run demo test test-race soak lint fmt vet bench clean
+.PHONY: build run demo test test-race soak lint fmt vet staticcheck bench clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/fairshelf ./cmd/fairshelf
@@ -53,13 +53,20 @@ bench:
 	$(GO) test -run '^$$' -bench Can -benchtime 2s ./internal/authz/ | tee $(BENCH_DIR)/authz.txt
 	$(GO) run ./scripts/benchdoc -out docs/benchmarks.md $(BENCH_DIR)/*.txt
 
-lint: fmt vet
+lint: fmt vet staticcheck
 
 fmt:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck at a pinned version (installed into GOPATH/bin; quick once
+# the module cache holds it).
+STATICCHECK_VERSION ?= v0.8.2
+staticcheck:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	"$$($(GO) env GOPATH)/bin/staticcheck" ./...
 
 clean:
 	rm -rf bin

@@ -33,7 +33,7 @@ var cliActor = domain.Actor{Name: "fairshelf command line"}
 
 func runUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) < 1 {
-		return usageErr(errors.New("usage: fairshelf user add|roles ..."))
+		return usageErr(errors.New("usage: fairshelf user add|roles [flags]"))
 	}
 	switch args[0] {
 	case "add":

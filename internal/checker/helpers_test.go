@@ -113,15 +113,6 @@ func replace(old, new string) string {
 	return strings.Replace(compliant, old, new, 1)
 }
 
-func ruleCount(fs []domain.Finding, id string) int {
-	n := 0
-	for _, f := range fs {
-		if f.RuleID == id {
-			n++
-		}
-	}
-	return n
-}
 
 func findingsOf(fs []domain.Finding, id string) []domain.Finding {
 	var out []domain.Finding

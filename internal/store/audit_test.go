@@ -38,22 +38,6 @@ func verify(t *testing.T, s *Store) domain.ChainReport {
 	return r
 }
 
-// bypassTriggers lets a test play the part of someone editing the database
-// behind Fairshelf's back, which the append-only triggers otherwise prevent.
-func bypassTriggers(t *testing.T, s *Store) {
-	t.Helper()
-	var stmts []string
-	if s.dialect == Postgres {
-		stmts = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}
-	} else {
-		stmts = []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
-	}
-	for _, q := range stmts {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestAuditChainVerifies(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
