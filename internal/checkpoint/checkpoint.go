@@ -34,7 +34,13 @@ const DefaultRetention = 7 * 365 * 24 * time.Hour
 func objectKey(seq int64, signedAt time.Time) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s%020d-%s-%s.json", Prefix, seq, strings.ToLower(signedAt.UTC().Format("20060102T150405Z")), hex.EncodeToString(b[:]))
+	return fmt.Sprintf(
+		"%s%020d-%s-%s.json",
+		Prefix,
+		seq,
+		strings.ToLower(signedAt.UTC().Format("20060102T150405Z")),
+		hex.EncodeToString(b[:]),
+	)
 }
 
 // seqPrefix is the key prefix of every checkpoint of seq.
@@ -72,7 +78,11 @@ func (w *Writer) Checkpoint(ctx context.Context, head domain.AuditEvent, now tim
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if head.Seq < w.lastSeq {
-		return c, false, fmt.Errorf("checkpoint: the audit trail ends at event %d, but event %d was checkpointed: events were removed from the end", head.Seq, w.lastSeq)
+		return c, false, fmt.Errorf(
+			"checkpoint: the audit trail ends at event %d, but event %d was checkpointed: events were removed from the end",
+			head.Seq,
+			w.lastSeq,
+		)
 	}
 	if head.Seq == 0 || head.Seq == w.lastSeq {
 		return c, false, nil

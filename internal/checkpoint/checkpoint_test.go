@@ -38,7 +38,10 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 // sealedStore returns a SQLite store sealing its events with key's seal key.
 func sealedStore(t *testing.T, key ed25519.PrivateKey, now func() time.Time) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), AuditSealKey: domain.SealKey(key), Now: now})
+	st, err := store.Open(
+		context.Background(),
+		store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), AuditSealKey: domain.SealKey(key), Now: now},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +110,8 @@ func TestCheckpointsOnLocalDisk(t *testing.T) {
 		t.Fatal("second checkpoint without new events")
 	}
 	// A head that moved back is an alarm, not a quiet skip.
-	if _, _, err := w.Checkpoint(ctx, domain.AuditEvent{Seq: 3, Hash: "x"}, now.Add(2*time.Minute)); err == nil || !strings.Contains(err.Error(), "removed") {
+	if _, _, err := w.Checkpoint(ctx, domain.AuditEvent{Seq: 3, Hash: "x"}, now.Add(2*time.Minute)); err == nil ||
+		!strings.Contains(err.Error(), "removed") {
 		t.Fatalf("head moved back: %v", err)
 	}
 	// A fresh writer (another instance taking over the job) does not
@@ -167,7 +171,15 @@ func TestCheckpointsInMinIO(t *testing.T) {
 	st := sealedStore(t, key, time.Now)
 	appendEvents(t, st, 3)
 	newS3 := func(bucket string) *objectstore.S3 {
-		s, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, UseSSL: srv.UseSSL})
+		s, err := objectstore.NewS3(
+			objectstore.S3Config{
+				Endpoint:  srv.Endpoint,
+				Bucket:    bucket,
+				AccessKey: srv.AccessKey,
+				SecretKey: srv.SecretKey,
+				UseSSL:    srv.UseSSL,
+			},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +195,8 @@ func TestCheckpointsInMinIO(t *testing.T) {
 		if mode, _, err := s3.Retention(context.Background(), c.Object); err != nil || mode != "" {
 			t.Fatalf("retention on a bucket without object lock: %q, %v", mode, err)
 		}
-		if r, err := checkpoint.NewVerifier(st, checkpoint.NewReader(s3), key).Verify(context.Background()); err != nil || !r.OK || r.Checkpoints != 1 {
+		if r, err := checkpoint.NewVerifier(st, checkpoint.NewReader(s3), key).Verify(context.Background()); err != nil || !r.OK ||
+			r.Checkpoints != 1 {
 			t.Fatalf("verify = %+v, %v", r, err)
 		}
 	})

@@ -34,5 +34,8 @@ func (v *Verifier) Verify(ctx context.Context) (domain.ChainReport, error) {
 	if err != nil {
 		return domain.ChainReport{}, err
 	}
-	return v.Store.VerifyAuditAnchored(ctx, domain.AuditAnchors{PublicKey: v.PublicKey, Checkpoints: cps, Problems: problems, SealKey: v.SealKey})
+	return v.Store.VerifyAuditAnchored(
+		ctx,
+		domain.AuditAnchors{PublicKey: v.PublicKey, Checkpoints: cps, Problems: problems, SealKey: v.SealKey},
+	)
 }

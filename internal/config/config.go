@@ -196,7 +196,10 @@ func (c Config) Validate() error {
 			return &Error{"FAIRSHELF_S3_ENDPOINT", fmt.Sprintf("%q is not a host or host:port", c.S3.Endpoint)}
 		}
 		if !validBucket(c.S3.Bucket) {
-			return &Error{"FAIRSHELF_S3_BUCKET", fmt.Sprintf("%q is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)", c.S3.Bucket)}
+			return &Error{
+				"FAIRSHELF_S3_BUCKET",
+				fmt.Sprintf("%q is not a valid bucket name (3-63 lower-case letters, digits, dots, hyphens)", c.S3.Bucket),
+			}
 		}
 		if c.S3.AccessKey == "" {
 			return &Error{"FAIRSHELF_S3_ACCESS_KEY", "is required when FAIRSHELF_S3_ENDPOINT is set"}
@@ -254,7 +257,10 @@ func (c Config) Validate() error {
 			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "must be a postgres://user@host:port/database URL"}
 		}
 		if c.DatabaseURL == "" {
-			return &Error{"FAIRSHELF_MIGRATE_DATABASE_URL", "needs FAIRSHELF_DATABASE_URL: it is the owner's role of that PostgreSQL database"}
+			return &Error{
+				"FAIRSHELF_MIGRATE_DATABASE_URL",
+				"needs FAIRSHELF_DATABASE_URL: it is the owner's role of that PostgreSQL database",
+			}
 		}
 	}
 	if c.Audit.CheckpointInterval < time.Second || c.Audit.CheckpointInterval > time.Minute {

@@ -153,7 +153,9 @@ func TestMetricsListener(t *testing.T) {
 	if err := os.WriteFile(file, []byte("scrape-token-0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = Load(env(map[string]string{"FAIRSHELF_METRICS_LISTEN": ":9464", "FAIRSHELF_METRICS_TOKEN_FILE": file})); err != nil || c.MetricsListen != ":9464" || c.MetricsToken != "scrape-token-0123456789" {
+	if c, err = Load(env(map[string]string{"FAIRSHELF_METRICS_LISTEN": ":9464", "FAIRSHELF_METRICS_TOKEN_FILE": file})); err != nil ||
+		c.MetricsListen != ":9464" ||
+		c.MetricsToken != "scrape-token-0123456789" {
 		t.Fatalf("listen %q token %q: %v", c.MetricsListen, c.MetricsToken, err)
 	}
 }

@@ -31,8 +31,26 @@ func TestDetect(t *testing.T) {
 		{"quicktime", mp4("qt  "), "!not MP4"},
 		{"docx", docx, DOCX},
 		{"pptx", pptx, PPTX},
-		{"docm", genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument("")}, zipFile{"word/vbaProject.bin", "x"}), "!macro-enabled"},
-		{"pptm", genZIP(t, zipFile{"[Content_Types].xml", contentTypesPPTX}, zipFile{"ppt/presentation.xml", "<p/>"}, zipFile{"ppt/vbaProject.bin", "x"}), "!macro-enabled"},
+		{
+			"docm",
+			genZIP(
+				t,
+				zipFile{"[Content_Types].xml", contentTypesDOCX},
+				zipFile{"word/document.xml", docxDocument("")},
+				zipFile{"word/vbaProject.bin", "x"},
+			),
+			"!macro-enabled",
+		},
+		{
+			"pptm",
+			genZIP(
+				t,
+				zipFile{"[Content_Types].xml", contentTypesPPTX},
+				zipFile{"ppt/presentation.xml", "<p/>"},
+				zipFile{"ppt/vbaProject.bin", "x"},
+			),
+			"!macro-enabled",
+		},
 		{"xlsx", genZIP(t, zipFile{"[Content_Types].xml", "<Types/>"}, zipFile{"xl/workbook.xml", "<workbook/>"}), "!Excel"},
 		{"odt", genZIP(t, zipFile{"mimetype", "application/vnd.oasis.opendocument.text"}, zipFile{"content.xml", "<x/>"}), "!OpenDocument"},
 		{"jar", genZIP(t, zipFile{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"}), "!ZIP archive, not a Word or PowerPoint"},

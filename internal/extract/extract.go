@@ -261,7 +261,12 @@ func wrapErr(ctx context.Context, err error, mediaType string, lim Limits) error
 
 func ctxErr(ctx context.Context, mediaType string, lim Limits) *Error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return tooLargef(ctx.Err(), "Reading the %s took longer than %s; it is too large or too complex to check automatically.", kindName(mediaType), lim.Timeout)
+		return tooLargef(
+			ctx.Err(),
+			"Reading the %s took longer than %s; it is too large or too complex to check automatically.",
+			kindName(mediaType),
+			lim.Timeout,
+		)
 	}
 	return invalidf(ctx.Err(), "Reading the %s was cancelled.", kindName(mediaType))
 }

@@ -152,7 +152,15 @@ func TestMutatedInputs(t *testing.T) {
 		data      []byte
 	}{
 		{PDF, samplePDF(t)},
-		{PDF, genPDF(t, 1, []pdfText{{page: 1, x: 72, y: 100, utf8Family: "go", size: 9, text: "ZELTRA® ≥ 18"}}, pdfOptions{compress: true, utf8Fonts: map[string][]byte{"go": goregular.TTF}})},
+		{
+			PDF,
+			genPDF(
+				t,
+				1,
+				[]pdfText{{page: 1, x: 72, y: 100, utf8Family: "go", size: 9, text: "ZELTRA® ≥ 18"}},
+				pdfOptions{compress: true, utf8Fonts: map[string][]byte{"go": goregular.TTF}},
+			),
+		},
 		{DOCX, genDOCX(t, para(12, "hello")+`<w:p><w:r><w:br w:type="page"/><w:t>two</w:t></w:r></w:p>`)},
 		{PPTX, genPPTX(t, slideXML([]string{"a@12", "b"}), slideXML([]string{"c"}))},
 	}

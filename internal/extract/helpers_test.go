@@ -178,13 +178,25 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 	files := []zipFile{{"[Content_Types].xml", contentTypesPPTX}}
 	for i, s := range slides {
 		part := fmt.Sprintf("slide%d.xml", len(slides)-i)
-		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`, i+10, part)
+		fmt.Fprintf(
+			&rels,
+			`<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`,
+			i+10,
+			part,
+		)
 		fmt.Fprintf(&ids, `<p:sldId id="%d" r:id="rId%d"/>`, 256+i, i+10)
 		files = append(files, zipFile{"ppt/slides/" + part, s})
 	}
-	files = append(files,
-		zipFile{"ppt/_rels/presentation.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`},
-		zipFile{"ppt/presentation.xml", `<?xml version="1.0"?><p:presentation ` + pNS + `><p:sldIdLst>` + ids.String() + `</p:sldIdLst></p:presentation>`},
+	files = append(
+		files,
+		zipFile{
+			"ppt/_rels/presentation.xml.rels",
+			`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`,
+		},
+		zipFile{
+			"ppt/presentation.xml",
+			`<?xml version="1.0"?><p:presentation ` + pNS + `><p:sldIdLst>` + ids.String() + `</p:sldIdLst></p:presentation>`,
+		},
 	)
 	return genZIP(t, files...)
 }

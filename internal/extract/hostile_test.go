@@ -70,7 +70,15 @@ func zeroBomb(t testing.TB, n int64) []byte {
 	zw := zip.NewWriter(&b)
 	w, _ := zw.Create("[Content_Types].xml")
 	io.WriteString(w, contentTypesDOCX)
-	raw, err := zw.CreateRaw(&zip.FileHeader{Name: "word/document.xml", Method: zip.Deflate, CRC32: crc.Sum32(), CompressedSize64: uint64(len(body)), UncompressedSize64: uint64(n)})
+	raw, err := zw.CreateRaw(
+		&zip.FileHeader{
+			Name:               "word/document.xml",
+			Method:             zip.Deflate,
+			CRC32:              crc.Sum32(),
+			CompressedSize64:   uint64(len(body)),
+			UncompressedSize64: uint64(n),
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +156,15 @@ func lyingZip(t testing.TB, name, head string, rep string, n int, declared uint6
 	zw := zip.NewWriter(&b)
 	w, _ := zw.Create("[Content_Types].xml")
 	io.WriteString(w, contentTypesDOCX)
-	raw, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc.Sum32(), CompressedSize64: uint64(body.Len()), UncompressedSize64: declared})
+	raw, err := zw.CreateRaw(
+		&zip.FileHeader{
+			Name:               name,
+			Method:             zip.Deflate,
+			CRC32:              crc.Sum32(),
+			CompressedSize64:   uint64(body.Len()),
+			UncompressedSize64: declared,
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +232,17 @@ func samplePDF(t testing.TB) []byte {
 	var texts []pdfText
 	for pg := 1; pg <= 3; pg++ {
 		for i := 0; i < 5; i++ {
-			texts = append(texts, pdfText{page: pg, x: 72, y: 100 + float64(i)*20, font: "Helvetica", size: 12, text: fmt.Sprintf("Page %d line %d", pg, i+1)})
+			texts = append(
+				texts,
+				pdfText{
+					page: pg,
+					x:    72,
+					y:    100 + float64(i)*20,
+					font: "Helvetica",
+					size: 12,
+					text: fmt.Sprintf("Page %d line %d", pg, i+1),
+				},
+			)
 		}
 	}
 	return genPDF(t, 3, texts, pdfOptions{compress: true})

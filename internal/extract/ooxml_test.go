@@ -51,7 +51,12 @@ func TestDOCXWithoutStylesUsesWordDefault(t *testing.T) {
 }
 
 func TestDOCXDamaged(t *testing.T) {
-	_, err := extractBytes(t, genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}), DOCX, Limits{})
+	_, err := extractBytes(
+		t,
+		genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}),
+		DOCX,
+		Limits{},
+	)
 	wantError(t, err, "invalid", "damaged")
 	_, err = extractBytes(t, genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}), DOCX, Limits{})
 	wantError(t, err, "invalid", "no main document")

@@ -95,13 +95,24 @@ func extractPDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits, c *c
 		case errors.Is(err, pdfcpu.ErrWrongPassword):
 			return invalidf(err, "The PDF is password-protected; upload a copy without a password.")
 		case errors.Is(err, filter.ErrDecodeLimitExceeded):
-			return tooLargef(err, "The PDF expands to more than %d MiB of data and cannot be checked automatically.", lim.MaxUncompressed>>20)
+			return tooLargef(
+				err,
+				"The PDF expands to more than %d MiB of data and cannot be checked automatically.",
+				lim.MaxUncompressed>>20,
+			)
 		case strings.Contains(err.Error(), "encrypt"):
 			return invalidf(err, "The PDF is encrypted in a way that cannot be opened; upload an unprotected copy.")
 		}
 		return pdfDamaged(err)
 	}
-	d := &pdfDoc{ctx: ctx, xt: pc.XRefTable, lim: lim, budget: &budget{left: lim.MaxUncompressed}, fonts: map[any]*pdfFont{}, forms: map[int][]byte{}}
+	d := &pdfDoc{
+		ctx:    ctx,
+		xt:     pc.XRefTable,
+		lim:    lim,
+		budget: &budget{left: lim.MaxUncompressed},
+		fonts:  map[any]*pdfFont{},
+		forms:  map[int][]byte{},
+	}
 	pages, err := d.pages()
 	if err != nil {
 		return err

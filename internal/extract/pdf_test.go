@@ -120,7 +120,17 @@ func TestPDFTwoColumnsReadColumnByColumn(t *testing.T) {
 			pdfText{page: 1, x: 72, y: y, font: "Helvetica", size: 8, text: left[i]},
 			pdfText{page: 1, x: 320, y: y, font: "Helvetica", size: 8, text: right[i]})
 	}
-	texts = append(texts, pdfText{page: 1, x: 72, y: 200, font: "Helvetica", size: 8, text: "Please see full Prescribing Information, including Boxed Warning."})
+	texts = append(
+		texts,
+		pdfText{
+			page: 1,
+			x:    72,
+			y:    200,
+			font: "Helvetica",
+			size: 8,
+			text: "Please see full Prescribing Information, including Boxed Warning.",
+		},
+	)
 	doc := mustExtract(t, genPDF(t, 1, texts, pdfOptions{}), PDF)
 	var got []string
 	for _, l := range doc.Lines {
@@ -163,7 +173,12 @@ func TestPDFOwnerPasswordOnlyIsRead(t *testing.T) {
 	// A PDF with permissions but no open password opens in every viewer, so
 	// its text is extracted.
 	empty := ""
-	data := genPDF(t, 1, []pdfText{{page: 1, x: 72, y: 100, font: "Helvetica", size: 12, text: "Restricted printing"}}, pdfOptions{protectPW: &empty})
+	data := genPDF(
+		t,
+		1,
+		[]pdfText{{page: 1, x: 72, y: 100, font: "Helvetica", size: 12, text: "Restricted printing"}},
+		pdfOptions{protectPW: &empty},
+	)
 	doc := mustExtract(t, data, PDF)
 	wantLines(t, doc, []Line{{Page: 1, Line: 1, Text: "Restricted printing", FontSize: 12}})
 }

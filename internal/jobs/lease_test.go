@@ -88,10 +88,14 @@ func TestLeasedJobRunsOnOneInstanceAndMovesOnStop(t *testing.T) {
 			job := func(who string) jobs.Job {
 				// An hourly job: a second run within the test can only be
 				// a takeover, never the next tick.
-				return jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-					r.add(who)
-					return nil
-				}}
+				return jobs.Job{
+					Name:     "versions.expiry_reminders",
+					Interval: time.Hour,
+					Run: func(ctx context.Context, now time.Time) error {
+						r.add(who)
+						return nil
+					},
+				}
 			}
 			const ttl = 600 * time.Millisecond
 			ctxA, stopA := context.WithCancel(context.Background())
@@ -129,7 +133,8 @@ func TestLeasedJobRunsOnOneInstanceAndMovesOnStop(t *testing.T) {
 			}
 			stopB()
 			rb.Wait()
-			if ok, err := sb.AcquireLease(context.Background(), "versions.expiry_reminders", "b", time.Now(), time.Hour); err != nil || !ok {
+			if ok, err := sb.AcquireLease(context.Background(), "versions.expiry_reminders", "b", time.Now(), time.Hour); err != nil ||
+				!ok {
 				t.Fatalf("b could not pretend to have crashed holding its lease: %v %v", ok, err)
 			}
 			if ok, err := sb.AcquireLease(context.Background(), "versions.expiry_reminders", "b", time.Now(), ttl); err != nil || !ok {
@@ -157,12 +162,16 @@ func TestLeasedRunIsCancelledWhenTheLeaseIsLost(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	r := jobs.NewRunner(log, nil)
-	r.StartLeased(ctx, jobs.Lease{Store: sa, Holder: "a", TTL: ttl}, jobs.Job{Name: "objects.integrity", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		close(started)
-		<-ctx.Done()
-		close(cancelled)
-		return ctx.Err()
-	}})
+	r.StartLeased(
+		ctx,
+		jobs.Lease{Store: sa, Holder: "a", TTL: ttl},
+		jobs.Job{Name: "objects.integrity", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
+			close(started)
+			<-ctx.Done()
+			close(cancelled)
+			return ctx.Err()
+		}},
+	)
 	<-started
 	// Another instance takes the lease over, as if a's renewals had stopped
 	// reaching the database for longer than the lease.

@@ -63,7 +63,8 @@ func (s *S3) Retention(ctx context.Context, key string) (string, time.Time, erro
 	}
 	mode, until, err := s.client.GetObjectRetention(ctx, s.bucket, key, "")
 	if err != nil {
-		if code := s3Code(err); code == "NoSuchObjectLockConfiguration" || code == "InvalidRequest" || code == "ObjectLockConfigurationNotFoundError" {
+		if code := s3Code(err); code == "NoSuchObjectLockConfiguration" || code == "InvalidRequest" ||
+			code == "ObjectLockConfigurationNotFoundError" {
 			return "", time.Time{}, nil
 		}
 		return "", time.Time{}, s.translate(ctx, "retention", key, err)

@@ -37,7 +37,15 @@ func Hash(pw string, p Params) (string, error) {
 		return "", fmt.Errorf("password: salt: %w", err)
 	}
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return fmt.Sprintf(
+		"$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version,
+		p.Memory,
+		p.Time,
+		p.Threads,
+		b64.EncodeToString(salt),
+		b64.EncodeToString(key),
+	), nil
 }
 
 // ErrMalformed means a stored hash could not be parsed.

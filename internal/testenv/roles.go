@@ -49,7 +49,20 @@ func PostgresRoles(t testing.TB, dbURL string) (ownerURL, appURL string) {
 		}
 	})
 	if psql, err := exec.LookPath("psql"); err == nil {
-		cmd := exec.Command(psql, dbURL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "owner_password=owner-secret", "-v", "app_password=app-secret", "-f", "-")
+		cmd := exec.Command(
+			psql,
+			dbURL,
+			"-X",
+			"-q",
+			"-v",
+			"ON_ERROR_STOP=1",
+			"-v",
+			"owner_password=owner-secret",
+			"-v",
+			"app_password=app-secret",
+			"-f",
+			"-",
+		)
 		cmd.Stdin = strings.NewReader(text)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("testenv: psql: %v\n%s", err, out)

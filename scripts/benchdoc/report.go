@@ -144,7 +144,10 @@ func build(results map[string]result, m machine) (report, error) {
 	r.AuthzCachedMinNs, r.AuthzCachedMaxNs = min(ca, cd), max(ca, cd)
 
 	r.StoreListingApp = latency{P50: n.get("BenchmarkLibraryListing/app", "p50-ms"), P99: n.get("BenchmarkLibraryListing/app", "p99-ms")}
-	r.StoreListingRaw = latency{P50: n.get("BenchmarkLibraryListing/raw-sql", "p50-ms"), P99: n.get("BenchmarkLibraryListing/raw-sql", "p99-ms")}
+	r.StoreListingRaw = latency{
+		P50: n.get("BenchmarkLibraryListing/raw-sql", "p50-ms"),
+		P99: n.get("BenchmarkLibraryListing/raw-sql", "p99-ms"),
+	}
 
 	var clients []int
 	for name := range results {

@@ -125,10 +125,23 @@ func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header 
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("openapitest: %s %s (%s) answered %d: %w", req.Method, req.URL.Path, route.Operation.OperationID, status, errors.Join(errs...))
+	return fmt.Errorf(
+		"openapitest: %s %s (%s) answered %d: %w",
+		req.Method,
+		req.URL.Path,
+		route.Operation.OperationID,
+		status,
+		errors.Join(errs...),
+	)
 }
 
-func (v *Validator) checkResponse(ctx context.Context, in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
+func (v *Validator) checkResponse(
+	ctx context.Context,
+	in *openapi3filter.RequestValidationInput,
+	status int,
+	header http.Header,
+	body []byte,
+) error {
 	op := in.Route.Operation
 	ref := op.Responses.Status(status)
 	if ref == nil {

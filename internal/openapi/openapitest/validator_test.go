@@ -43,7 +43,13 @@ func TestEveryOperationIsDescribed(t *testing.T) {
 		for method, op := range item.Operations() {
 			name := method + " " + path
 			if op.OperationID == "" || op.Summary == "" || op.Description == "" {
-				t.Errorf("%s: operationId %q, summary %q, description of %d bytes; want all three", name, op.OperationID, op.Summary, len(op.Description))
+				t.Errorf(
+					"%s: operationId %q, summary %q, description of %d bytes; want all three",
+					name,
+					op.OperationID,
+					op.Summary,
+					len(op.Description),
+				)
 			}
 			if other, dup := ids[op.OperationID]; dup {
 				t.Errorf("%s and %s share operationId %q", name, other, op.OperationID)
@@ -195,9 +201,18 @@ func TestCheck(t *testing.T) {
 		"id": aid, "job_code": "ZEL-HCP-0042", "title": "ZELTRA HCP detail aid", "brand": "ZELTRA", "audience": "hcp",
 		"channel": "detail_aid", "tags": []any{}, "owner_id": uid, "owner": "Mark Marketer", "created_at": now, "updated_at": now,
 	}
-	newAsset := map[string]any{"job_code": "ZEL-HCP-0042", "title": "ZELTRA HCP detail aid", "brand": "ZELTRA", "audience": "hcp", "channel": "detail_aid"}
+	newAsset := map[string]any{
+		"job_code": "ZEL-HCP-0042",
+		"title":    "ZELTRA HCP detail aid",
+		"brand":    "ZELTRA",
+		"audience": "hcp",
+		"channel":  "detail_aid",
+	}
 	errBody := func(code string, extra ...any) []byte {
-		return mustJSON(t, map[string]any{"error": with(map[string]any{"code": code, "message": "Something.", "request_id": "0a1b2c"}, extra...)})
+		return mustJSON(
+			t,
+			map[string]any{"error": with(map[string]any{"code": code, "message": "Something.", "request_id": "0a1b2c"}, extra...)},
+		)
 	}
 	contentHeaders := map[string]string{
 		"ETag": `"sha256-` + sum + `"`, "Content-Disposition": `attachment; filename="a.pdf"; filename*=UTF-8''a.pdf`, "Accept-Ranges": "bytes",
