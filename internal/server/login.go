@@ -114,3 +114,21 @@ func (s *Server) flashMessage(c echo.Context) string {
 func (s *Server) flashCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: flashCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
 }
+
+// landingPath is where each role starts its work.
+func (s *Server) landingPath(c echo.Context) string {
+	u := principalOf(c).user
+	switch {
+	case s.authz.CanSomewhere(u, "version", "upload"):
+		return "/assets"
+	case s.authz.CanSomewhere(u, "review", "read"):
+		return "/reviews"
+	case s.authz.CanSomewhere(u, "library", "download"):
+		return "/library"
+	case s.authz.Can(u, domain.AllBrands, "audit", "read"):
+		return "/audit"
+	case s.authz.CanSomewhere(u, "user", "read"):
+		return "/admin/users"
+	}
+	return ""
+}
