@@ -252,7 +252,7 @@ var pageSamples = map[string]func(d *pageData){
 			CreatedAt                          time.Time
 		}{{Rep: d.Title, Email: "r@x", JobCode: "Z", Brand: "B", Reason: "expired"}}}
 	},
-	"rep_library.html": func(d *pageData) {
+	"library.html": func(d *pageData) {
 		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
 		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two", RereviewRequired: true}},
 			"Notices": []store.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"}, {ID: "n2", JobCode: "ZEL-4", Title: "Leave-behind", Message: d.Title, Reason: "superseded"}}, "NextURL": "/library?cursor=x",
@@ -305,7 +305,7 @@ var pageSamples = map[string]func(d *pageData){
 			CanCreate  bool
 		}{brandData{"ZELTRA", d.Title, domain.Label{}}, []claimRow{{Text: d.Title, Category: "efficacy", References: []string{d.Title}}}, []string{"efficacy"}, true}
 	},
-	"library.html": func(d *pageData) {
+	"assets.html": func(d *pageData) {
 		v := &versionRow{ID: "v1", Number: 2, State: "draft"}
 		d.Form = &libraryForm{Q: d.Title, Brand: "ZELTRA"}
 		d.Data = libraryData{Actions: []actionItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, State: "approved", Reason: d.Title}}, Assets: []assetRow{{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA", Tags: []string{d.Title}, LatestVersion: v}, {ID: "a2", JobCode: "ZEL-2"}},

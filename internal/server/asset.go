@@ -52,12 +52,12 @@ func (s *Server) apiListAssets(c echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
-// libraryForm is the library page's filter form.
-type libraryForm struct {
+// assetsForm is the assets page's filter form.
+type assetsForm struct {
 	Q, Brand, State, Audience, Channel, Tag string
 }
 
-type libraryData struct {
+type assetsData struct {
 	Assets     []domain.Asset
 	NextURL    string
 	Brands     []string
@@ -86,15 +86,15 @@ func (s *Server) brandCodes(c echo.Context, object, action string) ([]string, er
 	return codes, nil
 }
 
-func (s *Server) libraryPage(c echo.Context) error {
-	form := libraryForm{Q: c.QueryParam("q"), Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag")}
+func (s *Server) assetsPage(c echo.Context) error {
+	form := assetsForm{Q: c.QueryParam("q"), Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag")}
 	data := s.pageData(c, "Library")
 	data.Form = form
 	brands, err := s.brandCodes(c, "asset", "read")
 	if err != nil {
 		return err
 	}
-	ld := libraryData{Brands: brands, States: domain.States, Audiences: domain.Audiences, Channels: domain.Channels, CanCreate: s.authz.CanSomewhere(principalOf(c).user, "asset", "create")}
+	ld := assetsData{Brands: brands, States: domain.States, Audiences: domain.Audiences, Channels: domain.Channels, CanCreate: s.authz.CanSomewhere(principalOf(c).user, "asset", "create")}
 	if ld.CanCreate {
 		if ld.Actions, err = s.store.NeedsAction(c.Request().Context(), principalOf(c).user.ID, s.now(), 30*24*time.Hour); err != nil {
 			return err
@@ -125,7 +125,7 @@ func (s *Server) libraryPage(c echo.Context) error {
 		}
 	}
 	data.Data = ld
-	return s.renderPage(c, status, "library.html", data)
+	return s.renderPage(c, status, "assets.html", data)
 }
 
 func (s *Server) apiCreateAsset(c echo.Context) error {

@@ -11,11 +11,11 @@ import (
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-type repLibraryForm struct{ Q, Channel, Audience string }
+type libraryForm struct{ Q, Channel, Audience string }
 
-func (s *Server) repLibraryPage(c echo.Context) error {
+func (s *Server) libraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	form := repLibraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
+	form := libraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
 	f := store.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
 	if slices.Contains(domain.Channels, form.Channel) {
 		f.Channel = form.Channel
@@ -58,7 +58,7 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 		next = "/library?" + q.Encode()
 	}
 	data.Data = map[string]any{"Items": page.Items, "Notices": open, "Kits": kits, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
-	return s.renderPage(c, http.StatusOK, "rep_library.html", data)
+	return s.renderPage(c, http.StatusOK, "library.html", data)
 }
 
 func (s *Server) apiLibrary(c echo.Context) error {
