@@ -84,23 +84,10 @@ func (s *Server) webWaiveFinding(c echo.Context) error {
 	}
 	in := waiveRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")}, Justification: c.FormValue("justification")}
 	if _, err := s.waive(c, v, c.Param("fid"), in); err != nil {
-		code := domain.ErrorCode(err)
-		if code != domain.EINVALID && code != domain.ECONFLICT && code != domain.EFORBIDDEN {
-			return err
-		}
-		// Show the asset page again with what went wrong.
-		msg := domain.ErrorMessage(err)
-		for field, m := range domain.ErrorFields(err) {
-			msg += " " + field + ": " + m
-		}
-		c.Set("flash_error", msg)
-		c.SetParamNames("id")
-		c.SetParamValues(v.AssetID)
-		c.QueryParams().Set("version", v.ID)
-		return s.assetPageWithStatus(c, http.StatusUnprocessableEntity)
+		return s.showAssetError(c, v, err)
 	}
 	s.setFlash(c, "waived")
-	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
+	return backToVersion(c, v)
 }
 
 func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.CheckReport, error) {

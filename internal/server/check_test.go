@@ -98,6 +98,17 @@ func TestUploaderCannotWaive(t *testing.T) {
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", both,
 		map[string]any{"justification": "I wrote it and I like it very much.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+
+	// The form answers as the API does: a refusal by permission is 403, on the asset page.
+	w := newWebClient(f.testServer)
+	tok := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"both@example.com"}, "password": {testPassword}})
+	tok = w.csrf(t, "/assets/"+a.ID)
+	rec := w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{"_csrf": {tok}, "justification": {"I wrote it and I like it very much."}, "meaning": {"waived"}, "password": {testPassword}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "ZEL-CHK-2") {
+		t.Fatalf("waiver form by the uploader = %d %s", rec.Code, rec.Body)
+	}
 }
 
 func TestCheckPages(t *testing.T) {
@@ -125,6 +136,11 @@ func TestCheckPages(t *testing.T) {
 	}
 	if rec := w.do(t, http.MethodGet, rec.Header().Get("Location"), nil); !strings.Contains(rec.Body.String(), "Waived by regulatory Person") {
 		t.Fatalf("waiver not shown")
+	}
+	// Waiving it again is a state conflict: 409, on the asset page with the reason.
+	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
+		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
