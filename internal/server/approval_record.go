@@ -47,14 +47,21 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 	return rec, nil
 }
 
+// approvalRecordView is what approval_record.html shows.
+type approvalRecordView struct {
+	*pageData
+	Data approvalRecord
+}
+
+func (approvalRecordView) templateName() string { return "approval_record.html" }
+
 func (s *Server) approvalRecordPage(c echo.Context) error {
 	rec, err := s.loadApprovalRecord(c)
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Approval record")
-	data.Data = rec
-	return s.renderPage(c, http.StatusOK, "approval_record.html", data)
+	data := approvalRecordView{pageData: s.pageData(c, "Approval record"), Data: rec}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) approvalRecordPDF(c echo.Context) error {

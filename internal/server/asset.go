@@ -52,6 +52,15 @@ func (s *Server) apiListAssets(c echo.Context) error {
 	return c.JSON(http.StatusOK, page)
 }
 
+// assetsView is what assets.html shows: the marketers' list of assets.
+type assetsView struct {
+	*pageData
+	Form assetsForm
+	Data assetsData
+}
+
+func (assetsView) templateName() string { return "assets.html" }
+
 // assetsForm is the assets page's filter form.
 type assetsForm struct {
 	Q, Brand, State, Audience, Channel, Tag string
@@ -88,8 +97,7 @@ func (s *Server) brandCodes(c echo.Context, object, action string) ([]string, er
 
 func (s *Server) assetsPage(c echo.Context) error {
 	form := assetsForm{Q: c.QueryParam("q"), Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag")}
-	data := s.pageData(c, "Library")
-	data.Form = form
+	data := assetsView{pageData: s.pageData(c, "Library"), Form: form}
 	brands, err := s.brandCodes(c, "asset", "read")
 	if err != nil {
 		return err
@@ -125,7 +133,7 @@ func (s *Server) assetsPage(c echo.Context) error {
 		}
 	}
 	data.Data = ld
-	return s.renderPage(c, status, "assets.html", data)
+	return s.renderPage(c, status, data)
 }
 
 func (s *Server) apiCreateAsset(c echo.Context) error {
@@ -151,14 +159,27 @@ type assetForm struct {
 	JobCode, Title, Brand, Audience, Channel, Tags string
 }
 
-func (s *Server) assetFormData(c echo.Context, form assetForm, errs map[string]string) (*pageData, error) {
+// assetNewView is what asset_new.html shows: the form and its choices.
+type assetNewView struct {
+	*pageData
+	Form assetForm
+	Data assetNewData
+}
+
+func (assetNewView) templateName() string { return "asset_new.html" }
+
+type assetNewData struct {
+	Brands, Audiences, Channels []string
+}
+
+func (s *Server) assetFormData(c echo.Context, form assetForm, errs map[string]string) (assetNewView, error) {
 	brands, err := s.brandCodes(c, "asset", "create")
 	if err != nil {
-		return nil, err
+		return assetNewView{}, err
 	}
-	data := s.pageData(c, "New asset")
-	data.Form, data.Errors = form, errs
-	data.Data = map[string][]string{"Brands": brands, "Audiences": domain.Audiences, "Channels": domain.Channels}
+	data := assetNewView{pageData: s.pageData(c, "New asset"), Form: form,
+		Data: assetNewData{Brands: brands, Audiences: domain.Audiences, Channels: domain.Channels}}
+	data.Errors = errs
 	return data, nil
 }
 
@@ -167,7 +188,7 @@ func (s *Server) assetNewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, http.StatusOK, "asset_new.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) assetCreate(c echo.Context) error {
@@ -191,7 +212,7 @@ func (s *Server) assetCreate(c echo.Context) error {
 			return derr
 		}
 		data.FlashError = domain.ErrorMessage(err)
-		return s.renderPage(c, http.StatusUnprocessableEntity, "asset_new.html", data)
+		return s.renderPage(c, http.StatusUnprocessableEntity, data)
 	}
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(a.ID))
 }
@@ -229,6 +250,14 @@ func (s *Server) apiGetAsset(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, assetDetail{Asset: a, Versions: vs})
 }
+
+// assetView is what asset.html shows: one asset and its selected version.
+type assetView struct {
+	*pageData
+	Data assetPageData
+}
+
+func (assetView) templateName() string { return "asset.html" }
 
 type assetPageData struct {
 	Asset           domain.Asset
@@ -394,13 +423,12 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 		pd.SelectedSize = object.HumanBytes(pd.Selected.Size)
 		pd.TextOpen = pd.PreviewKind == "" || (pd.Report != nil && !pd.Report.Passed)
 	}
-	data := s.pageData(c, a.JobCode)
-	data.Data = pd
+	data := assetView{pageData: s.pageData(c, a.JobCode), Data: pd}
 	data.Flash = s.flashMessage(c)
 	if msg, ok := c.Get("flash_error").(string); ok {
 		data.FlashError = msg
 	}
-	return s.renderPage(c, status, "asset.html", data)
+	return s.renderPage(c, status, data)
 }
 
 // backToVersion redirects to the asset page showing the version.
@@ -427,6 +455,21 @@ func (s *Server) showAssetError(c echo.Context, v store.VersionWithBrand, err er
 	return s.assetPageWithStatus(c, status)
 }
 
+// expiringView is what expiring.html shows: the pieces expiring within Days.
+type expiringView struct {
+	*pageData
+	Data daysList[store.LibraryItem]
+}
+
+func (expiringView) templateName() string { return "expiring.html" }
+
+// daysList is a list over a number of days the user picks among Choices.
+type daysList[T any] struct {
+	Items   []T
+	Days    int
+	Choices []int
+}
+
 func (s *Server) expiringPage(c echo.Context) error {
 	days, _ := strconv.Atoi(c.QueryParam("days"))
 	if days != 60 && days != 90 {
@@ -438,7 +481,7 @@ func (s *Server) expiringPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Expiring soon")
-	data.Data = map[string]any{"Items": items, "Days": days, "Choices": []int{30, 60, 90}}
-	return s.renderPage(c, http.StatusOK, "expiring.html", data)
+	data := expiringView{pageData: s.pageData(c, "Expiring soon"),
+		Data: daysList[store.LibraryItem]{Items: items, Days: days, Choices: []int{30, 60, 90}}}
+	return s.renderPage(c, http.StatusOK, data)
 }

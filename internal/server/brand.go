@@ -63,6 +63,15 @@ type functionChoice struct {
 	Checked bool
 }
 
+// labelView is what label.html shows: the label form and the history.
+type labelView struct {
+	*pageData
+	Form labelForm
+	Data labelPageData
+}
+
+func (labelView) templateName() string { return "label.html" }
+
 type labelPageData struct {
 	Brand     domain.Brand
 	Versions  []labelRevision
@@ -145,13 +154,13 @@ func (s *Server) renderLabelPage(c echo.Context, status int, form *labelForm, fu
 	for _, fn := range domain.ReviewFunctions {
 		pd.Functions = append(pd.Functions, functionChoice{Name: fn, Checked: slices.Contains(functions, fn)})
 	}
-	data := s.pageData(c, code+" label")
-	data.Form, data.Errors, data.Data = *form, errs, pd
+	data := labelView{pageData: s.pageData(c, code+" label"), Form: *form, Data: pd}
+	data.Errors = errs
 	data.Flash = s.flashMessage(c)
 	if len(errs) > 0 {
 		data.FlashError = "The label was not saved. Correct the marked fields."
 	}
-	return s.renderPage(c, status, "label.html", data)
+	return s.renderPage(c, status, data)
 }
 
 func lines(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") }
@@ -303,6 +312,15 @@ type claimForm struct {
 	Text, Category, References, Variants string
 }
 
+// claimsView is what claims.html shows: the claims and the new-claim form.
+type claimsView struct {
+	*pageData
+	Form claimForm
+	Data claimsPageData
+}
+
+func (claimsView) templateName() string { return "claims.html" }
+
 type claimsPageData struct {
 	Brand      domain.Brand
 	Claims     []domain.Claim
@@ -328,11 +346,11 @@ func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, er
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, code+" claims")
-	data.Form, data.Errors = form, errs
-	data.Data = claimsPageData{Brand: b, Claims: claims, Categories: domain.ClaimCategories, CanCreate: s.can(c, code, "claim", "create")}
+	data := claimsView{pageData: s.pageData(c, code+" claims"), Form: form,
+		Data: claimsPageData{Brand: b, Claims: claims, Categories: domain.ClaimCategories, CanCreate: s.can(c, code, "claim", "create")}}
+	data.Errors = errs
 	data.Flash = s.flashMessage(c)
-	return s.renderPage(c, status, "claims.html", data)
+	return s.renderPage(c, status, data)
 }
 
 func (s *Server) claimCreate(c echo.Context) error {

@@ -138,7 +138,8 @@ func TestCheckPages(t *testing.T) {
 		t.Fatalf("waiver not shown")
 	}
 	// Waiving it again is a state conflict: 409, on the asset page with the reason.
-	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
 	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
 		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}

@@ -11,7 +11,25 @@ import (
 	"github.com/fairshelf/fairshelf/internal/store"
 )
 
+// libraryView is what library.html shows: the rep's current pieces, the
+// notices to acknowledge and the live campaign kits.
+type libraryView struct {
+	*pageData
+	Form libraryForm
+	Data libraryData
+}
+
+func (libraryView) templateName() string { return "library.html" }
+
 type libraryForm struct{ Q, Channel, Audience string }
+
+type libraryData struct {
+	Items               []store.LibraryItem
+	Notices             []store.Notice
+	Kits                []store.Campaign
+	NextURL             string
+	Channels, Audiences []string
+}
 
 func (s *Server) libraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
@@ -48,8 +66,7 @@ func (s *Server) libraryPage(c echo.Context) error {
 			return err
 		}
 	}
-	data := s.pageData(c, "My library")
-	data.Form = form
+	data := libraryView{pageData: s.pageData(c, "My library"), Form: form}
 	data.Flash = s.flashMessage(c)
 	next := ""
 	if page.NextCursor != "" {
@@ -57,8 +74,9 @@ func (s *Server) libraryPage(c echo.Context) error {
 		q.Set("cursor", page.NextCursor)
 		next = "/library?" + q.Encode()
 	}
-	data.Data = map[string]any{"Items": page.Items, "Notices": open, "Kits": kits, "NextURL": next, "Channels": domain.Channels, "Audiences": domain.Audiences}
-	return s.renderPage(c, http.StatusOK, "library.html", data)
+	data.Data = libraryData{Items: page.Items, Notices: open, Kits: kits, NextURL: next,
+		Channels: domain.Channels, Audiences: domain.Audiences}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) apiLibrary(c echo.Context) error {

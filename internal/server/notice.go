@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) apiNotices(c echo.Context) error {
@@ -51,6 +52,15 @@ func (s *Server) apiNoticeReport(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"days": days, "unacknowledged": list})
 }
 
+// noticesReportView is what notices_report.html shows: the notices
+// unacknowledged after Days.
+type noticesReportView struct {
+	*pageData
+	Data daysList[store.UnackedNotice]
+}
+
+func (noticesReportView) templateName() string { return "notices_report.html" }
+
 func (s *Server) noticeReportPage(c echo.Context) error {
 	days, _ := strconv.Atoi(c.QueryParam("days"))
 	if days != 7 && days != 14 {
@@ -61,7 +71,7 @@ func (s *Server) noticeReportPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Unacknowledged notices")
-	data.Data = map[string]any{"Items": items, "Days": days, "Choices": []int{3, 7, 14}}
-	return s.renderPage(c, http.StatusOK, "notices_report.html", data)
+	data := noticesReportView{pageData: s.pageData(c, "Unacknowledged notices"),
+		Data: daysList[store.UnackedNotice]{Items: items, Days: days, Choices: []int{3, 7, 14}}}
+	return s.renderPage(c, http.StatusOK, data)
 }

@@ -124,14 +124,27 @@ func (s *Server) apiListReviews(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"reviews": tasks})
 }
 
+// reviewsView is what reviews.html shows: the caller's open review tasks,
+// with Now to mark the overdue ones.
+type reviewsView struct {
+	*pageData
+	Data reviewsData
+}
+
+func (reviewsView) templateName() string { return "reviews.html" }
+
+type reviewsData struct {
+	Tasks []store.ReviewTask
+	Now   time.Time
+}
+
 func (s *Server) reviewsPage(c echo.Context) error {
 	tasks, err := s.store.OpenTasks(c.Request().Context(), principalOf(c).user.ID, s.reviewScopes(c))
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Review queue")
-	data.Data = map[string]any{"Tasks": tasks, "Now": s.now()}
-	return s.renderPage(c, http.StatusOK, "reviews.html", data)
+	data := reviewsView{pageData: s.pageData(c, "Review queue"), Data: reviewsData{Tasks: tasks, Now: s.now()}}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 type decisionRequest struct {
