@@ -21,6 +21,23 @@ var files embed.FS
 // "content" templates that the layout calls.
 var Templates fs.FS = mustSub(files, "templates")
 
+// Pages lists the page templates: every file in Templates but the layout,
+// which each of them is parsed with. It fails only if the embedded folder
+// cannot be listed, which no build that compiles can cause.
+func Pages() ([]string, error) {
+	names, err := fs.Glob(Templates, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := names[:0]
+	for _, n := range names {
+		if n != "layout.html" {
+			pages = append(pages, n)
+		}
+	}
+	return pages, nil
+}
+
 // Static is the static asset folder, rooted so that "app.css" and
 // "htmx.min.js" are served under /static/. Its contents never depend on the
 // request, so the server may cache them aggressively.

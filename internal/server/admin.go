@@ -28,6 +28,32 @@ type adminUsersData struct {
 	CorruptFiles int64 // stored files marked corrupt (see adminIntegrityPage)
 }
 
+// adminUsersView is what admin_users.html shows.
+type adminUsersView struct {
+	*pageData
+	Data adminUsersData
+}
+
+func (adminUsersView) templateName() string { return "admin_users.html" }
+
+// adminUserView is what admin_user.html shows: the user form, with the
+// roles and brands to choose from in Data.
+type adminUserView struct {
+	*pageData
+	Form userForm
+	Data adminUsersData
+}
+
+func (adminUserView) templateName() string { return "admin_user.html" }
+
+// adminIntegrityView is what admin_integrity.html shows.
+type adminIntegrityView struct {
+	*pageData
+	Data adminIntegrityData
+}
+
+func (adminIntegrityView) templateName() string { return "admin_integrity.html" }
+
 // adminIntegrityData is the integrity page: every stored file that no longer
 // matches the hashes recorded at upload, with the pieces it serves.
 type adminIntegrityData struct {
@@ -41,9 +67,8 @@ func (s *Server) adminIntegrityPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Stored-file integrity")
-	data.Data = adminIntegrityData{Objects: objects}
-	return s.renderPage(c, http.StatusOK, "admin_integrity.html", data)
+	data := adminIntegrityView{pageData: s.pageData(c, "Stored-file integrity"), Data: adminIntegrityData{Objects: objects}}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) adminUsersPage(c echo.Context) error {
@@ -58,24 +83,22 @@ func (s *Server) adminUsersPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data := s.pageData(c, "Users")
+	data := adminUsersView{pageData: s.pageData(c, "Users"), Data: adminUsersData{Users: users, CorruptFiles: corrupt}}
 	data.Flash = s.flashMessage(c)
-	data.Data = adminUsersData{Users: users, CorruptFiles: corrupt}
-	return s.renderPage(c, http.StatusOK, "admin_users.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
-func (s *Server) userFormData(c echo.Context, title string, form userForm, errs map[string]string) (*pageData, error) {
+func (s *Server) userFormData(c echo.Context, title string, form userForm, errs map[string]string) (adminUserView, error) {
 	brands, err := s.store.ListBrands(c.Request().Context(), true, nil)
 	if err != nil {
-		return nil, err
+		return adminUserView{}, err
 	}
 	codes := []string{domain.AllBrands}
 	for _, b := range brands {
 		codes = append(codes, b.Code)
 	}
-	data := s.pageData(c, title)
-	data.Form, data.Errors = form, errs
-	data.Data = adminUsersData{Roles: domain.Roles, Brands: codes}
+	data := adminUserView{pageData: s.pageData(c, title), Form: form, Data: adminUsersData{Roles: domain.Roles, Brands: codes}}
+	data.Errors = errs
 	return data, nil
 }
 
@@ -84,7 +107,7 @@ func (s *Server) adminUserNewPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, http.StatusOK, "admin_user.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 // parseRoleLines reads the roles text area.
@@ -124,7 +147,7 @@ func (s *Server) rerenderUserForm(c echo.Context, title string, form userForm, e
 	if code == domain.ECONFLICT {
 		status = http.StatusConflict
 	}
-	return s.renderPage(c, status, "admin_user.html", data)
+	return s.renderPage(c, status, data)
 }
 
 func (s *Server) adminUserCreate(c echo.Context) error {
@@ -159,7 +182,7 @@ func (s *Server) adminUserPage(c echo.Context) error {
 		return err
 	}
 	data.Flash = s.flashMessage(c)
-	return s.renderPage(c, http.StatusOK, "admin_user.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 // adminUserUpdate saves the edit form: name, roles, disabled flag and an

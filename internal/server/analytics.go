@@ -229,6 +229,23 @@ func countChart(title string, rows []store.CountRow) template.HTML {
 	return barChart(title, labels, values)
 }
 
+// analyticsView is what analytics.html shows.
+type analyticsView struct {
+	*pageData
+	Data analyticsData
+}
+
+func (analyticsView) templateName() string { return "analytics.html" }
+
+// analyticsData is the dashboard: the figures and their charts.
+type analyticsData struct {
+	Usage                                                  []store.UsageRow
+	Unused                                                 []store.UnusedRow
+	Feedback, Findings, Backlog                            []store.CountRow
+	Cycle                                                  store.ReviewStats
+	UsageChart, FeedbackChart, FindingsChart, BacklogChart template.HTML
+}
+
 func (s *Server) dashboardPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	scope := s.analyticsScope(c)
@@ -266,13 +283,12 @@ func (s *Server) dashboardPage(c echo.Context) error {
 		}
 		ul, uv = append(ul, u.Label), append(uv, u.Downloads)
 	}
-	data := s.pageData(c, "Analytics")
-	data.Data = map[string]any{
-		"Usage": usage, "Unused": unused, "Feedback": fbKinds, "Findings": findings, "Backlog": backlog, "Cycle": cycle,
-		"UsageChart":    barChart("Downloads per piece, last 90 days", ul, uv),
-		"FeedbackChart": countChart("Field feedback by kind, last 90 days", fbKinds),
-		"FindingsChart": countChart("Checker findings per rule", findings),
-		"BacklogChart":  countChart("Published pieces by time to expiry", backlog),
-	}
-	return s.renderPage(c, http.StatusOK, "analytics.html", data)
+	data := analyticsView{pageData: s.pageData(c, "Analytics"), Data: analyticsData{
+		Usage: usage, Unused: unused, Feedback: fbKinds, Findings: findings, Backlog: backlog, Cycle: cycle,
+		UsageChart:    barChart("Downloads per piece, last 90 days", ul, uv),
+		FeedbackChart: countChart("Field feedback by kind, last 90 days", fbKinds),
+		FindingsChart: countChart("Checker findings per rule", findings),
+		BacklogChart:  countChart("Published pieces by time to expiry", backlog),
+	}}
+	return s.renderPage(c, http.StatusOK, data)
 }

@@ -287,7 +287,7 @@ func TestLibraryWebPages(t *testing.T) {
 	rec := w.do(t, http.MethodGet, "/assets?q=zel-web", nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ZEL-WEB-1") || !strings.Contains(rec.Body.String(), "badge-draft") ||
 		!strings.Contains(rec.Body.String(), "Waiting for you") || !strings.Contains(rec.Body.String(), "submit it for MLR review") {
-		t.Fatalf("library page = %d %s", rec.Code, rec.Body)
+		t.Fatalf("assets page = %d %s", rec.Code, rec.Body)
 	}
 	rec = w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()

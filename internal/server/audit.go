@@ -100,6 +100,24 @@ func csvSafe(s string) string {
 	return s
 }
 
+// auditView is what audit.html shows: the filter form, the chain report
+// and a page of events.
+type auditView struct {
+	*pageData
+	Form auditForm
+	Data auditData
+}
+
+func (auditView) templateName() string { return "audit.html" }
+
+type auditForm struct{ Action, ObjectID string }
+
+type auditData struct {
+	Report  domain.ChainReport
+	Events  []domain.AuditEvent
+	NextURL string
+}
+
 func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	report, err := s.auditReport(ctx)
@@ -121,8 +139,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		q.Set("after", strconv.FormatInt(events[len(events)-1].Seq, 10))
 		next = "/audit?" + q.Encode()
 	}
-	data := s.pageData(c, "Audit trail")
-	data.Form = map[string]string{"Action": f.Action, "ObjectID": f.ObjectID}
-	data.Data = map[string]any{"Report": report, "Events": events, "NextURL": next}
-	return s.renderPage(c, http.StatusOK, "audit.html", data)
+	data := auditView{pageData: s.pageData(c, "Audit trail"), Form: auditForm{Action: f.Action, ObjectID: f.ObjectID},
+		Data: auditData{Report: report, Events: events, NextURL: next}}
+	return s.renderPage(c, http.StatusOK, data)
 }

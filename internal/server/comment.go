@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -40,6 +41,19 @@ func (s *Server) apiAddComment(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, cm)
+}
+
+func (s *Server) webAddComment(c echo.Context) error {
+	v, err := s.visibleVersion(c, "comment", "create")
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.FormValue("page"))
+	if _, err := s.addComment(c, v, commentRequest{Body: c.FormValue("body"), Page: page}); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	s.setFlash(c, "commented")
+	return backToVersion(c, v)
 }
 
 // apiListComments returns the comment thread of the version's asset, so

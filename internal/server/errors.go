@@ -143,11 +143,19 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/html")
 }
 
+// errorView is what error.html shows.
+type errorView struct {
+	*pageData
+	Error *pageError
+}
+
+func (errorView) templateName() string { return "error.html" }
+
 func (s *Server) renderError(c echo.Context, status int, d errorDetail) error {
 	var buf bytes.Buffer
-	data := s.pageData(c, "Error")
-	data.Error = &pageError{Code: d.Code, Message: d.Message, Status: status, RequestID: d.RequestID}
-	if err := s.pages.render(&buf, "error.html", data); err != nil {
+	data := errorView{pageData: s.pageData(c, "Error"),
+		Error: &pageError{Code: d.Code, Message: d.Message, Status: status, RequestID: d.RequestID}}
+	if err := s.pages.render(&buf, data); err != nil {
 		s.log.Error("http: render error page", "err", err)
 		return c.JSON(status, errorBody{Error: d})
 	}

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +27,17 @@ func (s *Server) apiAddFeedback(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, fb)
+}
+
+func (s *Server) webAddFeedback(c echo.Context) error {
+	if _, err := s.addFeedback(c, c.Param("asset_id"), feedbackRequest{Kind: c.FormValue("kind"), Text: c.FormValue("text")}); err != nil {
+		if domain.ErrorCode(err) != domain.EINVALID {
+			return err
+		}
+		c.Set("flash_error", domain.ErrorMessage(err))
+	}
+	s.setFlash(c, "feedback_sent")
+	return c.Redirect(http.StatusSeeOther, "/library")
 }
 
 func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest) (store.Feedback, error) {
@@ -60,22 +70,4 @@ func (s *Server) apiListFeedback(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"feedback": items})
-}
-
-// apiLibraryChanges is the sync feed for offline apps and CRMs.
-func (s *Server) apiLibraryChanges(c echo.Context) error {
-	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	limit := 0
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"limit": "Use a number from 1 to 1000."}}
-		}
-		limit = n
-	}
-	page, err := s.store.LibraryChanges(c.Request().Context(), c.QueryParam("since"), all, brands, limit, s.now())
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, page)
 }

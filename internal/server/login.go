@@ -16,37 +16,49 @@ type loginForm struct {
 	Next  string
 }
 
+// loginView is what login.html shows.
+type loginView struct {
+	*pageData
+	Form loginForm
+}
+
+func (loginView) templateName() string { return "login.html" }
+
+// homeView is what home.html shows: the layout only, for a user without a
+// landing page.
+type homeView struct{ *pageData }
+
+func (homeView) templateName() string { return "home.html" }
+
 func (s *Server) loginPage(c echo.Context) error {
 	if principalOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}
-	data := s.pageData(c, "Sign in")
-	data.Form = loginForm{Next: safeNext(c.QueryParam("next"))}
+	data := loginView{pageData: s.pageData(c, "Sign in"), Form: loginForm{Next: safeNext(c.QueryParam("next"))}}
 	data.Flash = s.flashMessage(c)
-	return s.renderPage(c, http.StatusOK, "login.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) loginSubmit(c echo.Context) error {
 	form := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	pw := c.FormValue("password")
-	data := s.pageData(c, "Sign in")
-	data.Form = form
+	data := loginView{pageData: s.pageData(c, "Sign in"), Form: form}
 	var v domain.Validation
 	v.Check(form.Email != "", "email", "Enter your e-mail address.")
 	v.Check(pw != "", "password", "Enter your password.")
 	if err := v.Err(); err != nil {
 		data.Errors = domain.ErrorFields(err)
-		return s.renderPage(c, http.StatusUnprocessableEntity, "login.html", data)
+		return s.renderPage(c, http.StatusUnprocessableEntity, data)
 	}
 	token, _, _, err := s.signIn(c, form.Email, pw, store.SessionWeb)
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.EUNAUTH:
 			data.FlashError = domain.ErrorMessage(err)
-			return s.renderPage(c, http.StatusUnauthorized, "login.html", data)
+			return s.renderPage(c, http.StatusUnauthorized, data)
 		case domain.ETOOMANY:
 			data.FlashError = domain.ErrorMessage(err)
-			return s.renderPage(c, http.StatusTooManyRequests, "login.html", data)
+			return s.renderPage(c, http.StatusTooManyRequests, data)
 		}
 		return err
 	}
@@ -68,9 +80,9 @@ func (s *Server) homePage(c echo.Context) error {
 	if path := s.landingPath(c); path != "" {
 		return c.Redirect(http.StatusSeeOther, path)
 	}
-	data := s.pageData(c, "Home")
+	data := homeView{s.pageData(c, "Home")}
 	data.Flash = s.flashMessage(c)
-	return s.renderPage(c, http.StatusOK, "home.html", data)
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 // Flash messages travel as a key in a short-lived cookie across the
@@ -113,4 +125,22 @@ func (s *Server) flashMessage(c echo.Context) string {
 // (negative: deleted). It is Secure whenever the session cookie is.
 func (s *Server) flashCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: flashCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
+}
+
+// landingPath is where each role starts its work.
+func (s *Server) landingPath(c echo.Context) string {
+	u := principalOf(c).user
+	switch {
+	case s.authz.CanSomewhere(u, "version", "upload"):
+		return "/assets"
+	case s.authz.CanSomewhere(u, "review", "read"):
+		return "/reviews"
+	case s.authz.CanSomewhere(u, "library", "download"):
+		return "/library"
+	case s.authz.Can(u, domain.AllBrands, "audit", "read"):
+		return "/audit"
+	case s.authz.CanSomewhere(u, "user", "read"):
+		return "/admin/users"
+	}
+	return ""
 }

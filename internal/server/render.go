@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"io/fs"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,15 +19,12 @@ type pages struct {
 }
 
 func loadPages() (*pages, error) {
-	names, err := fs.Glob(web.Templates, "*.html")
+	names, err := web.Pages()
 	if err != nil {
 		return nil, fmt.Errorf("server: list templates: %w", err)
 	}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, n := range names {
-		if n == "layout.html" {
-			continue
-		}
 		t, err := template.New(n).Funcs(templateFuncs).ParseFS(web.Templates, "layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("server: parse %s: %w", n, err)
@@ -40,14 +36,24 @@ func loadPages() (*pages, error) {
 
 var templateFuncs = web.Funcs
 
-// render executes a page into w. Callers render into a buffer first so that a
-// template error becomes a clean error response rather than half a page.
-func (p *pages) render(w io.Writer, name string, data *pageData) error {
+// render executes the page of v into w. Callers render into a buffer first
+// so that a template error becomes a clean error response rather than half
+// a page.
+func (p *pages) render(w io.Writer, v view) error {
+	name := v.templateName()
 	t, ok := p.byName[name]
 	if !ok {
 		return fmt.Errorf("server: no page %q", name)
 	}
-	return t.ExecuteTemplate(w, "layout.html", data)
+	return t.ExecuteTemplate(w, "layout.html", v)
+}
+
+// view is the data of one page template. Each template has its own view
+// type, which embeds *pageData for the layout and adds the page's typed Form
+// and Data, and names its template: a handler cannot pass a page the data
+// of another, and the page tests render every template with its real type.
+type view interface {
+	templateName() string
 }
 
 // pageUser is what the layout shows of the signed-in user.
@@ -63,18 +69,16 @@ type pageError struct {
 	Status                   int
 }
 
-// pageData is passed to every page.
+// pageData is what the layout shows on every page; each page's view embeds
+// it. Errors are the field messages of a form re-shown with the user's input.
 type pageData struct {
 	Title      string
 	User       *pageUser
 	CSRFToken  string
 	Flash      string
 	FlashError string
-	Form       any
 	Errors     map[string]string
-	Error      *pageError
 	Version    string
-	Data       any
 }
 
 func (s *Server) pageData(c echo.Context, title string) *pageData {
@@ -85,10 +89,10 @@ func (s *Server) pageData(c echo.Context, title string) *pageData {
 	return d
 }
 
-// renderPage renders name with data and writes it with status.
-func (s *Server) renderPage(c echo.Context, status int, name string, data *pageData) error {
+// renderPage renders the page of v and writes it with status.
+func (s *Server) renderPage(c echo.Context, status int, v view) error {
 	var buf bytes.Buffer
-	if err := s.pages.render(&buf, name, data); err != nil {
+	if err := s.pages.render(&buf, v); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")

@@ -92,6 +92,18 @@ func (s *Server) apiSubmitVersion(c echo.Context) error {
 	return c.JSON(http.StatusCreated, round)
 }
 
+func (s *Server) webSubmitVersion(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "submit")
+	if err != nil {
+		return err
+	}
+	if _, err := s.submitVersion(c, v); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	s.setFlash(c, "submitted")
+	return backToVersion(c, v)
+}
+
 // reviewScopes lists, per review function, the brands the caller may review.
 func (s *Server) reviewScopes(c echo.Context) []store.TaskScope {
 	var scopes []store.TaskScope
@@ -110,6 +122,29 @@ func (s *Server) apiListReviews(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"reviews": tasks})
+}
+
+// reviewsView is what reviews.html shows: the caller's open review tasks,
+// with Now to mark the overdue ones.
+type reviewsView struct {
+	*pageData
+	Data reviewsData
+}
+
+func (reviewsView) templateName() string { return "reviews.html" }
+
+type reviewsData struct {
+	Tasks []store.ReviewTask
+	Now   time.Time
+}
+
+func (s *Server) reviewsPage(c echo.Context) error {
+	tasks, err := s.store.OpenTasks(c.Request().Context(), principalOf(c).user.ID, s.reviewScopes(c))
+	if err != nil {
+		return err
+	}
+	data := reviewsView{pageData: s.pageData(c, "Review queue"), Data: reviewsData{Tasks: tasks, Now: s.now()}}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 type decisionRequest struct {
@@ -164,6 +199,20 @@ func (s *Server) apiDecide(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) webDecide(c echo.Context) error {
+	v, err := s.visibleVersion(c, "version", "read")
+	if err != nil {
+		return err
+	}
+	in := decisionRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
+		Function: c.FormValue("function"), Decision: c.FormValue("decision"), Comment: c.FormValue("comment")}
+	if _, err := s.decide(c, v, in); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	s.setFlash(c, "decided")
+	return backToVersion(c, v)
 }
 
 func (s *Server) apiReviewHistory(c echo.Context) error {

@@ -108,12 +108,20 @@ type passwordForm struct {
 	Required bool
 }
 
+// accountPasswordView is what account_password.html shows.
+type accountPasswordView struct {
+	*pageData
+	Form passwordForm
+}
+
+func (accountPasswordView) templateName() string { return "account_password.html" }
+
 // accountPasswordPage shows the change-password form; users whose password
 // an administrator set are sent here until they change it.
 func (s *Server) accountPasswordPage(c echo.Context) error {
-	data := s.pageData(c, "Change password")
-	data.Form = passwordForm{Required: principalOf(c).user.PasswordChangeRequired}
-	return s.renderPage(c, http.StatusOK, "account_password.html", data)
+	data := accountPasswordView{pageData: s.pageData(c, "Change password"),
+		Form: passwordForm{Required: principalOf(c).user.PasswordChangeRequired}}
+	return s.renderPage(c, http.StatusOK, data)
 }
 
 func (s *Server) accountPasswordSubmit(c echo.Context) error {
@@ -123,14 +131,14 @@ func (s *Server) accountPasswordSubmit(c echo.Context) error {
 		if code != domain.EINVALID && code != domain.ETOOMANY {
 			return err
 		}
-		data := s.pageData(c, "Change password")
-		data.Form = passwordForm{Required: principalOf(c).user.PasswordChangeRequired}
+		data := accountPasswordView{pageData: s.pageData(c, "Change password"),
+			Form: passwordForm{Required: principalOf(c).user.PasswordChangeRequired}}
 		data.Errors, data.FlashError = domain.ErrorFields(err), domain.ErrorMessage(err)
 		status := http.StatusUnprocessableEntity
 		if code == domain.ETOOMANY {
 			status = http.StatusTooManyRequests
 		}
-		return s.renderPage(c, status, "account_password.html", data)
+		return s.renderPage(c, status, data)
 	}
 	// Every session ended with the change; sign in with the new password.
 	s.clearSessionCookie(c)

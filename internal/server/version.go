@@ -35,6 +35,25 @@ func (s *Server) apiUploadVersion(c echo.Context) error {
 	return c.JSON(http.StatusCreated, v)
 }
 
+// webUploadVersion is the browser's upload. The page's script sends the
+// CSRF token as a header; the body is a stream and is never parsed as a
+// form, so a form-field token would not be seen.
+func (s *Server) webUploadVersion(c echo.Context) error {
+	a, err := s.visibleAsset(c, c.Param("id"), "version", "upload")
+	if err != nil {
+		return err
+	}
+	v, err := s.receiveUpload(c, a)
+	if err != nil {
+		return err
+	}
+	s.checkAfterUpload(c, v)
+	if wantsHTML(c.Request()) {
+		return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(a.ID)+"?version="+url.QueryEscape(v.ID))
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
 func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, error) {
 	mr, err := c.Request().MultipartReader()
 	if err != nil {

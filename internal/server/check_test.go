@@ -10,58 +10,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-func TestLabelVersionsAndClaims(t *testing.T) {
-	f := newContentFixture(t)
-	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
-	reg := f.login(t, "regulatory@example.com")
-	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.marketer, nil), http.StatusOK)
-	if l.Version != 1 {
-		t.Fatalf("label = %+v", l)
-	}
-	l.ISIStatements = append(l.ISIStatements, "Tell your doctor about all medicines you take.")
-	l2 := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", reg, l), http.StatusOK)
-	if l2.Version != 2 || len(l2.ISIStatements) != 2 {
-		t.Fatalf("new label = %+v", l2)
-	}
-	hist := decode[struct {
-		Versions []domain.Label `json:"versions"`
-	}](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label/versions", f.marketer, nil), http.StatusOK)
-	if len(hist.Versions) != 2 || len(hist.Versions[0].ISIStatements) != 1 {
-		t.Fatalf("history = %+v", hist.Versions)
-	}
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.marketer, l), http.StatusForbidden, "forbidden")
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/OTHER/label", reg, l), http.StatusNotFound, "not_found")
-	bad := l
-	bad.ISIStatements, bad.MaxExpiryMonths = nil, 99
-	d := decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", reg, bad), http.StatusUnprocessableEntity, "invalid")
-	if d.Fields["label.isi_statements"] == "" || d.Fields["label.max_expiry_months"] == "" {
-		t.Fatalf("fields = %v", d.Fields)
-	}
-
-	claim := map[string]any{"text": "ZELTRA reduced stroke risk by 21% vs warfarin.", "category": "comparative", "references": []string{"Smith et al. NEJM 2025;392:1-10"}, "variants": []string{}}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", f.marketer, claim), http.StatusForbidden, "forbidden")
-	c := decode[domain.Claim](t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, claim), http.StatusCreated)
-	if c.Brand != "ZELTRA" || len(c.References) != 1 {
-		t.Fatalf("claim = %+v", c)
-	}
-	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, map[string]any{"text": "", "category": "magic", "references": []string{}}), http.StatusUnprocessableEntity, "invalid")
-	if d.Fields["text"] == "" || d.Fields["category"] == "" || d.Fields["references"] == "" {
-		t.Fatalf("fields = %v", d.Fields)
-	}
-	list := decode[struct{ Claims []domain.Claim }](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.medical, nil), http.StatusOK)
-	if len(list.Claims) != 1 {
-		t.Fatalf("claims = %+v", list.Claims)
-	}
-	decodeError(t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.other, nil), http.StatusNotFound, "not_found")
-	var actions []string
-	for _, e := range f.auditActions(t) {
-		actions = append(actions, e.Action)
-	}
-	if a := strings.Join(actions, ","); !strings.Contains(a, "brand.label_update") || !strings.Contains(a, "claim.create") {
-		t.Fatalf("audit: %s", a)
-	}
-}
-
 // violating is a piece that breaks several fair-balance rules: no ISI, no
 // PI reference, an absolute claim.
 const violating = "ZELTRA is the safe choice and guaranteed to work.\nAsk your doctor about ZELTRA today.\n"
@@ -150,6 +98,17 @@ func TestUploaderCannotWaive(t *testing.T) {
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", both,
 		map[string]any{"justification": "I wrote it and I like it very much.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+
+	// The form answers as the API does: a refusal by permission is 403, on the asset page.
+	w := newWebClient(f.testServer)
+	tok := w.csrf(t, "/login")
+	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"both@example.com"}, "password": {testPassword}})
+	tok = w.csrf(t, "/assets/"+a.ID)
+	rec := w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{"_csrf": {tok}, "justification": {"I wrote it and I like it very much."}, "meaning": {"waived"}, "password": {testPassword}})
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "ZEL-CHK-2") {
+		t.Fatalf("waiver form by the uploader = %d %s", rec.Code, rec.Body)
+	}
 }
 
 func TestCheckPages(t *testing.T) {
@@ -177,6 +136,12 @@ func TestCheckPages(t *testing.T) {
 	}
 	if rec := w.do(t, http.MethodGet, rec.Header().Get("Location"), nil); !strings.Contains(rec.Body.String(), "Waived by regulatory Person") {
 		t.Fatalf("waiver not shown")
+	}
+	// Waiving it again is a state conflict: 409, on the asset page with the reason.
+	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
+		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
