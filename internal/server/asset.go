@@ -97,7 +97,7 @@ func (s *Server) brandCodes(c echo.Context, object, action string) ([]string, er
 
 func (s *Server) assetsPage(c echo.Context) error {
 	form := assetsForm{Q: c.QueryParam("q"), Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag")}
-	data := assetsView{pageData: s.pageData(c, "Library"), Form: form}
+	data := assetsView{pageData: s.pageData(c, "Assets"), Form: form}
 	brands, err := s.brandCodes(c, "asset", "read")
 	if err != nil {
 		return err
