@@ -206,8 +206,14 @@ func TestStoryInTheBrowser(t *testing.T) {
 	if focused != "email" {
 		t.Fatalf("the e-mail field cannot be reached with the Tab key (focus on %q)", focused)
 	}
-	b.do("keyboard login", chromedp.KeyEvent("marketer@demo.test"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(demoPassword), chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS(`.session-user`)))
+	b.do(
+		"keyboard login",
+		chromedp.KeyEvent("marketer@demo.test"),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(demoPassword),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`.session-user`)),
+	)
 	b.logout()
 
 	// The marketer lands on the library of assets and creates one.
@@ -291,7 +297,13 @@ func TestStoryInTheBrowser(t *testing.T) {
 	)
 	b.shot("feedback-sent")
 	// The piece is a download, never opened inside the site.
-	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(href)+`).then(r => r.status + " " + r.headers.get("Content-Disposition"))`, chromedp.EvalAwaitPromise))
+	got, err := chromedp.Run(
+		b.ctx,
+		chromedp.Evaluate[string](
+			`fetch(`+strconv.Quote(href)+`).then(r => r.status + " " + r.headers.get("Content-Disposition"))`,
+			chromedp.EvalAwaitPromise,
+		),
+	)
 	if err != nil || !strings.HasPrefix(got, "200 attachment;") {
 		t.Fatalf("download of the piece = %q (%v)", got, err)
 	}
@@ -305,7 +317,10 @@ func TestStoryInTheBrowser(t *testing.T) {
 	if err != nil || charts != 4 {
 		t.Fatalf("dashboard shows %d charts (%v), want 4", charts, err)
 	}
-	if usage, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#usage-heading + svg").textContent`)); !strings.Contains(usage, "ZEL-HCP-E2E1") {
+	if usage, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#usage-heading + svg").textContent`)); !strings.Contains(
+		usage,
+		"ZEL-HCP-E2E1",
+	) {
 		t.Fatalf("the usage chart does not show the downloaded piece: %q", usage)
 	}
 	b.shot("analytics-dashboard")
@@ -442,7 +457,12 @@ func TestScriptedPDFNeverRunsInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.login("medical@demo.test")
-	b.do("asset page", chromedp.Navigate(base+"/assets/"+assetID), chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)), chromedp.Sleep(2*time.Second))
+	b.do(
+		"asset page",
+		chromedp.Navigate(base+"/assets/"+assetID),
+		chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)),
+		chromedp.Sleep(2*time.Second),
+	)
 	b.shot("scripted-pdf-asset-page")
 	if facts := b.text(`.file-facts`); !strings.Contains(facts, "application/pdf") {
 		t.Errorf("file facts = %q", facts)

@@ -52,7 +52,17 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	// Acknowledged writes: assets and a version with its file.
 	var assets []string
 	for i := range 3 {
-		a := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, fmt.Sprintf(`{"job_code":"ZEL-PGR-%d","title":"Before the restart %d","brand":"ZELTRA","audience":"hcp","channel":"email"}`, i, i))
+		a := apiJSON(
+			t,
+			http.MethodPost,
+			base+"/api/v1/assets",
+			token,
+			fmt.Sprintf(
+				`{"job_code":"ZEL-PGR-%d","title":"Before the restart %d","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+				i,
+				i,
+			),
+		)
 		assets = append(assets, a["id"].(string))
 	}
 	content := []byte("ZELTRA (zeltaparin) piece written before the database restarted.\n")
@@ -127,13 +137,22 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 			t.Errorf("asset %s acknowledged before the restart: %d %s", id, got.status, got.body)
 		}
 	}
-	if got := call(t, http.MethodGet, base+"/api/v1/versions/"+version.ID+"/content", token, ""); got.status != http.StatusOK || got.body != string(content) {
+	if got := call(t, http.MethodGet, base+"/api/v1/versions/"+version.ID+"/content", token, ""); got.status != http.StatusOK ||
+		got.body != string(content) {
 		t.Errorf("version acknowledged before the restart: %d %q", got.status, got.body)
 	}
-	if got := call(t, http.MethodGet, base+"/api/v1/assets?brand=ZELTRA&limit=100", token, ""); got.status != http.StatusOK || !strings.Contains(got.body, "ZEL-PGR-2") || strings.Contains(got.body, "ZEL-PGR-DOWN") {
+	if got := call(t, http.MethodGet, base+"/api/v1/assets?brand=ZELTRA&limit=100", token, ""); got.status != http.StatusOK ||
+		!strings.Contains(got.body, "ZEL-PGR-2") ||
+		strings.Contains(got.body, "ZEL-PGR-DOWN") {
 		t.Errorf("assets after the restart, want ZEL-PGR-2 and not the one refused with 503: %d %s", got.status, got.body)
 	}
-	apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-PGR-AFTER","title":"After the restart","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+	apiJSON(
+		t,
+		http.MethodPost,
+		base+"/api/v1/assets",
+		token,
+		`{"job_code":"ZEL-PGR-AFTER","title":"After the restart","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+	)
 	apiLogin(t, base, "rep@demo.test")
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -184,7 +203,13 @@ func TestKilledDuringUpload(t *testing.T) {
 			ctx := context.Background()
 			proc := startProcess(t, kv, "--demo")
 			token := apiLogin(t, proc.base, "marketer@demo.test")
-			asset := apiJSON(t, http.MethodPost, proc.base+"/api/v1/assets", token, `{"job_code":"ZEL-KILL-1","title":"Killed upload","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+			asset := apiJSON(
+				t,
+				http.MethodPost,
+				proc.base+"/api/v1/assets",
+				token,
+				`{"job_code":"ZEL-KILL-1","title":"Killed upload","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+			)
 			assetID := asset["id"].(string)
 
 			lib, blobs, st := openObjectServiceFromEnv(t, getenv)
@@ -287,7 +312,13 @@ func TestFullDiskUnderUploads(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dataDir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-FULL-1","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+	asset := apiJSON(
+		t,
+		http.MethodPost,
+		base+"/api/v1/assets",
+		token,
+		`{"job_code":"ZEL-FULL-1","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+	)
 	assetID := asset["id"].(string)
 
 	for _, disk := range []struct{ name, dir string }{
@@ -328,7 +359,16 @@ func TestFullDiskUnderUploads(t *testing.T) {
 		}
 		// Start the next round from an empty asset, so that its upload is
 		// new bytes.
-		asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, fmt.Sprintf(`{"job_code":"ZEL-FULL-%s","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`, strings.ReplaceAll(disk.name, " ", "-")))
+		asset := apiJSON(
+			t,
+			http.MethodPost,
+			base+"/api/v1/assets",
+			token,
+			fmt.Sprintf(
+				`{"job_code":"ZEL-FULL-%s","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+				strings.ReplaceAll(disk.name, " ", "-"),
+			),
+		)
 		assetID = asset["id"].(string)
 	}
 	if err := stop(); err != nil {
@@ -342,11 +382,13 @@ func TestFullDiskUnderUploads(t *testing.T) {
 func verifyIntegrity(t *testing.T, getenv func(string) string) {
 	t.Helper()
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %v %q", err, out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "objects match") {
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "objects match") {
 		t.Fatalf("objects verify: %v %q", err, out.String())
 	}
 }
@@ -715,7 +757,19 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 			t.Fatal(err)
 		}
 	}
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", pg.dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+	initdb := exec.Command(
+		filepath.Join(bin, "initdb"),
+		"-D",
+		pg.dataDir,
+		"-U",
+		"postgres",
+		"-A",
+		"trust",
+		"-E",
+		"UTF8",
+		"--no-sync",
+		"--no-instructions",
+	)
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: pg.cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)

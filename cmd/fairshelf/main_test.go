@@ -79,7 +79,14 @@ func startServing(t *testing.T, getenv func(string) string, args ...string) (ser
 	stderr := &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
+		err := run(
+			ctx,
+			append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...),
+			getenv,
+			strings.NewReader(""),
+			outW,
+			stderr,
+		)
 		outW.CloseWithError(fmt.Errorf("run returned: %v", err))
 		done <- err
 	}()
@@ -171,7 +178,14 @@ func TestServePostgresAndMinIO(t *testing.T) {
 
 func TestBadConfigurationExitsWithCode2(t *testing.T) {
 	var stderr strings.Builder
-	err := run(context.Background(), []string{"fairshelf", "serve"}, environ("FAIRSHELF_S3_USE_SSL", "perhaps"), strings.NewReader(""), io.Discard, &stderr)
+	err := run(
+		context.Background(),
+		[]string{"fairshelf", "serve"},
+		environ("FAIRSHELF_S3_USE_SSL", "perhaps"),
+		strings.NewReader(""),
+		io.Discard,
+		&stderr,
+	)
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "FAIRSHELF_S3_USE_SSL") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v (exit %d), want a one-line error naming the variable with exit code 2", err, exitCode(err))
 	}
@@ -184,7 +198,8 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", t.TempDir())
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "version"}, getenv, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "fairshelf ") {
+	if err := run(context.Background(), []string{"fairshelf", "version"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.HasPrefix(out.String(), "fairshelf ") {
 		t.Fatalf("version: %q %v", out.String(), err)
 	}
 	out.Reset()
@@ -192,7 +207,8 @@ func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %q %v", out.String(), err)
 	}
 }

@@ -20,7 +20,13 @@ func TestObjectsVerify(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-CLI-1","title":"CLI test","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+	asset := apiJSON(
+		t,
+		http.MethodPost,
+		base+"/api/v1/assets",
+		token,
+		`{"job_code":"ZEL-CLI-1","title":"CLI test","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+	)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", "piece.txt")
@@ -39,7 +45,8 @@ func TestObjectsVerify(t *testing.T) {
 	}
 
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "all 2 objects match") {
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "all 2 objects match") {
 		t.Fatalf("verify: %v %q", err, out.String())
 	}
 	var files []string
@@ -69,7 +76,11 @@ func TestObjectsVerify(t *testing.T) {
 
 func apiLogin(t *testing.T, base, email string) string {
 	t.Helper()
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+email+`","password":"fairshelf-demo"}`))
+	resp, err := http.Post(
+		base+"/api/v1/auth/login",
+		"application/json",
+		strings.NewReader(`{"email":"`+email+`","password":"fairshelf-demo"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

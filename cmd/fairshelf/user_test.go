@@ -13,25 +13,66 @@ func TestUserAddAndRoles(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", t.TempDir())
 	ctx := context.Background()
 	var out strings.Builder
-	err := run(ctx, []string{"fairshelf", "user", "add", "--email", "First.Admin@example.com", "--name", "First Admin", "--role", "admin", "--role", "auditor:*", "--password-stdin"},
-		getenv, strings.NewReader("a sound first password\n"), &out, io.Discard)
+	err := run(
+		ctx,
+		[]string{
+			"fairshelf",
+			"user",
+			"add",
+			"--email",
+			"First.Admin@example.com",
+			"--name",
+			"First Admin",
+			"--role",
+			"admin",
+			"--role",
+			"auditor:*",
+			"--password-stdin",
+		},
+		getenv,
+		strings.NewReader("a sound first password\n"),
+		&out,
+		io.Discard,
+	)
 	if err != nil || !strings.Contains(out.String(), "created user First Admin") {
 		t.Fatalf("user add: %v %q", err, out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"fairshelf", "user", "roles", "first.admin@EXAMPLE.com"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "admin:*, auditor:*") {
+	if err := run(ctx, []string{"fairshelf", "user", "roles", "first.admin@EXAMPLE.com"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "admin:*, auditor:*") {
 		t.Fatalf("user roles: %v %q", err, out.String())
 	}
 	// Bad input is a usage error naming the problem.
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--password-stdin"}, getenv, strings.NewReader("short\n"), io.Discard, io.Discard)
+	err = run(
+		ctx,
+		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--password-stdin"},
+		getenv,
+		strings.NewReader("short\n"),
+		io.Discard,
+		io.Discard,
+	)
 	if exitCode(err) != 2 || !strings.Contains(err.Error(), "password") {
 		t.Fatalf("weak password: %v", err)
 	}
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss", "--password-stdin"}, getenv, strings.NewReader("a sound password\n"), io.Discard, io.Discard)
+	err = run(
+		ctx,
+		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss", "--password-stdin"},
+		getenv,
+		strings.NewReader("a sound password\n"),
+		io.Discard,
+		io.Discard,
+	)
 	if exitCode(err) != 2 {
 		t.Fatalf("unknown role: %v", err)
 	}
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"}, getenv, strings.NewReader(""), io.Discard, io.Discard)
+	err = run(
+		ctx,
+		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"},
+		getenv,
+		strings.NewReader(""),
+		io.Discard,
+		io.Discard,
+	)
 	if exitCode(err) != 2 {
 		t.Fatalf("missing --password-stdin: %v", err)
 	}
@@ -47,7 +88,11 @@ func TestDemoSeedsOneUserPerRole(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := startServe(t, environ("FAIRSHELF_DATA_DIR", dir), "--demo")
 	for _, who := range []string{"admin", "marketer", "medical", "legal", "regulatory", "rep", "auditor"} {
-		resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+who+`@demo.test","password":"fairshelf-demo"}`))
+		resp, err := http.Post(
+			base+"/api/v1/auth/login",
+			"application/json",
+			strings.NewReader(`{"email":"`+who+`@demo.test","password":"fairshelf-demo"}`),
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +109,11 @@ func TestDemoSeedsOneUserPerRole(t *testing.T) {
 		}
 	}
 	// The demo piece and claims are there, unsigned and unpublished.
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"marketer@demo.test","password":"fairshelf-demo"}`))
+	resp, err := http.Post(
+		base+"/api/v1/auth/login",
+		"application/json",
+		strings.NewReader(`{"email":"marketer@demo.test","password":"fairshelf-demo"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

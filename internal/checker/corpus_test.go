@@ -475,19 +475,44 @@ func corpusTable(rules Rules, scores map[string]*ruleScore, pieces int, formats 
 			parts = append(parts, fmt.Sprintf("%d %s", n, k.name))
 		}
 	}
-	fmt.Fprintf(&b, "Corpus: %d pieces (%s) under `internal/checker/testdata/corpus`, rules version %s.\n\n", pieces, strings.Join(parts, ", "), rules.Version)
+	fmt.Fprintf(
+		&b,
+		"Corpus: %d pieces (%s) under `internal/checker/testdata/corpus`, rules version %s.\n\n",
+		pieces,
+		strings.Join(parts, ", "),
+		rules.Version,
+	)
 	b.WriteString("| rule | severity | pieces that must get it | found | recall | pieces where it fired | false positives | precision |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	var tp, fp, must, found int
 	for _, r := range rules.Rules {
 		s := scores[r.ID]
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.2f | %d | %d | %.2f |\n", s.id, s.severity, s.must, s.found, s.recall(), s.reported, s.falsePos, s.precision())
+		fmt.Fprintf(
+			&b,
+			"| %s | %s | %d | %d | %.2f | %d | %d | %.2f |\n",
+			s.id,
+			s.severity,
+			s.must,
+			s.found,
+			s.recall(),
+			s.reported,
+			s.falsePos,
+			s.precision(),
+		)
 		tp += s.found
 		fp += s.falsePos
 		must += s.must
 		found += s.found
 	}
-	fmt.Fprintf(&b, "| **all** | | %d | %d | %.2f | | %d | %.2f |\n", must, found, float64(found)/float64(max(must, 1)), fp, float64(tp)/float64(max(tp+fp, 1)))
+	fmt.Fprintf(
+		&b,
+		"| **all** | | %d | %d | %.2f | | %d | %.2f |\n",
+		must,
+		found,
+		float64(found)/float64(max(must, 1)),
+		fp,
+		float64(tp)/float64(max(tp+fp, 1)),
+	)
 	return b.String()
 }
 

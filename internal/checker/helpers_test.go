@@ -46,7 +46,12 @@ func testClaims() []domain.Claim {
 			Text:     "In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin (1.3% vs 1.6% per year; HR 0.79).",
 			Variants: []string{"ZELTRA reduced stroke or systemic embolism by 21% vs warfarin (1.3% vs 1.6% per year)."}},
 		{ID: "c2", Brand: "ZELTRA", Category: "dosing", Text: "ZELTRA is taken as one 20 mg tablet once daily with the evening meal."},
-		{ID: "c3", Brand: "ZELTRA", Category: "safety", Text: "Major bleeding occurred in 3.6% of patients taking ZELTRA and 3.4% of patients taking warfarin."},
+		{
+			ID:       "c3",
+			Brand:    "ZELTRA",
+			Category: "safety",
+			Text:     "Major bleeding occurred in 3.6% of patients taking ZELTRA and 3.4% of patients taking warfarin.",
+		},
 	}
 }
 
@@ -112,7 +117,6 @@ func replace(old, new string) string {
 	}
 	return strings.Replace(compliant, old, new, 1)
 }
-
 
 func findingsOf(fs []domain.Finding, id string) []domain.Finding {
 	var out []domain.Finding
