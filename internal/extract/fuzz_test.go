@@ -84,7 +84,7 @@ func FuzzExtractPDF(f *testing.F) {
 	f.Add(samplePDF(f))
 	f.Add(genPDF(f, 1, []pdfText{{page: 1, x: 72, y: 100, font: "Times", size: 6, text: "ISI"}}, pdfOptions{}))
 	f.Add(flateBomb(f, 1<<20))
-	f.Add(buildPDF(f, []string{
+	f.Add(buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",

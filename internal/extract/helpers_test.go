@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // ---- PDF generation ----
@@ -83,30 +83,8 @@ func genPDF(t testing.TB, pages int, texts []pdfText, opt pdfOptions) []byte {
 
 // ---- OOXML generation ----
 
-// zipFile is one entry of a generated ZIP.
-type zipFile struct {
-	name string
-	body string
-}
-
-func genZIP(t testing.TB, files ...zipFile) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, f := range files {
-		w, err := zw.Create(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+// zipFile is one {name, body} entry of a ZIP built by testenv.ZIP.
+type zipFile = [2]string
 
 const contentTypesDOCX = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
@@ -142,7 +120,7 @@ func genDOCX(t testing.TB, body string, extra ...zipFile) []byte {
 		{"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>`},
 		{"word/document.xml", docxDocument(body)},
 	}
-	return genZIP(t, append(files, extra...)...)
+	return testenv.ZIP(t, append(files, extra...)...)
 }
 
 const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
@@ -198,7 +176,7 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 			`<?xml version="1.0"?><p:presentation ` + pNS + `><p:sldIdLst>` + ids.String() + `</p:sldIdLst></p:presentation>`,
 		},
 	)
-	return genZIP(t, files...)
+	return testenv.ZIP(t, files...)
 }
 
 // ---- running ----

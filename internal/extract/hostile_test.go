@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // zeroDeflate returns a raw deflate stream of n zero bytes (n-1 a multiple
@@ -315,7 +317,7 @@ func flateBomb(t testing.TB, n int) []byte {
 	zw.Close()
 	// zlib framing around the raw deflate data: header, data, (bogus) adler.
 	stream := append(append([]byte{0x78, 0xDA}, z.Bytes()...), 0, 0, 0, 0)
-	return buildPDF(t, []string{
+	return buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
@@ -324,21 +326,8 @@ func flateBomb(t testing.TB, n int) []byte {
 }
 
 // buildPDF writes objects 1..n with a correct cross-reference table.
-func buildPDF(t testing.TB, objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+func buildPDF(objs []string) []byte {
+	return testenv.PDFObjects("%PDF-1.7\n", objs)
 }
 
 func TestPDFFlateBomb(t *testing.T) {
@@ -357,7 +346,7 @@ func TestPDFCyclesAndDepth(t *testing.T) {
 	// A page tree that contains itself, a form XObject that draws itself,
 	// unbalanced q/Q and a very deep array operand.
 	content := "q q q Q Q Q Q Q BT /F1 12 Tf 72 700 Td (Hello) Tj ET /X1 Do " + strings.Repeat("[", 10000) + " TJ"
-	data := buildPDF(t, []string{
+	data := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /XObject << /X1 5 0 R >> >> >>",
@@ -386,7 +375,7 @@ func TestTimeout(t *testing.T) {
 	// A content stream of a million tiny show operators, read with a
 	// deadline that cannot be met.
 	content := strings.Repeat("BT /F1 1 Tf 1 0 0 1 10 10 Tm (a) Tj ET\n", 1_000_000)
-	data := buildPDF(t, []string{
+	data := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",

@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 	"testing"
+
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 func TestDOCXParagraphsSizesAndPages(t *testing.T) {
@@ -53,12 +55,12 @@ func TestDOCXWithoutStylesUsesWordDefault(t *testing.T) {
 func TestDOCXDamaged(t *testing.T) {
 	_, err := extractBytes(
 		t,
-		genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}),
+		testenv.ZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}),
 		DOCX,
 		Limits{},
 	)
 	wantError(t, err, "invalid", "damaged")
-	_, err = extractBytes(t, genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}), DOCX, Limits{})
+	_, err = extractBytes(t, testenv.ZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}), DOCX, Limits{})
 	wantError(t, err, "invalid", "no main document")
 	_, err = extractBytes(t, []byte("PK\x03\x04 not really"), DOCX, Limits{})
 	wantError(t, err, "invalid", "damaged")
@@ -83,7 +85,7 @@ func TestPPTXSlidesInPresentationOrder(t *testing.T) {
 }
 
 func TestPPTXWithoutPresentationOrderSortsSlidesByNumber(t *testing.T) {
-	data := genZIP(t,
+	data := testenv.ZIP(t,
 		zipFile{"[Content_Types].xml", contentTypesPPTX},
 		zipFile{"ppt/presentation.xml", `<p:presentation ` + pNS + `/>`},
 		zipFile{"ppt/slides/slide10.xml", slideXML([]string{"ten"})},
