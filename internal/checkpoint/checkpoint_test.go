@@ -170,24 +170,9 @@ func TestCheckpointsInMinIO(t *testing.T) {
 	now := time.Now().UTC()
 	st := sealedStore(t, key, time.Now)
 	appendEvents(t, st, 3)
-	newS3 := func(bucket string) *objectstore.S3 {
-		s, err := objectstore.NewS3(
-			objectstore.S3Config{
-				Endpoint:  srv.Endpoint,
-				Bucket:    bucket,
-				AccessKey: srv.AccessKey,
-				SecretKey: srv.SecretKey,
-				UseSSL:    srv.UseSSL,
-			},
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
 
 	t.Run("plain bucket", func(t *testing.T) {
-		s3 := newS3(srv.NewBucket(t))
+		s3 := srv.Store(t, srv.NewBucket(t))
 		c, written := checkpointNow(t, st, checkpoint.NewWriter(s3, key, "i", time.Hour, nil), now)
 		if !written {
 			t.Fatal("not written")
@@ -203,7 +188,7 @@ func TestCheckpointsInMinIO(t *testing.T) {
 
 	t.Run("object lock", func(t *testing.T) {
 		bucket := lockedBucket(t, srv)
-		s3 := newS3(bucket)
+		s3 := srv.Store(t, bucket)
 		const retention = 3 * time.Second
 		c, written := checkpointNow(t, st, checkpoint.NewWriter(s3, key, "i", retention, nil), time.Now())
 		if !written {
