@@ -52,18 +52,7 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	// Acknowledged writes: assets and a version with its file.
 	var assets []string
 	for i := range 3 {
-		a := apiJSON(
-			t,
-			http.MethodPost,
-			base+"/api/v1/assets",
-			token,
-			fmt.Sprintf(
-				`{"job_code":"ZEL-PGR-%d","title":"Before the restart %d","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-				i,
-				i,
-			),
-		)
-		assets = append(assets, a["id"].(string))
+		assets = append(assets, createAsset(t, base, token, fmt.Sprintf("ZEL-PGR-%d", i), fmt.Sprintf("Before the restart %d", i)))
 	}
 	content := []byte("ZELTRA (zeltaparin) piece written before the database restarted.\n")
 	status, body := postFile(t, base, token, assets[0], "before.txt", content)
@@ -146,13 +135,7 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 		strings.Contains(got.body, "ZEL-PGR-DOWN") {
 		t.Errorf("assets after the restart, want ZEL-PGR-2 and not the one refused with 503: %d %s", got.status, got.body)
 	}
-	apiJSON(
-		t,
-		http.MethodPost,
-		base+"/api/v1/assets",
-		token,
-		`{"job_code":"ZEL-PGR-AFTER","title":"After the restart","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-	)
+	createAsset(t, base, token, "ZEL-PGR-AFTER", "After the restart")
 	apiLogin(t, base, "rep@demo.test")
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -182,18 +165,7 @@ func TestKilledDuringUpload(t *testing.T) {
 		},
 		{
 			name: "PostgreSQL and MinIO",
-			env: func(t *testing.T) []string {
-				srv := testenv.MinIO(t)
-				return []string{
-					"FAIRSHELF_DATA_DIR", t.TempDir(),
-					"FAIRSHELF_DATABASE_URL", testenv.PostgresURL(t),
-					"FAIRSHELF_S3_ENDPOINT", srv.Endpoint,
-					"FAIRSHELF_S3_BUCKET", srv.NewBucket(t),
-					"FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
-					"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey,
-					"FAIRSHELF_S3_USE_SSL", "false",
-				}
-			},
+			env:  postgresMinIOEnv,
 			lock: lockPostgres,
 		},
 	} {
@@ -203,14 +175,7 @@ func TestKilledDuringUpload(t *testing.T) {
 			ctx := context.Background()
 			proc := startProcess(t, kv, "--demo")
 			token := apiLogin(t, proc.base, "marketer@demo.test")
-			asset := apiJSON(
-				t,
-				http.MethodPost,
-				proc.base+"/api/v1/assets",
-				token,
-				`{"job_code":"ZEL-KILL-1","title":"Killed upload","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-			)
-			assetID := asset["id"].(string)
+			assetID := createAsset(t, proc.base, token, "ZEL-KILL-1", "Killed upload")
 
 			lib, blobs, st := openObjectServiceFromEnv(t, getenv)
 			before := objectKeys(t, blobs)
@@ -312,14 +277,7 @@ func TestFullDiskUnderUploads(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dataDir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(
-		t,
-		http.MethodPost,
-		base+"/api/v1/assets",
-		token,
-		`{"job_code":"ZEL-FULL-1","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-	)
-	assetID := asset["id"].(string)
+	assetID := createAsset(t, base, token, "ZEL-FULL-1", "Full disk")
 
 	for _, disk := range []struct{ name, dir string }{
 		{"upload spool", spool},
@@ -359,17 +317,7 @@ func TestFullDiskUnderUploads(t *testing.T) {
 		}
 		// Start the next round from an empty asset, so that its upload is
 		// new bytes.
-		asset := apiJSON(
-			t,
-			http.MethodPost,
-			base+"/api/v1/assets",
-			token,
-			fmt.Sprintf(
-				`{"job_code":"ZEL-FULL-%s","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-				strings.ReplaceAll(disk.name, " ", "-"),
-			),
-		)
-		assetID = asset["id"].(string)
+		assetID = createAsset(t, base, token, "ZEL-FULL-"+strings.ReplaceAll(disk.name, " ", "-"), "Full disk")
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)

@@ -157,9 +157,11 @@ func TestServeEmbedded(t *testing.T) {
 	}
 }
 
-func TestServePostgresAndMinIO(t *testing.T) {
+// postgresMinIOEnv returns the environment, as key, value, ..., of a server
+// on a fresh PostgreSQL database and a fresh MinIO bucket.
+func postgresMinIOEnv(t *testing.T) []string {
 	srv := testenv.MinIO(t)
-	base, stop := startServe(t, environ(
+	return []string{
 		"FAIRSHELF_DATA_DIR", t.TempDir(),
 		"FAIRSHELF_DATABASE_URL", testenv.PostgresURL(t),
 		"FAIRSHELF_S3_ENDPOINT", srv.Endpoint,
@@ -167,7 +169,11 @@ func TestServePostgresAndMinIO(t *testing.T) {
 		"FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
 		"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey,
 		"FAIRSHELF_S3_USE_SSL", "false",
-	))
+	}
+}
+
+func TestServePostgresAndMinIO(t *testing.T) {
+	base, stop := startServe(t, environ(postgresMinIOEnv(t)...))
 	if body := getOK(t, base+"/readyz"); !strings.Contains(body, `"database":"ok","objects":"ok"`) {
 		t.Fatalf("readyz body %s", body)
 	}

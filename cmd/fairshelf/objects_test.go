@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,26 +19,10 @@ func TestObjectsVerify(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(
-		t,
-		http.MethodPost,
-		base+"/api/v1/assets",
-		token,
-		`{"job_code":"ZEL-CLI-1","title":"CLI test","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
-	)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "piece.txt")
-	fw.Write([]byte("ZELTRA (zeltaparin) piece text.\n"))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/assets/"+asset["id"].(string)+"/versions", &body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %v %v", resp.StatusCode, err)
+	assetID := createAsset(t, base, token, "ZEL-CLI-1", "CLI test")
+	if status, body := postFile(t, base, token, assetID, "piece.txt", []byte("ZELTRA (zeltaparin) piece text.\n")); status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
 	}
-	resp.Body.Close()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +51,7 @@ func TestObjectsVerify(t *testing.T) {
 		}
 	}
 	out.Reset()
-	err = run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
+	err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
 	if exitCode(err) != 1 || strings.Count(out.String(), "PROBLEM") != 1 {
 		t.Fatalf("verify after tampering: %v %q", err, out.String())
 	}
@@ -90,6 +73,14 @@ func apiLogin(t *testing.T, base, email string) string {
 		t.Fatalf("login %s: %d %v", email, resp.StatusCode, err)
 	}
 	return v.Token
+}
+
+// createAsset creates a ZELTRA email asset for healthcare professionals
+// through the API and returns its id.
+func createAsset(t *testing.T, base, token, jobCode, title string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"job_code":%q,"title":%q,"brand":"ZELTRA","audience":"hcp","channel":"email"}`, jobCode, title)
+	return apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, body)["id"].(string)
 }
 
 func apiJSON(t *testing.T, method, url, token, body string) map[string]any {
