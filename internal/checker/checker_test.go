@@ -300,23 +300,22 @@ func TestRuleEstablishedName(t *testing.T) {
 }
 
 func TestRuleAbsolute(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	runRuleCases(t, RuleAbsolute, []ruleCase{
-		{name: "safe", text: add("ZELTRA is safe for your patients."), want: 1, msg: `"safe"`, page: 1, line: 2},
-		{name: "completely safe counts once", text: add("ZELTRA is completely safe."), want: 1, msg: `"completely safe"`},
-		{name: "no side effects", text: add("Most patients report no side effects."), want: 1},
-		{name: "no side effects across lines", text: add("Most patients report no side\neffects at all."), want: 1},
-		{name: "risk-free broken at line end", text: add("A risk-\nfree choice for AF."), want: 1},
-		{name: "cure", text: add("ZELTRA cures AF-related stroke."), want: 1},
-		{name: "guaranteed", text: add("Guaranteed protection from stroke."), want: 1},
-		{name: "look-alike letters", text: add("ZELTRA is sаfе."), want: 1},
-		{name: "full-width letters", text: add("ZELTRA is ＳＡＦＥ."), want: 1},
-		{name: "zero-width space inside", text: add("ZELTRA is sa\u200bfe."), want: 1},
-		{name: "safety, safely, unsafe", text: add("Review the safety profile. Take ZELTRA safely. Stopping is unsafe."), want: 0},
+		{name: "safe", text: withLine("ZELTRA is safe for your patients."), want: 1, msg: `"safe"`, page: 1, line: 2},
+		{name: "completely safe counts once", text: withLine("ZELTRA is completely safe."), want: 1, msg: `"completely safe"`},
+		{name: "no side effects", text: withLine("Most patients report no side effects."), want: 1},
+		{name: "no side effects across lines", text: withLine("Most patients report no side\neffects at all."), want: 1},
+		{name: "risk-free broken at line end", text: withLine("A risk-\nfree choice for AF."), want: 1},
+		{name: "cure", text: withLine("ZELTRA cures AF-related stroke."), want: 1},
+		{name: "guaranteed", text: withLine("Guaranteed protection from stroke."), want: 1},
+		{name: "look-alike letters", text: withLine("ZELTRA is sаfе."), want: 1},
+		{name: "full-width letters", text: withLine("ZELTRA is ＳＡＦＥ."), want: 1},
+		{name: "zero-width space inside", text: withLine("ZELTRA is sa\u200bfe."), want: 1},
+		{name: "safety, safely, unsafe", text: withLine("Review the safety profile. Take ZELTRA safely. Stopping is unsafe."), want: 0},
 		{name: "Important Safety Information heading", text: compliant, want: 0},
-		{name: "safe place", text: add("Keep ZELTRA in a safe place."), want: 0},
-		{name: "no cure for the disease", text: add("There is no cure for atrial fibrillation."), want: 0},
-		{name: "not known if safe", text: add("It is not known if ZELTRA is safe and effective in adolescents."), want: 0},
+		{name: "safe place", text: withLine("Keep ZELTRA in a safe place."), want: 0},
+		{name: "no cure for the disease", text: withLine("There is no cure for atrial fibrillation."), want: 0},
+		{name: "not known if safe", text: withLine("It is not known if ZELTRA is safe and effective in adolescents."), want: 0},
 		{
 			name: "safe inside the ISI",
 			text: replace(
@@ -325,22 +324,21 @@ func TestRuleAbsolute(t *testing.T) {
 			),
 			want: 0,
 		},
-		{name: "two in one line", text: add("Safe, guaranteed results."), want: 2},
+		{name: "two in one line", text: withLine("Safe, guaranteed results."), want: 2},
 	})
 }
 
 func TestRuleHype(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	runRuleCases(t, RuleHype, []ruleCase{
-		{name: "best", text: add("The best anticoagulant for AF."), want: 1, msg: `"best"`},
-		{name: "#1", text: add("The #1 prescribed anticoagulant."), want: 1, msg: `"#1"`},
-		{name: "number one", text: add("Number one with cardiologists."), want: 1},
-		{name: "breakthrough across lines", text: add("A break-\nthrough in stroke prevention."), want: 1},
-		{name: "game-changer spellings", text: add("A game-changer. A gamechanger. A game changer."), want: -1},
-		{name: "revolutionary", text: add("Revolutionary protection."), want: 1},
-		{name: "best regards", text: add("Best regards, the ZELTRA team"), want: 0},
-		{name: "best for you", text: add("Ask your doctor which treatment is best for you."), want: 0},
-		{name: "bestow is not best", text: add("Bestow confidence."), want: 0},
+		{name: "best", text: withLine("The best anticoagulant for AF."), want: 1, msg: `"best"`},
+		{name: "#1", text: withLine("The #1 prescribed anticoagulant."), want: 1, msg: `"#1"`},
+		{name: "number one", text: withLine("Number one with cardiologists."), want: 1},
+		{name: "breakthrough across lines", text: withLine("A break-\nthrough in stroke prevention."), want: 1},
+		{name: "game-changer spellings", text: withLine("A game-changer. A gamechanger. A game changer."), want: -1},
+		{name: "revolutionary", text: withLine("Revolutionary protection."), want: 1},
+		{name: "best regards", text: withLine("Best regards, the ZELTRA team"), want: 0},
+		{name: "best for you", text: withLine("Ask your doctor which treatment is best for you."), want: 0},
+		{name: "bestow is not best", text: withLine("Bestow confidence."), want: 0},
 		{
 			name: "inside a reference",
 			text: replace("Zeltaparin versus warfarin", "Best practice in AF: zeltaparin versus warfarin"),
@@ -350,43 +348,41 @@ func TestRuleHype(t *testing.T) {
 }
 
 func TestRuleComparative(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	runRuleCases(t, RuleComparative, []ruleCase{
-		{name: "better than", text: add("ZELTRA works better than apixaban."), want: 1, msg: `"better than"`},
-		{name: "superior to", text: add("ZELTRA is superior to dabigatran for stroke prevention."), want: 1},
-		{name: "fewer ... than", text: add("Fewer major bleeds than with apixaban."), want: 1},
-		{name: "vs a competitor", text: add("ZELTRA vs. apixaban: once-daily dosing."), want: 1},
-		{name: "reference number in brackets", text: add("ZELTRA works better than apixaban.[2]"), want: 0},
-		{name: "superscript reference", text: add("ZELTRA works better than apixaban.²"), want: 0},
-		{name: "glued reference number", text: add("ZELTRA works better than apixaban2 in AF."), want: 0},
-		{name: "data on file", text: add("ZELTRA works better than apixaban (Data on file)."), want: 0},
-		{name: "footnote with reference list", text: add("ZELTRA works better than apixaban.†"), want: 0},
+		{name: "better than", text: withLine("ZELTRA works better than apixaban."), want: 1, msg: `"better than"`},
+		{name: "superior to", text: withLine("ZELTRA is superior to dabigatran for stroke prevention."), want: 1},
+		{name: "fewer ... than", text: withLine("Fewer major bleeds than with apixaban."), want: 1},
+		{name: "vs a competitor", text: withLine("ZELTRA vs. apixaban: once-daily dosing."), want: 1},
+		{name: "reference number in brackets", text: withLine("ZELTRA works better than apixaban.[2]"), want: 0},
+		{name: "superscript reference", text: withLine("ZELTRA works better than apixaban.²"), want: 0},
+		{name: "glued reference number", text: withLine("ZELTRA works better than apixaban2 in AF."), want: 0},
+		{name: "data on file", text: withLine("ZELTRA works better than apixaban (Data on file)."), want: 0},
+		{name: "footnote with reference list", text: withLine("ZELTRA works better than apixaban.†"), want: 0},
 		{
 			name: "footnote without a list",
 			text: strings.Replace(
-				add("ZELTRA works better than apixaban.†"),
+				withLine("ZELTRA works better than apixaban.†"),
 				"References: 1. Patel R, et al. Zeltaparin versus warfarin in atrial fibrillation. N Engl J Med. 2022;387:1010-1020.",
 				"",
 				1,
 			),
 			want: 1,
 		},
-		{name: "versus placebo", text: add("Fewer strokes with ZELTRA versus placebo."), want: 0},
-		{name: "x% vs y%", text: add("Stroke rates were 1.3% vs 1.6% per year."), want: 0},
+		{name: "versus placebo", text: withLine("Fewer strokes with ZELTRA versus placebo."), want: 0},
+		{name: "x% vs y%", text: withLine("Stroke rates were 1.3% vs 1.6% per year."), want: 0},
 		{name: "versus in the reference list", text: compliant, want: 0},
-		{name: "one finding per sentence", text: add("ZELTRA is better than and superior to apixaban."), want: 1},
+		{name: "one finding per sentence", text: withLine("ZELTRA is better than and superior to apixaban."), want: 1},
 	})
 }
 
 func TestRuleClaimUnmatched(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	runRuleCases(t, RuleClaimUnmatched, []ruleCase{
-		{name: "number not in the library", text: add("ZELTRA reduced stroke by 45% in 12 weeks."), want: 1, msg: "45%, 12"},
+		{name: "number not in the library", text: withLine("ZELTRA reduced stroke by 45% in 12 weeks."), want: 1, msg: "45%, 12"},
 		{name: "claim with a changed number", text: replace("by 21% compared", "by 31% compared"), want: 1, msg: "31%"},
 		{name: "exact claim", text: compliant, want: 0},
 		{
 			name: "claim variant with trademark",
-			text: add("ZELTRA® reduced stroke or systemic embolism by 21% vs warfarin (1.3% vs 1.6% per year).[1]"),
+			text: withLine("ZELTRA® reduced stroke or systemic embolism by 21% vs warfarin (1.3% vs 1.6% per year).[1]"),
 			want: 0,
 		},
 		{
@@ -398,23 +394,22 @@ func TestRuleClaimUnmatched(t *testing.T) {
 			want: 0,
 		},
 		{name: "job code and date", text: compliant + "\nUS-ZEL-0042 03/2025 © 2025 Zeltra Pharma, Inc.", want: 0},
-		{name: "numbers without efficacy words", text: add("Available in 10 mg and 20 mg tablets."), want: 0},
+		{name: "numbers without efficacy words", text: withLine("Available in 10 mg and 20 mg tablets."), want: 0},
 		{
 			name: "numbers in the ISI",
 			text: replace("Please see full", "Report side effects to FDA at 1-800-FDA-1088; 5% of patients had bleeding.\nPlease see full"),
 			want: 0,
 		},
-		{name: "percent of people", text: add("More than 2 million people have been prescribed ZELTRA."), want: 1},
+		{name: "percent of people", text: withLine("More than 2 million people have been prescribed ZELTRA."), want: 1},
 		{name: "numbers in a reference", text: compliant, want: 0},
 	})
 }
 
 func TestRuleOffLabel(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	runRuleCases(t, RuleOffLabel, []ruleCase{
-		{name: "children", text: add("Now for adults and children with AF."), want: 1, msg: `"children"`},
-		{name: "multi-word term across lines", text: add("Also studied in patients with mechanical\nheart valves."), want: 1},
-		{name: "pediatric upper case", text: add("PEDIATRIC DOSING AVAILABLE"), want: 1},
+		{name: "children", text: withLine("Now for adults and children with AF."), want: 1, msg: `"children"`},
+		{name: "multi-word term across lines", text: withLine("Also studied in patients with mechanical\nheart valves."), want: 1},
+		{name: "pediatric upper case", text: withLine("PEDIATRIC DOSING AVAILABLE"), want: 1},
 		{
 			name: "inside the ISI",
 			text: replace(
@@ -423,9 +418,9 @@ func TestRuleOffLabel(t *testing.T) {
 			),
 			want: 0,
 		},
-		{name: "out of reach of children", text: add("Keep out of reach of children."), want: 0},
-		{name: "negated", text: add("ZELTRA is not approved for pediatric use."), want: 0},
-		{name: "not a term", text: add("Childhood vaccines are unrelated."), want: 0},
+		{name: "out of reach of children", text: withLine("Keep out of reach of children."), want: 0},
+		{name: "negated", text: withLine("ZELTRA is not approved for pediatric use."), want: 0},
+		{name: "not a term", text: withLine("Childhood vaccines are unrelated."), want: 0},
 	})
 }
 
@@ -450,18 +445,17 @@ func TestRuleRelativeRisk(t *testing.T) {
 }
 
 func TestRuleNewStale(t *testing.T) {
-	add := func(s string) string { return replace("Protect your patients", s+"\nProtect your patients") }
 	early := func(in *Input) { in.Now = time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC) }
 	runRuleCases(t, RuleNewStale, []ruleCase{
-		{name: "new treatment after 12 months", text: add("A new treatment option for AF."), want: 1, msg: "2023-01-15"},
-		{name: "new next to the name", text: add("New ZELTRA for AF."), want: 1},
-		{name: "introducing", text: add("Introducing ZELTRA."), want: 1, msg: `"Introducing"`},
-		{name: "now available", text: add("Now available in pharmacies."), want: 1},
-		{name: "within 12 months", text: add("A new treatment option for AF. Introducing ZELTRA."), mod: early, want: 0},
-		{name: "no launch date", text: add("A new treatment option for AF."), mod: func(in *Input) { in.Label.LaunchDate = "" }, want: 0},
-		{name: "no clock", text: add("A new treatment option for AF."), mod: func(in *Input) { in.Now = time.Time{} }, want: 0},
-		{name: "new onset", text: add("For patients with new onset AF."), want: 0},
-		{name: "new without a product word", text: add("Read the new guidelines."), want: 0},
+		{name: "new treatment after 12 months", text: withLine("A new treatment option for AF."), want: 1, msg: "2023-01-15"},
+		{name: "new next to the name", text: withLine("New ZELTRA for AF."), want: 1},
+		{name: "introducing", text: withLine("Introducing ZELTRA."), want: 1, msg: `"Introducing"`},
+		{name: "now available", text: withLine("Now available in pharmacies."), want: 1},
+		{name: "within 12 months", text: withLine("A new treatment option for AF. Introducing ZELTRA."), mod: early, want: 0},
+		{name: "no launch date", text: withLine("A new treatment option for AF."), mod: func(in *Input) { in.Label.LaunchDate = "" }, want: 0},
+		{name: "no clock", text: withLine("A new treatment option for AF."), mod: func(in *Input) { in.Now = time.Time{} }, want: 0},
+		{name: "new onset", text: withLine("For patients with new onset AF."), want: 0},
+		{name: "new without a product word", text: withLine("Read the new guidelines."), want: 0},
 		{
 			name: "new medicines in the ISI",
 			text: replace(

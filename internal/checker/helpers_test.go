@@ -118,6 +118,12 @@ func replace(old, new string) string {
 	return strings.Replace(compliant, old, new, 1)
 }
 
+// withLine returns compliant with line added in the promotional body, just
+// before "Protect your patients", away from the ISI and the references.
+func withLine(line string) string {
+	return replace("Protect your patients", line+"\nProtect your patients")
+}
+
 func findingsOf(fs []domain.Finding, id string) []domain.Finding {
 	var out []domain.Finding
 	for _, f := range fs {
