@@ -67,24 +67,30 @@ func zeroBomb(t testing.TB, n int64) []byte {
 	for i := int64(0); i < (n-1)/258; i++ {
 		crc.Write(zeros)
 	}
-	body := zeroDeflate(n)
+	return rawDOCX(t, "word/document.xml", zeroDeflate(n), crc.Sum32(), uint64(n))
+}
+
+// rawDOCX returns a DOCX whose part name holds deflated as is, under a
+// header that gives crc and size, whatever the bytes really inflate to.
+func rawDOCX(t testing.TB, name string, deflated []byte, crc uint32, size uint64) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	w, _ := zw.Create("[Content_Types].xml")
 	io.WriteString(w, contentTypesDOCX)
 	raw, err := zw.CreateRaw(
 		&zip.FileHeader{
-			Name:               "word/document.xml",
+			Name:               name,
 			Method:             zip.Deflate,
-			CRC32:              crc.Sum32(),
-			CompressedSize64:   uint64(len(body)),
-			UncompressedSize64: uint64(n),
+			CRC32:              crc,
+			CompressedSize64:   uint64(len(deflated)),
+			UncompressedSize64: size,
 		},
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw.Write(body)
+	raw.Write(deflated)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -154,25 +160,7 @@ func lyingZip(t testing.TB, name, head string, rep string, n int, declared uint6
 		io.WriteString(mw, rep)
 	}
 	fw.Close()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	w, _ := zw.Create("[Content_Types].xml")
-	io.WriteString(w, contentTypesDOCX)
-	raw, err := zw.CreateRaw(
-		&zip.FileHeader{
-			Name:               name,
-			Method:             zip.Deflate,
-			CRC32:              crc.Sum32(),
-			CompressedSize64:   uint64(body.Len()),
-			UncompressedSize64: declared,
-		},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.Write(body.Bytes())
-	zw.Close()
-	return b.Bytes()
+	return rawDOCX(t, name, body.Bytes(), crc.Sum32(), declared)
 }
 
 func TestZipBombWithLyingHeader(t *testing.T) {
