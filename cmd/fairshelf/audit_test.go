@@ -72,7 +72,8 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard); err != nil ||
+	verify := []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}
+	if err := run(context.Background(), verify, getenv, nil, &out, io.Discard); err != nil ||
 		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %v %q", err, out.String())
 	}
@@ -82,7 +83,10 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 3 FROM audit_events)"} {
+	for _, q := range []string{
+		"DROP TRIGGER audit_events_no_delete",
+		"DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 3 FROM audit_events)",
+	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

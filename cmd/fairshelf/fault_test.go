@@ -71,7 +71,10 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	}
 	for _, r := range []struct{ method, path, body string }{
 		{http.MethodGet, "/api/v1/assets/" + assets[1], ""},
-		{http.MethodPost, "/api/v1/assets", `{"job_code":"ZEL-PGR-DOWN","title":"During the outage","brand":"ZELTRA","audience":"hcp","channel":"email"}`},
+		{
+			http.MethodPost, "/api/v1/assets",
+			`{"job_code":"ZEL-PGR-DOWN","title":"During the outage","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+		},
 	} {
 		got := call(t, r.method, base+r.path, token, r.body)
 		got.wantError(t, http.StatusServiceUnavailable, domain.EUNAVAILABLE)

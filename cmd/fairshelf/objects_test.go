@@ -20,7 +20,8 @@ func TestObjectsVerify(t *testing.T) {
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
 	assetID := createAsset(t, base, token, "ZEL-CLI-1", "CLI test")
-	if status, body := postFile(t, base, token, assetID, "piece.txt", []byte("ZELTRA (zeltaparin) piece text.\n")); status != http.StatusCreated {
+	content := []byte("ZELTRA (zeltaparin) piece text.\n")
+	if status, body := postFile(t, base, token, assetID, "piece.txt", content); status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", status, body)
 	}
 	if err := stop(); err != nil {

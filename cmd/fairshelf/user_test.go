@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,38 +44,19 @@ func TestUserAddAndRoles(t *testing.T) {
 		t.Fatalf("user roles: %v %q", err, out.String())
 	}
 	// Bad input is a usage error naming the problem.
-	err = run(
-		ctx,
-		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--password-stdin"},
-		getenv,
-		strings.NewReader("short\n"),
-		io.Discard,
-		io.Discard,
-	)
-	if exitCode(err) != 2 || !strings.Contains(err.Error(), "password") {
-		t.Fatalf("weak password: %v", err)
-	}
-	err = run(
-		ctx,
-		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss", "--password-stdin"},
-		getenv,
-		strings.NewReader("a sound password\n"),
-		io.Discard,
-		io.Discard,
-	)
-	if exitCode(err) != 2 {
-		t.Fatalf("unknown role: %v", err)
-	}
-	err = run(
-		ctx,
-		[]string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"},
-		getenv,
-		strings.NewReader(""),
-		io.Discard,
-		io.Discard,
-	)
-	if exitCode(err) != 2 {
-		t.Fatalf("missing --password-stdin: %v", err)
+	addX := []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"}
+	for _, tc := range []struct {
+		name, stdin, inError string
+		args                 []string
+	}{
+		{name: "weak password", stdin: "short\n", inError: "password", args: []string{"--password-stdin"}},
+		{name: "unknown role", stdin: "a sound password\n", args: []string{"--role", "boss", "--password-stdin"}},
+		{name: "missing --password-stdin"},
+	} {
+		err := run(ctx, append(slices.Clone(addX), tc.args...), getenv, strings.NewReader(tc.stdin), io.Discard, io.Discard)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), tc.inError) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
 	}
 	err = run(ctx, []string{"fairshelf", "user", "roles", "nobody@example.com"}, getenv, nil, io.Discard, io.Discard)
 	if err == nil {
