@@ -452,8 +452,14 @@ func TestRuleNewStale(t *testing.T) {
 		{name: "introducing", text: withLine("Introducing ZELTRA."), want: 1, msg: `"Introducing"`},
 		{name: "now available", text: withLine("Now available in pharmacies."), want: 1},
 		{name: "within 12 months", text: withLine("A new treatment option for AF. Introducing ZELTRA."), mod: early, want: 0},
-		{name: "no launch date", text: withLine("A new treatment option for AF."), mod: func(in *Input) { in.Label.LaunchDate = "" }, want: 0},
-		{name: "no clock", text: withLine("A new treatment option for AF."), mod: func(in *Input) { in.Now = time.Time{} }, want: 0},
+		{
+			name: "no launch date", text: withLine("A new treatment option for AF."),
+			mod: func(in *Input) { in.Label.LaunchDate = "" }, want: 0,
+		},
+		{
+			name: "no clock", text: withLine("A new treatment option for AF."),
+			mod: func(in *Input) { in.Now = time.Time{} }, want: 0,
+		},
 		{name: "new onset", text: withLine("For patients with new onset AF."), want: 0},
 		{name: "new without a product word", text: withLine("Read the new guidelines."), want: 0},
 		{
@@ -491,7 +497,8 @@ func TestRuleBoxed(t *testing.T) {
 			name: "PI reference's Boxed Warning does not count",
 			text: strings.Replace(
 				replace(
-					"WARNING: (A) PREMATURE DISCONTINUATION OF ZELTRA INCREASES THE RISK OF THROMBOTIC EVENTS (B) SPINAL/EPIDURAL HEMATOMA\n",
+					"WARNING: (A) PREMATURE DISCONTINUATION OF ZELTRA INCREASES THE RISK OF THROMBOTIC EVENTS "+
+						"(B) SPINAL/EPIDURAL HEMATOMA\n",
 					"",
 				),
 				"including Boxed Warning",
