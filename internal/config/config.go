@@ -220,7 +220,13 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout}, {"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge}, {"FAIRSHELF_TOKEN_TTL", c.TokenTTL}, {"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow}, {"FAIRSHELF_REVIEW_SLA", c.ReviewSLA}} {
+	}{
+		{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout},
+		{"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge},
+		{"FAIRSHELF_TOKEN_TTL", c.TokenTTL},
+		{"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow},
+		{"FAIRSHELF_REVIEW_SLA", c.ReviewSLA},
+	} {
 		if d.v < time.Second {
 			return &Error{d.name, "must be at least 1s"}
 		}
