@@ -53,7 +53,11 @@ func TestDetect(t *testing.T) {
 			"!macro-enabled",
 		},
 		{"xlsx", testenv.ZIP(t, zipFile{"[Content_Types].xml", "<Types/>"}, zipFile{"xl/workbook.xml", "<workbook/>"}), "!Excel"},
-		{"odt", testenv.ZIP(t, zipFile{"mimetype", "application/vnd.oasis.opendocument.text"}, zipFile{"content.xml", "<x/>"}), "!OpenDocument"},
+		{
+			"odt",
+			testenv.ZIP(t, zipFile{"mimetype", "application/vnd.oasis.opendocument.text"}, zipFile{"content.xml", "<x/>"}),
+			"!OpenDocument",
+		},
 		{"jar", testenv.ZIP(t, zipFile{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"}), "!ZIP archive, not a Word or PowerPoint"},
 		{"docx without content types", testenv.ZIP(t, zipFile{"word/document.xml", docxDocument("")}), "!ZIP archive"},
 		{"broken zip", []byte("PK\x03\x04garbage that is not a zip"), "!damaged"},

@@ -90,7 +90,9 @@ func FuzzExtractPDF(f *testing.F) {
 		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 		"<< /Length 60 >>\nstream\nBT /F1 12 Tf 2 0 0 2 72 700 Tm [(Hel) -300 (lo)] TJ T* (x) ' ET\nendstream",
 		"<< /Type /Font /Subtype /Type0 /Encoding /Identity-H /DescendantFonts [<< /W [1 [500] 2 9 600] >>] /ToUnicode 6 0 R >>",
-		"<< /Length 90 >>\nstream\n1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <00FF> <0041> endbfrange\nendstream",
+		"<< /Length 90 >>\nstream\n" +
+			"1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <00FF> <0041> endbfrange\n" +
+			"endstream",
 	}))
 	f.Fuzz(func(t *testing.T, data []byte) { checkExtract(t, data, PDF) })
 }

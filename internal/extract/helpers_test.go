@@ -87,12 +87,19 @@ func genPDF(t testing.TB, pages int, texts []pdfText, opt pdfOptions) []byte {
 type zipFile = [2]string
 
 const contentTypesDOCX = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Override PartName="/word/document.xml"` +
+	` ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
 
 const contentTypesPPTX = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Override PartName="/ppt/presentation.xml"` +
+	` ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>`
 
-const wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"`
+const wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"` +
+	` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"`
 
 // docxBody wraps body XML (w:p elements) into word/document.xml.
 func docxDocument(body string) string {
@@ -123,7 +130,9 @@ func genDOCX(t testing.TB, body string, extra ...zipFile) []byte {
 	return testenv.ZIP(t, append(files, extra...)...)
 }
 
-const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
+const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"` +
+	` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"` +
+	` xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
 
 // slideXML returns a slide with one text box holding paragraphs; each
 // paragraph is a list of runs "text@size" (size in points, optional).
@@ -158,7 +167,8 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 		part := fmt.Sprintf("slide%d.xml", len(slides)-i)
 		fmt.Fprintf(
 			&rels,
-			`<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`,
+			`<Relationship Id="rId%d"`+
+				` Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`,
 			i+10,
 			part,
 		)
@@ -169,7 +179,8 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 		files,
 		zipFile{
 			"ppt/_rels/presentation.xml.rels",
-			`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`,
+			`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+				rels.String() + `</Relationships>`,
 		},
 		zipFile{
 			"ppt/presentation.xml",

@@ -337,9 +337,12 @@ func TestPDFCyclesAndDepth(t *testing.T) {
 	data := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /XObject << /X1 5 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " +
+			"/Resources << /Font << /F1 6 0 R >> /XObject << /X1 5 0 R >> >> >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> /Length 41 >>\nstream\nBT /F1 9 Tf 72 600 Td (In form) Tj ET /X1 Do\nendstream",
+		"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] " +
+			"/Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> /Length 41 >>\n" +
+			"stream\nBT /F1 9 Tf 72 600 Td (In form) Tj ET /X1 Do\nendstream",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	})
 	timed(t, 5*time.Second, func() {

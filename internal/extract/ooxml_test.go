@@ -22,7 +22,13 @@ func TestDOCXParagraphsSizesAndPages(t *testing.T) {
 		`<w:p><w:r><w:br w:type="page"/></w:r></w:p>` +
 		`<w:p><w:r><w:lastRenderedPageBreak/><w:t>Page two (no double count)</w:t></w:r></w:p>` +
 		`<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Cell A</w:t></w:r></w:p></w:tc><w:tc>` + para(9, "Cell B") + `</w:tc></w:tr></w:tbl>` +
-		`<w:p><w:r><w:t>Kept</w:t></w:r><w:del><w:r><w:delText>deleted</w:delText></w:r></w:del><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="urn:wps"><w:txbxContent><w:p><w:r><w:t>In a text box</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>DUPLICATE</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
+		`<w:p><w:r><w:t>Kept</w:t></w:r><w:del><w:r><w:delText>deleted</w:delText></w:r></w:del>` +
+		`<w:r><mc:AlternateContent>` +
+		`<mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="urn:wps">` +
+		`<w:txbxContent><w:p><w:r><w:t>In a text box</w:t></w:r></w:p></w:txbxContent>` +
+		`</wps:txbx></w:drawing></mc:Choice>` +
+		`<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>DUPLICATE</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>` +
+		`</mc:AlternateContent></w:r></w:p>` +
 		`<w:p><w:r><w:t>Long paragraph across</w:t></w:r><w:r><w:lastRenderedPageBreak/><w:t>the page break</w:t></w:r></w:p>` +
 		`<w:p><w:pPr><w:pStyle w:val="ISIHeading"/></w:pPr><w:r><w:t>Important Safety Information</w:t></w:r></w:p>` +
 		`<w:p/>`
@@ -55,7 +61,10 @@ func TestDOCXWithoutStylesUsesWordDefault(t *testing.T) {
 func TestDOCXDamaged(t *testing.T) {
 	_, err := extractBytes(
 		t,
-		testenv.ZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}),
+		testenv.ZIP(t,
+			zipFile{"[Content_Types].xml", contentTypesDOCX},
+			zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)},
+		),
 		DOCX,
 		Limits{},
 	)
