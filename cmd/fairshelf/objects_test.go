@@ -58,7 +58,23 @@ func TestObjectsVerify(t *testing.T) {
 	}
 }
 
+// apiLogin signs in as the demo user email and returns the API token.
 func apiLogin(t *testing.T, base, email string) string {
+	t.Helper()
+	return demoLogin(t, base, email).Token
+}
+
+// loginReply is the answer to a sign-in through the API.
+type loginReply struct {
+	Token string `json:"token"`
+	User  struct {
+		Roles []struct{ Role, Brand string } `json:"roles"`
+	} `json:"user"`
+}
+
+// demoLogin signs in as the demo user email with the documented demo
+// password, and fails t unless a token comes back.
+func demoLogin(t *testing.T, base, email string) loginReply {
 	t.Helper()
 	resp, err := http.Post(
 		base+"/api/v1/auth/login",
@@ -69,11 +85,11 @@ func apiLogin(t *testing.T, base, email string) string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var v struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.Token == "" {
-		t.Fatalf("login %s: %d %v", email, resp.StatusCode, err)
+	var v loginReply
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK || v.Token == "" {
+		t.Fatalf("login %s: %d %+v %v", email, resp.StatusCode, v, err)
 	}
-	return v.Token
+	return v
 }
 
 // createAsset creates a ZELTRA email asset for healthcare professionals

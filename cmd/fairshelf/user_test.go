@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
@@ -70,44 +69,18 @@ func TestDemoSeedsOneUserPerRole(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := startServe(t, environ("FAIRSHELF_DATA_DIR", dir), "--demo")
 	for _, who := range []string{"admin", "marketer", "medical", "legal", "regulatory", "rep", "auditor"} {
-		resp, err := http.Post(
-			base+"/api/v1/auth/login",
-			"application/json",
-			strings.NewReader(`{"email":"`+who+`@demo.test","password":"fairshelf-demo"}`),
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body struct {
-			Token string `json:"token"`
-			User  struct {
-				Roles []struct{ Role, Brand string } `json:"roles"`
-			} `json:"user"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || body.Token == "" || len(body.User.Roles) != 1 {
-			t.Fatalf("login %s: %d %+v %v", who, resp.StatusCode, body, err)
+		if reply := demoLogin(t, base, who+"@demo.test"); len(reply.User.Roles) != 1 {
+			t.Fatalf("login %s: roles %+v, want one", who, reply.User.Roles)
 		}
 	}
 	// The demo piece and claims are there, unsigned and unpublished.
-	resp, err := http.Post(
-		base+"/api/v1/auth/login",
-		"application/json",
-		strings.NewReader(`{"email":"marketer@demo.test","password":"fairshelf-demo"}`),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var login struct{ Token string }
-	json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-001", login.Token, "")
+	token := apiLogin(t, base, "marketer@demo.test")
+	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-001", token, "")
 	assets, _ := page["assets"].([]any)
 	if len(assets) != 1 {
 		t.Fatalf("demo assets = %v", page)
 	}
-	claims := apiJSON(t, http.MethodGet, base+"/api/v1/brands/ZELTRA/claims", login.Token, "")
+	claims := apiJSON(t, http.MethodGet, base+"/api/v1/brands/ZELTRA/claims", token, "")
 	if list, _ := claims["claims"].([]any); len(list) != 2 {
 		t.Fatalf("demo claims = %v", claims)
 	}
