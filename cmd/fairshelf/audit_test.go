@@ -72,7 +72,9 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+	verify := []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}
+	if err := run(context.Background(), verify, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %v %q", err, out.String())
 	}
 
@@ -81,7 +83,10 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TRIGGER audit_events_no_delete", "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 3 FROM audit_events)"} {
+	for _, q := range []string{
+		"DROP TRIGGER audit_events_no_delete",
+		"DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 3 FROM audit_events)",
+	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +95,8 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	out.Reset()
 	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--json"}, getenv, nil, &out, io.Discard)
 	var r domain.ChainReport
-	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.OK || len(r.Findings) == 0 || r.Findings[0].Kind != domain.FindingTruncated {
+	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.OK || len(r.Findings) == 0 ||
+		r.Findings[0].Kind != domain.FindingTruncated {
 		t.Fatalf("after truncation: %v %s", err, out.String())
 	}
 
@@ -105,9 +111,17 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--json", "--pubkey", pubFile}, environ("FAIRSHELF_DATA_DIR", auditorData), nil, &out, io.Discard)
+	err = run(
+		context.Background(),
+		[]string{"fairshelf", "audit", "verify", "--json", "--pubkey", pubFile},
+		environ("FAIRSHELF_DATA_DIR", auditorData),
+		nil,
+		&out,
+		io.Discard,
+	)
 	r = domain.ChainReport{}
-	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.SealsChecked || r.Checkpoints == 0 || r.Findings[0].Kind != domain.FindingTruncated {
+	if exitCode(err) != 1 || json.Unmarshal([]byte(out.String()), &r) != nil || r.SealsChecked || r.Checkpoints == 0 ||
+		r.Findings[0].Kind != domain.FindingTruncated {
 		t.Fatalf("auditor without the private key: %v %s", err, out.String())
 	}
 	if _, err := os.Stat(filepath.Join(auditorData, "audit-signing-key.pem")); err == nil {
@@ -121,7 +135,8 @@ func TestServeAnchorsTheAuditTrail(t *testing.T) {
 	}
 	out.Reset()
 	err = run(context.Background(), []string{"fairshelf", "audit", "verify", "--pubkey", pubFile}, getenv, nil, &out, io.Discard)
-	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) || strings.Contains(out.String(), domain.FindingForged) {
+	if exitCode(err) != 1 || !strings.Contains(out.String(), domain.FindingForeignCheckpoint) ||
+		strings.Contains(out.String(), domain.FindingForged) {
 		t.Fatalf("other key: %v %q", err, out.String())
 	}
 }
@@ -138,7 +153,8 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 	}
 	dataDir := t.TempDir()
 	appOnly := environ("FAIRSHELF_DATA_DIR", dataDir, "FAIRSHELF_DATABASE_URL", appURL, "FAIRSHELF_AUDIT_SIGNING_KEY_FILE", keyFile)
-	if err := run(context.Background(), []string{"fairshelf", "migrate"}, appOnly, nil, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "permission denied") {
+	if err := run(context.Background(), []string{"fairshelf", "migrate"}, appOnly, nil, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("migrate as the application's role: %v, want permission denied", err)
 	}
 	srv := testenv.MinIO(t)
@@ -180,7 +196,9 @@ func TestMigrateAsOwnerServeAsApp(t *testing.T) {
 	}
 	// The checkpoints are in the bucket, and the command-line check agrees.
 	var out2 strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, both, nil, &out2, io.Discard); err != nil || !strings.Contains(out2.String(), "audit chain OK") || strings.Contains(out2.String(), " 0 checkpoints") {
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, both, nil, &out2, io.Discard); err != nil ||
+		!strings.Contains(out2.String(), "audit chain OK") ||
+		strings.Contains(out2.String(), " 0 checkpoints") {
 		t.Fatalf("audit verify against the bucket: %v %q", err, out2.String())
 	}
 }

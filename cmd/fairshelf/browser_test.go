@@ -199,15 +199,22 @@ func TestStoryInTheBrowser(t *testing.T) {
 	for i := 0; i < 8 && focused != "email"; i++ {
 		b.do("tab", chromedp.KeyEvent(kb.Tab))
 		var err error
-		if focused, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`)); err != nil {
+		focus := chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`)
+		if focused, err = chromedp.Run(b.ctx, focus); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if focused != "email" {
 		t.Fatalf("the e-mail field cannot be reached with the Tab key (focus on %q)", focused)
 	}
-	b.do("keyboard login", chromedp.KeyEvent("marketer@demo.test"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(demoPassword), chromedp.KeyEvent(kb.Enter),
-		chromedp.WaitVisible(chromedp.CSS(`.session-user`)))
+	b.do(
+		"keyboard login",
+		chromedp.KeyEvent("marketer@demo.test"),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(demoPassword),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`.session-user`)),
+	)
 	b.logout()
 
 	// The marketer lands on the library of assets and creates one.
@@ -245,7 +252,11 @@ func TestStoryInTheBrowser(t *testing.T) {
 	b.shot("submitted")
 	b.logout()
 
-	for _, r := range []struct{ email, function string }{{"medical@demo.test", "medical"}, {"legal@demo.test", "legal"}, {"regulatory@demo.test", "regulatory"}} {
+	for _, r := range []struct{ email, function string }{
+		{"medical@demo.test", "medical"},
+		{"legal@demo.test", "legal"},
+		{"regulatory@demo.test", "regulatory"},
+	} {
 		b.login(r.email)
 		if loc := b.location(); loc != "/reviews" {
 			t.Fatalf("%s landed on %s", r.function, loc)
@@ -291,7 +302,13 @@ func TestStoryInTheBrowser(t *testing.T) {
 	)
 	b.shot("feedback-sent")
 	// The piece is a download, never opened inside the site.
-	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(`+strconv.Quote(href)+`).then(r => r.status + " " + r.headers.get("Content-Disposition"))`, chromedp.EvalAwaitPromise))
+	got, err := chromedp.Run(
+		b.ctx,
+		chromedp.Evaluate[string](
+			`fetch(`+strconv.Quote(href)+`).then(r => r.status + " " + r.headers.get("Content-Disposition"))`,
+			chromedp.EvalAwaitPromise,
+		),
+	)
 	if err != nil || !strings.HasPrefix(got, "200 attachment;") {
 		t.Fatalf("download of the piece = %q (%v)", got, err)
 	}
@@ -305,7 +322,8 @@ func TestStoryInTheBrowser(t *testing.T) {
 	if err != nil || charts != 4 {
 		t.Fatalf("dashboard shows %d charts (%v), want 4", charts, err)
 	}
-	if usage, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("#usage-heading + svg").textContent`)); !strings.Contains(usage, "ZEL-HCP-E2E1") {
+	usageChart := chromedp.Evaluate[string](`document.querySelector("#usage-heading + svg").textContent`)
+	if usage, _ := chromedp.Run(b.ctx, usageChart); !strings.Contains(usage, "ZEL-HCP-E2E1") {
 		t.Fatalf("the usage chart does not show the downloaded piece: %q", usage)
 	}
 	b.shot("analytics-dashboard")
@@ -438,11 +456,17 @@ func TestScriptedPDFNeverRunsInTheBrowser(t *testing.T) {
 	}
 	// Downloads are refused, so that the attachment URLs below stay
 	// navigations the browser ends, not files on disk.
-	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny}); err != nil {
+	deny := cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorDeny}
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, deny); err != nil {
 		t.Fatal(err)
 	}
 	b.login("medical@demo.test")
-	b.do("asset page", chromedp.Navigate(base+"/assets/"+assetID), chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)), chromedp.Sleep(2*time.Second))
+	b.do(
+		"asset page",
+		chromedp.Navigate(base+"/assets/"+assetID),
+		chromedp.WaitVisible(chromedp.CSS(`#preview-heading`)),
+		chromedp.Sleep(2*time.Second),
+	)
 	b.shot("scripted-pdf-asset-page")
 	if facts := b.text(`.file-facts`); !strings.Contains(facts, "application/pdf") {
 		t.Errorf("file facts = %q", facts)

@@ -52,8 +52,7 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	// Acknowledged writes: assets and a version with its file.
 	var assets []string
 	for i := range 3 {
-		a := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, fmt.Sprintf(`{"job_code":"ZEL-PGR-%d","title":"Before the restart %d","brand":"ZELTRA","audience":"hcp","channel":"email"}`, i, i))
-		assets = append(assets, a["id"].(string))
+		assets = append(assets, createAsset(t, base, token, fmt.Sprintf("ZEL-PGR-%d", i), fmt.Sprintf("Before the restart %d", i)))
 	}
 	content := []byte("ZELTRA (zeltaparin) piece written before the database restarted.\n")
 	status, body := postFile(t, base, token, assets[0], "before.txt", content)
@@ -72,7 +71,10 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 	}
 	for _, r := range []struct{ method, path, body string }{
 		{http.MethodGet, "/api/v1/assets/" + assets[1], ""},
-		{http.MethodPost, "/api/v1/assets", `{"job_code":"ZEL-PGR-DOWN","title":"During the outage","brand":"ZELTRA","audience":"hcp","channel":"email"}`},
+		{
+			http.MethodPost, "/api/v1/assets",
+			`{"job_code":"ZEL-PGR-DOWN","title":"During the outage","brand":"ZELTRA","audience":"hcp","channel":"email"}`,
+		},
 	} {
 		got := call(t, r.method, base+r.path, token, r.body)
 		got.wantError(t, http.StatusServiceUnavailable, domain.EUNAVAILABLE)
@@ -127,13 +129,16 @@ func TestPostgresRestartWhileServing(t *testing.T) {
 			t.Errorf("asset %s acknowledged before the restart: %d %s", id, got.status, got.body)
 		}
 	}
-	if got := call(t, http.MethodGet, base+"/api/v1/versions/"+version.ID+"/content", token, ""); got.status != http.StatusOK || got.body != string(content) {
+	if got := call(t, http.MethodGet, base+"/api/v1/versions/"+version.ID+"/content", token, ""); got.status != http.StatusOK ||
+		got.body != string(content) {
 		t.Errorf("version acknowledged before the restart: %d %q", got.status, got.body)
 	}
-	if got := call(t, http.MethodGet, base+"/api/v1/assets?brand=ZELTRA&limit=100", token, ""); got.status != http.StatusOK || !strings.Contains(got.body, "ZEL-PGR-2") || strings.Contains(got.body, "ZEL-PGR-DOWN") {
+	if got := call(t, http.MethodGet, base+"/api/v1/assets?brand=ZELTRA&limit=100", token, ""); got.status != http.StatusOK ||
+		!strings.Contains(got.body, "ZEL-PGR-2") ||
+		strings.Contains(got.body, "ZEL-PGR-DOWN") {
 		t.Errorf("assets after the restart, want ZEL-PGR-2 and not the one refused with 503: %d %s", got.status, got.body)
 	}
-	apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-PGR-AFTER","title":"After the restart","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
+	createAsset(t, base, token, "ZEL-PGR-AFTER", "After the restart")
 	apiLogin(t, base, "rep@demo.test")
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -163,18 +168,7 @@ func TestKilledDuringUpload(t *testing.T) {
 		},
 		{
 			name: "PostgreSQL and MinIO",
-			env: func(t *testing.T) []string {
-				srv := testenv.MinIO(t)
-				return []string{
-					"FAIRSHELF_DATA_DIR", t.TempDir(),
-					"FAIRSHELF_DATABASE_URL", testenv.PostgresURL(t),
-					"FAIRSHELF_S3_ENDPOINT", srv.Endpoint,
-					"FAIRSHELF_S3_BUCKET", srv.NewBucket(t),
-					"FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
-					"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey,
-					"FAIRSHELF_S3_USE_SSL", "false",
-				}
-			},
+			env:  postgresMinIOEnv,
 			lock: lockPostgres,
 		},
 	} {
@@ -184,8 +178,7 @@ func TestKilledDuringUpload(t *testing.T) {
 			ctx := context.Background()
 			proc := startProcess(t, kv, "--demo")
 			token := apiLogin(t, proc.base, "marketer@demo.test")
-			asset := apiJSON(t, http.MethodPost, proc.base+"/api/v1/assets", token, `{"job_code":"ZEL-KILL-1","title":"Killed upload","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
-			assetID := asset["id"].(string)
+			assetID := createAsset(t, proc.base, token, "ZEL-KILL-1", "Killed upload")
 
 			lib, blobs, st := openObjectServiceFromEnv(t, getenv)
 			before := objectKeys(t, blobs)
@@ -287,8 +280,7 @@ func TestFullDiskUnderUploads(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dataDir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-FULL-1","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
-	assetID := asset["id"].(string)
+	assetID := createAsset(t, base, token, "ZEL-FULL-1", "Full disk")
 
 	for _, disk := range []struct{ name, dir string }{
 		{"upload spool", spool},
@@ -328,8 +320,7 @@ func TestFullDiskUnderUploads(t *testing.T) {
 		}
 		// Start the next round from an empty asset, so that its upload is
 		// new bytes.
-		asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, fmt.Sprintf(`{"job_code":"ZEL-FULL-%s","title":"Full disk","brand":"ZELTRA","audience":"hcp","channel":"email"}`, strings.ReplaceAll(disk.name, " ", "-")))
-		assetID = asset["id"].(string)
+		assetID = createAsset(t, base, token, "ZEL-FULL-"+strings.ReplaceAll(disk.name, " ", "-"), "Full disk")
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -342,11 +333,13 @@ func TestFullDiskUnderUploads(t *testing.T) {
 func verifyIntegrity(t *testing.T, getenv func(string) string) {
 	t.Helper()
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %v %q", err, out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "objects match") {
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "objects match") {
 		t.Fatalf("objects verify: %v %q", err, out.String())
 	}
 }
@@ -715,7 +708,19 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 			t.Fatal(err)
 		}
 	}
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", pg.dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+	initdb := exec.Command(
+		filepath.Join(bin, "initdb"),
+		"-D",
+		pg.dataDir,
+		"-U",
+		"postgres",
+		"-A",
+		"trust",
+		"-E",
+		"UTF8",
+		"--no-sync",
+		"--no-instructions",
+	)
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: pg.cred}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)

@@ -79,7 +79,8 @@ func TestIntegrityJobScrubs(t *testing.T) {
 		t.Fatalf("restored object: %+v %v", b, err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "objects match") {
+	if err := run(ctx, []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "objects match") {
 		t.Fatalf("verify after the restore: %v %q", err, out.String())
 	}
 }

@@ -79,7 +79,14 @@ func startServing(t *testing.T, getenv func(string) string, args ...string) (ser
 	stderr := &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), outW, stderr)
+		err := run(
+			ctx,
+			append([]string{"fairshelf", "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"}, args...),
+			getenv,
+			strings.NewReader(""),
+			outW,
+			stderr,
+		)
 		outW.CloseWithError(fmt.Errorf("run returned: %v", err))
 		done <- err
 	}()
@@ -150,9 +157,11 @@ func TestServeEmbedded(t *testing.T) {
 	}
 }
 
-func TestServePostgresAndMinIO(t *testing.T) {
+// postgresMinIOEnv returns the environment, as key, value, ..., of a server
+// on a fresh PostgreSQL database and a fresh MinIO bucket.
+func postgresMinIOEnv(t *testing.T) []string {
 	srv := testenv.MinIO(t)
-	base, stop := startServe(t, environ(
+	return []string{
 		"FAIRSHELF_DATA_DIR", t.TempDir(),
 		"FAIRSHELF_DATABASE_URL", testenv.PostgresURL(t),
 		"FAIRSHELF_S3_ENDPOINT", srv.Endpoint,
@@ -160,7 +169,11 @@ func TestServePostgresAndMinIO(t *testing.T) {
 		"FAIRSHELF_S3_ACCESS_KEY", srv.AccessKey,
 		"FAIRSHELF_S3_SECRET_KEY", srv.SecretKey,
 		"FAIRSHELF_S3_USE_SSL", "false",
-	))
+	}
+}
+
+func TestServePostgresAndMinIO(t *testing.T) {
+	base, stop := startServe(t, environ(postgresMinIOEnv(t)...))
 	if body := getOK(t, base+"/readyz"); !strings.Contains(body, `"database":"ok","objects":"ok"`) {
 		t.Fatalf("readyz body %s", body)
 	}
@@ -171,7 +184,14 @@ func TestServePostgresAndMinIO(t *testing.T) {
 
 func TestBadConfigurationExitsWithCode2(t *testing.T) {
 	var stderr strings.Builder
-	err := run(context.Background(), []string{"fairshelf", "serve"}, environ("FAIRSHELF_S3_USE_SSL", "perhaps"), strings.NewReader(""), io.Discard, &stderr)
+	err := run(
+		context.Background(),
+		[]string{"fairshelf", "serve"},
+		environ("FAIRSHELF_S3_USE_SSL", "perhaps"),
+		strings.NewReader(""),
+		io.Discard,
+		&stderr,
+	)
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "FAIRSHELF_S3_USE_SSL") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v (exit %d), want a one-line error naming the variable with exit code 2", err, exitCode(err))
 	}
@@ -184,7 +204,8 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", t.TempDir())
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "version"}, getenv, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "fairshelf ") {
+	if err := run(context.Background(), []string{"fairshelf", "version"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.HasPrefix(out.String(), "fairshelf ") {
 		t.Fatalf("version: %q %v", out.String(), err)
 	}
 	out.Reset()
@@ -192,7 +213,8 @@ func TestVersionAndMigrateAndAuditVerify(t *testing.T) {
 		t.Fatalf("migrate: %v", err)
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "audit chain OK") {
+	if err := run(context.Background(), []string{"fairshelf", "audit", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "audit chain OK") {
 		t.Fatalf("audit verify: %q %v", out.String(), err)
 	}
 }

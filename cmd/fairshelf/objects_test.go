@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,26 +19,18 @@ func TestObjectsVerify(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	asset := apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, `{"job_code":"ZEL-CLI-1","title":"CLI test","brand":"ZELTRA","audience":"hcp","channel":"email"}`)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "piece.txt")
-	fw.Write([]byte("ZELTRA (zeltaparin) piece text.\n"))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/assets/"+asset["id"].(string)+"/versions", &body)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %v %v", resp.StatusCode, err)
+	assetID := createAsset(t, base, token, "ZEL-CLI-1", "CLI test")
+	content := []byte("ZELTRA (zeltaparin) piece text.\n")
+	if status, body := postFile(t, base, token, assetID, "piece.txt", content); status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, body)
 	}
-	resp.Body.Close()
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 
 	var out strings.Builder
-	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "all 2 objects match") {
+	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "all 2 objects match") {
 		t.Fatalf("verify: %v %q", err, out.String())
 	}
 	var files []string
@@ -61,24 +52,52 @@ func TestObjectsVerify(t *testing.T) {
 		}
 	}
 	out.Reset()
-	err = run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
+	err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard)
 	if exitCode(err) != 1 || strings.Count(out.String(), "PROBLEM") != 1 {
 		t.Fatalf("verify after tampering: %v %q", err, out.String())
 	}
 }
 
+// apiLogin signs in as the demo user email and returns the API token.
 func apiLogin(t *testing.T, base, email string) string {
 	t.Helper()
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+email+`","password":"fairshelf-demo"}`))
+	return demoLogin(t, base, email).Token
+}
+
+// loginReply is the answer to a sign-in through the API.
+type loginReply struct {
+	Token string `json:"token"`
+	User  struct {
+		Roles []struct{ Role, Brand string } `json:"roles"`
+	} `json:"user"`
+}
+
+// demoLogin signs in as the demo user email with the documented demo
+// password, and fails t unless a token comes back.
+func demoLogin(t *testing.T, base, email string) loginReply {
+	t.Helper()
+	resp, err := http.Post(
+		base+"/api/v1/auth/login",
+		"application/json",
+		strings.NewReader(`{"email":"`+email+`","password":"fairshelf-demo"}`),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var v struct{ Token string }
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || v.Token == "" {
-		t.Fatalf("login %s: %d %v", email, resp.StatusCode, err)
+	var v loginReply
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK || v.Token == "" {
+		t.Fatalf("login %s: %d %+v %v", email, resp.StatusCode, v, err)
 	}
-	return v.Token
+	return v
+}
+
+// createAsset creates a ZELTRA email asset for healthcare professionals
+// through the API and returns its id.
+func createAsset(t *testing.T, base, token, jobCode, title string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"job_code":%q,"title":%q,"brand":"ZELTRA","audience":"hcp","channel":"email"}`, jobCode, title)
+	return apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, body)["id"].(string)
 }
 
 func apiJSON(t *testing.T, method, url, token, body string) map[string]any {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,27 +13,49 @@ func TestUserAddAndRoles(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", t.TempDir())
 	ctx := context.Background()
 	var out strings.Builder
-	err := run(ctx, []string{"fairshelf", "user", "add", "--email", "First.Admin@example.com", "--name", "First Admin", "--role", "admin", "--role", "auditor:*", "--password-stdin"},
-		getenv, strings.NewReader("a sound first password\n"), &out, io.Discard)
+	err := run(
+		ctx,
+		[]string{
+			"fairshelf",
+			"user",
+			"add",
+			"--email",
+			"First.Admin@example.com",
+			"--name",
+			"First Admin",
+			"--role",
+			"admin",
+			"--role",
+			"auditor:*",
+			"--password-stdin",
+		},
+		getenv,
+		strings.NewReader("a sound first password\n"),
+		&out,
+		io.Discard,
+	)
 	if err != nil || !strings.Contains(out.String(), "created user First Admin") {
 		t.Fatalf("user add: %v %q", err, out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"fairshelf", "user", "roles", "first.admin@EXAMPLE.com"}, getenv, nil, &out, io.Discard); err != nil || !strings.Contains(out.String(), "admin:*, auditor:*") {
+	if err := run(ctx, []string{"fairshelf", "user", "roles", "first.admin@EXAMPLE.com"}, getenv, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "admin:*, auditor:*") {
 		t.Fatalf("user roles: %v %q", err, out.String())
 	}
 	// Bad input is a usage error naming the problem.
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--password-stdin"}, getenv, strings.NewReader("short\n"), io.Discard, io.Discard)
-	if exitCode(err) != 2 || !strings.Contains(err.Error(), "password") {
-		t.Fatalf("weak password: %v", err)
-	}
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X", "--role", "boss", "--password-stdin"}, getenv, strings.NewReader("a sound password\n"), io.Discard, io.Discard)
-	if exitCode(err) != 2 {
-		t.Fatalf("unknown role: %v", err)
-	}
-	err = run(ctx, []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"}, getenv, strings.NewReader(""), io.Discard, io.Discard)
-	if exitCode(err) != 2 {
-		t.Fatalf("missing --password-stdin: %v", err)
+	addX := []string{"fairshelf", "user", "add", "--email", "x@example.com", "--name", "X"}
+	for _, tc := range []struct {
+		name, stdin, inError string
+		args                 []string
+	}{
+		{name: "weak password", stdin: "short\n", inError: "password", args: []string{"--password-stdin"}},
+		{name: "unknown role", stdin: "a sound password\n", args: []string{"--role", "boss", "--password-stdin"}},
+		{name: "missing --password-stdin"},
+	} {
+		err := run(ctx, append(slices.Clone(addX), tc.args...), getenv, strings.NewReader(tc.stdin), io.Discard, io.Discard)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), tc.inError) {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
 	}
 	err = run(ctx, []string{"fairshelf", "user", "roles", "nobody@example.com"}, getenv, nil, io.Discard, io.Discard)
 	if err == nil {
@@ -47,36 +69,18 @@ func TestDemoSeedsOneUserPerRole(t *testing.T) {
 	dir := t.TempDir()
 	base, stop := startServe(t, environ("FAIRSHELF_DATA_DIR", dir), "--demo")
 	for _, who := range []string{"admin", "marketer", "medical", "legal", "regulatory", "rep", "auditor"} {
-		resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"`+who+`@demo.test","password":"fairshelf-demo"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body struct {
-			Token string `json:"token"`
-			User  struct {
-				Roles []struct{ Role, Brand string } `json:"roles"`
-			} `json:"user"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || body.Token == "" || len(body.User.Roles) != 1 {
-			t.Fatalf("login %s: %d %+v %v", who, resp.StatusCode, body, err)
+		if reply := demoLogin(t, base, who+"@demo.test"); len(reply.User.Roles) != 1 {
+			t.Fatalf("login %s: roles %+v, want one", who, reply.User.Roles)
 		}
 	}
 	// The demo piece and claims are there, unsigned and unpublished.
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"marketer@demo.test","password":"fairshelf-demo"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var login struct{ Token string }
-	json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-001", login.Token, "")
+	token := apiLogin(t, base, "marketer@demo.test")
+	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-001", token, "")
 	assets, _ := page["assets"].([]any)
 	if len(assets) != 1 {
 		t.Fatalf("demo assets = %v", page)
 	}
-	claims := apiJSON(t, http.MethodGet, base+"/api/v1/brands/ZELTRA/claims", login.Token, "")
+	claims := apiJSON(t, http.MethodGet, base+"/api/v1/brands/ZELTRA/claims", token, "")
 	if list, _ := claims["claims"].([]any); len(list) != 2 {
 		t.Fatalf("demo claims = %v", claims)
 	}

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 // benchSentences are the kinds of text a long detail aid holds.
 var benchSentences = []string{
-	"In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin (1.3% vs 1.6% per year; HR 0.79).[1]",
+	"In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin " +
+		"(1.3% vs 1.6% per year; HR 0.79).[1]",
 	"ZELTRA is taken as one 20 mg tablet once daily with the evening meal.",
 	"Patients with non-valvular atrial fibrillation face a five-fold higher risk of stroke than the general population.[2]",
 	"Major bleeding occurred in 3.6% of patients taking ZELTRA and 3.4% of patients taking warfarin.",
@@ -40,7 +42,8 @@ func benchPiece(pages int) []domain.TextLine {
 		n++
 		out = append(out, domain.TextLine{Page: p, Line: n, Text: "ZELTRA® (zeltaparin) tablets — proven protection", FontSize: 24})
 		if p == pages {
-			for _, s := range append([]string{"IMPORTANT SAFETY INFORMATION"}, append(testLabel().ISIStatements, testLabel().PIReference)...) {
+			isi := slices.Concat([]string{"IMPORTANT SAFETY INFORMATION"}, testLabel().ISIStatements, []string{testLabel().PIReference})
+			for _, s := range isi {
 				for _, w := range strings.Fields(s) {
 					words = append(words, w)
 					if len(strings.Join(words, " ")) > 80 {

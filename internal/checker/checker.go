@@ -247,7 +247,8 @@ func newRun(in Input, rules Rules) *run {
 	r.sentSize = make([]int, len(r.d.sents))
 	r.scratch = make([]int32, len(r.d.vocab))
 	r.labelNums = map[string]bool{}
-	for _, t := range slices.Concat([]string{l.Indication, l.PIReference, l.ProprietaryName, l.EstablishedName}, l.ISIStatements, l.OffLabelTerms) {
+	names := []string{l.Indication, l.PIReference, l.ProprietaryName, l.EstablishedName}
+	for _, t := range slices.Concat(names, l.ISIStatements, l.OffLabelTerms) {
 		toks := tokenize(Normalize(t).Text)
 		for i := 1; i < len(toks); i++ {
 			if toks[i].kind == tNum && toks[i-1].kind == tWord {

@@ -1,7 +1,6 @@
 package checker
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "write the corpus results table into docs/checker.md")
@@ -330,29 +330,23 @@ func genCorpusDOCX(t *testing.T, src string) []byte {
 			fmt.Fprintf(&body, `<w:p><w:r><w:rPr>%s</w:rPr><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, rpr, html.EscapeString(b.text))
 		}
 	}
-	files := []struct{ name, body string }{
-		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
-		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`},
-		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` + body.String() + `<w:sectPr/></w:body></w:document>`},
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, f := range files {
-		w, err := zw.Create(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	const xmlHead = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
+	return testenv.ZIP(t,
+		[2]string{"[Content_Types].xml", xmlHead +
+			`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/word/document.xml"` +
+			` ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		[2]string{"_rels/.rels", xmlHead +
+			`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1"` +
+			` Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"` +
+			` Target="word/document.xml"/></Relationships>`},
+		[2]string{"word/document.xml", xmlHead +
+			`<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` +
+			body.String() + `<w:sectPr/></w:body></w:document>`},
+	)
 }
 
 // ---- scoring ----
@@ -475,19 +469,44 @@ func corpusTable(rules Rules, scores map[string]*ruleScore, pieces int, formats 
 			parts = append(parts, fmt.Sprintf("%d %s", n, k.name))
 		}
 	}
-	fmt.Fprintf(&b, "Corpus: %d pieces (%s) under `internal/checker/testdata/corpus`, rules version %s.\n\n", pieces, strings.Join(parts, ", "), rules.Version)
+	fmt.Fprintf(
+		&b,
+		"Corpus: %d pieces (%s) under `internal/checker/testdata/corpus`, rules version %s.\n\n",
+		pieces,
+		strings.Join(parts, ", "),
+		rules.Version,
+	)
 	b.WriteString("| rule | severity | pieces that must get it | found | recall | pieces where it fired | false positives | precision |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	var tp, fp, must, found int
 	for _, r := range rules.Rules {
 		s := scores[r.ID]
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.2f | %d | %d | %.2f |\n", s.id, s.severity, s.must, s.found, s.recall(), s.reported, s.falsePos, s.precision())
+		fmt.Fprintf(
+			&b,
+			"| %s | %s | %d | %d | %.2f | %d | %d | %.2f |\n",
+			s.id,
+			s.severity,
+			s.must,
+			s.found,
+			s.recall(),
+			s.reported,
+			s.falsePos,
+			s.precision(),
+		)
 		tp += s.found
 		fp += s.falsePos
 		must += s.must
 		found += s.found
 	}
-	fmt.Fprintf(&b, "| **all** | | %d | %d | %.2f | | %d | %.2f |\n", must, found, float64(found)/float64(max(must, 1)), fp, float64(tp)/float64(max(tp+fp, 1)))
+	fmt.Fprintf(
+		&b,
+		"| **all** | | %d | %d | %.2f | | %d | %.2f |\n",
+		must,
+		found,
+		float64(found)/float64(max(must, 1)),
+		fp,
+		float64(tp)/float64(max(tp+fp, 1)),
+	)
 	return b.String()
 }
 

@@ -14,7 +14,8 @@ func testLabel() domain.Label {
 		Version:         3,
 		ProprietaryName: "ZELTRA",
 		EstablishedName: "zeltaparin",
-		Indication:      "ZELTRA is indicated to reduce the risk of stroke and systemic embolism in adults with non-valvular atrial fibrillation.",
+		Indication: "ZELTRA is indicated to reduce the risk of stroke and systemic embolism " +
+			"in adults with non-valvular atrial fibrillation.",
 		ISIStatements: []string{
 			"ZELTRA can cause serious and fatal bleeding.",
 			"Do not take ZELTRA if you have active pathological bleeding.",
@@ -43,17 +44,24 @@ func testPreviousLabel() domain.Label {
 func testClaims() []domain.Claim {
 	return []domain.Claim{
 		{ID: "c1", Brand: "ZELTRA", Category: "efficacy",
-			Text:     "In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin (1.3% vs 1.6% per year; HR 0.79).",
+			Text: "In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin " +
+				"(1.3% vs 1.6% per year; HR 0.79).",
 			Variants: []string{"ZELTRA reduced stroke or systemic embolism by 21% vs warfarin (1.3% vs 1.6% per year)."}},
 		{ID: "c2", Brand: "ZELTRA", Category: "dosing", Text: "ZELTRA is taken as one 20 mg tablet once daily with the evening meal."},
-		{ID: "c3", Brand: "ZELTRA", Category: "safety", Text: "Major bleeding occurred in 3.6% of patients taking ZELTRA and 3.4% of patients taking warfarin."},
+		{
+			ID:       "c3",
+			Brand:    "ZELTRA",
+			Category: "safety",
+			Text:     "Major bleeding occurred in 3.6% of patients taking ZELTRA and 3.4% of patients taking warfarin.",
+		},
 	}
 }
 
 // compliant is a piece that passes every rule for testLabel.
 const compliant = `ZELTRA® (zeltaparin) tablets
 Protect your patients with non-valvular AF from stroke
-In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin (1.3% vs 1.6% per year; HR 0.79).[1]
+In the ZEAL-AF trial, ZELTRA reduced the risk of stroke or systemic embolism by 21% compared with warfarin ` +
+	`(1.3% vs 1.6% per year; HR 0.79).[1]
 ZELTRA is taken as one 20 mg tablet once daily with the evening meal.
 INDICATION
 ZELTRA is indicated to reduce the risk of stroke and systemic embolism in adults with non-valvular atrial fibrillation.
@@ -113,6 +121,11 @@ func replace(old, new string) string {
 	return strings.Replace(compliant, old, new, 1)
 }
 
+// withLine returns compliant with line added in the promotional body, just
+// before "Protect your patients", away from the ISI and the references.
+func withLine(line string) string {
+	return replace("Protect your patients", line+"\nProtect your patients")
+}
 
 func findingsOf(fs []domain.Finding, id string) []domain.Finding {
 	var out []domain.Finding

@@ -55,7 +55,8 @@ func sealedStore(t *testing.T, key ed25519.PrivateKey, now func() time.Time) *st
 func appendEvents(t *testing.T, st *store.Store, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		if err := st.Audit(context.Background(), domain.AuditEntry{Actor: domain.SystemActor, Action: "test.event", ObjectType: "x", ObjectID: "y"}); err != nil {
+		e := domain.AuditEntry{Actor: domain.SystemActor, Action: "test.event", ObjectType: "x", ObjectID: "y"}
+		if err := st.Audit(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,24 +171,9 @@ func TestCheckpointsInMinIO(t *testing.T) {
 	now := time.Now().UTC()
 	st := sealedStore(t, key, time.Now)
 	appendEvents(t, st, 3)
-	newS3 := func(bucket string) *objectstore.S3 {
-		s, err := objectstore.NewS3(
-			objectstore.S3Config{
-				Endpoint:  srv.Endpoint,
-				Bucket:    bucket,
-				AccessKey: srv.AccessKey,
-				SecretKey: srv.SecretKey,
-				UseSSL:    srv.UseSSL,
-			},
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
 
 	t.Run("plain bucket", func(t *testing.T) {
-		s3 := newS3(srv.NewBucket(t))
+		s3 := srv.Store(t, srv.NewBucket(t))
 		c, written := checkpointNow(t, st, checkpoint.NewWriter(s3, key, "i", time.Hour, nil), now)
 		if !written {
 			t.Fatal("not written")
@@ -203,7 +189,7 @@ func TestCheckpointsInMinIO(t *testing.T) {
 
 	t.Run("object lock", func(t *testing.T) {
 		bucket := lockedBucket(t, srv)
-		s3 := newS3(bucket)
+		s3 := srv.Store(t, bucket)
 		const retention = 3 * time.Second
 		c, written := checkpointNow(t, st, checkpoint.NewWriter(s3, key, "i", retention, nil), time.Now())
 		if !written {
@@ -218,10 +204,12 @@ func TestCheckpointsInMinIO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cl.RemoveObject(context.Background(), bucket, c.Object, minio.RemoveObjectOptions{VersionID: info.VersionID}); err == nil {
+		retained := minio.RemoveObjectOptions{VersionID: info.VersionID}
+		if err := cl.RemoveObject(context.Background(), bucket, c.Object, retained); err == nil {
 			t.Fatal("a retained checkpoint was deleted")
 		}
-		if _, err := cl.PutObject(context.Background(), bucket, c.Object, bytes.NewReader([]byte("{}")), 2, minio.PutObjectOptions{}); err != nil {
+		_, err = cl.PutObject(context.Background(), bucket, c.Object, bytes.NewReader([]byte("{}")), 2, minio.PutObjectOptions{})
+		if err != nil {
 			t.Fatal(err) // a new version; the retained one stays
 		}
 		if r, err := checkpoint.NewVerifier(st, checkpoint.NewReader(s3), key).Verify(context.Background()); err != nil || r.OK {
@@ -305,7 +293,9 @@ func TestSigningKeyFiles(t *testing.T) {
 		t.Fatalf("public key round trip: %v", err)
 	}
 	// A key in the format openssl writes (genpkey -algorithm ed25519).
-	const opensslKey = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHc3Bq2pPnCM41C6xFCiB5KHFSqh7UDrO2ZD4zIzPIz0\n-----END PRIVATE KEY-----\n"
+	const opensslKey = "-----BEGIN PRIVATE KEY-----\n" +
+		"MC4CAQAwBQYDK2VwBCIEIHc3Bq2pPnCM41C6xFCiB5KHFSqh7UDrO2ZD4zIzPIz0\n" +
+		"-----END PRIVATE KEY-----\n"
 	if _, err := checkpoint.ParseKey([]byte(opensslKey)); err != nil {
 		t.Fatalf("openssl key: %v", err)
 	}

@@ -31,19 +31,7 @@ func LoadKey(path string) (ed25519.PrivateKey, error) {
 
 // ParseKey parses a PEM PKCS#8 Ed25519 private key.
 func ParseKey(pemBytes []byte) (ed25519.PrivateKey, error) {
-	block, _ := pem.Decode(pemBytes)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, errors.New(`checkpoint: signing key: want a PEM "PRIVATE KEY" block (PKCS#8)`)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: signing key: %w", err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("checkpoint: signing key is a %T, want Ed25519", k)
-	}
-	return priv, nil
+	return parsePEM[ed25519.PrivateKey](pemBytes, "signing key", "PRIVATE KEY", " (PKCS#8)", x509.ParsePKCS8PrivateKey)
 }
 
 // LoadOrCreateKey loads the key at path, creating it first (mode 0600, in a
@@ -102,17 +90,25 @@ func PublicKeyPEM(pub ed25519.PublicKey) []byte {
 
 // ParsePublicKey parses a PEM "PUBLIC KEY" block holding an Ed25519 key.
 func ParsePublicKey(pemBytes []byte) (ed25519.PublicKey, error) {
+	return parsePEM[ed25519.PublicKey](pemBytes, "public key", "PUBLIC KEY", "", x509.ParsePKIXPublicKey)
+}
+
+// parsePEM decodes the first PEM block of pemBytes, which must be of
+// blockType, parses its DER with parse and requires a key of type K. Errors
+// name the key as what; hint follows the expected block type.
+func parsePEM[K any](pemBytes []byte, what, blockType, hint string, parse func([]byte) (any, error)) (K, error) {
+	var zero K
 	block, _ := pem.Decode(pemBytes)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New(`checkpoint: public key: want a PEM "PUBLIC KEY" block`)
+	if block == nil || block.Type != blockType {
+		return zero, fmt.Errorf("checkpoint: %s: want a PEM %q block%s", what, blockType, hint)
 	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	k, err := parse(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: public key: %w", err)
+		return zero, fmt.Errorf("checkpoint: %s: %w", what, err)
 	}
-	pub, ok := k.(ed25519.PublicKey)
+	key, ok := k.(K)
 	if !ok {
-		return nil, fmt.Errorf("checkpoint: public key is a %T, want Ed25519", k)
+		return zero, fmt.Errorf("checkpoint: %s is a %T, want Ed25519", what, k)
 	}
-	return pub, nil
+	return key, nil
 }

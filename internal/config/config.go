@@ -220,7 +220,13 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout}, {"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge}, {"FAIRSHELF_TOKEN_TTL", c.TokenTTL}, {"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow}, {"FAIRSHELF_REVIEW_SLA", c.ReviewSLA}} {
+	}{
+		{"FAIRSHELF_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout},
+		{"FAIRSHELF_SESSION_MAX_AGE", c.SessionMaxAge},
+		{"FAIRSHELF_TOKEN_TTL", c.TokenTTL},
+		{"FAIRSHELF_LOGIN_WINDOW", c.LoginWindow},
+		{"FAIRSHELF_REVIEW_SLA", c.ReviewSLA},
+	} {
 		if d.v < time.Second {
 			return &Error{d.name, "must be at least 1s"}
 		}
@@ -370,56 +376,43 @@ func (l *loader) secret(name string, dst *string) {
 }
 
 func (l *loader) boolean(name string, dst *bool) {
-	v := l.getenv(name)
-	if v == "" {
-		return
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		l.fail(name, fmt.Sprintf("%q is not true or false", v))
-		return
-	}
-	*dst = b
+	setParsed(l, name, dst, l.getenv(name), strconv.ParseBool, func(v string, _ error) string {
+		return fmt.Sprintf("%q is not true or false", v)
+	})
 }
 
 func (l *loader) duration(name string, dst *time.Duration) {
-	v := l.getenv(name)
-	if v == "" {
-		return
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		l.fail(name, fmt.Sprintf("%q is not a duration such as 30s or 5m", v))
-		return
-	}
-	*dst = d
+	setParsed(l, name, dst, l.getenv(name), time.ParseDuration, func(v string, _ error) string {
+		return fmt.Sprintf("%q is not a duration such as 30s or 5m", v)
+	})
 }
 
 func (l *loader) integer(name string, dst *int) {
-	v := strings.TrimSpace(l.getenv(name))
-	if v == "" {
-		return
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		l.fail(name, fmt.Sprintf("%q is not a whole number", v))
-		return
-	}
-	*dst = n
+	setParsed(l, name, dst, strings.TrimSpace(l.getenv(name)), strconv.Atoi, func(v string, _ error) string {
+		return fmt.Sprintf("%q is not a whole number", v)
+	})
 }
 
 // size accepts a byte count with an optional KiB, MiB or GiB suffix.
 func (l *loader) size(name string, dst *int64) {
-	v := strings.TrimSpace(l.getenv(name))
+	setParsed(l, name, dst, strings.TrimSpace(l.getenv(name)), ParseSize, func(_ string, err error) string {
+		return err.Error()
+	})
+}
+
+// setParsed stores parse(v) in *dst when v, the value of variable name, is
+// set; otherwise *dst keeps its default. A value parse refuses is reported
+// against name with the message refused returns, and *dst is left alone.
+func setParsed[T any](l *loader, name string, dst *T, v string, parse func(string) (T, error), refused func(v string, err error) string) {
 	if v == "" {
 		return
 	}
-	n, err := ParseSize(v)
+	x, err := parse(v)
 	if err != nil {
-		l.fail(name, err.Error())
+		l.fail(name, refused(v, err))
 		return
 	}
-	*dst = n
+	*dst = x
 }
 
 func (l *loader) prefixes(name string, dst *[]netip.Prefix) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 func TestDetect(t *testing.T) {
@@ -33,7 +34,7 @@ func TestDetect(t *testing.T) {
 		{"pptx", pptx, PPTX},
 		{
 			"docm",
-			genZIP(
+			testenv.ZIP(
 				t,
 				zipFile{"[Content_Types].xml", contentTypesDOCX},
 				zipFile{"word/document.xml", docxDocument("")},
@@ -43,7 +44,7 @@ func TestDetect(t *testing.T) {
 		},
 		{
 			"pptm",
-			genZIP(
+			testenv.ZIP(
 				t,
 				zipFile{"[Content_Types].xml", contentTypesPPTX},
 				zipFile{"ppt/presentation.xml", "<p/>"},
@@ -51,10 +52,14 @@ func TestDetect(t *testing.T) {
 			),
 			"!macro-enabled",
 		},
-		{"xlsx", genZIP(t, zipFile{"[Content_Types].xml", "<Types/>"}, zipFile{"xl/workbook.xml", "<workbook/>"}), "!Excel"},
-		{"odt", genZIP(t, zipFile{"mimetype", "application/vnd.oasis.opendocument.text"}, zipFile{"content.xml", "<x/>"}), "!OpenDocument"},
-		{"jar", genZIP(t, zipFile{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"}), "!ZIP archive, not a Word or PowerPoint"},
-		{"docx without content types", genZIP(t, zipFile{"word/document.xml", docxDocument("")}), "!ZIP archive"},
+		{"xlsx", testenv.ZIP(t, zipFile{"[Content_Types].xml", "<Types/>"}, zipFile{"xl/workbook.xml", "<workbook/>"}), "!Excel"},
+		{
+			"odt",
+			testenv.ZIP(t, zipFile{"mimetype", "application/vnd.oasis.opendocument.text"}, zipFile{"content.xml", "<x/>"}),
+			"!OpenDocument",
+		},
+		{"jar", testenv.ZIP(t, zipFile{"META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"}), "!ZIP archive, not a Word or PowerPoint"},
+		{"docx without content types", testenv.ZIP(t, zipFile{"word/document.xml", docxDocument("")}), "!ZIP archive"},
 		{"broken zip", []byte("PK\x03\x04garbage that is not a zip"), "!damaged"},
 		{"html doctype", []byte("<!DOCTYPE html><html><body>Hi</body></html>"), HTML},
 		{"html bom comment", []byte("\xEF\xBB\xBF  \n<!-- generated --> <HTML lang=en><p>x"), HTML},

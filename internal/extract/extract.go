@@ -230,7 +230,8 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, mediaType string, l
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- result{err: invalidf(fmt.Errorf("panic: %v", p), "The %s could not be read; it may be damaged.", kindName(mediaType))}
+				err := invalidf(fmt.Errorf("panic: %v", p), "The %s could not be read; it may be damaged.", kindName(mediaType))
+				done <- result{err: err}
 			}
 		}()
 		doc, err := extract(ctx, r, size, mediaType, lim)

@@ -84,13 +84,15 @@ func FuzzExtractPDF(f *testing.F) {
 	f.Add(samplePDF(f))
 	f.Add(genPDF(f, 1, []pdfText{{page: 1, x: 72, y: 100, font: "Times", size: 6, text: "ISI"}}, pdfOptions{}))
 	f.Add(flateBomb(f, 1<<20))
-	f.Add(buildPDF(f, []string{
+	f.Add(buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 		"<< /Length 60 >>\nstream\nBT /F1 12 Tf 2 0 0 2 72 700 Tm [(Hel) -300 (lo)] TJ T* (x) ' ET\nendstream",
 		"<< /Type /Font /Subtype /Type0 /Encoding /Identity-H /DescendantFonts [<< /W [1 [500] 2 9 600] >>] /ToUnicode 6 0 R >>",
-		"<< /Length 90 >>\nstream\n1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <00FF> <0041> endbfrange\nendstream",
+		"<< /Length 90 >>\nstream\n" +
+			"1 begincodespacerange <0000> <FFFF> endcodespacerange 1 beginbfrange <0000> <00FF> <0041> endbfrange\n" +
+			"endstream",
 	}))
 	f.Fuzz(func(t *testing.T, data []byte) { checkExtract(t, data, PDF) })
 }

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // ---- PDF generation ----
@@ -83,38 +83,23 @@ func genPDF(t testing.TB, pages int, texts []pdfText, opt pdfOptions) []byte {
 
 // ---- OOXML generation ----
 
-// zipFile is one entry of a generated ZIP.
-type zipFile struct {
-	name string
-	body string
-}
-
-func genZIP(t testing.TB, files ...zipFile) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, f := range files {
-		w, err := zw.Create(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f.body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+// zipFile is one {name, body} entry of a ZIP built by testenv.ZIP.
+type zipFile = [2]string
 
 const contentTypesDOCX = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Override PartName="/word/document.xml"` +
+	` ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`
 
 const contentTypesPPTX = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>`
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="xml" ContentType="application/xml"/>` +
+	`<Override PartName="/ppt/presentation.xml"` +
+	` ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/></Types>`
 
-const wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"`
+const wNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"` +
+	` xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"`
 
 // docxBody wraps body XML (w:p elements) into word/document.xml.
 func docxDocument(body string) string {
@@ -142,10 +127,12 @@ func genDOCX(t testing.TB, body string, extra ...zipFile) []byte {
 		{"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>`},
 		{"word/document.xml", docxDocument(body)},
 	}
-	return genZIP(t, append(files, extra...)...)
+	return testenv.ZIP(t, append(files, extra...)...)
 }
 
-const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
+const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"` +
+	` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"` +
+	` xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
 
 // slideXML returns a slide with one text box holding paragraphs; each
 // paragraph is a list of runs "text@size" (size in points, optional).
@@ -180,7 +167,8 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 		part := fmt.Sprintf("slide%d.xml", len(slides)-i)
 		fmt.Fprintf(
 			&rels,
-			`<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`,
+			`<Relationship Id="rId%d"`+
+				` Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/%s"/>`,
 			i+10,
 			part,
 		)
@@ -191,14 +179,15 @@ func genPPTX(t testing.TB, slides ...string) []byte {
 		files,
 		zipFile{
 			"ppt/_rels/presentation.xml.rels",
-			`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`,
+			`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+				rels.String() + `</Relationships>`,
 		},
 		zipFile{
 			"ppt/presentation.xml",
 			`<?xml version="1.0"?><p:presentation ` + pNS + `><p:sldIdLst>` + ids.String() + `</p:sldIdLst></p:presentation>`,
 		},
 	)
-	return genZIP(t, files...)
+	return testenv.ZIP(t, files...)
 }
 
 // ---- running ----

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 // zeroDeflate returns a raw deflate stream of n zero bytes (n-1 a multiple
@@ -65,24 +67,30 @@ func zeroBomb(t testing.TB, n int64) []byte {
 	for i := int64(0); i < (n-1)/258; i++ {
 		crc.Write(zeros)
 	}
-	body := zeroDeflate(n)
+	return rawDOCX(t, "word/document.xml", zeroDeflate(n), crc.Sum32(), uint64(n))
+}
+
+// rawDOCX returns a DOCX whose part name holds deflated as is, under a
+// header that gives crc and size, whatever the bytes really inflate to.
+func rawDOCX(t testing.TB, name string, deflated []byte, crc uint32, size uint64) []byte {
+	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	w, _ := zw.Create("[Content_Types].xml")
 	io.WriteString(w, contentTypesDOCX)
 	raw, err := zw.CreateRaw(
 		&zip.FileHeader{
-			Name:               "word/document.xml",
+			Name:               name,
 			Method:             zip.Deflate,
-			CRC32:              crc.Sum32(),
-			CompressedSize64:   uint64(len(body)),
-			UncompressedSize64: uint64(n),
+			CRC32:              crc,
+			CompressedSize64:   uint64(len(deflated)),
+			UncompressedSize64: size,
 		},
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw.Write(body)
+	raw.Write(deflated)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -152,25 +160,7 @@ func lyingZip(t testing.TB, name, head string, rep string, n int, declared uint6
 		io.WriteString(mw, rep)
 	}
 	fw.Close()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	w, _ := zw.Create("[Content_Types].xml")
-	io.WriteString(w, contentTypesDOCX)
-	raw, err := zw.CreateRaw(
-		&zip.FileHeader{
-			Name:               name,
-			Method:             zip.Deflate,
-			CRC32:              crc.Sum32(),
-			CompressedSize64:   uint64(body.Len()),
-			UncompressedSize64: declared,
-		},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.Write(body.Bytes())
-	zw.Close()
-	return b.Bytes()
+	return rawDOCX(t, name, body.Bytes(), crc.Sum32(), declared)
 }
 
 func TestZipBombWithLyingHeader(t *testing.T) {
@@ -315,7 +305,7 @@ func flateBomb(t testing.TB, n int) []byte {
 	zw.Close()
 	// zlib framing around the raw deflate data: header, data, (bogus) adler.
 	stream := append(append([]byte{0x78, 0xDA}, z.Bytes()...), 0, 0, 0, 0)
-	return buildPDF(t, []string{
+	return buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
@@ -324,21 +314,8 @@ func flateBomb(t testing.TB, n int) []byte {
 }
 
 // buildPDF writes objects 1..n with a correct cross-reference table.
-func buildPDF(t testing.TB, objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+func buildPDF(objs []string) []byte {
+	return testenv.PDFObjects("%PDF-1.7\n", objs)
 }
 
 func TestPDFFlateBomb(t *testing.T) {
@@ -357,12 +334,15 @@ func TestPDFCyclesAndDepth(t *testing.T) {
 	// A page tree that contains itself, a form XObject that draws itself,
 	// unbalanced q/Q and a very deep array operand.
 	content := "q q q Q Q Q Q Q BT /F1 12 Tf 72 700 Td (Hello) Tj ET /X1 Do " + strings.Repeat("[", 10000) + " TJ"
-	data := buildPDF(t, []string{
+	data := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 6 0 R >> /XObject << /X1 5 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " +
+			"/Resources << /Font << /F1 6 0 R >> /XObject << /X1 5 0 R >> >> >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> /Length 41 >>\nstream\nBT /F1 9 Tf 72 600 Td (In form) Tj ET /X1 Do\nendstream",
+		"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] " +
+			"/Resources << /XObject << /X1 5 0 R >> /Font << /F1 6 0 R >> >> /Length 41 >>\n" +
+			"stream\nBT /F1 9 Tf 72 600 Td (In form) Tj ET /X1 Do\nendstream",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	})
 	timed(t, 5*time.Second, func() {
@@ -386,7 +366,7 @@ func TestTimeout(t *testing.T) {
 	// A content stream of a million tiny show operators, read with a
 	// deadline that cannot be met.
 	content := strings.Repeat("BT /F1 1 Tf 1 0 0 1 10 10 Tm (a) Tj ET\n", 1_000_000)
-	data := buildPDF(t, []string{
+	data := buildPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",

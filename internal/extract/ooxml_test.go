@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 	"testing"
+
+	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
 func TestDOCXParagraphsSizesAndPages(t *testing.T) {
@@ -20,7 +22,13 @@ func TestDOCXParagraphsSizesAndPages(t *testing.T) {
 		`<w:p><w:r><w:br w:type="page"/></w:r></w:p>` +
 		`<w:p><w:r><w:lastRenderedPageBreak/><w:t>Page two (no double count)</w:t></w:r></w:p>` +
 		`<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Cell A</w:t></w:r></w:p></w:tc><w:tc>` + para(9, "Cell B") + `</w:tc></w:tr></w:tbl>` +
-		`<w:p><w:r><w:t>Kept</w:t></w:r><w:del><w:r><w:delText>deleted</w:delText></w:r></w:del><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="urn:wps"><w:txbxContent><w:p><w:r><w:t>In a text box</w:t></w:r></w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>DUPLICATE</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>` +
+		`<w:p><w:r><w:t>Kept</w:t></w:r><w:del><w:r><w:delText>deleted</w:delText></w:r></w:del>` +
+		`<w:r><mc:AlternateContent>` +
+		`<mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="urn:wps">` +
+		`<w:txbxContent><w:p><w:r><w:t>In a text box</w:t></w:r></w:p></w:txbxContent>` +
+		`</wps:txbx></w:drawing></mc:Choice>` +
+		`<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>DUPLICATE</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>` +
+		`</mc:AlternateContent></w:r></w:p>` +
 		`<w:p><w:r><w:t>Long paragraph across</w:t></w:r><w:r><w:lastRenderedPageBreak/><w:t>the page break</w:t></w:r></w:p>` +
 		`<w:p><w:pPr><w:pStyle w:val="ISIHeading"/></w:pPr><w:r><w:t>Important Safety Information</w:t></w:r></w:p>` +
 		`<w:p/>`
@@ -53,12 +61,15 @@ func TestDOCXWithoutStylesUsesWordDefault(t *testing.T) {
 func TestDOCXDamaged(t *testing.T) {
 	_, err := extractBytes(
 		t,
-		genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}, zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)}),
+		testenv.ZIP(t,
+			zipFile{"[Content_Types].xml", contentTypesDOCX},
+			zipFile{"word/document.xml", docxDocument(`<w:p><w:r><w:t>unclosed`)},
+		),
 		DOCX,
 		Limits{},
 	)
 	wantError(t, err, "invalid", "damaged")
-	_, err = extractBytes(t, genZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}), DOCX, Limits{})
+	_, err = extractBytes(t, testenv.ZIP(t, zipFile{"[Content_Types].xml", contentTypesDOCX}), DOCX, Limits{})
 	wantError(t, err, "invalid", "no main document")
 	_, err = extractBytes(t, []byte("PK\x03\x04 not really"), DOCX, Limits{})
 	wantError(t, err, "invalid", "damaged")
@@ -83,7 +94,7 @@ func TestPPTXSlidesInPresentationOrder(t *testing.T) {
 }
 
 func TestPPTXWithoutPresentationOrderSortsSlidesByNumber(t *testing.T) {
-	data := genZIP(t,
+	data := testenv.ZIP(t,
 		zipFile{"[Content_Types].xml", contentTypesPPTX},
 		zipFile{"ppt/presentation.xml", `<p:presentation ` + pNS + `/>`},
 		zipFile{"ppt/slides/slide10.xml", slideXML([]string{"ten"})},

@@ -141,24 +141,21 @@ func (in *interp) op(op string, args []operand, l *lexer, res, fonts types.Dict,
 			g.size = v[0]
 			g.font = in.d.font(fonts[string(args[len(args)-2].b)])
 		}
-	case "Tc":
-		if v, ok := nums(args, 1); ok {
+	case "Tc", "Tw", "Tz", "TL", "Ts":
+		v, ok := nums(args, 1)
+		if !ok {
+			break
+		}
+		switch op {
+		case "Tc":
 			g.tc = v[0]
-		}
-	case "Tw":
-		if v, ok := nums(args, 1); ok {
+		case "Tw":
 			g.tw = v[0]
-		}
-	case "Tz":
-		if v, ok := nums(args, 1); ok {
-			g.th = v[0] / 100
-		}
-	case "TL":
-		if v, ok := nums(args, 1); ok {
+		case "Tz":
+			g.th = v[0] / 100 // horizontal scaling is given in percent
+		case "TL":
 			g.tl = v[0]
-		}
-	case "Ts":
-		if v, ok := nums(args, 1); ok {
+		case "Ts":
 			g.rise = v[0]
 		}
 	case "Td":

@@ -20,23 +20,8 @@ import (
 func TestS3(t *testing.T) {
 	runConformance(t, func(t *testing.T) objectstore.Store {
 		srv := testenv.MinIO(t)
-		return newS3(t, srv, srv.NewBucket(t))
+		return srv.Store(t, srv.NewBucket(t))
 	})
-}
-
-func newS3(t *testing.T, srv testenv.S3Server, bucket string) *objectstore.S3 {
-	t.Helper()
-	s, err := objectstore.NewS3(objectstore.S3Config{
-		Endpoint:  srv.Endpoint,
-		Bucket:    bucket,
-		AccessKey: srv.AccessKey,
-		SecretKey: srv.SecretKey,
-		UseSSL:    srv.UseSSL,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func TestNewS3Config(t *testing.T) {
@@ -108,7 +93,7 @@ func TestS3Unreachable(t *testing.T) {
 // A missing bucket is a set-up problem: EUNAVAILABLE until EnsureBucket runs.
 func TestS3EnsureBucket(t *testing.T) {
 	srv := testenv.MinIO(t)
-	s := newS3(t, srv, srv.UnusedBucket(t))
+	s := srv.Store(t, srv.UnusedBucket(t))
 	ctx := t.Context()
 	wantCode(t, s.Ping(ctx), domain.EUNAVAILABLE)
 	_, err := s.Put(ctx, objectstore.NewKey(), strings.NewReader("x"), 1)
@@ -129,7 +114,7 @@ func TestS3WrongCredentials(t *testing.T) {
 	srv := testenv.MinIO(t)
 	bucket := srv.NewBucket(t)
 	srv.SecretKey += "-wrong"
-	s := newS3(t, srv, bucket)
+	s := srv.Store(t, bucket)
 	ctx := t.Context()
 	wantCode(t, s.Ping(ctx), domain.EUNAVAILABLE)
 	_, err := s.Put(ctx, objectstore.NewKey(), strings.NewReader("x"), 1)
@@ -145,7 +130,7 @@ func TestS3PutMemory(t *testing.T) {
 		t.Skip("uploads 256 MiB")
 	}
 	srv := testenv.MinIO(t)
-	s := newS3(t, srv, srv.NewBucket(t))
+	s := srv.Store(t, srv.NewBucket(t))
 	const size = 256 << 20
 	for _, declared := range []int64{size, -1} {
 		peak := measureHeap(t, func() {
@@ -202,7 +187,7 @@ func measureHeap(t *testing.T, f func()) uint64 {
 func TestS3ListSkipsForeignKeys(t *testing.T) {
 	srv := testenv.MinIO(t)
 	bucket := srv.NewBucket(t)
-	s := newS3(t, srv, bucket)
+	s := srv.Store(t, bucket)
 	put(t, s, "mine/a", []byte("a"))
 	client, err := minio.New(srv.Endpoint, &minio.Options{
 		Creds:  credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),

@@ -39,7 +39,13 @@ func TestDefaultParamsVerify(t *testing.T) {
 }
 
 func TestMalformed(t *testing.T) {
-	for _, h := range []string{"", "plain", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=64,t=1,p=1$!!$a2V5"} {
+	for _, h := range []string{
+		"",
+		"plain",
+		"$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5",
+	} {
 		if _, err := Verify("x", h); err != ErrMalformed {
 			t.Errorf("Verify(%q) err = %v, want ErrMalformed", h, err)
 		}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -260,6 +261,23 @@ func waitReady(addr string, exited <-chan struct{}) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("not ready after %s: %w", minioStartTimeout, lastErr)
+}
+
+// Store returns an object store on bucket of this server, for tests of code
+// that writes through objectstore.S3.
+func (s S3Server) Store(t testing.TB, bucket string) *objectstore.S3 {
+	t.Helper()
+	st, err := objectstore.NewS3(objectstore.S3Config{
+		Endpoint:  s.Endpoint,
+		Bucket:    bucket,
+		AccessKey: s.AccessKey,
+		SecretKey: s.SecretKey,
+		UseSSL:    s.UseSSL,
+	})
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return st
 }
 
 // NewBucket creates an empty bucket with a random name for the calling test
