@@ -38,7 +38,6 @@ func verify(t *testing.T, s *Store) domain.ChainReport {
 	return r
 }
 
-
 func TestAuditChainVerifies(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		if r := verify(t, s); !r.OK || r.Checked != 0 {
