@@ -242,3 +242,11 @@ var commonPasswords = map[string]bool{
 func isCommonPassword(pw string) bool {
 	return commonPasswords[strings.ToLower(pw)]
 }
+
+// Grant is one stored role assignment: UserID holds Role for Brand (a brand
+// code, or AllBrands for every brand).
+type Grant struct {
+	UserID string
+	Role   Role
+	Brand  string
+}

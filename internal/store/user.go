@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -296,14 +295,14 @@ func (s *Store) ListUsers(ctx context.Context) ([]domain.User, error) {
 }
 
 // Grants returns every role assignment, for the authorizer.
-func (s *Store) Grants(ctx context.Context) ([]authz.Grant, error) {
+func (s *Store) Grants(ctx context.Context) ([]domain.Grant, error) {
 	var rows []roleRow
 	if err := s.db.WithContext(ctx).Order("user_id, brand, role").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	out := make([]authz.Grant, len(rows))
+	out := make([]domain.Grant, len(rows))
 	for i, r := range rows {
-		out[i] = authz.Grant{UserID: r.UserID, Role: domain.Role(r.Role), Brand: r.Brand}
+		out[i] = domain.Grant{UserID: r.UserID, Role: domain.Role(r.Role), Brand: r.Brand}
 	}
 	return out, nil
 }
