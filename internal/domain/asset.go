@@ -128,6 +128,9 @@ type Version struct {
 	Uploader   string    `json:"uploader"`
 	CreatedAt  time.Time `json:"created_at"`
 	ObjectKey  string    `json:"-"`
+	// Brand is the brand of the version's asset, which decides who may see
+	// the version. It is not shown: clients read it from the asset.
+	Brand string `json:"-"`
 }
 
 // SanitizeFilename turns a client-supplied file name into a safe display and

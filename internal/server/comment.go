@@ -15,7 +15,7 @@ type commentRequest struct {
 	Page int    `json:"page"`
 }
 
-func (s *Server) addComment(c echo.Context, v store.VersionWithBrand, in commentRequest) (store.Comment, error) {
+func (s *Server) addComment(c echo.Context, v domain.Version, in commentRequest) (store.Comment, error) {
 	body := strings.TrimSpace(in.Body)
 	var val domain.Validation
 	val.Check(body != "" && len(body) <= 8000, "body", "Write a comment of up to 8000 characters.")

@@ -128,7 +128,7 @@ func (s *Server) apiWaiveFinding(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.CheckReport, error) {
+func (s *Server) waive(c echo.Context, v domain.Version, findingID string, in waiveRequest) (domain.CheckReport, error) {
 	var val domain.Validation
 	justification := strings.TrimSpace(in.Justification)
 	val.Check(len(justification) >= 10 && len(justification) <= 2000, "justification", "Explain in at least 10 characters why this finding does not apply.")

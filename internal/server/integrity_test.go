@@ -51,7 +51,7 @@ func (f *contentFixture) uploadPiece(t *testing.T, job string, content []byte) d
 	if err != nil || stored.ObjectKey == "" {
 		t.Fatalf("stored version: %+v %v", stored, err)
 	}
-	return stored.Version // with its object key, which the API does not show
+	return stored // with its object key, which the API does not show
 }
 
 // replaceObject overwrites a stored object behind Fairshelf's back, as a

@@ -14,7 +14,7 @@ import (
 
 // submitVersion runs the checker and sends the version to MLR review with
 // one task per function the brand's label requires.
-func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+func (s *Server) submitVersion(c echo.Context, v domain.Version) (store.ReviewRound, error) {
 	// Decide first: the checker stores its report, which a refusal must not leave behind.
 	if err := domain.CanSubmit(v.State); err != nil {
 		return store.ReviewRound{}, err
@@ -24,7 +24,7 @@ func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.
 
 // recertifyVersion re-checks the unchanged bytes and opens a
 // re-certification round with the brand's required functions.
-func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+func (s *Server) recertifyVersion(c echo.Context, v domain.Version) (store.ReviewRound, error) {
 	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
 	if err != nil {
 		return store.ReviewRound{}, err
@@ -46,7 +46,7 @@ type roundOpener func(ctx context.Context, actor domain.Actor, versionID string,
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.
-func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundOpener) (store.ReviewRound, error) {
+func (s *Server) openRound(c echo.Context, v domain.Version, open roundOpener) (store.ReviewRound, error) {
 	ctx := c.Request().Context()
 	b, err := s.store.Brand(ctx, v.Brand)
 	if err != nil {
@@ -120,7 +120,7 @@ type decisionRequest struct {
 }
 
 // decide validates and records a review decision with its signature.
-func (s *Server) decide(c echo.Context, v store.VersionWithBrand, in decisionRequest) (store.DecisionResult, error) {
+func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (store.DecisionResult, error) {
 	if _, ok := domain.ReviewerRole(in.Function); !ok {
 		return store.DecisionResult{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"function": "Choose medical, legal or regulatory."}}
 	}

@@ -23,13 +23,13 @@ func (s *Server) reviewsPage(c echo.Context) error {
 }
 
 // backToVersion redirects to the asset page showing the version.
-func backToVersion(c echo.Context, v store.VersionWithBrand) error {
+func backToVersion(c echo.Context, v domain.Version) error {
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
 
 // showAssetError renders the asset page again with the problem, for forms
 // on that page whose input was refused.
-func (s *Server) showAssetError(c echo.Context, v store.VersionWithBrand, err error) error {
+func (s *Server) showAssetError(c echo.Context, v domain.Version, err error) error {
 	code := domain.ErrorCode(err)
 	status := map[string]int{domain.EINVALID: http.StatusUnprocessableEntity, domain.ECONFLICT: http.StatusConflict, domain.EFORBIDDEN: http.StatusForbidden}[code]
 	if status == 0 {
@@ -108,7 +108,7 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 	if err != nil {
 		return approvalRecord{}, err
 	}
-	rec := approvalRecord{Asset: a, Version: v.Version, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
+	rec := approvalRecord{Asset: a, Version: v, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
 	for _, r := range rounds {
 		if r.ReportID == "" {
 			continue

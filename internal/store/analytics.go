@@ -14,7 +14,7 @@ type BrandScope struct {
 	Brands []string
 }
 
-func (b BrandScope) in(column string) (string, []any) {
+func scopeIn(b BrandScope, column string) (string, []any) {
 	if b.All {
 		return "1 = 1", nil
 	}
@@ -32,7 +32,7 @@ type UsageRow struct {
 // Utilization counts downloads since from, grouped by "asset", "rep" or
 // "brand", most used first.
 func (s *Store) Utilization(ctx context.Context, scope BrandScope, by string, from time.Time) ([]UsageRow, error) {
-	cond, args := scope.in("u.brand")
+	cond, args := scopeIn(scope, "u.brand")
 	var sel, group string
 	q := s.db.WithContext(ctx).Table("usage_events u")
 	switch by {
@@ -63,7 +63,7 @@ type UnusedRow struct {
 
 // Unused lists currently published pieces with no download since from.
 func (s *Store) Unused(ctx context.Context, scope BrandScope, from time.Time) ([]UnusedRow, error) {
-	cond, args := scope.in("assets.brand")
+	cond, args := scopeIn(scope, "assets.brand")
 	out := []UnusedRow{}
 	err := s.db.WithContext(ctx).Table("assets").
 		Select("assets.id AS asset_id, assets.job_code, assets.title, assets.brand, versions.published_at").
@@ -84,7 +84,7 @@ type CountRow struct {
 // FeedbackCounts counts field feedback since from, grouped by "kind" or
 // "asset".
 func (s *Store) FeedbackCounts(ctx context.Context, scope BrandScope, by string, from time.Time) ([]CountRow, error) {
-	cond, args := scope.in("feedback.brand")
+	cond, args := scopeIn(scope, "feedback.brand")
 	q := s.db.WithContext(ctx).Table("feedback")
 	sel, group := "feedback.kind AS item_key, feedback.kind AS item_label", "feedback.kind"
 	if by == "asset" {
@@ -100,7 +100,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, scope BrandScope, by string,
 // FindingCounts counts checker findings of each version's newest report,
 // per rule.
 func (s *Store) FindingCounts(ctx context.Context, scope BrandScope) ([]CountRow, error) {
-	cond, args := scope.in("cr.brand")
+	cond, args := scopeIn(scope, "cr.brand")
 	out := []CountRow{}
 	err := s.db.WithContext(ctx).Table("findings f").
 		Select("f.rule_id AS item_key, f.rule_id AS item_label, COUNT(*) AS item_count").
@@ -124,7 +124,7 @@ type ReviewStats struct {
 // ReviewCycle computes cycle times (submission to approval) and the
 // first-pass approval rate of initial review rounds closed since from.
 func (s *Store) ReviewCycle(ctx context.Context, scope BrandScope, from time.Time) (ReviewStats, error) {
-	cond, args := scope.in("assets.brand")
+	cond, args := scopeIn(scope, "assets.brand")
 	var rows []struct {
 		VersionID, Status     string
 		Number                int

@@ -206,8 +206,8 @@ type CampaignView struct {
 func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time) ([]Campaign, error) {
 	out := []Campaign{}
 	err := s.read(ctx, func(tx *Tx) error {
-		manage, margs := view.Manage.in("brand")
-		kits, kargs := view.Kits.in("brand")
+		manage, margs := scopeIn(view.Manage, "brand")
+		kits, kargs := scopeIn(view.Kits, "brand")
 		args := append(margs, kargs...)
 		args = append(args, "live", now.UTC(), now.UTC())
 		q := tx.db.Where("("+manage+") OR (("+kits+") AND state = ? AND starts_at <= ? AND ends_at > ?)", args...)
@@ -221,7 +221,7 @@ func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time)
 				return err
 			}
 			c := campaignFrom(r, ids)
-			if !view.Manage.has(r.Brand) {
+			if !view.Manage.Has(r.Brand) {
 				kit, err := scanLibrary(currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"))
 				if err != nil {
 					return err
@@ -243,5 +243,5 @@ func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time)
 	return out, err
 }
 
-// has reports whether brand is in the scope.
-func (b BrandScope) has(brand string) bool { return b.All || slices.Contains(b.Brands, brand) }
+// Has reports whether brand is in the scope.
+func (b BrandScope) Has(brand string) bool { return b.All || slices.Contains(b.Brands, brand) }

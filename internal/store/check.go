@@ -270,7 +270,7 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 // CheckInput gathers what the checker needs about a version: its text, its
 // brand's current and earlier labels and the claims library.
 type CheckInput struct {
-	Version  VersionWithBrand
+	Version  domain.Version
 	Channel  string
 	Audience string
 	Text     []byte // JSON lines
@@ -318,7 +318,7 @@ func (tx *Tx) checkInput(v domain.Version, label domain.Label) (CheckInput, erro
 		return in, err
 	}
 	brand := a.Brand
-	in.Version, in.Channel, in.Audience, in.Label = VersionWithBrand{Version: v, Brand: brand}, a.Channel, a.Audience, label
+	in.Version, in.Channel, in.Audience, in.Label = v, a.Channel, a.Audience, label
 	var row versionRow
 	if err := tx.db.Select("text_lines").Where("id = ?", v.ID).Take(&row).Error; err != nil {
 		return in, err

@@ -43,7 +43,7 @@ type Feedback struct {
 }
 
 // AddFeedback records a rep's feedback on the version they have, audited.
-func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind, text string) (Feedback, error) {
+func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v domain.Version, kind, text string) (Feedback, error) {
 	var out Feedback
 	err := s.InTx(ctx, func(tx *Tx) error {
 		vid := v.ID

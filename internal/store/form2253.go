@@ -102,7 +102,7 @@ func (s *Store) Form2253For(ctx context.Context, versionID string) (Form2253, er
 // Pending2253 lists published pieces of the brands whose Form 2253 is not
 // yet marked submitted, oldest first.
 func (s *Store) Pending2253(ctx context.Context, scope BrandScope) ([]Form2253, error) {
-	cond, args := scope.in("assets.brand")
+	cond, args := scopeIn(scope, "assets.brand")
 	var rows []form2253Scan
 	if err := s.form2253Query(ctx).Where(cond, args...).Where("fs.version_id IS NULL").Order("versions.published_at, versions.id").Limit(1000).Scan(&rows).Error; err != nil {
 		return nil, translate(err)

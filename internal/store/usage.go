@@ -170,21 +170,21 @@ type Retired struct {
 // given brands. If the asset had a piece the rep could see that has since
 // expired or been withdrawn, it returns EGONE with the reason; anything else
 // is ENOTFOUND.
-func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (LibraryItem, VersionWithBrand, error) {
+func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (LibraryItem, domain.Version, error) {
 	var a assetRow
 	if err := s.db.WithContext(ctx).Where("id = ?", assetID).Take(&a).Error; err != nil {
-		return LibraryItem{}, VersionWithBrand{}, notFound(translate(err), "No such piece.")
+		return LibraryItem{}, domain.Version{}, notFound(translate(err), "No such piece.")
 	}
 	visible := allBrands
 	for _, b := range brands {
 		visible = visible || b == a.Brand
 	}
 	if !visible {
-		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+		return LibraryItem{}, domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 	}
 	rows, err := scanLibrary(currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1))
 	if err != nil {
-		return LibraryItem{}, VersionWithBrand{}, translate(err)
+		return LibraryItem{}, domain.Version{}, translate(err)
 	}
 	if len(rows) == 1 {
 		v, err := s.Version(ctx, rows[0].VersionID)
@@ -201,14 +201,14 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
 		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC, number DESC").Limit(1).Scan(&last).Error
 	if err != nil {
-		return LibraryItem{}, VersionWithBrand{}, translate(err)
+		return LibraryItem{}, domain.Version{}, translate(err)
 	}
 	if last.ID != "" {
 		if err := retired(last.State, last.RetireReason, last.ExpiresAt, now); err != nil {
-			return LibraryItem{}, VersionWithBrand{}, err
+			return LibraryItem{}, domain.Version{}, err
 		}
 	}
-	return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+	return LibraryItem{}, domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 }
 
 // retired returns the EGONE error for a version that was in the field and
@@ -233,7 +233,7 @@ func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
 // usage commits first and the retirement sends the rep a notice, or the
 // retirement commits first and the download is refused. Otherwise a rep
 // who fetched a piece in the instant it was retired would never be told.
-func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind string) error {
+func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v domain.Version, kind string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		lock := ""
 		if tx.dialect == Postgres {

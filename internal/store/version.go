@@ -49,25 +49,26 @@ func (versionRow) TableName() string { return "versions" }
 // versionView is a version row without its (possibly large) text, joined
 // with the uploader's name.
 type versionView struct {
-	ID, AssetID, State, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName string
-	ObjectKey                                                                                        string `gorm:"column:blob_key"`
-	Number, Pages                                                                                    int
-	Size                                                                                             int64
-	CreatedAt                                                                                        time.Time
+	ID, AssetID, State, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName, Brand string
+	ObjectKey                                                                                               string `gorm:"column:blob_key"`
+	Number, Pages                                                                                           int
+	Size                                                                                                    int64
+	CreatedAt                                                                                               time.Time
 }
 
-const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name"
+const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name, assets.brand"
 
 func (v versionView) domain() domain.Version {
 	return domain.Version{
 		ID: v.ID, AssetID: v.AssetID, Number: v.Number, State: v.State, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		Filename: v.Filename, Pages: v.Pages, TextStatus: v.TextStatus, TextError: v.TextError, UploadedBy: v.UploadedBy,
-		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, ObjectKey: v.ObjectKey,
+		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, ObjectKey: v.ObjectKey, Brand: v.Brand,
 	}
 }
 
 func (tx *Tx) versionQuery() *gorm.DB {
-	return tx.db.Table("versions").Select(versionColumns).Joins("JOIN users ON users.id = versions.uploaded_by")
+	return tx.db.Table("versions").Select(versionColumns).Joins("JOIN users ON users.id = versions.uploaded_by").
+		Joins("JOIN assets ON assets.id = versions.asset_id")
 }
 
 func (tx *Tx) version(id string) (domain.Version, error) {
@@ -96,27 +97,13 @@ func (tx *Tx) versionsByID(ids []string) (map[string]domain.Version, error) {
 	return out, nil
 }
 
-// VersionWithBrand is a version and the brand of its asset, which decides
-// who may see it.
-type VersionWithBrand struct {
-	domain.Version
-	Brand string
-}
-
-// Version returns the version with id and its asset's brand.
-func (s *Store) Version(ctx context.Context, id string) (VersionWithBrand, error) {
-	var out VersionWithBrand
+// Version returns the version with id, with its asset's brand.
+func (s *Store) Version(ctx context.Context, id string) (domain.Version, error) {
+	var out domain.Version
 	err := s.read(ctx, func(tx *Tx) error {
-		v, err := tx.version(id)
-		if err != nil {
-			return err
-		}
-		var brand string
-		if err := tx.db.Table("assets").Select("brand").Where("id = ?", v.AssetID).Scan(&brand).Error; err != nil {
-			return err
-		}
-		out = VersionWithBrand{Version: v, Brand: brand}
-		return nil
+		var err error
+		out, err = tx.version(id)
+		return err
 	})
 	return out, err
 }
@@ -239,7 +226,7 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		out = domain.Version{
 			ID: row.ID, AssetID: row.AssetID, Number: row.Number, State: row.State, SHA256: row.SHA256, Size: row.Size,
 			MediaType: row.MediaType, Filename: row.Filename, Pages: row.Pages, TextStatus: row.TextStatus, TextError: row.TextError,
-			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey,
+			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey, Brand: a.Brand,
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
 			Details: map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "number": row.Number, "sha256": row.SHA256, "size": row.Size,
@@ -298,7 +285,7 @@ func (s *Store) EachObject(ctx context.Context, fn func(StoredObject) error) err
 }
 
 // AuditDownload records that actor downloaded a version.
-func (s *Store) AuditDownload(ctx context.Context, actor domain.Actor, v VersionWithBrand, details map[string]any) error {
+func (s *Store) AuditDownload(ctx context.Context, actor domain.Actor, v domain.Version, details map[string]any) error {
 	if details == nil {
 		details = map[string]any{}
 	}
