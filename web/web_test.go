@@ -14,7 +14,6 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 
 	"github.com/fairshelf/fairshelf/web"
 )
@@ -255,7 +254,7 @@ var pageSamples = map[string]func(d *pageData){
 	"rep_library.html": func(d *pageData) {
 		d.Form = struct{ Q, Channel, Audience string }{Q: d.Title}
 		d.Data = map[string]any{"Items": []libraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"}, {AssetID: "a2", JobCode: "ZEL-2", Title: "Two", RereviewRequired: true}},
-			"Notices": []store.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"}, {ID: "n2", JobCode: "ZEL-4", Title: "Leave-behind", Message: d.Title, Reason: "superseded"}}, "NextURL": "/library?cursor=x",
+			"Notices": []domain.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"}, {ID: "n2", JobCode: "ZEL-4", Title: "Leave-behind", Message: d.Title, Reason: "superseded"}}, "NextURL": "/library?cursor=x",
 			"Kits": []struct {
 				Name, Audience string
 				EndsAt         time.Time
@@ -343,9 +342,9 @@ var pageSamples = map[string]func(d *pageData){
 	},
 	"admin_integrity.html": func(d *pageData) {
 		at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-		d.Data = map[string]any{"Objects": []store.CorruptObject{{
-			StoredObject: store.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
-			Uses:         []store.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
+		d.Data = map[string]any{"Objects": []domain.CorruptObject{{
+			StoredObject: domain.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
+			Uses:         []domain.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
 		}}}
 	},
 	"admin_user.html": func(d *pageData) {

@@ -83,7 +83,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 		return err
 	}
 	actor := domain.Actor{Name: "demo seed"}
-	for _, c := range []store.NewClaim{
+	for _, c := range []domain.NewClaim{
 		{Text: "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).", Category: "comparative", References: []string{"ZELTRA-AF trial, N Engl J Med 2025 (fictional)."}},
 		{Text: "ZELTRA is taken once daily, with or without food.", Category: "dosing", References: []string{"ZELTRA Prescribing Information, section 2."}},
 	} {

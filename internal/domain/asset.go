@@ -176,3 +176,34 @@ func SanitizeFilename(name string) string {
 	}
 	return name
 }
+
+// AssetFilter selects assets for listing. Brands limits the result to the
+// brands the caller may see unless AllBrands is set.
+type AssetFilter struct {
+	AllBrands bool
+	Brands    []string
+	Brand     string
+	State     string
+	Audience  string
+	Channel   string
+	Tag       string
+	Query     string
+	Cursor    string
+	Limit     int
+}
+
+// AssetPage is one page of a listing; NextCursor is "" on the last page.
+type AssetPage struct {
+	Assets     []Asset `json:"assets"`
+	NextCursor string  `json:"next_cursor"`
+}
+
+// ActionItem is an asset of an owner whose latest version waits for them.
+type ActionItem struct {
+	AssetID   string     `json:"asset_id"`
+	JobCode   string     `json:"job_code"`
+	Title     string     `json:"title"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}

@@ -151,3 +151,9 @@ func DefaultMeaning(function, decision string) string {
 	}
 	return "Approved"
 }
+
+// Settled counts what Settle wrote.
+type Settled struct {
+	Announced int // versions whose availability date passed
+	Expired   int // versions whose expiry passed
+}

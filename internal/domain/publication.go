@@ -51,3 +51,23 @@ func DecidePublication(p Publication) (time.Time, error) {
 	}
 	return from, val.Err()
 }
+
+// PublishRequest is the input of Publish.
+type PublishRequest struct {
+	VersionID     string
+	ExpiresAt     time.Time
+	AvailableFrom time.Time // zero: now
+}
+
+// UnackedNotice is a notice a rep has not acknowledged.
+type UnackedNotice struct {
+	NoticeID  string    `json:"notice_id"`
+	UserID    string    `json:"user_id"`
+	Rep       string    `json:"rep"`
+	Email     string    `json:"email"`
+	AssetID   string    `json:"asset_id"`
+	JobCode   string    `json:"job_code"`
+	Brand     string    `json:"brand"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+}

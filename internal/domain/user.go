@@ -250,3 +250,16 @@ type Grant struct {
 	Role   Role
 	Brand  string
 }
+
+// Credentials are what login needs of a user: who it is and the stored hash.
+type Credentials struct {
+	User         User
+	PasswordHash string
+}
+
+// UserUpdate is a partial update of a user; nil fields are left alone.
+type UserUpdate struct {
+	DisplayName  *string
+	Disabled     *bool
+	PasswordHash *string
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // Check runs the fair-balance checker on a version against its brand's
@@ -38,7 +37,7 @@ func (l *Service) Evaluate(ctx context.Context, versionID string, now time.Time)
 // not stored. It is the store's checker for the label cascade
 // (store.Recheck). A version with no stored text gets the checker's
 // manual-review finding, never a pass.
-func Recheck(in store.CheckInput, now time.Time) (domain.CheckReport, error) {
+func Recheck(in domain.CheckInput, now time.Time) (domain.CheckReport, error) {
 	var lines []domain.TextLine
 	if len(in.Text) > 0 {
 		if err := json.Unmarshal(in.Text, &lines); err != nil {

@@ -8,12 +8,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // assetFilter reads the listing filters shared by the API and the web page.
-func (s *Server) assetFilter(c echo.Context) (store.AssetFilter, error) {
-	f := store.AssetFilter{
+func (s *Server) assetFilter(c echo.Context) (domain.AssetFilter, error) {
+	f := domain.AssetFilter{
 		Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"),
 		Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
 	}

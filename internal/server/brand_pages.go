@@ -12,7 +12,6 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // labelForm is the label edit form; list fields are one item per line.
@@ -208,7 +207,7 @@ func (s *Server) claimCreate(c echo.Context) error {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
 	form := claimForm{Text: c.FormValue("text"), Category: c.FormValue("category"), References: c.FormValue("references"), Variants: c.FormValue("variants")}
-	in := store.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
+	in := domain.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {
 		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)

@@ -10,7 +10,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) apiGetCheckReport(c echo.Context) error {
@@ -58,23 +57,23 @@ type signatureRequest struct {
 // and is audited as a signature failure. Password re-entries count with
 // sign-in failures of the account (checkOwnPassword): past the limit the
 // answer is ETOOMANY, returned as err, and signing is locked for the window.
-func (s *Server) verifySignature(c echo.Context, in signatureRequest, v *domain.Validation) (sig store.Signature, ok bool, err error) {
+func (s *Server) verifySignature(c echo.Context, in signatureRequest, v *domain.Validation) (sig domain.NewSignature, ok bool, err error) {
 	p := principalOf(c)
 	meaning := strings.TrimSpace(in.Meaning)
 	v.Check(meaning != "" && len(meaning) <= 300, "meaning", "State what your signature means, e.g. \"Approved as medically accurate\".")
 	if in.Password == "" {
 		v.Add("password", "Enter your password to sign.")
-		return store.Signature{}, false, nil
+		return domain.NewSignature{}, false, nil
 	}
 	ok, err = s.checkOwnPassword(c, in.Password, "signature")
 	if err != nil {
-		return store.Signature{}, false, err
+		return domain.NewSignature{}, false, err
 	}
 	if !ok {
 		v.Add("password", "The password is incorrect.")
-		return store.Signature{}, false, nil
+		return domain.NewSignature{}, false, nil
 	}
-	return store.Signature{UserID: p.user.ID, PrintedName: p.user.DisplayName, Meaning: meaning}, true, nil
+	return domain.NewSignature{UserID: p.user.ID, PrintedName: p.user.DisplayName, Meaning: meaning}, true, nil
 }
 
 // checkOwnPassword verifies the signed-in caller's password, re-entered to
@@ -229,7 +228,7 @@ type labelRequest struct {
 // policy; a password, when given, is checked like any e-signature and
 // signs the change. The store asks the domain whether the change is allowed.
 func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw string) (domain.Brand, error) {
-	by := store.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
+	by := domain.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
 	if pw != "" {
 		var val domain.Validation
 		sig, ok, err := s.verifySignature(c, signatureRequest{Password: pw, Meaning: "Changed the required review functions or review SLA"}, &val)
@@ -267,7 +266,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if !s.can(c, code, "claim", "create") {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
-	var in store.NewClaim
+	var in domain.NewClaim
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}

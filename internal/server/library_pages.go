@@ -12,7 +12,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // libraryForm is the library page's filter form.
@@ -29,7 +28,7 @@ type libraryData struct {
 	Channels   []string
 	CanCreate  bool
 	NextCursor string
-	Actions    []store.ActionItem // the caller's assets that wait for them
+	Actions    []domain.ActionItem // the caller's assets that wait for them
 }
 
 // brandCodes lists the brands in which the caller may do object/action.
@@ -155,9 +154,9 @@ type assetPageData struct {
 	CanWaive        bool
 	TextLines       []markedLine
 	CanSubmit       bool
-	Rounds          []store.ReviewRound
+	Rounds          []domain.ReviewRound
 	DecideFunctions []string
-	Comments        []store.Comment
+	Comments        []domain.Comment
 	CanComment      bool
 	CanPublish      bool
 	CanWithdraw     bool

@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 type repLibraryForm struct{ Q, Channel, Audience string }
@@ -18,7 +17,7 @@ type repLibraryForm struct{ Q, Channel, Audience string }
 func (s *Server) repLibraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
 	form := repLibraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
-	f := store.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
+	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
 	if slices.Contains(domain.Channels, form.Channel) {
 		f.Channel = form.Channel
 	}
@@ -30,7 +29,7 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	if err != nil && domain.ErrorCode(err) != domain.EINVALID {
 		return err
 	}
-	var open []store.Notice
+	var open []domain.Notice
 	if s.authz.CanSomewhere(principalOf(c).user, "notice", "read") {
 		ns, err := s.store.Notices(ctx, principalOf(c).user.ID, s.now())
 		if err != nil {
@@ -42,11 +41,11 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 			}
 		}
 	}
-	var kits []store.Campaign
+	var kits []domain.Campaign
 	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
 		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
 		// The rep's page shows live kits only, whatever else the caller manages.
-		if kits, err = s.store.Campaigns(ctx, store.CampaignView{Kits: store.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
+		if kits, err = s.store.Campaigns(ctx, domain.CampaignView{Kits: domain.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
 			return err
 		}
 	}
@@ -93,7 +92,7 @@ func (s *Server) webPublish(c echo.Context) error {
 	}
 	// The piece stays valid through the whole expiry day (UTC).
 	exp := day.Add(24*time.Hour - time.Second)
-	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), store.Publication{VersionID: v.ID, ExpiresAt: exp}); err != nil {
+	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), domain.PublishRequest{VersionID: v.ID, ExpiresAt: exp}); err != nil {
 		return s.showAssetError(c, v, err)
 	}
 	s.setFlash(c, "published")

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // The reference model: plain maps and slices that say what each operation
@@ -1378,7 +1377,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 		if rec.Code != http.StatusOK {
 			return fmt.Errorf("I1: library of %s = %d", rep, rec.Code)
 		}
-		var page store.LibraryPage
+		var page domain.LibraryPage
 		if err := jsonDecode(rec.Body, &page); err != nil {
 			return err
 		}
@@ -1437,7 +1436,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 			s.seen[vid] = true
 			word := a.published.word
 			rec := s.api(op, http.MethodGet, "/api/v1/library?q="+url.QueryEscape(word), rep, nil)
-			var page store.LibraryPage
+			var page domain.LibraryPage
 			if err := jsonDecode(rec.Body, &page); err != nil {
 				return err
 			}
@@ -1479,7 +1478,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 // left the visible set after the rep downloaded it, with the reason.
 func (s *modelSeq) checkNotices(op modelOp, rep string) error {
 	rec := s.api(op, http.MethodGet, "/api/v1/notices", rep, nil)
-	var body struct{ Notices []store.Notice }
+	var body struct{ Notices []domain.Notice }
 	if rec.Code != http.StatusOK {
 		return fmt.Errorf("I2: notices of %s = %d", rep, rec.Code)
 	}

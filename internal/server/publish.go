@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 type publishRequest struct {
@@ -30,7 +29,7 @@ func (s *Server) apiPublish(c echo.Context) error {
 	if in.ExpiresAt.IsZero() {
 		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."}}
 	}
-	p := store.Publication{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
+	p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
 	if in.AvailableFrom != nil {
 		p.AvailableFrom = *in.AvailableFrom
 	}
@@ -67,7 +66,7 @@ func (s *Server) apiWithdraw(c echo.Context) error {
 
 func (s *Server) apiLibrary(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	f := store.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
+	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
 	var val domain.Validation
 	val.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
 	val.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")

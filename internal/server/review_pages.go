@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) reviewsPage(c echo.Context) error {
@@ -89,7 +88,7 @@ func (s *Server) webAddComment(c echo.Context) error {
 type approvalRecord struct {
 	Asset   domain.Asset
 	Version domain.Version
-	Rounds  []store.ReviewRound
+	Rounds  []domain.ReviewRound
 	Reports map[string]domain.CheckReport
 	Printed string
 }

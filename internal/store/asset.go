@@ -140,27 +140,6 @@ func (tx *Tx) asset(id string, lock bool) (domain.Asset, error) {
 	return a, nil
 }
 
-// AssetFilter selects assets for listing. Brands limits the result to the
-// brands the caller may see unless AllBrands is set.
-type AssetFilter struct {
-	AllBrands bool
-	Brands    []string
-	Brand     string
-	State     string
-	Audience  string
-	Channel   string
-	Tag       string
-	Query     string
-	Cursor    string
-	Limit     int
-}
-
-// AssetPage is one page of a listing; NextCursor is "" on the last page.
-type AssetPage struct {
-	Assets     []domain.Asset `json:"assets"`
-	NextCursor string         `json:"next_cursor"`
-}
-
 type assetCursor struct {
 	ID string `json:"id"`
 }
@@ -183,12 +162,12 @@ func decodeCursor(s string) (string, error) {
 
 // ListAssets returns a page of assets, newest first, with keyset
 // pagination on the time-ordered ID.
-func (s *Store) ListAssets(ctx context.Context, f AssetFilter) (AssetPage, error) {
+func (s *Store) ListAssets(ctx context.Context, f domain.AssetFilter) (domain.AssetPage, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	page := AssetPage{Assets: []domain.Asset{}}
+	page := domain.AssetPage{Assets: []domain.Asset{}}
 	err := s.read(ctx, func(tx *Tx) error {
 		q := tx.assetQuery()
 		if !f.AllBrands {
@@ -256,20 +235,10 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ActionItem is an asset of an owner whose latest version waits for them.
-type ActionItem struct {
-	AssetID   string     `json:"asset_id"`
-	JobCode   string     `json:"job_code"`
-	Title     string     `json:"title"`
-	State     string     `json:"state"`
-	Reason    string     `json:"reason"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-}
-
 // NeedsAction lists the owner's assets that wait for them: drafts to
 // submit, changes requested, approved pieces to publish, and published
 // pieces expiring within soon.
-func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, soon time.Duration) ([]ActionItem, error) {
+func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, soon time.Duration) ([]domain.ActionItem, error) {
 	var rows []struct {
 		AssetID, JobCode, Title, State string
 		ExpiresAt                      *time.Time
@@ -287,13 +256,13 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 	}
 	reasons := map[string]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
 		domain.StateApproved: "publish it", domain.StatePublished: "expires soon: re-certify or replace it"}
-	out := make([]ActionItem, 0, len(rows))
+	out := make([]domain.ActionItem, 0, len(rows))
 	for _, r := range rows {
 		reason := reasons[r.State]
 		if r.State == domain.StatePublished && r.Rereview {
 			reason = "the label changed: re-certify it"
 		}
-		out = append(out, ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: r.State, Reason: reason, ExpiresAt: r.ExpiresAt})
+		out = append(out, domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: r.State, Reason: reason, ExpiresAt: r.ExpiresAt})
 	}
 	return out, nil
 }

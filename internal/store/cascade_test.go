@@ -17,7 +17,7 @@ import (
 
 // recheck runs the real fair-balance checker like library.Recheck, which
 // the store's tests cannot import (the library imports the store).
-func recheck(in CheckInput, now time.Time) (domain.CheckReport, error) {
+func recheck(in domain.CheckInput, now time.Time) (domain.CheckReport, error) {
 	var lines []domain.TextLine
 	if len(in.Text) > 0 {
 		if err := json.Unmarshal(in.Text, &lines); err != nil {
@@ -145,7 +145,7 @@ func approveAs(s *Store, versionID string, reviewers map[string]domain.Actor) er
 		if !ok {
 			continue
 		}
-		if _, err := s.Decide(context.Background(), r, Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(context.Background(), r, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			return err
 		}
 	}
@@ -167,7 +167,7 @@ func piecesInEveryState(t *testing.T, s *Store, c *clock) (draft, approvedID, pu
 	if err := decideAll(t, s, published, "p", domain.ReviewFunctions); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Publish(context.Background(), testActor, Publication{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
+	if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
 		t.Fatal(err)
 	}
 	return draft, approvedID, published
@@ -186,7 +186,7 @@ func changeLabel(t *testing.T, s *Store, edit func(l *domain.Label)) domain.Labe
 	if err := l.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.SaveLabel(context.Background(), testActor, "ZELTRA", l, LabelAuthority{}, recheck)
+	out, err := s.SaveLabel(context.Background(), testActor, "ZELTRA", l, domain.LabelAuthority{}, recheck)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 			changeLabel(t, s, func(l *domain.Label) { l.OffLabelTerms = append(l.OffLabelTerms, "adolescents") })
 		}, "FB-OFF-LABEL"},
 		{"claim added", func(t *testing.T, s *Store) {
-			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA", NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}}, recheck); err != nil {
+			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}}, recheck); err != nil {
 				t.Fatal(err)
 			}
 		}, ""},
@@ -297,7 +297,7 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 					t.Fatal(err)
 				}
 				expires := c.Now().AddDate(0, 0, 90)
-				if _, err := s.Publish(context.Background(), testActor, Publication{VersionID: published, ExpiresAt: expires}); err != nil {
+				if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: expires}); err != nil {
 					t.Fatal(err)
 				}
 				if r := latest(t, s, published); !r.Passed {
@@ -573,7 +573,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		_, approvedID, _ := piecesInEveryState(t, s, c)
 		// A label version with no profile change (a claim) and a report
 		// that raced it.
-		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA", NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
+		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
 			t.Fatal(err)
 		}
 		if err := decideAll(t, s, approvedID, "again", domain.ReviewFunctions); err != nil {
@@ -581,7 +581,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		}
 		staleReport(t, s, approvedID, []domain.Finding{})
 		before := rowCounts(t, s)
-		_, err := s.Publish(ctx, testActor, Publication{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
+		_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
 		if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "The ZELTRA label changed to version 2 after this piece was checked against version 1") {
 			t.Fatalf("publication with a stale report: %v", err)
 		}
@@ -599,7 +599,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
 			t.Fatalf("publication with a failing report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {

@@ -162,24 +162,12 @@ func (tx *Tx) report(id string) (domain.CheckReport, error) {
 	return out, nil
 }
 
-// Signature is an electronic signature about to be recorded.
-type Signature struct {
-	UserID        string
-	PrintedName   string
-	Function      string
-	Meaning       string
-	Decision      string
-	ObjectType    string
-	ObjectID      string
-	ContentSHA256 string
-}
-
 // sign records s and returns the stored record, whose AuditDetails the
 // caller puts in the audit event of the same transaction: that is what puts
 // the signatures table under the audit chain (see domain.Signature). The
 // signer must not owe a password change (domain.CheckSigner), read here in
 // the signing transaction so that no path to a signature skips it.
-func (tx *Tx) sign(s Signature) (domain.Signature, error) {
+func (tx *Tx) sign(s domain.NewSignature) (domain.Signature, error) {
 	var mustChange []bool
 	if err := tx.db.Model(&userRow{}).Where("id = ?", s.UserID).Pluck("password_must_change", &mustChange).Error; err != nil {
 		return domain.Signature{}, err
@@ -204,7 +192,7 @@ func (tx *Tx) sign(s Signature) (domain.Signature, error) {
 // the version; a refusal is audited in its own transaction. A finding of an
 // older report, or one already waived, is ECONFLICT; the signature, the
 // waiver and the audit event commit together.
-func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.CheckReport, error) {
+func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig domain.NewSignature) (domain.CheckReport, error) {
 	var out domain.CheckReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -267,21 +255,9 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 	return out, s.auditRefusal(ctx, refused, err)
 }
 
-// CheckInput gathers what the checker needs about a version: its text, its
-// brand's current and earlier labels and the claims library.
-type CheckInput struct {
-	Version  domain.Version
-	Channel  string
-	Audience string
-	Text     []byte // JSON lines
-	Label    domain.Label
-	Previous []domain.Label
-	Claims   []domain.Claim
-}
-
 // CheckInput loads the checker's input for a version in one consistent read.
-func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, error) {
-	var in CheckInput
+func (s *Store) CheckInput(ctx context.Context, versionID string) (domain.CheckInput, error) {
+	var in domain.CheckInput
 	err := s.read(ctx, func(tx *Tx) error {
 		v, err := tx.version(versionID)
 		if err != nil {
@@ -306,13 +282,13 @@ func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, e
 // The store does not run the checker itself: the caller of SaveLabel and
 // CreateClaim passes one (library.Recheck), which keeps the checker out of
 // the storage layer.
-type Recheck func(in CheckInput, now time.Time) (domain.CheckReport, error)
+type Recheck func(in domain.CheckInput, now time.Time) (domain.CheckReport, error)
 
 // checkInput loads the checker's input for v against label, the brand's
 // label about to be current: v's text, channel and audience, the brand's
 // earlier labels and its claims library.
-func (tx *Tx) checkInput(v domain.Version, label domain.Label) (CheckInput, error) {
-	var in CheckInput
+func (tx *Tx) checkInput(v domain.Version, label domain.Label) (domain.CheckInput, error) {
+	var in domain.CheckInput
 	var a assetRow
 	if err := tx.db.Select("brand", "channel", "audience").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
 		return in, err

@@ -39,7 +39,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 				if i == pieces-1 {
 					exp = c.Now().Add(30 * 24 * time.Hour)
 				}
-				if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: exp}); err != nil {
+				if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: exp}); err != nil {
 					t.Fatal(err)
 				}
 				versions, assets = append(versions, v), append(assets, a)
@@ -113,22 +113,22 @@ func TestExpirySweepInBulk(t *testing.T) {
 				t.Fatalf("%d version.expired events", expiredEvents)
 			}
 			for i := range pieces - 1 {
-				evs, err := s.ListAudit(ctx, AuditFilter{ObjectID: versions[i], Action: "version.expire"})
+				evs, err := s.ListAudit(ctx, domain.AuditFilter{ObjectID: versions[i], Action: "version.expire"})
 				if err != nil || len(evs) != 1 || evs[0].Brand != "ZELTRA" || !strings.Contains(evs[0].Details, "expires_at") {
 					t.Fatalf("audit of %s = %+v, %v", versions[i], evs, err)
 				}
 			}
 
 			// The asset lists as expired: its state is its latest version's.
-			page, err := s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StateExpired})
+			page, err := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateExpired})
 			if err != nil || len(page.Assets) != pieces-1 {
 				t.Fatalf("expired assets = %d, %v", len(page.Assets), err)
 			}
-			page, err = s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StatePublished})
+			page, err = s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StatePublished})
 			if err != nil || len(page.Assets) != 1 || page.Assets[0].ID != assets[pieces-1] || page.Assets[0].LatestVersion.State != domain.StatePublished {
 				t.Fatalf("published assets = %+v, %v", page.Assets, err)
 			}
-			lib, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}}, c.Now())
+			lib, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}}, c.Now())
 			if err != nil || len(lib.Items) != 1 || lib.Items[0].VersionID != versions[pieces-1] {
 				t.Fatalf("library = %+v, %v", lib, err)
 			}
@@ -148,17 +148,17 @@ func TestExpirySweepInBulk(t *testing.T) {
 			if _, err := s.SubmitVersion(ctx, author, v2.ID, r.ID, domain.ReviewFunctions, nil, c.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if page, _ := s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
+			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
 			for i, f := range domain.ReviewFunctions {
 				u := mustUser(t, s, fmt.Sprintf("%s-second-%d@example.com", f, i))
 				rv := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-				if _, err := s.Decide(ctx, rv, Decision{VersionID: v2.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(rv)}); err != nil {
+				if _, err := s.Decide(ctx, rv, domain.Decision{VersionID: v2.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(rv)}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			if old, err := s.Version(ctx, versions[0]); err != nil || old.State != domain.StateExpired {

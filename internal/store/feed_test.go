@@ -14,9 +14,9 @@ import (
 // replayFeed reads the whole sync feed from the start for a rep of brands
 // and applies it: the asset → version map a client mirroring the library
 // holds afterwards, and the entries.
-func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[string]string, []Change) {
+func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[string]string, []domain.Change) {
 	t.Helper()
-	set, all, cursor := map[string]string{}, []Change{}, ""
+	set, all, cursor := map[string]string{}, []domain.Change{}, ""
 	for {
 		page, err := s.LibraryChanges(context.Background(), cursor, false, brands, 2, now)
 		if err != nil {
@@ -44,7 +44,7 @@ func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[str
 // librarySet is what the rep library lists at now, as asset → version.
 func librarySet(t *testing.T, s *Store, brands []string, now time.Time) map[string]string {
 	t.Helper()
-	page, err := s.Library(context.Background(), LibraryFilter{Brands: brands}, now)
+	page, err := s.Library(context.Background(), domain.LibraryFilter{Brands: brands}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
 	for i, f := range domain.ReviewFunctions {
 		u := mustUser(t, s, fmt.Sprintf("recert-%s-%s-%d@example.com", tag, f, i))
 		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-		if _, err := s.Decide(ctx, r, Decision{VersionID: v, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: v, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -118,10 +118,10 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 		v, assetID := approved(t, s, "ZEL-F1")
 		start := c.Now()
 		from, exp := start.Add(48*time.Hour), start.Add(10*24*time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, AvailableFrom: from, ExpiresAt: exp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, AvailableFrom: from, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
-		check := func(when string, want map[string]string) []Change {
+		check := func(when string, want map[string]string) []domain.Change {
 			t.Helper()
 			got, changes := replayFeed(t, s, brands, c.Now())
 			if lib := librarySet(t, s, brands, c.Now()); !sameSet(got, want) || !sameSet(lib, want) {
@@ -179,7 +179,7 @@ func TestExpiredPieceCannotBeWithdrawnBeforeTheSweep(t *testing.T) {
 		}
 		v, assetID := approved(t, s, "ZEL-F2")
 		exp := c.Now().Add(24 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: exp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
 		c.Set(exp.Add(time.Minute))
@@ -209,13 +209,14 @@ func TestRecertificationExtensionIsAnUpdate(t *testing.T) {
 		}
 		s.outbox = true
 		v, assetID := approved(t, s, "ZEL-F3")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		c.Set(c.Now().Add(20 * 24 * time.Hour))
 		recertified(t, s, v, "f3", c.Now())
 		newExp := c.Now().Add(200 * 24 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: newExp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: newExp}); err != nil {
 			t.Fatal(err)
 		}
 		set, changes := replayFeed(t, s, []string{"ZELTRA"}, c.Now())
@@ -243,7 +244,8 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 		}
 		brands := []string{"ZELTRA"}
 		v1, assetID := approved(t, s, "ZEL-F4")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(60 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(60 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		rep := mustUser(t, s, "rep-f4@example.com")
@@ -256,7 +258,8 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 		}
 		v2 := approvedText(t, s, assetID, "f4v2", "Second wording.")
 		from := c.Now().Add(72 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, AvailableFrom: from, ExpiresAt: c.Now().Add(90 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, AvailableFrom: from,
+			ExpiresAt: c.Now().Add(90 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		set, changes := replayFeed(t, s, brands, c.Now())
@@ -289,7 +292,8 @@ func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 		brands := []string{"ZELTRA"}
 		v, assetID := approved(t, s, "ZEL-F5")
 		from := c.Now().Add(48 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, AvailableFrom: from, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, AvailableFrom: from,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Withdraw(ctx, testActor, v, "Wrong dosing table"); err != nil {
@@ -305,11 +309,13 @@ func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 
 		// Replaced by a version still under embargo: gone, with the reason.
 		v1, asset2 := approved(t, s, "ZEL-F6")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		v2 := approvedText(t, s, asset2, "f6v2", "Second wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, AvailableFrom: c.Now().Add(24 * time.Hour), ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, AvailableFrom: c.Now().Add(24 * time.Hour),
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "replaced") {

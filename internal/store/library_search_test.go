@@ -34,7 +34,7 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	for i, f := range domain.ReviewFunctions {
 		ru := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, tag, i))
 		ra := domain.Actor{UserID: ru.ID, Name: ru.DisplayName}
-		if _, err := s.Decide(ctx, ra, Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(ra)}); err != nil {
+		if _, err := s.Decide(ctx, ra, domain.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(ra)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -66,7 +66,8 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-S1")
 		v1 := approvedText(t, s, assetID, "s1v1", "Dosing guide with Marigold wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		// A newer draft with a word the rep must not find.
@@ -78,7 +79,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		rep := func(q string) int {
 			t.Helper()
-			page, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}, Query: q}, c.Now())
+			page, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}, Query: q}, c.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,7 +87,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		marketer := func(q string) int {
 			t.Helper()
-			page, err := s.ListAssets(ctx, AssetFilter{AllBrands: true, Query: q})
+			page, err := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, Query: q})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,8 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 
 		// A newer version is published: its words match, the old one's do not.
 		v2 := approvedText(t, s, assetID, "s1v2", "Dosing guide with Heliotrope wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n := rep("heliotrope"); n != 1 {
@@ -133,7 +135,8 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-N1")
 		v1 := approvedText(t, s, assetID, "n1v1", "First wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		rep := mustUser(t, s, "rep-n1@example.com")
@@ -147,7 +150,8 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 			t.Fatal(err)
 		}
 		v2 := approvedText(t, s, assetID, "n1v2", "Second wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
@@ -187,7 +191,8 @@ func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-M1")
 		v1 := approvedText(t, s, assetID, "m1v1", "Published Saffron wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		dialect, fsys := goose.DialectSQLite3, migrations.SQLite()
@@ -204,7 +209,7 @@ func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 		if _, err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		page, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}, Query: "saffron"}, c.Now())
+		page, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}, Query: "saffron"}, c.Now())
 		if err != nil || len(page.Items) != 1 {
 			t.Fatalf("after the migration: %+v, %v", page, err)
 		}

@@ -243,29 +243,13 @@ func (s *Store) ObjectKnown(ctx context.Context, key string) (bool, error) {
 	return n > 0, translate(err)
 }
 
-// StoredObject is a recorded object with what its content must hash to.
-type StoredObject struct {
-	Key    string
-	SHA256 string
-	Size   int64
-	// BlockSums holds the BLAKE3-256 hash of each BlockSize-long block of
-	// the content, 32 bytes per block (the last block may be shorter).
-	// BlockSums is nil for an object stored before blocks were recorded.
-	BlockSize int64
-	BlockSums []byte
-	// CorruptAt is set once the object was found not to match; it is then
-	// never served again. CorruptReason says what did not match.
-	CorruptAt     *time.Time
-	CorruptReason string
-}
-
-func (r objectRow) stored() StoredObject {
-	return StoredObject{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
+func (r objectRow) stored() domain.StoredObject {
+	return domain.StoredObject{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
 		CorruptAt: r.CorruptAt, CorruptReason: r.CorruptReason}
 }
 
 // EachObject calls fn for every recorded object in key order, in batches.
-func (s *Store) EachObject(ctx context.Context, fn func(StoredObject) error) error {
+func (s *Store) EachObject(ctx context.Context, fn func(domain.StoredObject) error) error {
 	after := ""
 	for {
 		var rows []objectRow

@@ -142,11 +142,11 @@ func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	}
 	for _, f := range domain.ReviewFunctions {
 		rv := user(f + "@example.com")
-		if _, err := st.Decide(ctx, rv, store.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: &store.Signature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}); err != nil {
+		if _, err := st.Decide(ctx, rv, domain.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: &domain.NewSignature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.Publish(ctx, author, store.Publication{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
+	if _, err := st.Publish(ctx, author, domain.PublishRequest{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	return v.ID
