@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
@@ -90,7 +91,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, object.Recheck); err != nil {
+		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, checker.Recheck); err != nil {
 			return err
 		}
 	}
@@ -111,7 +112,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 	if err != nil {
 		return err
 	}
-	_, err = lib.Check(ctx, marketer, v.ID, time.Now())
+	_, err = st.Check(ctx, marketer, v.ID, time.Now(), checker.Recheck)
 	return err
 }
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/object"
 )
 
 // labelForm is the label edit form; list fields are one item per line.
@@ -210,7 +210,7 @@ func (s *Server) claimCreate(c echo.Context) error {
 	in := domain.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {
-		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
+		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)
 	}
 	if err != nil {
 		if domain.ErrorCode(err) != domain.EINVALID {

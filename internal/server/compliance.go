@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
 )
 
@@ -29,7 +29,7 @@ func (s *Server) apiRunCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now())
+	r, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) apiRunCheck(c echo.Context) error {
 // sees the findings at once. A failure is logged, not returned: the version
 // is stored, and the check can be run again.
 func (s *Server) checkAfterUpload(c echo.Context, v domain.Version) {
-	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck); err != nil {
 		s.log.Warn("compliance: check after upload failed", "version_id", v.ID, "err", err, "request_id", requestID(c))
 	}
 }
@@ -240,7 +240,7 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 		}
 		by.Signature = &sig
 	}
-	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, object.Recheck)
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, checker.Recheck)
 }
 
 func (s *Server) apiListClaims(c echo.Context) error {
@@ -273,7 +273,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/object"
@@ -318,7 +319,7 @@ func (s *Server) webRunCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck); err != nil {
 		return err
 	}
 	s.setFlash(c, "checked")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -52,7 +53,7 @@ func (s *Server) openRound(c echo.Context, v domain.Version, open roundOpener) (
 		return domain.ReviewRound{}, err
 	}
 	// The report is stored with the round, in one transaction: a refusal there leaves nothing.
-	report, err := s.objects.Evaluate(ctx, v.ID, s.now())
+	report, err := s.store.Evaluate(ctx, v.ID, s.now(), checker.Recheck)
 	if err != nil {
 		return domain.ReviewRound{}, err
 	}

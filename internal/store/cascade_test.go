@@ -15,7 +15,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-// recheck runs the real fair-balance checker like library.Recheck, which
+// recheck runs the real fair-balance checker like checker.Recheck, which
 // the store's tests cannot import (the library imports the store).
 func recheck(in domain.CheckInput, now time.Time) (domain.CheckReport, error) {
 	var lines []domain.TextLine

@@ -72,21 +72,68 @@ func notFound(err error, msg string) error {
 // audited. Reports are never changed afterwards except by waivers.
 func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
-		var state []string
-		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
-			return err
-		}
-		if len(state) != 1 {
-			return domain.Errorf(domain.ENOTFOUND, "No such version.")
-		}
-		if err := domain.CanRecheck(state[0]); err != nil {
-			return err
-		}
 		var err error
-		r, err = tx.saveReport(actor, r)
+		r, err = tx.saveRecheck(actor, r)
 		return err
 	})
 	return r, err
+}
+
+// Check runs the fair-balance checker (recheck, e.g. checker.Recheck) on a
+// version against its brand's current label and claims library and stores
+// the report as the version's newest, audited, in one transaction. The
+// caller must have checked that actor may run checks. It fails with
+// ENOTFOUND for an unknown version and with the lifecycle's refusal for a
+// version whose state allows no check.
+func (s *Store) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+	var out domain.CheckReport
+	err := s.InTx(ctx, func(tx *Tx) error {
+		r, err := tx.evaluate(versionID, now, recheck)
+		if err != nil {
+			return err
+		}
+		out, err = tx.saveRecheck(actor, r)
+		return err
+	})
+	return out, err
+}
+
+// Evaluate runs the fair-balance checker on a version like Check but
+// stores nothing: a submission stores the report in the same transaction
+// as the review round, so that a refused submission leaves no report.
+func (s *Store) Evaluate(ctx context.Context, versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+	var out domain.CheckReport
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.evaluate(versionID, now, recheck)
+		return err
+	})
+	return out, err
+}
+
+// evaluate loads the checker's input for a version and runs recheck on it.
+func (tx *Tx) evaluate(versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+	in, err := tx.currentCheckInput(versionID)
+	if err != nil {
+		return domain.CheckReport{}, err
+	}
+	return recheck(in, now)
+}
+
+// saveRecheck stores r as its version's newest report if the version's
+// state allows a check.
+func (tx *Tx) saveRecheck(actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
+	var state []string
+	if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
+		return r, err
+	}
+	if len(state) != 1 {
+		return r, domain.Errorf(domain.ENOTFOUND, "No such version.")
+	}
+	if err := domain.CanRecheck(state[0]); err != nil {
+		return r, err
+	}
+	return tx.saveReport(actor, r)
 }
 
 // saveReport is SaveReport inside a transaction, so that a submission can
@@ -259,29 +306,32 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 func (s *Store) CheckInput(ctx context.Context, versionID string) (domain.CheckInput, error) {
 	var in domain.CheckInput
 	err := s.read(ctx, func(tx *Tx) error {
-		v, err := tx.version(versionID)
-		if err != nil {
-			return err
-		}
-		var a assetRow
-		if err := tx.db.Select("brand").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
-			return err
-		}
-		b, err := tx.brand(a.Brand)
-		if err != nil {
-			return err
-		}
-		in, err = tx.checkInput(v, b.Label)
+		var err error
+		in, err = tx.currentCheckInput(versionID)
 		return err
 	})
 	return in, err
 }
 
+// currentCheckInput loads the checker's input for a version against its
+// brand's current label.
+func (tx *Tx) currentCheckInput(versionID string) (domain.CheckInput, error) {
+	v, err := tx.version(versionID)
+	if err != nil {
+		return domain.CheckInput{}, err
+	}
+	b, err := tx.brand(v.Brand)
+	if err != nil {
+		return domain.CheckInput{}, err
+	}
+	return tx.checkInput(v, b.Label)
+}
+
 // Recheck runs the fair-balance checker on a version's stored text
 // (in.Text) against in.Label at now and returns the report, not stored.
-// The store does not run the checker itself: the caller of SaveLabel and
-// CreateClaim passes one (library.Recheck), which keeps the checker out of
-// the storage layer.
+// The store does not run the checker itself: the caller of Check,
+// Evaluate, SaveLabel and CreateClaim passes one (checker.Recheck), which
+// keeps the checker out of the storage layer.
 type Recheck func(in domain.CheckInput, now time.Time) (domain.CheckReport, error)
 
 // checkInput loads the checker's input for v against label, the brand's
