@@ -88,8 +88,9 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 		text = append(text, domain.TextLine{Page: 1, Line: i + 1, Text: l})
 	}
 	tl, _ := json.Marshal(text)
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/cc/dd/" + job, NewObject: true, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))),
-		Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: strings.Join(lines, "\n"), TextLines: tl})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/cc/dd/" + job, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))), Size: 1},
+		true, strings.Join(lines, "\n"), tl)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,8 +136,9 @@ func TestExpirySweepInBulk(t *testing.T) {
 			// A new version of an expired piece goes through review and is
 			// published; the expired one stays expired.
 			author := domain.Actor{UserID: repIDs[0], Name: "author"}
-			v2, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assets[0], ObjectKey: "objects/aa/bb/B0-2", NewObject: true,
-				SHA256: strings.Repeat("b", 64), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+			v2, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assets[0], MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+				domain.StoredObject{Key: "objects/aa/bb/B0-2", SHA256: strings.Repeat("b", 64), Size: 1},
+				true, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,8 +19,9 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	ctx := context.Background()
 	u := mustUser(t, s, "author-"+tag+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/" + tag, NewObject: true,
-		SHA256: fmt.Sprintf("%064s", tag), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: text})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/cc/dd/" + tag, SHA256: fmt.Sprintf("%064s", tag), Size: 1},
+		true, text, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +73,9 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		// A newer draft with a word the rep must not find.
 		u := mustUser(t, s, "drafter@example.com")
-		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/draft",
-			NewObject: true, SHA256: fmt.Sprintf("%064s", "draft"), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK,
-			Text: "Unreleased Quillfeather claim."}); err != nil {
+		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+			domain.StoredObject{Key: "objects/cc/dd/draft", SHA256: fmt.Sprintf("%064s", "draft"), Size: 1},
+			true, "Unreleased Quillfeather claim.", nil); err != nil {
 			t.Fatal(err)
 		}
 		rep := func(q string) int {

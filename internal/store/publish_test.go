@@ -183,7 +183,9 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/" + job, NewObject: true, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,9 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/test", NewObject: true, SHA256: fmt.Sprintf("%064x", 1), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/test", SHA256: fmt.Sprintf("%064x", 1), Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,48 +142,38 @@ func (s *Store) ObjectBySHA256(ctx context.Context, sum string) (string, int64, 
 	return row.Key, row.Size, translate(err)
 }
 
-// NewVersion is a stored upload to record as a version.
-type NewVersion struct {
-	AssetID    string
-	ObjectKey  string
-	NewObject  bool // the object was stored for this upload (else it is reused)
-	SHA256     string
-	Size       int64
-	BlockSize  int64  // the block length of BlockSums
-	BlockSums  []byte // the hash of each block of the content, in order
-	MediaType  string
-	Filename   string
-	Pages      int
-	TextStatus string
-	TextError  string
-	Text       string
-	TextLines  []byte // JSON
-}
-
 // ErrObjectRace means another upload of the same content recorded its object
 // first; the caller should reuse that object and remove its own.
 var ErrObjectRace = errors.New("store: identical content was stored concurrently")
 
 // CreateVersion records an uploaded version of an asset as the asset's newest
-// draft, with its audit event. The object must already be in the store: a
-// version row never exists without its object.
-func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVersion) (domain.Version, error) {
+// draft, with its audit event, and returns it. The object must already be
+// in the object store: a version row never exists without its object. v
+// gives the asset (AssetID), MediaType, Filename, Pages and the text
+// extraction's outcome (TextStatus, TextError); obj the content's object
+// (Key, SHA256, Size and its block sums), recorded if newObject (else an
+// object of identical content is reused); text is the
+// extracted plain text (for search) and lines its JSON lines (for the
+// checker). It fails with ErrObjectRace if another upload recorded an
+// object of the same content first.
+func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, v domain.Version, obj domain.StoredObject, newObject bool,
+	text string, lines []byte) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
-		a, err := tx.asset(in.AssetID, true)
+		a, err := tx.asset(v.AssetID, true)
 		if err != nil {
 			return err
 		}
-		if in.NewObject {
+		if newObject {
 			var n int64
-			if err := tx.db.Model(&objectRow{}).Where("sha256 = ?", in.SHA256).Count(&n).Error; err != nil {
+			if err := tx.db.Model(&objectRow{}).Where("sha256 = ?", obj.SHA256).Count(&n).Error; err != nil {
 				return err
 			}
 			if n > 0 {
 				return ErrObjectRace
 			}
-			if err := tx.db.Create(&objectRow{Key: in.ObjectKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now,
-				BlockSize: in.BlockSize, BlockSums: in.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
+			if err := tx.db.Create(&objectRow{Key: obj.Key, SHA256: obj.SHA256, Size: obj.Size, CreatedAt: tx.now,
+				BlockSize: obj.BlockSize, BlockSums: obj.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
 				if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
 					return ErrObjectRace
 				}
@@ -191,27 +181,26 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 			}
 		}
 		var maxNumber int
-		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", in.AssetID).Scan(&maxNumber).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", v.AssetID).Scan(&maxNumber).Error; err != nil {
 			return err
 		}
-		lines := in.TextLines
 		if len(lines) == 0 {
 			lines = []byte("[]")
 		}
 		row := versionRow{
-			ID: newID(), AssetID: in.AssetID, Number: maxNumber + 1, State: domain.StateDraft, ObjectKey: in.ObjectKey,
-			SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, Filename: in.Filename, Pages: in.Pages,
-			TextStatus: in.TextStatus, TextError: in.TextError, Text: in.Text, TextLines: string(lines),
+			ID: newID(), AssetID: v.AssetID, Number: maxNumber + 1, State: domain.StateDraft, ObjectKey: obj.Key,
+			SHA256: obj.SHA256, Size: obj.Size, MediaType: v.MediaType, Filename: v.Filename, Pages: v.Pages,
+			TextStatus: v.TextStatus, TextError: v.TextError, Text: text, TextLines: string(lines),
 			UploadedBy: actor.UserID, CreatedAt: tx.now,
 		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		if !in.NewObject && len(in.BlockSums) > 0 {
+		if !newObject && len(obj.BlockSums) > 0 {
 			// The upload hashed the same content (same SHA-256), so its
 			// block sums are the reused object's, which may predate them.
-			if err := tx.db.Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", in.ObjectKey).
-				Updates(map[string]any{"block_size": in.BlockSize, "block_sums": in.BlockSums}).Error; err != nil {
+			if err := tx.db.Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", obj.Key).
+				Updates(map[string]any{"block_size": obj.BlockSize, "block_sums": obj.BlockSums}).Error; err != nil {
 				return err
 			}
 		}
@@ -219,7 +208,7 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		tags, _ := json.Marshal(a.Tags)
 		ar.Tags = string(tags)
 		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{
-			"latest_version_id": row.ID, "search_text": searchText(ar, in.Text), "updated_at": tx.now,
+			"latest_version_id": row.ID, "search_text": searchText(ar, text), "updated_at": tx.now,
 		}).Error; err != nil {
 			return err
 		}
@@ -230,7 +219,7 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
 			Details: map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "number": row.Number, "sha256": row.SHA256, "size": row.Size,
-				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !in.NewObject}})
+				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !newObject}})
 	})
 	return out, err
 }

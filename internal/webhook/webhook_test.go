@@ -129,7 +129,9 @@ func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := st.CreateVersion(ctx, author, store.NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/w1", NewObject: true, SHA256: "ab", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := st.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/w1", SHA256: "ab", Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
