@@ -24,7 +24,7 @@ func Recheck(in domain.CheckInput, now time.Time) (domain.CheckReport, error) {
 	rules := DefaultRules()
 	findings := Check(Input{
 		Piece: Piece{
-			Lines: lines, MediaType: in.Version.MediaType, Channel: in.Channel, Audience: in.Audience,
+			Lines: lines, MediaType: in.Version.MediaType, Channel: string(in.Channel), Audience: string(in.Audience),
 			TextStatus: in.Version.TextStatus, TextError: in.Version.TextError,
 		},
 		Label: in.Label, PreviousLabels: in.Previous, Claims: in.Claims, Now: now,

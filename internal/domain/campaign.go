@@ -11,7 +11,7 @@ type Campaign struct {
 	ID          string        `json:"id"`
 	Brand       string        `json:"brand"`
 	Name        string        `json:"name"`
-	Audience    string        `json:"audience"`
+	Audience    Audience      `json:"audience"`
 	StartsAt    time.Time     `json:"starts_at"`
 	EndsAt      time.Time     `json:"ends_at"`
 	State       string        `json:"state"`
@@ -28,7 +28,7 @@ type Campaign struct {
 type NewCampaign struct {
 	Brand    string    `json:"brand"`
 	Name     string    `json:"name"`
-	Audience string    `json:"audience"`
+	Audience Audience  `json:"audience"`
 	StartsAt time.Time `json:"starts_at"`
 	EndsAt   time.Time `json:"ends_at"`
 	AssetIDs []string  `json:"asset_ids"`

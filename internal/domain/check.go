@@ -83,8 +83,8 @@ func (r CheckReport) Blocking() bool {
 // brand's current and earlier labels and the claims library.
 type CheckInput struct {
 	Version  Version
-	Channel  string
-	Audience string
+	Channel  Channel
+	Audience Audience
 	Text     []byte // JSON lines
 	Label    Label
 	Previous []Label

@@ -8,8 +8,8 @@ type LibraryItem struct {
 	JobCode   string    `json:"job_code"`
 	Title     string    `json:"title"`
 	Brand     string    `json:"brand"`
-	Audience  string    `json:"audience"`
-	Channel   string    `json:"channel"`
+	Audience  Audience  `json:"audience"`
+	Channel   Channel   `json:"channel"`
 	Tags      []string  `json:"tags"`
 	VersionID string    `json:"version_id"`
 	Number    int       `json:"version_number"`
@@ -28,8 +28,8 @@ type LibraryFilter struct {
 	AllBrands bool
 	Brands    []string
 	Brand     string
-	Audience  string
-	Channel   string
+	Audience  Audience
+	Channel   Channel
 	Query     string
 	Cursor    string
 	Limit     int

@@ -11,7 +11,7 @@ type Publication struct {
 	Now           time.Time
 	AvailableFrom time.Time  // requested; zero or past means now
 	ExpiresAt     time.Time  // requested
-	State         string     // the version's effective state
+	State         State      // the version's effective state
 	ApprovedAt    *time.Time // the last approval or re-certification
 	PublishedAt   *time.Time
 	MaxExpiry     int // the brand's maximum period in months

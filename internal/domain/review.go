@@ -68,7 +68,7 @@ type Decision struct {
 // state afterwards.
 type DecisionResult struct {
 	Task         ReviewTask `json:"task"`
-	VersionState string     `json:"version_state"`
+	VersionState State      `json:"version_state"`
 }
 
 // TaskScope says for which brands a user may review a function.

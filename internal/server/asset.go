@@ -13,8 +13,8 @@ import (
 // assetFilter reads the listing filters shared by the API and the web page.
 func (s *Server) assetFilter(c echo.Context) (domain.AssetFilter, error) {
 	f := domain.AssetFilter{
-		Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"),
-		Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
+		Brand: c.QueryParam("brand"), State: domain.State(c.QueryParam("state")), Audience: domain.Audience(c.QueryParam("audience")),
+		Channel: domain.Channel(c.QueryParam("channel")), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
 	}
 	var v domain.Validation
 	if l := c.QueryParam("limit"); l != "" {

@@ -24,9 +24,9 @@ type libraryData struct {
 	Assets     []domain.Asset
 	NextURL    string
 	Brands     []string
-	States     []string
-	Audiences  []string
-	Channels   []string
+	States     []domain.State
+	Audiences  []domain.Audience
+	Channels   []domain.Channel
 	CanCreate  bool
 	NextCursor string
 	Actions    []domain.ActionItem // the caller's assets that wait for them
@@ -103,7 +103,7 @@ func (s *Server) assetFormData(c echo.Context, form assetForm, errs map[string]s
 	}
 	data := s.pageData(c, "New asset")
 	data.Form, data.Errors = form, errs
-	data.Data = map[string][]string{"Brands": brands, "Audiences": domain.Audiences, "Channels": domain.Channels}
+	data.Data = map[string]any{"Brands": brands, "Audiences": domain.Audiences, "Channels": domain.Channels}
 	return data, nil
 }
 
@@ -117,7 +117,7 @@ func (s *Server) assetNewPage(c echo.Context) error {
 
 func (s *Server) assetCreate(c echo.Context) error {
 	form := assetForm{JobCode: c.FormValue("job_code"), Title: c.FormValue("title"), Brand: c.FormValue("brand"), Audience: c.FormValue("audience"), Channel: c.FormValue("channel"), Tags: c.FormValue("tags")}
-	in := domain.NewAsset{JobCode: form.JobCode, Title: form.Title, Brand: form.Brand, Audience: form.Audience, Channel: form.Channel, Tags: strings.Split(form.Tags, ",")}
+	in := domain.NewAsset{JobCode: form.JobCode, Title: form.Title, Brand: form.Brand, Audience: domain.Audience(form.Audience), Channel: domain.Channel(form.Channel), Tags: strings.Split(form.Tags, ",")}
 	err := in.Validate()
 	if err == nil && !s.can(c, in.Brand, "asset", "create") {
 		err = &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"brand": "You cannot create assets for this brand."}}

@@ -18,11 +18,11 @@ func (s *Server) repLibraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
 	form := repLibraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
 	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
-	if slices.Contains(domain.Channels, form.Channel) {
-		f.Channel = form.Channel
+	if slices.Contains(domain.Channels, domain.Channel(form.Channel)) {
+		f.Channel = domain.Channel(form.Channel)
 	}
-	if slices.Contains(domain.Audiences, form.Audience) {
-		f.Audience = form.Audience
+	if slices.Contains(domain.Audiences, domain.Audience(form.Audience)) {
+		f.Audience = domain.Audience(form.Audience)
 	}
 	ctx := c.Request().Context()
 	page, err := s.store.Library(ctx, f, s.now())

@@ -79,7 +79,7 @@ type mVersion struct {
 	word     string
 	doc      mDoc
 	passes   bool // against the label of its newest report
-	state    string
+	state    domain.State
 	uploader string
 
 	hasReport bool
@@ -415,7 +415,7 @@ func (s *modelSeq) generate() modelOp {
 	// A new version mostly where the latest one is finished with.
 	var idle []int
 	for ai, a := range s.assets {
-		if len(a.versions) == 0 || !slices.Contains([]string{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
+		if len(a.versions) == 0 || !slices.Contains([]domain.State{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
 			idle = append(idle, ai)
 		}
 	}
@@ -909,7 +909,7 @@ func (s *modelSeq) exec(op modelOp) error {
 				v.approvedAt, v.round = now, nil
 			}
 		case decision != domain.DecisionApprove:
-			v.state, v.round = status, nil
+			v.state, v.round = domain.State(status), nil
 		case allApproved:
 			v.state, v.approvedAt, v.round = domain.StateApproved, now, nil
 		}
@@ -1219,12 +1219,12 @@ func (s *modelSeq) settle(now time.Time) bool {
 
 // retire moves v out of the field and gives every rep who downloaded it
 // one notice.
-func (s *modelSeq) retire(v *mVersion, state string, now time.Time) {
+func (s *modelSeq) retire(v *mVersion, state domain.State, now time.Time) {
 	v.state, v.retiredAt = state, now
 	s.retired = true
 	for rep := range v.downloadedBy {
 		if _, ok := s.notices[rep][v.id]; !ok {
-			s.notices[rep][v.id] = state
+			s.notices[rep][v.id] = string(state)
 		}
 	}
 }
@@ -1600,7 +1600,7 @@ func (s *modelSeq) checkFeedSpec(held map[string]feedItem, entries []feedEntry) 
 			if v.effectivelyExpired(s.w.clock.Now()) {
 				want = domain.StateExpired
 			}
-			if e.Reason != want {
+			if e.Reason != string(want) {
 				return fmt.Errorf("I1: feed removes %s v%d with reason %q, model %q", v.asset.job, v.number, e.Reason, want)
 			}
 		}

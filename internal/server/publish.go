@@ -66,7 +66,7 @@ func (s *Server) apiWithdraw(c echo.Context) error {
 
 func (s *Server) apiLibrary(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
+	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: domain.Audience(c.QueryParam("audience")), Channel: domain.Channel(c.QueryParam("channel")), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
 	var val domain.Validation
 	val.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
 	val.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")

@@ -57,7 +57,7 @@ func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
 	}
 
 	notices := decode[struct{ Notices []domain.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
-	if len(notices.Notices) != 1 || notices.Notices[0].Reason != domain.StateSuperseded || notices.Notices[0].VersionID != old ||
+	if len(notices.Notices) != 1 || notices.Notices[0].Reason != string(domain.StateSuperseded) || notices.Notices[0].VersionID != old ||
 		!strings.Contains(notices.Notices[0].Message, "Updated version available") {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}

@@ -48,7 +48,7 @@ type assetView struct {
 func (v assetView) domain() domain.Asset {
 	r := v.Row
 	a := domain.Asset{
-		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel,
+		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel),
 		OwnerID: r.OwnerID, Owner: v.OwnerName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Tags: []string{},
 	}
 	_ = json.Unmarshal([]byte(r.Tags), &a.Tags) // written by us as a JSON array
@@ -81,7 +81,7 @@ func (s *Store) CreateAsset(ctx context.Context, actor domain.Actor, in domain.N
 		tags, _ := json.Marshal(in.Tags)
 		row := assetRow{
 			ID: newID(), JobCode: in.JobCode, JobCodeKey: strings.ToUpper(in.JobCode), Title: in.Title, Brand: in.Brand,
-			Audience: in.Audience, Channel: in.Channel, Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
+			Audience: string(in.Audience), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
 		}
 		row.SearchText = searchText(row, "")
 		if err := tx.db.Create(&row).Error; err != nil {
@@ -249,20 +249,21 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		Joins("JOIN versions ON versions.id = assets.latest_version_id").
 		Where("assets.owner_id = ?", ownerID).
 		Where("versions.state IN ? OR (versions.state = ? AND (versions.expires_at <= ? OR versions.rereview_required = ?))",
-			[]string{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
+			[]domain.State{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
 		Order("assets.updated_at, assets.id").Limit(200).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	reasons := map[string]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
+	reasons := map[domain.State]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
 		domain.StateApproved: "publish it", domain.StatePublished: "expires soon: re-certify or replace it"}
 	out := make([]domain.ActionItem, 0, len(rows))
 	for _, r := range rows {
-		reason := reasons[r.State]
-		if r.State == domain.StatePublished && r.Rereview {
+		state := domain.State(r.State)
+		reason := reasons[state]
+		if state == domain.StatePublished && r.Rereview {
 			reason = "the label changed: re-certify it"
 		}
-		out = append(out, domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: r.State, Reason: reason, ExpiresAt: r.ExpiresAt})
+		out = append(out, domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: state, Reason: reason, ExpiresAt: r.ExpiresAt})
 	}
 	return out, nil
 }

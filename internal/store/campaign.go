@@ -39,7 +39,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in domai
 		if int(n) != len(ids) {
 			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"asset_ids": "Every asset must exist and belong to brand " + in.Brand + "."}}
 		}
-		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: in.Audience, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
+		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: string(in.Audience), StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in domai
 }
 
 func campaignFrom(r campaignRow, ids []string) domain.Campaign {
-	return domain.Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: r.Audience, StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
+	return domain.Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: domain.Audience(r.Audience), StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
 		RiskReason: r.RiskReason, OwnerID: r.OwnerID, CreatedAt: r.CreatedAt, PublishedAt: r.PublishedAt, AssetIDs: ids}
 }
 
@@ -100,7 +100,7 @@ func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id stri
 				return err
 			}
 			switch {
-			case cur.State == nil || *cur.State != domain.StatePublished:
+			case cur.State == nil || domain.State(*cur.State) != domain.StatePublished:
 				blockers[cur.JobCode] = "has no published version"
 			case cur.ExpiresAt == nil || cur.ExpiresAt.Before(row.EndsAt):
 				blockers[cur.JobCode] = fmt.Sprintf("expires %s, before the campaign ends", cur.ExpiresAt.UTC().Format("2006-01-02"))

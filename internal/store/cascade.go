@@ -12,9 +12,10 @@ import (
 // cascadeRow is a version of the brand whose label changed, with what the
 // cascade writes about it.
 type cascadeRow struct {
-	ID, AssetID, State, SHA256, UploadedBy, OwnerID, JobCode string
-	Number                                                   int
-	ExpiresAt, AvailableAnnouncedAt                          *time.Time
+	ID, AssetID, SHA256, UploadedBy, OwnerID, JobCode string
+	State                                             domain.State
+	Number                                            int
+	ExpiresAt, AvailableAnnouncedAt                   *time.Time
 }
 
 // version is the part of r that opening a review round needs.
@@ -119,7 +120,7 @@ func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, owner
 	if _, err := tx.openRound(domain.SystemActor, ownerID, v, domain.RoundLabelChange, rep.ID, nil, label.RequiredFunctions, reviewers, due); err != nil {
 		return err
 	}
-	return tx.db.Create(&notificationRow{ID: newID(), UserID: ownerID, Kind: "version_" + domain.StateInReview,
+	return tx.db.Create(&notificationRow{ID: newID(), UserID: ownerID, Kind: "version_" + string(domain.StateInReview),
 		Subject: "Your approved piece is back in review: the " + label.ProprietaryName + " label changed",
 		Link:    "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error
 }

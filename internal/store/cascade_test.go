@@ -15,21 +15,8 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-// recheck runs the real fair-balance checker like checker.Recheck, which
-// the store's tests cannot import (the library imports the store).
-func recheck(in domain.CheckInput, now time.Time) (domain.CheckReport, error) {
-	var lines []domain.TextLine
-	if len(in.Text) > 0 {
-		if err := json.Unmarshal(in.Text, &lines); err != nil {
-			return domain.CheckReport{}, err
-		}
-	}
-	rules := checker.DefaultRules()
-	findings := checker.Check(checker.Input{Piece: checker.Piece{Lines: lines, MediaType: in.Version.MediaType, Channel: in.Channel,
-		Audience: in.Audience, TextStatus: in.Version.TextStatus}, Label: in.Label, PreviousLabels: in.Previous, Claims: in.Claims, Now: now}, rules)
-	return domain.CheckReport{VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version,
-		Findings: append([]domain.Finding{}, findings...)}, nil
-}
+// recheck is the real fair-balance checker, as the server passes it.
+var recheck Recheck = checker.Recheck
 
 // compliantText is a detail aid that passes testBrand's label: benefit,
 // established name, ISI and PI reference.
@@ -196,7 +183,7 @@ func changeLabel(t *testing.T, s *Store, edit func(l *domain.Label)) domain.Labe
 
 // versionFacts is what the cascade writes on a version.
 type versionFacts struct {
-	State            string
+	State            domain.State
 	RereviewRequired bool
 	ExpiresAt        *time.Time
 }

@@ -130,7 +130,7 @@ func (tx *Tx) saveRecheck(actor domain.Actor, r domain.CheckReport) (domain.Chec
 	if len(state) != 1 {
 		return r, domain.Errorf(domain.ENOTFOUND, "No such version.")
 	}
-	if err := domain.CanRecheck(state[0]); err != nil {
+	if err := domain.CanRecheck(domain.State(state[0])); err != nil {
 		return r, err
 	}
 	return tx.saveReport(actor, r)
@@ -344,7 +344,7 @@ func (tx *Tx) checkInput(v domain.Version, label domain.Label) (domain.CheckInpu
 		return in, err
 	}
 	brand := a.Brand
-	in.Version, in.Channel, in.Audience, in.Label = v, a.Channel, a.Audience, label
+	in.Version, in.Channel, in.Audience, in.Label = v, domain.Channel(a.Channel), domain.Audience(a.Audience), label
 	var row versionRow
 	if err := tx.db.Select("text_lines").Where("id = ?", v.ID).Take(&row).Error; err != nil {
 		return in, err

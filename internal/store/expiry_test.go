@@ -84,7 +84,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 					t.Fatalf("rep %d notices = %d, %v", r, len(notices), err)
 				}
 				for _, nt := range notices {
-					if nt.Reason != domain.StateExpired || nt.VersionID == versions[pieces-1] {
+					if nt.Reason != string(domain.StateExpired) || nt.VersionID == versions[pieces-1] {
 						t.Fatalf("notice = %+v", nt)
 					}
 				}

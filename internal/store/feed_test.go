@@ -156,7 +156,7 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 			t.Fatalf("last entry = %+v, want removed/expired at %v", last, exp)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateExpired) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		if got := outboxEvents(t, s, assetID); !slices.Equal(got, []string{"version.published", "version.available", "version.expired"}) {
@@ -267,7 +267,7 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 			t.Fatalf("during the embargo: set %v, entries %+v", set, changes)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateSuperseded || !strings.Contains(notices[0].Message, "available in the library from") {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateSuperseded) || !strings.Contains(notices[0].Message, "available in the library from") {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		c.Set(from)

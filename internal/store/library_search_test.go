@@ -160,7 +160,7 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		n := notices[0]
-		if n.Reason != domain.StateSuperseded || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
+		if n.Reason != string(domain.StateSuperseded) || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
 			t.Fatalf("notice = %+v", n)
 		}
 		if strings.Contains(n.Message, "Expired") || strings.Contains(n.Message, "Withdrawn") {

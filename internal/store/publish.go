@@ -91,7 +91,7 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 				details["replaces_visible"] = oldAnnounced != nil
 				// Reps who fetched the older version are told a newer
 				// one replaces it, so they stop using their copy.
-				n, err := tx.noticeFetchers([]string{old.ID}, domain.StateSuperseded, domain.SupersededNoticeMessage(v.Number, from, now))
+				n, err := tx.noticeFetchers([]string{old.ID}, string(domain.StateSuperseded), domain.SupersededNoticeMessage(v.Number, from, now))
 				if err != nil {
 					return err
 				}
@@ -152,7 +152,7 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 		if err := tx.flagCampaignsAtRisk([]string{a.ID}, a.JobCode+" was withdrawn: "+reason); err != nil {
 			return err
 		}
-		n, err := tx.noticeFetchers([]string{v.ID}, domain.StateWithdrawn, "Withdrawn: "+reason)
+		n, err := tx.noticeFetchers([]string{v.ID}, string(domain.StateWithdrawn), "Withdrawn: "+reason)
 		if err != nil {
 			return err
 		}

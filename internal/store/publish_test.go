@@ -109,7 +109,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 			t.Fatalf("ExpireDue is not idempotent: %d", n)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateExpired) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		if err := s.AckNotice(ctx, repActor, notices[0].ID); err != nil {
@@ -137,7 +137,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
 			t.Fatalf("withdrawn piece: %v", err)
 		}
-		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {
+		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != string(domain.StateWithdrawn) {
 			t.Fatalf("notices after withdrawal = %+v", notices)
 		}
 		if r := verify(t, s); !r.OK {

@@ -70,7 +70,7 @@ func (tx *Tx) lockVersion(id string) (versionRow, error) {
 // moveVersion changes a version's state by action with a conditional
 // update, so that a concurrent change makes this one fail with ECONFLICT
 // rather than both applying. It keeps the asset's latest state in step.
-func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (string, error) {
+func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (domain.State, error) {
 	to, err := domain.Transition(v.State, action)
 	if err != nil {
 		return "", err
@@ -380,7 +380,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 			if state, err = tx.moveVersion(v, action, nil); err != nil {
 				return err
 			}
-			if err := closeRound(state); err != nil {
+			if err := closeRound(string(state)); err != nil {
 				return err
 			}
 		default:
@@ -399,8 +399,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 		}
 		if state != v.State {
 			// Tell the author where the piece stands.
-			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + state,
-				Subject: "Your piece is now " + state, Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + string(state),
+				Subject: "Your piece is now " + string(state), Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
 				return err
 			}
 		}

@@ -108,7 +108,7 @@ func TestConcurrentFunctionsApproveOnce(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		versionID, _ := submitted(t, s)
 		var wg sync.WaitGroup
-		states := make(chan string, 6)
+		states := make(chan domain.State, 6)
 		for i, f := range []string{domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory, domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory} {
 			a := reviewer(t, s, i)
 			wg.Add(1)

@@ -138,7 +138,7 @@ func (tx *Tx) expireDue(now time.Time, assetID string) (int, error) {
 	for i, d := range due {
 		versionIDs[i], assetIDs[i] = d.ID, d.AssetID
 	}
-	if _, err := tx.noticeFetchers(versionIDs, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+	if _, err := tx.noticeFetchers(versionIDs, string(domain.StateExpired), "Expired: this piece is no longer approved for use."); err != nil {
 		return 0, err
 	}
 	if err := tx.flagCampaignsAtRisk(assetIDs, "a piece expired"); err != nil {

@@ -67,7 +67,7 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 }
 
 func (r libraryScan) item() domain.LibraryItem {
-	it := domain.LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
+	it := domain.LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel), Tags: []string{},
 		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt, RereviewRequired: r.RereviewRequired}
 	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
 	return it
@@ -158,7 +158,7 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		return domain.LibraryItem{}, domain.Version{}, translate(err)
 	}
 	if last.ID != "" {
-		if err := retired(last.State, last.RetireReason, last.ExpiresAt, now); err != nil {
+		if err := retired(domain.State(last.State), last.RetireReason, last.ExpiresAt, now); err != nil {
 			return domain.LibraryItem{}, domain.Version{}, err
 		}
 	}
@@ -168,7 +168,7 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 // retired returns the EGONE error for a version that was in the field and
 // is withdrawn, expired at now, or replaced by a version not yet available
 // (a replacement that is available is served instead); nil otherwise.
-func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
+func retired(state domain.State, reason string, expiresAt *time.Time, now time.Time) error {
 	switch {
 	case state == domain.StateWithdrawn:
 		return domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", reason)
@@ -200,7 +200,7 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v domain.Ve
 		if err := tx.db.Raw(`SELECT state, COALESCE(retire_reason, '') AS retire_reason, expires_at FROM versions WHERE id = ?`+lock, v.ID).Scan(&cur).Error; err != nil {
 			return err
 		}
-		if err := retired(cur.State, cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
+		if err := retired(domain.State(cur.State), cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
 			return err
 		}
 		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID, Kind: kind, CreatedAt: tx.now}).Error; err != nil {

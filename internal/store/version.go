@@ -29,7 +29,7 @@ type versionRow struct {
 	ID         string `gorm:"primaryKey"`
 	AssetID    string
 	Number     int
-	State      string
+	State      domain.State
 	ObjectKey  string `gorm:"column:blob_key"`
 	SHA256     string `gorm:"column:sha256"`
 	Size       int64
@@ -49,11 +49,12 @@ func (versionRow) TableName() string { return "versions" }
 // versionView is a version row without its (possibly large) text, joined
 // with the uploader's name.
 type versionView struct {
-	ID, AssetID, State, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName, Brand string
-	ObjectKey                                                                                               string `gorm:"column:blob_key"`
-	Number, Pages                                                                                           int
-	Size                                                                                                    int64
-	CreatedAt                                                                                               time.Time
+	ID, AssetID, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName, Brand string
+	State                                                                                            domain.State
+	ObjectKey                                                                                        string `gorm:"column:blob_key"`
+	Number, Pages                                                                                    int
+	Size                                                                                             int64
+	CreatedAt                                                                                        time.Time
 }
 
 const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name, assets.brand"
