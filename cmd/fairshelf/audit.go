@@ -45,27 +45,30 @@ func loadAuditKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, erro
 	return key, nil
 }
 
-// startCheckpoints runs the job that signs the audit chain's head and
-// writes it to the object store, on one instance at a time, and on every
-// instance the one that keeps the reader's cache of checkpoints warm, so
-// that the auditor's first verification after a start does not fetch a
-// year of checkpoints while they wait.
-func startCheckpoints(ctx context.Context, runner *jobs.Runner, lease jobs.Lease, cfg config.Config, st *store.Store, w *checkpoint.Writer, r *checkpoint.Reader) {
-	runner.Start(ctx, jobs.Job{Name: "audit.read_checkpoints", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
+// readCheckpoints keeps the reader's cache of checkpoints warm (on every
+// instance), so that the auditor's first verification after a start does
+// not fetch a year of checkpoints while they wait.
+func readCheckpoints(r *checkpoint.Reader) jobs.Func {
+	return func(ctx context.Context, now time.Time) error {
 		_, problems, err := r.ReadAll(ctx)
 		if len(problems) > 0 {
 			return fmt.Errorf("%d unreadable audit checkpoints, the first: %s", len(problems), problems[0].Message)
 		}
 		return err
-	}})
-	runner.StartLeased(ctx, lease, jobs.Job{Name: "audit.checkpoint", Interval: cfg.Audit.CheckpointInterval, Run: func(ctx context.Context, now time.Time) error {
+	}
+}
+
+// writeCheckpoint signs the audit chain's head and writes it to the object
+// store (on one instance at a time).
+func writeCheckpoint(st *store.Store, w *checkpoint.Writer) jobs.Func {
+	return func(ctx context.Context, now time.Time) error {
 		head, err := st.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
 		_, _, err = w.Checkpoint(ctx, head, now)
 		return err
-	}})
+	}
 }
 
 // finalCheckpoint anchors the events written since the last checkpoint when

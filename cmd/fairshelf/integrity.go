@@ -15,15 +15,15 @@ import (
 // reads are spread evenly over the day.
 const integrityEvery = time.Minute
 
-// integrityJob keeps stored files verifiable and verified (serve runs it
-// under a lease, on one instance at a time): it first gives objects stored before block hashes existed
-// their block hashes (each checked against its recorded SHA-256 first), then
-// scrubs objects not verified within cfg.ScrubInterval. Both share one
-// byte budget, so together they never read faster than
-// cfg.ScrubRate. A damaged object raises the integrity alarm (marked
+// checkIntegrity keeps stored files verifiable and verified (serve runs it
+// every integrityEvery under a lease, on one instance at a time): it first
+// gives objects stored before block hashes existed their block hashes (each
+// checked against its recorded SHA-256 first), then scrubs objects not
+// verified within cfg.ScrubInterval. Both share one byte budget, so
+// together they never read faster than cfg.ScrubRate. A damaged object raises the integrity alarm (marked
 // corrupt, audited, administrators notified, counted in /metrics).
-func integrityJob(cfg config.Config, lib *object.Service, log *slog.Logger) jobs.Job {
-	return jobs.Job{Name: "objects.integrity", Interval: integrityEvery, Run: func(ctx context.Context, now time.Time) error {
+func checkIntegrity(cfg config.Config, lib *object.Service, log *slog.Logger) jobs.Func {
+	return func(ctx context.Context, now time.Time) error {
 		opts := object.ScrubOptions{Every: cfg.ScrubInterval, Rate: cfg.ScrubRate, MaxBytes: integrityBudget(cfg.ScrubRate)}
 		backfill, err := lib.BackfillBlockSums(ctx, now, opts)
 		if backfill.Checked+backfill.Corrupt > 0 {
@@ -38,7 +38,7 @@ func integrityJob(cfg config.Config, lib *object.Service, log *slog.Logger) jobs
 			log.Warn("scrub found corrupt objects", "count", scrub.Corrupt)
 		}
 		return err
-	}}
+	}
 }
 
 // integrityBudget is the bytes one run may read: a minute at rate, or 4 GiB

@@ -49,7 +49,7 @@ func TestIntegrityJobScrubs(t *testing.T) {
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	day := time.Now().Add(25 * time.Hour)
-	if err := integrityJob(cfg, lib, log).Run(ctx, day); err != nil {
+	if err := checkIntegrity(cfg, lib, log)(ctx, day); err != nil {
 		t.Fatal(err)
 	}
 	b, err := st.Blob(ctx, key)

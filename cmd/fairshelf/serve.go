@@ -25,7 +25,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/server"
 	"github.com/fairshelf/fairshelf/internal/store"
-	"github.com/fairshelf/fairshelf/internal/webhook"
 )
 
 // loadConfig reads the environment and reports a bad value as a usage
@@ -208,52 +207,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// them after HTTP has drained and before the database closes.
 	jobCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	runner := jobs.NewRunner(log, time.Now)
-	// Jobs that change shared state run on one instance at a time, under a
-	// short lease each instance renews while it lives and gives back when
-	// it stops (see jobs.StartLeased).
+	// holder names this instance in job leases and in the checkpoints it
+	// writes; schedule.go lists the jobs.
 	holder := instanceName()
-	lease := jobs.Lease{Store: st, Holder: holder, TTL: jobs.DefaultLeaseTTL}
-	// Availability dates and expiries that passed are written (feed, notices,
-	// webhooks) every minute; reads of the feed and of notices settle first.
-	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.settle", Interval: time.Minute, Run: func(ctx context.Context, now time.Time) error {
-		n, err := st.Settle(ctx, now)
-		if n.Announced > 0 || n.Expired > 0 {
-			log.Info("library settled", "available", n.Announced, "expired", n.Expired)
-		}
-		return err
-	}})
 	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
-	startCheckpoints(jobCtx, runner, lease, cfg, st, checkpointer, checkpoints)
-	runner.StartLeased(jobCtx, lease, jobs.Job{Name: "versions.expiry_reminders", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		_, err := st.SendExpiryReminders(ctx, now, domain.DefaultReminderDays)
-		return err
-	}})
-	if cfg.WebhookURL != "" {
-		sender := webhook.New(st, cfg.WebhookURL, cfg.WebhookSecret, nil, log)
-		runner.StartLeased(jobCtx, lease, jobs.Job{Name: "webhooks.deliver", Interval: 15 * time.Second, Run: func(ctx context.Context, now time.Time) error {
-			_, err := sender.DeliverDue(ctx, now)
-			return err
-		}})
-	}
-	runner.Start(jobCtx, jobs.Job{Name: "objects.collect_garbage", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		_, err := lib.CollectGarbage(ctx, now, object.GCGrace)
-		return err
-	}})
-	runner.StartLeased(jobCtx, lease, integrityJob(cfg, lib, log))
-	runner.Start(jobCtx, jobs.Job{Name: "uploads.remove_stale", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-		_, err := lib.RemoveStaleSpools(now, 24*time.Hour)
-		return err
-	}})
-	runner.Start(jobCtx, jobs.Job{Name: "sessions.purge", Interval: 10 * time.Minute, Run: func(ctx context.Context, now time.Time) error {
-		return st.PurgeSessions(ctx, now, 24*time.Hour)
-	}})
-	if local, ok := blobs.(*objectstore.Local); ok {
-		// Uploads interrupted by a crash leave temp files behind; a day is
-		// far longer than any upload takes.
-		runner.Start(jobCtx, jobs.Job{Name: "objects.remove_temp", Interval: time.Hour, Run: func(ctx context.Context, now time.Time) error {
-			return local.RemoveTemp(ctx, now.Add(-24*time.Hour))
-		}})
-	}
+	startJobs(jobCtx, runner, holder, services{cfg: cfg, store: st, objectStore: blobs, objects: lib,
+		checkpointer: checkpointer, checkpoints: checkpoints, log: log})
 
 	err = srv.Serve(ctx, ln)
 	log.Info("http stopped")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,6 +249,93 @@ func (w *xmlWalker) skipElement() error {
 	return nil
 }
 
+// paragraphs reads the text of one DOCX or PPTX part into lines. Both
+// formats share the text model: every p element is a paragraph and a line of
+// its own, and the character data of a t element inside a run is the text.
+// What differs (type sizes, line and page breaks, tabs) is left to the
+// format's element function.
+type paragraphs struct {
+	w          *xmlWalker
+	c          *collector
+	line       lineBuilder
+	page       int
+	textOnPage bool     // text was seen since the last page advance
+	runs       []string // the elements whose t children hold text
+	// size returns the type size of the text being read.
+	size func() float64
+	// element is called with every start element but t and those whose
+	// content is skipped; for p, after the line before it was emitted.
+	element func(xml.StartElement) error
+}
+
+// newParagraphs returns a reader of w's paragraphs, starting on page, that
+// reads text in t elements whose parent is one of runs.
+func newParagraphs(w *xmlWalker, c *collector, page int, runs ...string) *paragraphs {
+	return &paragraphs{w: w, c: c, line: lineBuilder{max: c.maxText}, page: page, runs: runs}
+}
+
+// read reads the part to its end; the last line is emitted there.
+func (pw *paragraphs) read() error {
+	w := pw.w
+	inText := false
+	for {
+		tok, err := w.next()
+		if err == io.EOF {
+			return pw.endLine()
+		}
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case skipped(t.Name.Local):
+				err = w.skipElement()
+			case t.Name.Local == "t":
+				inText = slices.Contains(pw.runs, w.parent(1))
+			case t.Name.Local == "p":
+				if err = pw.endLine(); err == nil {
+					err = pw.element(t)
+				}
+			default:
+				err = pw.element(t)
+			}
+			if err != nil {
+				return err
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case "t":
+				inText = false
+			case "p":
+				if err := pw.endLine(); err != nil {
+					return err
+				}
+			}
+		case xml.CharData:
+			if inText {
+				pw.line.write(string(t), pw.size())
+				if strings.TrimSpace(string(t)) != "" {
+					pw.textOnPage = true
+				}
+			}
+		}
+	}
+}
+
+// endLine emits the line being built, if it holds text.
+func (pw *paragraphs) endLine() error { return pw.line.emit(pw.c, pw.page) }
+
+// newPage ends the line and advances to the next page.
+func (pw *paragraphs) newPage() error {
+	if err := pw.endLine(); err != nil {
+		return err
+	}
+	pw.page++
+	pw.textOnPage = false
+	return nil
+}
+
 // ---- DOCX ----
 
 // docxStyles are the type sizes found in word/styles.xml.
@@ -352,27 +440,16 @@ func extractDOCX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, c *
 	defer w.close.Close()
 
 	var (
-		page       = 1
-		textOnPage = false // text was seen since the last page advance
-		line       = lineBuilder{max: c.maxText}
-		paraSize   = styles.size(styles.paraDefault)
-		runSize    float64 // direct w:sz of the current run
-		runStyle   float64 // size from the run's character style
-		inText     bool
+		pw       = newParagraphs(w, c, 1, "r")
+		paraSize = styles.size(styles.paraDefault)
+		runSize  float64 // direct w:sz of the current run
+		runStyle float64 // size from the run's character style
 	)
 	if paraSize == 0 {
 		paraSize = styles.defaultSize
 	}
-	defer func() { c.doc.Pages = max(c.doc.Pages, page) }()
-	newPage := func() error {
-		if err := line.emit(c, page); err != nil {
-			return err
-		}
-		page++
-		textOnPage = false
-		return nil
-	}
-	effective := func() float64 {
+	defer func() { c.doc.Pages = max(c.doc.Pages, pw.page) }()
+	pw.size = func() float64 {
 		switch {
 		case runSize > 0:
 			return runSize
@@ -381,88 +458,46 @@ func extractDOCX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, c *
 		}
 		return paraSize
 	}
-	for {
-		tok, err := w.next()
-		if err == io.EOF {
-			return line.emit(c, page)
-		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "p":
-				if err := line.emit(c, page); err != nil {
-					return err
-				}
-				paraSize = styles.size(styles.paraDefault)
-				if paraSize == 0 {
-					paraSize = styles.defaultSize
-				}
-			case "pStyle":
-				if sz := styles.size(attr(t, "val")); sz > 0 {
-					paraSize = sz
-				}
-			case "pageBreakBefore":
-				if v := attr(t, "val"); v != "0" && v != "false" && textOnPage {
-					if err := newPage(); err != nil {
-						return err
-					}
-				}
-			case "r":
-				runSize, runStyle = 0, 0
-			case "rStyle":
-				runStyle = styles.size(attr(t, "val"))
-			case "sz":
-				if w.parent(1) == "rPr" && w.parent(2) == "r" {
-					runSize = halfPoints(attr(t, "val"))
-				}
-			case "t":
-				inText = w.parent(1) == "r"
-			case "tab":
-				if w.parent(1) == "r" {
-					line.write("\t", effective())
-				}
-			case "br", "cr":
-				if attr(t, "type") == "page" {
-					if err := newPage(); err != nil {
-						return err
-					}
-				} else if err := line.emit(c, page); err != nil {
-					return err
-				}
-			case "lastRenderedPageBreak":
-				if textOnPage {
-					if err := newPage(); err != nil {
-						return err
-					}
-				}
-			default:
-				if skipped(t.Name.Local) {
-					if err := w.skipElement(); err != nil {
-						return err
-					}
-				}
+	pw.element = func(t xml.StartElement) error {
+		switch t.Name.Local {
+		case "p":
+			paraSize = styles.size(styles.paraDefault)
+			if paraSize == 0 {
+				paraSize = styles.defaultSize
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "t":
-				inText = false
-			case "p":
-				if err := line.emit(c, page); err != nil {
-					return err
-				}
+		case "pStyle":
+			if sz := styles.size(attr(t, "val")); sz > 0 {
+				paraSize = sz
 			}
-		case xml.CharData:
-			if inText {
-				line.write(string(t), effective())
-				if strings.TrimSpace(string(t)) != "" {
-					textOnPage = true
-				}
+		case "pageBreakBefore":
+			if v := attr(t, "val"); v != "0" && v != "false" && pw.textOnPage {
+				return pw.newPage()
+			}
+		case "r":
+			runSize, runStyle = 0, 0
+		case "rStyle":
+			runStyle = styles.size(attr(t, "val"))
+		case "sz":
+			if w.parent(1) == "rPr" && w.parent(2) == "r" {
+				runSize = halfPoints(attr(t, "val"))
+			}
+		case "tab":
+			if w.parent(1) == "r" {
+				pw.line.write("\t", pw.size())
+			}
+		case "br", "cr":
+			if attr(t, "type") == "page" {
+				return pw.newPage()
+			}
+			return pw.endLine()
+		case "lastRenderedPageBreak":
+			if pw.textOnPage {
+				return pw.newPage()
 			}
 		}
+		return nil
 	}
+	return pw.read()
 }
 
 // ---- PPTX ----
@@ -474,57 +509,37 @@ var slideName = regexp.MustCompile(`^ppt/slides/slide([0-9]{1,9})\.xml$`)
 // that is missing or broken, the slideN.xml parts by number.
 func (p *ooxml) slideParts() ([]string, error) {
 	rels := map[string]string{}
-	if w, ok, err := p.walk("ppt/_rels/presentation.xml.rels"); err != nil {
-		return nil, err
-	} else if ok {
-		defer w.close.Close()
-		for {
-			tok, err := w.next()
-			if err == io.EOF {
-				break
+	err := p.startElements("ppt/_rels/presentation.xml.rels", func(e xml.StartElement) bool {
+		if e.Name.Local == "Relationship" && strings.HasSuffix(attr(e, "Type"), "/slide") {
+			target := attr(e, "Target")
+			if strings.HasPrefix(target, "/") {
+				target = path.Clean(target[1:])
+			} else {
+				target = path.Join("ppt", target)
 			}
-			if err != nil {
-				return nil, err
-			}
-			if e, ok := tok.(xml.StartElement); ok && e.Name.Local == "Relationship" && strings.HasSuffix(attr(e, "Type"), "/slide") {
-				target := attr(e, "Target")
-				if strings.HasPrefix(target, "/") {
-					target = path.Clean(target[1:])
-				} else {
-					target = path.Join("ppt", target)
-				}
-				rels[attr(e, "Id")] = strings.ToLower(target)
-			}
+			rels[attr(e, "Id")] = strings.ToLower(target)
 		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	var order []string
-	if w, ok, err := p.walk("ppt/presentation.xml"); err != nil {
-		return nil, err
-	} else if ok {
-		defer w.close.Close()
-		for {
-			tok, err := w.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			e, ok := tok.(xml.StartElement)
-			if !ok || e.Name.Local != "sldId" {
-				continue
-			}
-			for _, a := range e.Attr {
-				if a.Name.Local == "id" && a.Name.Space != "" {
-					if target, ok := rels[a.Value]; ok && p.files[target] != nil {
-						order = append(order, target)
-					}
+	err = p.startElements("ppt/presentation.xml", func(e xml.StartElement) bool {
+		if e.Name.Local != "sldId" {
+			return true
+		}
+		for _, a := range e.Attr {
+			if a.Name.Local == "id" && a.Name.Space != "" {
+				if target, ok := rels[a.Value]; ok && p.files[target] != nil {
+					order = append(order, target)
 				}
 			}
-			if len(order) > p.lim.MaxPages {
-				break
-			}
 		}
+		return len(order) <= p.lim.MaxPages
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(order) > 0 {
 		return order, nil
@@ -545,6 +560,28 @@ func (p *ooxml) slideParts() ([]string, error) {
 		order = append(order, s.name)
 	}
 	return order, nil
+}
+
+// startElements calls fn with the start elements of part name in document
+// order until fn returns false. A missing part has none.
+func (p *ooxml) startElements(name string, fn func(xml.StartElement) bool) error {
+	w, ok, err := p.walk(name)
+	if !ok || err != nil {
+		return err
+	}
+	defer w.close.Close()
+	for {
+		tok, err := w.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e, ok := tok.(xml.StartElement); ok && !fn(e) {
+			return nil
+		}
+	}
 }
 
 // extractPPTX reads the slides in presentation order; the page of a line is
@@ -579,58 +616,21 @@ func (p *ooxml) slide(name string, page int, c *collector) error {
 		return err
 	}
 	defer w.close.Close()
-	var (
-		line    = lineBuilder{max: c.maxText}
-		runSize float64
-		inText  bool
-	)
-	for {
-		tok, err := w.next()
-		if err == io.EOF {
-			return line.emit(c, page)
-		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "p":
-				if err := line.emit(c, page); err != nil {
-					return err
-				}
-			case "r", "fld":
-				runSize = 0
-			case "rPr":
-				if sz, err := strconv.ParseFloat(attr(t, "sz"), 64); err == nil && sz > 0 && sz < 400000 {
-					runSize = sz / 100
-				}
-			case "t":
-				inText = w.parent(1) == "r" || w.parent(1) == "fld"
-			case "br":
-				if err := line.emit(c, page); err != nil {
-					return err
-				}
-			default:
-				if skipped(t.Name.Local) {
-					if err := w.skipElement(); err != nil {
-						return err
-					}
-				}
+	var runSize float64
+	pw := newParagraphs(w, c, page, "r", "fld")
+	pw.size = func() float64 { return runSize }
+	pw.element = func(t xml.StartElement) error {
+		switch t.Name.Local {
+		case "r", "fld":
+			runSize = 0
+		case "rPr":
+			if sz, err := strconv.ParseFloat(attr(t, "sz"), 64); err == nil && sz > 0 && sz < 400000 {
+				runSize = sz / 100
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
-			case "t":
-				inText = false
-			case "p":
-				if err := line.emit(c, page); err != nil {
-					return err
-				}
-			}
-		case xml.CharData:
-			if inText {
-				line.write(string(t), runSize)
-			}
+		case "br":
+			return pw.endLine()
 		}
+		return nil
 	}
+	return pw.read()
 }

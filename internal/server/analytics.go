@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -178,14 +180,41 @@ func barChart(title string, labels []string, values []int64) template.HTML {
 	for i, l := range labels {
 		y := i*rowH + 4
 		w := int(float64(barW) * float64(values[i]) / float64(maxV))
-		if len(l) > 28 {
-			l = l[:27] + "…"
-		}
+		l = chartLabel(l)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#0b5cad"></rect><text x="%d" y="%d" font-size="12">%d</text>`,
 			labelW-6, y+14, html.EscapeString(l), labelW, y+2, max(w, 1), rowH-8, labelW+max(w, 1)+6, y+14, values[i])
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every interpolated text is escaped above
+}
+
+// maxLabel is the longest label a chart shows, in characters; a longer one is
+// cut to one character less and ends in "…".
+const maxLabel = 28
+
+// chartLabel shortens a chart label to maxLabel characters. It cuts between
+// characters, never inside one: not inside a UTF-8 sequence (names are often
+// not ASCII), not before a combining mark, and not next to a zero-width
+// joiner or before an emoji modifier, so that an accent stays on its letter
+// and a composed emoji is kept or dropped whole.
+func chartLabel(l string) string {
+	if utf8.RuneCountInString(l) <= maxLabel {
+		return l
+	}
+	rs := []rune(l)
+	cut := maxLabel - 1
+	for cut > 0 && continues(rs[cut-1], rs[cut]) {
+		cut--
+	}
+	return string(rs[:cut]) + "…"
+}
+
+// continues reports whether r, following prev, belongs to the same
+// user-perceived character.
+func continues(prev, r rune) bool {
+	const zwj = '\u200d'
+	isModifier := r >= 0x1f3fb && r <= 0x1f3ff // emoji skin tones
+	return prev == zwj || r == zwj || isModifier || unicode.Is(unicode.M, r)
 }
 
 func countChart(title string, rows []domain.CountRow) template.HTML {

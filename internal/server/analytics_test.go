@@ -1,11 +1,13 @@
 package server
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -70,5 +72,40 @@ func analytics(t *testing.T, backend string) {
 	page := w.do(t, http.MethodGet, "/analytics", nil)
 	if page.Code != http.StatusOK || strings.Count(page.Body.String(), "<svg") != 4 || !strings.Contains(page.Body.String(), "First-pass approval rate") {
 		t.Fatalf("dashboard = %d", page.Code)
+	}
+}
+
+// TestChartLabel checks that long chart labels are cut between characters,
+// whatever their script: a cut inside a UTF-8 sequence would put invalid
+// text into the page's SVG.
+func TestChartLabel(t *testing.T) {
+	for _, tc := range []struct{ label, want string }{
+		// 18 characters in 35 bytes: not cut.
+		{"Σοφία Παπαδοπούλου", "Σοφία Παπαδοπούλου"},
+		{"Σοφία Παπαδοπούλου — Θεσσαλονίκη Βόρεια", "Σοφία Παπαδοπούλου — Θεσσαλ…"},
+		{"東京都中央区日本橋室町二丁目一番一号日本橋三井タワー十八階", "東京都中央区日本橋室町二丁目一番一号日本橋三井タワー十…"},
+		// An emoji joined by a zero-width joiner, or with a skin tone, is
+		// dropped whole.
+		{"Rep of the month, Dr. Ana 👩\u200d⚕️ Lima", "Rep of the month, Dr. Ana …"},
+		{"Rep of the month: Dr. Ana 👋🏽 Lima", "Rep of the month: Dr. Ana …"},
+		// A combining accent stays on its letter.
+		{"Rep of the month 2026: Cafe\u0301 Lima", "Rep of the month 2026: Caf…"},
+		{strings.Repeat("a", 28), strings.Repeat("a", 28)},
+		{strings.Repeat("a", 29), strings.Repeat("a", 27) + "…"},
+	} {
+		got := chartLabel(tc.label)
+		if got != tc.want {
+			t.Errorf("chartLabel(%q) = %q, want %q", tc.label, got, tc.want)
+		}
+		if n := utf8.RuneCountInString(got); !utf8.ValidString(got) || n > maxLabel {
+			t.Errorf("chartLabel(%q) = %q: valid UTF-8 %v, %d characters", tc.label, got, utf8.ValidString(got), n)
+		}
+		if got != tc.label && !strings.HasSuffix(got, "…") {
+			t.Errorf("chartLabel(%q) = %q: cut without an ellipsis", tc.label, got)
+		}
+		svg := string(barChart("Downloads by rep", []string{tc.label}, []int64{3}))
+		if !utf8.ValidString(svg) || !strings.Contains(svg, ">"+html.EscapeString(tc.want)+"</text>") {
+			t.Errorf("chart for %q: valid UTF-8 %v, want the label %q in\n%s", tc.label, utf8.ValidString(svg), tc.want, svg)
+		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
-	"github.com/fairshelf/fairshelf/internal/openapi"
+	"github.com/fairshelf/fairshelf/internal/openapi/openapitest"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
@@ -146,12 +146,12 @@ func (ts *testServer) do(t *testing.T, req *http.Request) *httptest.ResponseReco
 
 var (
 	validatorOnce sync.Once
-	validator     *openapi.Validator
+	validator     *openapitest.Validator
 	validatorErr  error
 )
 
-func apiValidator(t *testing.T) *openapi.Validator {
-	validatorOnce.Do(func() { validator, validatorErr = openapi.NewValidator() })
+func apiValidator(t *testing.T) *openapitest.Validator {
+	validatorOnce.Do(func() { validator, validatorErr = openapitest.NewValidator() })
 	if validatorErr != nil {
 		t.Fatal(validatorErr)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-// seedPublished fills a fresh PostgreSQL database with n assets of brand
+// seedPublished fills a fresh database with n assets of brand
 // ZELTRA (and n/10 of brand OTHER), each with one published version that
 // expires at expires, using set-based SQL so that 100k rows take seconds.
 func seedPublished(b *testing.B, s *Store, n int, now, expires time.Time) {
@@ -43,6 +43,9 @@ func seedPublished(b *testing.B, s *Store, n int, now, expires time.Time) {
 		`UPDATE versions SET compliance_report_id = 'r' || substr(id, 2) WHERE id LIKE 'v%'`,
 		`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), published_version_id = 'v' || substr(id, 2)`,
 		`ANALYZE`,
+	}
+	if s.dialect == SQLite {
+		stmts = sqliteSeedStmts()
 	}
 	for _, q := range stmts {
 		var args []any

@@ -152,13 +152,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
-			for i, f := range domain.ReviewFunctions {
-				u := mustUser(t, s, fmt.Sprintf("%s-second-%d@example.com", f, i))
-				rv := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-				if _, err := s.Decide(ctx, rv, domain.Decision{VersionID: v2.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(rv)}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			approveAll(t, s, v2.ID, "second")
 			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}

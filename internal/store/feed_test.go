@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -94,13 +93,7 @@ func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
 	if _, err := s.Recertify(ctx, domain.Actor{UserID: owner.ID, Name: owner.DisplayName}, v, rep.ID, domain.ReviewFunctions, nil, now.Add(5*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	for i, f := range domain.ReviewFunctions {
-		u := mustUser(t, s, fmt.Sprintf("recert-%s-%s-%d@example.com", tag, f, i))
-		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: v, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	approveAll(t, s, v, "recert-"+tag)
 }
 
 // An embargoed piece enters the feed when its availability date passes and

@@ -32,13 +32,7 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, c0().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	for i, f := range domain.ReviewFunctions {
-		ru := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, tag, i))
-		ra := domain.Actor{UserID: ru.ID, Name: ru.DisplayName}
-		if _, err := s.Decide(ctx, ra, domain.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: sig(ra)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	approveAll(t, s, v.ID, tag)
 	return v.ID
 }
 

@@ -26,8 +26,9 @@ type outboxRow struct {
 
 func (outboxRow) TableName() string { return "webhook_outbox" }
 
-// OutboxEvent is a webhook event waiting for delivery. AssetSeq numbers the
-// events of one asset (AssetID) from 1 in the order they happened.
+// OutboxEvent is a webhook event waiting for delivery: Payload is the JSON
+// of a domain.WebhookEvent. AssetSeq numbers the events of one asset
+// (AssetID) from 1 in the order they happened.
 type OutboxEvent struct {
 	ID       string
 	Event    string
@@ -52,27 +53,28 @@ func (tx *Tx) emitEach(event string, n int, each func(i int) (brand string, data
 	if !tx.outbox || n == 0 {
 		return nil
 	}
-	brands, datas, assets := make([]string, n), make([]map[string]any, n), make([]string, n)
+	evs, assets := make([]domain.WebhookEvent, n), make([]string, n)
 	for i := range n {
-		brands[i], datas[i] = each(i)
-		assets[i], _ = datas[i]["asset_id"].(string)
+		brand, data := each(i)
+		evs[i] = domain.NewWebhookEvent(newID(), event, brand, tx.now, data)
+		assets[i] = evs[i].AssetID
 	}
 	seqs, err := tx.nextAssetSeqs(assets)
 	if err != nil {
 		return err
 	}
-	ids, bodies := make([]string, n), make([]string, n)
+	bodies := make([]string, n)
 	for i := range n {
-		ids[i] = newID()
-		body, err := json.Marshal(map[string]any{"id": ids[i], "event": event, "brand": brands[i], "occurred_at": tx.now,
-			"asset_id": assets[i], "asset_sequence": seqs[i], "data": datas[i]})
+		evs[i].AssetSequence = seqs[i]
+		body, err := json.Marshal(evs[i])
 		if err != nil {
 			return err
 		}
 		bodies[i] = string(body)
 	}
 	_, err = tx.bulkInsert("webhook_outbox", outboxColumns, n, func(i int, dst []any) {
-		copy(dst, []any{ids[i], event, brands[i], bodies[i], tx.now, tx.now, assets[i], seqs[i]})
+		ev := evs[i]
+		copy(dst, []any{ev.ID, event, ev.Brand, bodies[i], tx.now, tx.now, ev.AssetID, ev.AssetSequence})
 	}, "")
 	return err
 }

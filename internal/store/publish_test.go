@@ -34,20 +34,14 @@ func backendsWithClock(t *testing.T, fn func(t *testing.T, s *Store, c *clock)) 
 	})
 }
 
-// approved returns an approved version of a new asset.
+// approved returns an approved version of a new asset, and the asset.
+// (storetest.Approved is its twin for other packages' tests, which cannot
+// share this one: it lives in the store's internal tests.)
 func approved(t *testing.T, s *Store, job string) (string, string) {
 	t.Helper()
-	ctx := context.Background()
-	versionID, author := submittedJob(t, s, job)
-	for i, f := range domain.ReviewFunctions {
-		u := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, job, i))
-		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_ = author
-	v, err := s.Version(ctx, versionID)
+	versionID, _ := submittedJob(t, s, job)
+	approveAll(t, s, versionID, job)
+	v, err := s.Version(context.Background(), versionID)
 	if err != nil || v.State != domain.StateApproved {
 		t.Fatalf("not approved: %+v %v", v, err)
 	}
@@ -197,6 +191,20 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 		t.Fatal(err)
 	}
 	return v.ID, author
+}
+
+// approveAll has every review function approve the version's open review
+// round, each by a new reviewer named after tag.
+func approveAll(t *testing.T, s *Store, versionID, tag string) {
+	t.Helper()
+	for i, f := range domain.ReviewFunctions {
+		u := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, tag, i))
+		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
+		d := domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}
+		if _, err := s.Decide(context.Background(), r, d); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func c0() time.Time { return time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC) }

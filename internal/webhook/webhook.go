@@ -1,6 +1,8 @@
 // Package webhook delivers Fairshelf's outbox events (publications,
 // expiries, withdrawals) to a receiver such as a CRM, signed with
-// HMAC-SHA256 and retried with backoff until the receiver answers 2xx.
+// HMAC-SHA256 and retried with backoff until the receiver answers 2xx. The
+// body of each delivery is a domain.WebhookEvent, sent as the outbox holds
+// it.
 package webhook
 
 import (

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/store/storetest"
 )
 
 // receiver is a fake CRM: outbound webhooks are the one thing tests fake.
@@ -21,6 +23,7 @@ type receiver struct {
 	mu       sync.Mutex
 	fail     int // answer 503 this many times first
 	received []map[string]any
+	bodies   [][]byte // as received, byte for byte
 	// seqHeaders holds each received event's X-Fairshelf-Asset-Sequence.
 	seqHeaders []string
 	badSigs    int
@@ -43,6 +46,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var v map[string]any
 	_ = json.Unmarshal(body, &v)
 	r.received = append(r.received, v)
+	r.bodies = append(r.bodies, body)
 	r.seqHeaders = append(r.seqHeaders, req.Header.Get("X-Fairshelf-Asset-Sequence"))
 }
 
@@ -89,6 +93,16 @@ func TestOutboxDeliveryWithRetries(t *testing.T) {
 	if ev["event"] != "version.published" || data["version_id"] != versionID {
 		t.Fatalf("event = %v", ev)
 	}
+	// The body on the wire, byte for byte: receivers parse it (see
+	// domain.WebhookEvent), so a change of names, order or formats is a
+	// change of the interface.
+	want := fmt.Sprintf(`{"asset_id":%[1]q,"asset_sequence":1,"brand":"ZELTRA","data":{"asset_id":%[1]q,`+
+		`"available_from":"2026-03-01T12:00:00Z","expires_at":"2026-03-02T12:00:00Z","job_code":"ZEL-W1","sha256":"ab",`+
+		`"superseded_version_id":null,"version_id":%[2]q,"version_number":1},"event":"version.published","id":%[3]q,`+
+		`"occurred_at":"2026-03-01T12:00:00Z"}`, ev["asset_id"], versionID, ev["id"])
+	if got := string(rcv.bodies[0]); got != want {
+		t.Fatalf("body on the wire:\n got %s\nwant %s", got, want)
+	}
 }
 
 func TestSignatureAndBackoff(t *testing.T) {
@@ -101,54 +115,14 @@ func TestSignatureAndBackoff(t *testing.T) {
 	}
 }
 
-// publishedFixture publishes one approved version and returns its ID.
+// publishedFixture publishes an approved version, expiring a day after
+// now, of a new asset on a new brand, and returns its ID.
 func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	t.Helper()
-	ctx := context.Background()
-	actor := domain.Actor{Name: "test"}
-	b := domain.NewBrand{Code: "ZELTRA", Name: "Zeltra", Label: domain.Label{ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
-	if err := b.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateBrand(ctx, actor, b); err != nil {
-		t.Fatal(err)
-	}
-	user := func(email string) domain.Actor {
-		u, err := st.CreateUser(ctx, actor, domain.NewUser{Email: email, DisplayName: email}, "h")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	}
-	author := user("author@example.com")
-	in := domain.NewAsset{JobCode: "ZEL-W1", Title: "Piece", Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
-	if err := in.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := st.CreateAsset(ctx, author, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
-		domain.StoredObject{Key: "objects/aa/bb/w1", SHA256: "ab", Size: 1},
-		true, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := st.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "t", Findings: []domain.Finding{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range domain.ReviewFunctions {
-		rv := user(f + "@example.com")
-		if _, err := st.Decide(ctx, rv, domain.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove, Signature: &domain.NewSignature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := st.Publish(ctx, author, domain.PublishRequest{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
+	storetest.Brand(t, st, "ZELTRA")
+	v := storetest.Approved(t, st, "ZELTRA", "ZEL-W1", now)
+	pub := domain.PublishRequest{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}
+	if _, err := st.Publish(context.Background(), domain.Actor{Name: "test"}, pub); err != nil {
 		t.Fatal(err)
 	}
 	return v.ID
