@@ -85,7 +85,8 @@ func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.Che
 // caller must have checked that actor may run checks. It fails with
 // ENOTFOUND for an unknown version and with the lifecycle's refusal for a
 // version whose state allows no check.
-func (s *Store) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+func (s *Store) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time,
+	recheck Recheck) (domain.CheckReport, error) {
 	var out domain.CheckReport
 	err := s.InTx(ctx, func(tx *Tx) error {
 		r, err := tx.evaluate(versionID, now, recheck)
