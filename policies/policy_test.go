@@ -385,25 +385,25 @@ var matrix = []struct {
 
 // grantees holds one user per role: brand-scoped roles for ZELTRA, admin
 // and auditor for every brand.
-func grantees() map[domain.Role]authz.Grant {
-	g := map[domain.Role]authz.Grant{}
+func grantees() map[domain.Role]domain.Grant {
+	g := map[domain.Role]domain.Grant{}
 	for _, r := range domain.Roles {
 		brand := "ZELTRA"
 		if r == domain.RoleAdmin || r == domain.RoleAuditor {
 			brand = domain.AllBrands
 		}
-		g[r] = authz.Grant{UserID: "u-" + string(r), Role: r, Brand: brand}
+		g[r] = domain.Grant{UserID: "u-" + string(r), Role: r, Brand: brand}
 	}
 	return g
 }
 
 // fixedSource is an authz.Source whose assignments never change.
-type fixedSource []authz.Grant
+type fixedSource []domain.Grant
 
-func (s fixedSource) Grants(context.Context) ([]authz.Grant, error) { return s, nil }
-func (s fixedSource) GrantsVersion(context.Context) (int64, error)  { return 1, nil }
+func (s fixedSource) Grants(context.Context) ([]domain.Grant, error) { return s, nil }
+func (s fixedSource) GrantsVersion(context.Context) (int64, error)   { return 1, nil }
 
-func newAuthorizer(t *testing.T) (*authz.Authorizer, map[domain.Role]authz.Grant) {
+func newAuthorizer(t *testing.T) (*authz.Authorizer, map[domain.Role]domain.Grant) {
 	t.Helper()
 	g := grantees()
 	var src fixedSource

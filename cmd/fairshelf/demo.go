@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/password"
@@ -83,14 +84,14 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 		return err
 	}
 	actor := domain.Actor{Name: "demo seed"}
-	for _, c := range []store.NewClaim{
+	for _, c := range []domain.NewClaim{
 		{Text: "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).", Category: "comparative", References: []string{"ZELTRA-AF trial, N Engl J Med 2025 (fictional)."}},
 		{Text: "ZELTRA is taken once daily, with or without food.", Category: "dosing", References: []string{"ZELTRA Prescribing Information, section 2."}},
 	} {
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, object.Recheck); err != nil {
+		if _, err := st.CreateClaim(ctx, actor, demoBrand, c, checker.Recheck); err != nil {
 			return err
 		}
 	}
@@ -111,7 +112,7 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 	if err != nil {
 		return err
 	}
-	_, err = lib.Check(ctx, marketer, v.ID, time.Now())
+	_, err = st.Check(ctx, marketer, v.ID, time.Now(), checker.Recheck)
 	return err
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
 // TestIntegrityJobScrubs: serve's integrity job, run a day after the demo
@@ -32,7 +32,7 @@ func TestIntegrityJobScrubs(t *testing.T) {
 	}
 	ctx := context.Background()
 	var key string
-	if err := st.EachObject(ctx, func(b store.StoredObject) error { key = b.Key; return nil }); err != nil || key == "" {
+	if err := st.EachObject(ctx, func(b domain.StoredObject) error { key = b.Key; return nil }); err != nil || key == "" {
 		t.Fatalf("no demo object: %v", err)
 	}
 	rc, err := blobs.Get(ctx, key, 0, -1)

@@ -111,7 +111,7 @@ func Actions() [][2]string {
 // and read only while the Authorizer holds its reload lock.
 type adapter struct {
 	rules  []rule
-	grants []Grant
+	grants []domain.Grant
 }
 
 var _ persist.Adapter = (*adapter)(nil)

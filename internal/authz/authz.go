@@ -20,18 +20,10 @@ import (
 	"github.com/fairshelf/fairshelf/policies"
 )
 
-// Grant is one stored role assignment: UserID holds Role for Brand (a brand
-// code, or domain.AllBrands for every brand).
-type Grant struct {
-	UserID string
-	Role   domain.Role
-	Brand  string
-}
-
 // Source is where role assignments live (the store implements it).
 type Source interface {
 	// Grants returns every assignment of every user.
-	Grants(ctx context.Context) ([]Grant, error)
+	Grants(ctx context.Context) ([]domain.Grant, error)
 	// GrantsVersion returns a number that changes in the same transaction
 	// as every change of assignments, so that one cheap read tells whether
 	// the loaded assignments are current.
@@ -210,7 +202,7 @@ func (a *Authorizer) reloadLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("authz: reload: %w", err)
 	}
-	valid := make([]Grant, 0, len(grants))
+	valid := make([]domain.Grant, 0, len(grants))
 	byUser := make(map[string][]string)
 	for _, g := range grants {
 		if g.UserID == "" || (domain.RoleAssignment{Role: g.Role, Brand: g.Brand}).Validate() != nil {

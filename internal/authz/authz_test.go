@@ -19,7 +19,7 @@ import (
 // see how often the Authorizer read them.
 type memSource struct {
 	mu      sync.Mutex
-	grants  []Grant
+	grants  []domain.Grant
 	version int64
 	err     error // returned by both methods when set
 
@@ -27,11 +27,11 @@ type memSource struct {
 	versionCalls atomic.Int64
 }
 
-func newMemSource(grants ...Grant) *memSource {
+func newMemSource(grants ...domain.Grant) *memSource {
 	return &memSource{grants: grants, version: 1}
 }
 
-func (s *memSource) Grants(ctx context.Context) ([]Grant, error) {
+func (s *memSource) Grants(ctx context.Context) ([]domain.Grant, error) {
 	s.grantsCalls.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -52,7 +52,7 @@ func (s *memSource) GrantsVersion(ctx context.Context) (int64, error) {
 }
 
 // set replaces the assignments and bumps the version, as the store does.
-func (s *memSource) set(grants ...Grant) {
+func (s *memSource) set(grants ...domain.Grant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.grants = grants
@@ -61,7 +61,7 @@ func (s *memSource) set(grants ...Grant) {
 
 // setWithoutBump replaces the assignments but not the version: a store bug
 // that Sync cannot see, used to prove that Sync does not reload needlessly.
-func (s *memSource) setWithoutBump(grants ...Grant) {
+func (s *memSource) setWithoutBump(grants ...domain.Grant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.grants = grants
@@ -86,7 +86,7 @@ func user(id string) domain.User { return domain.User{ID: id} }
 
 func TestRoleChangeTakesEffectAfterSync(t *testing.T) {
 	ctx := context.Background()
-	src := newMemSource(Grant{"u1", domain.RoleMarketer, "ZELTRA"})
+	src := newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"})
 	a := newAuthorizer(t, src)
 	alice := user("u1")
 
@@ -98,7 +98,7 @@ func TestRoleChangeTakesEffectAfterSync(t *testing.T) {
 	}
 
 	// Another instance makes alice a medical reviewer instead.
-	src.set(Grant{"u1", domain.RoleMedicalReviewer, "ZELTRA"})
+	src.set(domain.Grant{UserID: "u1", Role: domain.RoleMedicalReviewer, Brand: "ZELTRA"})
 	if !a.Can(alice, "ZELTRA", "asset", "create") {
 		t.Fatal("the change took effect before Sync; checks should be in memory")
 	}
@@ -117,7 +117,7 @@ func TestRoleChangeTakesEffectAfterSync(t *testing.T) {
 	}
 
 	// Without a version bump Sync reads only the version, never the grants.
-	src.setWithoutBump(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src.setWithoutBump(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	calls, versions := src.grantsCalls.Load(), src.versionCalls.Load()
 	for range 100 {
 		if err := a.Sync(ctx); err != nil {
@@ -147,7 +147,7 @@ func TestRoleChangeTakesEffectAfterSync(t *testing.T) {
 // costs no read when it matches, and reloads when it does not.
 func TestSyncAtUsesTheCallersVersion(t *testing.T) {
 	ctx := context.Background()
-	src := newMemSource(Grant{"u1", domain.RoleMarketer, "ZELTRA"})
+	src := newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"})
 	a := newAuthorizer(t, src)
 	alice := user("u1")
 	calls, versions := src.grantsCalls.Load(), src.versionCalls.Load()
@@ -157,7 +157,7 @@ func TestSyncAtUsesTheCallersVersion(t *testing.T) {
 	if src.grantsCalls.Load() != calls || src.versionCalls.Load() != versions {
 		t.Fatal("SyncAt at the loaded version read the source")
 	}
-	src.set(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src.set(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	if err := a.SyncAt(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestSyncAtUsesTheCallersVersion(t *testing.T) {
 func TestSyncReloadsWhenVersionGoesBackwards(t *testing.T) {
 	// A database restored from a backup may carry a smaller version; any
 	// difference must reload, not only an increase.
-	src := newMemSource(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src := newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	src.version = 100
 	a := newAuthorizer(t, src)
 	src.mu.Lock()
@@ -184,9 +184,9 @@ func TestSyncReloadsWhenVersionGoesBackwards(t *testing.T) {
 }
 
 func TestSyncBurstReloadsOnce(t *testing.T) {
-	src := newMemSource(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src := newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	a := newAuthorizer(t, src)
-	src.set(Grant{"u1", domain.RoleMarketer, "ZELTRA"})
+	src.set(domain.Grant{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"})
 	calls := src.grantsCalls.Load()
 
 	var wg sync.WaitGroup
@@ -211,7 +211,7 @@ func TestSyncBurstReloadsOnce(t *testing.T) {
 
 func TestSyncErrorKeepsLoadedPolicy(t *testing.T) {
 	ctx := context.Background()
-	src := newMemSource(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src := newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	a := newAuthorizer(t, src)
 	boom := errors.New("database is down")
 	src.setErr(boom)
@@ -237,7 +237,7 @@ func TestSyncErrorKeepsLoadedPolicy(t *testing.T) {
 func TestSyncHonoursContextWhileWaiting(t *testing.T) {
 	src := newMemSource()
 	a := newAuthorizer(t, src)
-	src.set(Grant{"u1", domain.RoleRep, "ZELTRA"})
+	src.set(domain.Grant{UserID: "u1", Role: domain.RoleRep, Brand: "ZELTRA"})
 	a.reload <- struct{}{} // a reload that never finishes
 	defer a.unlock()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -258,8 +258,8 @@ func TestNew(t *testing.T) {
 
 func TestDeniedUsers(t *testing.T) {
 	src := newMemSource(
-		Grant{"u1", domain.RoleMarketer, "ZELTRA"},
-		Grant{"admin", domain.RoleAdmin, domain.AllBrands},
+		domain.Grant{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"},
+		domain.Grant{UserID: "admin", Role: domain.RoleAdmin, Brand: domain.AllBrands},
 	)
 	a := newAuthorizer(t, src)
 	alice := user("u1")
@@ -302,14 +302,14 @@ func TestDeniedUsers(t *testing.T) {
 
 func TestInvalidGrantsAreSkipped(t *testing.T) {
 	src := newMemSource(
-		Grant{"boss", domain.RoleAdmin, domain.AllBrands},
+		domain.Grant{UserID: "boss", Role: domain.RoleAdmin, Brand: domain.AllBrands},
 		// A "role" that is another user's subject would make u1 inherit
 		// boss's roles through Casbin's role hierarchy.
-		Grant{"u1", domain.Role("user:boss"), domain.AllBrands},
-		Grant{"u2", domain.RoleMarketer, ""},
-		Grant{"u3", domain.RoleMarketer, "zeltra lower"},
-		Grant{"", domain.RoleAdmin, domain.AllBrands},
-		Grant{"u4", domain.RoleRep, "ZELTRA"},
+		domain.Grant{UserID: "u1", Role: domain.Role("user:boss"), Brand: domain.AllBrands},
+		domain.Grant{UserID: "u2", Role: domain.RoleMarketer, Brand: ""},
+		domain.Grant{UserID: "u3", Role: domain.RoleMarketer, Brand: "zeltra lower"},
+		domain.Grant{UserID: "", Role: domain.RoleAdmin, Brand: domain.AllBrands},
+		domain.Grant{UserID: "u4", Role: domain.RoleRep, Brand: "ZELTRA"},
 	)
 	a := newAuthorizer(t, src)
 	if a.Can(user("u1"), domain.AllBrands, "user", "create") {
@@ -325,12 +325,12 @@ func TestInvalidGrantsAreSkipped(t *testing.T) {
 
 func TestBrands(t *testing.T) {
 	src := newMemSource(
-		Grant{"aud", domain.RoleAuditor, domain.AllBrands},
-		Grant{"mkt", domain.RoleMarketer, "ZELTRA"},
-		Grant{"mkt", domain.RoleMarketer, "ACME"},
-		Grant{"mkt", domain.RoleRep, "BETA"},
-		Grant{"mix", domain.RoleAuditor, domain.AllBrands},
-		Grant{"mix", domain.RoleMarketer, "ZELTRA"},
+		domain.Grant{UserID: "aud", Role: domain.RoleAuditor, Brand: domain.AllBrands},
+		domain.Grant{UserID: "mkt", Role: domain.RoleMarketer, Brand: "ZELTRA"},
+		domain.Grant{UserID: "mkt", Role: domain.RoleMarketer, Brand: "ACME"},
+		domain.Grant{UserID: "mkt", Role: domain.RoleRep, Brand: "BETA"},
+		domain.Grant{UserID: "mix", Role: domain.RoleAuditor, Brand: domain.AllBrands},
+		domain.Grant{UserID: "mix", Role: domain.RoleMarketer, Brand: "ZELTRA"},
 	)
 	a := newAuthorizer(t, src)
 	for _, tt := range []struct {
@@ -379,9 +379,9 @@ func TestAdapterIsReadOnly(t *testing.T) {
 
 func TestConcurrentCanAndSync(t *testing.T) {
 	ctx := context.Background()
-	base := []Grant{
-		{"u1", domain.RoleMarketer, "ZELTRA"},
-		{"aud", domain.RoleAuditor, domain.AllBrands},
+	base := []domain.Grant{
+		{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"},
+		{UserID: "aud", Role: domain.RoleAuditor, Brand: domain.AllBrands},
 	}
 	src := newMemSource(base...)
 	a := newAuthorizer(t, src)
@@ -399,7 +399,7 @@ func TestConcurrentCanAndSync(t *testing.T) {
 			cycles.Add(1)
 			// Flip u2 between rep and nothing; u1 and aud never change.
 			if i%2 == 0 {
-				src.set(append(slices.Clone(base), Grant{"u2", domain.RoleRep, "ZELTRA"})...)
+				src.set(append(slices.Clone(base), domain.Grant{UserID: "u2", Role: domain.RoleRep, Brand: "ZELTRA"})...)
 			} else {
 				src.set(base...)
 			}
@@ -501,7 +501,7 @@ func TestActions(t *testing.T) {
 }
 
 func TestMemoIsBounded(t *testing.T) {
-	a := newAuthorizer(t, newMemSource(Grant{"u1", domain.RoleMarketer, "ZELTRA"}))
+	a := newAuthorizer(t, newMemSource(domain.Grant{UserID: "u1", Role: domain.RoleMarketer, Brand: "ZELTRA"}))
 	a.maxDecisions = 10
 	for i := range 50 {
 		a.Can(user("u1"), fmt.Sprintf("B%d", i), "asset", "read")
@@ -522,14 +522,14 @@ func TestMemoIsBounded(t *testing.T) {
 func BenchmarkCan(b *testing.B) {
 	brands := []string{"ZELTRA", "ACME", "BETA", "GAMMA", "DELTA"}
 	roles := []domain.Role{domain.RoleMarketer, domain.RoleMedicalReviewer, domain.RoleLegalReviewer, domain.RoleRegulatoryReviewer, domain.RoleRep}
-	var grants []Grant
+	var grants []domain.Grant
 	for i := range 1000 {
 		id := fmt.Sprintf("u%d", i)
 		for j := range 3 {
-			grants = append(grants, Grant{id, roles[(i+j)%len(roles)], brands[(i+2*j)%len(brands)]})
+			grants = append(grants, domain.Grant{UserID: id, Role: roles[(i+j)%len(roles)], Brand: brands[(i+2*j)%len(brands)]})
 		}
 	}
-	grants = append(grants, Grant{"admin", domain.RoleAdmin, domain.AllBrands})
+	grants = append(grants, domain.Grant{UserID: "admin", Role: domain.RoleAdmin, Brand: domain.AllBrands})
 	a := newAuthorizer(b, newMemSource(grants...))
 	// u500 is marketer of ZELTRA: grant 0 is (roles[0], brands[0]).
 	u := user("u500")

@@ -113,7 +113,7 @@ func loadCorpus(t *testing.T) []corpusPiece {
 				t.Fatalf("%s: unknown rule %q", sc, id)
 			}
 		}
-		if !slices.Contains(domain.Channels, e.Channel) || !slices.Contains(domain.Audiences, e.Audience) {
+		if !slices.Contains(domain.Channels, domain.Channel(e.Channel)) || !slices.Contains(domain.Audiences, domain.Audience(e.Audience)) {
 			t.Fatalf("%s: channel %q or audience %q unknown", sc, e.Channel, e.Audience)
 		}
 		file, mediaType := "", ""

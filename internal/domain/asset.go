@@ -9,11 +9,35 @@ import (
 	"unicode/utf8"
 )
 
+// Audience is who a piece is written for.
+type Audience string
+
 // Audiences a piece is written for.
-var Audiences = []string{"hcp", "patient", "payer"}
+const (
+	AudienceHCP     Audience = "hcp"
+	AudiencePatient Audience = "patient"
+	AudiencePayer   Audience = "payer"
+)
+
+// Audiences lists every audience.
+var Audiences = []Audience{AudienceHCP, AudiencePatient, AudiencePayer}
+
+// Channel is how a piece reaches its audience.
+type Channel string
 
 // Channels a piece is used in.
-var Channels = []string{"detail_aid", "leave_behind", "email", "web", "video", "print_ad", "slide_deck"}
+const (
+	ChannelDetailAid   Channel = "detail_aid"
+	ChannelLeaveBehind Channel = "leave_behind"
+	ChannelEmail       Channel = "email"
+	ChannelWeb         Channel = "web"
+	ChannelVideo       Channel = "video"
+	ChannelPrintAd     Channel = "print_ad"
+	ChannelSlideDeck   Channel = "slide_deck"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{ChannelDetailAid, ChannelLeaveBehind, ChannelEmail, ChannelWeb, ChannelVideo, ChannelPrintAd, ChannelSlideDeck}
 
 // Asset is one promotional piece, e.g. "ZELTRA HCP detail aid". Its content
 // lives in versions.
@@ -22,8 +46,8 @@ type Asset struct {
 	JobCode       string    `json:"job_code"`
 	Title         string    `json:"title"`
 	Brand         string    `json:"brand"`
-	Audience      string    `json:"audience"`
-	Channel       string    `json:"channel"`
+	Audience      Audience  `json:"audience"`
+	Channel       Channel   `json:"channel"`
 	Tags          []string  `json:"tags"`
 	OwnerID       string    `json:"owner_id"`
 	Owner         string    `json:"owner"`
@@ -37,8 +61,8 @@ type NewAsset struct {
 	JobCode  string   `json:"job_code"`
 	Title    string   `json:"title"`
 	Brand    string   `json:"brand"`
-	Audience string   `json:"audience"`
-	Channel  string   `json:"channel"`
+	Audience Audience `json:"audience"`
+	Channel  Channel  `json:"channel"`
 	Tags     []string `json:"tags"`
 }
 
@@ -86,21 +110,24 @@ func NormalizeTags(in []string) []string {
 	return out
 }
 
+// State is a version's place in its lifecycle.
+type State string
+
 // Version states; see the lifecycle in PRODUCT.md.
 const (
-	StateDraft            = "draft"
-	StateInReview         = "in_review"
-	StateChangesRequested = "changes_requested"
-	StateRejected         = "rejected"
-	StateApproved         = "approved"
-	StatePublished        = "published"
-	StateExpired          = "expired"
-	StateWithdrawn        = "withdrawn"
-	StateSuperseded       = "superseded"
+	StateDraft            State = "draft"
+	StateInReview         State = "in_review"
+	StateChangesRequested State = "changes_requested"
+	StateRejected         State = "rejected"
+	StateApproved         State = "approved"
+	StatePublished        State = "published"
+	StateExpired          State = "expired"
+	StateWithdrawn        State = "withdrawn"
+	StateSuperseded       State = "superseded"
 )
 
 // States lists every version state.
-var States = []string{StateDraft, StateInReview, StateChangesRequested, StateRejected, StateApproved, StatePublished, StateExpired, StateWithdrawn, StateSuperseded}
+var States = []State{StateDraft, StateInReview, StateChangesRequested, StateRejected, StateApproved, StatePublished, StateExpired, StateWithdrawn, StateSuperseded}
 
 // Text extraction outcomes stored with a version.
 const (
@@ -116,7 +143,7 @@ type Version struct {
 	ID         string    `json:"id"`
 	AssetID    string    `json:"asset_id"`
 	Number     int       `json:"number"`
-	State      string    `json:"state"`
+	State      State     `json:"state"`
 	SHA256     string    `json:"sha256"`
 	Size       int64     `json:"size"`
 	MediaType  string    `json:"media_type"`
@@ -128,6 +155,9 @@ type Version struct {
 	Uploader   string    `json:"uploader"`
 	CreatedAt  time.Time `json:"created_at"`
 	ObjectKey  string    `json:"-"`
+	// Brand is the brand of the version's asset, which decides who may see
+	// the version. It is not shown: clients read it from the asset.
+	Brand string `json:"-"`
 }
 
 // SanitizeFilename turns a client-supplied file name into a safe display and
@@ -172,4 +202,35 @@ func SanitizeFilename(name string) string {
 		return "file"
 	}
 	return name
+}
+
+// AssetFilter selects assets for listing. Brands limits the result to the
+// brands the caller may see unless AllBrands is set.
+type AssetFilter struct {
+	AllBrands bool
+	Brands    []string
+	Brand     string
+	State     State
+	Audience  Audience
+	Channel   Channel
+	Tag       string
+	Query     string
+	Cursor    string
+	Limit     int
+}
+
+// AssetPage is one page of a listing; NextCursor is "" on the last page.
+type AssetPage struct {
+	Assets     []Asset `json:"assets"`
+	NextCursor string  `json:"next_cursor"`
+}
+
+// ActionItem is an asset of an owner whose latest version waits for them.
+type ActionItem struct {
+	AssetID   string     `json:"asset_id"`
+	JobCode   string     `json:"job_code"`
+	Title     string     `json:"title"`
+	State     State      `json:"state"`
+	Reason    string     `json:"reason"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }

@@ -98,3 +98,12 @@ func (e AuditEvent) ComputeHash() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// AuditFilter selects audit events for listing.
+type AuditFilter struct {
+	ObjectType, ObjectID, ActorID, Action string
+	AssetID                               string    // the asset and every version of it
+	From, To                              time.Time // To is exclusive; zero means open
+	AfterSeq                              int64     // keyset cursor
+	Limit                                 int
+}

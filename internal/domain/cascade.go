@@ -27,12 +27,12 @@ const (
 // CascadeStates are the states of versions a label change re-checks: every
 // state but the retired ones (CascadeRechecks also skips a published
 // version whose expiry has passed).
-var CascadeStates = []string{StateDraft, StateInReview, StateChangesRequested, StateRejected, StateApproved, StatePublished}
+var CascadeStates = []State{StateDraft, StateInReview, StateChangesRequested, StateRejected, StateApproved, StatePublished}
 
 // CascadeVersion is what the label cascade needs to know about one version
 // of the brand whose label changed.
 type CascadeVersion struct {
-	State     string
+	State     State
 	ExpiresAt *time.Time // nil before publication
 }
 

@@ -13,7 +13,7 @@ func TestLabelCascade(t *testing.T) {
 	day := 24 * time.Hour
 	for _, tc := range []struct {
 		name      string
-		state     string
+		state     State
 		expiresAt *time.Time
 		passes    bool
 		grace     int

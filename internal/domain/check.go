@@ -78,3 +78,15 @@ func (r CheckReport) Blocking() bool {
 	}
 	return false
 }
+
+// CheckInput gathers what the checker needs about a version: its text, its
+// brand's current and earlier labels and the claims library.
+type CheckInput struct {
+	Version  Version
+	Channel  Channel
+	Audience Audience
+	Text     []byte // JSON lines
+	Label    Label
+	Previous []Label
+	Claims   []Claim
+}

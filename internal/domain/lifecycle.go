@@ -17,7 +17,7 @@ const (
 
 // transitions is the version lifecycle of PRODUCT.md as one table:
 // action → from-state → to-state. Anything not listed is illegal.
-var transitions = map[string]map[string]string{
+var transitions = map[string]map[State]State{
 	ActionSubmit:         {StateDraft: StateInReview},
 	ActionApprove:        {StateInReview: StateApproved},
 	ActionRequestChanges: {StateInReview: StateChangesRequested},
@@ -31,10 +31,10 @@ var transitions = map[string]map[string]string{
 
 // Transition returns the state a version in state from moves to by action,
 // or ECONFLICT naming what is allowed instead.
-func Transition(from, action string) (string, error) {
+func Transition(from State, action string) (State, error) {
 	to, ok := transitions[action][from]
 	if !ok {
-		var allowed []string
+		var allowed []State
 		for s := range transitions[action] {
 			allowed = append(allowed, s)
 		}
@@ -47,7 +47,7 @@ func Transition(from, action string) (string, error) {
 // CanSubmit decides whether a version in state may be sent to MLR review.
 // It is asked before the checker runs, so that a refused submit stores no
 // report and no audit event: a refused request changes nothing.
-func CanSubmit(state string) error {
+func CanSubmit(state State) error {
 	_, err := Transition(state, ActionSubmit)
 	return err
 }
@@ -59,7 +59,7 @@ func CanSubmit(state string) error {
 // reps' library: a new report there could take a published piece out of
 // the library without a retirement, a notice or a feed entry. Such a
 // version is checked again in a re-certification round instead.
-func CanRecheck(state string) error {
+func CanRecheck(state State) error {
 	switch state {
 	case StateDraft, StateInReview, StateChangesRequested, StateRejected:
 		return nil
@@ -70,7 +70,7 @@ func CanRecheck(state string) error {
 // CanRecertify decides whether a version in state, with openRounds review
 // rounds still open, may get a re-certification round. Like CanSubmit it is
 // asked before the checker runs.
-func CanRecertify(state string, openRounds int) error {
+func CanRecertify(state State, openRounds int) error {
 	if state != StateApproved && state != StatePublished {
 		return Errorf(ECONFLICT, "Only an approved or published version can be re-certified; this one is %s.", state)
 	}
@@ -82,8 +82,8 @@ func CanRecertify(state string, openRounds int) error {
 
 // SourceStates lists the states action may start from, for conditional
 // updates ("... WHERE state IN (...)").
-func SourceStates(action string) []string {
-	var out []string
+func SourceStates(action string) []State {
+	var out []State
 	for s := range transitions[action] {
 		out = append(out, s)
 	}
@@ -150,4 +150,10 @@ func DefaultMeaning(function, decision string) string {
 		return "Approved as compliant with FDA regulations"
 	}
 	return "Approved"
+}
+
+// Settled counts what Settle wrote.
+type Settled struct {
+	Announced int // versions whose availability date passed
+	Expired   int // versions whose expiry passed
 }

@@ -4,7 +4,9 @@ import "testing"
 
 func TestTransitionTable(t *testing.T) {
 	for _, tc := range []struct {
-		from, action, to string
+		from   State
+		action string
+		to     State
 	}{
 		{StateDraft, ActionSubmit, StateInReview},
 		{StateInReview, ActionApprove, StateApproved},
@@ -36,9 +38,13 @@ func TestTransitionTable(t *testing.T) {
 	if legal != 10 {
 		t.Errorf("%d legal transitions, want 10", legal)
 	}
-	for _, illegal := range [][2]string{{StateDraft, ActionApprove}, {StateDraft, ActionPublish}, {StateRejected, ActionSubmit}, {StateExpired, ActionPublish}, {StateWithdrawn, ActionPublish}, {StateInReview, ActionPublish}} {
-		if _, err := Transition(illegal[0], illegal[1]); ErrorCode(err) != ECONFLICT {
-			t.Errorf("%s --%s--> allowed", illegal[0], illegal[1])
+	for _, illegal := range []struct {
+		from   State
+		action string
+	}{{StateDraft, ActionApprove}, {StateDraft, ActionPublish}, {StateRejected, ActionSubmit}, {StateExpired, ActionPublish},
+		{StateWithdrawn, ActionPublish}, {StateInReview, ActionPublish}} {
+		if _, err := Transition(illegal.from, illegal.action); ErrorCode(err) != ECONFLICT {
+			t.Errorf("%s --%s--> allowed", illegal.from, illegal.action)
 		}
 	}
 	if got := SourceStates(ActionWithdraw); len(got) != 2 {
@@ -48,7 +54,7 @@ func TestTransitionTable(t *testing.T) {
 
 func TestCanSubmitAndRecertify(t *testing.T) {
 	for _, tc := range []struct {
-		state      string
+		state      State
 		open       int
 		submit, re bool
 	}{
@@ -72,7 +78,7 @@ func TestCanSubmitAndRecertify(t *testing.T) {
 
 // TestCanRecheck: the checker runs again by hand only before approval.
 func TestCanRecheck(t *testing.T) {
-	allowed := map[string]bool{StateDraft: true, StateInReview: true, StateChangesRequested: true, StateRejected: true}
+	allowed := map[State]bool{StateDraft: true, StateInReview: true, StateChangesRequested: true, StateRejected: true}
 	for _, state := range States {
 		err := CanRecheck(state)
 		if allowed[state] != (err == nil) {

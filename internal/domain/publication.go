@@ -11,7 +11,7 @@ type Publication struct {
 	Now           time.Time
 	AvailableFrom time.Time  // requested; zero or past means now
 	ExpiresAt     time.Time  // requested
-	State         string     // the version's effective state
+	State         State      // the version's effective state
 	ApprovedAt    *time.Time // the last approval or re-certification
 	PublishedAt   *time.Time
 	MaxExpiry     int // the brand's maximum period in months
@@ -50,4 +50,24 @@ func DecidePublication(p Publication) (time.Time, error) {
 		val.Check(!exp.After(limit), "expires_at", fmt.Sprintf("The brand allows at most %d months after approval: no later than %s.", p.MaxExpiry, limit.UTC().Format(time.RFC3339)))
 	}
 	return from, val.Err()
+}
+
+// PublishRequest is the input of Publish.
+type PublishRequest struct {
+	VersionID     string
+	ExpiresAt     time.Time
+	AvailableFrom time.Time // zero: now
+}
+
+// UnackedNotice is a notice a rep has not acknowledged.
+type UnackedNotice struct {
+	NoticeID  string    `json:"notice_id"`
+	UserID    string    `json:"user_id"`
+	Rep       string    `json:"rep"`
+	Email     string    `json:"email"`
+	AssetID   string    `json:"asset_id"`
+	JobCode   string    `json:"job_code"`
+	Brand     string    `json:"brand"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
 }

@@ -93,3 +93,15 @@ func (ev signatureInEvent) differingFields(row Signature) []string {
 	}
 	return out
 }
+
+// NewSignature is an electronic signature about to be recorded.
+type NewSignature struct {
+	UserID        string
+	PrintedName   string
+	Function      string
+	Meaning       string
+	Decision      string
+	ObjectType    string
+	ObjectID      string
+	ContentSHA256 string
+}

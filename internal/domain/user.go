@@ -242,3 +242,24 @@ var commonPasswords = map[string]bool{
 func isCommonPassword(pw string) bool {
 	return commonPasswords[strings.ToLower(pw)]
 }
+
+// Grant is one stored role assignment: UserID holds Role for Brand (a brand
+// code, or AllBrands for every brand).
+type Grant struct {
+	UserID string
+	Role   Role
+	Brand  string
+}
+
+// Credentials are what login needs of a user: who it is and the stored hash.
+type Credentials struct {
+	User         User
+	PasswordHash string
+}
+
+// UserUpdate is a partial update of a user; nil fields are left alone.
+type UserUpdate struct {
+	DisplayName  *string
+	Disabled     *bool
+	PasswordHash *string
+}

@@ -6,7 +6,7 @@ import "time"
 // whose expiry has passed is expired for every decision, whether or not the
 // expiry sweep has written that yet: it can no longer be withdrawn,
 // re-certified or extended, and it is not in the reps' library.
-func EffectiveState(state string, expiresAt *time.Time, now time.Time) string {
+func EffectiveState(state State, expiresAt *time.Time, now time.Time) State {
 	if state == StatePublished && expiresAt != nil && !expiresAt.After(now) {
 		return StateExpired
 	}
@@ -19,7 +19,7 @@ func EffectiveState(state string, expiresAt *time.Time, now time.Time) string {
 // (expiry, withdrawal or a newer version), with its notices, feed entry and
 // webhook. A published piece whose report fails against a newer label stays,
 // flagged for re-review, until one of those happens.
-func InLibrary(state string, availableFrom, expiresAt *time.Time, now time.Time) bool {
+func InLibrary(state State, availableFrom, expiresAt *time.Time, now time.Time) bool {
 	return EffectiveState(state, expiresAt, now) == StatePublished &&
 		availableFrom != nil && !availableFrom.After(now)
 }

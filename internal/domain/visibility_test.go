@@ -9,9 +9,9 @@ func TestEffectiveStateAndInLibrary(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	before, after := now.Add(-time.Second), now.Add(time.Second)
 	cases := []struct {
-		state     string
+		state     State
 		from, exp *time.Time
-		effective string
+		effective State
 		inLibrary bool
 	}{
 		{StatePublished, &before, &after, StatePublished, true},

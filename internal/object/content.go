@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // Reader is a stored object as a verified io.ReadSeeker, for
@@ -30,7 +29,7 @@ import (
 type Reader struct {
 	l    *Service
 	ctx  context.Context
-	blob store.StoredObject
+	blob domain.StoredObject
 	off  int64
 
 	mu       sync.Mutex // ServeContent reads multipart ranges on another goroutine

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // GCGrace is how old an unrecorded object must be before it is collected:
@@ -74,7 +74,7 @@ type VerifyReport struct {
 // with their recorded reason, without reading them.
 func (l *Service) VerifyObjects(ctx context.Context) (VerifyReport, error) {
 	var r VerifyReport
-	err := l.store.EachObject(ctx, func(b store.StoredObject) error {
+	err := l.store.EachObject(ctx, func(b domain.StoredObject) error {
 		r.Checked++
 		if b.CorruptAt != nil {
 			r.Problems = append(r.Problems, ObjectProblem{b.Key, "marked corrupt: " + b.CorruptReason})

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // newIntegrityMetric counts stored objects found corrupt, by what found
@@ -41,7 +40,7 @@ func (l *Service) Collectors() []prometheus.Collector {
 // counts it, logs it, and returns the EINTEGRITY error for the caller. The
 // marking outlives the request that found the damage: a client hanging up
 // must not keep the object in service.
-func (l *Service) raise(b store.StoredObject, reason, foundBy string) error {
+func (l *Service) raise(b domain.StoredObject, reason, foundBy string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	marked, err := l.store.MarkObjectCorrupt(ctx, b.Key, reason, foundBy)
@@ -61,7 +60,7 @@ func (l *Service) raise(b store.StoredObject, reason, foundBy string) error {
 // recorded, every block's hash. It returns the block sums it computed
 // and, when the object does not match, why; err is a failure to read it
 // at all (store unreachable, ctx ended).
-func (l *Service) check(ctx context.Context, b store.StoredObject, rate int64) (sums []byte, problem string, err error) {
+func (l *Service) check(ctx context.Context, b domain.StoredObject, rate int64) (sums []byte, problem string, err error) {
 	rc, err := l.blobs.Get(ctx, b.Key, 0, -1)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return nil, "missing from the object store", nil
@@ -95,7 +94,7 @@ func (l *Service) check(ctx context.Context, b store.StoredObject, rate int64) (
 // size and SHA-256 and only then stores the sums, so that sums are never
 // computed from damaged bytes. A mismatch raises the alarm and returns
 // EINTEGRITY. It returns the object with its sums.
-func (l *Service) summarize(ctx context.Context, b store.StoredObject, foundBy string, rate int64) (store.StoredObject, error) {
+func (l *Service) summarize(ctx context.Context, b domain.StoredObject, foundBy string, rate int64) (domain.StoredObject, error) {
 	sums, problem, err := l.check(ctx, b, rate)
 	if err != nil {
 		return b, err
@@ -134,7 +133,7 @@ func (l *Service) Restore(ctx context.Context, actor domain.Actor, key string, r
 
 // restore writes a spooled file back under the corrupt object b, checks it
 // and clears the mark; see Restore.
-func (l *Service) restore(ctx context.Context, actor domain.Actor, b store.StoredObject, sp *spooled) error {
+func (l *Service) restore(ctx context.Context, actor domain.Actor, b domain.StoredObject, sp *spooled) error {
 	if sp.size != b.Size || sp.sha256 != b.SHA256 {
 		return domain.Errorf(domain.EINVALID, "The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.", sp.size, sp.sha256, b.Size, b.SHA256)
 	}

@@ -143,32 +143,33 @@ func (l *Service) Upload(ctx context.Context, actor domain.Actor, assetID, filen
 	if err != nil {
 		return domain.Version{}, err
 	}
-	nv := store.NewVersion{AssetID: assetID, SHA256: sp.sha256, Size: sp.size, BlockSize: l.blockSize, BlockSums: sp.blockSums,
-		MediaType: mediaType, Filename: domain.SanitizeFilename(filename)}
-	l.extractText(ctx, sp, &nv)
+	nv := domain.Version{AssetID: assetID, MediaType: mediaType, Filename: domain.SanitizeFilename(filename)}
+	obj := domain.StoredObject{SHA256: sp.sha256, Size: sp.size, BlockSize: l.blockSize, BlockSums: sp.blockSums}
+	text, lines := l.extractText(ctx, sp, &nv)
+	newObject := false
 
 	for attempt := 0; ; attempt++ {
 		key, size, err := l.store.ObjectBySHA256(ctx, sp.sha256)
 		switch {
 		case err == nil && size == sp.size:
-			nv.ObjectKey, nv.NewObject = key, false
+			obj.Key, newObject = key, false
 			if err := l.restoreIfCorrupt(ctx, actor, key, sp); err != nil {
 				return domain.Version{}, err
 			}
 		case err == nil || domain.ErrorCode(err) == domain.ENOTFOUND:
-			nv.ObjectKey, nv.NewObject = objectstore.NewKey(), true
-			if err := l.put(ctx, nv.ObjectKey, sp); err != nil {
+			obj.Key, newObject = objectstore.NewKey(), true
+			if err := l.put(ctx, obj.Key, sp); err != nil {
 				return domain.Version{}, err
 			}
 		default:
 			return domain.Version{}, err
 		}
-		v, err := l.store.CreateVersion(ctx, actor, nv)
+		v, err := l.store.CreateVersion(ctx, actor, nv, obj, newObject, text, lines)
 		if err == nil {
 			return v, nil
 		}
-		if nv.NewObject {
-			l.removeOrphan(nv.ObjectKey)
+		if newObject {
+			l.removeOrphan(obj.Key)
 		}
 		if !errors.Is(err, store.ErrObjectRace) || attempt > 0 {
 			return domain.Version{}, err
@@ -225,9 +226,10 @@ func (l *Service) removeOrphan(key string) {
 	}
 }
 
-// extractText fills the text fields of nv. Extraction problems are recorded
-// with the version, not refused: the checker then asks for manual review.
-func (l *Service) extractText(ctx context.Context, sp *spooled, nv *store.NewVersion) {
+// extractText fills the text outcome and pages of nv and returns the plain
+// text and its JSON lines. Extraction problems are recorded with the
+// version, not refused: the checker then asks for manual review.
+func (l *Service) extractText(ctx context.Context, sp *spooled, nv *domain.Version) (text string, lines []byte) {
 	doc, err := extract.Extract(ctx, sp.f, sp.size, nv.MediaType, l.limits)
 	if err != nil {
 		nv.TextStatus = domain.TextFailed
@@ -238,7 +240,7 @@ func (l *Service) extractText(ctx context.Context, sp *spooled, nv *store.NewVer
 			nv.TextError = "The text could not be extracted."
 			l.log.Warn("object: extraction failed", "err", err, "media_type", nv.MediaType)
 		}
-		return
+		return "", nil
 	}
 	switch {
 	case nv.MediaType == extract.PNG || nv.MediaType == extract.JPEG || nv.MediaType == extract.MP4:
@@ -251,10 +253,11 @@ func (l *Service) extractText(ctx context.Context, sp *spooled, nv *store.NewVer
 	default:
 		nv.TextStatus = domain.TextOK
 	}
-	nv.Pages, nv.Text = doc.Pages, doc.Plain()
-	if lines, err := json.Marshal(doc.Lines); err == nil && doc.Lines != nil {
-		nv.TextLines = lines
+	nv.Pages = doc.Pages
+	if b, err := json.Marshal(doc.Lines); err == nil && doc.Lines != nil {
+		lines = b
 	}
+	return doc.Plain(), lines
 }
 
 // HumanBytes renders a byte count for people: "2 GiB", "1.5 MiB", "256 KiB".

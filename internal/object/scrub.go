@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
 // ScrubOptions pace a scrub run.
@@ -36,7 +36,7 @@ type ScrubReport struct {
 // sums gets them. It is idempotent and safe to run on several instances,
 // though serve runs it under a lease so that objects are read once.
 func (l *Service) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
-	return l.sweep(ctx, now, opts, "scrub", func(string) ([]store.StoredObject, error) {
+	return l.sweep(ctx, now, opts, "scrub", func(string) ([]domain.StoredObject, error) {
 		return l.store.ObjectsToScrub(ctx, now.Add(-opts.Every), 50)
 	})
 }
@@ -47,14 +47,14 @@ func (l *Service) Scrub(ctx context.Context, now time.Time, opts ScrubOptions) (
 // integrity alarm. Until then such an object is checked whole on its first
 // download (see Open). opts.Every is not used.
 func (l *Service) BackfillBlockSums(ctx context.Context, now time.Time, opts ScrubOptions) (ScrubReport, error) {
-	return l.sweep(ctx, now, opts, "backfill", func(after string) ([]store.StoredObject, error) {
+	return l.sweep(ctx, now, opts, "backfill", func(after string) ([]domain.StoredObject, error) {
 		return l.store.ObjectsWithoutBlockSums(ctx, after, 50)
 	})
 }
 
 // sweep checks the objects next returns, batch after batch, until there are
 // none or the byte budget is spent.
-func (l *Service) sweep(ctx context.Context, now time.Time, opts ScrubOptions, foundBy string, next func(after string) ([]store.StoredObject, error)) (ScrubReport, error) {
+func (l *Service) sweep(ctx context.Context, now time.Time, opts ScrubOptions, foundBy string, next func(after string) ([]domain.StoredObject, error)) (ScrubReport, error) {
 	var r ScrubReport
 	seen := map[string]bool{}
 	after := ""

@@ -62,7 +62,7 @@ func RenderApprovalRecord(rec ApprovalRecord) ([]byte, error) {
 	line("Brand", rec.Asset.Brand)
 	line("Version", fmt.Sprintf("%d, %s, %d bytes", rec.Version.Number, rec.Version.Filename, rec.Version.Size))
 	line("Content SHA-256", rec.Version.SHA256)
-	line("State", rec.Version.State)
+	line("State", string(rec.Version.State))
 	line("Printed", rec.Printed)
 	for _, r := range rec.Rounds {
 		p.Ln(4)

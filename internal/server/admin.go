@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // userForm is the administrator's form for creating or editing a user.
@@ -57,7 +56,7 @@ func (adminIntegrityView) templateName() string { return "admin_integrity.html" 
 // adminIntegrityData is the integrity page: every stored file that no longer
 // matches the hashes recorded at upload, with the pieces it serves.
 type adminIntegrityData struct {
-	Objects []store.CorruptObject
+	Objects []domain.CorruptObject
 }
 
 // adminIntegrityPage lists the stored files marked corrupt, the versions each

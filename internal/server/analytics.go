@@ -17,18 +17,17 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-func (s *Server) analyticsScope(c echo.Context) store.BrandScope {
+func (s *Server) analyticsScope(c echo.Context) domain.BrandScope {
 	all, brands := s.authz.Brands(principalOf(c).user, "analytics", "read")
 	if b := c.QueryParam("brand"); b != "" {
 		if all || slices.Contains(brands, b) {
-			return store.BrandScope{Brands: []string{b}}
+			return domain.BrandScope{Brands: []string{b}}
 		}
-		return store.BrandScope{Brands: []string{}}
+		return domain.BrandScope{Brands: []string{}}
 	}
-	return store.BrandScope{All: all, Brands: brands}
+	return domain.BrandScope{All: all, Brands: brands}
 }
 
 // analyticsDays reads ?days= (default def, 1 to 3650).
@@ -69,7 +68,7 @@ func respond(c echo.Context, name string, v any, t table) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-func usageTable(rows []store.UsageRow) table {
+func usageTable(rows []domain.UsageRow) table {
 	t := table{header: []string{"key", "label", "downloads", "reps"}}
 	for _, r := range rows {
 		t.rows = append(t.rows, []string{r.Key, r.Label, strconv.FormatInt(r.Downloads, 10), strconv.FormatInt(r.Reps, 10)})
@@ -77,7 +76,7 @@ func usageTable(rows []store.UsageRow) table {
 	return t
 }
 
-func countTable(rows []store.CountRow) table {
+func countTable(rows []domain.CountRow) table {
 	t := table{header: []string{"key", "label", "count"}}
 	for _, r := range rows {
 		t.rows = append(t.rows, []string{r.Key, r.Label, strconv.FormatInt(r.Count, 10)})
@@ -218,7 +217,7 @@ func continues(prev, r rune) bool {
 	return prev == zwj || r == zwj || isModifier || unicode.Is(unicode.M, r)
 }
 
-func countChart(title string, rows []store.CountRow) template.HTML {
+func countChart(title string, rows []domain.CountRow) template.HTML {
 	labels, values := make([]string, 0, len(rows)), make([]int64, 0, len(rows))
 	for i, r := range rows {
 		if i == 12 {
@@ -239,10 +238,10 @@ func (analyticsView) templateName() string { return "analytics.html" }
 
 // analyticsData is the dashboard: the figures and their charts.
 type analyticsData struct {
-	Usage                                                  []store.UsageRow
-	Unused                                                 []store.UnusedRow
-	Feedback, Findings, Backlog                            []store.CountRow
-	Cycle                                                  store.ReviewStats
+	Usage                                                  []domain.UsageRow
+	Unused                                                 []domain.UnusedRow
+	Feedback, Findings, Backlog                            []domain.CountRow
+	Cycle                                                  domain.ReviewStats
 	UsageChart, FeedbackChart, FindingsChart, BacklogChart template.HTML
 }
 

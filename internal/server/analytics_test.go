@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func TestAnalytics(t *testing.T) {
@@ -25,27 +24,27 @@ func analytics(t *testing.T, backend string) {
 	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(20 * 24 * time.Hour)}), http.StatusOK)
 	f.repContent(t, f.asset.ID)
 	f.repContent(t, f.asset.ID)
-	decode[store.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "question", "text": "Dosing?"}), http.StatusCreated)
+	decode[domain.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "question", "text": "Dosing?"}), http.StatusCreated)
 
-	u := decode[struct{ Rows []store.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=asset", f.marketer, nil), http.StatusOK)
+	u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=asset", f.marketer, nil), http.StatusOK)
 	if len(u.Rows) != 1 || u.Rows[0].Downloads != 2 || u.Rows[0].Reps != 1 || u.Rows[0].Label != "ZEL-REV-1" {
 		t.Fatalf("utilization = %+v", u.Rows)
 	}
-	if u := decode[struct{ Rows []store.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(u.Rows) != 1 || u.Rows[0].Label != "rep Person" {
+	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(u.Rows) != 1 || u.Rows[0].Label != "rep Person" {
 		t.Fatalf("by rep = %+v", u.Rows)
 	}
-	if fb := decode[struct{ Rows []store.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(fb.Rows) != 1 || fb.Rows[0].Key != "question" {
+	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(fb.Rows) != 1 || fb.Rows[0].Key != "question" {
 		t.Fatalf("feedback = %+v", fb.Rows)
 	}
-	cyc := decode[struct{ Stats store.ReviewStats }](t, f.api(t, http.MethodGet, "/api/v1/analytics/review-cycle", f.marketer, nil), http.StatusOK)
+	cyc := decode[struct{ Stats domain.ReviewStats }](t, f.api(t, http.MethodGet, "/api/v1/analytics/review-cycle", f.marketer, nil), http.StatusOK)
 	if cyc.Stats.Approved != 1 || cyc.Stats.FirstPassRate != 1 {
 		t.Fatalf("review cycle = %+v", cyc.Stats)
 	}
-	if b := decode[struct{ Rows []store.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer, nil), http.StatusOK); b.Rows[0].Count != 1 {
+	if b := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer, nil), http.StatusOK); b.Rows[0].Count != 1 {
 		t.Fatalf("backlog = %+v", b.Rows)
 	}
-	decode[struct{ Rows []store.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/findings", f.marketer, nil), http.StatusOK)
-	if un := decode[struct{ Rows []store.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(un.Rows) != 0 {
+	decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/findings", f.marketer, nil), http.StatusOK)
+	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(un.Rows) != 0 {
 		t.Fatalf("used piece listed as unused: %+v", un.Rows)
 	}
 	rec := f.api(t, http.MethodGet, "/api/v1/analytics/utilization?format=csv", f.marketer, nil)

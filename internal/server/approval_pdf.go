@@ -1,8 +1,8 @@
 package server
 
 import (
+	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/pdfdoc"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // renderApprovalPDF lays out the approval record as a PDF (pdfdoc): the
@@ -25,7 +25,7 @@ func renderApprovalPDF(rec approvalRecord) ([]byte, error) {
 	return pdfdoc.RenderApprovalRecord(doc)
 }
 
-func pdfSignature(s *store.SignatureRecord) *pdfdoc.Signature {
+func pdfSignature(s *domain.SignatureRecord) *pdfdoc.Signature {
 	if s == nil {
 		return nil
 	}

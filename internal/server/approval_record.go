@@ -7,14 +7,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // approvalRecord gathers what the approval record shows.
 type approvalRecord struct {
 	Asset   domain.Asset
 	Version domain.Version
-	Rounds  []store.ReviewRound
+	Rounds  []domain.ReviewRound
 	Reports map[string]domain.CheckReport
 	Printed string
 }
@@ -33,7 +32,7 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 	if err != nil {
 		return approvalRecord{}, err
 	}
-	rec := approvalRecord{Asset: a, Version: v.Version, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
+	rec := approvalRecord{Asset: a, Version: v, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
 	for _, r := range rounds {
 		if r.ReportID == "" {
 			continue

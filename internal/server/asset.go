@@ -14,14 +14,13 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // assetFilter reads the listing filters shared by the API and the web page.
-func (s *Server) assetFilter(c echo.Context) (store.AssetFilter, error) {
-	f := store.AssetFilter{
-		Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"),
-		Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
+func (s *Server) assetFilter(c echo.Context) (domain.AssetFilter, error) {
+	f := domain.AssetFilter{
+		Brand: c.QueryParam("brand"), State: domain.State(c.QueryParam("state")), Audience: domain.Audience(c.QueryParam("audience")),
+		Channel: domain.Channel(c.QueryParam("channel")), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
 	}
 	var v domain.Validation
 	if l := c.QueryParam("limit"); l != "" {
@@ -70,12 +69,12 @@ type assetsData struct {
 	Assets     []domain.Asset
 	NextURL    string
 	Brands     []string
-	States     []string
-	Audiences  []string
-	Channels   []string
+	States     []domain.State
+	Audiences  []domain.Audience
+	Channels   []domain.Channel
 	CanCreate  bool
 	NextCursor string
-	Actions    []store.ActionItem // the caller's assets that wait for them
+	Actions    []domain.ActionItem // the caller's assets that wait for them
 }
 
 // brandCodes lists the brands in which the caller may do object/action.
@@ -169,7 +168,9 @@ type assetNewView struct {
 func (assetNewView) templateName() string { return "asset_new.html" }
 
 type assetNewData struct {
-	Brands, Audiences, Channels []string
+	Brands    []string
+	Audiences []domain.Audience
+	Channels  []domain.Channel
 }
 
 func (s *Server) assetFormData(c echo.Context, form assetForm, errs map[string]string) (assetNewView, error) {
@@ -193,7 +194,7 @@ func (s *Server) assetNewPage(c echo.Context) error {
 
 func (s *Server) assetCreate(c echo.Context) error {
 	form := assetForm{JobCode: c.FormValue("job_code"), Title: c.FormValue("title"), Brand: c.FormValue("brand"), Audience: c.FormValue("audience"), Channel: c.FormValue("channel"), Tags: c.FormValue("tags")}
-	in := domain.NewAsset{JobCode: form.JobCode, Title: form.Title, Brand: form.Brand, Audience: form.Audience, Channel: form.Channel, Tags: strings.Split(form.Tags, ",")}
+	in := domain.NewAsset{JobCode: form.JobCode, Title: form.Title, Brand: form.Brand, Audience: domain.Audience(form.Audience), Channel: domain.Channel(form.Channel), Tags: strings.Split(form.Tags, ",")}
 	err := in.Validate()
 	if err == nil && !s.can(c, in.Brand, "asset", "create") {
 		err = &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"brand": "You cannot create assets for this brand."}}
@@ -273,9 +274,9 @@ type assetPageData struct {
 	CanWaive        bool
 	TextLines       []markedLine
 	CanSubmit       bool
-	Rounds          []store.ReviewRound
+	Rounds          []domain.ReviewRound
 	DecideFunctions []string
-	Comments        []store.Comment
+	Comments        []domain.Comment
 	CanComment      bool
 	CanPublish      bool
 	CanWithdraw     bool
@@ -432,13 +433,13 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 }
 
 // backToVersion redirects to the asset page showing the version.
-func backToVersion(c echo.Context, v store.VersionWithBrand) error {
+func backToVersion(c echo.Context, v domain.Version) error {
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
 
 // showAssetError renders the asset page again with the problem, for forms
 // on that page whose input was refused.
-func (s *Server) showAssetError(c echo.Context, v store.VersionWithBrand, err error) error {
+func (s *Server) showAssetError(c echo.Context, v domain.Version, err error) error {
 	code := domain.ErrorCode(err)
 	status := map[string]int{domain.EINVALID: http.StatusUnprocessableEntity, domain.ECONFLICT: http.StatusConflict, domain.EFORBIDDEN: http.StatusForbidden}[code]
 	if status == 0 {
@@ -458,7 +459,7 @@ func (s *Server) showAssetError(c echo.Context, v store.VersionWithBrand, err er
 // expiringView is what expiring.html shows: the pieces expiring within Days.
 type expiringView struct {
 	*pageData
-	Data daysList[store.LibraryItem]
+	Data daysList[domain.LibraryItem]
 }
 
 func (expiringView) templateName() string { return "expiring.html" }
@@ -482,6 +483,6 @@ func (s *Server) expiringPage(c echo.Context) error {
 		return err
 	}
 	data := expiringView{pageData: s.pageData(c, "Expiring soon"),
-		Data: daysList[store.LibraryItem]{Items: items, Days: days, Choices: []int{30, 60, 90}}}
+		Data: daysList[domain.LibraryItem]{Items: items, Days: days, Choices: []int{30, 60, 90}}}
 	return s.renderPage(c, http.StatusOK, data)
 }

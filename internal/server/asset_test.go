@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // contentFixture is a server with two brands and a user per relevant role.
@@ -226,8 +225,8 @@ func TestListingFiltersAndPages(t *testing.T) {
 	f.createAsset(t, f.other, "OTH-0001", "OTHER")
 	decode[domain.Version](t, f.upload(t, f.marketer, ids[3], "p.txt", []byte("Mentions the rare word quetzal here.\n")), http.StatusCreated)
 
-	list := func(token, query string) store.AssetPage {
-		return decode[store.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?"+query, token, nil), http.StatusOK)
+	list := func(token, query string) domain.AssetPage {
+		return decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?"+query, token, nil), http.StatusOK)
 	}
 	var seen []string
 	cursor := ""

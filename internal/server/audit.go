@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // verifyAudit checks the whole audit trail against its signed checkpoints
@@ -37,7 +36,7 @@ func (s *Server) auditReport(ctx context.Context) (domain.ChainReport, error) {
 // apiListAudit returns audit events filtered by object, user, action and
 // time, in sequence order with a keyset cursor (after=seq), for auditors.
 func (s *Server) apiListAudit(c echo.Context) error {
-	f := store.AuditFilter{ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id"), ActorID: c.QueryParam("user_id"), Action: c.QueryParam("action"), AssetID: c.QueryParam("asset_id")}
+	f := domain.AuditFilter{ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id"), ActorID: c.QueryParam("user_id"), Action: c.QueryParam("action"), AssetID: c.QueryParam("asset_id")}
 	var v domain.Validation
 	parseTime := func(name string, dst *time.Time) {
 		if q := c.QueryParam(name); q != "" {
@@ -128,7 +127,7 @@ func (s *Server) auditPage(c echo.Context) error {
 	if a, err := strconv.ParseInt(c.QueryParam("after"), 10, 64); err == nil && a > 0 {
 		after = a
 	}
-	f := store.AuditFilter{Action: c.QueryParam("action"), ObjectID: c.QueryParam("object_id"), AfterSeq: after, Limit: 100}
+	f := domain.AuditFilter{Action: c.QueryParam("action"), ObjectID: c.QueryParam("object_id"), AfterSeq: after, Limit: 100}
 	events, err := s.store.ListAudit(ctx, f)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ const (
 // principal is the authenticated caller of a request.
 type principal struct {
 	user    domain.User
-	session store.Session
+	session domain.Session
 }
 
 func principalOf(c echo.Context) *principal {
@@ -174,21 +174,21 @@ var errInvalidLogin = domain.Errorf(domain.EUNAUTH, "E-mail or password is incor
 // check is reserved before it runs (store.BeginPasswordCheck), so parallel
 // guesses cannot overrun the limits; throttled attempts are counted, not
 // audited one by one.
-func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.Session, domain.User, error) {
+func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, domain.Session, domain.User, error) {
 	ctx := c.Request().Context()
 	now := s.now()
 	ip := c.RealIP()
-	outcome := store.LoginOutcome{Email: strings.TrimSpace(email), ClientIP: ip, UserAgent: c.Request().UserAgent(), RequestID: requestID(c)}
-	fail := func(reason string, user *domain.User, err error) (string, store.Session, domain.User, error) {
+	outcome := domain.LoginOutcome{Email: strings.TrimSpace(email), ClientIP: ip, UserAgent: c.Request().UserAgent(), RequestID: requestID(c)}
+	fail := func(reason string, user *domain.User, err error) (string, domain.Session, domain.User, error) {
 		outcome.Reason, outcome.User = reason, user
 		if rerr := s.store.RecordLogin(ctx, outcome); rerr != nil {
-			return "", store.Session{}, domain.User{}, rerr
+			return "", domain.Session{}, domain.User{}, rerr
 		}
-		return "", store.Session{}, domain.User{}, err
+		return "", domain.Session{}, domain.User{}, err
 	}
 	attempt, err := s.store.BeginPasswordCheck(ctx, s.passwordCheck(c, email, false))
 	if err != nil {
-		return "", store.Session{}, domain.User{}, err
+		return "", domain.Session{}, domain.User{}, err
 	}
 	outcome.AttemptID = attempt
 	creds, err := s.store.CredentialsByEmail(ctx, email)
@@ -196,7 +196,7 @@ func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.S
 		_, _ = password.Verify(pw, s.dummyHash) // same work as for a real account
 		return fail("unknown_user", nil, errInvalidLogin)
 	} else if err != nil {
-		return "", store.Session{}, domain.User{}, err
+		return "", domain.Session{}, domain.User{}, err
 	}
 	ok, err := password.Verify(pw, creds.PasswordHash)
 	if err != nil {
@@ -213,22 +213,22 @@ func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, store.S
 	if kind == store.SessionWeb {
 		ttl = s.cfg.SessionIdleTimeout
 	}
-	sess := store.Session{TokenHash: hash, UserID: creds.User.ID, Kind: kind, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
+	sess := domain.Session{TokenHash: hash, UserID: creds.User.ID, Kind: kind, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
 	outcome.Succeeded, outcome.User, outcome.Session = true, &creds.User, &sess
 	if err := s.store.RecordLogin(ctx, outcome); err != nil {
-		return "", store.Session{}, domain.User{}, err
+		return "", domain.Session{}, domain.User{}, err
 	}
 	return token, sess, creds.User, nil
 }
 
 // passwordCheck describes a password check by the caller for throttling:
 // sign-in (signature false) or the re-entry of a signed-in user's password.
-func (s *Server) passwordCheck(c echo.Context, email string, signature bool) store.PasswordCheck {
+func (s *Server) passwordCheck(c echo.Context, email string, signature bool) domain.PasswordCheck {
 	a := s.actor(c)
 	if a.UserID == "" {
 		a.Name = strings.TrimSpace(email)
 	}
-	return store.PasswordCheck{Email: email, ClientIP: c.RealIP(), Window: s.cfg.LoginWindow, Signature: signature, Actor: a,
+	return domain.PasswordCheck{Email: email, ClientIP: c.RealIP(), Window: s.cfg.LoginWindow, Signature: signature, Actor: a,
 		Limits: domain.ThrottleLimits{PerAccount: s.cfg.LoginMaxPerAccount, PerAddress: s.cfg.LoginMaxPerAddress}}
 }
 

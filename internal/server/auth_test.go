@@ -15,7 +15,6 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/password"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 const testPassword = "a-sound-password-42"
@@ -98,7 +97,7 @@ func (ts *testServer) login(t *testing.T, email string) string {
 
 func (ts *testServer) auditActions(t *testing.T) []domain.AuditEvent {
 	t.Helper()
-	evs, err := ts.store.ListAudit(context.Background(), store.AuditFilter{Limit: 1000})
+	evs, err := ts.store.ListAudit(context.Background(), domain.AuditFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

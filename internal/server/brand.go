@@ -10,9 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) apiListBrands(c echo.Context) error {
@@ -293,7 +292,7 @@ type labelRequest struct {
 // policy; a password, when given, is checked like any e-signature and
 // signs the change. The store asks the domain whether the change is allowed.
 func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw string) (domain.Brand, error) {
-	by := store.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
+	by := domain.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
 	if pw != "" {
 		var val domain.Validation
 		sig, ok, err := s.verifySignature(c, signatureRequest{Password: pw, Meaning: "Changed the required review functions or review SLA"}, &val)
@@ -305,7 +304,7 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 		}
 		by.Signature = &sig
 	}
-	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, object.Recheck)
+	return s.store.SaveLabel(c.Request().Context(), s.actor(c), code, l, by, checker.Recheck)
 }
 
 type claimForm struct {
@@ -362,10 +361,10 @@ func (s *Server) claimCreate(c echo.Context) error {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
 	form := claimForm{Text: c.FormValue("text"), Category: c.FormValue("category"), References: c.FormValue("references"), Variants: c.FormValue("variants")}
-	in := store.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
+	in := domain.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {
-		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
+		_, err = s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)
 	}
 	if err != nil {
 		if domain.ErrorCode(err) != domain.EINVALID {
@@ -400,14 +399,14 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 	if !s.can(c, code, "claim", "create") {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
-	var in store.NewClaim
+	var in domain.NewClaim
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, object.Recheck)
+	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // apiListCampaigns lists campaigns with the view chosen per brand (see
@@ -24,15 +23,15 @@ func (s *Server) apiListCampaigns(c echo.Context) error {
 // risk flags included; where they may only read them (reps) the live ones
 // as kits. One person can be a marketer of one brand and a rep of another,
 // so the choice is never made once for the whole user.
-func (s *Server) campaignView(c echo.Context) store.CampaignView {
+func (s *Server) campaignView(c echo.Context) domain.CampaignView {
 	u := principalOf(c).user
 	allManage, manage := s.authz.Brands(u, "campaign", "create")
 	allRead, read := s.authz.Brands(u, "campaign", "read")
-	return store.CampaignView{Manage: store.BrandScope{All: allManage, Brands: manage}, Kits: store.BrandScope{All: allRead, Brands: read}}
+	return domain.CampaignView{Manage: domain.BrandScope{All: allManage, Brands: manage}, Kits: domain.BrandScope{All: allRead, Brands: read}}
 }
 
 func (s *Server) apiCreateCampaign(c echo.Context) error {
-	var in store.NewCampaign
+	var in domain.NewCampaign
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
@@ -51,7 +50,7 @@ func (s *Server) apiCreateCampaign(c echo.Context) error {
 
 func (s *Server) apiPublishCampaign(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "campaign", "publish")
-	list, err := s.store.Campaigns(c.Request().Context(), store.CampaignView{Manage: store.BrandScope{All: all, Brands: brands}}, s.now())
+	list, err := s.store.Campaigns(c.Request().Context(), domain.CampaignView{Manage: domain.BrandScope{All: all, Brands: brands}}, s.now())
 	if err != nil {
 		return err
 	}

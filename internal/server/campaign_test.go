@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func TestCampaigns(t *testing.T) {
@@ -18,7 +17,7 @@ func TestCampaigns(t *testing.T) {
 	now := f.clock.Now()
 	in := map[string]any{"brand": "ZELTRA", "name": "Spring launch", "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": []string{f.asset.ID, other.ID}}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.rep, in), http.StatusForbidden, "forbidden")
-	cp := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, in), http.StatusCreated)
+	cp := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, in), http.StatusCreated)
 	if cp.State != "draft" || len(cp.AssetIDs) != 2 {
 		t.Fatalf("campaign = %+v", cp)
 	}
@@ -34,13 +33,13 @@ func TestCampaigns(t *testing.T) {
 	}
 	// A campaign with one piece valid through its end goes live.
 	short := map[string]any{"brand": "ZELTRA", "name": "Quick push", "audience": "hcp", "starts_at": now, "ends_at": now.Add(4 * 24 * time.Hour), "asset_ids": []string{f.asset.ID}}
-	cp2 := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, short), http.StatusCreated)
-	live := decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusOK)
+	cp2 := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, short), http.StatusCreated)
+	live := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusOK)
 	if live.State != "live" {
 		t.Fatalf("state = %s", live.State)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
-	kits := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.rep, nil), http.StatusOK)
+	kits := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.rep, nil), http.StatusOK)
 	if len(kits.Campaigns) != 1 || len(kits.Campaigns[0].Kit) != 1 || kits.Campaigns[0].Kit[0].VersionID != f.version.ID {
 		t.Fatalf("rep kits = %+v", kits.Campaigns)
 	}
@@ -53,7 +52,7 @@ func TestCampaigns(t *testing.T) {
 	}
 	// Withdrawal puts the live campaign at risk and tells its owner.
 	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)
-	all := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK)
+	all := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK)
 	atRisk := 0
 	for _, c := range all.Campaigns {
 		if c.AtRisk {
@@ -63,7 +62,7 @@ func TestCampaigns(t *testing.T) {
 	if len(all.Campaigns) != 2 || atRisk != 1 {
 		t.Fatalf("campaigns after withdrawal = %+v", all.Campaigns)
 	}
-	notes := decode[struct{ Notifications []store.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.marketer, nil), http.StatusOK)
+	notes := decode[struct{ Notifications []domain.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.marketer, nil), http.StatusOK)
 	found := false
 	for _, n := range notes.Notifications {
 		found = found || n.Kind == "campaign_at_risk"
@@ -89,12 +88,12 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 	f.approveAll(t)
 	now := f.clock.Now()
 	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)}), http.StatusOK)
-	campaign := func(token, brand, name string, assetIDs ...string) store.Campaign {
-		return decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
+	campaign := func(token, brand, name string, assetIDs ...string) domain.Campaign {
+		return decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
 			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": assetIDs}), http.StatusCreated)
 	}
 	live := campaign(f.marketer, "ZELTRA", "ZELTRA launch", f.asset.ID)
-	decode[store.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+live.ID+"/publish", f.marketer, nil), http.StatusOK)
+	decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+live.ID+"/publish", f.marketer, nil), http.StatusOK)
 	zeltraDraft := campaign(f.marketer, "ZELTRA", "ZELTRA next wave (draft)", f.asset.ID)
 	otherAsset := f.createAsset(t, f.other, "OTH-CAMP-1", "OTHER")
 	otherDraft := campaign(f.other, "OTHER", "OTHER plan (draft)", otherAsset.ID)
@@ -103,8 +102,8 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 
 	f.addUser(t, "mixed@example.com", "marketer:OTHER", "rep:ZELTRA")
 	mixed := f.login(t, "mixed@example.com")
-	got := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", mixed, nil), http.StatusOK).Campaigns
-	byID := map[string]store.Campaign{}
+	got := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", mixed, nil), http.StatusOK).Campaigns
+	byID := map[string]domain.Campaign{}
 	for _, c := range got {
 		byID[c.ID] = c
 	}
@@ -124,7 +123,7 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 		t.Errorf("campaigns = %+v, want the live kit and the OTHER draft", got)
 	}
 	// The marketer of ZELTRA still sees everything of ZELTRA.
-	all := decode[struct{ Campaigns []store.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK).Campaigns
+	all := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK).Campaigns
 	if len(all) != 2 || (!all[0].AtRisk && !all[1].AtRisk) {
 		t.Errorf("ZELTRA marketer's campaigns = %+v", all)
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // TestLabelChangeThroughTheAPICascades: a label change through PUT
@@ -37,11 +36,11 @@ func TestLabelChangeThroughTheAPICascades(t *testing.T) {
 			if r.LabelVersion != saved.Version || r.Passed {
 				t.Fatalf("report after the label change: label version %d, passed %v", r.LabelVersion, r.Passed)
 			}
-			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+			lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
 			if want := f.clock.Now().AddDate(0, 0, 10); len(lib.Items) != 1 || !lib.Items[0].ExpiresAt.Equal(want) {
 				t.Fatalf("rep library = %+v, want the piece expiring at %v", lib.Items, want)
 			}
-			history := decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.regulatory, nil), http.StatusOK)
+			history := decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.regulatory, nil), http.StatusOK)
 			last := history.Rounds[len(history.Rounds)-1]
 			if last.Kind != "recertification" || last.Status != "open" {
 				t.Fatalf("newest round = %+v, want an open recertification", last)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) apiGetCheckReport(c echo.Context) error {
@@ -28,7 +28,7 @@ func (s *Server) apiRunCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now())
+	r, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) webRunCheck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck); err != nil {
 		return err
 	}
 	s.setFlash(c, "checked")
@@ -51,7 +51,7 @@ func (s *Server) webRunCheck(c echo.Context) error {
 // sees the findings at once. A failure is logged, not returned: the version
 // is stored, and the check can be run again.
 func (s *Server) checkAfterUpload(c echo.Context, v domain.Version) {
-	if _, err := s.objects.Check(c.Request().Context(), s.actor(c), v.ID, s.now()); err != nil {
+	if _, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck); err != nil {
 		s.log.Warn("compliance: check after upload failed", "version_id", v.ID, "err", err, "request_id", requestID(c))
 	}
 }
@@ -90,7 +90,7 @@ func (s *Server) webWaiveFinding(c echo.Context) error {
 	return backToVersion(c, v)
 }
 
-func (s *Server) waive(c echo.Context, v store.VersionWithBrand, findingID string, in waiveRequest) (domain.CheckReport, error) {
+func (s *Server) waive(c echo.Context, v domain.Version, findingID string, in waiveRequest) (domain.CheckReport, error) {
 	var val domain.Validation
 	justification := strings.TrimSpace(in.Justification)
 	val.Check(len(justification) >= 10 && len(justification) <= 2000, "justification", "Explain in at least 10 characters why this finding does not apply.")

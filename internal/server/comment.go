@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 type commentRequest struct {
@@ -16,13 +15,13 @@ type commentRequest struct {
 	Page int    `json:"page"`
 }
 
-func (s *Server) addComment(c echo.Context, v store.VersionWithBrand, in commentRequest) (store.Comment, error) {
+func (s *Server) addComment(c echo.Context, v domain.Version, in commentRequest) (domain.Comment, error) {
 	body := strings.TrimSpace(in.Body)
 	var val domain.Validation
 	val.Check(body != "" && len(body) <= 8000, "body", "Write a comment of up to 8000 characters.")
 	val.Check(in.Page >= 0 && (v.Pages == 0 || in.Page <= v.Pages), "page", "Give a page of the piece, or 0 for the whole piece.")
 	if err := val.Err(); err != nil {
-		return store.Comment{}, err
+		return domain.Comment{}, err
 	}
 	return s.store.AddComment(c.Request().Context(), s.actor(c), v.ID, in.Page, body)
 }
@@ -68,7 +67,7 @@ func (s *Server) apiListComments(c echo.Context) error {
 		return err
 	}
 	if comments == nil {
-		comments = []store.Comment{}
+		comments = []domain.Comment{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"comments": comments})
 }

@@ -40,20 +40,20 @@ func (s *Server) webAddFeedback(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/library")
 }
 
-func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest) (store.Feedback, error) {
+func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest) (domain.Feedback, error) {
 	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "create")
 	text := strings.TrimSpace(in.Text)
 	var val domain.Validation
 	val.Check(slices.Contains(store.FeedbackKinds, in.Kind), "kind", "Choose objection, question, praise or issue.")
 	val.Check(text != "" && len(text) <= 4000, "text", "Write what you heard or saw (up to 4000 characters).")
 	if err := val.Err(); err != nil {
-		return store.Feedback{}, err
+		return domain.Feedback{}, err
 	}
 	// Feedback is about what the rep has: the current piece, or one that
 	// just left the field.
 	_, v, err := s.store.CurrentPiece(c.Request().Context(), assetID, all, brands, s.now())
 	if err != nil {
-		return store.Feedback{}, err
+		return domain.Feedback{}, err
 	}
 	return s.store.AddFeedback(c.Request().Context(), s.actor(c), v, in.Kind, text)
 }
@@ -61,7 +61,7 @@ func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest)
 // apiListFeedback lists field feedback for marketing, per asset or brand.
 func (s *Server) apiListFeedback(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "read")
-	f := store.FeedbackFilter{AllBrands: all, Brands: brands, AssetID: c.QueryParam("asset_id"), Brand: c.QueryParam("brand"), Kind: c.QueryParam("kind")}
+	f := domain.FeedbackFilter{AllBrands: all, Brands: brands, AssetID: c.QueryParam("asset_id"), Brand: c.QueryParam("brand"), Kind: c.QueryParam("kind")}
 	if f.Kind != "" && !slices.Contains(store.FeedbackKinds, f.Kind) {
 		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"kind": "Choose objection, question, praise or issue."}}
 	}

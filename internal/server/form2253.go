@@ -7,10 +7,9 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/pdfdoc"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
-func form2253Table(forms []store.Form2253) table {
+func form2253Table(forms []domain.Form2253) table {
 	t := table{header: []string{"material_id", "title", "brand", "application_type", "application_number", "proprietary_name", "established_name", "pi_date", "audience", "material_type", "dissemination_date", "submitted_at"}}
 	for _, f := range forms {
 		sub := ""
@@ -40,12 +39,12 @@ func (s *Server) apiForm2253(c echo.Context) error {
 		c.Response().Header().Set("Content-Security-Policy", contentPolicy) // a file, never a page
 		return c.Blob(http.StatusOK, "application/pdf", pdf)
 	}
-	return respond(c, "form2253", f, form2253Table([]store.Form2253{f}))
+	return respond(c, "form2253", f, form2253Table([]domain.Form2253{f}))
 }
 
 func (s *Server) apiPending2253(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "form2253", "read")
-	forms, err := s.store.Pending2253(c.Request().Context(), store.BrandScope{All: all, Brands: brands})
+	forms, err := s.store.Pending2253(c.Request().Context(), domain.BrandScope{All: all, Brands: brands})
 	if err != nil {
 		return err
 	}
@@ -96,7 +95,7 @@ func (s *Server) apiSetApplication(c echo.Context) error {
 // renderForm2253PDF fills the fields of FDA Form 2253 (transmittal of
 // advertisements and promotional labeling) for one piece, as a PDF to
 // attach to the submission or to check against the FDA form.
-func renderForm2253PDF(f store.Form2253) ([]byte, error) {
+func renderForm2253PDF(f domain.Form2253) ([]byte, error) {
 	return pdfdoc.RenderForm2253(pdfdoc.Form2253{
 		ApplicationType: f.ApplicationType, ApplicationNumber: f.ApplicationNumber,
 		ProprietaryName: f.ProprietaryName, EstablishedName: f.EstablishedName, PIDate: f.PIDate, Audience: f.Audience,

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func TestForm2253(t *testing.T) {
@@ -27,12 +26,12 @@ func form2253(t *testing.T, backend string) {
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusNotFound, "not_found")
 	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
 
-	form := decode[store.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
+	form := decode[domain.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
 	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" || form.EstablishedName != "zeltaparin" ||
 		form.Audience != "professional" || form.MaterialType != "detail_aid" || form.MaterialID != "ZEL-REV-1" || form.DisseminationDate != "2026-11-25" || form.PIDate != "2026-11-25" {
 		t.Fatalf("form = %+v", form)
 	}
-	pending := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
+	pending := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
 	if len(pending.Pending) != 1 {
 		t.Fatalf("pending = %+v", pending.Pending)
 	}
@@ -45,12 +44,12 @@ func form2253(t *testing.T, backend string) {
 		t.Fatalf("csv = %q", rec.Body)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.marketer, map[string]any{"reference": "0001"}), http.StatusForbidden, "forbidden")
-	done := decode[store.Form2253](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory, map[string]any{"reference": "eCTD 0001"}), http.StatusOK)
+	done := decode[domain.Form2253](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory, map[string]any{"reference": "eCTD 0001"}), http.StatusOK)
 	if done.SubmittedAt == nil || done.SubmissionReference != "eCTD 0001" {
 		t.Fatalf("submitted = %+v", done)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory, map[string]any{}), http.StatusConflict, "conflict")
-	if p := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK); len(p.Pending) != 0 {
+	if p := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK); len(p.Pending) != 0 {
 		t.Fatalf("still pending: %+v", p.Pending)
 	}
 }
@@ -65,11 +64,11 @@ func TestForm2253EmbargoedDissemination(t *testing.T) {
 			from := f.clock.Now().Add(10 * 24 * time.Hour)
 			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
 				map[string]any{"available_from": from, "expires_at": from.Add(30 * 24 * time.Hour)}), http.StatusOK)
-			form := decode[store.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
+			form := decode[domain.Form2253](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil), http.StatusOK)
 			if want := from.UTC().Format(time.DateOnly); form.DisseminationDate != want {
 				t.Fatalf("dissemination date = %q, want %q (first day of availability)", form.DisseminationDate, want)
 			}
-			pending := decode[struct{ Pending []store.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
+			pending := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK)
 			if len(pending.Pending) != 1 || pending.Pending[0].DisseminationDate != form.DisseminationDate {
 				t.Fatalf("pending = %+v", pending.Pending)
 			}

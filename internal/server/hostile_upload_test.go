@@ -26,7 +26,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // uploadFixture is a marketer's asset on PostgreSQL and MinIO, with a
@@ -433,13 +432,13 @@ func TestHostileJSONBodies(t *testing.T) {
 	if v := decode[domain.Version](t, f.api(t, http.MethodGet, vp, f.marketer, nil), http.StatusOK); v.State != domain.StatePublished {
 		t.Errorf("version state after the hostile bodies: %s", v.State)
 	}
-	if lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK); len(lib.Items) != 1 {
+	if lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK); len(lib.Items) != 1 {
 		t.Errorf("rep library after the hostile bodies: %+v", lib.Items)
 	}
-	if a := decode[store.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets", f.marketer, nil), http.StatusOK); len(a.Assets) != 1 {
+	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets", f.marketer, nil), http.StatusOK); len(a.Assets) != 1 {
 		t.Errorf("%d assets after the hostile bodies", len(a.Assets))
 	}
-	if fb := decode[struct{ Feedback []store.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
 		t.Errorf("feedback after the hostile bodies: %+v", fb.Feedback)
 	}
 	if r, err := f.store.VerifyAudit(context.Background()); err != nil || !r.OK {
@@ -565,10 +564,10 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	if vs, err := f.store.Versions(context.Background(), f.asset.ID); err != nil || len(vs) != 1 || vs[0].State != domain.StatePublished {
 		t.Fatalf("versions after the forged posts: %+v %v", vs, err)
 	}
-	if a := decode[store.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?q=ZEL-CSRF-1", f.marketer, nil), http.StatusOK); len(a.Assets) != 0 {
+	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?q=ZEL-CSRF-1", f.marketer, nil), http.StatusOK); len(a.Assets) != 0 {
 		t.Errorf("forged asset created: %+v", a.Assets)
 	}
-	if fb := decode[struct{ Feedback []store.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
 		t.Errorf("forged feedback stored: %+v", fb.Feedback)
 	}
 	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "forged@example.com", "password": "a sound password 1"}); rec.Code != http.StatusUnauthorized {

@@ -21,7 +21,6 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // integrityBackends runs fn on SQLite with local files and on PostgreSQL
@@ -51,7 +50,7 @@ func (f *contentFixture) uploadPiece(t *testing.T, job string, content []byte) d
 	if err != nil || stored.ObjectKey == "" {
 		t.Fatalf("stored version: %+v %v", stored, err)
 	}
-	return stored.Version // with its object key, which the API does not show
+	return stored // with its object key, which the API does not show
 }
 
 // replaceObject overwrites a stored object behind Fairshelf's back, as a
@@ -139,7 +138,7 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	if events != 1 {
 		t.Errorf("%d integrity audit events for %s, want 1", events, key)
 	}
-	ns := decode[struct{ Notifications []store.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.admin, nil), http.StatusOK)
+	ns := decode[struct{ Notifications []domain.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.admin, nil), http.StatusOK)
 	notified := false
 	for _, n := range ns.Notifications {
 		notified = notified || n.Kind == domain.NotificationObjectCorrupt && strings.Contains(n.Subject, key)

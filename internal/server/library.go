@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // libraryView is what library.html shows: the rep's current pieces, the
@@ -24,29 +23,30 @@ func (libraryView) templateName() string { return "library.html" }
 type libraryForm struct{ Q, Channel, Audience string }
 
 type libraryData struct {
-	Items               []store.LibraryItem
-	Notices             []store.Notice
-	Kits                []store.Campaign
-	NextURL             string
-	Channels, Audiences []string
+	Items     []domain.LibraryItem
+	Notices   []domain.Notice
+	Kits      []domain.Campaign
+	NextURL   string
+	Channels  []domain.Channel
+	Audiences []domain.Audience
 }
 
 func (s *Server) libraryPage(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
 	form := libraryForm{Q: c.QueryParam("q"), Channel: c.QueryParam("channel"), Audience: c.QueryParam("audience")}
-	f := store.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
-	if slices.Contains(domain.Channels, form.Channel) {
-		f.Channel = form.Channel
+	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Query: form.Q, Cursor: c.QueryParam("cursor")}
+	if slices.Contains(domain.Channels, domain.Channel(form.Channel)) {
+		f.Channel = domain.Channel(form.Channel)
 	}
-	if slices.Contains(domain.Audiences, form.Audience) {
-		f.Audience = form.Audience
+	if slices.Contains(domain.Audiences, domain.Audience(form.Audience)) {
+		f.Audience = domain.Audience(form.Audience)
 	}
 	ctx := c.Request().Context()
 	page, err := s.store.Library(ctx, f, s.now())
 	if err != nil && domain.ErrorCode(err) != domain.EINVALID {
 		return err
 	}
-	var open []store.Notice
+	var open []domain.Notice
 	if s.authz.CanSomewhere(principalOf(c).user, "notice", "read") {
 		ns, err := s.store.Notices(ctx, principalOf(c).user.ID, s.now())
 		if err != nil {
@@ -58,11 +58,11 @@ func (s *Server) libraryPage(c echo.Context) error {
 			}
 		}
 	}
-	var kits []store.Campaign
+	var kits []domain.Campaign
 	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
 		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
 		// The rep's page shows live kits only, whatever else the caller manages.
-		if kits, err = s.store.Campaigns(ctx, store.CampaignView{Kits: store.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
+		if kits, err = s.store.Campaigns(ctx, domain.CampaignView{Kits: domain.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,7 @@ func (s *Server) libraryPage(c echo.Context) error {
 
 func (s *Server) apiLibrary(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	f := store.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
+	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: domain.Audience(c.QueryParam("audience")), Channel: domain.Channel(c.QueryParam("channel")), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
 	var val domain.Validation
 	val.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
 	val.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")

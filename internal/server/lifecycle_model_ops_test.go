@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // The reference model: plain maps and slices that say what each operation
@@ -80,7 +79,7 @@ type mVersion struct {
 	word     string
 	doc      mDoc
 	passes   bool // against the label of its newest report
-	state    string
+	state    domain.State
 	uploader string
 
 	hasReport bool
@@ -416,7 +415,7 @@ func (s *modelSeq) generate() modelOp {
 	// A new version mostly where the latest one is finished with.
 	var idle []int
 	for ai, a := range s.assets {
-		if len(a.versions) == 0 || !slices.Contains([]string{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
+		if len(a.versions) == 0 || !slices.Contains([]domain.State{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
 			idle = append(idle, ai)
 		}
 	}
@@ -910,7 +909,7 @@ func (s *modelSeq) exec(op modelOp) error {
 				v.approvedAt, v.round = now, nil
 			}
 		case decision != domain.DecisionApprove:
-			v.state, v.round = status, nil
+			v.state, v.round = domain.State(status), nil
 		case allApproved:
 			v.state, v.approvedAt, v.round = domain.StateApproved, now, nil
 		}
@@ -1220,12 +1219,12 @@ func (s *modelSeq) settle(now time.Time) bool {
 
 // retire moves v out of the field and gives every rep who downloaded it
 // one notice.
-func (s *modelSeq) retire(v *mVersion, state string, now time.Time) {
+func (s *modelSeq) retire(v *mVersion, state domain.State, now time.Time) {
 	v.state, v.retiredAt = state, now
 	s.retired = true
 	for rep := range v.downloadedBy {
 		if _, ok := s.notices[rep][v.id]; !ok {
-			s.notices[rep][v.id] = state
+			s.notices[rep][v.id] = string(state)
 		}
 	}
 }
@@ -1378,7 +1377,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 		if rec.Code != http.StatusOK {
 			return fmt.Errorf("I1: library of %s = %d", rep, rec.Code)
 		}
-		var page store.LibraryPage
+		var page domain.LibraryPage
 		if err := jsonDecode(rec.Body, &page); err != nil {
 			return err
 		}
@@ -1437,7 +1436,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 			s.seen[vid] = true
 			word := a.published.word
 			rec := s.api(op, http.MethodGet, "/api/v1/library?q="+url.QueryEscape(word), rep, nil)
-			var page store.LibraryPage
+			var page domain.LibraryPage
 			if err := jsonDecode(rec.Body, &page); err != nil {
 				return err
 			}
@@ -1479,7 +1478,7 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 // left the visible set after the rep downloaded it, with the reason.
 func (s *modelSeq) checkNotices(op modelOp, rep string) error {
 	rec := s.api(op, http.MethodGet, "/api/v1/notices", rep, nil)
-	var body struct{ Notices []store.Notice }
+	var body struct{ Notices []domain.Notice }
 	if rec.Code != http.StatusOK {
 		return fmt.Errorf("I2: notices of %s = %d", rep, rec.Code)
 	}
@@ -1601,7 +1600,7 @@ func (s *modelSeq) checkFeedSpec(held map[string]feedItem, entries []feedEntry) 
 			if v.effectivelyExpired(s.w.clock.Now()) {
 				want = domain.StateExpired
 			}
-			if e.Reason != want {
+			if e.Reason != string(want) {
 				return fmt.Errorf("I1: feed removes %s v%d with reason %q, model %q", v.asset.job, v.number, e.Reason, want)
 			}
 		}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // TestRepsDownloadWhileExpiryAndWithdrawalsRun has reps list the library and
@@ -342,7 +341,7 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 	// Every download that got a 200 has its audit event, and no other does.
 	audited := map[string]int{}
 	for after := int64(0); ; {
-		evs, err := f.store.ListAudit(ctx, store.AuditFilter{Action: "library.download", AfterSeq: after, Limit: 500})
+		evs, err := f.store.ListAudit(ctx, domain.AuditFilter{Action: "library.download", AfterSeq: after, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -371,7 +370,7 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 	// Every rep who fetched a retired piece has a notice with its reason,
 	// and nobody has one for a piece they never fetched or that is current.
 	for r, tok := range reps {
-		notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", tok, nil), http.StatusOK)
+		notices := decode[struct{ Notices []domain.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", tok, nil), http.StatusOK)
 		got := map[string]string{}
 		for _, n := range notices.Notices {
 			got[n.AssetID] = n.Reason
@@ -389,7 +388,7 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 
 	// Afterwards the library holds exactly the current pieces, and every
 	// retired one answers 410 with its reason.
-	lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", reps[0], nil), http.StatusOK)
+	lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", reps[0], nil), http.StatusOK)
 	var listed, want []string
 	for _, it := range lib.Items {
 		listed = append(listed, it.JobCode)
@@ -469,7 +468,7 @@ func checkListing(lt *loadTally, tl *loadTimeline, byAsset map[string]*loadPiece
 		lt.violate("rep %d: library -> %d: %s", rep, status, truncateForLog(string(body)))
 		return
 	}
-	var page store.LibraryPage
+	var page domain.LibraryPage
 	if err := json.Unmarshal(body, &page); err != nil {
 		lt.violate("rep %d: library body: %v", rep, err)
 		return

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 func (s *Server) apiNotices(c echo.Context) error {
@@ -56,7 +55,7 @@ func (s *Server) apiNoticeReport(c echo.Context) error {
 // unacknowledged after Days.
 type noticesReportView struct {
 	*pageData
-	Data daysList[store.UnackedNotice]
+	Data daysList[domain.UnackedNotice]
 }
 
 func (noticesReportView) templateName() string { return "notices_report.html" }
@@ -72,6 +71,6 @@ func (s *Server) noticeReportPage(c echo.Context) error {
 		return err
 	}
 	data := noticesReportView{pageData: s.pageData(c, "Unacknowledged notices"),
-		Data: daysList[store.UnackedNotice]{Items: items, Days: days, Choices: []int{3, 7, 14}}}
+		Data: daysList[domain.UnackedNotice]{Items: items, Days: days, Choices: []int{3, 7, 14}}}
 	return s.renderPage(c, http.StatusOK, data)
 }

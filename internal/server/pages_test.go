@@ -11,7 +11,6 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/web"
 )
 
@@ -44,8 +43,8 @@ var pageSamples = map[string]func(sc pageScenario) view{
 	"analytics.html": func(sc pageScenario) view {
 		d := &sc.page
 		return analyticsView{pageData: d, Data: analyticsData{
-			Cycle:      store.ReviewStats{Rounds: 2, FirstPassRate: 0.5},
-			Unused:     []store.UnusedRow{{AssetID: "a", JobCode: d.Title, Title: d.Title}},
+			Cycle:      domain.ReviewStats{Rounds: 2, FirstPassRate: 0.5},
+			Unused:     []domain.UnusedRow{{AssetID: "a", JobCode: d.Title, Title: d.Title}},
 			UsageChart: template.HTML("<svg role=\"img\" aria-label=\"x\"></svg>"),
 		}}
 	},
@@ -59,29 +58,29 @@ var pageSamples = map[string]func(sc pageScenario) view{
 	},
 	"notices_report.html": func(sc pageScenario) view {
 		d := &sc.page
-		return noticesReportView{pageData: d, Data: daysList[store.UnackedNotice]{Days: 3, Choices: []int{3, 7, 14},
-			Items: []store.UnackedNotice{{Rep: d.Title, Email: "r@x", JobCode: "Z", Brand: "B", Reason: "expired"}}}}
+		return noticesReportView{pageData: d, Data: daysList[domain.UnackedNotice]{Days: 3, Choices: []int{3, 7, 14},
+			Items: []domain.UnackedNotice{{Rep: d.Title, Email: "r@x", JobCode: "Z", Brand: "B", Reason: "expired"}}}}
 	},
 	"library.html": func(sc pageScenario) view {
 		d := &sc.page
 		return libraryView{pageData: d, Form: libraryForm{Q: d.Title}, Data: libraryData{
-			Items: []store.LibraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"},
+			Items: []domain.LibraryItem{{AssetID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA"},
 				{AssetID: "a2", JobCode: "ZEL-2", Title: "Two", RereviewRequired: true}},
-			Notices: []store.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"},
+			Notices: []domain.Notice{{ID: "n1", JobCode: "ZEL-3", Title: d.Title, Message: d.Title, Reason: "withdrawn"},
 				{ID: "n2", JobCode: "ZEL-4", Title: "Leave-behind", Message: d.Title, Reason: "superseded"}},
 			NextURL:  "/library?cursor=x",
-			Kits:     []store.Campaign{{Name: d.Title, Audience: "hcp", Kit: []store.LibraryItem{{AssetID: "a1", Title: d.Title}}}},
-			Channels: []string{"email"}, Audiences: []string{"hcp"},
+			Kits:     []domain.Campaign{{Name: d.Title, Audience: "hcp", Kit: []domain.LibraryItem{{AssetID: "a1", Title: d.Title}}}},
+			Channels: []domain.Channel{"email"}, Audiences: []domain.Audience{"hcp"},
 		}}
 	},
 	"expiring.html": func(sc pageScenario) view {
 		d := &sc.page
-		return expiringView{pageData: d, Data: daysList[store.LibraryItem]{Days: 30, Choices: []int{30, 60, 90},
-			Items: []store.LibraryItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, Number: 1}}}}
+		return expiringView{pageData: d, Data: daysList[domain.LibraryItem]{Days: 30, Choices: []int{30, 60, 90},
+			Items: []domain.LibraryItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, Number: 1}}}}
 	},
 	"reviews.html": func(sc pageScenario) view {
 		d := &sc.page
-		return reviewsView{pageData: d, Data: reviewsData{Now: time.Now(), Tasks: []store.ReviewTask{
+		return reviewsView{pageData: d, Data: reviewsData{Now: time.Now(), Tasks: []domain.ReviewTask{
 			{AssetID: "a1", VersionID: "v1", JobCode: d.Title, Title: d.Title, Brand: "ZELTRA", Function: "medical", Number: 1}}}}
 	},
 	"approval_record.html": func(sc pageScenario) view {
@@ -89,8 +88,8 @@ var pageSamples = map[string]func(sc pageScenario) view{
 		return approvalRecordView{pageData: d, Data: approvalRecord{
 			Asset:   domain.Asset{JobCode: d.Title, Title: d.Title},
 			Version: domain.Version{ID: "v1", Number: 2, Filename: d.Title, SHA256: "ab", State: "approved"},
-			Rounds: []store.ReviewRound{{Number: 1, Kind: "initial", Status: "approved", ReportID: "r1", Tasks: []store.ReviewTask{
-				{Function: "medical", Status: "approved", Signature: &store.SignatureRecord{PrintedName: d.Title, Meaning: d.Title}},
+			Rounds: []domain.ReviewRound{{Number: 1, Kind: "initial", Status: "approved", ReportID: "r1", Tasks: []domain.ReviewTask{
+				{Function: "medical", Status: "approved", Signature: &domain.SignatureRecord{PrintedName: d.Title, Meaning: d.Title}},
 				{Function: "legal", Status: "cancelled"}}}},
 			Reports: map[string]domain.CheckReport{"r1": {RulesVersion: "1", LabelVersion: 1,
 				Findings: []domain.Finding{{RuleID: "FB", Severity: "error", Message: d.Title}}}},
@@ -116,16 +115,16 @@ var pageSamples = map[string]func(sc pageScenario) view{
 		d := &sc.page
 		v := &domain.Version{ID: "v1", Number: 2, State: "draft"}
 		return assetsView{pageData: d, Form: assetsForm{Q: d.Title, Brand: "ZELTRA"}, Data: assetsData{
-			Actions: []store.ActionItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, State: "approved", Reason: d.Title}},
+			Actions: []domain.ActionItem{{AssetID: "a1", JobCode: d.Title, Title: d.Title, State: "approved", Reason: d.Title}},
 			Assets: []domain.Asset{{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Brand: "ZELTRA", Tags: []string{d.Title}, LatestVersion: v},
 				{ID: "a2", JobCode: "ZEL-2"}},
-			NextURL: "/assets?cursor=x", Brands: []string{"ZELTRA"}, States: []string{"draft"}, Audiences: []string{"hcp"},
-			Channels: []string{"email"}, CanCreate: true}}
+			NextURL: "/assets?cursor=x", Brands: []string{"ZELTRA"}, States: []domain.State{"draft"}, Audiences: []domain.Audience{"hcp"},
+			Channels: []domain.Channel{"email"}, CanCreate: true}}
 	},
 	"asset_new.html": func(sc pageScenario) view {
 		d := &sc.page
 		return assetNewView{pageData: d, Form: assetForm{JobCode: d.Title, Title: d.Title, Brand: "ZELTRA"},
-			Data: assetNewData{Brands: []string{"ZELTRA"}, Audiences: []string{"hcp"}, Channels: []string{"email"}}}
+			Data: assetNewData{Brands: []string{"ZELTRA"}, Audiences: []domain.Audience{"hcp"}, Channels: []domain.Channel{"email"}}}
 	},
 	"asset.html": func(sc pageScenario) view {
 		d := &sc.page
@@ -140,10 +139,10 @@ var pageSamples = map[string]func(sc pageScenario) view{
 			Asset: domain.Asset{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []domain.Version{v}, Selected: &v,
 			PreviewKind: "", SelectedSize: "1 KiB", TextOpen: true, CanUpload: d.User != nil, MaxUpload: "2 GiB",
 			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}, CanSubmit: true, CanComment: true,
-			Rounds: []store.ReviewRound{{Number: 1, Kind: "initial", Status: "open", Tasks: []store.ReviewTask{
-				{Function: "medical", Status: "approved", Comment: d.Title, Signature: &store.SignatureRecord{PrintedName: d.Title, Meaning: d.Title}},
+			Rounds: []domain.ReviewRound{{Number: 1, Kind: "initial", Status: "open", Tasks: []domain.ReviewTask{
+				{Function: "medical", Status: "approved", Comment: d.Title, Signature: &domain.SignatureRecord{PrintedName: d.Title, Meaning: d.Title}},
 				{Function: "legal", Status: "open"}}}},
-			DecideFunctions: []string{"legal"}, Comments: []store.Comment{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}},
+			DecideFunctions: []string{"legal"}, Comments: []domain.Comment{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}},
 			CanPublish: true, CanWithdraw: true, MaxExpiryMonths: 12, DefaultExpiry: "2027-05-24",
 		}}
 	},
@@ -157,9 +156,9 @@ var pageSamples = map[string]func(sc pageScenario) view{
 	"admin_integrity.html": func(sc pageScenario) view {
 		d := &sc.page
 		at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-		return adminIntegrityView{pageData: d, Data: adminIntegrityData{Objects: []store.CorruptObject{{
-			StoredObject: store.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
-			Uses:         []store.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
+		return adminIntegrityView{pageData: d, Data: adminIntegrityData{Objects: []domain.CorruptObject{{
+			StoredObject: domain.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
+			Uses:         []domain.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
 		}}}}
 	},
 	"admin_user.html": func(sc pageScenario) view {

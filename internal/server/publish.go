@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 type publishRequest struct {
@@ -28,7 +27,7 @@ func (s *Server) apiPublish(c echo.Context) error {
 	if in.ExpiresAt.IsZero() {
 		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."}}
 	}
-	p := store.Publication{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
+	p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
 	if in.AvailableFrom != nil {
 		p.AvailableFrom = *in.AvailableFrom
 	}
@@ -50,7 +49,7 @@ func (s *Server) webPublish(c echo.Context) error {
 	}
 	// The piece stays valid through the whole expiry day (UTC).
 	exp := day.Add(24*time.Hour - time.Second)
-	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), store.Publication{VersionID: v.ID, ExpiresAt: exp}); err != nil {
+	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), domain.PublishRequest{VersionID: v.ID, ExpiresAt: exp}); err != nil {
 		return s.showAssetError(c, v, err)
 	}
 	s.setFlash(c, "published")

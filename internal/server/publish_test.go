@@ -9,16 +9,15 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // approveAll submits the fixture's version and has every function approve.
 func (f *reviewFixture) approveAll(t *testing.T) {
 	t.Helper()
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	f.clearErrors(t, f.version.ID)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
-		decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
 }
 
@@ -45,7 +44,7 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
-	lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+	lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
 	if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
 		t.Fatalf("rep library = %+v", lib)
 	}
@@ -58,18 +57,18 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content", f.other, nil), http.StatusForbidden, "forbidden")
 
 	// Field feedback flows to marketing.
-	fb := decode[store.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "objection", "text": "Doctors ask about renal dosing."}), http.StatusCreated)
+	fb := decode[domain.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "objection", "text": "Doctors ask about renal dosing."}), http.StatusCreated)
 	if fb.VersionID != f.version.ID {
 		t.Fatalf("feedback = %+v", fb)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "rant", "text": ""}), http.StatusUnprocessableEntity, "invalid")
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.marketer, map[string]any{"kind": "praise", "text": "x"}), http.StatusForbidden, "forbidden")
-	list := decode[struct{ Feedback []store.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback?asset_id="+f.asset.ID, f.marketer, nil), http.StatusOK)
+	list := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback?asset_id="+f.asset.ID, f.marketer, nil), http.StatusOK)
 	if len(list.Feedback) != 1 || list.Feedback[0].Kind != "objection" || list.Feedback[0].JobCode != "ZEL-REV-1" {
 		t.Fatalf("marketing feedback = %+v", list.Feedback)
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/feedback", f.rep, nil), http.StatusForbidden, "forbidden")
-	changes := decode[store.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes", f.rep, nil), http.StatusOK)
+	changes := decode[domain.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes", f.rep, nil), http.StatusOK)
 	if len(changes.Changes) != 1 || changes.Changes[0].Change != "added" || changes.NextCursor == "" {
 		t.Fatalf("changes = %+v", changes)
 	}
@@ -81,18 +80,18 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 	if !strings.Contains(d.Message, "expired") {
 		t.Fatalf("410 message = %q", d.Message)
 	}
-	if lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK); len(lib.Items) != 0 {
+	if lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK); len(lib.Items) != 0 {
 		t.Fatalf("expired piece listed: %+v", lib.Items)
 	}
 	if n, err := f.store.ExpireDue(context.Background(), f.clock.Now()); err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v", n, err)
 	}
-	changes = decode[store.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes?since="+cursor, f.rep, nil), http.StatusOK)
+	changes = decode[domain.ChangesPage](t, f.api(t, http.MethodGet, "/api/v1/library/changes?since="+cursor, f.rep, nil), http.StatusOK)
 	if len(changes.Changes) != 1 || changes.Changes[0].Change != "removed" || changes.Changes[0].Reason != "expired" {
 		t.Fatalf("changes after expiry = %+v", changes)
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/changes?since=!!", f.rep, nil), http.StatusUnprocessableEntity, "invalid")
-	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
+	notices := decode[struct{ Notices []domain.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
 	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "expired" {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}
@@ -120,14 +119,14 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 	if !strings.Contains(d.Message, "Superseded safety data") {
 		t.Fatalf("410 message = %q", d.Message)
 	}
-	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
+	notices := decode[struct{ Notices []domain.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
 	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "withdrawn" {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": "again and again"}), http.StatusConflict, "conflict")
 	f.clock.Advance(4 * time.Hour)
 	report := decode[struct {
-		Unacknowledged []store.UnackedNotice
+		Unacknowledged []domain.UnackedNotice
 	}](t, f.api(t, http.MethodGet, "/api/v1/notices/report?days=0", f.regulatory, nil), http.StatusOK)
 	if len(report.Unacknowledged) != 1 || report.Unacknowledged[0].Rep != "rep Person" {
 		t.Fatalf("unacknowledged = %+v", report.Unacknowledged)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // rowCounts counts the rows of tables a refused request must leave alone,
@@ -56,7 +55,7 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 			if r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK); r.ID != report.ID {
 				t.Errorf("current report changed from %s to %s", report.ID, r.ID)
 			}
-			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+			lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
 			if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
 				t.Errorf("rep library after refused submit = %+v", lib.Items)
 			}
@@ -65,7 +64,7 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 			}
 
 			// A second re-certification while one is open is refused the same way.
-			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
 			before = f.rowCounts(t)
 			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
 			after = f.rowCounts(t)
@@ -108,7 +107,7 @@ func TestRecheckOfPublishedPieceIsRefused(t *testing.T) {
 					t.Errorf("%s: %d rows before the refused re-check, %d after", table, n, after[table])
 				}
 			}
-			lib := decode[store.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
+			lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)
 			if len(lib.Items) != 1 || lib.Items[0].VersionID != f.version.ID {
 				t.Errorf("rep library after the refused re-check = %+v", lib.Items)
 			}

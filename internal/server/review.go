@@ -8,26 +8,26 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // submitVersion runs the checker and sends the version to MLR review with
 // one task per function the brand's label requires.
-func (s *Server) submitVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+func (s *Server) submitVersion(c echo.Context, v domain.Version) (domain.ReviewRound, error) {
 	// Decide first: the checker stores its report, which a refusal must not leave behind.
 	if err := domain.CanSubmit(v.State); err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	return s.openRound(c, v, s.store.SubmitChecked)
 }
 
 // recertifyVersion re-checks the unchanged bytes and opens a
 // re-certification round with the brand's required functions.
-func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (store.ReviewRound, error) {
+func (s *Server) recertifyVersion(c echo.Context, v domain.Version) (domain.ReviewRound, error) {
 	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
 	if err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	open := 0
 	for _, r := range rounds {
@@ -37,29 +37,29 @@ func (s *Server) recertifyVersion(c echo.Context, v store.VersionWithBrand) (sto
 	}
 	// Decide first: the checker stores its report, which a refusal must not leave behind.
 	if err := domain.CanRecertify(v.State, open); err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	return s.openRound(c, v, s.store.RecertifyChecked)
 }
 
-type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []store.Reviewer, due time.Time) (store.ReviewRound, error)
+type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error)
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.
-func (s *Server) openRound(c echo.Context, v store.VersionWithBrand, open roundOpener) (store.ReviewRound, error) {
+func (s *Server) openRound(c echo.Context, v domain.Version, open roundOpener) (domain.ReviewRound, error) {
 	ctx := c.Request().Context()
 	b, err := s.store.Brand(ctx, v.Brand)
 	if err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	// The report is stored with the round, in one transaction: a refusal there leaves nothing.
-	report, err := s.objects.Evaluate(ctx, v.ID, s.now())
+	report, err := s.store.Evaluate(ctx, v.ID, s.now(), checker.Recheck)
 	if err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	reviewers, err := s.store.ReviewersFor(ctx, v.Brand, b.Label.RequiredFunctions)
 	if err != nil {
-		return store.ReviewRound{}, err
+		return domain.ReviewRound{}, err
 	}
 	sla := s.cfg.ReviewSLA
 	if b.Label.ReviewSLADays > 0 {
@@ -105,12 +105,12 @@ func (s *Server) webSubmitVersion(c echo.Context) error {
 }
 
 // reviewScopes lists, per review function, the brands the caller may review.
-func (s *Server) reviewScopes(c echo.Context) []store.TaskScope {
-	var scopes []store.TaskScope
+func (s *Server) reviewScopes(c echo.Context) []domain.TaskScope {
+	var scopes []domain.TaskScope
 	for _, f := range domain.ReviewFunctions {
 		all, brands := s.authz.Brands(principalOf(c).user, "review", f)
 		if all || len(brands) > 0 {
-			scopes = append(scopes, store.TaskScope{Function: f, All: all, Brands: brands})
+			scopes = append(scopes, domain.TaskScope{Function: f, All: all, Brands: brands})
 		}
 	}
 	return scopes
@@ -134,7 +134,7 @@ type reviewsView struct {
 func (reviewsView) templateName() string { return "reviews.html" }
 
 type reviewsData struct {
-	Tasks []store.ReviewTask
+	Tasks []domain.ReviewTask
 	Now   time.Time
 }
 
@@ -155,12 +155,12 @@ type decisionRequest struct {
 }
 
 // decide validates and records a review decision with its signature.
-func (s *Server) decide(c echo.Context, v store.VersionWithBrand, in decisionRequest) (store.DecisionResult, error) {
+func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (domain.DecisionResult, error) {
 	if _, ok := domain.ReviewerRole(in.Function); !ok {
-		return store.DecisionResult{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"function": "Choose medical, legal or regulatory."}}
+		return domain.DecisionResult{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"function": "Choose medical, legal or regulatory."}}
 	}
 	if !s.can(c, v.Brand, "review", in.Function) {
-		return store.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)
+		return domain.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)
 	}
 	var val domain.Validation
 	val.Check(in.Decision == domain.DecisionApprove || in.Decision == domain.DecisionRequestChanges || in.Decision == domain.DecisionReject, "decision", "Choose approve, request_changes or reject.")
@@ -169,18 +169,18 @@ func (s *Server) decide(c echo.Context, v store.VersionWithBrand, in decisionReq
 	if in.Decision != domain.DecisionApprove {
 		val.Check(comment != "", "comment", "Explain what must change or why the piece is rejected.")
 	}
-	d := store.Decision{VersionID: v.ID, Function: in.Function, Decision: in.Decision, Comment: comment}
+	d := domain.Decision{VersionID: v.ID, Function: in.Function, Decision: in.Decision, Comment: comment}
 	if domain.NeedsSignature(in.Decision) {
 		sig, ok, err := s.verifySignature(c, in.signatureRequest, &val)
 		if err != nil {
-			return store.DecisionResult{}, err
+			return domain.DecisionResult{}, err
 		}
 		if ok {
 			d.Signature = &sig
 		}
 	}
 	if err := val.Err(); err != nil {
-		return store.DecisionResult{}, err
+		return domain.DecisionResult{}, err
 	}
 	return s.store.Decide(c.Request().Context(), s.actor(c), d)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // reviewFixture has a marketer's uploaded version and one reviewer per
@@ -63,19 +62,19 @@ func TestMLRReviewToApproval(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.medical, nil), http.StatusForbidden, "forbidden")
-	round := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	round := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	if len(round.Tasks) != 3 || round.ReportID == "" || !round.DueAt.After(round.SubmittedAt) {
 		t.Fatalf("round = %+v", round)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusConflict, "conflict")
 
-	queue := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.medical, nil), http.StatusOK)
+	queue := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.medical, nil), http.StatusOK)
 	if len(queue.Reviews) != 1 || queue.Reviews[0].Function != "medical" || queue.Reviews[0].JobCode != "ZEL-REV-1" {
 		t.Fatalf("medical queue = %+v", queue.Reviews)
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", f.marketer, nil), http.StatusForbidden, "forbidden")
 	notes := decode[struct {
-		Notifications []store.Notification
+		Notifications []domain.Notification
 	}](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.legal, nil), http.StatusOK)
 	if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "review_requested" || notes.Notifications[0].ReadAt != nil {
 		t.Fatalf("legal's notifications = %+v", notes.Notifications)
@@ -91,13 +90,13 @@ func TestMLRReviewToApproval(t *testing.T) {
 	if d.Fields["password"] == "" || d.Fields["meaning"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	res := decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+	res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
 	if res.VersionState != domain.StateInReview || res.Task.Status != domain.TaskApproved {
 		t.Fatalf("after medical: %+v", res)
 	}
 	decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusConflict, "conflict")
-	decode[store.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
-	res = decode[store.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK)
+	decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+	res = decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK)
 	if res.VersionState != domain.StateApproved {
 		t.Fatalf("after all approvals: %+v", res)
 	}
@@ -105,7 +104,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	if v.State != domain.StateApproved {
 		t.Fatalf("version state %s", v.State)
 	}
-	hist := decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	hist := decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
 	if len(hist.Rounds) != 1 || hist.Rounds[0].Status != "approved" {
 		t.Fatalf("history = %+v", hist.Rounds)
 	}
@@ -115,25 +114,25 @@ func TestMLRReviewToApproval(t *testing.T) {
 			t.Fatalf("signature manifestation incomplete: %+v", task)
 		}
 	}
-	if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(q.Reviews) != 0 {
+	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(q.Reviews) != 0 {
 		t.Fatalf("legal queue not empty: %+v", q.Reviews)
 	}
 
 	// Re-certification: a new round on the same bytes; the version stays approved.
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.medical, nil), http.StatusForbidden, "forbidden")
-	rc := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	rc := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
 	if rc.Kind != "recertification" || rc.Number != 2 || len(rc.Tasks) != 3 {
 		t.Fatalf("recertification round = %+v", rc)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
 	f.clearErrors(t, f.version.ID)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
-		res := decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+		res := decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 		if res.VersionState != domain.StateApproved {
 			t.Fatalf("state during re-certification = %s", res.VersionState)
 		}
 	}
-	hist = decode[struct{ Rounds []store.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	hist = decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
 	if len(hist.Rounds) != 2 || hist.Rounds[1].Status != "approved" {
 		t.Fatalf("history after re-certification = %+v", hist.Rounds)
 	}
@@ -143,11 +142,11 @@ func TestMLRReviewToApproval(t *testing.T) {
 		t.Fatalf("state = %s", pub.State)
 	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusConflict, "conflict")
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
 	f.clearErrors(t, f.version.ID)
 	f.clock.Advance(time.Minute)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
-		decode[store.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
+		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
 	ext := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)}), http.StatusOK)
 	if ext.State != domain.StatePublished {
@@ -162,13 +161,13 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	f.t = t
 	a := f.createAsset(t, f.marketer, "ZEL-REV-2", "ZELTRA")
 	f.version = decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	d := decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusConflict, "conflict")
 	if !strings.Contains(d.Message, "unwaived") {
 		t.Fatalf("message = %q", d.Message)
 	}
 	// Requesting changes is always possible and closes the round.
-	res := decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}), http.StatusOK)
+	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}), http.StatusOK)
 	if res.VersionState != domain.StateChangesRequested {
 		t.Fatalf("state = %s", res.VersionState)
 	}
@@ -184,19 +183,19 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 	twohats, author := f.login(t, "twohats@example.com"), f.login(t, "author@example.com")
 	a := f.createAsset(t, author, "ZEL-REV-3", "ZELTRA")
 	f.version = decode[domain.Version](t, f.upload(t, author, a.ID, "piece.txt", []byte(compliantPiece)), http.StatusCreated)
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", author, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", author, nil), http.StatusCreated)
 	f.clearErrors(t, f.version.ID)
 	// The author may not review their own piece, even holding the role.
 	decodeError(t, f.decide(author, "regulatory", "approve"), http.StatusForbidden, "forbidden")
-	if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", author, nil), http.StatusOK); len(q.Reviews) != 0 {
+	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", author, nil), http.StatusOK); len(q.Reviews) != 0 {
 		t.Fatalf("author's own piece in their queue: %+v", q.Reviews)
 	}
-	decode[store.DecisionResult](t, f.decide(twohats, "medical", "approve"), http.StatusOK)
+	decode[domain.DecisionResult](t, f.decide(twohats, "medical", "approve"), http.StatusOK)
 	d := decodeError(t, f.decide(twohats, "legal", "approve"), http.StatusForbidden, "forbidden")
 	if !strings.Contains(d.Message, "only one function") {
 		t.Fatalf("message = %q", d.Message)
 	}
-	res := decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
+	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
 		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword, "meaning": "Rejected in legal review"}), http.StatusOK)
 	if res.VersionState != domain.StateRejected {
 		t.Fatalf("state = %s", res.VersionState)

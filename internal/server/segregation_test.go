@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // refusals returns the audited segregation refusals as "attempted:function".
@@ -63,7 +62,7 @@ func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 			two := f.login(t, "tworoles@example.com")
 			v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 			f.version = v
-			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
 			if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
 				t.Fatalf("waiver = %d", got)
 			}
@@ -72,7 +71,7 @@ func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 				t.Fatalf("message = %q", d.Message)
 			}
 			// The regulatory review stays open to them: same function.
-			decode[store.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
+			decode[domain.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
 			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
 				t.Fatalf("audited refusals = %q", got)
 			}
@@ -89,8 +88,8 @@ func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 	two := f.login(t, "tworoles@example.com")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 	f.version = v
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
-	decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
 		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword, "meaning": "Changes requested"}), http.StatusOK)
 	if got := f.waiveAll(t, two, v.ID); got != http.StatusForbidden {
 		t.Fatalf("waiver after own medical decision = %d", got)
@@ -133,10 +132,10 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 			v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
 			decode[domain.Version](t, f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")), http.StatusCreated)
 			f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
-			decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil), http.StatusCreated)
+			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil), http.StatusCreated)
 			f.clearErrors(t, f.version.ID)
 			for _, tok := range []string{v1author, submitter} {
-				if q := decode[struct{ Reviews []store.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(q.Reviews) != 0 {
+				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(q.Reviews) != 0 {
 					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
 				}
 			}
@@ -152,8 +151,8 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 				t.Fatalf("audited refusals = %q", got)
 			}
 			// Independent reviewers still approve.
-			decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
-			decode[store.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+			decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+			decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
 		})
 	}
 }
@@ -246,7 +245,7 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	text.Indication = "Treatment of adults with condition X or Y."
 	decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, text, "")), http.StatusOK)
 
-	round := decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	round := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	if len(round.Tasks) != 3 {
 		t.Fatalf("round = %+v", round)
 	}
@@ -272,7 +271,7 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	}
 	// The open round still needs all three functions.
 	f.clearErrors(t, f.version.ID)
-	if res := decode[store.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK); res.VersionState != domain.StateInReview {
+	if res := decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK); res.VersionState != domain.StateInReview {
 		t.Fatalf("regulatory alone approved an open round: %+v", res)
 	}
 	var refused, signedChanges int
@@ -300,7 +299,7 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 func TestPasswordResetMustBeChanged(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	f.clearErrors(t, f.version.ID)
 	ctx := context.Background()
 	creds, err := f.store.CredentialsByEmail(ctx, "medical@example.com")
@@ -323,8 +322,8 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}), http.StatusForbidden, "password_change_required")
 	// No path to a signature skips the rule: the store refuses it too.
-	_, err = f.store.Decide(ctx, domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}, store.Decision{VersionID: f.version.ID, Function: "medical", Decision: "approve",
-		Signature: &store.Signature{UserID: creds.User.ID, PrintedName: creds.User.DisplayName, Meaning: "Approved"}})
+	_, err = f.store.Decide(ctx, domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}, domain.Decision{VersionID: f.version.ID, Function: "medical", Decision: "approve",
+		Signature: &domain.NewSignature{UserID: creds.User.ID, PrintedName: creds.User.DisplayName, Meaning: "Approved"}})
 	if domain.ErrorCode(err) != domain.EPWCHANGE {
 		t.Fatalf("store signature with a reset password: %v", err)
 	}
@@ -348,7 +347,7 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	}
 	// Changed by its owner, the password signs again.
 	tok = decode[loginResponse](t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": "my very own password"}), http.StatusOK).Token
-	decode[store.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
+	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/password"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // signatureRequest is the part of every e-signature form: the signer's
@@ -22,23 +21,23 @@ type signatureRequest struct {
 // and is audited as a signature failure. Password re-entries count with
 // sign-in failures of the account (checkOwnPassword): past the limit the
 // answer is ETOOMANY, returned as err, and signing is locked for the window.
-func (s *Server) verifySignature(c echo.Context, in signatureRequest, v *domain.Validation) (sig store.Signature, ok bool, err error) {
+func (s *Server) verifySignature(c echo.Context, in signatureRequest, v *domain.Validation) (sig domain.NewSignature, ok bool, err error) {
 	p := principalOf(c)
 	meaning := strings.TrimSpace(in.Meaning)
 	v.Check(meaning != "" && len(meaning) <= 300, "meaning", "State what your signature means, e.g. \"Approved as medically accurate\".")
 	if in.Password == "" {
 		v.Add("password", "Enter your password to sign.")
-		return store.Signature{}, false, nil
+		return domain.NewSignature{}, false, nil
 	}
 	ok, err = s.checkOwnPassword(c, in.Password, "signature")
 	if err != nil {
-		return store.Signature{}, false, err
+		return domain.NewSignature{}, false, err
 	}
 	if !ok {
 		v.Add("password", "The password is incorrect.")
-		return store.Signature{}, false, nil
+		return domain.NewSignature{}, false, nil
 	}
-	return store.Signature{UserID: p.user.ID, PrintedName: p.user.DisplayName, Meaning: meaning}, true, nil
+	return domain.NewSignature{UserID: p.user.ID, PrintedName: p.user.DisplayName, Meaning: meaning}, true, nil
 }
 
 // checkOwnPassword verifies the signed-in caller's password, re-entered to

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // TestSupersededVersionNoticeAndRepSearch publishes a version, has the rep
@@ -37,9 +36,9 @@ func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
 	search := func(token, path, q string) int {
 		t.Helper()
 		if path == "/api/v1/library" {
-			return len(decode[store.LibraryPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Items)
+			return len(decode[domain.LibraryPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Items)
 		}
-		return len(decode[store.AssetPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Assets)
+		return len(decode[domain.AssetPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Assets)
 	}
 	if n := search(f.rep, "/api/v1/library", "periwinkle"); n != 0 {
 		t.Fatalf("rep finds a draft-only word: %d", n)
@@ -57,8 +56,8 @@ func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
 		t.Fatalf("rep misses a word of the newly published version: %d", n)
 	}
 
-	notices := decode[struct{ Notices []store.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
-	if len(notices.Notices) != 1 || notices.Notices[0].Reason != domain.StateSuperseded || notices.Notices[0].VersionID != old ||
+	notices := decode[struct{ Notices []domain.Notice }](t, f.api(t, http.MethodGet, "/api/v1/notices", f.rep, nil), http.StatusOK)
+	if len(notices.Notices) != 1 || notices.Notices[0].Reason != string(domain.StateSuperseded) || notices.Notices[0].VersionID != old ||
 		!strings.Contains(notices.Notices[0].Message, "Updated version available") {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // TestParallelWrongSignInsAreThrottled: 40 wrong sign-ins at once against
@@ -95,7 +94,7 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 	if grown >= 1<<20 {
 		t.Fatalf("the audit trail grew by %d bytes", grown)
 	}
-	evs, err := ts.store.ListAudit(context.Background(), store.AuditFilter{Limit: 1000})
+	evs, err := ts.store.ListAudit(context.Background(), domain.AuditFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +116,7 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
-	decode[store.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	f.clearErrors(t, f.version.ID)
 	guess := func(i int) *http.Response {
 		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
@@ -151,7 +150,7 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 		t.Fatalf("audit: %d signature failures, %d lock events", failed, locked)
 	}
 	f.clock.Advance(f.cfg.LoginWindow + time.Second)
-	if res := decode[store.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK); res.Task.Status != domain.TaskApproved {
+	if res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK); res.Task.Status != domain.TaskApproved {
 		t.Fatalf("after the window: %+v", res)
 	}
 }

@@ -100,7 +100,7 @@ func (s *Server) changeOwnPassword(c echo.Context, in passwordChange) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.store.UpdateUser(c.Request().Context(), s.actor(c), me.ID, store.UserUpdate{PasswordHash: &hash})
+	_, err = s.store.UpdateUser(c.Request().Context(), s.actor(c), me.ID, domain.UserUpdate{PasswordHash: &hash})
 	return err
 }
 
@@ -244,7 +244,7 @@ func (s *Server) updateUser(c echo.Context, id string, in userPatch, ok func(dom
 	}
 	var (
 		v   domain.Validation
-		upd store.UserUpdate
+		upd domain.UserUpdate
 	)
 	if in.DisplayName != nil {
 		probe := domain.NewUser{Email: cur.Email, DisplayName: *in.DisplayName, Password: "x"}

@@ -17,7 +17,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/extract"
 	"github.com/fairshelf/fairshelf/internal/object"
-	"github.com/fairshelf/fairshelf/internal/store"
 )
 
 // apiUploadVersion streams the multipart field "file" into a new version of
@@ -107,16 +106,16 @@ func (p *partReader) Read(b []byte) (int, error) {
 
 // visibleVersion loads a version the caller may do object/action on, under
 // the same not-found rule as visibleAsset.
-func (s *Server) visibleVersion(c echo.Context, object, action string) (store.VersionWithBrand, error) {
+func (s *Server) visibleVersion(c echo.Context, object, action string) (domain.Version, error) {
 	v, err := s.store.Version(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return v, err
 	}
 	if !s.can(c, v.Brand, "version", "read") {
-		return store.VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such version.")
+		return domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such version.")
 	}
 	if !s.can(c, v.Brand, object, action) {
-		return store.VersionWithBrand{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+		return domain.Version{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
 	return v, nil
 }
@@ -126,7 +125,7 @@ func (s *Server) apiGetVersion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v.Version)
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) apiVersionText(c echo.Context) error {
@@ -164,7 +163,7 @@ func (s *Server) apiVersionContent(c echo.Context) error {
 // runs for a GET that sends content once its first block is verified, right
 // before the first byte: a download refused before any byte left is not
 // recorded, and no byte leaves unrecorded.
-func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline bool, record func() error) error {
+func (s *Server) serveVersion(c echo.Context, v domain.Version, inline bool, record func() error) error {
 	req := c.Request()
 	etag := s.contentHeaders(c, v, inline)
 	notModified := req.Method == http.MethodGet && etagMatches(req.Header.Get("If-None-Match"), etag)
@@ -195,7 +194,7 @@ func (s *Server) serveVersion(c echo.Context, v store.VersionWithBrand, inline b
 // the connection: the client sees a broken transfer, never a clean end of a
 // body with wrong or missing bytes. record, if not nil, runs before the
 // first byte; its failure is answered like a read failure.
-func (s *Server) sendContent(c echo.Context, v store.VersionWithBrand, content *object.Reader, record func() error) error {
+func (s *Server) sendContent(c echo.Context, v domain.Version, content *object.Reader, record func() error) error {
 	w := &heldResponse{ResponseWriter: c.Response(), before: record}
 	http.ServeContent(w, c.Request(), "", v.CreatedAt, content)
 	err := content.Err()
@@ -310,7 +309,7 @@ type writerOnly struct{ io.Writer }
 func (w *heldResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // contentHeaders sets the headers of a file response and returns its ETag.
-func (s *Server) contentHeaders(c echo.Context, v store.VersionWithBrand, inline bool) string {
+func (s *Server) contentHeaders(c echo.Context, v domain.Version, inline bool) string {
 	h := c.Response().Header()
 	etag := `"sha256-` + v.SHA256 + `"`
 	h.Set("ETag", etag)

@@ -8,31 +8,17 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// BrandScope limits analytics to the brands a caller may see.
-type BrandScope struct {
-	All    bool
-	Brands []string
-}
-
-func (b BrandScope) in(column string) (string, []any) {
+func scopeIn(b domain.BrandScope, column string) (string, []any) {
 	if b.All {
 		return "1 = 1", nil
 	}
 	return column + " IN ?", []any{append([]string{""}, b.Brands...)}
 }
 
-// UsageRow counts downloads by reps.
-type UsageRow struct {
-	Key       string `json:"key" gorm:"column:item_key"`     // asset ID, user ID or brand code
-	Label     string `json:"label" gorm:"column:item_label"` // job code, rep name or brand code
-	Downloads int64  `json:"downloads"`
-	Reps      int64  `json:"reps"`
-}
-
 // Utilization counts downloads since from, grouped by "asset", "rep" or
 // "brand", most used first.
-func (s *Store) Utilization(ctx context.Context, scope BrandScope, by string, from time.Time) ([]UsageRow, error) {
-	cond, args := scope.in("u.brand")
+func (s *Store) Utilization(ctx context.Context, scope domain.BrandScope, by string, from time.Time) ([]domain.UsageRow, error) {
+	cond, args := scopeIn(scope, "u.brand")
 	var sel, group string
 	q := s.db.WithContext(ctx).Table("usage_events u")
 	switch by {
@@ -45,26 +31,17 @@ func (s *Store) Utilization(ctx context.Context, scope BrandScope, by string, fr
 		sel, group = "u.asset_id AS item_key, assets.job_code AS item_label", "u.asset_id, assets.job_code"
 		q = q.Joins("JOIN assets ON assets.id = u.asset_id")
 	}
-	out := []UsageRow{}
+	out := []domain.UsageRow{}
 	err := q.Select(sel+", COUNT(*) AS downloads, COUNT(DISTINCT u.user_id) AS reps").
 		Where(cond, args...).Where("u.created_at >= ?", from.UTC()).
 		Group(group).Order("downloads DESC, item_key").Limit(500).Scan(&out).Error
 	return out, translate(err)
 }
 
-// UnusedRow is current material nobody fetched.
-type UnusedRow struct {
-	AssetID     string    `json:"asset_id"`
-	JobCode     string    `json:"job_code"`
-	Title       string    `json:"title"`
-	Brand       string    `json:"brand"`
-	PublishedAt time.Time `json:"published_at"`
-}
-
 // Unused lists currently published pieces with no download since from.
-func (s *Store) Unused(ctx context.Context, scope BrandScope, from time.Time) ([]UnusedRow, error) {
-	cond, args := scope.in("assets.brand")
-	out := []UnusedRow{}
+func (s *Store) Unused(ctx context.Context, scope domain.BrandScope, from time.Time) ([]domain.UnusedRow, error) {
+	cond, args := scopeIn(scope, "assets.brand")
+	out := []domain.UnusedRow{}
 	err := s.db.WithContext(ctx).Table("assets").
 		Select("assets.id AS asset_id, assets.job_code, assets.title, assets.brand, versions.published_at").
 		Joins("JOIN versions ON versions.id = assets.published_version_id").
@@ -74,24 +51,17 @@ func (s *Store) Unused(ctx context.Context, scope BrandScope, from time.Time) ([
 	return out, translate(err)
 }
 
-// CountRow is a labelled count.
-type CountRow struct {
-	Key   string `json:"key" gorm:"column:item_key"`
-	Label string `json:"label" gorm:"column:item_label"`
-	Count int64  `json:"count" gorm:"column:item_count"`
-}
-
 // FeedbackCounts counts field feedback since from, grouped by "kind" or
 // "asset".
-func (s *Store) FeedbackCounts(ctx context.Context, scope BrandScope, by string, from time.Time) ([]CountRow, error) {
-	cond, args := scope.in("feedback.brand")
+func (s *Store) FeedbackCounts(ctx context.Context, scope domain.BrandScope, by string, from time.Time) ([]domain.CountRow, error) {
+	cond, args := scopeIn(scope, "feedback.brand")
 	q := s.db.WithContext(ctx).Table("feedback")
 	sel, group := "feedback.kind AS item_key, feedback.kind AS item_label", "feedback.kind"
 	if by == "asset" {
 		q = q.Joins("JOIN assets ON assets.id = feedback.asset_id")
 		sel, group = "feedback.asset_id AS item_key, assets.job_code AS item_label", "feedback.asset_id, assets.job_code"
 	}
-	out := []CountRow{}
+	out := []domain.CountRow{}
 	err := q.Select(sel+", COUNT(*) AS item_count").Where(cond, args...).Where("feedback.created_at >= ?", from.UTC()).
 		Group(group).Order("item_count DESC, item_key").Limit(500).Scan(&out).Error
 	return out, translate(err)
@@ -99,9 +69,9 @@ func (s *Store) FeedbackCounts(ctx context.Context, scope BrandScope, by string,
 
 // FindingCounts counts checker findings of each version's newest report,
 // per rule.
-func (s *Store) FindingCounts(ctx context.Context, scope BrandScope) ([]CountRow, error) {
-	cond, args := scope.in("cr.brand")
-	out := []CountRow{}
+func (s *Store) FindingCounts(ctx context.Context, scope domain.BrandScope) ([]domain.CountRow, error) {
+	cond, args := scopeIn(scope, "cr.brand")
+	out := []domain.CountRow{}
 	err := s.db.WithContext(ctx).Table("findings f").
 		Select("f.rule_id AS item_key, f.rule_id AS item_label, COUNT(*) AS item_count").
 		Joins("JOIN compliance_reports cr ON cr.id = f.report_id").
@@ -110,21 +80,10 @@ func (s *Store) FindingCounts(ctx context.Context, scope BrandScope) ([]CountRow
 	return out, translate(err)
 }
 
-// ReviewStats summarises MLR review since from.
-type ReviewStats struct {
-	Rounds            int64   `json:"rounds"`
-	Approved          int64   `json:"approved"`
-	MedianHours       float64 `json:"median_hours"` // submit to approval
-	P90Hours          float64 `json:"p90_hours"`
-	FirstPassRate     float64 `json:"first_pass_rate"` // versions approved in their first round / versions decided
-	VersionsDecided   int64   `json:"versions_decided"`
-	FirstPassApproved int64   `json:"first_pass_approved"`
-}
-
 // ReviewCycle computes cycle times (submission to approval) and the
 // first-pass approval rate of initial review rounds closed since from.
-func (s *Store) ReviewCycle(ctx context.Context, scope BrandScope, from time.Time) (ReviewStats, error) {
-	cond, args := scope.in("assets.brand")
+func (s *Store) ReviewCycle(ctx context.Context, scope domain.BrandScope, from time.Time) (domain.ReviewStats, error) {
+	cond, args := scopeIn(scope, "assets.brand")
 	var rows []struct {
 		VersionID, Status     string
 		Number                int
@@ -136,9 +95,9 @@ func (s *Store) ReviewCycle(ctx context.Context, scope BrandScope, from time.Tim
 		Where(cond, args...).Where("r.kind = ? AND r.closed_at IS NOT NULL AND r.closed_at >= ?", "initial", from.UTC()).
 		Order("r.closed_at").Scan(&rows).Error
 	if err != nil {
-		return ReviewStats{}, translate(err)
+		return domain.ReviewStats{}, translate(err)
 	}
-	var st ReviewStats
+	var st domain.ReviewStats
 	var hours []float64
 	decided := map[string]bool{}
 	for _, r := range rows {
@@ -174,8 +133,8 @@ func percentile(sorted []float64, p float64) float64 {
 }
 
 // ExpiryBacklog counts published pieces by how soon they expire.
-func (s *Store) ExpiryBacklog(ctx context.Context, scope BrandScope, now time.Time) ([]CountRow, error) {
-	out := []CountRow{}
+func (s *Store) ExpiryBacklog(ctx context.Context, scope domain.BrandScope, now time.Time) ([]domain.CountRow, error) {
+	out := []domain.CountRow{}
 	for _, b := range []struct {
 		label string
 		days  int
@@ -188,7 +147,7 @@ func (s *Store) ExpiryBacklog(ctx context.Context, scope BrandScope, now time.Ti
 		for _, prev := range out {
 			n -= prev.Count
 		}
-		out = append(out, CountRow{Key: b.label, Label: b.label, Count: n})
+		out = append(out, domain.CountRow{Key: b.label, Label: b.label, Count: n})
 	}
 	return out, nil
 }

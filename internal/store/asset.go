@@ -48,7 +48,7 @@ type assetView struct {
 func (v assetView) domain() domain.Asset {
 	r := v.Row
 	a := domain.Asset{
-		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel,
+		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel),
 		OwnerID: r.OwnerID, Owner: v.OwnerName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Tags: []string{},
 	}
 	_ = json.Unmarshal([]byte(r.Tags), &a.Tags) // written by us as a JSON array
@@ -81,7 +81,7 @@ func (s *Store) CreateAsset(ctx context.Context, actor domain.Actor, in domain.N
 		tags, _ := json.Marshal(in.Tags)
 		row := assetRow{
 			ID: newID(), JobCode: in.JobCode, JobCodeKey: strings.ToUpper(in.JobCode), Title: in.Title, Brand: in.Brand,
-			Audience: in.Audience, Channel: in.Channel, Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
+			Audience: string(in.Audience), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
 		}
 		row.SearchText = searchText(row, "")
 		if err := tx.db.Create(&row).Error; err != nil {
@@ -140,27 +140,6 @@ func (tx *Tx) asset(id string, lock bool) (domain.Asset, error) {
 	return a, nil
 }
 
-// AssetFilter selects assets for listing. Brands limits the result to the
-// brands the caller may see unless AllBrands is set.
-type AssetFilter struct {
-	AllBrands bool
-	Brands    []string
-	Brand     string
-	State     string
-	Audience  string
-	Channel   string
-	Tag       string
-	Query     string
-	Cursor    string
-	Limit     int
-}
-
-// AssetPage is one page of a listing; NextCursor is "" on the last page.
-type AssetPage struct {
-	Assets     []domain.Asset `json:"assets"`
-	NextCursor string         `json:"next_cursor"`
-}
-
 type assetCursor struct {
 	ID string `json:"id"`
 }
@@ -183,12 +162,12 @@ func decodeCursor(s string) (string, error) {
 
 // ListAssets returns a page of assets, newest first, with keyset
 // pagination on the time-ordered ID.
-func (s *Store) ListAssets(ctx context.Context, f AssetFilter) (AssetPage, error) {
+func (s *Store) ListAssets(ctx context.Context, f domain.AssetFilter) (domain.AssetPage, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	page := AssetPage{Assets: []domain.Asset{}}
+	page := domain.AssetPage{Assets: []domain.Asset{}}
 	err := s.read(ctx, func(tx *Tx) error {
 		q := tx.assetQuery()
 		if !f.AllBrands {
@@ -256,20 +235,10 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ActionItem is an asset of an owner whose latest version waits for them.
-type ActionItem struct {
-	AssetID   string     `json:"asset_id"`
-	JobCode   string     `json:"job_code"`
-	Title     string     `json:"title"`
-	State     string     `json:"state"`
-	Reason    string     `json:"reason"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-}
-
 // NeedsAction lists the owner's assets that wait for them: drafts to
 // submit, changes requested, approved pieces to publish, and published
 // pieces expiring within soon.
-func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, soon time.Duration) ([]ActionItem, error) {
+func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, soon time.Duration) ([]domain.ActionItem, error) {
 	var rows []struct {
 		AssetID, JobCode, Title, State string
 		ExpiresAt                      *time.Time
@@ -280,20 +249,21 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		Joins("JOIN versions ON versions.id = assets.latest_version_id").
 		Where("assets.owner_id = ?", ownerID).
 		Where("versions.state IN ? OR (versions.state = ? AND (versions.expires_at <= ? OR versions.rereview_required = ?))",
-			[]string{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
+			[]domain.State{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
 		Order("assets.updated_at, assets.id").Limit(200).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	reasons := map[string]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
+	reasons := map[domain.State]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
 		domain.StateApproved: "publish it", domain.StatePublished: "expires soon: re-certify or replace it"}
-	out := make([]ActionItem, 0, len(rows))
+	out := make([]domain.ActionItem, 0, len(rows))
 	for _, r := range rows {
-		reason := reasons[r.State]
-		if r.State == domain.StatePublished && r.Rereview {
+		state := domain.State(r.State)
+		reason := reasons[state]
+		if state == domain.StatePublished && r.Rereview {
 			reason = "the label changed: re-certify it"
 		}
-		out = append(out, ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: r.State, Reason: reason, ExpiresAt: r.ExpiresAt})
+		out = append(out, domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: state, Reason: reason, ExpiresAt: r.ExpiresAt})
 	}
 	return out, nil
 }

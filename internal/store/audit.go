@@ -197,17 +197,8 @@ func (s *Store) VerifyAuditAnchored(ctx context.Context, a domain.AuditAnchors) 
 	return report, translate(err)
 }
 
-// AuditFilter selects audit events for listing.
-type AuditFilter struct {
-	ObjectType, ObjectID, ActorID, Action string
-	AssetID                               string    // the asset and every version of it
-	From, To                              time.Time // To is exclusive; zero means open
-	AfterSeq                              int64     // keyset cursor
-	Limit                                 int
-}
-
 // ListAudit returns events matching f in sequence order.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]domain.AuditEvent, error) {
+func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.AuditEvent, error) {
 	q := s.db.WithContext(ctx).Model(&auditEvent{}).Where("seq > ?", f.AfterSeq)
 	if f.ObjectType != "" {
 		q = q.Where("object_type = ?", f.ObjectType)

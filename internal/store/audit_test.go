@@ -48,7 +48,7 @@ func TestAuditChainVerifies(t *testing.T) {
 		if !r.OK || r.Checked != 2500 || r.LastSeq != 2500 {
 			t.Fatalf("report = %+v", r)
 		}
-		evs, err := s.ListAudit(context.Background(), AuditFilter{ObjectID: "a7"})
+		evs, err := s.ListAudit(context.Background(), domain.AuditFilter{ObjectID: "a7"})
 		if err != nil || len(evs) != 1 || evs[0].Details != `{"n":7,"title":"Detail aid ü"}` || evs[0].OccurredAt.Location() != time.UTC {
 			t.Fatalf("ListAudit = %+v, %v", evs, err)
 		}

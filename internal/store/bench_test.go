@@ -79,7 +79,7 @@ func BenchmarkLibraryListing(b *testing.B) {
 	}
 	seedPublished(b, s, n, now.Add(-time.Hour), now.Add(30*24*time.Hour))
 	ctx := context.Background()
-	f := LibraryFilter{Brands: []string{"ZELTRA"}, Limit: 50}
+	f := domain.LibraryFilter{Brands: []string{"ZELTRA"}, Limit: 50}
 	b.Run("app", func(b *testing.B) {
 		var lat []time.Duration
 		for i := 0; i < b.N; i++ {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -27,50 +26,10 @@ type campaignRow struct {
 
 func (campaignRow) TableName() string { return "campaigns" }
 
-// Campaign is a brand's bundle of pieces for an audience and a period.
-type Campaign struct {
-	ID          string        `json:"id"`
-	Brand       string        `json:"brand"`
-	Name        string        `json:"name"`
-	Audience    string        `json:"audience"`
-	StartsAt    time.Time     `json:"starts_at"`
-	EndsAt      time.Time     `json:"ends_at"`
-	State       string        `json:"state"`
-	AtRisk      bool          `json:"at_risk"`
-	RiskReason  string        `json:"risk_reason,omitempty"`
-	OwnerID     string        `json:"owner_id"`
-	CreatedAt   time.Time     `json:"created_at"`
-	PublishedAt *time.Time    `json:"published_at,omitempty"`
-	AssetIDs    []string      `json:"asset_ids"`
-	Kit         []LibraryItem `json:"kit,omitempty"` // the current pieces, for reps
-}
-
-// NewCampaign is the input for creating a campaign.
-type NewCampaign struct {
-	Brand    string    `json:"brand"`
-	Name     string    `json:"name"`
-	Audience string    `json:"audience"`
-	StartsAt time.Time `json:"starts_at"`
-	EndsAt   time.Time `json:"ends_at"`
-	AssetIDs []string  `json:"asset_ids"`
-}
-
-// Validate checks the campaign's own fields.
-func (n *NewCampaign) Validate() error {
-	n.Name = strings.TrimSpace(n.Name)
-	var v domain.Validation
-	v.Check(domain.ValidBrandCode(n.Brand), "brand", "Choose a brand.")
-	v.Check(n.Name != "" && len(n.Name) <= 200, "name", "Name the campaign (up to 200 characters).")
-	v.Check(slices.Contains(domain.Audiences, n.Audience), "audience", "Choose hcp, patient or payer.")
-	v.Check(!n.StartsAt.IsZero() && !n.EndsAt.IsZero() && n.EndsAt.After(n.StartsAt), "ends_at", "The campaign must end after it starts.")
-	v.Check(len(n.AssetIDs) > 0 && len(n.AssetIDs) <= 100, "asset_ids", "Choose 1 to 100 assets.")
-	return v.Err()
-}
-
 // CreateCampaign stores a draft campaign; every asset must belong to the
 // campaign's brand. Audited.
-func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in NewCampaign) (Campaign, error) {
-	var out Campaign
+func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in domain.NewCampaign) (domain.Campaign, error) {
+	var out domain.Campaign
 	err := s.InTx(ctx, func(tx *Tx) error {
 		ids := slices.Compact(slices.Sorted(slices.Values(in.AssetIDs)))
 		var n int64
@@ -80,7 +39,7 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in NewCa
 		if int(n) != len(ids) {
 			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"asset_ids": "Every asset must exist and belong to brand " + in.Brand + "."}}
 		}
-		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: in.Audience, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
+		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: string(in.Audience), StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -96,8 +55,8 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in NewCa
 	return out, err
 }
 
-func campaignFrom(r campaignRow, ids []string) Campaign {
-	return Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: r.Audience, StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
+func campaignFrom(r campaignRow, ids []string) domain.Campaign {
+	return domain.Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: domain.Audience(r.Audience), StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
 		RiskReason: r.RiskReason, OwnerID: r.OwnerID, CreatedAt: r.CreatedAt, PublishedAt: r.PublishedAt, AssetIDs: ids}
 }
 
@@ -111,8 +70,8 @@ func (tx *Tx) campaignAssets(id string) ([]string, error) {
 // published version that stays valid through the campaign's end; otherwise
 // the answer is ECONFLICT with one field per blocking asset (by job code).
 // Audited.
-func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id string) (Campaign, error) {
-	var out Campaign
+func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id string) (domain.Campaign, error) {
+	var out domain.Campaign
 	err := s.InTx(ctx, func(tx *Tx) error {
 		var row campaignRow
 		if err := tx.db.Where("id = ?", id).Take(&row).Error; err != nil {
@@ -141,7 +100,7 @@ func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id stri
 				return err
 			}
 			switch {
-			case cur.State == nil || *cur.State != domain.StatePublished:
+			case cur.State == nil || domain.State(*cur.State) != domain.StatePublished:
 				blockers[cur.JobCode] = "has no published version"
 			case cur.ExpiresAt == nil || cur.ExpiresAt.Before(row.EndsAt):
 				blockers[cur.JobCode] = fmt.Sprintf("expires %s, before the campaign ends", cur.ExpiresAt.UTC().Format("2006-01-02"))
@@ -191,23 +150,13 @@ func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
 	return nil
 }
 
-// CampaignView is what a caller sees of each brand's campaigns, chosen per
-// brand: in the brands they manage, every campaign with its drafts and risk
-// flags; in the brands where they only carry material, the live campaigns
-// as kits of current pieces, and nothing of how they are run. A brand in
-// both scopes is managed.
-type CampaignView struct {
-	Manage BrandScope
-	Kits   BrandScope
-}
-
 // Campaigns lists the campaigns view shows, newest first; kits are filled
 // with the current pieces at now.
-func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time) ([]Campaign, error) {
-	out := []Campaign{}
+func (s *Store) Campaigns(ctx context.Context, view domain.CampaignView, now time.Time) ([]domain.Campaign, error) {
+	out := []domain.Campaign{}
 	err := s.read(ctx, func(tx *Tx) error {
-		manage, margs := view.Manage.in("brand")
-		kits, kargs := view.Kits.in("brand")
+		manage, margs := scopeIn(view.Manage, "brand")
+		kits, kargs := scopeIn(view.Kits, "brand")
 		args := append(margs, kargs...)
 		args = append(args, "live", now.UTC(), now.UTC())
 		q := tx.db.Where("("+manage+") OR (("+kits+") AND state = ? AND starts_at <= ? AND ends_at > ?)", args...)
@@ -221,7 +170,7 @@ func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time)
 				return err
 			}
 			c := campaignFrom(r, ids)
-			if !view.Manage.has(r.Brand) {
+			if !view.Manage.Has(r.Brand) {
 				kit, err := scanLibrary(currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"))
 				if err != nil {
 					return err
@@ -229,7 +178,7 @@ func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time)
 				// A kit shows the pieces a rep may use now, not the
 				// campaign's plan or why marketing was warned about it.
 				c.AtRisk, c.RiskReason = false, ""
-				c.Kit = make([]LibraryItem, 0, len(kit))
+				c.Kit = make([]domain.LibraryItem, 0, len(kit))
 				c.AssetIDs = make([]string, 0, len(kit))
 				for _, k := range kit {
 					c.Kit = append(c.Kit, k.item())
@@ -242,6 +191,3 @@ func (s *Store) Campaigns(ctx context.Context, view CampaignView, now time.Time)
 	})
 	return out, err
 }
-
-// has reports whether brand is in the scope.
-func (b BrandScope) has(brand string) bool { return b.All || slices.Contains(b.Brands, brand) }

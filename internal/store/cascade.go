@@ -12,9 +12,10 @@ import (
 // cascadeRow is a version of the brand whose label changed, with what the
 // cascade writes about it.
 type cascadeRow struct {
-	ID, AssetID, State, SHA256, UploadedBy, OwnerID, JobCode string
-	Number                                                   int
-	ExpiresAt, AvailableAnnouncedAt                          *time.Time
+	ID, AssetID, SHA256, UploadedBy, OwnerID, JobCode string
+	State                                             domain.State
+	Number                                            int
+	ExpiresAt, AvailableAnnouncedAt                   *time.Time
 }
 
 // version is the part of r that opening a review round needs.
@@ -50,7 +51,7 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 		return err
 	}
 	due := tx.now.AddDate(0, 0, label.ReviewSLADays)
-	var reviewers []Reviewer
+	var reviewers []domain.Reviewer
 	reviewersRead := false
 	for _, r := range rows {
 		cv := domain.CascadeVersion{State: r.State, ExpiresAt: r.ExpiresAt}
@@ -99,7 +100,7 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 // change: review rounds still open on it (a re-certification) are
 // cancelled (audited as review.rounds_cancelled), a label_change round is
 // opened with rep as its report, and the owner is told.
-func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, ownerID string, rep domain.CheckReport, label domain.Label, reviewers []Reviewer, due time.Time) error {
+func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, ownerID string, rep domain.CheckReport, label domain.Label, reviewers []domain.Reviewer, due time.Time) error {
 	var open []string
 	if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Pluck("id", &open).Error; err != nil {
 		return err
@@ -119,7 +120,7 @@ func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, owner
 	if _, err := tx.openRound(domain.SystemActor, ownerID, v, domain.RoundLabelChange, rep.ID, nil, label.RequiredFunctions, reviewers, due); err != nil {
 		return err
 	}
-	return tx.db.Create(&notificationRow{ID: newID(), UserID: ownerID, Kind: "version_" + domain.StateInReview,
+	return tx.db.Create(&notificationRow{ID: newID(), UserID: ownerID, Kind: "version_" + string(domain.StateInReview),
 		Subject: "Your approved piece is back in review: the " + label.ProprietaryName + " label changed",
 		Link:    "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error
 }
@@ -129,7 +130,7 @@ func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, owner
 // opened unless one is open already, and, when newExpiry is set, its expiry
 // brought forward, reported to webhook receivers (version.updated) and to
 // the library's change feed (domain.ActionExpiryChanged) by expiryChanged.
-func (tx *Tx) flagForRereview(actor domain.Actor, brand string, r cascadeRow, rep domain.CheckReport, label domain.Label, newExpiry *time.Time, reviewers []Reviewer, due time.Time) error {
+func (tx *Tx) flagForRereview(actor domain.Actor, brand string, r cascadeRow, rep domain.CheckReport, label domain.Label, newExpiry *time.Time, reviewers []domain.Reviewer, due time.Time) error {
 	changes := map[string]any{"rereview_required": true}
 	until := r.ExpiresAt
 	if newExpiry != nil {

@@ -15,21 +15,8 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-// recheck runs the real fair-balance checker like library.Recheck, which
-// the store's tests cannot import (the library imports the store).
-func recheck(in CheckInput, now time.Time) (domain.CheckReport, error) {
-	var lines []domain.TextLine
-	if len(in.Text) > 0 {
-		if err := json.Unmarshal(in.Text, &lines); err != nil {
-			return domain.CheckReport{}, err
-		}
-	}
-	rules := checker.DefaultRules()
-	findings := checker.Check(checker.Input{Piece: checker.Piece{Lines: lines, MediaType: in.Version.MediaType, Channel: in.Channel,
-		Audience: in.Audience, TextStatus: in.Version.TextStatus}, Label: in.Label, PreviousLabels: in.Previous, Claims: in.Claims, Now: now}, rules)
-	return domain.CheckReport{VersionID: in.Version.ID, Brand: in.Version.Brand, LabelVersion: in.Label.Version, RulesVersion: rules.Version,
-		Findings: append([]domain.Finding{}, findings...)}, nil
-}
+// recheck is the real fair-balance checker, as the server passes it.
+var recheck Recheck = checker.Recheck
 
 // compliantText is a detail aid that passes testBrand's label: benefit,
 // established name, ISI and PI reference.
@@ -88,8 +75,9 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 		text = append(text, domain.TextLine{Page: 1, Line: i + 1, Text: l})
 	}
 	tl, _ := json.Marshal(text)
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/cc/dd/" + job, NewObject: true, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))),
-		Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: strings.Join(lines, "\n"), TextLines: tl})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/cc/dd/" + job, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))), Size: 1},
+		true, strings.Join(lines, "\n"), tl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +133,7 @@ func approveAs(s *Store, versionID string, reviewers map[string]domain.Actor) er
 		if !ok {
 			continue
 		}
-		if _, err := s.Decide(context.Background(), r, Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(context.Background(), r, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			return err
 		}
 	}
@@ -167,7 +155,7 @@ func piecesInEveryState(t *testing.T, s *Store, c *clock) (draft, approvedID, pu
 	if err := decideAll(t, s, published, "p", domain.ReviewFunctions); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Publish(context.Background(), testActor, Publication{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
+	if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
 		t.Fatal(err)
 	}
 	return draft, approvedID, published
@@ -186,7 +174,7 @@ func changeLabel(t *testing.T, s *Store, edit func(l *domain.Label)) domain.Labe
 	if err := l.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.SaveLabel(context.Background(), testActor, "ZELTRA", l, LabelAuthority{}, recheck)
+	out, err := s.SaveLabel(context.Background(), testActor, "ZELTRA", l, domain.LabelAuthority{}, recheck)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +183,7 @@ func changeLabel(t *testing.T, s *Store, edit func(l *domain.Label)) domain.Labe
 
 // versionFacts is what the cascade writes on a version.
 type versionFacts struct {
-	State            string
+	State            domain.State
 	RereviewRequired bool
 	ExpiresAt        *time.Time
 }
@@ -283,7 +271,7 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 			changeLabel(t, s, func(l *domain.Label) { l.OffLabelTerms = append(l.OffLabelTerms, "adolescents") })
 		}, "FB-OFF-LABEL"},
 		{"claim added", func(t *testing.T, s *Store) {
-			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA", NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}}, recheck); err != nil {
+			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}}, recheck); err != nil {
 				t.Fatal(err)
 			}
 		}, ""},
@@ -297,7 +285,7 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 					t.Fatal(err)
 				}
 				expires := c.Now().AddDate(0, 0, 90)
-				if _, err := s.Publish(context.Background(), testActor, Publication{VersionID: published, ExpiresAt: expires}); err != nil {
+				if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: expires}); err != nil {
 					t.Fatal(err)
 				}
 				if r := latest(t, s, published); !r.Passed {
@@ -573,7 +561,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		_, approvedID, _ := piecesInEveryState(t, s, c)
 		// A label version with no profile change (a claim) and a report
 		// that raced it.
-		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA", NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
+		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
 			t.Fatal(err)
 		}
 		if err := decideAll(t, s, approvedID, "again", domain.ReviewFunctions); err != nil {
@@ -581,7 +569,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		}
 		staleReport(t, s, approvedID, []domain.Finding{})
 		before := rowCounts(t, s)
-		_, err := s.Publish(ctx, testActor, Publication{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
+		_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
 		if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "The ZELTRA label changed to version 2 after this piece was checked against version 1") {
 			t.Fatalf("publication with a stale report: %v", err)
 		}
@@ -599,7 +587,7 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
 			t.Fatalf("publication with a failing report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {

@@ -72,21 +72,69 @@ func notFound(err error, msg string) error {
 // audited. Reports are never changed afterwards except by waivers.
 func (s *Store) SaveReport(ctx context.Context, actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
-		var state []string
-		if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
-			return err
-		}
-		if len(state) != 1 {
-			return domain.Errorf(domain.ENOTFOUND, "No such version.")
-		}
-		if err := domain.CanRecheck(state[0]); err != nil {
-			return err
-		}
 		var err error
-		r, err = tx.saveReport(actor, r)
+		r, err = tx.saveRecheck(actor, r)
 		return err
 	})
 	return r, err
+}
+
+// Check runs the fair-balance checker (recheck, e.g. checker.Recheck) on a
+// version against its brand's current label and claims library and stores
+// the report as the version's newest, audited, in one transaction. The
+// caller must have checked that actor may run checks. It fails with
+// ENOTFOUND for an unknown version and with the lifecycle's refusal for a
+// version whose state allows no check.
+func (s *Store) Check(ctx context.Context, actor domain.Actor, versionID string, now time.Time,
+	recheck Recheck) (domain.CheckReport, error) {
+	var out domain.CheckReport
+	err := s.InTx(ctx, func(tx *Tx) error {
+		r, err := tx.evaluate(versionID, now, recheck)
+		if err != nil {
+			return err
+		}
+		out, err = tx.saveRecheck(actor, r)
+		return err
+	})
+	return out, err
+}
+
+// Evaluate runs the fair-balance checker on a version like Check but
+// stores nothing: a submission stores the report in the same transaction
+// as the review round, so that a refused submission leaves no report.
+func (s *Store) Evaluate(ctx context.Context, versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+	var out domain.CheckReport
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.evaluate(versionID, now, recheck)
+		return err
+	})
+	return out, err
+}
+
+// evaluate loads the checker's input for a version and runs recheck on it.
+func (tx *Tx) evaluate(versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
+	in, err := tx.currentCheckInput(versionID)
+	if err != nil {
+		return domain.CheckReport{}, err
+	}
+	return recheck(in, now)
+}
+
+// saveRecheck stores r as its version's newest report if the version's
+// state allows a check.
+func (tx *Tx) saveRecheck(actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
+	var state []string
+	if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Pluck("state", &state).Error; err != nil {
+		return r, err
+	}
+	if len(state) != 1 {
+		return r, domain.Errorf(domain.ENOTFOUND, "No such version.")
+	}
+	if err := domain.CanRecheck(domain.State(state[0])); err != nil {
+		return r, err
+	}
+	return tx.saveReport(actor, r)
 }
 
 // saveReport is SaveReport inside a transaction, so that a submission can
@@ -162,24 +210,12 @@ func (tx *Tx) report(id string) (domain.CheckReport, error) {
 	return out, nil
 }
 
-// Signature is an electronic signature about to be recorded.
-type Signature struct {
-	UserID        string
-	PrintedName   string
-	Function      string
-	Meaning       string
-	Decision      string
-	ObjectType    string
-	ObjectID      string
-	ContentSHA256 string
-}
-
 // sign records s and returns the stored record, whose AuditDetails the
 // caller puts in the audit event of the same transaction: that is what puts
 // the signatures table under the audit chain (see domain.Signature). The
 // signer must not owe a password change (domain.CheckSigner), read here in
 // the signing transaction so that no path to a signature skips it.
-func (tx *Tx) sign(s Signature) (domain.Signature, error) {
+func (tx *Tx) sign(s domain.NewSignature) (domain.Signature, error) {
 	var mustChange []bool
 	if err := tx.db.Model(&userRow{}).Where("id = ?", s.UserID).Pluck("password_must_change", &mustChange).Error; err != nil {
 		return domain.Signature{}, err
@@ -204,7 +240,7 @@ func (tx *Tx) sign(s Signature) (domain.Signature, error) {
 // the version; a refusal is audited in its own transaction. A finding of an
 // older report, or one already waived, is ECONFLICT; the signature, the
 // waiver and the audit event commit together.
-func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig Signature) (domain.CheckReport, error) {
+func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig domain.NewSignature) (domain.CheckReport, error) {
 	var out domain.CheckReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -267,58 +303,49 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 	return out, s.auditRefusal(ctx, refused, err)
 }
 
-// CheckInput gathers what the checker needs about a version: its text, its
-// brand's current and earlier labels and the claims library.
-type CheckInput struct {
-	Version  VersionWithBrand
-	Channel  string
-	Audience string
-	Text     []byte // JSON lines
-	Label    domain.Label
-	Previous []domain.Label
-	Claims   []domain.Claim
-}
-
 // CheckInput loads the checker's input for a version in one consistent read.
-func (s *Store) CheckInput(ctx context.Context, versionID string) (CheckInput, error) {
-	var in CheckInput
+func (s *Store) CheckInput(ctx context.Context, versionID string) (domain.CheckInput, error) {
+	var in domain.CheckInput
 	err := s.read(ctx, func(tx *Tx) error {
-		v, err := tx.version(versionID)
-		if err != nil {
-			return err
-		}
-		var a assetRow
-		if err := tx.db.Select("brand").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
-			return err
-		}
-		b, err := tx.brand(a.Brand)
-		if err != nil {
-			return err
-		}
-		in, err = tx.checkInput(v, b.Label)
+		var err error
+		in, err = tx.currentCheckInput(versionID)
 		return err
 	})
 	return in, err
 }
 
+// currentCheckInput loads the checker's input for a version against its
+// brand's current label.
+func (tx *Tx) currentCheckInput(versionID string) (domain.CheckInput, error) {
+	v, err := tx.version(versionID)
+	if err != nil {
+		return domain.CheckInput{}, err
+	}
+	b, err := tx.brand(v.Brand)
+	if err != nil {
+		return domain.CheckInput{}, err
+	}
+	return tx.checkInput(v, b.Label)
+}
+
 // Recheck runs the fair-balance checker on a version's stored text
 // (in.Text) against in.Label at now and returns the report, not stored.
-// The store does not run the checker itself: the caller of SaveLabel and
-// CreateClaim passes one (library.Recheck), which keeps the checker out of
-// the storage layer.
-type Recheck func(in CheckInput, now time.Time) (domain.CheckReport, error)
+// The store does not run the checker itself: the caller of Check,
+// Evaluate, SaveLabel and CreateClaim passes one (checker.Recheck), which
+// keeps the checker out of the storage layer.
+type Recheck func(in domain.CheckInput, now time.Time) (domain.CheckReport, error)
 
 // checkInput loads the checker's input for v against label, the brand's
 // label about to be current: v's text, channel and audience, the brand's
 // earlier labels and its claims library.
-func (tx *Tx) checkInput(v domain.Version, label domain.Label) (CheckInput, error) {
-	var in CheckInput
+func (tx *Tx) checkInput(v domain.Version, label domain.Label) (domain.CheckInput, error) {
+	var in domain.CheckInput
 	var a assetRow
 	if err := tx.db.Select("brand", "channel", "audience").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
 		return in, err
 	}
 	brand := a.Brand
-	in.Version, in.Channel, in.Audience, in.Label = VersionWithBrand{Version: v, Brand: brand}, a.Channel, a.Audience, label
+	in.Version, in.Channel, in.Audience, in.Label = v, domain.Channel(a.Channel), domain.Audience(a.Audience), label
 	var row versionRow
 	if err := tx.db.Select("text_lines").Where("id = ?", v.ID).Take(&row).Error; err != nil {
 		return in, err

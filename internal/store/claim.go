@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -29,47 +28,13 @@ func (r claimRow) domain() domain.Claim {
 	return c
 }
 
-// NewClaim is the input for adding an approved claim.
-type NewClaim struct {
-	Text       string   `json:"text"`
-	Category   string   `json:"category"`
-	References []string `json:"references"`
-	Variants   []string `json:"variants"`
-}
-
-// Validate normalizes and checks the claim.
-func (n *NewClaim) Validate() error {
-	n.Text = strings.Join(strings.Fields(n.Text), " ")
-	n.References = trimmed(n.References)
-	n.Variants = trimmed(n.Variants)
-	var v domain.Validation
-	v.Check(n.Text != "" && len(n.Text) <= 2000, "text", "Enter the approved claim text (up to 2000 characters).")
-	ok := false
-	for _, c := range domain.ClaimCategories {
-		ok = ok || c == n.Category
-	}
-	v.Check(ok, "category", "Choose efficacy, safety, dosing, comparative, quality_of_life, economic or other.")
-	v.Check(len(n.References) > 0 && len(n.References) <= 20, "references", "Give at least one substantiating reference (up to 20).")
-	v.Check(len(n.Variants) <= 20, "variants", "Give at most 20 allowed variants.")
-	return v.Err()
-}
-
-func trimmed(in []string) []string {
-	out := []string{}
-	for _, s := range in {
-		if s = strings.Join(strings.Fields(s), " "); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // CreateClaim adds an approved claim to a brand's claims library, audited.
 // The checker reads the claims library with the label, so the brand gets a
 // new label version (the same profile, audited with reason
 // "claims_changed") and the label cascade re-checks its versions with
 // recheck, in the same transaction (see SaveLabel).
-func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand string, in NewClaim, recheck Recheck) (domain.Claim, error) {
+func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand string, in domain.NewClaim,
+	recheck Recheck) (domain.Claim, error) {
 	var out domain.Claim
 	err := s.InTx(ctx, func(tx *Tx) error {
 		b, err := tx.lockBrand(brand)

@@ -19,21 +19,9 @@ type commentRow struct {
 
 func (commentRow) TableName() string { return "comments" }
 
-// Comment is a review comment on a version.
-type Comment struct {
-	ID            string    `json:"id"`
-	VersionID     string    `json:"version_id"`
-	VersionNumber int       `json:"version_number"`
-	AuthorID      string    `json:"author_id"`
-	Author        string    `json:"author"`
-	Page          int       `json:"page"`
-	Body          string    `json:"body"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
 // AddComment records a comment on a version, audited.
-func (s *Store) AddComment(ctx context.Context, actor domain.Actor, versionID string, page int, body string) (Comment, error) {
-	var out Comment
+func (s *Store) AddComment(ctx context.Context, actor domain.Actor, versionID string, page int, body string) (domain.Comment, error) {
+	var out domain.Comment
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.version(versionID)
 		if err != nil {
@@ -47,7 +35,7 @@ func (s *Store) AddComment(ctx context.Context, actor domain.Actor, versionID st
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		out = Comment{ID: row.ID, VersionID: v.ID, VersionNumber: v.Number, AuthorID: actor.UserID, Author: actor.Name, Page: page, Body: body, CreatedAt: row.CreatedAt}
+		out = domain.Comment{ID: row.ID, VersionID: v.ID, VersionNumber: v.Number, AuthorID: actor.UserID, Author: actor.Name, Page: page, Body: body, CreatedAt: row.CreatedAt}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "comment.create", ObjectType: "version", ObjectID: v.ID, Brand: brand,
 			Details: map[string]any{"comment_id": row.ID, "page": page, "body": body}})
 	})
@@ -56,7 +44,7 @@ func (s *Store) AddComment(ctx context.Context, actor domain.Actor, versionID st
 
 // Comments returns the comment thread of an asset across all its versions,
 // oldest first.
-func (s *Store) Comments(ctx context.Context, assetID string) ([]Comment, error) {
+func (s *Store) Comments(ctx context.Context, assetID string) ([]domain.Comment, error) {
 	var rows []struct {
 		ID, VersionID, AuthorID, Body, AuthorName string
 		Page, VersionNumber                       int
@@ -69,9 +57,9 @@ func (s *Store) Comments(ctx context.Context, assetID string) ([]Comment, error)
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]Comment, len(rows))
+	out := make([]domain.Comment, len(rows))
 	for i, r := range rows {
-		out[i] = Comment{ID: r.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber, AuthorID: r.AuthorID, Author: r.AuthorName, Page: r.Page, Body: r.Body, CreatedAt: r.CreatedAt}
+		out[i] = domain.Comment{ID: r.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber, AuthorID: r.AuthorID, Author: r.AuthorName, Page: r.Page, Body: r.Body, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
 }

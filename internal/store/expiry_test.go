@@ -39,7 +39,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 				if i == pieces-1 {
 					exp = c.Now().Add(30 * 24 * time.Hour)
 				}
-				if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: exp}); err != nil {
+				if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: exp}); err != nil {
 					t.Fatal(err)
 				}
 				versions, assets = append(versions, v), append(assets, a)
@@ -84,7 +84,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 					t.Fatalf("rep %d notices = %d, %v", r, len(notices), err)
 				}
 				for _, nt := range notices {
-					if nt.Reason != domain.StateExpired || nt.VersionID == versions[pieces-1] {
+					if nt.Reason != string(domain.StateExpired) || nt.VersionID == versions[pieces-1] {
 						t.Fatalf("notice = %+v", nt)
 					}
 				}
@@ -113,22 +113,22 @@ func TestExpirySweepInBulk(t *testing.T) {
 				t.Fatalf("%d version.expired events", expiredEvents)
 			}
 			for i := range pieces - 1 {
-				evs, err := s.ListAudit(ctx, AuditFilter{ObjectID: versions[i], Action: "version.expire"})
+				evs, err := s.ListAudit(ctx, domain.AuditFilter{ObjectID: versions[i], Action: "version.expire"})
 				if err != nil || len(evs) != 1 || evs[0].Brand != "ZELTRA" || !strings.Contains(evs[0].Details, "expires_at") {
 					t.Fatalf("audit of %s = %+v, %v", versions[i], evs, err)
 				}
 			}
 
 			// The asset lists as expired: its state is its latest version's.
-			page, err := s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StateExpired})
+			page, err := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateExpired})
 			if err != nil || len(page.Assets) != pieces-1 {
 				t.Fatalf("expired assets = %d, %v", len(page.Assets), err)
 			}
-			page, err = s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StatePublished})
+			page, err = s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StatePublished})
 			if err != nil || len(page.Assets) != 1 || page.Assets[0].ID != assets[pieces-1] || page.Assets[0].LatestVersion.State != domain.StatePublished {
 				t.Fatalf("published assets = %+v, %v", page.Assets, err)
 			}
-			lib, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}}, c.Now())
+			lib, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}}, c.Now())
 			if err != nil || len(lib.Items) != 1 || lib.Items[0].VersionID != versions[pieces-1] {
 				t.Fatalf("library = %+v, %v", lib, err)
 			}
@@ -136,8 +136,9 @@ func TestExpirySweepInBulk(t *testing.T) {
 			// A new version of an expired piece goes through review and is
 			// published; the expired one stays expired.
 			author := domain.Actor{UserID: repIDs[0], Name: "author"}
-			v2, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assets[0], ObjectKey: "objects/aa/bb/B0-2", NewObject: true,
-				SHA256: strings.Repeat("b", 64), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+			v2, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assets[0], MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+				domain.StoredObject{Key: "objects/aa/bb/B0-2", SHA256: strings.Repeat("b", 64), Size: 1},
+				true, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,11 +149,11 @@ func TestExpirySweepInBulk(t *testing.T) {
 			if _, err := s.SubmitVersion(ctx, author, v2.ID, r.ID, domain.ReviewFunctions, nil, c.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if page, _ := s.ListAssets(ctx, AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
+			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
 			approveAll(t, s, v2.ID, "second")
-			if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			if old, err := s.Version(ctx, versions[0]); err != nil || old.State != domain.StateExpired {

@@ -13,9 +13,9 @@ import (
 // replayFeed reads the whole sync feed from the start for a rep of brands
 // and applies it: the asset → version map a client mirroring the library
 // holds afterwards, and the entries.
-func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[string]string, []Change) {
+func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[string]string, []domain.Change) {
 	t.Helper()
-	set, all, cursor := map[string]string{}, []Change{}, ""
+	set, all, cursor := map[string]string{}, []domain.Change{}, ""
 	for {
 		page, err := s.LibraryChanges(context.Background(), cursor, false, brands, 2, now)
 		if err != nil {
@@ -43,7 +43,7 @@ func replayFeed(t *testing.T, s *Store, brands []string, now time.Time) (map[str
 // librarySet is what the rep library lists at now, as asset → version.
 func librarySet(t *testing.T, s *Store, brands []string, now time.Time) map[string]string {
 	t.Helper()
-	page, err := s.Library(context.Background(), LibraryFilter{Brands: brands}, now)
+	page, err := s.Library(context.Background(), domain.LibraryFilter{Brands: brands}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +111,10 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 		v, assetID := approved(t, s, "ZEL-F1")
 		start := c.Now()
 		from, exp := start.Add(48*time.Hour), start.Add(10*24*time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, AvailableFrom: from, ExpiresAt: exp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, AvailableFrom: from, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
-		check := func(when string, want map[string]string) []Change {
+		check := func(when string, want map[string]string) []domain.Change {
 			t.Helper()
 			got, changes := replayFeed(t, s, brands, c.Now())
 			if lib := librarySet(t, s, brands, c.Now()); !sameSet(got, want) || !sameSet(lib, want) {
@@ -149,7 +149,7 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 			t.Fatalf("last entry = %+v, want removed/expired at %v", last, exp)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateExpired) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		if got := outboxEvents(t, s, assetID); !slices.Equal(got, []string{"version.published", "version.available", "version.expired"}) {
@@ -172,7 +172,7 @@ func TestExpiredPieceCannotBeWithdrawnBeforeTheSweep(t *testing.T) {
 		}
 		v, assetID := approved(t, s, "ZEL-F2")
 		exp := c.Now().Add(24 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: exp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: exp}); err != nil {
 			t.Fatal(err)
 		}
 		c.Set(exp.Add(time.Minute))
@@ -202,13 +202,14 @@ func TestRecertificationExtensionIsAnUpdate(t *testing.T) {
 		}
 		s.outbox = true
 		v, assetID := approved(t, s, "ZEL-F3")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		c.Set(c.Now().Add(20 * 24 * time.Hour))
 		recertified(t, s, v, "f3", c.Now())
 		newExp := c.Now().Add(200 * 24 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: newExp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: newExp}); err != nil {
 			t.Fatal(err)
 		}
 		set, changes := replayFeed(t, s, []string{"ZELTRA"}, c.Now())
@@ -236,7 +237,8 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 		}
 		brands := []string{"ZELTRA"}
 		v1, assetID := approved(t, s, "ZEL-F4")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(60 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(60 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		rep := mustUser(t, s, "rep-f4@example.com")
@@ -249,7 +251,8 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 		}
 		v2 := approvedText(t, s, assetID, "f4v2", "Second wording.")
 		from := c.Now().Add(72 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, AvailableFrom: from, ExpiresAt: c.Now().Add(90 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, AvailableFrom: from,
+			ExpiresAt: c.Now().Add(90 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		set, changes := replayFeed(t, s, brands, c.Now())
@@ -257,7 +260,7 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 			t.Fatalf("during the embargo: set %v, entries %+v", set, changes)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateSuperseded || !strings.Contains(notices[0].Message, "available in the library from") {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateSuperseded) || !strings.Contains(notices[0].Message, "available in the library from") {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		c.Set(from)
@@ -282,7 +285,8 @@ func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 		brands := []string{"ZELTRA"}
 		v, assetID := approved(t, s, "ZEL-F5")
 		from := c.Now().Add(48 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, AvailableFrom: from, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, AvailableFrom: from,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Withdraw(ctx, testActor, v, "Wrong dosing table"); err != nil {
@@ -298,11 +302,13 @@ func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 
 		// Replaced by a version still under embargo: gone, with the reason.
 		v1, asset2 := approved(t, s, "ZEL-F6")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		v2 := approvedText(t, s, asset2, "f6v2", "Second wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, AvailableFrom: c.Now().Add(24 * time.Hour), ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, AvailableFrom: c.Now().Add(24 * time.Hour),
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "replaced") {

@@ -28,47 +28,24 @@ type feedbackRow struct {
 
 func (feedbackRow) TableName() string { return "feedback" }
 
-// Feedback is a rep's field note on a piece.
-type Feedback struct {
-	ID        string    `json:"id"`
-	AssetID   string    `json:"asset_id"`
-	JobCode   string    `json:"job_code"`
-	VersionID string    `json:"version_id"`
-	Brand     string    `json:"brand"`
-	UserID    string    `json:"user_id"`
-	Author    string    `json:"author"`
-	Kind      string    `json:"kind"`
-	Text      string    `json:"text"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // AddFeedback records a rep's feedback on the version they have, audited.
-func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind, text string) (Feedback, error) {
-	var out Feedback
+func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v domain.Version, kind, text string) (domain.Feedback, error) {
+	var out domain.Feedback
 	err := s.InTx(ctx, func(tx *Tx) error {
 		vid := v.ID
 		row := feedbackRow{ID: newID(), AssetID: v.AssetID, VersionID: &vid, Brand: v.Brand, UserID: actor.UserID, Kind: kind, Text: text, CreatedAt: tx.now}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		out = Feedback{ID: row.ID, AssetID: row.AssetID, VersionID: vid, Brand: row.Brand, UserID: row.UserID, Author: actor.Name, Kind: kind, Text: text, CreatedAt: row.CreatedAt}
+		out = domain.Feedback{ID: row.ID, AssetID: row.AssetID, VersionID: vid, Brand: row.Brand, UserID: row.UserID, Author: actor.Name, Kind: kind, Text: text, CreatedAt: row.CreatedAt}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "feedback.create", ObjectType: "asset", ObjectID: v.AssetID, Brand: v.Brand,
 			Details: map[string]any{"feedback_id": row.ID, "version_id": vid, "kind": kind}})
 	})
 	return out, err
 }
 
-// FeedbackFilter selects feedback for marketing.
-type FeedbackFilter struct {
-	AssetID   string
-	AllBrands bool
-	Brands    []string
-	Brand     string
-	Kind      string
-}
-
 // ListFeedback returns feedback, newest first (at most 500).
-func (s *Store) ListFeedback(ctx context.Context, f FeedbackFilter) ([]Feedback, error) {
+func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter) ([]domain.Feedback, error) {
 	q := s.db.WithContext(ctx).Table("feedback").
 		Select("feedback.id, feedback.asset_id, assets.job_code, COALESCE(feedback.version_id, '') AS version_id, feedback.brand, feedback.user_id, users.display_name AS author, feedback.kind, feedback.text, feedback.created_at").
 		Joins("JOIN assets ON assets.id = feedback.asset_id").Joins("JOIN users ON users.id = feedback.user_id")
@@ -84,28 +61,9 @@ func (s *Store) ListFeedback(ctx context.Context, f FeedbackFilter) ([]Feedback,
 	if f.Kind != "" {
 		q = q.Where("feedback.kind = ?", f.Kind)
 	}
-	out := []Feedback{}
+	out := []domain.Feedback{}
 	err := q.Order("feedback.created_at DESC, feedback.id DESC").Limit(500).Scan(&out).Error
 	return out, translate(err)
-}
-
-// Change is one entry of the library's sync feed.
-type Change struct {
-	AssetID   string     `json:"asset_id"`
-	VersionID string     `json:"version_id"`
-	Change    string     `json:"change"` // added, updated, removed
-	Reason    string     `json:"reason,omitempty"`
-	At        time.Time  `json:"at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-}
-
-// ChangesPage is one page of the sync feed; pass NextCursor as since.
-// HasMore says that the page was cut at its limit and the next one may
-// hold more entries.
-type ChangesPage struct {
-	Changes    []Change `json:"changes"`
-	NextCursor string   `json:"next_cursor"`
-	HasMore    bool     `json:"has_more"`
 }
 
 // feedDetails are the details of lifecycle audit events the feed reads.
@@ -125,7 +83,7 @@ type feedDetails struct {
 // order, so a client that stores NextCursor misses nothing. It settles the
 // library at now first (see Settle): an availability date or expiry that
 // has passed is in the feed at once, never early and never late.
-func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool, brands []string, limit int, now time.Time) (ChangesPage, error) {
+func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool, brands []string, limit int, now time.Time) (domain.ChangesPage, error) {
 	var after int64
 	if since != "" {
 		b, err := base64.RawURLEncoding.DecodeString(since)
@@ -133,14 +91,14 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 			after, err = strconv.ParseInt(string(b), 10, 64)
 		}
 		if err != nil || after < 0 {
-			return ChangesPage{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"since": "The cursor is not valid; start without one."}}
+			return domain.ChangesPage{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"since": "The cursor is not valid; start without one."}}
 		}
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 500
 	}
 	if _, err := s.Settle(ctx, now); err != nil {
-		return ChangesPage{}, err
+		return domain.ChangesPage{}, err
 	}
 	q := s.db.WithContext(ctx).Model(&auditEvent{}).Select("seq, occurred_at, action, object_id, details").
 		Where("seq > ? AND action IN ?", after, domain.FeedActions)
@@ -149,14 +107,14 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 	}
 	var rows []auditEvent
 	if err := q.Order("seq").Limit(limit).Find(&rows).Error; err != nil {
-		return ChangesPage{}, translate(err)
+		return domain.ChangesPage{}, translate(err)
 	}
-	page := ChangesPage{Changes: []Change{}, NextCursor: since, HasMore: len(rows) == limit}
+	page := domain.ChangesPage{Changes: []domain.Change{}, NextCursor: since, HasMore: len(rows) == limit}
 	details := make([]feedDetails, len(rows))
 	var lookUp []string // versions whose events predate asset_id in details
 	for i, r := range rows {
 		if err := json.Unmarshal([]byte(r.Details), &details[i]); err != nil {
-			return ChangesPage{}, fmt.Errorf("store: details of audit event %d: %w", r.Seq, err)
+			return domain.ChangesPage{}, fmt.Errorf("store: details of audit event %d: %w", r.Seq, err)
 		}
 		if details[i].AssetID == "" {
 			lookUp = append(lookUp, r.ObjectID)
@@ -166,7 +124,7 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 	for ids := range slices.Chunk(lookUp, idChunk) {
 		var vs []struct{ ID, AssetID string }
 		if err := s.db.WithContext(ctx).Model(&versionRow{}).Select("id, asset_id").Where("id IN ?", ids).Scan(&vs).Error; err != nil {
-			return ChangesPage{}, translate(err)
+			return domain.ChangesPage{}, translate(err)
 		}
 		for _, v := range vs {
 			assetOf[v.ID] = v.AssetID
@@ -188,7 +146,7 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 		if assetID == "" {
 			assetID = assetOf[r.ObjectID]
 		}
-		page.Changes = append(page.Changes, Change{AssetID: assetID, VersionID: r.ObjectID, Change: c.Change, Reason: c.Reason, At: c.At, ExpiresAt: c.ExpiresAt})
+		page.Changes = append(page.Changes, domain.Change{AssetID: assetID, VersionID: r.ObjectID, Change: c.Change, Reason: c.Reason, At: c.At, ExpiresAt: c.ExpiresAt})
 	}
 	return page, nil
 }

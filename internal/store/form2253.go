@@ -10,26 +10,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// Form2253 holds the fields of FDA Form 2253 for one published piece.
-type Form2253 struct {
-	VersionID           string     `json:"version_id"`
-	AssetID             string     `json:"asset_id"`
-	Brand               string     `json:"brand"`
-	ApplicationType     string     `json:"application_type"`
-	ApplicationNumber   string     `json:"application_number"`
-	ProprietaryName     string     `json:"proprietary_name"`
-	EstablishedName     string     `json:"established_name"`
-	PIDate              string     `json:"pi_date"`  // date of the label version the piece was checked against
-	Audience            string     `json:"audience"` // professional or consumer
-	MaterialType        string     `json:"material_type"`
-	DisseminationDate   string     `json:"dissemination_date"` // first day of availability (domain.DisseminationDate)
-	MaterialID          string     `json:"material_id"`        // the job code
-	Title               string     `json:"title"`
-	SubmittedAt         *time.Time `json:"submitted_at,omitempty"`
-	SubmittedBy         string     `json:"submitted_by,omitempty"`
-	SubmissionReference string     `json:"submission_reference,omitempty"`
-}
-
 // SetApplication records the brand's FDA application type and number.
 // Audited.
 func (s *Store) SetApplication(ctx context.Context, actor domain.Actor, brand, appType, number string) error {
@@ -65,8 +45,8 @@ type form2253Scan struct {
 	SubmittedAt                                                                                                                                                *time.Time
 }
 
-func (r form2253Scan) form() Form2253 {
-	f := Form2253{VersionID: r.VersionID, AssetID: r.AssetID, Brand: r.Brand, ApplicationType: r.ApplicationType, ApplicationNumber: r.ApplicationNumber,
+func (r form2253Scan) form() domain.Form2253 {
+	f := domain.Form2253{VersionID: r.VersionID, AssetID: r.AssetID, Brand: r.Brand, ApplicationType: r.ApplicationType, ApplicationNumber: r.ApplicationNumber,
 		ProprietaryName: r.ProprietaryName, EstablishedName: r.EstablishedName, PIDate: r.PICreated.UTC().Format(time.DateOnly),
 		Audience: "professional", MaterialType: r.Channel, MaterialID: r.JobCode, Title: r.Title, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy, SubmissionReference: r.Reference}
 	if r.Audience == "patient" {
@@ -88,26 +68,26 @@ func (s *Store) form2253Query(ctx context.Context) *gorm.DB {
 
 // Form2253For returns the 2253 fields of a published version; ENOTFOUND
 // for a version that was never published.
-func (s *Store) Form2253For(ctx context.Context, versionID string) (Form2253, error) {
+func (s *Store) Form2253For(ctx context.Context, versionID string) (domain.Form2253, error) {
 	var rows []form2253Scan
 	if err := s.form2253Query(ctx).Where("versions.id = ?", versionID).Limit(1).Scan(&rows).Error; err != nil {
-		return Form2253{}, translate(err)
+		return domain.Form2253{}, translate(err)
 	}
 	if len(rows) == 0 {
-		return Form2253{}, domain.Errorf(domain.ENOTFOUND, "This version was never published, so it has no Form 2253.")
+		return domain.Form2253{}, domain.Errorf(domain.ENOTFOUND, "This version was never published, so it has no Form 2253.")
 	}
 	return rows[0].form(), nil
 }
 
 // Pending2253 lists published pieces of the brands whose Form 2253 is not
 // yet marked submitted, oldest first.
-func (s *Store) Pending2253(ctx context.Context, scope BrandScope) ([]Form2253, error) {
-	cond, args := scope.in("assets.brand")
+func (s *Store) Pending2253(ctx context.Context, scope domain.BrandScope) ([]domain.Form2253, error) {
+	cond, args := scopeIn(scope, "assets.brand")
 	var rows []form2253Scan
 	if err := s.form2253Query(ctx).Where(cond, args...).Where("fs.version_id IS NULL").Order("versions.published_at, versions.id").Limit(1000).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	out := make([]Form2253, len(rows))
+	out := make([]domain.Form2253, len(rows))
 	for i, r := range rows {
 		out[i] = r.form()
 	}
@@ -117,7 +97,7 @@ func (s *Store) Pending2253(ctx context.Context, scope BrandScope) ([]Form2253, 
 // Mark2253Submitted records that the version's Form 2253 went to FDA, with
 // an optional reference (e.g. the eCTD sequence). Marking twice is
 // ECONFLICT. Audited.
-func (s *Store) Mark2253Submitted(ctx context.Context, actor domain.Actor, versionID, reference string) (Form2253, error) {
+func (s *Store) Mark2253Submitted(ctx context.Context, actor domain.Actor, versionID, reference string) (domain.Form2253, error) {
 	f, err := s.Form2253For(ctx, versionID)
 	if err != nil {
 		return f, err
@@ -135,7 +115,7 @@ func (s *Store) Mark2253Submitted(ctx context.Context, actor domain.Actor, versi
 			Details: map[string]any{"reference": strings.TrimSpace(reference), "material_id": f.MaterialID}})
 	})
 	if err != nil {
-		return Form2253{}, err
+		return domain.Form2253{}, err
 	}
 	return s.Form2253For(ctx, versionID)
 }

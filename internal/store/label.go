@@ -10,15 +10,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// LabelAuthority is what the caller of SaveLabel established about the
-// person changing the label: whether they may govern the brand's review
-// policy (required functions and SLA) and, when they re-entered their
-// password, the signature to record for the change.
-type LabelAuthority struct {
-	MayGovernReviews bool
-	Signature        *Signature
-}
-
 // SaveLabel stores l as the brand's next label version and makes it current,
 // audited with the previous and new version numbers. The label must be
 // validated. A change of the required review functions or the review SLA is
@@ -33,7 +24,7 @@ type LabelAuthority struct {
 // and its state follows (see Tx.cascade). A nil recheck is an error. A
 // label identical to the current one (domain.LabelDifferences finds
 // nothing) is not saved: the current brand is returned unchanged.
-func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by LabelAuthority, recheck Recheck) (domain.Brand, error) {
+func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by domain.LabelAuthority, recheck Recheck) (domain.Brand, error) {
 	var out domain.Brand
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {

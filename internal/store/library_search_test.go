@@ -19,8 +19,9 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	ctx := context.Background()
 	u := mustUser(t, s, "author-"+tag+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/" + tag, NewObject: true,
-		SHA256: fmt.Sprintf("%064s", tag), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK, Text: text})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/cc/dd/" + tag, SHA256: fmt.Sprintf("%064s", tag), Size: 1},
+		true, text, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,19 +61,20 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-S1")
 		v1 := approvedText(t, s, assetID, "s1v1", "Dosing guide with Marigold wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		// A newer draft with a word the rep must not find.
 		u := mustUser(t, s, "drafter@example.com")
-		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, NewVersion{AssetID: assetID, ObjectKey: "objects/cc/dd/draft",
-			NewObject: true, SHA256: fmt.Sprintf("%064s", "draft"), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK,
-			Text: "Unreleased Quillfeather claim."}); err != nil {
+		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+			domain.StoredObject{Key: "objects/cc/dd/draft", SHA256: fmt.Sprintf("%064s", "draft"), Size: 1},
+			true, "Unreleased Quillfeather claim.", nil); err != nil {
 			t.Fatal(err)
 		}
 		rep := func(q string) int {
 			t.Helper()
-			page, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}, Query: q}, c.Now())
+			page, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}, Query: q}, c.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +82,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		marketer := func(q string) int {
 			t.Helper()
-			page, err := s.ListAssets(ctx, AssetFilter{AllBrands: true, Query: q})
+			page, err := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, Query: q})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +103,8 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 
 		// A newer version is published: its words match, the old one's do not.
 		v2 := approvedText(t, s, assetID, "s1v2", "Dosing guide with Heliotrope wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n := rep("heliotrope"); n != 1 {
@@ -127,7 +130,8 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-N1")
 		v1 := approvedText(t, s, assetID, "n1v1", "First wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		rep := mustUser(t, s, "rep-n1@example.com")
@@ -141,7 +145,8 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 			t.Fatal(err)
 		}
 		v2 := approvedText(t, s, assetID, "n1v2", "Second wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
@@ -149,7 +154,7 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		n := notices[0]
-		if n.Reason != domain.StateSuperseded || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
+		if n.Reason != string(domain.StateSuperseded) || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
 			t.Fatalf("notice = %+v", n)
 		}
 		if strings.Contains(n.Message, "Expired") || strings.Contains(n.Message, "Withdrawn") {
@@ -181,7 +186,8 @@ func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 		}
 		assetID := createTestAsset(t, s, "ZEL-M1")
 		v1 := approvedText(t, s, assetID, "m1v1", "Published Saffron wording.")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
+			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		dialect, fsys := goose.DialectSQLite3, migrations.SQLite()
@@ -198,7 +204,7 @@ func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 		if _, err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		page, err := s.Library(ctx, LibraryFilter{Brands: []string{"ZELTRA"}, Query: "saffron"}, c.Now())
+		page, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}, Query: "saffron"}, c.Now())
 		if err != nil || len(page.Items) != 1 {
 			t.Fatalf("after the migration: %+v, %v", page, err)
 		}

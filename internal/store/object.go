@@ -12,14 +12,14 @@ import (
 
 // Blob returns the recorded object with key, with its block sums and
 // integrity state; ENOTFOUND if no row records it.
-func (s *Store) Blob(ctx context.Context, key string) (StoredObject, error) {
+func (s *Store) Blob(ctx context.Context, key string) (domain.StoredObject, error) {
 	var row objectRow
 	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error
 	if err == gorm.ErrRecordNotFound {
-		return StoredObject{}, domain.Errorf(domain.ENOTFOUND, "No such object.")
+		return domain.StoredObject{}, domain.Errorf(domain.ENOTFOUND, "No such object.")
 	}
 	if err != nil {
-		return StoredObject{}, translate(err)
+		return domain.StoredObject{}, translate(err)
 	}
 	return row.stored(), nil
 }
@@ -42,7 +42,7 @@ func (s *Store) MarkObjectVerified(ctx context.Context, key string, now time.Tim
 
 // ObjectsToScrub returns up to limit intact objects not verified since
 // before, least recently verified first (never verified first of all).
-func (s *Store) ObjectsToScrub(ctx context.Context, before time.Time, limit int) ([]StoredObject, error) {
+func (s *Store) ObjectsToScrub(ctx context.Context, before time.Time, limit int) ([]domain.StoredObject, error) {
 	var rows []objectRow
 	err := s.db.WithContext(ctx).Where("corrupt_at IS NULL AND (verified_at IS NULL OR verified_at < ?)", before.UTC()).
 		Order("verified_at NULLS FIRST").Limit(limit).Find(&rows).Error
@@ -51,45 +51,30 @@ func (s *Store) ObjectsToScrub(ctx context.Context, before time.Time, limit int)
 
 // ObjectsWithoutBlockSums returns up to limit intact objects that have no
 // block sums yet, in key order after the given key.
-func (s *Store) ObjectsWithoutBlockSums(ctx context.Context, after string, limit int) ([]StoredObject, error) {
+func (s *Store) ObjectsWithoutBlockSums(ctx context.Context, after string, limit int) ([]domain.StoredObject, error) {
 	var rows []objectRow
 	err := s.db.WithContext(ctx).Where("block_sums IS NULL AND corrupt_at IS NULL AND key > ?", after).
 		Order("key").Limit(limit).Find(&rows).Error
 	return storedObjects(rows), translate(err)
 }
 
-func storedObjects(rows []objectRow) []StoredObject {
-	out := make([]StoredObject, len(rows))
+func storedObjects(rows []objectRow) []domain.StoredObject {
+	out := make([]domain.StoredObject, len(rows))
 	for i, r := range rows {
 		out[i] = r.stored()
 	}
 	return out
 }
 
-// ObjectUse is a version whose content is a given object.
-type ObjectUse struct {
-	VersionID string
-	Number    int
-	AssetID   string
-	JobCode   string
-	Brand     string
-}
-
-// CorruptObject is an object marked corrupt, with the versions it serves.
-type CorruptObject struct {
-	StoredObject
-	Uses []ObjectUse
-}
-
 // CorruptObjects returns every object marked corrupt, most recently marked
 // first, with the versions that share it: what an administrator has to
 // restore before those pieces are served again.
-func (s *Store) CorruptObjects(ctx context.Context) ([]CorruptObject, error) {
+func (s *Store) CorruptObjects(ctx context.Context) ([]domain.CorruptObject, error) {
 	var rows []objectRow
 	if err := s.db.WithContext(ctx).Where("corrupt_at IS NOT NULL").Order("corrupt_at DESC, key").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	out := make([]CorruptObject, len(rows))
+	out := make([]domain.CorruptObject, len(rows))
 	for i, r := range rows {
 		out[i].StoredObject = r.stored()
 		out[i].BlockSums = nil // not shown; can be large
@@ -110,8 +95,8 @@ func (s *Store) CountCorruptObjects(ctx context.Context) (int64, error) {
 }
 
 // objectUses returns the versions whose content is the object with key.
-func objectUses(db *gorm.DB, key string) ([]ObjectUse, error) {
-	var uses []ObjectUse
+func objectUses(db *gorm.DB, key string) ([]domain.ObjectUse, error) {
+	var uses []domain.ObjectUse
 	err := db.Table("versions").
 		Select("versions.id AS version_id, versions.number, assets.id AS asset_id, assets.job_code, assets.brand").
 		Joins("JOIN assets ON assets.id = versions.asset_id").Where("versions.blob_key = ?", key).

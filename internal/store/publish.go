@@ -11,13 +11,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// Publication is the input of Publish.
-type Publication struct {
-	VersionID     string
-	ExpiresAt     time.Time
-	AvailableFrom time.Time // zero: now
-}
-
 // Publish releases an approved version to the field until its expiry, or
 // gives a re-certified published version a new expiry, as
 // domain.DecidePublication decides on the version's effective state; the
@@ -25,7 +18,7 @@ type Publication struct {
 // previously published version of the same asset is superseded in the same
 // transaction, so reps never see two or none, and every rep who fetched the
 // superseded version gets an "updated version available" notice. Audited.
-func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) (domain.Version, error) {
+func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.PublishRequest) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(p.VersionID)
@@ -98,7 +91,7 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p Publication) 
 				details["replaces_visible"] = oldAnnounced != nil
 				// Reps who fetched the older version are told a newer
 				// one replaces it, so they stop using their copy.
-				n, err := tx.noticeFetchers([]string{old.ID}, domain.StateSuperseded, domain.SupersededNoticeMessage(v.Number, from, now))
+				n, err := tx.noticeFetchers([]string{old.ID}, string(domain.StateSuperseded), domain.SupersededNoticeMessage(v.Number, from, now))
 				if err != nil {
 					return err
 				}
@@ -159,7 +152,7 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 		if err := tx.flagCampaignsAtRisk([]string{a.ID}, a.JobCode+" was withdrawn: "+reason); err != nil {
 			return err
 		}
-		n, err := tx.noticeFetchers([]string{v.ID}, domain.StateWithdrawn, "Withdrawn: "+reason)
+		n, err := tx.noticeFetchers([]string{v.ID}, string(domain.StateWithdrawn), "Withdrawn: "+reason)
 		if err != nil {
 			return err
 		}
@@ -303,23 +296,10 @@ func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, threshol
 	return sent, err
 }
 
-// UnackedNotice is a notice a rep has not acknowledged.
-type UnackedNotice struct {
-	NoticeID  string    `json:"notice_id"`
-	UserID    string    `json:"user_id"`
-	Rep       string    `json:"rep"`
-	Email     string    `json:"email"`
-	AssetID   string    `json:"asset_id"`
-	JobCode   string    `json:"job_code"`
-	Brand     string    `json:"brand"`
-	Reason    string    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // UnackedNotices lists notices of the given brands still unacknowledged
 // that were sent before olderThan, oldest first, for marketing and
 // regulatory follow-up.
-func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []string, olderThan time.Time) ([]UnackedNotice, error) {
+func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []string, olderThan time.Time) ([]domain.UnackedNotice, error) {
 	q := s.db.WithContext(ctx).Table("notices").
 		Select("notices.id AS notice_id, notices.user_id, users.display_name AS rep, users.email, notices.asset_id, assets.job_code, notices.brand, notices.reason, notices.created_at").
 		Joins("JOIN users ON users.id = notices.user_id").Joins("JOIN assets ON assets.id = notices.asset_id").
@@ -327,7 +307,7 @@ func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []str
 	if !allBrands {
 		q = q.Where("notices.brand IN ?", append([]string{""}, brands...))
 	}
-	out := []UnackedNotice{}
+	out := []domain.UnackedNotice{}
 	err := q.Order("notices.created_at, notices.id").Limit(1000).Scan(&out).Error
 	return out, translate(err)
 }

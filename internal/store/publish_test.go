@@ -62,21 +62,21 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 
 		// Expiry must be in the future and within the brand's period.
 		for _, bad := range []time.Time{now.Add(-time.Hour), now.AddDate(0, 13, 0)} {
-			if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(err) != domain.EINVALID {
+			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(err) != domain.EINVALID {
 				t.Fatalf("expiry %v: err = %v", bad, err)
 			}
 		}
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("publishing twice: %v", err)
 		}
-		page, err := s.Library(ctx, LibraryFilter{Brands: brands}, c.Now())
+		page, err := s.Library(ctx, domain.LibraryFilter{Brands: brands}, c.Now())
 		if err != nil || len(page.Items) != 1 || page.Items[0].VersionID != v1 {
 			t.Fatalf("library = %+v, %v", page, err)
 		}
-		if page, _ := s.Library(ctx, LibraryFilter{Brands: []string{"OTHER"}}, c.Now()); len(page.Items) != 0 {
+		if page, _ := s.Library(ctx, domain.LibraryFilter{Brands: []string{"OTHER"}}, c.Now()); len(page.Items) != 0 {
 			t.Fatal("another brand's rep sees the piece")
 		}
 		_, v, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now())
@@ -89,7 +89,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 
 		// Time passes the expiry: the library hides it at once, before any job runs.
 		c.Set(now.Add(30*24*time.Hour + time.Second))
-		if page, _ := s.Library(ctx, LibraryFilter{Brands: brands}, c.Now()); len(page.Items) != 0 {
+		if page, _ := s.Library(ctx, domain.LibraryFilter{Brands: brands}, c.Now()); len(page.Items) != 0 {
 			t.Fatal("expired piece still listed")
 		}
 		if _, _, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE {
@@ -103,7 +103,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 			t.Fatalf("ExpireDue is not idempotent: %d", n)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != domain.StateExpired {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateExpired) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		if err := s.AckNotice(ctx, repActor, notices[0].ID); err != nil {
@@ -115,7 +115,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 
 		// Withdrawal of another piece after a newer version superseded an older one.
 		v2, asset2 := approved(t, s, "ZEL-P2")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v2, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		_, cur, _ := s.CurrentPiece(ctx, asset2, false, brands, c.Now())
@@ -131,7 +131,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
 			t.Fatalf("withdrawn piece: %v", err)
 		}
-		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != domain.StateWithdrawn {
+		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != string(domain.StateWithdrawn) {
 			t.Fatalf("notices after withdrawal = %+v", notices)
 		}
 		if r := verify(t, s); !r.OK {
@@ -177,7 +177,9 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/" + job, NewObject: true, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +200,7 @@ func approveAll(t *testing.T, s *Store, versionID, tag string) {
 	for i, f := range domain.ReviewFunctions {
 		u := mustUser(t, s, fmt.Sprintf("%s-%s-%d@example.com", f, tag, i))
 		r := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-		d := Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}
+		d := domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}
 		if _, err := s.Decide(context.Background(), r, d); err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +220,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		}
 		v1, assetID := approved(t, s, "ZEL-R1")
 		now := c.Now()
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v1, ExpiresAt: now.Add(60 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(60 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		thresholds := []int{30, 7, 1}
@@ -247,7 +249,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		b, _ := s.Brand(ctx, "ZELTRA")
 		l := b.Label
 		l.ISIStatements = append(l.ISIStatements, "New warning about falls.")
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}, recheck); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, domain.LabelAuthority{}, recheck); err != nil {
 			t.Fatal(err)
 		}
 		var row versionRow
@@ -264,7 +266,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		// Another label change re-checks the piece again; its expiry is
 		// not brought forward further.
 		l.Indication += " More."
-		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, LabelAuthority{}, recheck); err != nil {
+		if _, err := s.SaveLabel(ctx, testActor, "ZELTRA", l, domain.LabelAuthority{}, recheck); err != nil {
 			t.Fatal(err)
 		}
 
@@ -308,7 +310,7 @@ func TestConcurrentPublishAndWithdraw(t *testing.T) {
 					kind = "withdraw"
 					_, err = s.Withdraw(ctx, testActor, versionID, "race test")
 				} else {
-					_, err = s.Publish(ctx, testActor, Publication{VersionID: versionID, ExpiresAt: c.Now().Add(time.Hour)})
+					_, err = s.Publish(ctx, testActor, domain.PublishRequest{VersionID: versionID, ExpiresAt: c.Now().Add(time.Hour)})
 				}
 				switch domain.ErrorCode(err) {
 				case "":
@@ -348,7 +350,7 @@ func TestTwoInstancesShareOneLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := approved(t, a, "ZEL-2I")
-	if _, err := a.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(time.Hour)}); err != nil {
+	if _, err := a.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: c.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	c.Set(c.Now().Add(2 * time.Hour))

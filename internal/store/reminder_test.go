@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
 // reminderSubjects lists the expiry reminders sent so far, oldest first.
@@ -29,7 +31,7 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 		thresholds := []int{30, 7, 1}
 		now := c.Now()
 		short, _ := approved(t, s, "ZEL-SHORT")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: short, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: short, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, now, thresholds); err != nil || n != 1 {
@@ -46,7 +48,7 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 
 		// Six days left: the 7-day reminder, and later the 1-day one.
 		week, _ := approved(t, s, "ZEL-WEEK")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: week, ExpiresAt: c.Now().Add(6 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: week, ExpiresAt: c.Now().Add(6 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
@@ -75,7 +77,7 @@ func TestRemindersStartAgainAfterAnExtension(t *testing.T) {
 		}
 		thresholds := []int{30, 7, 1}
 		v, _ := approved(t, s, "ZEL-EXT")
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: c.Now().Add(20 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: c.Now().Add(20 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
@@ -84,7 +86,7 @@ func TestRemindersStartAgainAfterAnExtension(t *testing.T) {
 		c.Set(c.Now().Add(24 * time.Hour))
 		recertified(t, s, v, "ext", c.Now())
 		newExp := c.Now().Add(180 * 24 * time.Hour)
-		if _, err := s.Publish(ctx, testActor, Publication{VersionID: v, ExpiresAt: newExp}); err != nil {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: newExp}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 0 {

@@ -55,53 +55,6 @@ type notificationRow struct {
 
 func (notificationRow) TableName() string { return "notifications" }
 
-// ReviewTask is one function's review of a version in a round.
-type ReviewTask struct {
-	ID          string           `json:"id"`
-	RoundID     string           `json:"round_id"`
-	VersionID   string           `json:"version_id"`
-	Brand       string           `json:"brand"`
-	Function    string           `json:"function"`
-	Status      string           `json:"status"`
-	DecidedBy   string           `json:"decided_by,omitempty"`
-	DecidedAt   *time.Time       `json:"decided_at,omitempty"`
-	Comment     string           `json:"comment"`
-	Signature   *SignatureRecord `json:"signature,omitempty"`
-	SubmittedAt time.Time        `json:"submitted_at"`
-	DueAt       time.Time        `json:"due_at"`
-	AssetID     string           `json:"asset_id"`
-	JobCode     string           `json:"job_code"`
-	Title       string           `json:"title"`
-	Number      int              `json:"version_number"`
-}
-
-// SignatureRecord is a stored electronic signature as shown on approval
-// records: the manifestation of 21 CFR 11.50.
-type SignatureRecord struct {
-	ID            string    `json:"id"`
-	UserID        string    `json:"user_id"`
-	PrintedName   string    `json:"printed_name"`
-	Function      string    `json:"function"`
-	Meaning       string    `json:"meaning"`
-	Decision      string    `json:"decision"`
-	ContentSHA256 string    `json:"content_sha256"`
-	SignedAt      time.Time `json:"signed_at"`
-}
-
-// ReviewRound is one submission of a version with its tasks.
-type ReviewRound struct {
-	ID          string       `json:"id"`
-	Number      int          `json:"number"`
-	Kind        string       `json:"kind"`
-	Status      string       `json:"status"`
-	ReportID    string       `json:"report_id,omitempty"`
-	SubmittedBy string       `json:"submitted_by"`
-	SubmittedAt time.Time    `json:"submitted_at"`
-	DueAt       time.Time    `json:"due_at"`
-	ClosedAt    *time.Time   `json:"closed_at,omitempty"`
-	Tasks       []ReviewTask `json:"tasks"`
-}
-
 func (tx *Tx) lockVersion(id string) (versionRow, error) {
 	var row versionRow
 	q := tx.db.Select("id", "asset_id", "number", "state", "sha256", "uploaded_by")
@@ -117,7 +70,7 @@ func (tx *Tx) lockVersion(id string) (versionRow, error) {
 // moveVersion changes a version's state by action with a conditional
 // update, so that a concurrent change makes this one fail with ECONFLICT
 // rather than both applying. It keeps the asset's latest state in step.
-func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (string, error) {
+func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (domain.State, error) {
 	to, err := domain.Transition(v.State, action)
 	if err != nil {
 		return "", err
@@ -207,43 +160,37 @@ func (s *Store) auditRefusal(ctx context.Context, refused *domain.AuditEntry, er
 	return err
 }
 
-// Reviewer is a user who may be asked to review, for notifications.
-type Reviewer struct {
-	UserID   string
-	Function string
-}
-
 // SubmitVersion sends a draft to MLR review: one open task per required
 // function, due at due, with the checker report it was submitted with, and
 // an in-app notification to each reviewer who can act on it. Audited.
-func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "initial", reportID, nil, functions, reviewers, due)
 }
 
 // SubmitChecked is SubmitVersion with a checker report not yet stored: the
 // report is stored in the same transaction as the round, so a refused
 // submission leaves no report and no audit event behind.
-func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "initial", "", &report, functions, reviewers, due)
 }
 
 // RecertifyChecked is Recertify with a checker report not yet stored, like
 // SubmitChecked.
-func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "recertification", "", &report, functions, reviewers, due)
 }
 
 // Recertify opens a re-certification round on an approved or published
 // version: the same bytes reviewed again, while the version stays in use.
 // Its approval renews the approval time from which expiry is measured.
-func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
+func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "recertification", reportID, nil, functions, reviewers, due)
 }
 
 // openRound opens a review round of kind on a version in its own
 // transaction; see Tx.openRound.
-func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
-	var round ReviewRound
+func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+	var round domain.ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(versionID)
 		if err != nil {
@@ -261,8 +208,8 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 // sends an approved version back to review (both move the version); a
 // "recertification" round needs domain.CanRecertify. When report is set it
 // is stored first as the round's report. Audited by actor.
-func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []Reviewer, due time.Time) (ReviewRound, error) {
-	var round ReviewRound
+func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+	var round domain.ReviewRound
 	inv, brand, err := tx.involvement(v)
 	if err != nil {
 		return round, err
@@ -309,13 +256,13 @@ func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind
 	if err := tx.db.Create(&rr).Error; err != nil {
 		return round, err
 	}
-	round = ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
+	round = domain.ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
 	for _, f := range functions {
 		t := taskRow{ID: newID(), RoundID: rr.ID, VersionID: v.ID, Brand: brand, Function: f, Status: domain.TaskOpen}
 		if err := tx.db.Create(&t).Error; err != nil {
 			return round, err
 		}
-		round.Tasks = append(round.Tasks, ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
+		round.Tasks = append(round.Tasks, domain.ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
 	}
 	for _, r := range reviewers {
 		if r.UserID == inv.Owner || slices.Contains(inv.Uploaders, r.UserID) || r.UserID == submitter {
@@ -330,22 +277,6 @@ func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind
 		Details: map[string]any{"round": rr.Number, "kind": kind, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
 }
 
-// Decision is a reviewer's decision about to be recorded.
-type Decision struct {
-	VersionID string
-	Function  string
-	Decision  string
-	Comment   string
-	Signature *Signature // required for approve and reject
-}
-
-// DecisionResult is the outcome of a decision: the task and the version's
-// state afterwards.
-type DecisionResult struct {
-	Task         ReviewTask `json:"task"`
-	VersionState string     `json:"version_state"`
-}
-
 // Decide records a reviewer's decision on the open task of a function. In
 // one transaction it checks segregation of duties (domain.CheckSignOff: not
 // the owner, any uploader of the asset or the submitter; one function per
@@ -357,8 +288,8 @@ type DecisionResult struct {
 // decision on the same task gets ECONFLICT), and moves the version when the
 // round is decided: any request for changes or rejection closes the round;
 // the last required approval approves the version.
-func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (DecisionResult, error) {
-	var out DecisionResult
+func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decision) (domain.DecisionResult, error) {
+	var out domain.DecisionResult
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(d.VersionID)
@@ -449,7 +380,7 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 			if state, err = tx.moveVersion(v, action, nil); err != nil {
 				return err
 			}
-			if err := closeRound(state); err != nil {
+			if err := closeRound(string(state)); err != nil {
 				return err
 			}
 		default:
@@ -468,13 +399,13 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 		}
 		if state != v.State {
 			// Tell the author where the piece stands.
-			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + state,
-				Subject: "Your piece is now " + state, Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + string(state),
+				Subject: "Your piece is now " + string(state), Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
 				return err
 			}
 		}
 		now := tx.now
-		out = DecisionResult{Task: ReviewTask{ID: task.ID, RoundID: round.ID, VersionID: v.ID, Brand: brand, Function: d.Function, Status: status,
+		out = domain.DecisionResult{Task: domain.ReviewTask{ID: task.ID, RoundID: round.ID, VersionID: v.ID, Brand: brand, Function: d.Function, Status: status,
 			DecidedBy: actor.UserID, DecidedAt: &now, Comment: d.Comment, SubmittedAt: round.SubmittedAt, DueAt: round.DueAt}, VersionState: state}
 		details := map[string]any{"function": d.Function, "decision": d.Decision, "comment": d.Comment, "round": round.Number, "version_state": state, "sha256": v.SHA256}
 		if sigID != nil {
@@ -486,18 +417,11 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d Decision) (Dec
 	return out, s.auditRefusal(ctx, refused, err)
 }
 
-// TaskScope says for which brands a user may review a function.
-type TaskScope struct {
-	Function string
-	All      bool
-	Brands   []string
-}
-
 // OpenTasks returns the open review tasks a user may act on, oldest first,
 // leaving out pieces the user owns or uploaded any version of, and rounds
 // they submitted (domain.CheckSignOff would refuse them).
-func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope) ([]ReviewTask, error) {
-	var out []ReviewTask
+func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []domain.TaskScope) ([]domain.ReviewTask, error) {
+	var out []domain.ReviewTask
 	err := s.read(ctx, func(tx *Tx) error {
 		for _, sc := range scopes {
 			q := tx.db.Table("review_tasks t").
@@ -519,30 +443,30 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []TaskScope
 				return err
 			}
 			for _, r := range rows {
-				out = append(out, ReviewTask{ID: r.ID, RoundID: r.RoundID, VersionID: r.VersionID, Brand: r.Brand, Function: r.Function, Status: r.Status,
+				out = append(out, domain.ReviewTask{ID: r.ID, RoundID: r.RoundID, VersionID: r.VersionID, Brand: r.Brand, Function: r.Function, Status: r.Status,
 					Comment: r.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Number: r.Number})
 			}
 		}
 		return nil
 	})
-	slices.SortStableFunc(out, func(a, b ReviewTask) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
+	slices.SortStableFunc(out, func(a, b domain.ReviewTask) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
 	if out == nil {
-		out = []ReviewTask{}
+		out = []domain.ReviewTask{}
 	}
 	return out, err
 }
 
 // ReviewHistory returns every review round of a version with its tasks and
 // signatures, oldest first: the content of the approval record.
-func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRound, error) {
-	out := []ReviewRound{}
+func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]domain.ReviewRound, error) {
+	out := []domain.ReviewRound{}
 	err := s.read(ctx, func(tx *Tx) error {
 		var rounds []roundRow
 		if err := tx.db.Where("version_id = ?", versionID).Order("number").Find(&rounds).Error; err != nil {
 			return err
 		}
 		for _, r := range rounds {
-			rr := ReviewRound{ID: r.ID, Number: r.Number, Kind: r.Kind, Status: r.Status, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, ClosedAt: r.ClosedAt, Tasks: []ReviewTask{}}
+			rr := domain.ReviewRound{ID: r.ID, Number: r.Number, Kind: r.Kind, Status: r.Status, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, ClosedAt: r.ClosedAt, Tasks: []domain.ReviewTask{}}
 			if r.ReportID != nil {
 				rr.ReportID = *r.ReportID
 			}
@@ -551,7 +475,7 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRo
 				return err
 			}
 			for _, t := range tasks {
-				rt := ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: t.VersionID, Brand: t.Brand, Function: t.Function, Status: t.Status, DecidedAt: t.DecidedAt, Comment: t.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt}
+				rt := domain.ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: t.VersionID, Brand: t.Brand, Function: t.Function, Status: t.Status, DecidedAt: t.DecidedAt, Comment: t.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt}
 				if t.DecidedBy != nil {
 					rt.DecidedBy = *t.DecidedBy
 				}
@@ -560,7 +484,7 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRo
 					if err := tx.db.Where("id = ?", *t.SignatureID).Take(&sg).Error; err != nil {
 						return err
 					}
-					rt.Signature = &SignatureRecord{ID: sg.ID, UserID: sg.UserID, PrintedName: sg.PrintedName, Function: sg.Function, Meaning: sg.Meaning, Decision: sg.Decision, ContentSHA256: sg.ContentSHA256, SignedAt: sg.SignedAt}
+					rt.Signature = &domain.SignatureRecord{ID: sg.ID, UserID: sg.UserID, PrintedName: sg.PrintedName, Function: sg.Function, Meaning: sg.Meaning, Decision: sg.Decision, ContentSHA256: sg.ContentSHA256, SignedAt: sg.SignedAt}
 				}
 				rr.Tasks = append(rr.Tasks, rt)
 			}
@@ -573,8 +497,8 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]ReviewRo
 
 // ReviewersFor lists users holding a reviewer role for functions in brand
 // (directly or for all brands), for review notifications.
-func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []string) ([]Reviewer, error) {
-	var out []Reviewer
+func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []string) ([]domain.Reviewer, error) {
+	var out []domain.Reviewer
 	err := s.read(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.reviewersFor(brand, functions)
@@ -583,8 +507,8 @@ func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []stri
 	return out, err
 }
 
-func (tx *Tx) reviewersFor(brand string, functions []string) ([]Reviewer, error) {
-	var out []Reviewer
+func (tx *Tx) reviewersFor(brand string, functions []string) ([]domain.Reviewer, error) {
+	var out []domain.Reviewer
 	for _, f := range functions {
 		role, ok := domain.ReviewerRole(f)
 		if !ok {
@@ -600,29 +524,19 @@ func (tx *Tx) reviewersFor(brand string, functions []string) ([]Reviewer, error)
 			return nil, err
 		}
 		for _, id := range ids {
-			out = append(out, Reviewer{UserID: id, Function: f})
+			out = append(out, domain.Reviewer{UserID: id, Function: f})
 		}
 	}
 	return out, nil
 }
 
-// Notification is an in-app message to a user.
-type Notification struct {
-	ID        string     `json:"id"`
-	Kind      string     `json:"kind"`
-	Subject   string     `json:"subject"`
-	Link      string     `json:"link"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty"`
-}
-
 // Notifications returns a user's newest notifications, unread first.
-func (s *Store) Notifications(ctx context.Context, userID string, limit int) ([]Notification, error) {
+func (s *Store) Notifications(ctx context.Context, userID string, limit int) ([]domain.Notification, error) {
 	var rows []notificationRow
 	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("read_at IS NOT NULL, created_at DESC").Limit(limit).Find(&rows).Error
-	out := make([]Notification, len(rows))
+	out := make([]domain.Notification, len(rows))
 	for i, r := range rows {
-		out[i] = Notification{ID: r.ID, Kind: r.Kind, Subject: r.Subject, Link: r.Link, CreatedAt: r.CreatedAt, ReadAt: r.ReadAt}
+		out[i] = domain.Notification{ID: r.ID, Kind: r.Kind, Subject: r.Subject, Link: r.Link, CreatedAt: r.CreatedAt, ReadAt: r.ReadAt}
 	}
 	return out, translate(err)
 }

@@ -28,7 +28,9 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/test", NewObject: true, SHA256: fmt.Sprintf("%064x", 1), Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/test", SHA256: fmt.Sprintf("%064x", 1), Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +50,8 @@ func reviewer(t *testing.T, s *Store, n int) domain.Actor {
 	return domain.Actor{UserID: u.ID, Name: u.DisplayName}
 }
 
-func sig(a domain.Actor) *Signature {
-	return &Signature{UserID: a.UserID, PrintedName: a.Name, Meaning: "Approved"}
+func sig(a domain.Actor) *domain.NewSignature {
+	return &domain.NewSignature{UserID: a.UserID, PrintedName: a.Name, Meaning: "Approved"}
 }
 
 // TestConcurrentDecisionsHaveOneWinner has many reviewers decide the same
@@ -70,11 +72,11 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				decision := domain.DecisionApprove
-				var sg *Signature = sig(actors[i])
+				var sg *domain.NewSignature = sig(actors[i])
 				if i%3 == 1 {
 					decision, sg = domain.DecisionRequestChanges, nil
 				}
-				_, err := s.Decide(context.Background(), actors[i], Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: decision, Comment: "c", Signature: sg})
+				_, err := s.Decide(context.Background(), actors[i], domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: decision, Comment: "c", Signature: sg})
 				results <- err
 			}()
 		}
@@ -106,13 +108,13 @@ func TestConcurrentFunctionsApproveOnce(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		versionID, _ := submitted(t, s)
 		var wg sync.WaitGroup
-		states := make(chan string, 6)
+		states := make(chan domain.State, 6)
 		for i, f := range []string{domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory, domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory} {
 			a := reviewer(t, s, i)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := s.Decide(context.Background(), a, Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(a)})
+				res, err := s.Decide(context.Background(), a, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(a)})
 				if err == nil {
 					states <- res.VersionState
 				} else if domain.ErrorCode(err) != domain.ECONFLICT {
@@ -146,14 +148,14 @@ func TestDecisionRules(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		versionID, author := submitted(t, s)
-		if _, err := s.Decide(ctx, author, Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := s.Decide(ctx, author, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("author reviewing own version: %v", err)
 		}
 		r := reviewer(t, s, 1)
-		if _, err := s.Decide(ctx, r, Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Decide(ctx, r, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("second function by one person: %v", err)
 		}
 		// A new report with an unwaived error blocks further approvals.
@@ -162,10 +164,10 @@ func TestDecisionRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		r2 := reviewer(t, s, 2)
-		if _, err := s.Decide(ctx, r2, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("approval with an unwaived error: %v", err)
 		}
-		res, err := s.Decide(ctx, r2, Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionReject, Comment: "no", Signature: sig(r2)})
+		res, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionReject, Comment: "no", Signature: sig(r2)})
 		if err != nil || res.VersionState != domain.StateRejected {
 			t.Fatalf("reject: %+v %v", res, err)
 		}

@@ -28,20 +28,6 @@ type sessionRow struct {
 
 func (sessionRow) TableName() string { return "sessions" }
 
-// Session is a signed-in browser or API client. Only the hash of its secret
-// token is stored, so a copy of the database cannot be used to sign in.
-type Session struct {
-	TokenHash  string
-	UserID     string
-	Kind       string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	// GrantsVersion is the role assignments' version, read by SessionUser
-	// in the same statement (see GrantsVersion).
-	GrantsVersion int64
-}
-
 type loginAttemptRow struct {
 	ID          int64 `gorm:"primaryKey"`
 	EmailKey    string
@@ -60,26 +46,9 @@ type throttleCountRow struct {
 
 func (throttleCountRow) TableName() string { return "auth_throttle_counts" }
 
-// LoginOutcome records one sign-in attempt: the attempt row used for
-// throttling, its audit event and, on success, the new session, all in one
-// transaction.
-type LoginOutcome struct {
-	Email     string
-	ClientIP  string
-	UserAgent string
-	User      *domain.User // nil when the e-mail matched no user
-	Succeeded bool
-	Reason    string   // why it failed: bad_credentials, disabled, throttled
-	Session   *Session // the session to create on success
-	RequestID string
-	// AttemptID is the reservation of BeginPasswordCheck; 0 records a new
-	// attempt row instead.
-	AttemptID int64
-}
-
 // RecordLogin stores a login attempt with its audit event and, on success,
 // the session. Failed attempts are audited like successful ones.
-func (s *Store) RecordLogin(ctx context.Context, o LoginOutcome) error {
+func (s *Store) RecordLogin(ctx context.Context, o domain.LoginOutcome) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		if o.AttemptID != 0 {
 			if err := tx.db.Model(&loginAttemptRow{}).Where("id = ?", o.AttemptID).Update("succeeded", o.Succeeded).Error; err != nil {
@@ -148,19 +117,6 @@ func (tx *Tx) recentFailures(key, clientIP string, since time.Time) (byAccount, 
 	return byAccount, byAddress, nil
 }
 
-// PasswordCheck asks to check a password for an account, from a client
-// address: at sign-in, for an e-signature or before a password change.
-type PasswordCheck struct {
-	Email    string
-	ClientIP string
-	Window   time.Duration
-	Limits   domain.ThrottleLimits
-	// Signature marks the re-entry of a signed-in user's password; a
-	// throttled one is audited as a signature failure (21 CFR 11.300(d)).
-	Signature bool
-	Actor     domain.Actor
-}
-
 // BeginPasswordCheck reserves one password check before the password is
 // verified. Counting and reserving are one step per account and address:
 // the reservation is written as a failed attempt in the transaction that
@@ -172,7 +128,7 @@ type PasswordCheck struct {
 // Over a limit (domain.ThrottleLimits) it is ETOOMANY and nothing is
 // reserved; the refused attempt is counted per key and window and audited
 // only at 1, 10, 100, ... refusals (domain.ThrottleAuditDue).
-func (s *Store) BeginPasswordCheck(ctx context.Context, pc PasswordCheck) (attemptID int64, err error) {
+func (s *Store) BeginPasswordCheck(ctx context.Context, pc domain.PasswordCheck) (attemptID int64, err error) {
 	key := domain.ThrottleKey(pc.Email)
 	ip := domain.ClipUntrusted(pc.ClientIP)
 	var over string
@@ -226,7 +182,7 @@ func (s *Store) FinishPasswordCheck(ctx context.Context, attemptID int64, ok boo
 
 // countThrottled adds one refused attempt to the key's count for the
 // current window and audits the count when domain.ThrottleAuditDue says so.
-func (tx *Tx) countThrottled(pc PasswordCheck, over, key, ip string) error {
+func (tx *Tx) countThrottled(pc domain.PasswordCheck, over, key, ip string) error {
 	k := "account:" + key
 	if over == "address" {
 		k = "address:" + ip
@@ -260,7 +216,7 @@ func (tx *Tx) countThrottled(pc PasswordCheck, over, key, ip string) error {
 // Every authenticated request asks this, so it is one statement: the
 // session joined with its user and the user's roles, one row per role, and
 // the grants version for the authorizer's Sync.
-func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (Session, domain.User, error) {
+func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (domain.Session, domain.User, error) {
 	rows, err := s.db.WithContext(ctx).Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
 			users.password_must_change, users.password_changed_at, users.created_at, users.updated_at,
 			sessions.token_hash, sessions.kind, sessions.created_at, sessions.last_seen_at, sessions.expires_at,
@@ -270,14 +226,14 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 		WHERE sessions.token_hash = ? AND sessions.expires_at > ?
 		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).Rows()
 	if err != nil {
-		return Session{}, domain.User{}, translate(err)
+		return domain.Session{}, domain.User{}, translate(err)
 	}
 	defer rows.Close()
 	// Read field by field: this runs on every request, and GORM's
 	// reflective scan cost more than the statement's round trip.
 	var (
 		u     userRow
-		sess  Session
+		sess  domain.Session
 		roles []domain.RoleAssignment
 		found bool
 	)
@@ -286,7 +242,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 		if err := rows.Scan(&u.ID, &u.Email, &u.EmailKey, &u.DisplayName, &u.PasswordHash, &u.Disabled,
 			&u.PasswordMustChange, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
 			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand, &sess.GrantsVersion); err != nil {
-			return Session{}, domain.User{}, translate(err)
+			return domain.Session{}, domain.User{}, translate(err)
 		}
 		found = true
 		if role != nil && brand != nil {
@@ -294,13 +250,13 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return Session{}, domain.User{}, translate(err)
+		return domain.Session{}, domain.User{}, translate(err)
 	}
 	switch {
 	case !found:
-		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
+		return domain.Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your session has ended; sign in again.")
 	case u.Disabled:
-		return Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
+		return domain.Session{}, domain.User{}, domain.Errorf(domain.EUNAUTH, "Your account is disabled.")
 	}
 	sess.UserID = u.ID
 	return sess, u.domain(roles), nil

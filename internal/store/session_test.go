@@ -16,7 +16,7 @@ import (
 func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		pc := PasswordCheck{Email: "target@example.com", ClientIP: "192.0.2.7", Window: 15 * time.Minute, Limits: domain.ThrottleLimits{PerAccount: 5, PerAddress: 50}}
+		pc := domain.PasswordCheck{Email: "target@example.com", ClientIP: "192.0.2.7", Window: 15 * time.Minute, Limits: domain.ThrottleLimits{PerAccount: 5, PerAddress: 50}}
 		var (
 			wg                  sync.WaitGroup
 			mu                  sync.Mutex
@@ -47,7 +47,7 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 			t.Fatalf("%d checks reserved, %d throttled; want 5 and 35", reserved, throttled)
 		}
 		// 35 refusals are audited as counts at 1 and 10, not 35 events.
-		evs, err := s.ListAudit(ctx, AuditFilter{Limit: 100})
+		evs, err := s.ListAudit(ctx, domain.AuditFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		evs, err = s.ListAudit(ctx, AuditFilter{Limit: 100})
+		evs, err = s.ListAudit(ctx, domain.AuditFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		pc := PasswordCheck{Email: "a@example.com", ClientIP: "192.0.2.8", Window: time.Hour, Limits: domain.ThrottleLimits{PerAccount: 2, PerAddress: 50}}
+		pc := domain.PasswordCheck{Email: "a@example.com", ClientIP: "192.0.2.8", Window: time.Hour, Limits: domain.ThrottleLimits{PerAccount: 2, PerAddress: 50}}
 		for i := 0; i < 2; i++ {
 			if _, err := s.BeginPasswordCheck(ctx, pc); err != nil {
 				t.Fatal(err)
@@ -101,7 +101,7 @@ func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordLogin(ctx, LoginOutcome{Email: pc.Email, ClientIP: pc.ClientIP, Succeeded: true, AttemptID: id}); err != nil {
+		if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: pc.Email, ClientIP: pc.ClientIP, Succeeded: true, AttemptID: id}); err != nil {
 			t.Fatal(err)
 		}
 		if acct, _, err := s.RecentFailures(ctx, pc.Email, pc.ClientIP, time.Now().Add(-2*time.Hour)); err != nil || acct != 0 {
@@ -120,23 +120,23 @@ func TestPasswordSetByAnotherBlocksSigning(t *testing.T) {
 		rev := reviewer(t, s, 1)
 		admin := reviewer(t, s, 2)
 		hash := "$argon2id$reset"
-		if _, err := s.UpdateUser(ctx, admin, rev.UserID, UserUpdate{PasswordHash: &hash}); err != nil {
+		if _, err := s.UpdateUser(ctx, admin, rev.UserID, domain.UserUpdate{PasswordHash: &hash}); err != nil {
 			t.Fatal(err)
 		}
 		now := time.Now().UTC()
-		if err := s.RecordLogin(ctx, LoginOutcome{Email: "reviewer1@example.com", Succeeded: true, User: &domain.User{ID: rev.UserID},
-			Session: &Session{TokenHash: "h", UserID: rev.UserID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}}); err != nil {
+		if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: "reviewer1@example.com", Succeeded: true, User: &domain.User{ID: rev.UserID},
+			Session: &domain.Session{TokenHash: "h", UserID: rev.UserID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, u, err := s.SessionUser(ctx, "h", now); err != nil || !u.PasswordChangeRequired {
 			t.Fatalf("SessionUser after reset = %+v, %v", u, err)
 		}
-		d := Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(rev)}
+		d := domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(rev)}
 		if _, err := s.Decide(ctx, rev, d); domain.ErrorCode(err) != domain.EPWCHANGE {
 			t.Fatalf("signature after reset: %v", err)
 		}
 		own := "$argon2id$own"
-		if u, err := s.UpdateUser(ctx, rev, rev.UserID, UserUpdate{PasswordHash: &own}); err != nil || u.PasswordChangeRequired {
+		if u, err := s.UpdateUser(ctx, rev, rev.UserID, domain.UserUpdate{PasswordHash: &own}); err != nil || u.PasswordChangeRequired {
 			t.Fatalf("own change = %+v, %v", u, err)
 		}
 		if _, err := s.Decide(ctx, rev, d); err != nil {

@@ -9,12 +9,6 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// Settled counts what Settle wrote.
-type Settled struct {
-	Announced int // versions whose availability date passed
-	Expired   int // versions whose expiry passed
-}
-
 // Settle brings every published version to its state at now, in one
 // transaction: versions whose availability date passed are announced to the
 // library (audit version.available, webhook version.available), and
@@ -28,12 +22,12 @@ type Settled struct {
 // webhooks report. The expiry job runs it every minute, and every read of
 // the feed or of notices runs it first, so that no feed entry is early or
 // late whatever the job's timing.
-func (s *Store) Settle(ctx context.Context, now time.Time) (Settled, error) {
+func (s *Store) Settle(ctx context.Context, now time.Time) (domain.Settled, error) {
 	due, err := s.anythingDue(ctx, now)
 	if err != nil || !due {
-		return Settled{}, err
+		return domain.Settled{}, err
 	}
-	var out Settled
+	var out domain.Settled
 	err = s.InTx(ctx, func(tx *Tx) error {
 		var err error
 		out, err = tx.settle(now, "")
@@ -70,13 +64,13 @@ type settledRow struct {
 // settle is Settle inside tx, for every asset or, with assetID, for one:
 // lifecycle changes of an asset settle it first, so that they decide on
 // its versions' effective states.
-func (tx *Tx) settle(now time.Time, assetID string) (Settled, error) {
+func (tx *Tx) settle(now time.Time, assetID string) (domain.Settled, error) {
 	announced, err := tx.announceAvailable(now, assetID)
 	if err != nil {
-		return Settled{}, err
+		return domain.Settled{}, err
 	}
 	expired, err := tx.expireDue(now, assetID)
-	return Settled{Announced: announced, Expired: expired}, err
+	return domain.Settled{Announced: announced, Expired: expired}, err
 }
 
 // settleUpdate runs one set-based UPDATE ... RETURNING of versions that
@@ -144,7 +138,7 @@ func (tx *Tx) expireDue(now time.Time, assetID string) (int, error) {
 	for i, d := range due {
 		versionIDs[i], assetIDs[i] = d.ID, d.AssetID
 	}
-	if _, err := tx.noticeFetchers(versionIDs, domain.StateExpired, "Expired: this piece is no longer approved for use."); err != nil {
+	if _, err := tx.noticeFetchers(versionIDs, string(domain.StateExpired), "Expired: this piece is no longer approved for use."); err != nil {
 		return 0, err
 	}
 	if err := tx.flagCampaignsAtRisk(assetIDs, "a piece expired"); err != nil {

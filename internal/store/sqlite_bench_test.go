@@ -105,7 +105,7 @@ func BenchmarkSQLiteListing(b *testing.B) {
 			name = "search"
 		}
 		b.Run(name, func(b *testing.B) {
-			f := LibraryFilter{Brands: []string{"ZELTRA"}, Limit: 50, Query: q}
+			f := domain.LibraryFilter{Brands: []string{"ZELTRA"}, Limit: 50, Query: q}
 			for i := 0; i < b.N; i++ {
 				page, err := s.Library(ctx, f, time.Now())
 				if err != nil || len(page.Items) == 0 {

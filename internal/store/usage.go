@@ -23,45 +23,6 @@ type usageRow struct {
 
 func (usageRow) TableName() string { return "usage_events" }
 
-// LibraryItem is what a rep sees of a current piece.
-type LibraryItem struct {
-	AssetID   string    `json:"asset_id"`
-	JobCode   string    `json:"job_code"`
-	Title     string    `json:"title"`
-	Brand     string    `json:"brand"`
-	Audience  string    `json:"audience"`
-	Channel   string    `json:"channel"`
-	Tags      []string  `json:"tags"`
-	VersionID string    `json:"version_id"`
-	Number    int       `json:"version_number"`
-	MediaType string    `json:"media_type"`
-	Filename  string    `json:"filename"`
-	Size      int64     `json:"size"`
-	SHA256    string    `json:"sha256"`
-	ExpiresAt time.Time `json:"expires_at"`
-	// RereviewRequired says that the piece was checked against an earlier
-	// label and is being re-reviewed: use it only as its owner directs.
-	RereviewRequired bool `json:"rereview_required"`
-}
-
-// LibraryFilter selects the rep library.
-type LibraryFilter struct {
-	AllBrands bool
-	Brands    []string
-	Brand     string
-	Audience  string
-	Channel   string
-	Query     string
-	Cursor    string
-	Limit     int
-}
-
-// LibraryPage is one page of the rep library.
-type LibraryPage struct {
-	Items      []LibraryItem `json:"items"`
-	NextCursor string        `json:"next_cursor"`
-}
-
 const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, assets.audience, assets.channel, assets.tags, " +
 	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at, versions.rereview_required"
 
@@ -105,8 +66,8 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 	return out, rows.Err()
 }
 
-func (r libraryScan) item() LibraryItem {
-	it := LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: r.Audience, Channel: r.Channel, Tags: []string{},
+func (r libraryScan) item() domain.LibraryItem {
+	it := domain.LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel), Tags: []string{},
 		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt, RereviewRequired: r.RereviewRequired}
 	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
 	return it
@@ -114,7 +75,7 @@ func (r libraryScan) item() LibraryItem {
 
 // Library lists the current pieces of the brands in f at now, newest
 // asset first, with keyset pagination.
-func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (LibraryPage, error) {
+func (s *Store) Library(ctx context.Context, f domain.LibraryFilter, now time.Time) (domain.LibraryPage, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -140,15 +101,15 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 	if f.Cursor != "" {
 		after, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return LibraryPage{}, err
+			return domain.LibraryPage{}, err
 		}
 		q = q.Where("assets.id < ?", after)
 	}
 	rows, err := scanLibrary(q.Order("assets.id DESC").Limit(limit + 1))
 	if err != nil {
-		return LibraryPage{}, translate(err)
+		return domain.LibraryPage{}, translate(err)
 	}
-	page := LibraryPage{Items: []LibraryItem{}}
+	page := domain.LibraryPage{Items: []domain.LibraryItem{}}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		page.NextCursor = encodeCursor(rows[limit-1].AssetID)
@@ -159,32 +120,25 @@ func (s *Store) Library(ctx context.Context, f LibraryFilter, now time.Time) (Li
 	return page, nil
 }
 
-// Retired explains why an asset has no current piece for a rep.
-type Retired struct {
-	Reason    string // expired, withdrawn
-	Message   string
-	VersionID string
-}
-
 // CurrentPiece returns the asset's current piece at now for a rep of the
 // given brands. If the asset had a piece the rep could see that has since
 // expired or been withdrawn, it returns EGONE with the reason; anything else
 // is ENOTFOUND.
-func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (LibraryItem, VersionWithBrand, error) {
+func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (domain.LibraryItem, domain.Version, error) {
 	var a assetRow
 	if err := s.db.WithContext(ctx).Where("id = ?", assetID).Take(&a).Error; err != nil {
-		return LibraryItem{}, VersionWithBrand{}, notFound(translate(err), "No such piece.")
+		return domain.LibraryItem{}, domain.Version{}, notFound(translate(err), "No such piece.")
 	}
 	visible := allBrands
 	for _, b := range brands {
 		visible = visible || b == a.Brand
 	}
 	if !visible {
-		return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+		return domain.LibraryItem{}, domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 	}
 	rows, err := scanLibrary(currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1))
 	if err != nil {
-		return LibraryItem{}, VersionWithBrand{}, translate(err)
+		return domain.LibraryItem{}, domain.Version{}, translate(err)
 	}
 	if len(rows) == 1 {
 		v, err := s.Version(ctx, rows[0].VersionID)
@@ -201,20 +155,20 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
 		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC, number DESC").Limit(1).Scan(&last).Error
 	if err != nil {
-		return LibraryItem{}, VersionWithBrand{}, translate(err)
+		return domain.LibraryItem{}, domain.Version{}, translate(err)
 	}
 	if last.ID != "" {
-		if err := retired(last.State, last.RetireReason, last.ExpiresAt, now); err != nil {
-			return LibraryItem{}, VersionWithBrand{}, err
+		if err := retired(domain.State(last.State), last.RetireReason, last.ExpiresAt, now); err != nil {
+			return domain.LibraryItem{}, domain.Version{}, err
 		}
 	}
-	return LibraryItem{}, VersionWithBrand{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
+	return domain.LibraryItem{}, domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 }
 
 // retired returns the EGONE error for a version that was in the field and
 // is withdrawn, expired at now, or replaced by a version not yet available
 // (a replacement that is available is served instead); nil otherwise.
-func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
+func retired(state domain.State, reason string, expiresAt *time.Time, now time.Time) error {
 	switch {
 	case state == domain.StateWithdrawn:
 		return domain.Errorf(domain.EGONE, "This piece was withdrawn: %s. Do not use it.", reason)
@@ -233,7 +187,7 @@ func retired(state, reason string, expiresAt *time.Time, now time.Time) error {
 // usage commits first and the retirement sends the rep a notice, or the
 // retirement commits first and the download is refused. Otherwise a rep
 // who fetched a piece in the instant it was retired would never be told.
-func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWithBrand, kind string) error {
+func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v domain.Version, kind string) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		lock := ""
 		if tx.dialect == Postgres {
@@ -246,7 +200,7 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWi
 		if err := tx.db.Raw(`SELECT state, COALESCE(retire_reason, '') AS retire_reason, expires_at FROM versions WHERE id = ?`+lock, v.ID).Scan(&cur).Error; err != nil {
 			return err
 		}
-		if err := retired(cur.State, cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
+		if err := retired(domain.State(cur.State), cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
 			return err
 		}
 		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID, Kind: kind, CreatedAt: tx.now}).Error; err != nil {
@@ -257,29 +211,14 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v VersionWi
 	})
 }
 
-// Notice is a message to a rep that a piece they fetched expired or was
-// withdrawn (Reason expired, withdrawn), or that a newer version replaced
-// it (Reason superseded), which they must acknowledge.
-type Notice struct {
-	ID        string     `json:"id"`
-	VersionID string     `json:"version_id"`
-	AssetID   string     `json:"asset_id"`
-	JobCode   string     `json:"job_code"`
-	Title     string     `json:"title"`
-	Reason    string     `json:"reason"`
-	Message   string     `json:"message"`
-	CreatedAt time.Time  `json:"created_at"`
-	AckedAt   *time.Time `json:"acked_at,omitempty"`
-}
-
 // Notices returns a user's notices at now, unacknowledged first. It settles
 // the library at now first (see Settle), so that a piece whose expiry has
 // passed has its notice even before the expiry job runs.
-func (s *Store) Notices(ctx context.Context, userID string, now time.Time) ([]Notice, error) {
+func (s *Store) Notices(ctx context.Context, userID string, now time.Time) ([]domain.Notice, error) {
 	if _, err := s.Settle(ctx, now); err != nil {
 		return nil, err
 	}
-	out := []Notice{}
+	out := []domain.Notice{}
 	err := s.db.WithContext(ctx).Table("notices").
 		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, notices.created_at, notices.acked_at").
 		Joins("JOIN assets ON assets.id = notices.asset_id").Where("notices.user_id = ?", userID).
@@ -311,7 +250,7 @@ func (s *Store) AckNotice(ctx context.Context, actor domain.Actor, noticeID stri
 
 // ExpiringSoon lists the published pieces of the given brands that expire
 // between now and until, soonest first.
-func (s *Store) ExpiringSoon(ctx context.Context, allBrands bool, brands []string, now, until time.Time) ([]LibraryItem, error) {
+func (s *Store) ExpiringSoon(ctx context.Context, allBrands bool, brands []string, now, until time.Time) ([]domain.LibraryItem, error) {
 	q := s.db.WithContext(ctx).Table("assets").Select(libraryColumns).
 		Joins("JOIN versions ON versions.id = assets.published_version_id").
 		Where("versions.state = ? AND versions.expires_at > ? AND versions.expires_at <= ?", domain.StatePublished, now.UTC(), until.UTC())
@@ -322,7 +261,7 @@ func (s *Store) ExpiringSoon(ctx context.Context, allBrands bool, brands []strin
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]LibraryItem, len(rows))
+	out := make([]domain.LibraryItem, len(rows))
 	for i, r := range rows {
 		out[i] = r.item()
 	}

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -42,12 +41,6 @@ func (r userRow) domain(roles []domain.RoleAssignment) domain.User {
 		roles = []domain.RoleAssignment{}
 	}
 	return domain.User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Disabled: r.Disabled, PasswordChangeRequired: r.PasswordMustChange, Roles: roles, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
-
-// Credentials are what login needs of a user: who it is and the stored hash.
-type Credentials struct {
-	User         domain.User
-	PasswordHash string
 }
 
 // CreateUser adds a user with the given password hash and roles, audited as
@@ -137,19 +130,12 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string,
 	return u, s.auditRefusal(ctx, refused, err)
 }
 
-// UserUpdate is a partial update of a user; nil fields are left alone.
-type UserUpdate struct {
-	DisplayName  *string
-	Disabled     *bool
-	PasswordHash *string
-}
-
 // UpdateUser applies upd. Disabling a user or changing their password ends
 // every session and API token of theirs in the same transaction, so that
 // access stops on the very next request. A password set by someone else
 // (domain.PasswordSetByOther) must be changed by its owner before they act
 // or sign again; one they set themselves clears that.
-func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, userID string, upd UserUpdate) (domain.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, userID string, upd domain.UserUpdate) (domain.User, error) {
 	var u domain.User
 	err := s.InTx(ctx, func(tx *Tx) error {
 		row, err := tx.lockUser(userID)
@@ -253,8 +239,8 @@ func (s *Store) User(ctx context.Context, id string) (domain.User, error) {
 
 // CredentialsByEmail returns the user with email (any letter case) and their
 // password hash, ENOTFOUND if there is none.
-func (s *Store) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
-	var c Credentials
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (domain.Credentials, error) {
+	var c domain.Credentials
 	err := s.read(ctx, func(tx *Tx) error {
 		var row userRow
 		if err := tx.db.Where("email_key = ?", domain.NormalizeEmail(email)).Take(&row).Error; err != nil {
@@ -264,7 +250,7 @@ func (s *Store) CredentialsByEmail(ctx context.Context, email string) (Credentia
 			return err
 		}
 		roles, err := tx.rolesOf(row.ID)
-		c = Credentials{User: row.domain(roles), PasswordHash: row.PasswordHash}
+		c = domain.Credentials{User: row.domain(roles), PasswordHash: row.PasswordHash}
 		return err
 	})
 	return c, err
@@ -296,14 +282,14 @@ func (s *Store) ListUsers(ctx context.Context) ([]domain.User, error) {
 }
 
 // Grants returns every role assignment, for the authorizer.
-func (s *Store) Grants(ctx context.Context) ([]authz.Grant, error) {
+func (s *Store) Grants(ctx context.Context) ([]domain.Grant, error) {
 	var rows []roleRow
 	if err := s.db.WithContext(ctx).Order("user_id, brand, role").Find(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
-	out := make([]authz.Grant, len(rows))
+	out := make([]domain.Grant, len(rows))
 	for i, r := range rows {
-		out[i] = authz.Grant{UserID: r.UserID, Role: domain.Role(r.Role), Brand: r.Brand}
+		out[i] = domain.Grant{UserID: r.UserID, Role: domain.Role(r.Role), Brand: r.Brand}
 	}
 	return out, nil
 }

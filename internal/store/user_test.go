@@ -93,8 +93,8 @@ func TestSessionsEndWhenUserDisabledOrPasswordChanged(t *testing.T) {
 		u := mustUser(t, s, "a@example.com")
 		login := func(hash string) {
 			t.Helper()
-			err := s.RecordLogin(ctx, LoginOutcome{Email: u.Email, ClientIP: "192.0.2.9", User: &u, Succeeded: true,
-				Session: &Session{TokenHash: hash, UserID: u.ID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}})
+			err := s.RecordLogin(ctx, domain.LoginOutcome{Email: u.Email, ClientIP: "192.0.2.9", User: &u, Succeeded: true,
+				Session: &domain.Session{TokenHash: hash, UserID: u.ID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +108,7 @@ func TestSessionsEndWhenUserDisabledOrPasswordChanged(t *testing.T) {
 			t.Fatalf("expired session: %v", err)
 		}
 		yes := true
-		if _, err := s.UpdateUser(ctx, testActor, u.ID, UserUpdate{Disabled: &yes}); err != nil {
+		if _, err := s.UpdateUser(ctx, testActor, u.ID, domain.UserUpdate{Disabled: &yes}); err != nil {
 			t.Fatal(err)
 		}
 		for _, h := range []string{"h1", "h2"} {
@@ -117,12 +117,12 @@ func TestSessionsEndWhenUserDisabledOrPasswordChanged(t *testing.T) {
 			}
 		}
 		no := false
-		if _, err := s.UpdateUser(ctx, testActor, u.ID, UserUpdate{Disabled: &no}); err != nil {
+		if _, err := s.UpdateUser(ctx, testActor, u.ID, domain.UserUpdate{Disabled: &no}); err != nil {
 			t.Fatal(err)
 		}
 		login("h3")
 		hash := "$argon2id$new"
-		if _, err := s.UpdateUser(ctx, testActor, u.ID, UserUpdate{PasswordHash: &hash}); err != nil {
+		if _, err := s.UpdateUser(ctx, testActor, u.ID, domain.UserUpdate{PasswordHash: &hash}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := s.SessionUser(ctx, "h3", now); domain.ErrorCode(err) != domain.EUNAUTH {
@@ -142,7 +142,7 @@ func TestRecentFailures(t *testing.T) {
 		ctx := context.Background()
 		since := time.Now().Add(-time.Hour)
 		fail := func(email, ip string) {
-			if err := s.RecordLogin(ctx, LoginOutcome{Email: email, ClientIP: ip, Reason: "bad_credentials"}); err != nil {
+			if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: email, ClientIP: ip, Reason: "bad_credentials"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -153,7 +153,7 @@ func TestRecentFailures(t *testing.T) {
 		if err != nil || acct != 2 || addr != 2 {
 			t.Fatalf("RecentFailures = %d, %d, %v; want 2, 2", acct, addr, err)
 		}
-		if err := s.RecordLogin(ctx, LoginOutcome{Email: "a@example.com", ClientIP: "192.0.2.1", Succeeded: true}); err != nil {
+		if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: "a@example.com", ClientIP: "192.0.2.1", Succeeded: true}); err != nil {
 			t.Fatal(err)
 		}
 		fail("a@example.com", "192.0.2.3")

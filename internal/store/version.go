@@ -29,7 +29,7 @@ type versionRow struct {
 	ID         string `gorm:"primaryKey"`
 	AssetID    string
 	Number     int
-	State      string
+	State      domain.State
 	ObjectKey  string `gorm:"column:blob_key"`
 	SHA256     string `gorm:"column:sha256"`
 	Size       int64
@@ -49,25 +49,27 @@ func (versionRow) TableName() string { return "versions" }
 // versionView is a version row without its (possibly large) text, joined
 // with the uploader's name.
 type versionView struct {
-	ID, AssetID, State, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName string
+	ID, AssetID, SHA256, MediaType, Filename, TextStatus, TextError, UploadedBy, UploaderName, Brand string
+	State                                                                                            domain.State
 	ObjectKey                                                                                        string `gorm:"column:blob_key"`
 	Number, Pages                                                                                    int
 	Size                                                                                             int64
 	CreatedAt                                                                                        time.Time
 }
 
-const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name"
+const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name, assets.brand"
 
 func (v versionView) domain() domain.Version {
 	return domain.Version{
 		ID: v.ID, AssetID: v.AssetID, Number: v.Number, State: v.State, SHA256: v.SHA256, Size: v.Size, MediaType: v.MediaType,
 		Filename: v.Filename, Pages: v.Pages, TextStatus: v.TextStatus, TextError: v.TextError, UploadedBy: v.UploadedBy,
-		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, ObjectKey: v.ObjectKey,
+		Uploader: v.UploaderName, CreatedAt: v.CreatedAt, ObjectKey: v.ObjectKey, Brand: v.Brand,
 	}
 }
 
 func (tx *Tx) versionQuery() *gorm.DB {
-	return tx.db.Table("versions").Select(versionColumns).Joins("JOIN users ON users.id = versions.uploaded_by")
+	return tx.db.Table("versions").Select(versionColumns).Joins("JOIN users ON users.id = versions.uploaded_by").
+		Joins("JOIN assets ON assets.id = versions.asset_id")
 }
 
 func (tx *Tx) version(id string) (domain.Version, error) {
@@ -96,27 +98,13 @@ func (tx *Tx) versionsByID(ids []string) (map[string]domain.Version, error) {
 	return out, nil
 }
 
-// VersionWithBrand is a version and the brand of its asset, which decides
-// who may see it.
-type VersionWithBrand struct {
-	domain.Version
-	Brand string
-}
-
-// Version returns the version with id and its asset's brand.
-func (s *Store) Version(ctx context.Context, id string) (VersionWithBrand, error) {
-	var out VersionWithBrand
+// Version returns the version with id, with its asset's brand.
+func (s *Store) Version(ctx context.Context, id string) (domain.Version, error) {
+	var out domain.Version
 	err := s.read(ctx, func(tx *Tx) error {
-		v, err := tx.version(id)
-		if err != nil {
-			return err
-		}
-		var brand string
-		if err := tx.db.Table("assets").Select("brand").Where("id = ?", v.AssetID).Scan(&brand).Error; err != nil {
-			return err
-		}
-		out = VersionWithBrand{Version: v, Brand: brand}
-		return nil
+		var err error
+		out, err = tx.version(id)
+		return err
 	})
 	return out, err
 }
@@ -155,48 +143,38 @@ func (s *Store) ObjectBySHA256(ctx context.Context, sum string) (string, int64, 
 	return row.Key, row.Size, translate(err)
 }
 
-// NewVersion is a stored upload to record as a version.
-type NewVersion struct {
-	AssetID    string
-	ObjectKey  string
-	NewObject  bool // the object was stored for this upload (else it is reused)
-	SHA256     string
-	Size       int64
-	BlockSize  int64  // the block length of BlockSums
-	BlockSums  []byte // the hash of each block of the content, in order
-	MediaType  string
-	Filename   string
-	Pages      int
-	TextStatus string
-	TextError  string
-	Text       string
-	TextLines  []byte // JSON
-}
-
 // ErrObjectRace means another upload of the same content recorded its object
 // first; the caller should reuse that object and remove its own.
 var ErrObjectRace = errors.New("store: identical content was stored concurrently")
 
 // CreateVersion records an uploaded version of an asset as the asset's newest
-// draft, with its audit event. The object must already be in the store: a
-// version row never exists without its object.
-func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVersion) (domain.Version, error) {
+// draft, with its audit event, and returns it. The object must already be
+// in the object store: a version row never exists without its object. v
+// gives the asset (AssetID), MediaType, Filename, Pages and the text
+// extraction's outcome (TextStatus, TextError); obj the content's object
+// (Key, SHA256, Size and its block sums), recorded if newObject (else an
+// object of identical content is reused); text is the
+// extracted plain text (for search) and lines its JSON lines (for the
+// checker). It fails with ErrObjectRace if another upload recorded an
+// object of the same content first.
+func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, v domain.Version, obj domain.StoredObject, newObject bool,
+	text string, lines []byte) (domain.Version, error) {
 	var out domain.Version
 	err := s.InTx(ctx, func(tx *Tx) error {
-		a, err := tx.asset(in.AssetID, true)
+		a, err := tx.asset(v.AssetID, true)
 		if err != nil {
 			return err
 		}
-		if in.NewObject {
+		if newObject {
 			var n int64
-			if err := tx.db.Model(&objectRow{}).Where("sha256 = ?", in.SHA256).Count(&n).Error; err != nil {
+			if err := tx.db.Model(&objectRow{}).Where("sha256 = ?", obj.SHA256).Count(&n).Error; err != nil {
 				return err
 			}
 			if n > 0 {
 				return ErrObjectRace
 			}
-			if err := tx.db.Create(&objectRow{Key: in.ObjectKey, SHA256: in.SHA256, Size: in.Size, CreatedAt: tx.now,
-				BlockSize: in.BlockSize, BlockSums: in.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
+			if err := tx.db.Create(&objectRow{Key: obj.Key, SHA256: obj.SHA256, Size: obj.Size, CreatedAt: tx.now,
+				BlockSize: obj.BlockSize, BlockSums: obj.BlockSums, VerifiedAt: &tx.now}).Error; err != nil {
 				if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
 					return ErrObjectRace
 				}
@@ -204,27 +182,26 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 			}
 		}
 		var maxNumber int
-		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", in.AssetID).Scan(&maxNumber).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", v.AssetID).Scan(&maxNumber).Error; err != nil {
 			return err
 		}
-		lines := in.TextLines
 		if len(lines) == 0 {
 			lines = []byte("[]")
 		}
 		row := versionRow{
-			ID: newID(), AssetID: in.AssetID, Number: maxNumber + 1, State: domain.StateDraft, ObjectKey: in.ObjectKey,
-			SHA256: in.SHA256, Size: in.Size, MediaType: in.MediaType, Filename: in.Filename, Pages: in.Pages,
-			TextStatus: in.TextStatus, TextError: in.TextError, Text: in.Text, TextLines: string(lines),
+			ID: newID(), AssetID: v.AssetID, Number: maxNumber + 1, State: domain.StateDraft, ObjectKey: obj.Key,
+			SHA256: obj.SHA256, Size: obj.Size, MediaType: v.MediaType, Filename: v.Filename, Pages: v.Pages,
+			TextStatus: v.TextStatus, TextError: v.TextError, Text: text, TextLines: string(lines),
 			UploadedBy: actor.UserID, CreatedAt: tx.now,
 		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		if !in.NewObject && len(in.BlockSums) > 0 {
+		if !newObject && len(obj.BlockSums) > 0 {
 			// The upload hashed the same content (same SHA-256), so its
 			// block sums are the reused object's, which may predate them.
-			if err := tx.db.Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", in.ObjectKey).
-				Updates(map[string]any{"block_size": in.BlockSize, "block_sums": in.BlockSums}).Error; err != nil {
+			if err := tx.db.Model(&objectRow{}).Where("key = ? AND block_sums IS NULL", obj.Key).
+				Updates(map[string]any{"block_size": obj.BlockSize, "block_sums": obj.BlockSums}).Error; err != nil {
 				return err
 			}
 		}
@@ -232,18 +209,18 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, in NewVer
 		tags, _ := json.Marshal(a.Tags)
 		ar.Tags = string(tags)
 		if err := tx.db.Model(&assetRow{}).Where("id = ?", a.ID).Updates(map[string]any{
-			"latest_version_id": row.ID, "search_text": searchText(ar, in.Text), "updated_at": tx.now,
+			"latest_version_id": row.ID, "search_text": searchText(ar, text), "updated_at": tx.now,
 		}).Error; err != nil {
 			return err
 		}
 		out = domain.Version{
 			ID: row.ID, AssetID: row.AssetID, Number: row.Number, State: row.State, SHA256: row.SHA256, Size: row.Size,
 			MediaType: row.MediaType, Filename: row.Filename, Pages: row.Pages, TextStatus: row.TextStatus, TextError: row.TextError,
-			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey,
+			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey, Brand: a.Brand,
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
 			Details: map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "number": row.Number, "sha256": row.SHA256, "size": row.Size,
-				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !in.NewObject}})
+				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !newObject}})
 	})
 	return out, err
 }
@@ -256,29 +233,13 @@ func (s *Store) ObjectKnown(ctx context.Context, key string) (bool, error) {
 	return n > 0, translate(err)
 }
 
-// StoredObject is a recorded object with what its content must hash to.
-type StoredObject struct {
-	Key    string
-	SHA256 string
-	Size   int64
-	// BlockSums holds the BLAKE3-256 hash of each BlockSize-long block of
-	// the content, 32 bytes per block (the last block may be shorter).
-	// BlockSums is nil for an object stored before blocks were recorded.
-	BlockSize int64
-	BlockSums []byte
-	// CorruptAt is set once the object was found not to match; it is then
-	// never served again. CorruptReason says what did not match.
-	CorruptAt     *time.Time
-	CorruptReason string
-}
-
-func (r objectRow) stored() StoredObject {
-	return StoredObject{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
+func (r objectRow) stored() domain.StoredObject {
+	return domain.StoredObject{Key: r.Key, SHA256: r.SHA256, Size: r.Size, BlockSize: r.BlockSize, BlockSums: r.BlockSums,
 		CorruptAt: r.CorruptAt, CorruptReason: r.CorruptReason}
 }
 
 // EachObject calls fn for every recorded object in key order, in batches.
-func (s *Store) EachObject(ctx context.Context, fn func(StoredObject) error) error {
+func (s *Store) EachObject(ctx context.Context, fn func(domain.StoredObject) error) error {
 	after := ""
 	for {
 		var rows []objectRow
@@ -298,7 +259,7 @@ func (s *Store) EachObject(ctx context.Context, fn func(StoredObject) error) err
 }
 
 // AuditDownload records that actor downloaded a version.
-func (s *Store) AuditDownload(ctx context.Context, actor domain.Actor, v VersionWithBrand, details map[string]any) error {
+func (s *Store) AuditDownload(ctx context.Context, actor domain.Actor, v domain.Version, details map[string]any) error {
 	if details == nil {
 		details = map[string]any{}
 	}

@@ -121,7 +121,7 @@ func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	t.Helper()
 	storetest.Brand(t, st, "ZELTRA")
 	v := storetest.Approved(t, st, "ZELTRA", "ZEL-W1", now)
-	pub := store.Publication{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}
+	pub := domain.PublishRequest{VersionID: v.ID, ExpiresAt: now.Add(24 * time.Hour)}
 	if _, err := st.Publish(context.Background(), domain.Actor{Name: "test"}, pub); err != nil {
 		t.Fatal(err)
 	}

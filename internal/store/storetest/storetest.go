@@ -32,8 +32,9 @@ func Approved(t testing.TB, s *store.Store, brand, job string, now time.Time) do
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, store.NewVersion{AssetID: a.ID, ObjectKey: "objects/aa/bb/" + job, NewObject: true,
-		SHA256: "ab", Size: 1, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK})
+	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: "ab", Size: 1},
+		true, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +48,8 @@ func Approved(t testing.TB, s *store.Store, brand, job string, now time.Time) do
 	}
 	for _, f := range domain.ReviewFunctions {
 		rv := User(t, s, fmt.Sprintf("%s-%s@example.com", f, job))
-		d := store.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove,
-			Signature: &store.Signature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}
+		d := domain.Decision{VersionID: v.ID, Function: f, Decision: domain.DecisionApprove,
+			Signature: &domain.NewSignature{UserID: rv.UserID, PrintedName: rv.Name, Meaning: "ok"}}
 		if _, err := s.Decide(ctx, rv, d); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,7 @@ func Approved(t testing.TB, s *store.Store, brand, job string, now time.Time) do
 	if err != nil || got.State != domain.StateApproved {
 		t.Fatalf("storetest: version not approved: %+v %v", got, err)
 	}
-	return got.Version
+	return got
 }
 
 // User creates a user without roles and returns them as an actor.
