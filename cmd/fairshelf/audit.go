@@ -38,9 +38,12 @@ func loadAuditKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, erro
 		log.Info("audit signing key generated", "file", cfg.AuditKeyPath())
 	}
 	if cfg.UsesPostgres() {
-		log.Warn("AUDIT TRAIL NOT SAFELY ANCHORED: FAIRSHELF_AUDIT_SIGNING_KEY_FILE is not set, so checkpoints are signed with a key generated into the data folder; "+
-			"every instance signs with its own key and a lost data folder loses the key. Give all instances one key file (see README, Audit trail).",
-			"file", cfg.AuditKeyPath())
+		log.Warn(
+			"AUDIT TRAIL NOT SAFELY ANCHORED: FAIRSHELF_AUDIT_SIGNING_KEY_FILE is not set, so checkpoints are signed with a key generated into the data folder; "+
+				"every instance signs with its own key and a lost data folder loses the key. Give all instances one key file (see README, Audit trail).",
+			"file",
+			cfg.AuditKeyPath(),
+		)
 	}
 	return key, nil
 }
@@ -190,14 +193,31 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	}
 	if !r.OK {
 		if !*asJSON {
-			fmt.Fprintf(stdout, "audit chain BROKEN: %d findings; first at event %d: %s (%d events, %d checkpoints, %d signatures checked)\n",
-				r.FindingCount, r.Broken.Seq, r.Broken.Reason, r.Checked, r.Checkpoints, r.Signatures)
+			fmt.Fprintf(
+				stdout,
+				"audit chain BROKEN: %d findings; first at event %d: %s (%d events, %d checkpoints, %d signatures checked)\n",
+				r.FindingCount,
+				r.Broken.Seq,
+				r.Broken.Reason,
+				r.Checked,
+				r.Checkpoints,
+				r.Signatures,
+			)
 		}
 		return &exitError{code: 1, err: errors.New("audit trail verification failed")}
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "audit chain OK: %d events, head %d %s; %d checkpoints by key %s, newest covers event %d; %d signatures match their events\n",
-			r.Checked, r.LastSeq, r.LastHash, r.Checkpoints, r.KeyID, r.AnchoredSeq, r.Signatures)
+		fmt.Fprintf(
+			stdout,
+			"audit chain OK: %d events, head %d %s; %d checkpoints by key %s, newest covers event %d; %d signatures match their events\n",
+			r.Checked,
+			r.LastSeq,
+			r.LastHash,
+			r.Checkpoints,
+			r.KeyID,
+			r.AnchoredSeq,
+			r.Signatures,
+		)
 	}
 	return nil
 }

@@ -91,8 +91,17 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	rules := checker.DefaultRules()
-	findings := checker.Check(checker.Input{Piece: piece, Label: b.Label, PreviousLabels: labels[:len(labels)-1], Claims: claims, Now: time.Now()}, rules)
-	report := domain.CheckReport{Brand: *brand, LabelVersion: b.Label.Version, RulesVersion: rules.Version, Findings: findings, CheckedAt: time.Now().UTC()}
+	findings := checker.Check(
+		checker.Input{Piece: piece, Label: b.Label, PreviousLabels: labels[:len(labels)-1], Claims: claims, Now: time.Now()},
+		rules,
+	)
+	report := domain.CheckReport{
+		Brand:        *brand,
+		LabelVersion: b.Label.Version,
+		RulesVersion: rules.Version,
+		Findings:     findings,
+		CheckedAt:    time.Now().UTC(),
+	}
 	if report.Findings == nil {
 		report.Findings = []domain.Finding{}
 	}

@@ -60,7 +60,12 @@ func seedDemo(ctx context.Context, st *store.Store, lib *object.Service, log *sl
 		} else if domain.ErrorCode(err) != domain.ENOTFOUND {
 			return err
 		}
-		in := domain.NewUser{Email: u.email, DisplayName: u.name, Password: demoPassword, Roles: []domain.RoleAssignment{{Role: u.role, Brand: u.brand}}}
+		in := domain.NewUser{
+			Email:       u.email,
+			DisplayName: u.name,
+			Password:    demoPassword,
+			Roles:       []domain.RoleAssignment{{Role: u.role, Brand: u.brand}},
+		}
 		if err := in.Validate(); err != nil {
 			return err
 		}
@@ -100,7 +105,14 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 		return err
 	}
 	marketer := domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}
-	in := domain.NewAsset{JobCode: "ZEL-DEMO-001", Title: "ZELTRA HCP detail aid (demo)", Brand: demoBrand, Audience: "hcp", Channel: "detail_aid", Tags: []string{"demo"}}
+	in := domain.NewAsset{
+		JobCode:  "ZEL-DEMO-001",
+		Title:    "ZELTRA HCP detail aid (demo)",
+		Brand:    demoBrand,
+		Audience: "hcp",
+		Channel:  "detail_aid",
+		Tags:     []string{"demo"},
+	}
 	if err := in.Validate(); err != nil {
 		return err
 	}

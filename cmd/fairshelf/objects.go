@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/fairshelf/fairshelf/internal/object"
 	"io"
 	"os"
+
+	"github.com/fairshelf/fairshelf/internal/object"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -66,7 +67,11 @@ func runObjectsRestore(ctx context.Context, key, file string, getenv func(string
 
 // openObjectServiceForCLI opens the configured database, object store and
 // library for the objects commands; the caller calls closeStore when done.
-func openObjectServiceForCLI(ctx context.Context, getenv func(string) string, stderr io.Writer) (lib *object.Service, closeStore func(), err error) {
+func openObjectServiceForCLI(
+	ctx context.Context,
+	getenv func(string) string,
+	stderr io.Writer,
+) (lib *object.Service, closeStore func(), err error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return nil, nil, err

@@ -88,7 +88,16 @@ func openStoreWithKey(ctx context.Context, cfg config.Config, log *slog.Logger, 
 			return nil, err
 		}
 	}
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), Logger: log, Outbox: cfg.WebhookURL != "", AuditSealKey: sealKey})
+	st, err := store.Open(
+		ctx,
+		store.Options{
+			DatabaseURL:  cfg.DatabaseURL,
+			SQLitePath:   cfg.SQLitePath(),
+			Logger:       log,
+			Outbox:       cfg.WebhookURL != "",
+			AuditSealKey: sealKey,
+		},
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +136,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (FAIRSHELF_LISTEN)")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "folder of the SQLite file and local objects (FAIRSHELF_DATA_DIR)")
-	fs.StringVar(&cfg.MetricsListen, "metrics-listen", cfg.MetricsListen, "address of the /metrics listener, or off (FAIRSHELF_METRICS_LISTEN)")
+	fs.StringVar(
+		&cfg.MetricsListen,
+		"metrics-listen",
+		cfg.MetricsListen,
+		"address of the /metrics listener, or off (FAIRSHELF_METRICS_LISTEN)",
+	)
 	demo := fs.Bool("demo", false, "seed a demo brand, content and one user per role")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
@@ -170,7 +184,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	checkpoints := checkpoint.NewReader(blobs)
 	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)
-	srv, err := server.New(server.Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: versionString(), AuditVerifier: auditVerifier})
+	srv, err := server.New(
+		server.Deps{
+			Config:        cfg,
+			Store:         st,
+			ObjectStore:   blobs,
+			Authz:         az,
+			Objects:       lib,
+			Logger:        log,
+			Version:       versionString(),
+			AuditVerifier: auditVerifier,
+		},
+	)
 	if err != nil {
 		return err
 	}

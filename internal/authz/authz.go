@@ -98,7 +98,13 @@ func New(ctx context.Context, src Source) (*Authorizer, error) {
 	for _, r := range rules {
 		byObject[r.object] = append(byObject[r.object], r)
 	}
-	a := &Authorizer{src: src, enforcers: map[string]*casbin.SyncedEnforcer{}, adapters: map[string]*adapter{}, reload: make(chan struct{}, 1), maxDecisions: maxDecisions}
+	a := &Authorizer{
+		src:          src,
+		enforcers:    map[string]*casbin.SyncedEnforcer{},
+		adapters:     map[string]*adapter{},
+		reload:       make(chan struct{}, 1),
+		maxDecisions: maxDecisions,
+	}
 	for object, rs := range byObject {
 		om, err := model.NewModelFromString(policies.Model())
 		if err != nil {

@@ -521,7 +521,13 @@ func TestMemoIsBounded(t *testing.T) {
 // reload; the others are the steady state, answered from the memo.
 func BenchmarkCan(b *testing.B) {
 	brands := []string{"ZELTRA", "ACME", "BETA", "GAMMA", "DELTA"}
-	roles := []domain.Role{domain.RoleMarketer, domain.RoleMedicalReviewer, domain.RoleLegalReviewer, domain.RoleRegulatoryReviewer, domain.RoleRep}
+	roles := []domain.Role{
+		domain.RoleMarketer,
+		domain.RoleMedicalReviewer,
+		domain.RoleLegalReviewer,
+		domain.RoleRegulatoryReviewer,
+		domain.RoleRep,
+	}
 	var grants []domain.Grant
 	for i := range 1000 {
 		id := fmt.Sprintf("u%d", i)

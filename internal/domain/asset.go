@@ -73,8 +73,16 @@ func (a *NewAsset) Validate() error {
 	a.Brand = strings.TrimSpace(a.Brand)
 	a.Tags = NormalizeTags(a.Tags)
 	var v Validation
-	v.Check(validJobCode(a.JobCode), "job_code", "Use 3-64 letters, digits, -, _, / or . (the material ID printed on the piece), e.g. ZEL-HCP-0042.")
-	v.Check(a.Title != "" && utf8.RuneCountInString(a.Title) <= 200 && !strings.ContainsFunc(a.Title, isControl), "title", "Enter a title of up to 200 characters.")
+	v.Check(
+		validJobCode(a.JobCode),
+		"job_code",
+		"Use 3-64 letters, digits, -, _, / or . (the material ID printed on the piece), e.g. ZEL-HCP-0042.",
+	)
+	v.Check(
+		a.Title != "" && utf8.RuneCountInString(a.Title) <= 200 && !strings.ContainsFunc(a.Title, isControl),
+		"title",
+		"Enter a title of up to 200 characters.",
+	)
 	v.Check(ValidBrandCode(a.Brand), "brand", "Choose a brand.")
 	v.Check(slices.Contains(Audiences, a.Audience), "audience", "Choose hcp, patient or payer.")
 	v.Check(slices.Contains(Channels, a.Channel), "channel", "Choose detail_aid, leave_behind, email, web, video, print_ad or slide_deck.")
@@ -127,7 +135,17 @@ const (
 )
 
 // States lists every version state.
-var States = []State{StateDraft, StateInReview, StateChangesRequested, StateRejected, StateApproved, StatePublished, StateExpired, StateWithdrawn, StateSuperseded}
+var States = []State{
+	StateDraft,
+	StateInReview,
+	StateChangesRequested,
+	StateRejected,
+	StateApproved,
+	StatePublished,
+	StateExpired,
+	StateWithdrawn,
+	StateSuperseded,
+}
 
 // Text extraction outcomes stored with a version.
 const (

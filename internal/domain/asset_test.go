@@ -50,7 +50,14 @@ func FuzzSanitizeFilename(f *testing.F) {
 }
 
 func TestNewAssetValidate(t *testing.T) {
-	a := NewAsset{JobCode: " ZEL-HCP-0042 ", Title: "  Detail   aid ", Brand: "ZELTRA", Audience: "hcp", Channel: "detail_aid", Tags: []string{"Launch", "launch ", ""}}
+	a := NewAsset{
+		JobCode:  " ZEL-HCP-0042 ",
+		Title:    "  Detail   aid ",
+		Brand:    "ZELTRA",
+		Audience: "hcp",
+		Channel:  "detail_aid",
+		Tags:     []string{"Launch", "launch ", ""},
+	}
 	if err := a.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +74,17 @@ func TestNewAssetValidate(t *testing.T) {
 }
 
 func TestNewBrandValidate(t *testing.T) {
-	b := NewBrand{Code: "ZELTRA", Name: "Zeltra", Label: Label{ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "Adults with X.", ISIStatements: []string{"Serious bleeding may occur."}, PIReference: "See full Prescribing Information"}}
+	b := NewBrand{
+		Code: "ZELTRA",
+		Name: "Zeltra",
+		Label: Label{
+			ProprietaryName: "ZELTRA",
+			EstablishedName: "zeltaparin",
+			Indication:      "Adults with X.",
+			ISIStatements:   []string{"Serious bleeding may occur."},
+			PIReference:     "See full Prescribing Information",
+		},
+	}
 	if err := b.Validate(); err != nil {
 		t.Fatal(err)
 	}

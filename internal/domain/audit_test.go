@@ -128,7 +128,12 @@ func TestAuditVerifier(t *testing.T) {
 	cpEarly.Sign(priv)
 	late2[3].OccurredAt = t0.Add(5 * time.Minute)
 	late2[4].OccurredAt = t0.Add(11 * time.Minute)
-	if r := run(AuditAnchors{PublicKey: pub, Checkpoints: []Checkpoint{cpLate, cpEarly}, SealKey: seal}, relink(late2, seal)); !hasKind(r, FindingBackdated, 4) || r.FindingCount != 1 {
+	if r := run(AuditAnchors{PublicKey: pub, Checkpoints: []Checkpoint{cpLate, cpEarly}, SealKey: seal}, relink(late2, seal)); !hasKind(
+		r,
+		FindingBackdated,
+		4,
+	) ||
+		r.FindingCount != 1 {
 		t.Errorf("bound by the later of two checkpoints: %+v", r.Findings)
 	}
 	// Within the skew is normal: concurrent writers append out of order.
@@ -153,8 +158,18 @@ func relink(evs []AuditEvent, seal []byte) []AuditEvent {
 
 func TestSignaturesAgainstEvents(t *testing.T) {
 	at := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
-	sig := Signature{ID: "s1", UserID: "u1", PrintedName: "Dr. Ada Reviewer", Function: "medical", Meaning: "Approved as medically accurate",
-		Decision: "approve", ObjectType: "version", ObjectID: "v1", ContentSHA256: "abc", SignedAt: at}
+	sig := Signature{
+		ID:            "s1",
+		UserID:        "u1",
+		PrintedName:   "Dr. Ada Reviewer",
+		Function:      "medical",
+		Meaning:       "Approved as medically accurate",
+		Decision:      "approve",
+		ObjectType:    "version",
+		ObjectID:      "v1",
+		ContentSHA256: "abc",
+		SignedAt:      at,
+	}
 	details, _ := CanonicalDetails(map[string]any{"signature_id": "s1", "signature": sig.AuditDetails()})
 	e := AuditEvent{Seq: 1, OccurredAt: at, Action: "review.decide", Details: details, PrevHash: GenesisHash}
 	e.Hash = e.ComputeHash()

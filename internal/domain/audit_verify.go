@@ -129,9 +129,25 @@ func NewAuditVerifier(a AuditAnchors) *AuditVerifier {
 		for _, c := range a.Checkpoints {
 			switch err := c.Verify(a.PublicKey); {
 			case errors.Is(err, ErrCheckpointForeignKey):
-				v.add(AuditFinding{Kind: FindingForeignCheckpoint, Checkpoint: c.Object, Message: fmt.Sprintf("checkpoint %s is signed by key %s, not by %s", c.Object, c.KeyID, v.report.KeyID)})
+				v.add(
+					AuditFinding{
+						Kind:       FindingForeignCheckpoint,
+						Checkpoint: c.Object,
+						Message:    fmt.Sprintf("checkpoint %s is signed by key %s, not by %s", c.Object, c.KeyID, v.report.KeyID),
+					},
+				)
 			case err != nil:
-				v.add(AuditFinding{Kind: FindingBadCheckpoint, Checkpoint: c.Object, Message: fmt.Sprintf("checkpoint %s (event %d) has a signature that does not verify: it was altered or forged", c.Object, c.Seq)})
+				v.add(
+					AuditFinding{
+						Kind:       FindingBadCheckpoint,
+						Checkpoint: c.Object,
+						Message: fmt.Sprintf(
+							"checkpoint %s (event %d) has a signature that does not verify: it was altered or forged",
+							c.Object,
+							c.Seq,
+						),
+					},
+				)
 			default:
 				v.cps = append(v.cps, c)
 			}
@@ -161,17 +177,38 @@ func (v *AuditVerifier) add(f AuditFinding) {
 func (v *AuditVerifier) Next(e AuditEvent) {
 	switch {
 	case e.Seq != v.lastSeq+1:
-		v.add(AuditFinding{Kind: FindingDeleted, Seq: v.lastSeq + 1, Message: fmt.Sprintf("events %d to %d are missing (removed from the trail)", v.lastSeq+1, e.Seq-1)})
+		v.add(
+			AuditFinding{
+				Kind:    FindingDeleted,
+				Seq:     v.lastSeq + 1,
+				Message: fmt.Sprintf("events %d to %d are missing (removed from the trail)", v.lastSeq+1, e.Seq-1),
+			},
+		)
 	case e.ComputeHash() != e.Hash:
 		// Looking for where an event came from costs a few dozen hashes;
 		// once the report is full, the count is all that is still kept.
 		if from, ok := v.movedFrom(e); ok {
-			v.add(AuditFinding{Kind: FindingReordered, Seq: e.Seq, Message: fmt.Sprintf("event stored as %d was written as event %d (events reordered)", e.Seq, from)})
+			v.add(
+				AuditFinding{
+					Kind:    FindingReordered,
+					Seq:     e.Seq,
+					Message: fmt.Sprintf("event stored as %d was written as event %d (events reordered)", e.Seq, from),
+				},
+			)
 		} else {
 			v.add(AuditFinding{Kind: FindingAltered, Seq: e.Seq, Message: fmt.Sprintf("event %d no longer matches its hash (event altered)", e.Seq)})
 		}
 	case e.PrevHash != v.lastHash:
-		v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Message: fmt.Sprintf("event %d does not link to the event before it (an earlier event was altered and re-hashed, or events were removed or inserted)", e.Seq)})
+		v.add(
+			AuditFinding{
+				Kind: FindingRewritten,
+				Seq:  e.Seq,
+				Message: fmt.Sprintf(
+					"event %d does not link to the event before it (an earlier event was altered and re-hashed, or events were removed or inserted)",
+					e.Seq,
+				),
+			},
+		)
 	}
 	v.passCheckpoints(e.Seq - 1) // those that do not cover e bound its time
 	v.checkTime(e)
@@ -179,7 +216,14 @@ func (v *AuditVerifier) Next(e AuditEvent) {
 	v.checkSeal(e)
 	if s, ok := signatureFromEvent(e); ok {
 		if prev, dup := v.sigs[s.ID]; dup {
-			v.add(AuditFinding{Kind: FindingSignatureMismatch, Seq: e.Seq, SignatureID: s.ID, Message: fmt.Sprintf("signature %s is recorded by events %d and %d", s.ID, prev.Seq, e.Seq)})
+			v.add(
+				AuditFinding{
+					Kind:        FindingSignatureMismatch,
+					Seq:         e.Seq,
+					SignatureID: s.ID,
+					Message:     fmt.Sprintf("signature %s is recorded by events %d and %d", s.ID, prev.Seq, e.Seq),
+				},
+			)
 		}
 		v.sigs[s.ID] = &s
 	}
@@ -213,15 +257,28 @@ func (v *AuditVerifier) movedFrom(e AuditEvent) (int64, bool) {
 // than it claims.
 func (v *AuditVerifier) checkTime(e AuditEvent) {
 	if !v.lastTime.IsZero() && e.OccurredAt.Before(v.lastTime.Add(-AuditClockSkew)) {
-		v.add(AuditFinding{Kind: FindingBackdated, Seq: e.Seq, Message: fmt.Sprintf("event %d is dated %s, before event %d at %s (out of order: backdated)",
-			e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), v.lastSeq, v.lastTime.UTC().Format(time.RFC3339))})
+		v.add(
+			AuditFinding{
+				Kind: FindingBackdated,
+				Seq:  e.Seq,
+				Message: fmt.Sprintf("event %d is dated %s, before event %d at %s (out of order: backdated)",
+					e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), v.lastSeq, v.lastTime.UTC().Format(time.RFC3339)),
+			},
+		)
 		return
 	}
 	// The latest checkpoint signed without e: e did not exist when it was
 	// signed, so e cannot have happened well before that.
 	if c := v.signedBefore; c != nil && e.OccurredAt.Before(c.SignedAt.Add(-AuditClockSkew)) {
-		v.add(AuditFinding{Kind: FindingBackdated, Seq: e.Seq, Checkpoint: c.Object, Message: fmt.Sprintf("event %d is dated %s, but checkpoint %s signed at %s covered only events up to %d (backdated)",
-			e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
+		v.add(
+			AuditFinding{
+				Kind:       FindingBackdated,
+				Seq:        e.Seq,
+				Checkpoint: c.Object,
+				Message: fmt.Sprintf("event %d is dated %s, but checkpoint %s signed at %s covered only events up to %d (backdated)",
+					e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq),
+			},
+		)
 	}
 }
 
@@ -249,8 +306,22 @@ func (v *AuditVerifier) checkCheckpoints(e AuditEvent) {
 		c := v.cps[v.next]
 		v.pass()
 		if c.Hash != e.Hash {
-			v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Checkpoint: c.Object, Message: fmt.Sprintf("checkpoint %s signed at %s recorded event %d with hash %s, the trail has %s (events up to %d were rewritten)",
-				c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq, c.Hash, e.Hash, e.Seq)})
+			v.add(
+				AuditFinding{
+					Kind:       FindingRewritten,
+					Seq:        e.Seq,
+					Checkpoint: c.Object,
+					Message: fmt.Sprintf(
+						"checkpoint %s signed at %s recorded event %d with hash %s, the trail has %s (events up to %d were rewritten)",
+						c.Object,
+						c.SignedAt.UTC().Format(time.RFC3339),
+						c.Seq,
+						c.Hash,
+						e.Hash,
+						e.Seq,
+					),
+				},
+			)
 		}
 	}
 }
@@ -272,7 +343,16 @@ func (v *AuditVerifier) checkSeal(e AuditEvent) {
 		return
 	}
 	if e.Seq > v.report.AnchoredSeq {
-		v.add(AuditFinding{Kind: FindingForged, Seq: e.Seq, Message: fmt.Sprintf("event %d carries no valid seal of this server's key: it was not written by Fairshelf (forged)", e.Seq)})
+		v.add(
+			AuditFinding{
+				Kind: FindingForged,
+				Seq:  e.Seq,
+				Message: fmt.Sprintf(
+					"event %d carries no valid seal of this server's key: it was not written by Fairshelf (forged)",
+					e.Seq,
+				),
+			},
+		)
 	} else {
 		v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Message: fmt.Sprintf("event %d carries no valid seal of this server's key (rewritten)", e.Seq)})
 	}
@@ -284,12 +364,29 @@ func (v *AuditVerifier) Signature(row Signature) {
 	v.report.Signatures++
 	ev, ok := v.sigs[row.ID]
 	if !ok {
-		v.add(AuditFinding{Kind: FindingSignatureWithoutEvent, SignatureID: row.ID, Message: fmt.Sprintf("signature %s by %q is recorded by no audit event (inserted behind the application's back)", row.ID, row.PrintedName)})
+		v.add(
+			AuditFinding{
+				Kind:        FindingSignatureWithoutEvent,
+				SignatureID: row.ID,
+				Message: fmt.Sprintf(
+					"signature %s by %q is recorded by no audit event (inserted behind the application's back)",
+					row.ID,
+					row.PrintedName,
+				),
+			},
+		)
 		return
 	}
 	v.matched[row.ID] = true
 	if diff := ev.differingFields(row); len(diff) > 0 {
-		v.add(AuditFinding{Kind: FindingSignatureMismatch, Seq: ev.Seq, SignatureID: row.ID, Message: fmt.Sprintf("signature %s differs from audit event %d in %v (signature record edited)", row.ID, ev.Seq, diff)})
+		v.add(
+			AuditFinding{
+				Kind:        FindingSignatureMismatch,
+				Seq:         ev.Seq,
+				SignatureID: row.ID,
+				Message:     fmt.Sprintf("signature %s differs from audit event %d in %v (signature record edited)", row.ID, ev.Seq, diff),
+			},
+		)
 	}
 }
 
@@ -304,12 +401,35 @@ func (v *AuditVerifier) Finish() ChainReport {
 	}
 	sort.Slice(missing, func(i, j int) bool { return missing[i].Seq < missing[j].Seq })
 	for _, ev := range missing {
-		v.add(AuditFinding{Kind: FindingEventWithoutSignature, Seq: ev.Seq, SignatureID: ev.ID, Message: fmt.Sprintf("audit event %d records signature %s, which is not in the signatures table (deleted)", ev.Seq, ev.ID)})
+		v.add(
+			AuditFinding{
+				Kind:        FindingEventWithoutSignature,
+				Seq:         ev.Seq,
+				SignatureID: ev.ID,
+				Message: fmt.Sprintf(
+					"audit event %d records signature %s, which is not in the signatures table (deleted)",
+					ev.Seq,
+					ev.ID,
+				),
+			},
+		)
 	}
 	if n := len(v.cps); n > 0 && v.cps[n-1].Seq > v.lastSeq {
 		c := v.cps[n-1]
 		if v.lastSeq == 0 {
-			v.add(AuditFinding{Kind: FindingWiped, Seq: 1, Checkpoint: c.Object, Message: fmt.Sprintf("the trail is empty, but checkpoint %s signed at %s covers %d events (trail wiped)", c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
+			v.add(
+				AuditFinding{
+					Kind:       FindingWiped,
+					Seq:        1,
+					Checkpoint: c.Object,
+					Message: fmt.Sprintf(
+						"the trail is empty, but checkpoint %s signed at %s covers %d events (trail wiped)",
+						c.Object,
+						c.SignedAt.UTC().Format(time.RFC3339),
+						c.Seq,
+					),
+				},
+			)
 		} else {
 			v.add(AuditFinding{Kind: FindingTruncated, Seq: v.lastSeq + 1, Checkpoint: c.Object, Message: fmt.Sprintf("the trail ends at event %d, but checkpoint %s signed at %s covers events up to %d (events removed from the end)", v.lastSeq, c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
 		}

@@ -97,18 +97,38 @@ func (l Label) Validate() error {
 }
 
 func (l Label) validate(v *Validation, prefix string) {
-	v.Check(l.ProprietaryName != "" && len(l.ProprietaryName) <= 100, prefix+"proprietary_name", "Enter the proprietary (brand) name, e.g. ZELTRA.")
-	v.Check(l.EstablishedName != "" && len(l.EstablishedName) <= 200, prefix+"established_name", "Enter the established (generic) name, e.g. zeltaparin.")
+	v.Check(
+		l.ProprietaryName != "" && len(l.ProprietaryName) <= 100,
+		prefix+"proprietary_name",
+		"Enter the proprietary (brand) name, e.g. ZELTRA.",
+	)
+	v.Check(
+		l.EstablishedName != "" && len(l.EstablishedName) <= 200,
+		prefix+"established_name",
+		"Enter the established (generic) name, e.g. zeltaparin.",
+	)
 	v.Check(l.Indication != "" && len(l.Indication) <= 4000, prefix+"indication", "Enter the approved indication (up to 4000 characters).")
-	v.Check(len(l.ISIStatements) > 0 && len(l.ISIStatements) <= 50 && allShorter(l.ISIStatements, 4000), prefix+"isi_statements", "Enter at least one Important Safety Information statement (up to 50).")
-	v.Check(l.PIReference != "" && len(l.PIReference) <= 300, prefix+"pi_reference", "Enter the phrase that refers to the full Prescribing Information.")
+	v.Check(
+		len(l.ISIStatements) > 0 && len(l.ISIStatements) <= 50 && allShorter(l.ISIStatements, 4000),
+		prefix+"isi_statements",
+		"Enter at least one Important Safety Information statement (up to 50).",
+	)
+	v.Check(
+		l.PIReference != "" && len(l.PIReference) <= 300,
+		prefix+"pi_reference",
+		"Enter the phrase that refers to the full Prescribing Information.",
+	)
 	if l.LaunchDate != "" {
 		_, err := time.Parse(time.DateOnly, l.LaunchDate)
 		v.Check(err == nil, prefix+"launch_date", "Use the form YYYY-MM-DD.")
 	}
 	v.Check(l.MaxExpiryMonths >= 1 && l.MaxExpiryMonths <= 36, prefix+"max_expiry_months", "Use 1 to 36 months.")
 	v.Check(l.ReviewSLADays >= 1 && l.ReviewSLADays <= 90, prefix+"review_sla_days", "Use 1 to 90 days.")
-	v.Check(l.GraceDays() >= 0 && l.GraceDays() <= 365, prefix+"rereview_grace_days", "Use 0 to 365 days (0 keeps a flagged piece until its own expiry).")
+	v.Check(
+		l.GraceDays() >= 0 && l.GraceDays() <= 365,
+		prefix+"rereview_grace_days",
+		"Use 0 to 365 days (0 keeps a flagged piece until its own expiry).",
+	)
 	okFunctions := len(l.RequiredFunctions) > 0
 	for i, f := range l.RequiredFunctions {
 		if _, ok := ReviewerRole(f); !ok || slices.Contains(l.RequiredFunctions[:i], f) {
@@ -116,7 +136,11 @@ func (l Label) validate(v *Validation, prefix string) {
 		}
 	}
 	v.Check(okFunctions, prefix+"required_functions", "Choose from medical, legal and regulatory, each at most once.")
-	v.Check(len(l.OffLabelTerms) <= 200 && allShorter(l.OffLabelTerms, 200), prefix+"off_label_terms", "Use at most 200 terms of up to 200 characters.")
+	v.Check(
+		len(l.OffLabelTerms) <= 200 && allShorter(l.OffLabelTerms, 200),
+		prefix+"off_label_terms",
+		"Use at most 200 terms of up to 200 characters.",
+	)
 }
 
 // NewBrand is the input for creating a brand with its first label.

@@ -124,8 +124,12 @@ func CheckReportCurrent(r CheckReport, proprietaryName string, current int, chan
 			"it must be checked against the current label, and pass, before it is approved or published.", proprietaryName, current, what, r.LabelVersion)
 	}
 	if r.Blocking() {
-		return Errorf(ECONFLICT, "The compliance report against the current %s label (version %d) has unwaived error findings; fix or waive them first.",
-			proprietaryName, current)
+		return Errorf(
+			ECONFLICT,
+			"The compliance report against the current %s label (version %d) has unwaived error findings; fix or waive them first.",
+			proprietaryName,
+			current,
+		)
 	}
 	return nil
 }
@@ -133,5 +137,11 @@ func CheckReportCurrent(r CheckReport, proprietaryName string, current int, chan
 // RereviewNotice is the owner's notification subject for a published piece
 // that fails its brand's new label.
 func RereviewNotice(jobCode, brand string, labelVersion int, until time.Time) string {
-	return fmt.Sprintf("%s fails the new %s label (version %d); re-certify it by %s", jobCode, brand, labelVersion, until.UTC().Format(time.DateOnly))
+	return fmt.Sprintf(
+		"%s fails the new %s label (version %d); re-certify it by %s",
+		jobCode,
+		brand,
+		labelVersion,
+		until.UTC().Format(time.DateOnly),
+	)
 }

@@ -85,7 +85,13 @@ func TestCheckReportCurrent(t *testing.T) {
 }
 
 func TestLabelDifferences(t *testing.T) {
-	base := Label{ProprietaryName: "ACME", EstablishedName: "acmezumab", Indication: "Adults.", ISIStatements: []string{"Falls."}, PIReference: "See PI."}
+	base := Label{
+		ProprietaryName: "ACME",
+		EstablishedName: "acmezumab",
+		Indication:      "Adults.",
+		ISIStatements:   []string{"Falls."},
+		PIReference:     "See PI.",
+	}
 	base.Normalize()
 	if got := LabelDifferences(base, base); got != nil {
 		t.Fatalf("identical labels differ in %v", got)
@@ -104,7 +110,13 @@ func TestLabelDifferences(t *testing.T) {
 }
 
 func TestRereviewGraceDays(t *testing.T) {
-	l := Label{ProprietaryName: "ACME", EstablishedName: "acmezumab", Indication: "Adults.", ISIStatements: []string{"Falls."}, PIReference: "See PI."}
+	l := Label{
+		ProprietaryName: "ACME",
+		EstablishedName: "acmezumab",
+		Indication:      "Adults.",
+		ISIStatements:   []string{"Falls."},
+		PIReference:     "See PI.",
+	}
 	l.Normalize()
 	if l.GraceDays() != DefaultRereviewGraceDays || l.Validate() != nil {
 		t.Fatalf("unset grace: %d, %v", l.GraceDays(), l.Validate())

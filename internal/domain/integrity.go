@@ -19,5 +19,8 @@ const NotificationObjectCorrupt = "object_integrity_failure"
 // file and stays until an administrator restores it: retrying does not help,
 // and the message says so without naming storage details.
 func IntegrityFailure() *Error {
-	return &Error{Code: EINTEGRITY, Message: "The stored file no longer matches what was approved, so it is not served; administrators have been told."}
+	return &Error{
+		Code:    EINTEGRITY,
+		Message: "The stored file no longer matches what was approved, so it is not served; administrators have been told.",
+	}
 }

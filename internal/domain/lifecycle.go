@@ -64,7 +64,11 @@ func CanRecheck(state State) error {
 	case StateDraft, StateInReview, StateChangesRequested, StateRejected:
 		return nil
 	}
-	return Errorf(ECONFLICT, "This version is %s: its checker report is part of its approval. Open a re-certification round to check it against the current label.", state)
+	return Errorf(
+		ECONFLICT,
+		"This version is %s: its checker report is part of its approval. Open a re-certification round to check it against the current label.",
+		state,
+	)
 }
 
 // CanRecertify decides whether a version in state, with openRounds review

@@ -13,8 +13,14 @@ import (
 // has no version to use.
 func SupersededNoticeMessage(newNumber int, availableFrom, now time.Time) string {
 	if availableFrom.After(now) {
-		return fmt.Sprintf("Replaced: version %d replaces the copy you fetched and is available in the library from %s UTC. Stop using the old one now.",
-			newNumber, availableFrom.UTC().Format("2 January 2006 15:04"))
+		return fmt.Sprintf(
+			"Replaced: version %d replaces the copy you fetched and is available in the library from %s UTC. Stop using the old one now.",
+			newNumber,
+			availableFrom.UTC().Format("2 January 2006 15:04"),
+		)
 	}
-	return fmt.Sprintf("Updated version available: version %d replaces the copy you fetched. Download the new version from the library and stop using the old one.", newNumber)
+	return fmt.Sprintf(
+		"Updated version available: version %d replaces the copy you fetched. Download the new version from the library and stop using the old one.",
+		newNumber,
+	)
 }

@@ -47,7 +47,15 @@ func DecidePublication(p Publication) (time.Time, error) {
 	val.Check(exp.After(from), "expires_at", "The expiry must be after the availability date.")
 	if p.ApprovedAt != nil {
 		limit := p.ApprovedAt.AddDate(0, p.MaxExpiry, 0)
-		val.Check(!exp.After(limit), "expires_at", fmt.Sprintf("The brand allows at most %d months after approval: no later than %s.", p.MaxExpiry, limit.UTC().Format(time.RFC3339)))
+		val.Check(
+			!exp.After(limit),
+			"expires_at",
+			fmt.Sprintf(
+				"The brand allows at most %d months after approval: no later than %s.",
+				p.MaxExpiry,
+				limit.UTC().Format(time.RFC3339),
+			),
+		)
 	}
 	return from, val.Err()
 }

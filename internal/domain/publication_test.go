@@ -21,7 +21,12 @@ func TestDecidePublication(t *testing.T) {
 		{"past availability means now", func(p *Publication) { p.AvailableFrom = now.Add(-time.Hour) }, "", now},
 		{"embargoed", func(p *Publication) { p.AvailableFrom = later }, "", later},
 		{"expiry in the past", func(p *Publication) { p.ExpiresAt = now.Add(-time.Second) }, EINVALID, time.Time{}},
-		{"expiry before availability", func(p *Publication) { p.AvailableFrom, p.ExpiresAt = later, later.Add(-time.Hour) }, EINVALID, time.Time{}},
+		{
+			"expiry before availability",
+			func(p *Publication) { p.AvailableFrom, p.ExpiresAt = later, later.Add(-time.Hour) },
+			EINVALID,
+			time.Time{},
+		},
 		{"beyond the brand's period", func(p *Publication) { p.ExpiresAt = approved.AddDate(0, 12, 1) }, EINVALID, time.Time{}},
 		{"in review", func(p *Publication) { p.State = StateInReview }, ECONFLICT, time.Time{}},
 		{"published, not re-certified", func(p *Publication) { p.State, p.PublishedAt = StatePublished, &now }, ECONFLICT, time.Time{}},

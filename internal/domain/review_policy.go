@@ -43,7 +43,11 @@ func CheckLabelChange(prev, next Label, ch LabelChange) error {
 		return Errorf(EFORBIDDEN, "Only an administrator may change a brand's required review functions or review SLA.")
 	}
 	if !ch.Signed {
-		return &Error{Code: EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"password": "Enter your password to sign the change of required review functions or review SLA."}}
+		return &Error{
+			Code:    EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"password": "Enter your password to sign the change of required review functions or review SLA."},
+		}
 	}
 	return nil
 }

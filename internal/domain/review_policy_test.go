@@ -12,7 +12,14 @@ func TestCheckLabelChange(t *testing.T) {
 	slower.ReviewSLADays = 30
 	text := prev
 	text.Indication = "new"
-	admin, adminSigned, reviewer := LabelChange{MayGovernReviews: true}, LabelChange{MayGovernReviews: true, Signed: true}, LabelChange{Signed: true}
+	admin, adminSigned, reviewer := LabelChange{
+		MayGovernReviews: true,
+	}, LabelChange{
+		MayGovernReviews: true,
+		Signed:           true,
+	}, LabelChange{
+		Signed: true,
+	}
 	for _, tc := range []struct {
 		name     string
 		next     Label

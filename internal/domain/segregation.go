@@ -68,7 +68,10 @@ func CheckSignOff(signer, function string, inv Involvement) error {
 	}
 	for _, u := range inv.Uploaders {
 		if u == signer {
-			return Errorf(EFORBIDDEN, "You uploaded a version of this asset, so you may not review or waive findings on any of its versions.")
+			return Errorf(
+				EFORBIDDEN,
+				"You uploaded a version of this asset, so you may not review or waive findings on any of its versions.",
+			)
 		}
 	}
 	for _, u := range inv.Submitters {
@@ -81,9 +84,16 @@ func CheckSignOff(signer, function string, inv Involvement) error {
 			continue
 		}
 		if s.Waiver {
-			return Errorf(EFORBIDDEN, "You waived a checker finding on this version, a regulatory act; one person may sign for only one function on a version.")
+			return Errorf(
+				EFORBIDDEN,
+				"You waived a checker finding on this version, a regulatory act; one person may sign for only one function on a version.",
+			)
 		}
-		return Errorf(EFORBIDDEN, "You already signed this version for the %s review; one person may sign for only one function on a version.", s.Function)
+		return Errorf(
+			EFORBIDDEN,
+			"You already signed this version for the %s review; one person may sign for only one function on a version.",
+			s.Function,
+		)
 	}
 	return nil
 }

@@ -64,7 +64,10 @@ func signatureFromEvent(e AuditEvent) (signatureInEvent, bool) {
 	if d.SignatureID == "" {
 		return signatureInEvent{}, false
 	}
-	return signatureInEvent{Signature: Signature{ID: d.SignatureID, PrintedName: d.PrintedName, Meaning: d.Meaning, SignedAt: e.OccurredAt}, Seq: e.Seq}, true
+	return signatureInEvent{
+		Signature: Signature{ID: d.SignatureID, PrintedName: d.PrintedName, Meaning: d.Meaning, SignedAt: e.OccurredAt},
+		Seq:       e.Seq,
+	}, true
 }
 
 // differingFields names the fields in which a stored signature row differs

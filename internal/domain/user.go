@@ -66,7 +66,11 @@ func ParseRoleAssignment(s string) (RoleAssignment, error) {
 // Validate checks the role name and the brand's form (not its existence).
 func (a RoleAssignment) Validate() error {
 	if !a.Role.Valid() {
-		return Errorf(EINVALID, "Unknown role %q; roles are admin, marketer, medical_reviewer, legal_reviewer, regulatory_reviewer, rep, auditor.", a.Role)
+		return Errorf(
+			EINVALID,
+			"Unknown role %q; roles are admin, marketer, medical_reviewer, legal_reviewer, regulatory_reviewer, rep, auditor.",
+			a.Role,
+		)
 	}
 	if a.Brand != AllBrands && !ValidBrandCode(a.Brand) {
 		return Errorf(EINVALID, "Brand %q is not a brand code (2-32 capital letters, digits, - or _) or *.", a.Brand)
@@ -109,7 +113,10 @@ func PasswordSetByOther(actorID, userID string) bool { return actorID != "" && a
 
 // ErrPasswordChangeRequired answers every request, and refuses every
 // signature, of a user whose password was set by someone else.
-var ErrPasswordChangeRequired = Errorf(EPWCHANGE, "Your password was set by an administrator. Change it (PUT /api/v1/me/password, or the Change password page) before doing anything else.")
+var ErrPasswordChangeRequired = Errorf(
+	EPWCHANGE,
+	"Your password was set by an administrator. Change it (PUT /api/v1/me/password, or the Change password page) before doing anything else.",
+)
 
 // CheckSigner refuses a signature by a user who must first change a
 // password someone else set (21 CFR 11.300: a signature must be its
@@ -182,11 +189,16 @@ type NewUser struct {
 // Validate checks every field and reports all problems at once.
 func (n NewUser) Validate() error {
 	var v Validation
-	if addr, err := mail.ParseAddress(strings.TrimSpace(n.Email)); err != nil || addr.Address != strings.TrimSpace(n.Email) || len(n.Email) > 254 {
+	if addr, err := mail.ParseAddress(strings.TrimSpace(n.Email)); err != nil || addr.Address != strings.TrimSpace(n.Email) ||
+		len(n.Email) > 254 {
 		v.Add("email", "Enter an e-mail address such as name@example.com.")
 	}
 	name := strings.TrimSpace(n.DisplayName)
-	v.Check(name != "" && utf8.RuneCountInString(name) <= 120 && !strings.ContainsFunc(name, isControl), "display_name", "Enter the full name to print on signatures (up to 120 characters).")
+	v.Check(
+		name != "" && utf8.RuneCountInString(name) <= 120 && !strings.ContainsFunc(name, isControl),
+		"display_name",
+		"Enter the full name to print on signatures (up to 120 characters).",
+	)
 	if err := CheckPassword(n.Password, n.Email, n.DisplayName); err != nil {
 		v.Add("password", ErrorMessage(err))
 	}
@@ -217,7 +229,8 @@ func CheckPassword(pw, email, name string) error {
 	}
 	lower := strings.ToLower(pw)
 	local, _, _ := strings.Cut(NormalizeEmail(email), "@")
-	if (local != "" && strings.Contains(lower, local) && len(local) >= 4) || (name != "" && strings.EqualFold(strings.ReplaceAll(pw, " ", ""), strings.ReplaceAll(name, " ", ""))) {
+	if (local != "" && strings.Contains(lower, local) && len(local) >= 4) ||
+		(name != "" && strings.EqualFold(strings.ReplaceAll(pw, " ", ""), strings.ReplaceAll(name, " ", ""))) {
 		return Errorf(EINVALID, "Do not use your e-mail address or name in your password.")
 	}
 	return nil

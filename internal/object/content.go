@@ -65,7 +65,13 @@ func (l *Service) Open(ctx context.Context, key string) (*Reader, error) {
 		}
 	}
 	if b.BlockSize <= 0 || int64(len(b.BlockSums)) != blockCount(b.Size, b.BlockSize)*blockSumSize {
-		return nil, fmt.Errorf("object: object %s has %d bytes of block sums for %d bytes in blocks of %d", key, len(b.BlockSums), b.Size, b.BlockSize)
+		return nil, fmt.Errorf(
+			"object: object %s has %d bytes of block sums for %d bytes in blocks of %d",
+			key,
+			len(b.BlockSums),
+			b.Size,
+			b.BlockSize,
+		)
 	}
 	return &Reader{l: l, ctx: ctx, blob: b, last: -1}, nil
 }

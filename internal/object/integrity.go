@@ -46,7 +46,17 @@ func (l *Service) raise(b domain.StoredObject, reason, foundBy string) error {
 	marked, err := l.store.MarkObjectCorrupt(ctx, b.Key, reason, foundBy)
 	switch {
 	case err != nil:
-		l.log.Error("object: stored object is corrupt but could not be marked", "key", b.Key, "reason", reason, "found_by", foundBy, "err", err)
+		l.log.Error(
+			"object: stored object is corrupt but could not be marked",
+			"key",
+			b.Key,
+			"reason",
+			reason,
+			"found_by",
+			foundBy,
+			"err",
+			err,
+		)
 	case marked:
 		l.integrityFailures.WithLabelValues(foundBy).Inc()
 		l.log.Error("object: stored object does not match what was recorded at upload; it is no longer served",
@@ -135,7 +145,14 @@ func (l *Service) Restore(ctx context.Context, actor domain.Actor, key string, r
 // and clears the mark; see Restore.
 func (l *Service) restore(ctx context.Context, actor domain.Actor, b domain.StoredObject, sp *spooled) error {
 	if sp.size != b.Size || sp.sha256 != b.SHA256 {
-		return domain.Errorf(domain.EINVALID, "The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.", sp.size, sp.sha256, b.Size, b.SHA256)
+		return domain.Errorf(
+			domain.EINVALID,
+			"The file is not the one recorded: it has %d bytes and SHA-256 %s; the object needs %d bytes and SHA-256 %s.",
+			sp.size,
+			sp.sha256,
+			b.Size,
+			b.SHA256,
+		)
 	}
 	if _, err := sp.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("object: rewind restore: %w", err)

@@ -122,7 +122,11 @@ func (l *Service) spool(r io.Reader) (*spooled, error) {
 	}
 	if n == 0 {
 		s.close()
-		return nil, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "The file is empty."}}
+		return nil, &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"file": "The file is empty."},
+		}
 	}
 	s.size, s.sha256, s.blockSums = n, hex.EncodeToString(h.Sum(nil)), bh.Sums()
 	return s, nil
@@ -200,7 +204,13 @@ func (l *Service) put(ctx context.Context, key string, sp *spooled) error {
 	}
 	if info.Size != sp.size || (info.SHA256 != "" && info.SHA256 != sp.sha256) {
 		l.removeOrphan(key)
-		return fmt.Errorf("object: object store kept %d bytes with SHA-256 %s, want %d bytes %s", info.Size, info.SHA256, sp.size, sp.sha256)
+		return fmt.Errorf(
+			"object: object store kept %d bytes with SHA-256 %s, want %d bytes %s",
+			info.Size,
+			info.SHA256,
+			sp.size,
+			sp.sha256,
+		)
 	}
 	return nil
 }
@@ -211,7 +221,13 @@ func (l *Service) put(ctx context.Context, key string, sp *spooled) error {
 // is left behind: spool and object store remove their partial files.
 func noSpace(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		return errors.Join(domain.Errorf(domain.EUNAVAILABLE, "The server has no room left to store the file; an administrator has to free space before uploads work again."), err)
+		return errors.Join(
+			domain.Errorf(
+				domain.EUNAVAILABLE,
+				"The server has no room left to store the file; an administrator has to free space before uploads work again.",
+			),
+			err,
+		)
 	}
 	return err
 }

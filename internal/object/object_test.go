@@ -57,7 +57,9 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 	t.Run("postgres+minio", func(t *testing.T) {
 		srv := testenv.MinIO(t)
-		bs, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+		bs, err := objectstore.NewS3(
+			objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,17 @@ func setup(t *testing.T, opts store.Options, bs objectstore.Store, raw *sql.DB) 
 		t.Fatal(err)
 	}
 	e := &env{lib: lib, st: st, blobs: bs, raw: raw, dialect: st.Dialect()}
-	b := domain.NewBrand{Code: "ZELTRA", Name: "Zeltra", Label: domain.Label{ProprietaryName: "ZELTRA", EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
+	b := domain.NewBrand{
+		Code: "ZELTRA",
+		Name: "Zeltra",
+		Label: domain.Label{
+			ProprietaryName: "ZELTRA",
+			EstablishedName: "zeltaparin",
+			Indication:      "X.",
+			ISIStatements:   []string{"Bleeding."},
+			PIReference:     "See PI.",
+		},
+	}
 	if err := b.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +157,11 @@ func TestUploadStoresBytesHashAndText(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256([]byte(piece))
-		if v.SHA256 != hex.EncodeToString(sum[:]) || v.Size != int64(len(piece)) || v.MediaType != "text/plain" || v.Filename != "Detail Aid.txt" || v.Number != 1 || v.State != domain.StateDraft || v.TextStatus != domain.TextOK {
+		if v.SHA256 != hex.EncodeToString(sum[:]) || v.Size != int64(len(piece)) || v.MediaType != "text/plain" ||
+			v.Filename != "Detail Aid.txt" ||
+			v.Number != 1 ||
+			v.State != domain.StateDraft ||
+			v.TextStatus != domain.TextOK {
 			t.Fatalf("version = %+v", v)
 		}
 		text, lines, err := e.st.VersionText(ctx, v.ID)

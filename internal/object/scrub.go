@@ -54,7 +54,13 @@ func (l *Service) BackfillBlockSums(ctx context.Context, now time.Time, opts Scr
 
 // sweep checks the objects next returns, batch after batch, until there are
 // none or the byte budget is spent.
-func (l *Service) sweep(ctx context.Context, now time.Time, opts ScrubOptions, foundBy string, next func(after string) ([]domain.StoredObject, error)) (ScrubReport, error) {
+func (l *Service) sweep(
+	ctx context.Context,
+	now time.Time,
+	opts ScrubOptions,
+	foundBy string,
+	next func(after string) ([]domain.StoredObject, error),
+) (ScrubReport, error) {
 	var r ScrubReport
 	seen := map[string]bool{}
 	after := ""

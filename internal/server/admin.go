@@ -150,12 +150,29 @@ func (s *Server) rerenderUserForm(c echo.Context, title string, form userForm, e
 }
 
 func (s *Server) adminUserCreate(c echo.Context) error {
-	form := userForm{IsNew: true, Email: strings.TrimSpace(c.FormValue("email")), DisplayName: c.FormValue("display_name"), Roles: c.FormValue("roles")}
+	form := userForm{
+		IsNew:       true,
+		Email:       strings.TrimSpace(c.FormValue("email")),
+		DisplayName: c.FormValue("display_name"),
+		Roles:       c.FormValue("roles"),
+	}
 	roles, err := parseRoleLines(form.Roles)
 	if err != nil {
-		return s.rerenderUserForm(c, "New user", form, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"roles": domain.ErrorMessage(err)}})
+		return s.rerenderUserForm(
+			c,
+			"New user",
+			form,
+			&domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"roles": domain.ErrorMessage(err)},
+			},
+		)
 	}
-	u, err := s.createUser(c, domain.NewUser{Email: form.Email, DisplayName: form.DisplayName, Password: c.FormValue("password"), Roles: roles})
+	u, err := s.createUser(
+		c,
+		domain.NewUser{Email: form.Email, DisplayName: form.DisplayName, Password: c.FormValue("password"), Roles: roles},
+	)
 	if err != nil {
 		return s.rerenderUserForm(c, "New user", form, err)
 	}
@@ -192,10 +209,25 @@ func (s *Server) adminUserUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := userForm{ID: cur.ID, Email: cur.Email, DisplayName: c.FormValue("display_name"), Roles: c.FormValue("roles"), Disabled: c.FormValue("disabled") == "on"}
+	form := userForm{
+		ID:          cur.ID,
+		Email:       cur.Email,
+		DisplayName: c.FormValue("display_name"),
+		Roles:       c.FormValue("roles"),
+		Disabled:    c.FormValue("disabled") == "on",
+	}
 	roles, err := parseRoleLines(form.Roles)
 	if err != nil {
-		return s.rerenderUserForm(c, cur.DisplayName, form, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"roles": domain.ErrorMessage(err)}})
+		return s.rerenderUserForm(
+			c,
+			cur.DisplayName,
+			form,
+			&domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"roles": domain.ErrorMessage(err)},
+			},
+		)
 	}
 	patch := userPatch{DisplayName: &form.DisplayName, Disabled: &form.Disabled}
 	if pw := c.FormValue("password"); pw != "" {

@@ -38,7 +38,11 @@ func analyticsDays(c echo.Context, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(d)
 	if err != nil || n < 1 || n > 3650 {
-		return 0, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"days": "Use a number of days from 1 to 3650."}}
+		return 0, &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"days": "Use a number of days from 1 to 3650."},
+		}
 	}
 	return n, nil
 }
@@ -91,7 +95,11 @@ func (s *Server) apiUtilization(c echo.Context) error {
 	}
 	by := c.QueryParam("by")
 	if by != "" && by != "asset" && by != "rep" && by != "brand" {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"by": "Choose asset, rep or brand."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"by": "Choose asset, rep or brand."},
+		}
 	}
 	rows, err := s.store.Utilization(c.Request().Context(), s.analyticsScope(c), by, s.now().AddDate(0, 0, -days))
 	if err != nil {
@@ -123,7 +131,11 @@ func (s *Server) apiFeedbackCounts(c echo.Context) error {
 	}
 	by := c.QueryParam("by")
 	if by != "" && by != "kind" && by != "asset" {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"by": "Choose kind or asset."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"by": "Choose kind or asset."},
+		}
 	}
 	rows, err := s.store.FeedbackCounts(c.Request().Context(), s.analyticsScope(c), by, s.now().AddDate(0, 0, -days))
 	if err != nil {
@@ -142,7 +154,15 @@ func (s *Server) apiReviewCycle(c echo.Context) error {
 		return err
 	}
 	t := table{header: []string{"rounds", "approved", "median_hours", "p90_hours", "first_pass_rate"},
-		rows: [][]string{{strconv.FormatInt(st.Rounds, 10), strconv.FormatInt(st.Approved, 10), fmt.Sprintf("%.1f", st.MedianHours), fmt.Sprintf("%.1f", st.P90Hours), fmt.Sprintf("%.3f", st.FirstPassRate)}}}
+		rows: [][]string{
+			{
+				strconv.FormatInt(st.Rounds, 10),
+				strconv.FormatInt(st.Approved, 10),
+				fmt.Sprintf("%.1f", st.MedianHours),
+				fmt.Sprintf("%.1f", st.P90Hours),
+				fmt.Sprintf("%.3f", st.FirstPassRate),
+			},
+		}}
 	return respond(c, "review-cycle", map[string]any{"days": days, "stats": st}, t)
 }
 
@@ -172,8 +192,14 @@ func barChart(title string, labels []string, values []int64) template.HTML {
 	}
 	h := rowH*len(labels) + 10
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="100%%" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
-		html.EscapeString(title), labelW+barW+60, max(h, 30), html.EscapeString(title))
+	fmt.Fprintf(
+		&b,
+		`<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="100%%" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
+		html.EscapeString(title),
+		labelW+barW+60,
+		max(h, 30),
+		html.EscapeString(title),
+	)
 	if len(labels) == 0 {
 		b.WriteString(`<text x="0" y="20" font-size="13">No data yet.</text>`)
 	}
@@ -181,8 +207,20 @@ func barChart(title string, labels []string, values []int64) template.HTML {
 		y := i*rowH + 4
 		w := int(float64(barW) * float64(values[i]) / float64(maxV))
 		l = chartLabel(l)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#0b5cad"></rect><text x="%d" y="%d" font-size="12">%d</text>`,
-			labelW-6, y+14, html.EscapeString(l), labelW, y+2, max(w, 1), rowH-8, labelW+max(w, 1)+6, y+14, values[i])
+		fmt.Fprintf(
+			&b,
+			`<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#0b5cad"></rect><text x="%d" y="%d" font-size="12">%d</text>`,
+			labelW-6,
+			y+14,
+			html.EscapeString(l),
+			labelW,
+			y+2,
+			max(w, 1),
+			rowH-8,
+			labelW+max(w, 1)+6,
+			y+14,
+			values[i],
+		)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every interpolated text is escaped above

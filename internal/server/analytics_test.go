@@ -21,22 +21,50 @@ func TestAnalytics(t *testing.T) {
 func analytics(t *testing.T, backend string) {
 	f := newReviewFixtureOn(t, backend)
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(20 * 24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(20 * 24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	f.repContent(t, f.asset.ID)
 	f.repContent(t, f.asset.ID)
-	decode[domain.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "question", "text": "Dosing?"}), http.StatusCreated)
+	decode[domain.Feedback](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "question", "text": "Dosing?"}),
+		http.StatusCreated,
+	)
 
-	u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=asset", f.marketer, nil), http.StatusOK)
+	u := decode[struct{ Rows []domain.UsageRow }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=asset", f.marketer, nil),
+		http.StatusOK,
+	)
 	if len(u.Rows) != 1 || u.Rows[0].Downloads != 2 || u.Rows[0].Reps != 1 || u.Rows[0].Label != "ZEL-REV-1" {
 		t.Fatalf("utilization = %+v", u.Rows)
 	}
-	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(u.Rows) != 1 || u.Rows[0].Label != "rep Person" {
+	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(
+		u.Rows,
+	) != 1 ||
+		u.Rows[0].Label != "rep Person" {
 		t.Fatalf("by rep = %+v", u.Rows)
 	}
-	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(fb.Rows) != 1 || fb.Rows[0].Key != "question" {
+	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(
+		fb.Rows,
+	) != 1 ||
+		fb.Rows[0].Key != "question" {
 		t.Fatalf("feedback = %+v", fb.Rows)
 	}
-	cyc := decode[struct{ Stats domain.ReviewStats }](t, f.api(t, http.MethodGet, "/api/v1/analytics/review-cycle", f.marketer, nil), http.StatusOK)
+	cyc := decode[struct{ Stats domain.ReviewStats }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/analytics/review-cycle", f.marketer, nil),
+		http.StatusOK,
+	)
 	if cyc.Stats.Approved != 1 || cyc.Stats.FirstPassRate != 1 {
 		t.Fatalf("review cycle = %+v", cyc.Stats)
 	}
@@ -44,19 +72,31 @@ func analytics(t *testing.T, backend string) {
 		t.Fatalf("backlog = %+v", b.Rows)
 	}
 	decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/findings", f.marketer, nil), http.StatusOK)
-	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(un.Rows) != 0 {
+	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(
+		un.Rows,
+	) != 0 {
 		t.Fatalf("used piece listed as unused: %+v", un.Rows)
 	}
 	rec := f.api(t, http.MethodGet, "/api/v1/analytics/utilization?format=csv", f.marketer, nil)
-	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "key,label,downloads,reps\n") || !strings.Contains(rec.Body.String(), "ZEL-REV-1,2,1") {
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "key,label,downloads,reps\n") ||
+		!strings.Contains(rec.Body.String(), "ZEL-REV-1,2,1") {
 		t.Fatalf("csv = %d %q", rec.Code, rec.Body)
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization", f.rep, nil), http.StatusForbidden, "forbidden")
-	decodeError(t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=planet&days=0", f.marketer, nil), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=planet&days=0", f.marketer, nil),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 
 	// The audit trail of one asset covers its versions too.
 	f.addUser(t, "auditor@example.com", "auditor")
-	events := decode[struct{ Events []domain.AuditEvent }](t, f.api(t, http.MethodGet, "/api/v1/audit?asset_id="+f.asset.ID+"&limit=1000", f.login(t, "auditor@example.com"), nil), http.StatusOK)
+	events := decode[struct{ Events []domain.AuditEvent }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/audit?asset_id="+f.asset.ID+"&limit=1000", f.login(t, "auditor@example.com"), nil),
+		http.StatusOK,
+	)
 	actions := map[string]bool{}
 	for _, e := range events.Events {
 		actions[e.Action] = true
@@ -70,7 +110,8 @@ func analytics(t *testing.T, backend string) {
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})
 	page := w.do(t, http.MethodGet, "/analytics", nil)
-	if page.Code != http.StatusOK || strings.Count(page.Body.String(), "<svg") != 4 || !strings.Contains(page.Body.String(), "First-pass approval rate") {
+	if page.Code != http.StatusOK || strings.Count(page.Body.String(), "<svg") != 4 ||
+		!strings.Contains(page.Body.String(), "First-pass approval rate") {
 		t.Fatalf("dashboard = %d", page.Code)
 	}
 }

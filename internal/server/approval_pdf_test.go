@@ -22,7 +22,11 @@ func TestRecordPDFsKeepSignerNames(t *testing.T) {
 	users := decode[struct{ Users []domain.User }](t, f.api(t, http.MethodGet, "/api/v1/users", f.admin, nil), http.StatusOK)
 	for _, u := range users.Users {
 		if name, ok := names[strings.TrimSuffix(u.Email, "@example.com")]; ok {
-			decode[domain.User](t, f.api(t, http.MethodPatch, "/api/v1/users/"+u.ID, f.admin, map[string]any{"display_name": name}), http.StatusOK)
+			decode[domain.User](
+				t,
+				f.api(t, http.MethodPatch, "/api/v1/users/"+u.ID, f.admin, map[string]any{"display_name": name}),
+				http.StatusOK,
+			)
 		}
 	}
 	f.approveAll(t)

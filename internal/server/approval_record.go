@@ -32,7 +32,13 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 	if err != nil {
 		return approvalRecord{}, err
 	}
-	rec := approvalRecord{Asset: a, Version: v, Rounds: rounds, Reports: map[string]domain.CheckReport{}, Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC")}
+	rec := approvalRecord{
+		Asset:   a,
+		Version: v,
+		Rounds:  rounds,
+		Reports: map[string]domain.CheckReport{},
+		Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC"),
+	}
 	for _, r := range rounds {
 		if r.ReportID == "" {
 			continue

@@ -20,7 +20,9 @@ import (
 func (s *Server) assetFilter(c echo.Context) (domain.AssetFilter, error) {
 	f := domain.AssetFilter{
 		Brand: c.QueryParam("brand"), State: domain.State(c.QueryParam("state")), Audience: domain.Audience(c.QueryParam("audience")),
-		Channel: domain.Channel(c.QueryParam("channel")), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
+		Channel: domain.Channel(
+			c.QueryParam("channel"),
+		), Tag: c.QueryParam("tag"), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor"),
 	}
 	var v domain.Validation
 	if l := c.QueryParam("limit"); l != "" {
@@ -95,13 +97,26 @@ func (s *Server) brandCodes(c echo.Context, object, action string) ([]string, er
 }
 
 func (s *Server) assetsPage(c echo.Context) error {
-	form := assetsForm{Q: c.QueryParam("q"), Brand: c.QueryParam("brand"), State: c.QueryParam("state"), Audience: c.QueryParam("audience"), Channel: c.QueryParam("channel"), Tag: c.QueryParam("tag")}
+	form := assetsForm{
+		Q:        c.QueryParam("q"),
+		Brand:    c.QueryParam("brand"),
+		State:    c.QueryParam("state"),
+		Audience: c.QueryParam("audience"),
+		Channel:  c.QueryParam("channel"),
+		Tag:      c.QueryParam("tag"),
+	}
 	data := assetsView{pageData: s.pageData(c, "Assets"), Form: form}
 	brands, err := s.brandCodes(c, "asset", "read")
 	if err != nil {
 		return err
 	}
-	ld := assetsData{Brands: brands, States: domain.States, Audiences: domain.Audiences, Channels: domain.Channels, CanCreate: s.authz.CanSomewhere(principalOf(c).user, "asset", "create")}
+	ld := assetsData{
+		Brands:    brands,
+		States:    domain.States,
+		Audiences: domain.Audiences,
+		Channels:  domain.Channels,
+		CanCreate: s.authz.CanSomewhere(principalOf(c).user, "asset", "create"),
+	}
 	if ld.CanCreate {
 		if ld.Actions, err = s.store.NeedsAction(c.Request().Context(), principalOf(c).user.ID, s.now(), 30*24*time.Hour); err != nil {
 			return err
@@ -193,11 +208,29 @@ func (s *Server) assetNewPage(c echo.Context) error {
 }
 
 func (s *Server) assetCreate(c echo.Context) error {
-	form := assetForm{JobCode: c.FormValue("job_code"), Title: c.FormValue("title"), Brand: c.FormValue("brand"), Audience: c.FormValue("audience"), Channel: c.FormValue("channel"), Tags: c.FormValue("tags")}
-	in := domain.NewAsset{JobCode: form.JobCode, Title: form.Title, Brand: form.Brand, Audience: domain.Audience(form.Audience), Channel: domain.Channel(form.Channel), Tags: strings.Split(form.Tags, ",")}
+	form := assetForm{
+		JobCode:  c.FormValue("job_code"),
+		Title:    c.FormValue("title"),
+		Brand:    c.FormValue("brand"),
+		Audience: c.FormValue("audience"),
+		Channel:  c.FormValue("channel"),
+		Tags:     c.FormValue("tags"),
+	}
+	in := domain.NewAsset{
+		JobCode:  form.JobCode,
+		Title:    form.Title,
+		Brand:    form.Brand,
+		Audience: domain.Audience(form.Audience),
+		Channel:  domain.Channel(form.Channel),
+		Tags:     strings.Split(form.Tags, ","),
+	}
 	err := in.Validate()
 	if err == nil && !s.can(c, in.Brand, "asset", "create") {
-		err = &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"brand": "You cannot create assets for this brand."}}
+		err = &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"brand": "You cannot create assets for this brand."},
+		}
 	}
 	var a domain.Asset
 	if err == nil {
@@ -360,7 +393,12 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	if err != nil {
 		return err
 	}
-	pd := assetPageData{Asset: a, Versions: vs, CanUpload: s.can(c, a.Brand, "version", "upload"), MaxUpload: object.HumanBytes(s.objects.MaxUpload())}
+	pd := assetPageData{
+		Asset:     a,
+		Versions:  vs,
+		CanUpload: s.can(c, a.Brand, "version", "upload"),
+		MaxUpload: object.HumanBytes(s.objects.MaxUpload()),
+	}
 	want := c.QueryParam("version")
 	for i := range vs {
 		if (want == "" && i == 0) || vs[i].ID == want {
@@ -377,7 +415,8 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 	if pd.Selected != nil {
 		pd.CanSubmit = pd.Selected.State == domain.StateDraft && s.can(c, a.Brand, "version", "submit")
 		pd.CanPublish = pd.Selected.State == domain.StateApproved && s.can(c, a.Brand, "version", "publish")
-		pd.CanWithdraw = (pd.Selected.State == domain.StateApproved || pd.Selected.State == domain.StatePublished) && s.can(c, a.Brand, "version", "withdraw")
+		pd.CanWithdraw = (pd.Selected.State == domain.StateApproved || pd.Selected.State == domain.StatePublished) &&
+			s.can(c, a.Brand, "version", "withdraw")
 		if pd.CanPublish {
 			b, err := s.store.Brand(ctx, a.Brand)
 			if err != nil {

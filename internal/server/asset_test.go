@@ -82,19 +82,44 @@ const pieceText = "ZELTRA (zeltaparin) reduces the risk of stroke.\nImportant Sa
 
 func TestBrandsAPI(t *testing.T) {
 	f := newContentFixture(t)
-	label := map[string]any{"proprietary_name": "NOVIRA", "established_name": "noviramab", "indication": "Adults with Y.", "isi_statements": []string{"Infections."}, "pi_reference": "See full PI."}
-	b := decode[domain.Brand](t, f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "NOVIRA", "name": "Novira", "label": label}), http.StatusCreated)
+	label := map[string]any{
+		"proprietary_name": "NOVIRA",
+		"established_name": "noviramab",
+		"indication":       "Adults with Y.",
+		"isi_statements":   []string{"Infections."},
+		"pi_reference":     "See full PI.",
+	}
+	b := decode[domain.Brand](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "NOVIRA", "name": "Novira", "label": label}),
+		http.StatusCreated,
+	)
 	if b.Label.Version != 1 || b.Label.MaxExpiryMonths != 12 || len(b.Label.RequiredFunctions) != 3 {
 		t.Fatalf("brand = %+v", b)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "NOVIRA", "name": "Again", "label": label}), http.StatusConflict, "conflict")
-	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "bad code", "name": "", "label": map[string]any{}}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "NOVIRA", "name": "Again", "label": label}),
+		http.StatusConflict,
+		"conflict",
+	)
+	d := decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/brands", f.admin, map[string]any{"code": "bad code", "name": "", "label": map[string]any{}}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	for _, k := range []string{"code", "name", "label.proprietary_name", "label.isi_statements", "label.pi_reference"} {
 		if d.Fields[k] == "" {
 			t.Errorf("no message for %s in %v", k, d.Fields)
 		}
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands", f.marketer, map[string]any{"code": "X1", "name": "X", "label": label}), http.StatusForbidden, "forbidden")
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/brands", f.marketer, map[string]any{"code": "X1", "name": "X", "label": label}),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	list := decode[struct{ Brands []domain.Brand }](t, f.api(t, http.MethodGet, "/api/v1/brands", f.rep, nil), http.StatusOK)
 	if len(list.Brands) != 1 || list.Brands[0].Code != "ZELTRA" {
 		t.Fatalf("rep sees brands %+v", list.Brands)
@@ -109,15 +134,59 @@ func TestAssetsAPI(t *testing.T) {
 	if a.Owner != "marketer Person" || len(a.Tags) != 1 {
 		t.Fatalf("asset = %+v", a)
 	}
-	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets", f.marketer, map[string]any{"job_code": "x", "title": "", "brand": "ZELTRA", "audience": "everyone", "channel": "fax"}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/assets",
+			f.marketer,
+			map[string]any{"job_code": "x", "title": "", "brand": "ZELTRA", "audience": "everyone", "channel": "fax"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	for _, k := range []string{"job_code", "title", "audience", "channel"} {
 		if d.Fields[k] == "" {
 			t.Errorf("no message for %s in %v", k, d.Fields)
 		}
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets", f.marketer, map[string]any{"job_code": "zel-hcp-0001", "title": "Dup", "brand": "ZELTRA", "audience": "hcp", "channel": "email"}), http.StatusConflict, "conflict")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets", f.marketer, map[string]any{"job_code": "OTH-1", "title": "Other", "brand": "OTHER", "audience": "hcp", "channel": "email"}), http.StatusForbidden, "forbidden")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets", f.medical, map[string]any{"job_code": "ZEL-9", "title": "T", "brand": "ZELTRA", "audience": "hcp", "channel": "email"}), http.StatusForbidden, "forbidden")
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/assets",
+			f.marketer,
+			map[string]any{"job_code": "zel-hcp-0001", "title": "Dup", "brand": "ZELTRA", "audience": "hcp", "channel": "email"},
+		),
+		http.StatusConflict,
+		"conflict",
+	)
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/assets",
+			f.marketer,
+			map[string]any{"job_code": "OTH-1", "title": "Other", "brand": "OTHER", "audience": "hcp", "channel": "email"},
+		),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/assets",
+			f.medical,
+			map[string]any{"job_code": "ZEL-9", "title": "T", "brand": "ZELTRA", "audience": "hcp", "channel": "email"},
+		),
+		http.StatusForbidden,
+		"forbidden",
+	)
 
 	got := decode[assetDetail](t, f.api(t, http.MethodGet, "/api/v1/assets/"+a.ID, f.medical, nil), http.StatusOK)
 	if got.ID != a.ID || got.Versions == nil {
@@ -138,9 +207,24 @@ func TestUploadAndDownload(t *testing.T) {
 	// Reviewers may read and download, not upload.
 	decodeError(t, f.upload(t, f.medical, a.ID, "x.txt", []byte("x")), http.StatusForbidden, "forbidden")
 	decodeError(t, f.upload(t, f.other, a.ID, "x.txt", []byte("x")), http.StatusNotFound, "not_found")
-	decodeError(t, f.upload(t, f.marketer, a.ID, "x.exe", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00binary")), http.StatusUnsupportedMediaType, "unsupported_media_type")
-	decodeError(t, f.upload(t, f.marketer, a.ID, "big.txt", bytes.Repeat([]byte("a"), testMaxUpload+1)), http.StatusRequestEntityTooLarge, "too_large")
-	decodeError(t, f.upload(t, f.marketer, a.ID, "big.txt", bytes.Repeat([]byte("a"), testMaxUpload+2<<20)), http.StatusRequestEntityTooLarge, "too_large")
+	decodeError(
+		t,
+		f.upload(t, f.marketer, a.ID, "x.exe", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00binary")),
+		http.StatusUnsupportedMediaType,
+		"unsupported_media_type",
+	)
+	decodeError(
+		t,
+		f.upload(t, f.marketer, a.ID, "big.txt", bytes.Repeat([]byte("a"), testMaxUpload+1)),
+		http.StatusRequestEntityTooLarge,
+		"too_large",
+	)
+	decodeError(
+		t,
+		f.upload(t, f.marketer, a.ID, "big.txt", bytes.Repeat([]byte("a"), testMaxUpload+2<<20)),
+		http.StatusRequestEntityTooLarge,
+		"too_large",
+	)
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/assets/"+a.ID+"/versions", strings.NewReader("not multipart"))
 	req.Header.Set("Authorization", "Bearer "+f.marketer)
 	req.Header.Set("Content-Type", "text/plain")
@@ -169,12 +253,15 @@ func TestUploadAndDownload(t *testing.T) {
 		t.Fatalf("download = %d %q", rec.Code, rec.Body)
 	}
 	h := rec.Header()
-	if h.Get("ETag") != `"sha256-`+v.SHA256+`"` || h.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") ||
-		!strings.Contains(h.Get("Content-Disposition"), `attachment; filename="_Detail Aid_.txt"`) || !strings.Contains(h.Get("Content-Disposition"), "filename*=UTF-8''_Detail%20Aid_.txt") {
+	if h.Get("ETag") != `"sha256-`+v.SHA256+`"` || h.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(h.Get("Content-Type"), "text/plain") ||
+		!strings.Contains(h.Get("Content-Disposition"), `attachment; filename="_Detail Aid_.txt"`) ||
+		!strings.Contains(h.Get("Content-Disposition"), "filename*=UTF-8''_Detail%20Aid_.txt") {
 		t.Fatalf("headers = %v", h)
 	}
 	rec = get(f.marketer, map[string]string{"Range": "bytes=7-18"})
-	if rec.Code != http.StatusPartialContent || rec.Body.String() != pieceText[7:19] || rec.Header().Get("Content-Range") != fmt.Sprintf("bytes 7-18/%d", len(pieceText)) {
+	if rec.Code != http.StatusPartialContent || rec.Body.String() != pieceText[7:19] ||
+		rec.Header().Get("Content-Range") != fmt.Sprintf("bytes 7-18/%d", len(pieceText)) {
 		t.Fatalf("range = %d %q %v", rec.Code, rec.Body, rec.Header())
 	}
 	if rec := get(f.marketer, map[string]string{"If-None-Match": `"sha256-` + v.SHA256 + `"`}); rec.Code != http.StatusNotModified {
@@ -223,7 +310,11 @@ func TestListingFiltersAndPages(t *testing.T) {
 		ids = append(ids, a.ID)
 	}
 	f.createAsset(t, f.other, "OTH-0001", "OTHER")
-	decode[domain.Version](t, f.upload(t, f.marketer, ids[3], "p.txt", []byte("Mentions the rare word quetzal here.\n")), http.StatusCreated)
+	decode[domain.Version](
+		t,
+		f.upload(t, f.marketer, ids[3], "p.txt", []byte("Mentions the rare word quetzal here.\n")),
+		http.StatusCreated,
+	)
 
 	list := func(token, query string) domain.AssetPage {
 		return decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?"+query, token, nil), http.StatusOK)
@@ -264,11 +355,21 @@ func TestListingFiltersAndPages(t *testing.T) {
 	if p := list(f.marketer, "state=draft"); len(p.Assets) != 1 {
 		t.Fatalf("state filter: %d", len(p.Assets))
 	}
-	decodeError(t, f.api(t, http.MethodGet, "/api/v1/assets", f.admin, nil), http.StatusForbidden, "forbidden") // admin is not a content role
+	decodeError(
+		t,
+		f.api(t, http.MethodGet, "/api/v1/assets", f.admin, nil),
+		http.StatusForbidden,
+		"forbidden",
+	) // admin is not a content role
 	if p := list(f.other, ""); len(p.Assets) != 1 {
 		t.Fatalf("other brand's marketer sees %d assets", len(p.Assets))
 	}
-	d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/assets?state=lost&limit=0&cursor=garbage", f.marketer, nil), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		f.api(t, http.MethodGet, "/api/v1/assets?state=lost&limit=0&cursor=garbage", f.marketer, nil),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["state"] == "" || d.Fields["limit"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
@@ -284,22 +385,51 @@ func TestLibraryWebPages(t *testing.T) {
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})
 
 	rec := w.do(t, http.MethodGet, "/assets?q=zel-web", nil)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ZEL-WEB-1") || !strings.Contains(rec.Body.String(), "badge-draft") ||
-		!strings.Contains(rec.Body.String(), "Waiting for you") || !strings.Contains(rec.Body.String(), "submit it for MLR review") {
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ZEL-WEB-1") ||
+		!strings.Contains(rec.Body.String(), "badge-draft") ||
+		!strings.Contains(rec.Body.String(), "Waiting for you") ||
+		!strings.Contains(rec.Body.String(), "submit it for MLR review") {
 		t.Fatalf("assets page = %d %s", rec.Code, rec.Body)
 	}
 	rec = w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()
-	if rec.Code != http.StatusOK || !strings.Contains(body, "reduces the risk of stroke") || !strings.Contains(body, `data-upload`) || !strings.Contains(body, "/static/upload.js") {
+	if rec.Code != http.StatusOK || !strings.Contains(body, "reduces the risk of stroke") || !strings.Contains(body, `data-upload`) ||
+		!strings.Contains(body, "/static/upload.js") {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
 	// The new-asset form keeps input and shows field messages.
 	tok = w.csrf(t, "/assets/new")
-	rec = w.do(t, http.MethodPost, "/assets", url.Values{"_csrf": {tok}, "job_code": {"x"}, "title": {"My piece"}, "brand": {"ZELTRA"}, "audience": {"hcp"}, "channel": {"email"}})
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `value="My piece"`) || !strings.Contains(rec.Body.String(), "job_code-error") {
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/assets",
+		url.Values{
+			"_csrf":    {tok},
+			"job_code": {"x"},
+			"title":    {"My piece"},
+			"brand":    {"ZELTRA"},
+			"audience": {"hcp"},
+			"channel":  {"email"},
+		},
+	)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `value="My piece"`) ||
+		!strings.Contains(rec.Body.String(), "job_code-error") {
 		t.Fatalf("invalid asset form = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/assets", url.Values{"_csrf": {tok}, "job_code": {"ZEL-WEB-2"}, "title": {"My piece"}, "brand": {"ZELTRA"}, "audience": {"hcp"}, "channel": {"email"}, "tags": {"a, b"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/assets",
+		url.Values{
+			"_csrf":    {tok},
+			"job_code": {"ZEL-WEB-2"},
+			"title":    {"My piece"},
+			"brand":    {"ZELTRA"},
+			"audience": {"hcp"},
+			"channel":  {"email"},
+			"tags":     {"a, b"},
+		},
+	)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("create asset = %d %s", rec.Code, rec.Body)
 	}
@@ -328,7 +458,16 @@ func TestLibraryWebPages(t *testing.T) {
 	if rec := send(true); rec.Code != http.StatusCreated {
 		t.Fatalf("upload = %d %s", rec.Code, rec.Body)
 	}
-	rec = w.do(t, http.MethodGet, "/versions/"+decode[domain.Asset](t, f.api(t, http.MethodGet, "/api/v1/assets/"+a.ID, f.marketer, nil), http.StatusOK).LatestVersion.ID+"/content?disposition=inline", nil)
+	rec = w.do(
+		t,
+		http.MethodGet,
+		"/versions/"+decode[domain.Asset](
+			t,
+			f.api(t, http.MethodGet, "/api/v1/assets/"+a.ID, f.marketer, nil),
+			http.StatusOK,
+		).LatestVersion.ID+"/content?disposition=inline",
+		nil,
+	)
 	// A text piece is never shown inside the site, even when asked.
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment") {
 		t.Fatalf("content asked inline = %d %v", rec.Code, rec.Header())

@@ -36,7 +36,13 @@ func (s *Server) auditReport(ctx context.Context) (domain.ChainReport, error) {
 // apiListAudit returns audit events filtered by object, user, action and
 // time, in sequence order with a keyset cursor (after=seq), for auditors.
 func (s *Server) apiListAudit(c echo.Context) error {
-	f := domain.AuditFilter{ObjectType: c.QueryParam("object_type"), ObjectID: c.QueryParam("object_id"), ActorID: c.QueryParam("user_id"), Action: c.QueryParam("action"), AssetID: c.QueryParam("asset_id")}
+	f := domain.AuditFilter{
+		ObjectType: c.QueryParam("object_type"),
+		ObjectID:   c.QueryParam("object_id"),
+		ActorID:    c.QueryParam("user_id"),
+		Action:     c.QueryParam("action"),
+		AssetID:    c.QueryParam("asset_id"),
+	}
 	var v domain.Validation
 	parseTime := func(name string, dst *time.Time) {
 		if q := c.QueryParam(name); q != "" {
@@ -79,9 +85,41 @@ func (s *Server) apiListAudit(c echo.Context) error {
 func writeAuditCSV(c echo.Context, events []domain.AuditEvent) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"seq", "occurred_at", "actor_id", "actor", "action", "object_type", "object_id", "brand", "details", "request_id", "client_ip", "prev_hash", "hash"})
+	_ = w.Write(
+		[]string{
+			"seq",
+			"occurred_at",
+			"actor_id",
+			"actor",
+			"action",
+			"object_type",
+			"object_id",
+			"brand",
+			"details",
+			"request_id",
+			"client_ip",
+			"prev_hash",
+			"hash",
+		},
+	)
 	for _, e := range events {
-		_ = w.Write([]string{strconv.FormatInt(e.Seq, 10), e.OccurredAt.UTC().Format(time.RFC3339Nano), e.ActorID, csvSafe(e.Actor), e.Action, e.ObjectType, e.ObjectID, e.Brand, csvSafe(e.Details), e.RequestID, e.ClientIP, e.PrevHash, e.Hash})
+		_ = w.Write(
+			[]string{
+				strconv.FormatInt(e.Seq, 10),
+				e.OccurredAt.UTC().Format(time.RFC3339Nano),
+				e.ActorID,
+				csvSafe(e.Actor),
+				e.Action,
+				e.ObjectType,
+				e.ObjectID,
+				e.Brand,
+				csvSafe(e.Details),
+				e.RequestID,
+				e.ClientIP,
+				e.PrevHash,
+				e.Hash,
+			},
+		)
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

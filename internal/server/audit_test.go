@@ -44,7 +44,9 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	}
 	var r domain.ChainReport
 	rec := ts.api(t, http.MethodGet, "/api/v1/audit/verify", token, nil)
-	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != http.StatusOK || !r.OK || r.Checkpoints != 1 || r.AnchoredSeq != c.Seq || r.LastHash == "" {
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || rec.Code != http.StatusOK || !r.OK || r.Checkpoints != 1 ||
+		r.AnchoredSeq != c.Seq ||
+		r.LastHash == "" {
 		t.Fatalf("verify = %d %s", rec.Code, rec.Body)
 	}
 
@@ -61,10 +63,13 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	}
 	rec = ts.api(t, http.MethodGet, "/api/v1/audit/verify", token, nil)
 	var raw map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil || raw["ok"] != false || raw["broken"] == nil || raw["checked"] == nil || raw["last_seq"] == nil {
+	if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil || raw["ok"] != false || raw["broken"] == nil || raw["checked"] == nil ||
+		raw["last_seq"] == nil {
 		t.Fatalf("verify after tampering = %s", rec.Body)
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || len(r.Findings) != 1 || r.Findings[0].Kind != domain.FindingBadCheckpoint || r.Findings[0].Checkpoint != c.Object {
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil || len(r.Findings) != 1 ||
+		r.Findings[0].Kind != domain.FindingBadCheckpoint ||
+		r.Findings[0].Checkpoint != c.Object {
 		t.Fatalf("findings = %s", rec.Body)
 	}
 
@@ -74,7 +79,9 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"auditor@example.com"}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("login = %d", rec.Code)
 	}
-	if rec := w.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), domain.FindingBadCheckpoint) || !strings.Contains(rec.Body.String(), "fails verification") {
+	if rec := w.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), domain.FindingBadCheckpoint) ||
+		!strings.Contains(rec.Body.String(), "fails verification") {
 		t.Fatalf("audit page = %d %s", rec.Code, rec.Body)
 	}
 }

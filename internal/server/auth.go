@@ -178,7 +178,12 @@ func (s *Server) signIn(c echo.Context, email, pw, kind string) (string, domain.
 	ctx := c.Request().Context()
 	now := s.now()
 	ip := c.RealIP()
-	outcome := domain.LoginOutcome{Email: strings.TrimSpace(email), ClientIP: ip, UserAgent: c.Request().UserAgent(), RequestID: requestID(c)}
+	outcome := domain.LoginOutcome{
+		Email:     strings.TrimSpace(email),
+		ClientIP:  ip,
+		UserAgent: c.Request().UserAgent(),
+		RequestID: requestID(c),
+	}
 	fail := func(reason string, user *domain.User, err error) (string, domain.Session, domain.User, error) {
 		outcome.Reason, outcome.User = reason, user
 		if rerr := s.store.RecordLogin(ctx, outcome); rerr != nil {
@@ -240,13 +245,24 @@ func (s *Server) setSessionCookie(c echo.Context, token string) {
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	c.SetCookie(
+		&http.Cookie{
+			Name:     sessionCookie,
+			Value:    "",
+			Path:     "/",
+			HttpOnly: true,
+			Secure:   s.cfg.SecureCookies,
+			SameSite: http.SameSiteLaxMode,
+			MaxAge:   -1,
+		},
+	)
 }
 
 // safeNext returns next if it is a path on this site, else "/": a login link
 // must not redirect to another site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
 		return "/"
 	}
 	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {

@@ -40,7 +40,12 @@ func (ts *testServer) addUserB(t testing.TB, email string, roles ...string) doma
 		t.Fatal(err)
 	}
 	name := strings.Split(email, "@")[0] + " Person"
-	u, err := ts.store.CreateUser(context.Background(), domain.Actor{Name: "test"}, domain.NewUser{Email: email, DisplayName: name, Password: testPassword, Roles: ras}, hash)
+	u, err := ts.store.CreateUser(
+		context.Background(),
+		domain.Actor{Name: "test"},
+		domain.NewUser{Email: email, DisplayName: name, Password: testPassword, Roles: ras},
+		hash,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +135,30 @@ func TestAPILoginMeLogout(t *testing.T) {
 func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "known@example.com")
-	a := decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "known@example.com", "password": "wrong password!"}), http.StatusUnauthorized, "unauthorized")
-	b := decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "nobody@example.com", "password": "wrong password!"}), http.StatusUnauthorized, "unauthorized")
+	a := decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPost,
+			"/api/v1/auth/login",
+			"",
+			map[string]string{"email": "known@example.com", "password": "wrong password!"},
+		),
+		http.StatusUnauthorized,
+		"unauthorized",
+	)
+	b := decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPost,
+			"/api/v1/auth/login",
+			"",
+			map[string]string{"email": "nobody@example.com", "password": "wrong password!"},
+		),
+		http.StatusUnauthorized,
+		"unauthorized",
+	)
 	if a.Message != b.Message {
 		t.Fatalf("messages differ and reveal which accounts exist: %q vs %q", a.Message, b.Message)
 	}
@@ -146,7 +173,12 @@ func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	if strings.Join(reasons, ",") != "bad_credentials,unknown_user" {
 		t.Fatalf("failed logins audited as %v", reasons)
 	}
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "", "password": ""}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "", "password": ""}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 }
 
 func TestLoginThrottlingPerAccount(t *testing.T) {
@@ -171,12 +203,21 @@ func TestLoginThrottlingPerAddressIgnoresSpoofedHeaders(t *testing.T) {
 	ts.cfg.LoginMaxPerAddress = 3
 	ts.addUser(t, "victim@example.com")
 	for i := 0; i < 3; i++ {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(`{"email":"x`+string(rune('a'+i))+`@example.com","password":"guess guess guess"}`))
+		req := httptest.NewRequest(
+			http.MethodPost,
+			"/api/v1/auth/login",
+			strings.NewReader(`{"email":"x`+string(rune('a'+i))+`@example.com","password":"guess guess guess"}`),
+		)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Forwarded-For", "203.0.113."+string(rune('1'+i))) // not trusted: ignored
 		decodeError(t, ts.do(t, req), http.StatusUnauthorized, "unauthorized")
 	}
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "victim@example.com", "password": testPassword}), http.StatusTooManyRequests, "too_many_requests")
+	decodeError(
+		t,
+		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "victim@example.com", "password": testPassword}),
+		http.StatusTooManyRequests,
+		"too_many_requests",
+	)
 	for _, e := range ts.auditActions(t) {
 		if strings.HasPrefix(e.Action, "auth.") && e.ClientIP != "192.0.2.1" { // httptest's peer address
 			t.Fatalf("audit recorded client address %q from a spoofable header", e.ClientIP)
@@ -187,7 +228,11 @@ func TestLoginThrottlingPerAddressIgnoresSpoofedHeaders(t *testing.T) {
 func TestTrustedProxyAddress(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.echo.IPExtractor = ipExtractor([]netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")})
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(`{"email":"a@example.com","password":"whatever whatever"}`))
+	req := httptest.NewRequest(
+		http.MethodPost,
+		"/api/v1/auth/login",
+		strings.NewReader(`{"email":"a@example.com","password":"whatever whatever"}`),
+	)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "198.51.100.7")
 	ts.do(t, req)
@@ -211,23 +256,51 @@ func TestDisablingOrPasswordChangeEndsSessions(t *testing.T) {
 	for _, tok := range []string{tok1, tok2} {
 		decodeError(t, ts.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusUnauthorized, "unauthorized")
 	}
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "mira@example.com", "password": testPassword}), http.StatusUnauthorized, "unauthorized")
+	decodeError(
+		t,
+		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "mira@example.com", "password": testPassword}),
+		http.StatusUnauthorized,
+		"unauthorized",
+	)
 	if rec := ts.api(t, http.MethodPatch, "/api/v1/users/"+u.ID, admin, map[string]any{"disabled": false}); rec.Code != http.StatusOK {
 		t.Fatalf("enable = %d %s", rec.Code, rec.Body)
 	}
 
 	tok := ts.login(t, "mira@example.com")
-	rec := ts.api(t, http.MethodPut, "/api/v1/me/password", tok, map[string]string{"current_password": testPassword, "new_password": "another sound password"})
+	rec := ts.api(
+		t,
+		http.MethodPut,
+		"/api/v1/me/password",
+		tok,
+		map[string]string{"current_password": testPassword, "new_password": "another sound password"},
+	)
 	if rec.Code != http.StatusNoContent {
 		t.Fatalf("change password = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusUnauthorized, "unauthorized")
-	rec = ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "mira@example.com", "password": "another sound password"})
+	rec = ts.api(
+		t,
+		http.MethodPost,
+		"/api/v1/auth/login",
+		"",
+		map[string]string{"email": "mira@example.com", "password": "another sound password"},
+	)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login with new password = %d", rec.Code)
 	}
 	// The policy applies to changes too.
-	d := decodeError(t, ts.api(t, http.MethodPut, "/api/v1/me/password", ts.login(t, "admin@example.com"), map[string]string{"current_password": testPassword, "new_password": "password1234"}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPut,
+			"/api/v1/me/password",
+			ts.login(t, "admin@example.com"),
+			map[string]string{"current_password": testPassword, "new_password": "password1234"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["new_password"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
@@ -249,17 +322,45 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 	if rec := ts.api(t, http.MethodGet, "/api/v1/users", mira, nil); rec.Code != http.StatusOK {
 		t.Fatalf("after grant: %d %s", rec.Code, rec.Body)
 	}
-	rec := ts.api(t, http.MethodPut, "/api/v1/users/"+u.ID+"/roles", admin, map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "ZELTRA"}}})
+	rec := ts.api(
+		t,
+		http.MethodPut,
+		"/api/v1/users/"+u.ID+"/roles",
+		admin,
+		map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "ZELTRA"}}},
+	)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("set roles = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/users", mira, nil), http.StatusForbidden, "forbidden")
 	// Unknown brands and roles are refused with field messages.
-	d := decodeError(t, ts.api(t, http.MethodPut, "/api/v1/users/"+u.ID+"/roles", admin, map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "NOSUCH"}}}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPut,
+			"/api/v1/users/"+u.ID+"/roles",
+			admin,
+			map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "NOSUCH"}}},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if !strings.Contains(d.Fields["roles"], "NOSUCH") {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	decodeError(t, ts.api(t, http.MethodPut, "/api/v1/users/"+u.ID+"/roles", admin, map[string]any{"roles": []map[string]string{{"role": "overlord", "brand": "*"}}}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPut,
+			"/api/v1/users/"+u.ID+"/roles",
+			admin,
+			map[string]any{"roles": []map[string]string{{"role": "overlord", "brand": "*"}}},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 }
 
 func TestTokensExpire(t *testing.T) {
@@ -278,19 +379,46 @@ func TestCreateUserValidation(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "admin@example.com", "admin")
 	admin := ts.login(t, "admin@example.com")
-	d := decodeError(t, ts.api(t, http.MethodPost, "/api/v1/users", admin, map[string]any{"email": "not-an-email", "display_name": "", "password": "short"}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPost,
+			"/api/v1/users",
+			admin,
+			map[string]any{"email": "not-an-email", "display_name": "", "password": "short"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	for _, f := range []string{"email", "display_name", "password"} {
 		if d.Fields[f] == "" {
 			t.Errorf("no message for %s in %v", f, d.Fields)
 		}
 	}
-	ok := map[string]any{"email": "New@Example.com", "display_name": "New Person", "password": "a brand new password", "roles": []map[string]string{{"role": "auditor", "brand": "*"}}}
+	ok := map[string]any{
+		"email":        "New@Example.com",
+		"display_name": "New Person",
+		"password":     "a brand new password",
+		"roles":        []map[string]string{{"role": "auditor", "brand": "*"}},
+	}
 	if rec := ts.api(t, http.MethodPost, "/api/v1/users", admin, ok); rec.Code != http.StatusCreated {
 		t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}
 	ok["email"] = "new@example.COM"
 	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/users", admin, ok), http.StatusConflict, "conflict")
-	d = decodeError(t, ts.api(t, http.MethodPost, "/api/v1/users", admin, map[string]any{"email": "p@example.com", "display_name": "P", "password": "Password1234"}), http.StatusUnprocessableEntity, "invalid")
+	d = decodeError(
+		t,
+		ts.api(
+			t,
+			http.MethodPost,
+			"/api/v1/users",
+			admin,
+			map[string]any{"email": "p@example.com", "display_name": "P", "password": "Password1234"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if !strings.Contains(d.Fields["password"], "common") {
 		t.Fatalf("common password accepted: %v", d.Fields)
 	}
@@ -362,7 +490,8 @@ func TestWebLoginLogout(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "mira@example.com")
 	w := newWebClient(ts)
-	if rec := w.do(t, http.MethodGet, "/", nil); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login?next=") {
+	if rec := w.do(t, http.MethodGet, "/", nil); rec.Code != http.StatusSeeOther ||
+		!strings.HasPrefix(rec.Header().Get("Location"), "/login?next=") {
 		t.Fatalf("anonymous home = %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 	// Without the CSRF token the form is refused.
@@ -371,11 +500,22 @@ func TestWebLoginLogout(t *testing.T) {
 		t.Fatalf("login without CSRF = %d", rec.Code)
 	}
 	tok := w.csrf(t, "/login")
-	rec = w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {"wrong password"}, "next": {"/"}})
-	if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `value="mira@example.com"`) || strings.Contains(rec.Body.String(), "wrong password") {
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/login",
+		url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {"wrong password"}, "next": {"/"}},
+	)
+	if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), `value="mira@example.com"`) ||
+		strings.Contains(rec.Body.String(), "wrong password") {
 		t.Fatalf("failed login must re-render with the e-mail kept and no password: %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {testPassword}, "next": {"https://evil.example/"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/login",
+		url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {testPassword}, "next": {"https://evil.example/"}},
+	)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/" {
 		t.Fatalf("login = %d to %q", rec.Code, rec.Header().Get("Location"))
 	}
@@ -432,16 +572,51 @@ func TestAdminWebForms(t *testing.T) {
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
 	tok = w.csrf(t, "/admin/users/new")
-	rec := w.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "display_name": {"Ray Rep"}, "password": {"short"}, "roles": {"rep:ZELTRA"}})
+	rec := w.do(
+		t,
+		http.MethodPost,
+		"/admin/users",
+		url.Values{
+			"_csrf":        {tok},
+			"email":        {"rep@example.com"},
+			"display_name": {"Ray Rep"},
+			"password":     {"short"},
+			"roles":        {"rep:ZELTRA"},
+		},
+	)
 	body := rec.Body.String()
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `value="rep@example.com"`) || !strings.Contains(body, "rep:ZELTRA") || !strings.Contains(body, "at least 12") {
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `value="rep@example.com"`) ||
+		!strings.Contains(body, "rep:ZELTRA") ||
+		!strings.Contains(body, "at least 12") {
 		t.Fatalf("invalid form must re-render with input and messages: %d %s", rec.Code, body)
 	}
-	rec = w.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "display_name": {"Ray Rep"}, "password": {"a sound password 1"}, "roles": {"rep:ZELTRA\nrep:NOPE"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/admin/users",
+		url.Values{
+			"_csrf":        {tok},
+			"email":        {"rep@example.com"},
+			"display_name": {"Ray Rep"},
+			"password":     {"a sound password 1"},
+			"roles":        {"rep:ZELTRA\nrep:NOPE"},
+		},
+	)
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "NOPE") {
 		t.Fatalf("unknown brand: %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "display_name": {"Ray Rep"}, "password": {"a sound password 1"}, "roles": {"rep:ZELTRA"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/admin/users",
+		url.Values{
+			"_csrf":        {tok},
+			"email":        {"rep@example.com"},
+			"display_name": {"Ray Rep"},
+			"password":     {"a sound password 1"},
+			"roles":        {"rep:ZELTRA"},
+		},
+	)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}

@@ -53,7 +53,9 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 	ctx := context.Background()
 	srv := testenv.MinIO(b)
 	bucket := srv.NewBucket(b)
-	bs, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	bs, err := objectstore.NewS3(
+		objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey},
+	)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +77,18 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := New(Deps{Config: config.Default(), Store: st, ObjectStore: bs, Authz: az, Objects: lib, Logger: log, Version: "bench", PasswordParams: testPasswordParams})
+	s, err := New(
+		Deps{
+			Config:         config.Default(),
+			Store:          st,
+			ObjectStore:    bs,
+			Authz:          az,
+			Objects:        lib,
+			Logger:         log,
+			Version:        "bench",
+			PasswordParams: testPasswordParams,
+		},
+	)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,7 +98,17 @@ func newBenchApp(b *testing.B, maxUpload int64) benchApp {
 // addBrand creates a brand with a minimal valid label.
 func (a benchApp) addBrand(b *testing.B, code string) {
 	b.Helper()
-	brand := domain.NewBrand{Code: code, Name: code, Label: domain.Label{ProprietaryName: code, EstablishedName: "zeltaparin", Indication: "X.", ISIStatements: []string{"Bleeding."}, PIReference: "See PI."}}
+	brand := domain.NewBrand{
+		Code: code,
+		Name: code,
+		Label: domain.Label{
+			ProprietaryName: code,
+			EstablishedName: "zeltaparin",
+			Indication:      "X.",
+			ISIStatements:   []string{"Bleeding."},
+			PIReference:     "See PI.",
+		},
+	}
 	if err := brand.Validate(); err != nil {
 		b.Fatal(err)
 	}
@@ -111,7 +134,11 @@ func newBenchServer(b *testing.B, maxUpload int64) *benchServer {
 	if err != nil {
 		b.Fatal(err)
 	}
-	resp, err := http.Post(hs.URL+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"marketer@example.com","password":"`+testPassword+`"}`))
+	resp, err := http.Post(
+		hs.URL+"/api/v1/auth/login",
+		"application/json",
+		strings.NewReader(`{"email":"marketer@example.com","password":"`+testPassword+`"}`),
+	)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -172,10 +172,21 @@ func (s *Server) labelSave(c echo.Context) error {
 	if !s.can(c, code, "label", "update") {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
-	form := labelForm{ProprietaryName: c.FormValue("proprietary_name"), EstablishedName: c.FormValue("established_name"), Indication: c.FormValue("indication"),
-		ISIStatements: c.FormValue("isi_statements"), PIReference: c.FormValue("pi_reference"), LaunchDate: c.FormValue("launch_date"),
-		MaxExpiryMonths: c.FormValue("max_expiry_months"), OffLabelTerms: c.FormValue("off_label_terms"), BoxedWarning: c.FormValue("boxed_warning") == "on",
-		ReviewSLADays: c.FormValue("review_sla_days"), RereviewGraceDays: c.FormValue("rereview_grace_days")}
+	form := labelForm{
+		ProprietaryName: c.FormValue("proprietary_name"),
+		EstablishedName: c.FormValue("established_name"),
+		Indication:      c.FormValue("indication"),
+		ISIStatements:   c.FormValue("isi_statements"),
+		PIReference:     c.FormValue("pi_reference"),
+		LaunchDate:      c.FormValue("launch_date"),
+		MaxExpiryMonths: c.FormValue(
+			"max_expiry_months",
+		),
+		OffLabelTerms:     c.FormValue("off_label_terms"),
+		BoxedWarning:      c.FormValue("boxed_warning") == "on",
+		ReviewSLADays:     c.FormValue("review_sla_days"),
+		RereviewGraceDays: c.FormValue("rereview_grace_days"),
+	}
 	params, _ := c.FormParams()
 	functions := params["required_functions"]
 	months, err := strconv.Atoi(strings.TrimSpace(form.MaxExpiryMonths))
@@ -186,9 +197,22 @@ func (s *Server) labelSave(c echo.Context) error {
 	if err != nil {
 		sla = -1
 	}
-	l := domain.Label{ReviewSLADays: sla, ProprietaryName: form.ProprietaryName, EstablishedName: form.EstablishedName, Indication: form.Indication,
-		ISIStatements: lines(form.ISIStatements), BoxedWarning: form.BoxedWarning, PIReference: form.PIReference, LaunchDate: form.LaunchDate,
-		MaxExpiryMonths: months, RequiredFunctions: functions, OffLabelTerms: lines(form.OffLabelTerms), RereviewGraceDays: graceDays(form.RereviewGraceDays)}
+	l := domain.Label{
+		ReviewSLADays:   sla,
+		ProprietaryName: form.ProprietaryName,
+		EstablishedName: form.EstablishedName,
+		Indication:      form.Indication,
+		ISIStatements: lines(
+			form.ISIStatements,
+		),
+		BoxedWarning:      form.BoxedWarning,
+		PIReference:       form.PIReference,
+		LaunchDate:        form.LaunchDate,
+		MaxExpiryMonths:   months,
+		RequiredFunctions: functions,
+		OffLabelTerms:     lines(form.OffLabelTerms),
+		RereviewGraceDays: graceDays(form.RereviewGraceDays),
+	}
 	l.Normalize()
 	if len(functions) == 0 {
 		l.RequiredFunctions = nil // an unticked form means none, not the default
@@ -295,7 +319,11 @@ func (s *Server) saveLabel(c echo.Context, code string, l domain.Label, pw strin
 	by := domain.LabelAuthority{MayGovernReviews: s.can(c, code, "review_policy", "update")}
 	if pw != "" {
 		var val domain.Validation
-		sig, ok, err := s.verifySignature(c, signatureRequest{Password: pw, Meaning: "Changed the required review functions or review SLA"}, &val)
+		sig, ok, err := s.verifySignature(
+			c,
+			signatureRequest{Password: pw, Meaning: "Changed the required review functions or review SLA"},
+			&val,
+		)
 		if err != nil {
 			return domain.Brand{}, err
 		}
@@ -360,7 +388,12 @@ func (s *Server) claimCreate(c echo.Context) error {
 	if !s.can(c, code, "claim", "create") {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
-	form := claimForm{Text: c.FormValue("text"), Category: c.FormValue("category"), References: c.FormValue("references"), Variants: c.FormValue("variants")}
+	form := claimForm{
+		Text:       c.FormValue("text"),
+		Category:   c.FormValue("category"),
+		References: c.FormValue("references"),
+		Variants:   c.FormValue("variants"),
+	}
 	in := domain.NewClaim{Text: form.Text, Category: form.Category, References: lines(form.References), Variants: lines(form.Variants)}
 	err := in.Validate()
 	if err == nil {

@@ -17,7 +17,11 @@ func TestLabelHistoryNamesTheChanges(t *testing.T) {
 	v3 := v2
 	v3.Version, v3.ISIStatements, v3.BoxedWarning = 3, []string{"Serious bleeding can occur.", "Dizziness may occur."}, true
 	got := labelHistory([]domain.Label{v1, v2, v3})
-	want := []labelRevision{{Version: 3, ISICount: 2, Changed: "ISI statements, boxed warning"}, {Version: 2, ISICount: 1, Changed: "Claims library"}, {Version: 1, ISICount: 1, Changed: "First version"}}
+	want := []labelRevision{
+		{Version: 3, ISICount: 2, Changed: "ISI statements, boxed warning"},
+		{Version: 2, ISICount: 1, Changed: "Claims library"},
+		{Version: 1, ISICount: 1, Changed: "First version"},
+	}
 	if len(got) != len(want) {
 		t.Fatalf("history = %+v", got)
 	}
@@ -56,17 +60,37 @@ func TestLabelVersionsAndClaims(t *testing.T) {
 		t.Fatalf("fields = %v", d.Fields)
 	}
 
-	claim := map[string]any{"text": "ZELTRA reduced stroke risk by 21% vs warfarin.", "category": "comparative", "references": []string{"Smith et al. NEJM 2025;392:1-10"}, "variants": []string{}}
+	claim := map[string]any{
+		"text":       "ZELTRA reduced stroke risk by 21% vs warfarin.",
+		"category":   "comparative",
+		"references": []string{"Smith et al. NEJM 2025;392:1-10"},
+		"variants":   []string{},
+	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", f.marketer, claim), http.StatusForbidden, "forbidden")
 	c := decode[domain.Claim](t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, claim), http.StatusCreated)
 	if c.Brand != "ZELTRA" || len(c.References) != 1 {
 		t.Fatalf("claim = %+v", c)
 	}
-	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/brands/ZELTRA/claims", reg, map[string]any{"text": "", "category": "magic", "references": []string{}}), http.StatusUnprocessableEntity, "invalid")
+	d = decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/brands/ZELTRA/claims",
+			reg,
+			map[string]any{"text": "", "category": "magic", "references": []string{}},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["text"] == "" || d.Fields["category"] == "" || d.Fields["references"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	list := decode[struct{ Claims []domain.Claim }](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.medical, nil), http.StatusOK)
+	list := decode[struct{ Claims []domain.Claim }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/claims", f.medical, nil),
+		http.StatusOK,
+	)
 	if len(list.Claims) != 1 {
 		t.Fatalf("claims = %+v", list.Claims)
 	}

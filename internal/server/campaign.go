@@ -27,7 +27,10 @@ func (s *Server) campaignView(c echo.Context) domain.CampaignView {
 	u := principalOf(c).user
 	allManage, manage := s.authz.Brands(u, "campaign", "create")
 	allRead, read := s.authz.Brands(u, "campaign", "read")
-	return domain.CampaignView{Manage: domain.BrandScope{All: allManage, Brands: manage}, Kits: domain.BrandScope{All: allRead, Brands: read}}
+	return domain.CampaignView{
+		Manage: domain.BrandScope{All: allManage, Brands: manage},
+		Kits:   domain.BrandScope{All: allRead, Brands: read},
+	}
 }
 
 func (s *Server) apiCreateCampaign(c echo.Context) error {

@@ -15,7 +15,14 @@ func TestCampaigns(t *testing.T) {
 	f.approveAll(t)
 	other := f.createAsset(t, f.marketer, "ZEL-CAMP-2", "ZELTRA")
 	now := f.clock.Now()
-	in := map[string]any{"brand": "ZELTRA", "name": "Spring launch", "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": []string{f.asset.ID, other.ID}}
+	in := map[string]any{
+		"brand":     "ZELTRA",
+		"name":      "Spring launch",
+		"audience":  "hcp",
+		"starts_at": now,
+		"ends_at":   now.Add(10 * 24 * time.Hour),
+		"asset_ids": []string{f.asset.ID, other.ID},
+	}
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.rep, in), http.StatusForbidden, "forbidden")
 	cp := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, in), http.StatusCreated)
 	if cp.State != "draft" || len(cp.AssetIDs) != 2 {
@@ -26,13 +33,30 @@ func TestCampaigns(t *testing.T) {
 	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-CAMP-2"] == "" {
 		t.Fatalf("blockers = %v", d.Fields)
 	}
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
 	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-REV-1"] == "has no published version" {
 		t.Fatalf("blockers after a short publication = %v", d.Fields)
 	}
 	// A campaign with one piece valid through its end goes live.
-	short := map[string]any{"brand": "ZELTRA", "name": "Quick push", "audience": "hcp", "starts_at": now, "ends_at": now.Add(4 * 24 * time.Hour), "asset_ids": []string{f.asset.ID}}
+	short := map[string]any{
+		"brand":     "ZELTRA",
+		"name":      "Quick push",
+		"audience":  "hcp",
+		"starts_at": now,
+		"ends_at":   now.Add(4 * 24 * time.Hour),
+		"asset_ids": []string{f.asset.ID},
+	}
 	cp2 := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, short), http.StatusCreated)
 	live := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusOK)
 	if live.State != "live" {
@@ -47,11 +71,16 @@ func TestCampaigns(t *testing.T) {
 	w := newWebClient(f.testServer)
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "password": {testPassword}})
-	if body := w.do(t, http.MethodGet, "/library", nil).Body.String(); !strings.Contains(body, "Campaign kits") || !strings.Contains(body, "Quick push") {
+	if body := w.do(t, http.MethodGet, "/library", nil).Body.String(); !strings.Contains(body, "Campaign kits") ||
+		!strings.Contains(body, "Quick push") {
 		t.Fatal("the rep's library does not show the live campaign kit")
 	}
 	// Withdrawal puts the live campaign at risk and tells its owner.
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}),
+		http.StatusOK,
+	)
 	all := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK)
 	atRisk := 0
 	for _, c := range all.Campaigns {
@@ -62,7 +91,11 @@ func TestCampaigns(t *testing.T) {
 	if len(all.Campaigns) != 2 || atRisk != 1 {
 		t.Fatalf("campaigns after withdrawal = %+v", all.Campaigns)
 	}
-	notes := decode[struct{ Notifications []domain.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.marketer, nil), http.StatusOK)
+	notes := decode[struct{ Notifications []domain.Notification }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/me/notifications", f.marketer, nil),
+		http.StatusOK,
+	)
 	found := false
 	for _, n := range notes.Notifications {
 		found = found || n.Kind == "campaign_at_risk"
@@ -87,7 +120,17 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 	f.t = t
 	f.approveAll(t)
 	now := f.clock.Now()
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	campaign := func(token, brand, name string, assetIDs ...string) domain.Campaign {
 		return decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
 			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": assetIDs}), http.StatusCreated)
@@ -98,11 +141,19 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 	otherAsset := f.createAsset(t, f.other, "OTH-CAMP-1", "OTHER")
 	otherDraft := campaign(f.other, "OTHER", "OTHER plan (draft)", otherAsset.ID)
 	// A withdrawal puts the live campaign at risk, for marketing's eyes.
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "New safety data"}),
+		http.StatusOK,
+	)
 
 	f.addUser(t, "mixed@example.com", "marketer:OTHER", "rep:ZELTRA")
 	mixed := f.login(t, "mixed@example.com")
-	got := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", mixed, nil), http.StatusOK).Campaigns
+	got := decode[struct{ Campaigns []domain.Campaign }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/campaigns", mixed, nil),
+		http.StatusOK,
+	).Campaigns
 	byID := map[string]domain.Campaign{}
 	for _, c := range got {
 		byID[c.ID] = c
@@ -123,7 +174,11 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 		t.Errorf("campaigns = %+v, want the live kit and the OTHER draft", got)
 	}
 	// The marketer of ZELTRA still sees everything of ZELTRA.
-	all := decode[struct{ Campaigns []domain.Campaign }](t, f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil), http.StatusOK).Campaigns
+	all := decode[struct{ Campaigns []domain.Campaign }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/campaigns", f.marketer, nil),
+		http.StatusOK,
+	).Campaigns
 	if len(all) != 2 || (!all[0].AtRisk && !all[1].AtRisk) {
 		t.Errorf("ZELTRA marketer's campaigns = %+v", all)
 	}

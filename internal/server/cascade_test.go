@@ -27,12 +27,20 @@ func TestLabelChangeThroughTheAPICascades(t *testing.T) {
 			l.ISIStatements = append(l.ISIStatements, "ZELTRA may cause severe liver injury.")
 			grace := 10
 			l.RereviewGraceDays = &grace
-			saved := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")), http.StatusOK)
+			saved := decode[domain.Label](
+				t,
+				f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")),
+				http.StatusOK,
+			)
 			if saved.GraceDays() != 10 || saved.Version != l.Version+1 {
 				t.Fatalf("saved label: version %d, grace %d", saved.Version, saved.GraceDays())
 			}
 
-			r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.regulatory, nil), http.StatusOK)
+			r := decode[domain.CheckReport](
+				t,
+				f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.regulatory, nil),
+				http.StatusOK,
+			)
 			if r.LabelVersion != saved.Version || r.Passed {
 				t.Fatalf("report after the label change: label version %d, passed %v", r.LabelVersion, r.Passed)
 			}
@@ -40,7 +48,11 @@ func TestLabelChangeThroughTheAPICascades(t *testing.T) {
 			if want := f.clock.Now().AddDate(0, 0, 10); len(lib.Items) != 1 || !lib.Items[0].ExpiresAt.Equal(want) {
 				t.Fatalf("rep library = %+v, want the piece expiring at %v", lib.Items, want)
 			}
-			history := decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.regulatory, nil), http.StatusOK)
+			history := decode[struct{ Rounds []domain.ReviewRound }](
+				t,
+				f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.regulatory, nil),
+				http.StatusOK,
+			)
 			last := history.Rounds[len(history.Rounds)-1]
 			if last.Kind != "recertification" || last.Status != "open" {
 				t.Fatalf("newest round = %+v, want an open recertification", last)

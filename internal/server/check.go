@@ -82,7 +82,10 @@ func (s *Server) webWaiveFinding(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := waiveRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")}, Justification: c.FormValue("justification")}
+	in := waiveRequest{
+		signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
+		Justification:    c.FormValue("justification"),
+	}
 	if _, err := s.waive(c, v, c.Param("fid"), in); err != nil {
 		return s.showAssetError(c, v, err)
 	}
@@ -93,7 +96,11 @@ func (s *Server) webWaiveFinding(c echo.Context) error {
 func (s *Server) waive(c echo.Context, v domain.Version, findingID string, in waiveRequest) (domain.CheckReport, error) {
 	var val domain.Validation
 	justification := strings.TrimSpace(in.Justification)
-	val.Check(len(justification) >= 10 && len(justification) <= 2000, "justification", "Explain in at least 10 characters why this finding does not apply.")
+	val.Check(
+		len(justification) >= 10 && len(justification) <= 2000,
+		"justification",
+		"Explain in at least 10 characters why this finding does not apply.",
+	)
 	// verifySignature records a field message whenever it refuses.
 	sig, _, err := s.verifySignature(c, in.signatureRequest, &val)
 	if err != nil {

@@ -39,7 +39,11 @@ func TestCheckReportAndWaivers(t *testing.T) {
 		t.Fatalf("no error findings in %+v", r.Findings)
 	}
 	// Re-running makes a new report.
-	r2 := decode[domain.CheckReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusCreated)
+	r2 := decode[domain.CheckReport](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil),
+		http.StatusCreated,
+	)
 	if r2.ID == r.ID || len(r2.Findings) != len(r.Findings) {
 		t.Fatalf("re-run = %+v", r2)
 	}
@@ -48,11 +52,20 @@ func TestCheckReportAndWaivers(t *testing.T) {
 	waive := func(token, findingID string, body map[string]any) *httptest.ResponseRecorder {
 		return f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+findingID+"/waive", token, body)
 	}
-	good := map[string]any{"justification": "Reviewed: the statement is a quoted trademark, not a claim.", "password": testPassword, "meaning": "Finding waived by Regulatory"}
+	good := map[string]any{
+		"justification": "Reviewed: the statement is a quoted trademark, not a claim.",
+		"password":      testPassword,
+		"meaning":       "Finding waived by Regulatory",
+	}
 	decodeError(t, waive(f.medical, r2.Findings[0].ID, good), http.StatusForbidden, "forbidden")
 	// A finding of the superseded report cannot be waived.
 	decodeError(t, waive(reg, r.Findings[0].ID, good), http.StatusConflict, "conflict")
-	d := decodeError(t, waive(reg, r2.Findings[0].ID, map[string]any{"justification": "short", "password": "wrong password", "meaning": ""}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		waive(reg, r2.Findings[0].ID, map[string]any{"justification": "short", "password": "wrong password", "meaning": ""}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["password"] == "" || d.Fields["justification"] == "" || d.Fields["meaning"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
@@ -67,7 +80,8 @@ func TestCheckReportAndWaivers(t *testing.T) {
 		t.Fatalf("all errors waived but report fails: %+v", last)
 	}
 	for _, fd := range last.Findings {
-		if fd.Severity == domain.SeverityError && (fd.Waiver == nil || fd.Waiver.SignerName != "regulatory Person" || fd.Waiver.Meaning != "Finding waived by Regulatory") {
+		if fd.Severity == domain.SeverityError &&
+			(fd.Waiver == nil || fd.Waiver.SignerName != "regulatory Person" || fd.Waiver.Meaning != "Finding waived by Regulatory") {
 			t.Fatalf("waiver not recorded: %+v", fd)
 		}
 	}
@@ -96,16 +110,34 @@ func TestUploaderCannotWaive(t *testing.T) {
 	a := f.createAsset(t, both, "ZEL-CHK-2", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, both, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", both, nil), http.StatusOK)
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", both,
-		map[string]any{"justification": "I wrote it and I like it very much.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+	decodeError(t, f.api(
+		t,
+		http.MethodPost,
+		"/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		both,
+		map[string]any{
+			"justification": "I wrote it and I like it very much.",
+			"password":      testPassword,
+			"meaning":       "waived",
+		},
+	), http.StatusForbidden, "forbidden")
 
 	// The form answers as the API does: a refusal by permission is 403, on the asset page.
 	w := newWebClient(f.testServer)
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"both@example.com"}, "password": {testPassword}})
 	tok = w.csrf(t, "/assets/"+a.ID)
-	rec := w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{"_csrf": {tok}, "justification": {"I wrote it and I like it very much."}, "meaning": {"waived"}, "password": {testPassword}})
+	rec := w.do(
+		t,
+		http.MethodPost,
+		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{
+			"_csrf":         {tok},
+			"justification": {"I wrote it and I like it very much."},
+			"meaning":       {"waived"},
+			"password":      {testPassword},
+		},
+	)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "ZEL-CHK-2") {
 		t.Fatalf("waiver form by the uploader = %d %s", rec.Code, rec.Body)
 	}
@@ -121,40 +153,116 @@ func TestCheckPages(t *testing.T) {
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"regulatory@example.com"}, "password": {testPassword}})
 	rec := w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()
-	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") || !strings.Contains(body, "Sign and waive") {
+	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") ||
+		!strings.Contains(body, "Sign and waive") {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
 	tok = w.csrf(t, "/assets/"+a.ID)
-	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}},
+	)
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password") {
 		t.Fatalf("bad waiver = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{
+			"_csrf":         {tok},
+			"justification": {"Quoted trademark, not a claim."},
+			"meaning":       {"Waived by Regulatory"},
+			"password":      {testPassword},
+		},
+	)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("waiver = %d %s", rec.Code, rec.Body)
 	}
-	if rec := w.do(t, http.MethodGet, rec.Header().Get("Location"), nil); !strings.Contains(rec.Body.String(), "Waived by regulatory Person") {
+	if rec := w.do(t, http.MethodGet, rec.Header().Get("Location"), nil); !strings.Contains(
+		rec.Body.String(),
+		"Waived by regulatory Person",
+	) {
 		t.Fatalf("waiver not shown")
 	}
 	// Waiving it again is a state conflict: 409, on the asset page with the reason.
-	rec = w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{"_csrf": {tok}, "justification": {"Quoted trademark, not a claim."}, "meaning": {"Waived by Regulatory"}, "password": {testPassword}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		url.Values{
+			"_csrf":         {tok},
+			"justification": {"Quoted trademark, not a claim."},
+			"meaning":       {"Waived by Regulatory"},
+			"password":      {testPassword},
+		},
+	)
 	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
 		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {""}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "rereview_grace_days": {"soon"}, "required_functions": {"medical", "legal", "regulatory"}})
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") || !strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/brands/ZELTRA/label",
+		url.Values{
+			"_csrf":               {tok},
+			"proprietary_name":    {"ZELTRA"},
+			"established_name":    {"zeltaparin"},
+			"indication":          {"Adults."},
+			"isi_statements":      {""},
+			"pi_reference":        {"See PI."},
+			"max_expiry_months":   {"12"},
+			"rereview_grace_days": {"soon"},
+			"required_functions":  {"medical", "legal", "regulatory"},
+		},
+	)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") ||
+		!strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
 		t.Fatalf("bad label form = %d", rec.Code)
 	}
 	// The review SLA is an administrator's decision.
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"3"}, "required_functions": {"medical", "legal", "regulatory"}, "password": {testPassword}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/brands/ZELTRA/label",
+		url.Values{
+			"_csrf":              {tok},
+			"proprietary_name":   {"ZELTRA"},
+			"established_name":   {"zeltaparin"},
+			"indication":         {"Adults."},
+			"isi_statements":     {"Bleeding.\nFalls."},
+			"pi_reference":       {"See PI."},
+			"max_expiry_months":  {"12"},
+			"review_sla_days":    {"3"},
+			"required_functions": {"medical", "legal", "regulatory"},
+			"password":           {testPassword},
+		},
+	)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Only an administrator") {
 		t.Fatalf("SLA change by a reviewer = %d", rec.Code)
 	}
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/label", url.Values{"_csrf": {tok}, "proprietary_name": {"ZELTRA"}, "established_name": {"zeltaparin"}, "indication": {"Adults."}, "isi_statements": {"Bleeding.\nFalls."}, "pi_reference": {"See PI."}, "max_expiry_months": {"12"}, "review_sla_days": {"5"}, "rereview_grace_days": {"0"}, "required_functions": {"medical", "legal", "regulatory"}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/brands/ZELTRA/label",
+		url.Values{
+			"_csrf":               {tok},
+			"proprietary_name":    {"ZELTRA"},
+			"established_name":    {"zeltaparin"},
+			"indication":          {"Adults."},
+			"isi_statements":      {"Bleeding.\nFalls."},
+			"pi_reference":        {"See PI."},
+			"max_expiry_months":   {"12"},
+			"review_sla_days":     {"5"},
+			"rereview_grace_days": {"0"},
+			"required_functions":  {"medical", "legal", "regulatory"},
+		},
+	)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}
@@ -163,7 +271,12 @@ func TestCheckPages(t *testing.T) {
 		t.Fatal("label page does not show version 2 with no re-review grace")
 	}
 	tok = w.csrf(t, "/brands/ZELTRA/claims")
-	rec = w.do(t, http.MethodPost, "/brands/ZELTRA/claims", url.Values{"_csrf": {tok}, "text": {"ZELTRA lowers stroke risk."}, "category": {"efficacy"}, "references": {"Data on file."}})
+	rec = w.do(
+		t,
+		http.MethodPost,
+		"/brands/ZELTRA/claims",
+		url.Values{"_csrf": {tok}, "text": {"ZELTRA lowers stroke risk."}, "category": {"efficacy"}, "references": {"Data on file."}},
+	)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("claim add = %d %s", rec.Code, rec.Body)
 	}

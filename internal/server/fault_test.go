@@ -12,7 +12,9 @@ import (
 // upload; the client gets a clear 503 with Retry-After, no version row is
 // written and the audit chain stays valid.
 func TestUploadWithTheObjectStoreDown(t *testing.T) {
-	down, err := objectstore.NewS3(objectstore.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	down, err := objectstore.NewS3(
+		objectstore.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,19 @@ func (s *Server) addFeedback(c echo.Context, assetID string, in feedbackRequest)
 // apiListFeedback lists field feedback for marketing, per asset or brand.
 func (s *Server) apiListFeedback(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "feedback", "read")
-	f := domain.FeedbackFilter{AllBrands: all, Brands: brands, AssetID: c.QueryParam("asset_id"), Brand: c.QueryParam("brand"), Kind: c.QueryParam("kind")}
+	f := domain.FeedbackFilter{
+		AllBrands: all,
+		Brands:    brands,
+		AssetID:   c.QueryParam("asset_id"),
+		Brand:     c.QueryParam("brand"),
+		Kind:      c.QueryParam("kind"),
+	}
 	if f.Kind != "" && !slices.Contains(store.FeedbackKinds, f.Kind) {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"kind": "Choose objection, question, praise or issue."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"kind": "Choose objection, question, praise or issue."},
+		}
 	}
 	items, err := s.store.ListFeedback(c.Request().Context(), f)
 	if err != nil {

@@ -10,13 +10,44 @@ import (
 )
 
 func form2253Table(forms []domain.Form2253) table {
-	t := table{header: []string{"material_id", "title", "brand", "application_type", "application_number", "proprietary_name", "established_name", "pi_date", "audience", "material_type", "dissemination_date", "submitted_at"}}
+	t := table{
+		header: []string{
+			"material_id",
+			"title",
+			"brand",
+			"application_type",
+			"application_number",
+			"proprietary_name",
+			"established_name",
+			"pi_date",
+			"audience",
+			"material_type",
+			"dissemination_date",
+			"submitted_at",
+		},
+	}
 	for _, f := range forms {
 		sub := ""
 		if f.SubmittedAt != nil {
 			sub = f.SubmittedAt.UTC().Format("2006-01-02")
 		}
-		t.rows = append(t.rows, []string{f.MaterialID, f.Title, f.Brand, f.ApplicationType, f.ApplicationNumber, f.ProprietaryName, f.EstablishedName, f.PIDate, f.Audience, f.MaterialType, f.DisseminationDate, sub})
+		t.rows = append(
+			t.rows,
+			[]string{
+				f.MaterialID,
+				f.Title,
+				f.Brand,
+				f.ApplicationType,
+				f.ApplicationNumber,
+				f.ProprietaryName,
+				f.EstablishedName,
+				f.PIDate,
+				f.Audience,
+				f.MaterialType,
+				f.DisseminationDate,
+				sub,
+			},
+		)
 	}
 	return t
 }
@@ -35,7 +66,9 @@ func (s *Server) apiForm2253(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename("form-2253-"+f.MaterialID+".pdf")))
+		c.Response().
+			Header().
+			Set(echo.HeaderContentDisposition, contentDisposition("attachment", domain.SanitizeFilename("form-2253-"+f.MaterialID+".pdf")))
 		c.Response().Header().Set("Content-Security-Policy", contentPolicy) // a file, never a page
 		return c.Blob(http.StatusOK, "application/pdf", pdf)
 	}
@@ -65,7 +98,11 @@ func (s *Server) apiMark2253(c echo.Context) error {
 		return err
 	}
 	if len(in.Reference) > 200 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"reference": "Use at most 200 characters."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"reference": "Use at most 200 characters."},
+		}
 	}
 	f, err := s.store.Mark2253Submitted(c.Request().Context(), s.actor(c), v.ID, in.Reference)
 	if err != nil {

@@ -60,7 +60,8 @@ func (s *Server) metricsOnMainPort() echo.HandlerFunc {
 			return domain.Errorf(domain.ENOTFOUND, "No such page or resource.")
 		}
 		scheme, token, _ := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.MetricsToken)) != 1 {
+		if !strings.EqualFold(scheme, "Bearer") ||
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.cfg.MetricsToken)) != 1 {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
 			return domain.Errorf(domain.EUNAUTH, "Send the metrics token as Authorization: Bearer.")
 		}

@@ -77,7 +77,9 @@ func (f *uploadFixture) spoolIsEmpty(t *testing.T) {
 // mime/multipart's writer would not produce.
 func (f *uploadFixture) rawUpload(t *testing.T, disposition string, content []byte) *httptest.ResponseRecorder {
 	t.Helper()
-	body := "--xyz\r\nContent-Disposition: " + disposition + "\r\nContent-Type: application/octet-stream\r\n\r\n" + string(content) + "\r\n--xyz--\r\n"
+	body := "--xyz\r\nContent-Disposition: " + disposition + "\r\nContent-Type: application/octet-stream\r\n\r\n" + string(
+		content,
+	) + "\r\n--xyz--\r\n"
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/versions", strings.NewReader(body))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
 	req.Header.Set("Authorization", "Bearer "+f.marketer)
@@ -112,7 +114,8 @@ func (f *uploadFixture) checkServed(t *testing.T, v domain.Version, content []by
 		// Only media a browser merely decodes may be inline; everything
 		// else is an attachment whatever the request asks.
 		kind := map[bool]string{false: "attachment", true: "inline"}[inline && (mediaType == extract.PNG || mediaType == extract.JPEG || mediaType == extract.MP4)]
-		if !strings.HasPrefix(cd, kind+"; filename=") || strings.ContainsAny(cd, "\r\n\x00") || !strings.Contains(cd, "filename*=UTF-8''"+url.PathEscape(name)) {
+		if !strings.HasPrefix(cd, kind+"; filename=") || strings.ContainsAny(cd, "\r\n\x00") ||
+			!strings.Contains(cd, "filename*=UTF-8''"+url.PathEscape(name)) {
 			t.Errorf("%s: Content-Disposition = %q, want %s under %q", name, cd, kind, name)
 		}
 		if !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
@@ -139,14 +142,62 @@ func TestHostileUploadsAreRefusedAndLeaveNothing(t *testing.T) {
 		code           string
 	}{
 		{"Windows executable named as a PDF", "brochure.pdf", exe, http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"ELF executable named as a PDF", "detail-aid.pdf", append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 120)...), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"ZIP carrying an HTML page, named as a DOCX", "deck.docx", zipOf(t, zip.Deflate, [2]string{"index.html", "<html><script>alert(1)</script></html>"}), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"ZIP with %PDF- in its first KiB", "deck.pdf", zipOf(t, zip.Store, [2]string{"a.txt", "%PDF-1.7\n%%EOF\n"}), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"macro-enabled Word document", "letter.docx", docxOf(t, docxBody("Hello"), [2]string{"word/vbaProject.bin", "\x00\x01macro"}), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"damaged ZIP", "deck.pptx", []byte("PK\x03\x04\x14\x00\x00\x00garbage that is no archive"), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"GIF with a script (GIFAR)", "banner.png", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;<script>alert(1)</script>"), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"UTF-16 HTML", "page.html", utf16LE("<html><body><script>alert(1)</script></body></html>"), http.StatusUnsupportedMediaType, "unsupported_media_type"},
-		{"binary behind a text name", "notes.txt", []byte("plain start\x00\x01\x02\x03 then binary"), http.StatusUnsupportedMediaType, "unsupported_media_type"},
+		{
+			"ELF executable named as a PDF",
+			"detail-aid.pdf",
+			append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 120)...),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"ZIP carrying an HTML page, named as a DOCX",
+			"deck.docx",
+			zipOf(t, zip.Deflate, [2]string{"index.html", "<html><script>alert(1)</script></html>"}),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"ZIP with %PDF- in its first KiB",
+			"deck.pdf",
+			zipOf(t, zip.Store, [2]string{"a.txt", "%PDF-1.7\n%%EOF\n"}),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"macro-enabled Word document",
+			"letter.docx",
+			docxOf(t, docxBody("Hello"), [2]string{"word/vbaProject.bin", "\x00\x01macro"}),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"damaged ZIP",
+			"deck.pptx",
+			[]byte("PK\x03\x04\x14\x00\x00\x00garbage that is no archive"),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"GIF with a script (GIFAR)",
+			"banner.png",
+			[]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;<script>alert(1)</script>"),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"UTF-16 HTML",
+			"page.html",
+			utf16LE("<html><body><script>alert(1)</script></body></html>"),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
+		{
+			"binary behind a text name",
+			"notes.txt",
+			[]byte("plain start\x00\x01\x02\x03 then binary"),
+			http.StatusUnsupportedMediaType,
+			"unsupported_media_type",
+		},
 		{"empty file", "empty.pdf", nil, http.StatusUnprocessableEntity, "invalid"},
 		{"one byte over the limit", "big.txt", bytes.Repeat([]byte("a"), testMaxUpload+1), http.StatusRequestEntityTooLarge, "too_large"},
 	}
@@ -159,7 +210,12 @@ func TestHostileUploadsAreRefusedAndLeaveNothing(t *testing.T) {
 	}
 	// A NUL or vertical tab in a part's header makes the body unreadable.
 	for _, name := range []string{"a\x00b.txt", "a\vb.txt"} {
-		decodeError(t, f.rawUpload(t, `form-data; name="file"; filename="`+name+`"`, []byte(compliantPiece)), http.StatusBadRequest, "bad_request")
+		decodeError(
+			t,
+			f.rawUpload(t, `form-data; name="file"; filename="`+name+`"`, []byte(compliantPiece)),
+			http.StatusBadRequest,
+			"bad_request",
+		)
 	}
 	// A file name that breaks the part's header line, or a part that is no
 	// file at all, is no upload.
@@ -173,7 +229,11 @@ func TestHostileUploadsAreRefusedAndLeaveNothing(t *testing.T) {
 			t.Errorf("%q: fields = %v", disposition, d.Fields)
 		}
 	}
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/versions", strings.NewReader("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nno closing boundary"))
+	req := httptest.NewRequest(
+		http.MethodPost,
+		"/api/v1/assets/"+f.asset.ID+"/versions",
+		strings.NewReader("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nno closing boundary"),
+	)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=xyz")
 	req.Header.Set("Authorization", "Bearer "+f.marketer)
 	decodeError(t, f.do(t, req), http.StatusBadRequest, "bad_request")
@@ -205,17 +265,42 @@ func TestPolyglotsAreServedAsTheirDetectedType(t *testing.T) {
 		mediaType      string
 		download       string
 	}{
-		{"PDF with a ZIP appended", "deck.pdf", append([]byte(pdf), zipOf(t, zip.Deflate, [2]string{"payload.html", script})...), extract.PDF, "deck.pdf"},
+		{
+			"PDF with a ZIP appended",
+			"deck.pdf",
+			append([]byte(pdf), zipOf(t, zip.Deflate, [2]string{"payload.html", script})...),
+			extract.PDF,
+			"deck.pdf",
+		},
 		{"PDF header glued onto an executable", "setup.exe", append([]byte("%PDF-1.4\n"), exe...), extract.PDF, "setup.exe.pdf"},
 		{"executable with %PDF- in its stub", "tool.exe", stub, extract.PDF, "tool.exe.pdf"},
 		{"PDF that is also an HTML page", "page.html", []byte(pdf + script), extract.PDF, "page.html.pdf"},
 		{"JPEG carrying an HTML payload", "photo.jpg", jpegWithComment(script), extract.JPEG, "photo.jpg"},
 		{"HTML named as a PDF", "brochure.pdf", []byte("<!DOCTYPE html>" + script), extract.HTML, "brochure.pdf.html"},
-		{"HTML behind a comment, named as text", "notes.TXT", []byte("<!-- hello --><html><script>alert(1)</script></html>"), extract.HTML, "notes.TXT.html"},
-		{"SVG with scripts", "logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>`), extract.Text, "logo.svg.txt"},
+		{
+			"HTML behind a comment, named as text",
+			"notes.TXT",
+			[]byte("<!-- hello --><html><script>alert(1)</script></html>"),
+			extract.HTML,
+			"notes.TXT.html",
+		},
+		{
+			"SVG with scripts",
+			"logo.svg",
+			[]byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>`),
+			extract.Text,
+			"logo.svg.txt",
+		},
 		{"script without an HTML tag", "page.htm", []byte("<script>alert(1)</script>"), extract.Text, "page.htm.txt"},
-		{"DOCX with an HTML chunk and a nested ZIP bomb", "piece.docx", docxOf(t, docxBody(compliantPiece),
-			[2]string{"word/afchunk.html", script}, [2]string{"word/embeddings/inner.zip", string(declaredBomb(t, "word/document.xml"))}), extract.DOCX, "piece.docx"},
+		{"DOCX with an HTML chunk and a nested ZIP bomb", "piece.docx", docxOf(
+			t,
+			docxBody(compliantPiece),
+			[2]string{
+				"word/afchunk.html",
+				script,
+			},
+			[2]string{"word/embeddings/inner.zip", string(declaredBomb(t, "word/document.xml"))},
+		), extract.DOCX, "piece.docx"},
 	}
 	for i, c := range cases {
 		content := c.content
@@ -256,8 +341,18 @@ func TestZipBombsAreBoundedAndSentToManualReview(t *testing.T) {
 		{"DOCX declaring a 1 TiB part", declaredBomb(t, "word/document.xml"), domain.TextFailed, "zip bomb"},
 		{"PPTX declaring a 1 TiB slide", pptxBomb(t), domain.TextFailed, "zip bomb"},
 		{"DOCX whose header understates a 4 MiB part", lyingBomb(t), domain.TextFailed, "damaged"},
-		{"DOCX whose parts together exceed the budget", docxOf(t, filler, [2]string{"word/styles.xml", "<w:styles " + wordNS + ">" + filler + "</w:styles>"}), domain.TextFailed, "zip bomb"},
-		{"DOCX nested 20000 elements deep", docxOf(t, strings.Repeat("<w:sdt>", 20_000)+strings.Repeat("</w:sdt>", 20_000)), domain.TextFailed, "deep"},
+		{
+			"DOCX whose parts together exceed the budget",
+			docxOf(t, filler, [2]string{"word/styles.xml", "<w:styles " + wordNS + ">" + filler + "</w:styles>"}),
+			domain.TextFailed,
+			"zip bomb",
+		},
+		{
+			"DOCX nested 20000 elements deep",
+			docxOf(t, strings.Repeat("<w:sdt>", 20_000)+strings.Repeat("</w:sdt>", 20_000)),
+			domain.TextFailed,
+			"deep",
+		},
 		{"DOCX with 1500 entries", docxOf(t, docxBody(compliantPiece), many...), domain.TextOK, ""},
 	}
 	for _, c := range cases {
@@ -271,7 +366,11 @@ func TestZipBombsAreBoundedAndSentToManualReview(t *testing.T) {
 		if c.text != domain.TextFailed {
 			continue
 		}
-		report := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil), http.StatusOK)
+		report := decode[domain.CheckReport](
+			t,
+			f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.medical, nil),
+			http.StatusOK,
+		)
 		manual := false
 		for _, fd := range report.Findings {
 			manual = manual || (fd.RuleID == checker.RuleManualReview && fd.Severity == domain.SeverityError)
@@ -306,7 +405,8 @@ func TestHostileFileNamesAndIDs(t *testing.T) {
 		}
 		v := decode[domain.Version](t, rec, http.StatusCreated)
 		got := v.Filename
-		bad := got == "" || len(got) > 210 || strings.ContainsAny(got, `/\<>:"|?*;`) || strings.HasPrefix(got, ".") || strings.Contains(got, "..")
+		bad := got == "" || len(got) > 210 || strings.ContainsAny(got, `/\<>:"|?*;`) || strings.HasPrefix(got, ".") ||
+			strings.Contains(got, "..")
 		for _, r := range got {
 			bad = bad || unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || r == '\u2028' || r == '\u2029'
 		}
@@ -365,7 +465,17 @@ func TestHostileJSONBodies(t *testing.T) {
 	f := newReviewFixtureOn(t, "postgres")
 	f.t = t
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	rep := decode[domain.User](t, f.api(t, http.MethodGet, "/api/v1/me", f.rep, nil), http.StatusOK)
 	vp := "/api/v1/versions/" + f.version.ID
 	endpoints := []struct{ method, path, token string }{
@@ -419,7 +529,14 @@ func TestHostileJSONBodies(t *testing.T) {
 				}
 				var env errorBody
 				if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Error.Code == "" || env.Error.Message == "" {
-					t.Errorf("%s %s with body %d = %d without the envelope: %s", e.method, e.path, bi, rec.Code, truncateForLog(rec.Body.String()))
+					t.Errorf(
+						"%s %s with body %d = %d without the envelope: %s",
+						e.method,
+						e.path,
+						bi,
+						rec.Code,
+						truncateForLog(rec.Body.String()),
+					)
 				}
 				if int64(len(body)) > f.cfg.MaxBodyBytes && rec.Code != http.StatusRequestEntityTooLarge {
 					t.Errorf("%s %s with a %d-byte body = %d, want 413", e.method, e.path, len(body), rec.Code)
@@ -438,7 +555,9 @@ func TestHostileJSONBodies(t *testing.T) {
 	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets", f.marketer, nil), http.StatusOK); len(a.Assets) != 1 {
 		t.Errorf("%d assets after the hostile bodies", len(a.Assets))
 	}
-	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(
+		fb.Feedback,
+	) != 0 {
 		t.Errorf("feedback after the hostile bodies: %+v", fb.Feedback)
 	}
 	if r, err := f.store.VerifyAudit(context.Background()); err != nil || !r.OK {
@@ -456,7 +575,17 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	signIn := func(email, page string) (*webClient, string) {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")
@@ -477,10 +606,43 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 		form   url.Values
 		status int // with the right token
 	}{
-		{"new asset", marketer, marketerTok, "/assets", url.Values{"job_code": {"ZEL-CSRF-1"}, "title": {"Forged"}, "brand": {"ZELTRA"}, "audience": {"hcp"}, "channel": {"email"}}, http.StatusSeeOther},
-		{"feedback", rep, repTok, "/library/" + f.asset.ID + "/feedback", url.Values{"kind": {"objection"}, "text": {"Forged feedback."}}, http.StatusSeeOther},
-		{"new user", admin, adminTok, "/admin/users", url.Values{"email": {"forged@example.com"}, "display_name": {"Forged"}, "password": {"a sound password 1"}, "roles": {"rep:ZELTRA"}}, http.StatusSeeOther},
-		{"withdrawal", marketer, marketerTok, "/versions/" + f.version.ID + "/withdraw", url.Values{"reason": {"Forged withdrawal"}, "confirm": {"on"}}, http.StatusSeeOther},
+		{
+			"new asset",
+			marketer,
+			marketerTok,
+			"/assets",
+			url.Values{"job_code": {"ZEL-CSRF-1"}, "title": {"Forged"}, "brand": {"ZELTRA"}, "audience": {"hcp"}, "channel": {"email"}},
+			http.StatusSeeOther,
+		},
+		{
+			"feedback",
+			rep,
+			repTok,
+			"/library/" + f.asset.ID + "/feedback",
+			url.Values{"kind": {"objection"}, "text": {"Forged feedback."}},
+			http.StatusSeeOther,
+		},
+		{
+			"new user",
+			admin,
+			adminTok,
+			"/admin/users",
+			url.Values{
+				"email":        {"forged@example.com"},
+				"display_name": {"Forged"},
+				"password":     {"a sound password 1"},
+				"roles":        {"rep:ZELTRA"},
+			},
+			http.StatusSeeOther,
+		},
+		{
+			"withdrawal",
+			marketer,
+			marketerTok,
+			"/versions/" + f.version.ID + "/withdraw",
+			url.Values{"reason": {"Forged withdrawal"}, "confirm": {"on"}},
+			http.StatusSeeOther,
+		},
 		{"sign-out", marketer, marketerTok, "/logout", url.Values{}, http.StatusSeeOther},
 	}
 	type forgery struct {
@@ -496,8 +658,11 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 		{name: "token in the query string", token: func(own, _ string) string { return own }, inQuery: true},
 		{name: "cross-site post with the right token", token: func(own, _ string) string { return own },
 			headers: map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}},
-		{name: "cross-site post with the right token from a browser without Sec-Fetch-Site", token: func(own, _ string) string { return own },
-			headers: map[string]string{"Origin": "https://evil.example"}},
+		{
+			name:    "cross-site post with the right token from a browser without Sec-Fetch-Site",
+			token:   func(own, _ string) string { return own },
+			headers: map[string]string{"Origin": "https://evil.example"},
+		},
 		{name: "post with the right token from an opaque origin", token: func(own, _ string) string { return own },
 			headers: map[string]string{"Origin": "null"}},
 		{name: "same-site post without a token", token: func(string, string) string { return "" },
@@ -533,13 +698,20 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 				form.Set("_csrf", tok)
 			}
 			rec := post(fm.w, fm.path, form, fg)
-			if rec.Code != http.StatusForbidden || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
+			if rec.Code != http.StatusForbidden || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") ||
+				!strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
 				t.Errorf("%s, %s: %d %s", fm.name, fg.name, rec.Code, rec.Header().Get("Content-Type"))
 			}
 		}
 	}
 	// The browser upload takes its token from a header; a wrong one stores nothing.
-	req := httptest.NewRequest(http.MethodPost, "/assets/"+f.asset.ID+"/versions", strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\n"+compliantPiece+"\r\n--b--\r\n"))
+	req := httptest.NewRequest(
+		http.MethodPost,
+		"/assets/"+f.asset.ID+"/versions",
+		strings.NewReader(
+			"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\n"+compliantPiece+"\r\n--b--\r\n",
+		),
+	)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 	req.Header.Set("X-CSRF-Token", "forged-token-value-0123456789abcdef")
 	for _, c := range marketer.cookies {
@@ -549,14 +721,21 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 		t.Errorf("upload with a forged CSRF header = %d", rec.Code)
 	}
 	// With the page's token, an executable is refused with an HTML page.
-	req = httptest.NewRequest(http.MethodPost, "/assets/"+f.asset.ID+"/versions", strings.NewReader("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n"+string(peExecutable())+"\r\n--b--\r\n"))
+	req = httptest.NewRequest(
+		http.MethodPost,
+		"/assets/"+f.asset.ID+"/versions",
+		strings.NewReader(
+			"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n"+string(peExecutable())+"\r\n--b--\r\n",
+		),
+	)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("X-CSRF-Token", marketerTok)
 	for _, c := range marketer.cookies {
 		req.AddCookie(c)
 	}
-	if rec := f.do(t, req); rec.Code != http.StatusUnsupportedMediaType || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+	if rec := f.do(t, req); rec.Code != http.StatusUnsupportedMediaType ||
+		!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 		t.Errorf("browser upload of an executable = %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
 
@@ -564,10 +743,14 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	if vs, err := f.store.Versions(context.Background(), f.asset.ID); err != nil || len(vs) != 1 || vs[0].State != domain.StatePublished {
 		t.Fatalf("versions after the forged posts: %+v %v", vs, err)
 	}
-	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?q=ZEL-CSRF-1", f.marketer, nil), http.StatusOK); len(a.Assets) != 0 {
+	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets?q=ZEL-CSRF-1", f.marketer, nil), http.StatusOK); len(
+		a.Assets,
+	) != 0 {
 		t.Errorf("forged asset created: %+v", a.Assets)
 	}
-	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(fb.Feedback) != 0 {
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(
+		fb.Feedback,
+	) != 0 {
 		t.Errorf("forged feedback stored: %+v", fb.Feedback)
 	}
 	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "forged@example.com", "password": "a sound password 1"}); rec.Code != http.StatusUnauthorized {
@@ -659,7 +842,10 @@ func docxBody(text string) string {
 func docxOf(t *testing.T, body string, extra ...[2]string) []byte {
 	files := [][2]string{
 		{"[Content_Types].xml", docxContentTypes},
-		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8"?><w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`},
+		{
+			"word/document.xml",
+			`<?xml version="1.0" encoding="UTF-8"?><w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`,
+		},
 	}
 	return zipOf(t, zip.Deflate, append(files, extra...)...)
 }
@@ -707,8 +893,18 @@ func pptxBomb(t *testing.T) []byte {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	plainEntry(t, zw, "[Content_Types].xml", docxContentTypes)
-	plainEntry(t, zw, "ppt/presentation.xml", `<?xml version="1.0"?><p:presentation `+pNS+`><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>`)
-	plainEntry(t, zw, "ppt/_rels/presentation.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide1.xml"/></Relationships>`)
+	plainEntry(
+		t,
+		zw,
+		"ppt/presentation.xml",
+		`<?xml version="1.0"?><p:presentation `+pNS+`><p:sldIdLst><p:sldId id="256" r:id="rId1"/></p:sldIdLst></p:presentation>`,
+	)
+	plainEntry(
+		t,
+		zw,
+		"ppt/_rels/presentation.xml.rels",
+		`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide1.xml"/></Relationships>`,
+	)
 	rawEntry(t, zw, "ppt/slides/slide1.xml", bytes.Repeat([]byte("<a:p/>"), 1000), 1<<40)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)

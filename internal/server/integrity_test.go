@@ -107,7 +107,8 @@ func (f *contentFixture) integrityFailures(t *testing.T, foundBy string) int {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	f.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	m := regexp.MustCompile(`(?m)^fairshelf_integrity_failures_total\{found_by="` + foundBy + `"\} (\d+)$`).FindStringSubmatch(rec.Body.String())
+	m := regexp.MustCompile(`(?m)^fairshelf_integrity_failures_total\{found_by="` + foundBy + `"\} (\d+)$`).
+		FindStringSubmatch(rec.Body.String())
 	if m == nil {
 		t.Fatalf("no fairshelf_integrity_failures_total{found_by=%q} on /metrics", foundBy)
 	}
@@ -138,7 +139,11 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	if events != 1 {
 		t.Errorf("%d integrity audit events for %s, want 1", events, key)
 	}
-	ns := decode[struct{ Notifications []domain.Notification }](t, f.api(t, http.MethodGet, "/api/v1/me/notifications", f.admin, nil), http.StatusOK)
+	ns := decode[struct{ Notifications []domain.Notification }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/me/notifications", f.admin, nil),
+		http.StatusOK,
+	)
 	notified := false
 	for _, n := range ns.Notifications {
 		notified = notified || n.Kind == domain.NotificationObjectCorrupt && strings.Contains(n.Subject, key)
@@ -154,7 +159,12 @@ func (f *contentFixture) expectAlarm(t *testing.T, key, foundBy string, versionI
 	// Where administrators land, the alarm shows; the integrity page names
 	// the file and what a restore needs.
 	w := newWebClient(f.testServer)
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {w.csrf(t, "/login")}, "email": {"admin@example.com"}, "password": {testPassword}})
+	w.do(
+		t,
+		http.MethodPost,
+		"/login",
+		url.Values{"_csrf": {w.csrf(t, "/login")}, "email": {"admin@example.com"}, "password": {testPassword}},
+	)
 	if page := w.do(t, http.MethodGet, "/admin/users", nil); !strings.Contains(page.Body.String(), `href="/admin/integrity"`) {
 		t.Errorf("the users page does not point to the integrity alarm (%d)", page.Code)
 	}
@@ -430,7 +440,12 @@ func TestBackfillGivesOldObjectsBlockSums(t *testing.T) {
 		if rec := f.content(t, old.ID, "bytes=10-19"); rec.Code != http.StatusPartialContent {
 			t.Fatalf("range in an intact block = %d", rec.Code)
 		}
-		decodeError(t, f.content(t, old.ID, fmt.Sprintf("bytes=%d-%d", 4*testBlockSize, 4*testBlockSize+10)), http.StatusServiceUnavailable, domain.EINTEGRITY)
+		decodeError(
+			t,
+			f.content(t, old.ID, fmt.Sprintf("bytes=%d-%d", 4*testBlockSize, 4*testBlockSize+10)),
+			http.StatusServiceUnavailable,
+			domain.EINTEGRITY,
+		)
 	})
 }
 
@@ -483,10 +498,20 @@ func TestRepLibraryDownloadIsVerified(t *testing.T) {
 			}
 			f.replaceObject(t, v.ObjectKey, flipByte([]byte(compliantPiece), 3))
 			decodeError(t, f.repContent(t, f.asset.ID), http.StatusServiceUnavailable, domain.EINTEGRITY)
-			decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil), http.StatusServiceUnavailable, domain.EINTEGRITY)
+			decodeError(
+				t,
+				f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil),
+				http.StatusServiceUnavailable,
+				domain.EINTEGRITY,
+			)
 
 			rep := newWebClient(f.testServer)
-			rep.do(t, http.MethodPost, "/login", url.Values{"_csrf": {rep.csrf(t, "/login")}, "email": {"rep@example.com"}, "password": {testPassword}})
+			rep.do(
+				t,
+				http.MethodPost,
+				"/login",
+				url.Values{"_csrf": {rep.csrf(t, "/login")}, "email": {"rep@example.com"}, "password": {testPassword}},
+			)
 			rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil)
 			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no longer matches what was approved") {
 				t.Fatalf("web preview of a corrupt piece = %d %.200s", rec.Code, rec.Body)

@@ -81,7 +81,15 @@ func (s *Server) libraryPage(c echo.Context) error {
 
 func (s *Server) apiLibrary(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	f := domain.LibraryFilter{AllBrands: all, Brands: brands, Brand: c.QueryParam("brand"), Audience: domain.Audience(c.QueryParam("audience")), Channel: domain.Channel(c.QueryParam("channel")), Query: c.QueryParam("q"), Cursor: c.QueryParam("cursor")}
+	f := domain.LibraryFilter{
+		AllBrands: all,
+		Brands:    brands,
+		Brand:     c.QueryParam("brand"),
+		Audience:  domain.Audience(c.QueryParam("audience")),
+		Channel:   domain.Channel(c.QueryParam("channel")),
+		Query:     c.QueryParam("q"),
+		Cursor:    c.QueryParam("cursor"),
+	}
 	var val domain.Validation
 	val.Check(f.Audience == "" || slices.Contains(domain.Audiences, f.Audience), "audience", "Choose hcp, patient or payer.")
 	val.Check(f.Channel == "" || slices.Contains(domain.Channels, f.Channel), "channel", "Unknown channel.")
@@ -117,7 +125,11 @@ func (s *Server) apiLibraryChanges(c echo.Context) error {
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"limit": "Use a number from 1 to 1000."}}
+			return &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"limit": "Use a number from 1 to 1000."},
+			}
 		}
 		limit = n
 	}

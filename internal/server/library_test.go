@@ -45,7 +45,8 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 	if !strings.Contains(body, "ZEL-REV-1") || !strings.Contains(body, "/library/"+f.asset.ID+"/content") {
 		t.Fatalf("rep library lacks the piece: %s", body)
 	}
-	if rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil); rec.Code != http.StatusOK || rec.Body.String() != compliantPiece {
+	if rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil); rec.Code != http.StatusOK ||
+		rec.Body.String() != compliantPiece {
 		t.Fatalf("open = %d", rec.Code)
 	}
 	rtok := rep.csrf(t, "/library")
@@ -80,7 +81,8 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 	if rec := marketer.do(t, http.MethodGet, "/expiring?days=90", nil); rec.Code != http.StatusOK {
 		t.Fatalf("expiring page = %d", rec.Code)
 	}
-	if rec := marketer.do(t, http.MethodGet, "/notices/report?days=3", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Every notice older") {
+	if rec := marketer.do(t, http.MethodGet, "/notices/report?days=3", nil); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), "Every notice older") {
 		t.Fatalf("notice report page = %d", rec.Code)
 	}
 }

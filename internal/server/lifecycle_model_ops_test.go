@@ -36,7 +36,16 @@ type modelOp struct {
 }
 
 func (o modelOp) String() string {
-	return fmt.Sprintf("{Kind: %q, Actor: %q, Asset: %d, Version: %d, Arg: %d, Arg2: %d, Inst: %d}", o.Kind, o.Actor, o.Asset, o.Version, o.Arg, o.Arg2, o.Inst)
+	return fmt.Sprintf(
+		"{Kind: %q, Actor: %q, Asset: %d, Version: %d, Arg: %d, Arg2: %d, Inst: %d}",
+		o.Kind,
+		o.Actor,
+		o.Asset,
+		o.Version,
+		o.Arg,
+		o.Arg2,
+		o.Inst,
+	)
 }
 
 // Actors of a sequence: two marketers, one reviewer per function, one who
@@ -179,8 +188,21 @@ type modelSeq struct {
 func (w *modelWorld) newSeq(t *testing.T, seed uint64) (*modelSeq, error) {
 	w.nseq++
 	n := w.nseq
-	s := &modelSeq{w: w, t: t, rng: rand.New(rand.NewPCG(seed, 0x5eed)), n: n, tok: map[string]string{}, seen: map[string]bool{}, goneKey: map[string]string{}, email: map[string]string{}, uid: map[string]string{},
-		notices: map[string]map[string]string{}, noticeID: map[string][]string{}, acked: map[string]bool{}, feedSeen: map[string]feedItem{}}
+	s := &modelSeq{
+		w:        w,
+		t:        t,
+		rng:      rand.New(rand.NewPCG(seed, 0x5eed)),
+		n:        n,
+		tok:      map[string]string{},
+		seen:     map[string]bool{},
+		goneKey:  map[string]string{},
+		email:    map[string]string{},
+		uid:      map[string]string{},
+		notices:  map[string]map[string]string{},
+		noticeID: map[string][]string{},
+		acked:    map[string]bool{},
+		feedSeen: map[string]feedItem{},
+	}
 	s.brand = fmt.Sprintf("MB%s%d", strings.ToUpper(letters(n)), len(w.instances))
 	s.label = newLabel()
 	ts := w.instances[0]
@@ -256,11 +278,22 @@ type mLabel struct {
 }
 
 func newLabel() mLabel {
-	return mLabel{version: 1, isi: slices.Clone(modelISI), offLabel: []string{modelOffLabel}, indication: "Treatment of adults with condition X.", previous: map[string]bool{}}
+	return mLabel{
+		version:    1,
+		isi:        slices.Clone(modelISI),
+		offLabel:   []string{modelOffLabel},
+		indication: "Treatment of adults with condition X.",
+		previous:   map[string]bool{},
+	}
 }
 
 // modelISIPool are statements a label change may add.
-var modelISIPool = []string{"Headache has been reported.", "Nausea may occur.", "Serious bleeding can occur.", "Dizziness may occur when standing up."}
+var modelISIPool = []string{
+	"Headache has been reported.",
+	"Nausea may occur.",
+	"Serious bleeding can occur.",
+	"Dizziness may occur when standing up.",
+}
 
 // mDoc is what a generated piece carries.
 type mDoc struct {
@@ -415,7 +448,11 @@ func (s *modelSeq) generate() modelOp {
 	// A new version mostly where the latest one is finished with.
 	var idle []int
 	for ai, a := range s.assets {
-		if len(a.versions) == 0 || !slices.Contains([]domain.State{domain.StateDraft, domain.StateInReview, domain.StateApproved}, a.versions[len(a.versions)-1].state) {
+		if len(a.versions) == 0 ||
+			!slices.Contains(
+				[]domain.State{domain.StateDraft, domain.StateInReview, domain.StateApproved},
+				a.versions[len(a.versions)-1].state,
+			) {
 			idle = append(idle, ai)
 		}
 	}
@@ -828,9 +865,12 @@ func (s *modelSeq) exec(op modelOp) error {
 		if v.Number != len(a.versions)+1 || v.State != domain.StateDraft {
 			return fmt.Errorf("upload: version %+v", v)
 		}
-		a.versions = append(a.versions, &mVersion{id: v.ID, asset: a, number: v.Number, content: content, word: word, doc: doc, passes: passes,
-			state: domain.StateDraft, uploader: op.Actor, waived: map[string]bool{}, signoffs: map[string]map[string]bool{},
-			submitters: map[string]bool{}, downloadedBy: map[string]bool{}})
+		a.versions = append(
+			a.versions,
+			&mVersion{id: v.ID, asset: a, number: v.Number, content: content, word: word, doc: doc, passes: passes,
+				state: domain.StateDraft, uploader: op.Actor, waived: map[string]bool{}, signoffs: map[string]map[string]bool{},
+				submitters: map[string]bool{}, downloadedBy: map[string]bool{}},
+		)
 		s.expAudit = append(s.expAudit, "version.upload")
 	case "submit", "recertify":
 		v := s.version(op)
@@ -857,7 +897,10 @@ func (s *modelSeq) exec(op modelOp) error {
 		}
 		v.passes = v.doc.passes(s.label)
 		v.submitters[op.Actor] = true
-		v.round = &mRound{recert: op.Kind == "recertify", tasks: map[string]string{"medical": "open", "legal": "open", "regulatory": "open"}}
+		v.round = &mRound{
+			recert: op.Kind == "recertify",
+			tasks:  map[string]string{"medical": "open", "legal": "open", "regulatory": "open"},
+		}
 		return s.readReport(op, v)
 	case "decide":
 		v := s.version(op)
@@ -922,7 +965,9 @@ func (s *modelSeq) exec(op modelOp) error {
 		if len(v.errors) > 0 {
 			fid = v.errors[op.Arg%len(v.errors)]
 		}
-		ok := hasRole(op.Actor, "regulatory_reviewer") && s.maySign(v, op.Actor, "regulatory") && v.hasReport && slices.Contains(v.errors, fid) && !v.waived[fid]
+		ok := hasRole(op.Actor, "regulatory_reviewer") && s.maySign(v, op.Actor, "regulatory") && v.hasReport &&
+			slices.Contains(v.errors, fid) &&
+			!v.waived[fid]
 		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/compliance/findings/"+fid+"/waive", op.Actor, map[string]any{
 				"justification": "Accepted by Regulatory for this model piece.", "password": testPassword, "meaning": "Waived by Regulatory"})
@@ -945,7 +990,8 @@ func (s *modelSeq) exec(op modelOp) error {
 			from = now.Add(time.Duration(op.Arg2) * 24 * time.Hour)
 			body["available_from"] = from
 		}
-		recertified := v.state == domain.StatePublished && !v.approvedAt.IsZero() && !v.publishedAt.IsZero() && v.approvedAt.After(v.publishedAt) &&
+		recertified := v.state == domain.StatePublished && !v.approvedAt.IsZero() && !v.publishedAt.IsZero() &&
+			v.approvedAt.After(v.publishedAt) &&
 			!v.effectivelyExpired(now)
 		ok := hasRole(op.Actor, "marketer") && exp.After(now) && exp.After(from) &&
 			(v.approvedAt.IsZero() || !exp.After(v.approvedAt.AddDate(0, 12, 0))) && !v.blocking() &&
@@ -1247,7 +1293,13 @@ func (s *modelSeq) readReport(op modelOp, v *mVersion) error {
 		}
 	}
 	if r.Passed != v.passes || (len(v.errors) == 0) != v.passes {
-		return fmt.Errorf("the model's checker rule says passes=%v, the checker: passed=%v with findings %+v on\n%s", v.passes, r.Passed, r.Findings, v.content)
+		return fmt.Errorf(
+			"the model's checker rule says passes=%v, the checker: passed=%v with findings %+v on\n%s",
+			v.passes,
+			r.Passed,
+			r.Findings,
+			v.content,
+		)
 	}
 	return nil
 }
@@ -1309,7 +1361,8 @@ func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
 			last = v
 		}
 	}
-	if last != nil && (last.state == domain.StateWithdrawn || last.state == domain.StateExpired || last.state == domain.StateSuperseded || last.effectivelyExpired(now)) {
+	if last != nil &&
+		(last.state == domain.StateWithdrawn || last.state == domain.StateExpired || last.state == domain.StateSuperseded || last.effectivelyExpired(now)) {
 		return map[int]bool{http.StatusGone: true}
 	}
 	return map[int]bool{http.StatusNotFound: true}
@@ -1384,7 +1437,8 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 		listed := map[string]string{}
 		for _, it := range page.Items {
 			listed[it.AssetID] = it.VersionID
-			if a := s.assetByID(it.AssetID); a != nil && a.published != nil && a.published.id == it.VersionID && it.SHA256 != sha256Hex(a.published.content) {
+			if a := s.assetByID(it.AssetID); a != nil && a.published != nil && a.published.id == it.VersionID &&
+				it.SHA256 != sha256Hex(a.published.content) {
 				return fmt.Errorf("I1: library of %s lists %s with sha256 %s, not that of its content", rep, a.job, it.SHA256)
 			}
 		}
@@ -1611,7 +1665,13 @@ func (s *modelSeq) checkFeedSpec(held map[string]feedItem, entries []feedEntry) 
 			continue
 		}
 		if it.expires == nil || !it.expires.Equal(a.published.expiresAt) {
-			return fmt.Errorf("I1: feed holds %s v%d with expires_at %v, model %v", a.job, a.published.number, it.expires, a.published.expiresAt)
+			return fmt.Errorf(
+				"I1: feed holds %s v%d with expires_at %v, model %v",
+				a.job,
+				a.published.number,
+				it.expires,
+				a.published.expiresAt,
+			)
 		}
 	}
 	return nil

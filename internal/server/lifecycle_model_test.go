@@ -225,7 +225,9 @@ func newModelWorld(t *testing.T, backend string, n int) *modelWorld {
 		}
 		var blobs objectstore.Store
 		if backend == "postgres" {
-			blobs, err = objectstore.NewS3(objectstore.S3Config{Endpoint: minio.Endpoint, Bucket: bucket, AccessKey: minio.AccessKey, SecretKey: minio.SecretKey})
+			blobs, err = objectstore.NewS3(
+				objectstore.S3Config{Endpoint: minio.Endpoint, Bucket: bucket, AccessKey: minio.AccessKey, SecretKey: minio.SecretKey},
+			)
 		} else {
 			blobs, err = objectstore.NewLocal(filepath.Join(dir, "objects"))
 		}
@@ -243,17 +245,37 @@ func newModelWorld(t *testing.T, backend string, n int) *modelWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lib, err := object.New(st, blobs, log, object.Options{TempDir: filepath.Join(dir, fmt.Sprintf("tmp%d", i)), MaxUpload: testMaxUpload,
-			BlockSize: testBlockSize, Now: clock.Now})
+		lib, err := object.New(
+			st,
+			blobs,
+			log,
+			object.Options{TempDir: filepath.Join(dir, fmt.Sprintf("tmp%d", i)), MaxUpload: testMaxUpload,
+				BlockSize: testBlockSize, Now: clock.Now},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := New(Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
+		s, err := New(
+			Deps{
+				Config:         cfg,
+				Store:          st,
+				ObjectStore:    blobs,
+				Authz:          az,
+				Objects:        lib,
+				Logger:         log,
+				Version:        "test",
+				Now:            clock.Now,
+				PasswordParams: testPasswordParams,
+			},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.instances = append(w.instances, &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn})
-		w.senders = append(w.senders, webhook.New(st, hook.URL, "model-secret", hook.Client(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+		w.senders = append(
+			w.senders,
+			webhook.New(st, hook.URL, "model-secret", hook.Client(), slog.New(slog.NewTextHandler(io.Discard, nil))),
+		)
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -476,7 +498,13 @@ func (w *modelWorld) rowCounts() (map[string]int64, error) {
 			}
 		}
 		// And the newest audit event other than a refusal, as "#audit".
-		parts = append(parts, fmt.Sprintf("SELECT '#audit', COALESCE(MAX(seq), 0) FROM audit_events WHERE action NOT IN ('%s')", strings.Join(refusalActions, "','")))
+		parts = append(
+			parts,
+			fmt.Sprintf(
+				"SELECT '#audit', COALESCE(MAX(seq), 0) FROM audit_events WHERE action NOT IN ('%s')",
+				strings.Join(refusalActions, "','"),
+			),
+		)
 		var err error
 		if w.counts, err = w.db.Prepare(strings.Join(parts, " UNION ALL ")); err != nil {
 			return nil, err

@@ -294,7 +294,12 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 			j++
 			waitFor(int64(j * steps * loadPerStep / (shape.withdrawn + 1)))
 			tl.mark(tl.started, p.asset)
-			status, _, body, err := send(http.MethodPost, "/api/v1/versions/"+p.version+"/withdraw", f.regulatory, fmt.Sprintf(`{"reason":"Safety update %d"}`, j))
+			status, _, body, err := send(
+				http.MethodPost,
+				"/api/v1/versions/"+p.version+"/withdraw",
+				f.regulatory,
+				fmt.Sprintf(`{"reason":"Safety update %d"}`, j),
+			)
 			if err != nil || status != http.StatusOK {
 				tally.violate("withdraw %s -> %d %v: %s", p.jobCode, status, err, truncateForLog(string(body)))
 				continue
@@ -381,7 +386,15 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 				want = p.fate
 			}
 			if got[p.asset] != want {
-				t.Errorf("rep %d, %s (%s, fetched %v): notice %q, want %q", r, p.jobCode, p.fate, tally.fetched[r][p.asset], got[p.asset], want)
+				t.Errorf(
+					"rep %d, %s (%s, fetched %v): notice %q, want %q",
+					r,
+					p.jobCode,
+					p.fate,
+					tally.fetched[r][p.asset],
+					got[p.asset],
+					want,
+				)
 			}
 		}
 	}
@@ -397,15 +410,22 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 		switch p.fate {
 		case fateStays:
 			want = append(want, p.jobCode)
-			if rec := f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil); rec.Code != http.StatusOK || rec.Body.String() != string(p.content) {
+			if rec := f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil); rec.Code != http.StatusOK ||
+				rec.Body.String() != string(p.content) {
 				t.Errorf("%s after the load: %d", p.jobCode, rec.Code)
 			}
 		case fateExpires:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(d.Message, "expired") {
+			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(
+				d.Message,
+				"expired",
+			) {
 				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
 			}
 		case fateWithdraw:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(d.Message, "withdrawn: Safety update") {
+			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(
+				d.Message,
+				"withdrawn: Safety update",
+			) {
 				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
 			}
 		}
@@ -418,16 +438,39 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 	if strings.Contains(f.logs.String(), "level=ERROR") {
 		t.Errorf("errors logged under load:\n%s", truncateForLog(f.logs.String()))
 	}
-	t.Logf("%s: %d rep requests, %d downloads, %d answers 410", backend, tally.requests.Load(), total, tally.gone[fateExpires]+tally.gone[fateWithdraw])
+	t.Logf(
+		"%s: %d rep requests, %d downloads, %d answers 410",
+		backend,
+		tally.requests.Load(),
+		total,
+		tally.gone[fateExpires]+tally.gone[fateWithdraw],
+	)
 }
 
 // checkDownload checks one rep download of piece p against the timeline.
-func checkDownload(lt *loadTally, tl *loadTimeline, p *loadPiece, rep, status int, header http.Header, body []byte, sentClock time.Time, sent int64, recvClock time.Time, recv int64) {
+func checkDownload(
+	lt *loadTally,
+	tl *loadTimeline,
+	p *loadPiece,
+	rep, status int,
+	header http.Header,
+	body []byte,
+	sentClock time.Time,
+	sent int64,
+	recvClock time.Time,
+	recv int64,
+) {
 	switch status {
 	case http.StatusOK:
 		switch {
 		case !sentClock.Before(p.expires):
-			lt.violate("rep %d got %s (expires %s) for a request sent at %s", rep, p.jobCode, p.expires.Format(time.TimeOnly), sentClock.Format(time.TimeOnly))
+			lt.violate(
+				"rep %d got %s (expires %s) for a request sent at %s",
+				rep,
+				p.jobCode,
+				p.expires.Format(time.TimeOnly),
+				sentClock.Format(time.TimeOnly),
+			)
 		case tl.withdrawnBefore(p.asset, sent):
 			lt.violate("rep %d got %s for a request sent after its withdrawal returned", rep, p.jobCode)
 		case string(body) != string(p.content):
@@ -441,7 +484,8 @@ func checkDownload(lt *loadTally, tl *loadTimeline, p *loadPiece, rep, status in
 		lt.mu.Unlock()
 	case http.StatusGone:
 		var env errorBody
-		if err := json.Unmarshal(body, &env); err != nil || env.Error.Code != domain.EGONE || !strings.HasPrefix(header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(body, &env); err != nil || env.Error.Code != domain.EGONE ||
+			!strings.HasPrefix(header.Get("Content-Type"), "application/json") {
 			lt.violate("rep %d: 410 for %s without the JSON error envelope: %s", rep, p.jobCode, truncateForLog(string(body)))
 			return
 		}
@@ -449,7 +493,8 @@ func checkDownload(lt *loadTally, tl *loadTimeline, p *loadPiece, rep, status in
 		if !due {
 			lt.violate("rep %d: %s refused (%s) while current", rep, p.jobCode, env.Error.Message)
 		}
-		if reason := map[string]string{fateExpires: "expired", fateWithdraw: "withdrawn"}[p.fate]; due && !strings.Contains(env.Error.Message, reason) {
+		if reason := map[string]string{fateExpires: "expired", fateWithdraw: "withdrawn"}[p.fate]; due &&
+			!strings.Contains(env.Error.Message, reason) {
 			lt.violate("rep %d: 410 for %s (%s) says %q", rep, p.jobCode, p.fate, env.Error.Message)
 		}
 		lt.mu.Lock()
@@ -463,7 +508,18 @@ func checkDownload(lt *loadTally, tl *loadTimeline, p *loadPiece, rep, status in
 // checkListing checks one library listing: nothing retired before the
 // request was sent is in it, and everything current until the answer came
 // back is.
-func checkListing(lt *loadTally, tl *loadTimeline, byAsset map[string]*loadPiece, pieces []*loadPiece, rep, status int, body []byte, sentClock time.Time, sent int64, recvClock time.Time, recv int64) {
+func checkListing(
+	lt *loadTally,
+	tl *loadTimeline,
+	byAsset map[string]*loadPiece,
+	pieces []*loadPiece,
+	rep, status int,
+	body []byte,
+	sentClock time.Time,
+	sent int64,
+	recvClock time.Time,
+	recv int64,
+) {
 	if status != http.StatusOK {
 		lt.violate("rep %d: library -> %d: %s", rep, status, truncateForLog(string(body)))
 		return
@@ -481,7 +537,13 @@ func checkListing(lt *loadTally, tl *loadTimeline, byAsset map[string]*loadPiece
 			lt.violate("rep %d: library lists unknown asset %s (%s)", rep, it.AssetID, it.JobCode)
 			continue
 		case !sentClock.Before(p.expires):
-			lt.violate("rep %d: library sent at %s lists %s (expires %s)", rep, sentClock.Format(time.TimeOnly), p.jobCode, p.expires.Format(time.TimeOnly))
+			lt.violate(
+				"rep %d: library sent at %s lists %s (expires %s)",
+				rep,
+				sentClock.Format(time.TimeOnly),
+				p.jobCode,
+				p.expires.Format(time.TimeOnly),
+			)
 		case tl.withdrawnBefore(p.asset, sent):
 			lt.violate("rep %d: library lists %s after its withdrawal returned", rep, p.jobCode)
 		case it.VersionID != p.version || !it.ExpiresAt.Equal(p.expires):

@@ -124,7 +124,15 @@ func (s *Server) flashMessage(c echo.Context) string {
 // flashCookie is the flash cookie with value, kept for maxAge seconds
 // (negative: deleted). It is Secure whenever the session cookie is.
 func (s *Server) flashCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: flashCookie, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
+	return &http.Cookie{
+		Name:     flashCookie,
+		Value:    value,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode,
+		MaxAge:   maxAge,
+	}
 }
 
 // landingPath is where each role starts its work.

@@ -148,7 +148,9 @@ func TestSignedInAnswersAreNotStored(t *testing.T) {
 			t.Errorf("GET %s = %d, Cache-Control %q, want no-store", path, rec.Code, rec.Header().Get("Cache-Control"))
 		}
 	}
-	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "rep@example.com", "password": testPassword}); rec.Header().Get("Cache-Control") != "no-store" {
+	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "rep@example.com", "password": testPassword}); rec.Header().
+		Get("Cache-Control") !=
+		"no-store" {
 		t.Errorf("login answer (a bearer token) Cache-Control %q, want no-store", rec.Header().Get("Cache-Control"))
 	}
 	w, _ := signedInWeb(t, f.testServer, "marketer@example.com", "/assets")
@@ -189,7 +191,17 @@ func TestStoredFilesAreServedSandboxed(t *testing.T) {
 	pic := decode[domain.Version](t, f.upload(t, f.marketer, img.ID, "banner.png", pngImage(t)), http.StatusCreated)
 	f.version = pdf
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+pdf.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+pdf.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 
 	web, _ := signedInWeb(t, f.testServer, "medical@example.com", "/reviews")
 	repWeb, _ := signedInWeb(t, f.testServer, "rep@example.com", "/library")
@@ -281,7 +293,8 @@ func TestMetricsOnThePublicPort(t *testing.T) {
 	ts.cfg.MetricsToken = "scrape-token-0123456789" // read per request
 	decodeError(t, get(""), http.StatusUnauthorized, "unauthorized")
 	decodeError(t, get("scrape-token-012345678"), http.StatusUnauthorized, "unauthorized")
-	if rec := get("scrape-token-0123456789"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "fairshelf_http_requests_total") {
+	if rec := get("scrape-token-0123456789"); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), "fairshelf_http_requests_total") {
 		t.Fatalf("metrics with the token = %d", rec.Code)
 	}
 

@@ -39,7 +39,11 @@ func (s *Server) apiNoticeReport(c echo.Context) error {
 	if d := c.QueryParam("days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 0 || n > 365 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"days": "Use a number of days from 0 to 365."}}
+			return &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"days": "Use a number of days from 0 to 365."},
+			}
 		}
 		days = n
 	}

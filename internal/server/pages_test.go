@@ -108,8 +108,10 @@ var pageSamples = map[string]func(sc pageScenario) view{
 	"claims.html": func(sc pageScenario) view {
 		d := &sc.page
 		return claimsView{pageData: d, Form: claimForm{Text: d.Title, Category: "efficacy"}, Data: claimsPageData{
-			Brand:  domain.Brand{Code: "ZELTRA", Name: d.Title},
-			Claims: []domain.Claim{{Text: d.Title, Category: "efficacy", References: []string{d.Title}}}, Categories: []string{"efficacy"}, CanCreate: true}}
+			Brand: domain.Brand{Code: "ZELTRA", Name: d.Title},
+			Claims: []domain.Claim{
+				{Text: d.Title, Category: "efficacy", References: []string{d.Title}},
+			}, Categories: []string{"efficacy"}, CanCreate: true}}
 	},
 	"assets.html": func(sc pageScenario) view {
 		d := &sc.page
@@ -132,15 +134,31 @@ var pageSamples = map[string]func(sc pageScenario) view{
 			Uploader: d.Title, CreatedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 		r := &domain.CheckReport{VersionID: "v1", RulesVersion: "2026.1", LabelVersion: 1, Findings: []domain.Finding{
 			{ID: "f1", RuleID: "FB-X", Severity: "error", Message: d.Title, Excerpt: d.Title, Page: 1, Line: 2},
-			{ID: "f2", RuleID: "FB-Y", Severity: "warning", Message: "m", Waiver: &domain.Waiver{SignerName: d.Title, Meaning: "m", Justification: d.Title}},
+			{
+				ID:       "f2",
+				RuleID:   "FB-Y",
+				Severity: "warning",
+				Message:  "m",
+				Waiver:   &domain.Waiver{SignerName: d.Title, Meaning: "m", Justification: d.Title},
+			},
 		}}
 		ml := markedLine{Page: 1, Line: 2, Flagged: true, Parts: []markedPart{{Text: d.Title, Mark: true}}}
 		return assetView{pageData: d, Data: assetPageData{
-			Asset: domain.Asset{ID: "a1", JobCode: "ZEL-1", Title: d.Title, Tags: []string{"x"}}, Versions: []domain.Version{v}, Selected: &v,
+			Asset: domain.Asset{
+				ID:      "a1",
+				JobCode: "ZEL-1",
+				Title:   d.Title,
+				Tags:    []string{"x"},
+			}, Versions: []domain.Version{v}, Selected: &v,
 			PreviewKind: "", SelectedSize: "1 KiB", TextOpen: true, CanUpload: d.User != nil, MaxUpload: "2 GiB",
 			Report: r, CanRunCheck: true, CanWaive: true, TextLines: []markedLine{ml}, CanSubmit: true, CanComment: true,
 			Rounds: []domain.ReviewRound{{Number: 1, Kind: "initial", Status: "open", Tasks: []domain.ReviewTask{
-				{Function: "medical", Status: "approved", Comment: d.Title, Signature: &domain.SignatureRecord{PrintedName: d.Title, Meaning: d.Title}},
+				{
+					Function:  "medical",
+					Status:    "approved",
+					Comment:   d.Title,
+					Signature: &domain.SignatureRecord{PrintedName: d.Title, Meaning: d.Title},
+				},
 				{Function: "legal", Status: "open"}}}},
 			DecideFunctions: []string{"legal"}, Comments: []domain.Comment{{Author: d.Title, Body: d.Title, VersionNumber: 1, Page: 2}},
 			CanPublish: true, CanWithdraw: true, MaxExpiryMonths: 12, DefaultExpiry: "2027-05-24",
@@ -157,8 +175,17 @@ var pageSamples = map[string]func(sc pageScenario) view{
 		d := &sc.page
 		at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 		return adminIntegrityView{pageData: d, Data: adminIntegrityData{Objects: []domain.CorruptObject{{
-			StoredObject: domain.StoredObject{Key: "objects/ab/cd/abcd", SHA256: strings.Repeat("a", 64), Size: 1 << 20, CorruptAt: &at, CorruptReason: d.Title},
-			Uses:         []domain.ObjectUse{{JobCode: d.Title, Number: 2, Brand: "ZELTRA"}, {JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"}},
+			StoredObject: domain.StoredObject{
+				Key:           "objects/ab/cd/abcd",
+				SHA256:        strings.Repeat("a", 64),
+				Size:          1 << 20,
+				CorruptAt:     &at,
+				CorruptReason: d.Title,
+			},
+			Uses: []domain.ObjectUse{
+				{JobCode: d.Title, Number: 2, Brand: "ZELTRA"},
+				{JobCode: "ZEL-2", Number: 1, Brand: "ZELTRA"},
+			},
 		}}}}
 	},
 	"admin_user.html": func(sc pageScenario) view {

@@ -25,7 +25,11 @@ func (s *Server) apiPublish(c echo.Context) error {
 		return err
 	}
 	if in.ExpiresAt.IsZero() {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."},
+		}
 	}
 	p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
 	if in.AvailableFrom != nil {
@@ -45,7 +49,15 @@ func (s *Server) webPublish(c echo.Context) error {
 	}
 	day, err := time.Parse(time.DateOnly, strings.TrimSpace(c.FormValue("expires_on")))
 	if err != nil {
-		return s.showAssetError(c, v, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"expires_on": "Choose the expiry date."}})
+		return s.showAssetError(
+			c,
+			v,
+			&domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"expires_on": "Choose the expiry date."},
+			},
+		)
 	}
 	// The piece stays valid through the whole expiry day (UTC).
 	exp := day.Add(24*time.Hour - time.Second)
@@ -71,7 +83,11 @@ func (s *Server) apiWithdraw(c echo.Context) error {
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if len(reason) < 5 || len(reason) > 1000 {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"reason": "Give the reason reps will see (5 to 1000 characters)."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"reason": "Give the reason reps will see (5 to 1000 characters)."},
+		}
 	}
 	out, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason)
 	if err != nil {

@@ -14,7 +14,11 @@ import (
 // approveAll submits the fixture's version and has every function approve.
 func (f *reviewFixture) approveAll(t *testing.T) {
 	t.Helper()
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	f.clearErrors(t, f.version.ID)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
@@ -38,9 +42,35 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 	f := newReviewFixtureOn(t, backend)
 	f.approveAll(t)
 	now := f.clock.Now()
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.AddDate(0, 13, 0)}), http.StatusUnprocessableEntity, "invalid")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.medical, map[string]any{"expires_at": now.Add(time.Hour)}), http.StatusForbidden, "forbidden")
-	pub := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": now.Add(2 * time.Hour)}), http.StatusOK)
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": now.AddDate(0, 13, 0)},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.medical, map[string]any{"expires_at": now.Add(time.Hour)}),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	pub := decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": now.Add(2 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
@@ -57,13 +87,37 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content", f.other, nil), http.StatusForbidden, "forbidden")
 
 	// Field feedback flows to marketing.
-	fb := decode[domain.Feedback](t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "objection", "text": "Doctors ask about renal dosing."}), http.StatusCreated)
+	fb := decode[domain.Feedback](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/assets/"+f.asset.ID+"/feedback",
+			f.rep,
+			map[string]any{"kind": "objection", "text": "Doctors ask about renal dosing."},
+		),
+		http.StatusCreated,
+	)
 	if fb.VersionID != f.version.ID {
 		t.Fatalf("feedback = %+v", fb)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "rant", "text": ""}), http.StatusUnprocessableEntity, "invalid")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.marketer, map[string]any{"kind": "praise", "text": "x"}), http.StatusForbidden, "forbidden")
-	list := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback?asset_id="+f.asset.ID, f.marketer, nil), http.StatusOK)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.rep, map[string]any{"kind": "rant", "text": ""}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/assets/"+f.asset.ID+"/feedback", f.marketer, map[string]any{"kind": "praise", "text": "x"}),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	list := decode[struct{ Feedback []domain.Feedback }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/feedback?asset_id="+f.asset.ID, f.marketer, nil),
+		http.StatusOK,
+	)
 	if len(list.Feedback) != 1 || list.Feedback[0].Kind != "objection" || list.Feedback[0].JobCode != "ZEL-REV-1" {
 		t.Fatalf("marketing feedback = %+v", list.Feedback)
 	}
@@ -109,12 +163,37 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
 		t.Fatalf("download = %d", rec.Code)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": ""}), http.StatusUnprocessableEntity, "invalid")
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory, map[string]any{"reason": "Superseded safety data"}), http.StatusOK)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": ""}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
+	decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/withdraw",
+			f.regulatory,
+			map[string]any{"reason": "Superseded safety data"},
+		),
+		http.StatusOK,
+	)
 	d := decodeError(t, f.repContent(t, f.asset.ID), http.StatusGone, "gone")
 	if !strings.Contains(d.Message, "Superseded safety data") {
 		t.Fatalf("410 message = %q", d.Message)
@@ -123,7 +202,12 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 	if len(notices.Notices) != 1 || notices.Notices[0].Reason != "withdrawn" {
 		t.Fatalf("notices = %+v", notices.Notices)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": "again and again"}), http.StatusConflict, "conflict")
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.marketer, map[string]any{"reason": "again and again"}),
+		http.StatusConflict,
+		"conflict",
+	)
 	f.clock.Advance(4 * time.Hour)
 	report := decode[struct {
 		Unacknowledged []domain.UnackedNotice

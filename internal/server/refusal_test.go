@@ -42,9 +42,18 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
 				map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusOK)
 			before := f.rowCounts(t)
-			report := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK)
+			report := decode[domain.CheckReport](
+				t,
+				f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil),
+				http.StatusOK,
+			)
 
-			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusConflict, "conflict")
+			decodeError(
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+				http.StatusConflict,
+				"conflict",
+			)
 
 			after := f.rowCounts(t)
 			for table, n := range before {
@@ -64,9 +73,18 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 			}
 
 			// A second re-certification while one is open is refused the same way.
-			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+			decode[domain.ReviewRound](
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
+				http.StatusCreated,
+			)
 			before = f.rowCounts(t)
-			decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
+			decodeError(
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
+				http.StatusConflict,
+				"conflict",
+			)
 			after = f.rowCounts(t)
 			for table, n := range before {
 				if after[table] != n {
@@ -94,10 +112,19 @@ func TestRecheckOfPublishedPieceIsRefused(t *testing.T) {
 				map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusOK)
 			l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
 			l.ISIStatements = append(l.ISIStatements, "ZELTRA may cause severe liver injury.")
-			decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")), http.StatusOK)
+			decode[domain.Label](
+				t,
+				f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")),
+				http.StatusOK,
+			)
 
 			before := f.rowCounts(t)
-			d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusConflict, "conflict")
+			d := decodeError(
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil),
+				http.StatusConflict,
+				"conflict",
+			)
 			if !strings.Contains(d.Message, "re-certification") {
 				t.Errorf("message %q does not say what to do instead", d.Message)
 			}

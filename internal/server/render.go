@@ -84,7 +84,11 @@ type pageData struct {
 func (s *Server) pageData(c echo.Context, title string) *pageData {
 	d := &pageData{Title: title, Version: s.version, CSRFToken: csrfToken(c)}
 	if p := principalOf(c); p != nil {
-		d.User = &pageUser{DisplayName: p.user.DisplayName, Email: p.user.Email, IsAdmin: s.authz.Can(p.user, domain.AllBrands, "user", "read")}
+		d.User = &pageUser{
+			DisplayName: p.user.DisplayName,
+			Email:       p.user.Email,
+			IsAdmin:     s.authz.Can(p.user, domain.AllBrands, "user", "read"),
+		}
 	}
 	return d
 }

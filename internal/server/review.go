@@ -157,13 +157,21 @@ type decisionRequest struct {
 // decide validates and records a review decision with its signature.
 func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (domain.DecisionResult, error) {
 	if _, ok := domain.ReviewerRole(in.Function); !ok {
-		return domain.DecisionResult{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"function": "Choose medical, legal or regulatory."}}
+		return domain.DecisionResult{}, &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"function": "Choose medical, legal or regulatory."},
+		}
 	}
 	if !s.can(c, v.Brand, "review", in.Function) {
 		return domain.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)
 	}
 	var val domain.Validation
-	val.Check(in.Decision == domain.DecisionApprove || in.Decision == domain.DecisionRequestChanges || in.Decision == domain.DecisionReject, "decision", "Choose approve, request_changes or reject.")
+	val.Check(
+		in.Decision == domain.DecisionApprove || in.Decision == domain.DecisionRequestChanges || in.Decision == domain.DecisionReject,
+		"decision",
+		"Choose approve, request_changes or reject.",
+	)
 	comment := strings.TrimSpace(in.Comment)
 	val.Check(len(comment) <= 4000, "comment", "Use at most 4000 characters.")
 	if in.Decision != domain.DecisionApprove {

@@ -44,11 +44,28 @@ func newReviewFixtureOn(t *testing.T, backend string) *reviewFixture {
 // as a regulatory reviewer may, so that approval is possible.
 func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
 	t.Helper()
-	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.regulatory, nil), http.StatusOK)
+	r := decode[domain.CheckReport](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/versions/"+versionID+"/compliance", f.regulatory, nil),
+		http.StatusOK,
+	)
 	for _, fd := range r.Findings {
 		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
-			decode[domain.CheckReport](t, f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", f.regulatory,
-				map[string]any{"justification": "Accepted by Regulatory for this test piece.", "password": testPassword, "meaning": "Waived by Regulatory"}), http.StatusOK)
+			decode[domain.CheckReport](
+				t,
+				f.api(
+					t,
+					http.MethodPost,
+					"/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive",
+					f.regulatory,
+					map[string]any{
+						"justification": "Accepted by Regulatory for this test piece.",
+						"password":      testPassword,
+						"meaning":       "Waived by Regulatory",
+					},
+				),
+				http.StatusOK,
+			)
 		}
 	}
 }
@@ -62,7 +79,11 @@ func TestMLRReviewToApproval(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.medical, nil), http.StatusForbidden, "forbidden")
-	round := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	round := decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	if len(round.Tasks) != 3 || round.ReportID == "" || !round.DueAt.After(round.SubmittedAt) {
 		t.Fatalf("round = %+v", round)
 	}
@@ -86,7 +107,18 @@ func TestMLRReviewToApproval(t *testing.T) {
 	f.clearErrors(t, f.version.ID)
 	// Wrong function for the role, wrong password, missing meaning.
 	decodeError(t, f.decide(f.medical, "legal", "approve"), http.StatusForbidden, "forbidden")
-	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{"function": "medical", "decision": "approve", "password": "wrong"}), http.StatusUnprocessableEntity, "invalid")
+	d := decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/reviews",
+			f.medical,
+			map[string]any{"function": "medical", "decision": "approve", "password": "wrong"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["password"] == "" || d.Fields["meaning"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
@@ -104,27 +136,48 @@ func TestMLRReviewToApproval(t *testing.T) {
 	if v.State != domain.StateApproved {
 		t.Fatalf("version state %s", v.State)
 	}
-	hist := decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	hist := decode[struct{ Rounds []domain.ReviewRound }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil),
+		http.StatusOK,
+	)
 	if len(hist.Rounds) != 1 || hist.Rounds[0].Status != "approved" {
 		t.Fatalf("history = %+v", hist.Rounds)
 	}
 	for _, task := range hist.Rounds[0].Tasks {
 		s := task.Signature
-		if s == nil || s.PrintedName == "" || s.Meaning == "" || s.ContentSHA256 != f.version.SHA256 || s.Function != task.Function || s.Decision != "approve" {
+		if s == nil || s.PrintedName == "" || s.Meaning == "" || s.ContentSHA256 != f.version.SHA256 || s.Function != task.Function ||
+			s.Decision != "approve" {
 			t.Fatalf("signature manifestation incomplete: %+v", task)
 		}
 	}
-	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(q.Reviews) != 0 {
+	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", f.legal, nil), http.StatusOK); len(
+		q.Reviews,
+	) != 0 {
 		t.Fatalf("legal queue not empty: %+v", q.Reviews)
 	}
 
 	// Re-certification: a new round on the same bytes; the version stays approved.
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.medical, nil), http.StatusForbidden, "forbidden")
-	rc := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.medical, nil),
+		http.StatusForbidden,
+		"forbidden",
+	)
+	rc := decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
+		http.StatusCreated,
+	)
 	if rc.Kind != "recertification" || rc.Number != 2 || len(rc.Tasks) != 3 {
 		t.Fatalf("recertification round = %+v", rc)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusConflict, "conflict")
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
+		http.StatusConflict,
+		"conflict",
+	)
 	f.clearErrors(t, f.version.ID)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		res := decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
@@ -132,23 +185,62 @@ func TestMLRReviewToApproval(t *testing.T) {
 			t.Fatalf("state during re-certification = %s", res.VersionState)
 		}
 	}
-	hist = decode[struct{ Rounds []domain.ReviewRound }](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil), http.StatusOK)
+	hist = decode[struct{ Rounds []domain.ReviewRound }](
+		t,
+		f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, nil),
+		http.StatusOK,
+	)
 	if len(hist.Rounds) != 2 || hist.Rounds[1].Status != "approved" {
 		t.Fatalf("history after re-certification = %+v", hist.Rounds)
 	}
 	// Published and re-certified: a new expiry may be set.
-	pub := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
+	pub := decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusConflict, "conflict")
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil), http.StatusCreated)
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)},
+		),
+		http.StatusConflict,
+		"conflict",
+	)
+	decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
+		http.StatusCreated,
+	)
 	f.clearErrors(t, f.version.ID)
 	f.clock.Advance(time.Minute)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
-	ext := decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)}), http.StatusOK)
+	ext := decode[domain.Version](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/publish",
+			f.marketer,
+			map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)},
+		),
+		http.StatusOK,
+	)
 	if ext.State != domain.StatePublished {
 		t.Fatalf("after extension: %s", ext.State)
 	}
@@ -161,18 +253,43 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	f.t = t
 	a := f.createAsset(t, f.marketer, "ZEL-REV-2", "ZELTRA")
 	f.version = decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	d := decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusConflict, "conflict")
 	if !strings.Contains(d.Message, "unwaived") {
 		t.Fatalf("message = %q", d.Message)
 	}
 	// Requesting changes is always possible and closes the round.
-	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}), http.StatusOK)
+	res := decode[domain.DecisionResult](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/reviews",
+			f.legal,
+			map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."},
+		),
+		http.StatusOK,
+	)
 	if res.VersionState != domain.StateChangesRequested {
 		t.Fatalf("state = %s", res.VersionState)
 	}
 	decodeError(t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusConflict, "conflict")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{"function": "medical", "decision": "request_changes"}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/versions/"+f.version.ID+"/reviews",
+			f.medical,
+			map[string]any{"function": "medical", "decision": "request_changes"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 }
 
 func TestSegregationOfDutiesInReview(t *testing.T) {
@@ -187,7 +304,9 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 	f.clearErrors(t, f.version.ID)
 	// The author may not review their own piece, even holding the role.
 	decodeError(t, f.decide(author, "regulatory", "approve"), http.StatusForbidden, "forbidden")
-	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", author, nil), http.StatusOK); len(q.Reviews) != 0 {
+	if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", author, nil), http.StatusOK); len(
+		q.Reviews,
+	) != 0 {
 		t.Fatalf("author's own piece in their queue: %+v", q.Reviews)
 	}
 	decode[domain.DecisionResult](t, f.decide(twohats, "medical", "approve"), http.StatusOK)
@@ -241,25 +360,44 @@ func TestReviewInTheBrowser(t *testing.T) {
 		}
 		tok := w.csrf(t, page)
 		// A wrong password re-renders the page with the problem.
-		rec := w.do(t, http.MethodPost, "/versions/"+f.version.ID+"/reviews", url.Values{"_csrf": {tok}, "function": {who.function}, "decision": {"approve"}, "meaning": {"Approved"}, "password": {"wrong"}})
+		rec := w.do(
+			t,
+			http.MethodPost,
+			"/versions/"+f.version.ID+"/reviews",
+			url.Values{"_csrf": {tok}, "function": {who.function}, "decision": {"approve"}, "meaning": {"Approved"}, "password": {"wrong"}},
+		)
 		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password is incorrect") {
 			t.Fatalf("wrong password = %d", rec.Code)
 		}
-		rec = w.do(t, http.MethodPost, "/versions/"+f.version.ID+"/reviews", url.Values{"_csrf": {tok}, "function": {who.function}, "decision": {"approve"}, "meaning": {domain.DefaultMeaning(who.function, "approve")}, "password": {testPassword}})
+		rec = w.do(
+			t,
+			http.MethodPost,
+			"/versions/"+f.version.ID+"/reviews",
+			url.Values{
+				"_csrf":    {tok},
+				"function": {who.function},
+				"decision": {"approve"},
+				"meaning":  {domain.DefaultMeaning(who.function, "approve")},
+				"password": {testPassword},
+			},
+		)
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("%s decision = %d %s", who.function, rec.Code, rec.Body)
 		}
 	}
 	body := marketer.do(t, http.MethodGet, page, nil).Body.String()
-	if !strings.Contains(body, "badge-approved") || !strings.Contains(body, "Approved as medically accurate") || !strings.Contains(body, "Approval record") {
+	if !strings.Contains(body, "badge-approved") || !strings.Contains(body, "Approved as medically accurate") ||
+		!strings.Contains(body, "Approval record") {
 		t.Fatalf("author's view lacks the approval")
 	}
 	rec := marketer.do(t, http.MethodGet, "/versions/"+f.version.ID+"/approval-record", nil)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), f.version.SHA256) || strings.Count(rec.Body.String(), "Approved as") != 3 {
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), f.version.SHA256) ||
+		strings.Count(rec.Body.String(), "Approved as") != 3 {
 		t.Fatalf("approval record = %d", rec.Code)
 	}
 	rec = marketer.do(t, http.MethodGet, "/versions/"+f.version.ID+"/approval-record.pdf", nil)
-	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) {
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/pdf" ||
+		!bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) {
 		t.Fatalf("approval PDF = %d %q", rec.Code, rec.Header())
 	}
 	// The comment API shows the thread.
@@ -269,5 +407,10 @@ func TestReviewInTheBrowser(t *testing.T) {
 	if len(list.Comments) != 1 {
 		t.Fatalf("comments = %+v", list.Comments)
 	}
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/comments", f.medical, map[string]any{"body": "", "page": 99}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/comments", f.medical, map[string]any{"body": "", "page": 99}),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 }

@@ -40,7 +40,19 @@ func perBrand(object, action string) access { return access{object: object, acti
 func (s *Server) routes() {
 	e := s.echo
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(withRequestID, s.accessLog(), s.metrics.middleware, s.handleErrors, s.recoverPanics(), secureHeaders(s.cfg.SecureCookies), limitBody(s.bodyLimit), s.authenticate, s.noStore, s.csrf(), storableParams)
+	e.Use(
+		withRequestID,
+		s.accessLog(),
+		s.metrics.middleware,
+		s.handleErrors,
+		s.recoverPanics(),
+		secureHeaders(s.cfg.SecureCookies),
+		limitBody(s.bodyLimit),
+		s.authenticate,
+		s.noStore,
+		s.csrf(),
+		storableParams,
+	)
 	s.access = map[string]access{}
 
 	s.add(http.MethodGet, "/healthz", s.healthz, publicAccess)

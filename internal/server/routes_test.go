@@ -67,17 +67,20 @@ func TestWebRouteScenarios(t *testing.T) {
 		return w
 	}
 	admin, auditor, anon := signIn("admin@example.com"), signIn("auditor@example.com"), newWebClient(ts)
-	if rec := auditor.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "hash chain is intact") {
+	if rec := auditor.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), "hash chain is intact") {
 		t.Errorf("auditor page = %d", rec.Code)
 	}
 	if rec := admin.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusForbidden {
 		t.Errorf("admin on the audit page = %d", rec.Code)
 	}
 	for _, path := range []string{"/admin/users", "/admin/users/new"} {
-		if rec := anon.do(t, http.MethodGet, path, nil); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login") {
+		if rec := anon.do(t, http.MethodGet, path, nil); rec.Code != http.StatusSeeOther ||
+			!strings.HasPrefix(rec.Header().Get("Location"), "/login") {
 			t.Errorf("anonymous %s = %d", path, rec.Code)
 		}
-		if rec := auditor.do(t, http.MethodGet, path, nil); rec.Code != http.StatusForbidden || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
+		if rec := auditor.do(t, http.MethodGet, path, nil); rec.Code != http.StatusForbidden ||
+			!strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
 			t.Errorf("auditor %s = %d", path, rec.Code)
 		}
 		if rec := admin.do(t, http.MethodGet, path, nil); rec.Code != http.StatusOK {

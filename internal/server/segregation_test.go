@@ -40,8 +40,17 @@ func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
 	status := 0
 	for _, fd := range r.Findings {
 		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
-			rec := f.api(t, http.MethodPost, "/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive", token,
-				map[string]any{"justification": "Accepted by Regulatory for this test piece.", "password": testPassword, "meaning": "Waived by Regulatory"})
+			rec := f.api(
+				t,
+				http.MethodPost,
+				"/api/v1/versions/"+versionID+"/compliance/findings/"+fd.ID+"/waive",
+				token,
+				map[string]any{
+					"justification": "Accepted by Regulatory for this test piece.",
+					"password":      testPassword,
+					"meaning":       "Waived by Regulatory",
+				},
+			)
 			if status = rec.Code; status != http.StatusOK {
 				return status
 			}
@@ -62,7 +71,11 @@ func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 			two := f.login(t, "tworoles@example.com")
 			v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 			f.version = v
-			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+			decode[domain.ReviewRound](
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil),
+				http.StatusCreated,
+			)
 			if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
 				t.Fatalf("waiver = %d", got)
 			}
@@ -109,8 +122,17 @@ func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 	a := f.createAsset(t, owner, "ZEL-OWN-1", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", owner, nil), http.StatusOK)
-	d := decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive", owner,
-		map[string]any{"justification": "My own piece is fine as it is.", "password": testPassword, "meaning": "waived"}), http.StatusForbidden, "forbidden")
+	d := decodeError(t, f.api(
+		t,
+		http.MethodPost,
+		"/api/v1/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+		owner,
+		map[string]any{
+			"justification": "My own piece is fine as it is.",
+			"password":      testPassword,
+			"meaning":       "waived",
+		},
+	), http.StatusForbidden, "forbidden")
 	if !strings.Contains(d.Message, "own this asset") {
 		t.Fatalf("message = %q", d.Message)
 	}
@@ -130,12 +152,22 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 			f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
 			f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
 			v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
-			decode[domain.Version](t, f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")), http.StatusCreated)
+			decode[domain.Version](
+				t,
+				f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")),
+				http.StatusCreated,
+			)
 			f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
-			decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil), http.StatusCreated)
+			decode[domain.ReviewRound](
+				t,
+				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil),
+				http.StatusCreated,
+			)
 			f.clearErrors(t, f.version.ID)
 			for _, tok := range []string{v1author, submitter} {
-				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(q.Reviews) != 0 {
+				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(
+					q.Reviews,
+				) != 0 {
 					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
 				}
 			}
@@ -177,7 +209,12 @@ func TestNoOneGrantsRolesToThemselves(t *testing.T) {
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
 	tok = w.csrf(t, "/admin/users/"+me.ID)
-	rec := w.do(t, http.MethodPost, "/admin/users/"+me.ID, url.Values{"_csrf": {tok}, "display_name": {"Renamed Admin"}, "roles": {"admin\nlegal_reviewer:ZELTRA"}})
+	rec := w.do(
+		t,
+		http.MethodPost,
+		"/admin/users/"+me.ID,
+		url.Values{"_csrf": {tok}, "display_name": {"Renamed Admin"}, "roles": {"admin\nlegal_reviewer:ZELTRA"}},
+	)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "grant roles to yourself") {
 		t.Fatalf("web self-grant = %d %s", rec.Code, rec.Body)
 	}
@@ -233,29 +270,57 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
 	regOnly := l
 	regOnly.RequiredFunctions = []string{"regulatory"}
-	d := decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, regOnly, testPassword)), http.StatusForbidden, "forbidden")
+	d := decodeError(
+		t,
+		f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, regOnly, testPassword)),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	if !strings.Contains(d.Message, "Only an administrator") {
 		t.Fatalf("message = %q", d.Message)
 	}
 	slower := l
 	slower.ReviewSLADays = 60
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, slower, "")), http.StatusForbidden, "forbidden")
+	decodeError(
+		t,
+		f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, slower, "")),
+		http.StatusForbidden,
+		"forbidden",
+	)
 	// Other label text stays theirs to change.
 	text := l
 	text.Indication = "Treatment of adults with condition X or Y."
 	decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, text, "")), http.StatusOK)
 
-	round := decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	round := decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	if len(round.Tasks) != 3 {
 		t.Fatalf("round = %+v", round)
 	}
 	regOnly.Indication = text.Indication
-	d = decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "")), http.StatusUnprocessableEntity, "invalid")
+	d = decodeError(
+		t,
+		f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "")),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	if d.Fields["password"] == "" {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "not my password")), http.StatusUnprocessableEntity, "invalid")
-	saved := decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, testPassword)), http.StatusOK)
+	decodeError(
+		t,
+		f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, "not my password")),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
+	saved := decode[domain.Label](
+		t,
+		f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.admin, labelBody(t, regOnly, testPassword)),
+		http.StatusOK,
+	)
 	if len(saved.RequiredFunctions) != 1 {
 		t.Fatalf("saved = %+v", saved)
 	}
@@ -299,7 +364,11 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 func TestPasswordResetMustBeChanged(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	f.clearErrors(t, f.version.ID)
 	ctx := context.Background()
 	creds, err := f.store.CredentialsByEmail(ctx, "medical@example.com")
@@ -307,7 +376,11 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	const reset = "an admin chosen password"
-	u := decode[domain.User](t, f.api(t, http.MethodPatch, "/api/v1/users/"+creds.User.ID, f.admin, map[string]any{"password": reset}), http.StatusOK)
+	u := decode[domain.User](
+		t,
+		f.api(t, http.MethodPatch, "/api/v1/users/"+creds.User.ID, f.admin, map[string]any{"password": reset}),
+		http.StatusOK,
+	)
 	if !u.PasswordChangeRequired {
 		t.Fatalf("reset user = %+v", u)
 	}
@@ -322,8 +395,12 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}), http.StatusForbidden, "password_change_required")
 	// No path to a signature skips the rule: the store refuses it too.
-	_, err = f.store.Decide(ctx, domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName}, domain.Decision{VersionID: f.version.ID, Function: "medical", Decision: "approve",
-		Signature: &domain.NewSignature{UserID: creds.User.ID, PrintedName: creds.User.DisplayName, Meaning: "Approved"}})
+	_, err = f.store.Decide(
+		ctx,
+		domain.Actor{UserID: creds.User.ID, Name: creds.User.DisplayName},
+		domain.Decision{VersionID: f.version.ID, Function: "medical", Decision: "approve",
+			Signature: &domain.NewSignature{UserID: creds.User.ID, PrintedName: creds.User.DisplayName, Meaning: "Approved"}},
+	)
 	if domain.ErrorCode(err) != domain.EPWCHANGE {
 		t.Fatalf("store signature with a reset password: %v", err)
 	}
@@ -331,7 +408,8 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	w := newWebClient(f.testServer)
 	csrf := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {csrf}, "email": {"medical@example.com"}, "password": {reset}})
-	if rec := w.do(t, http.MethodGet, "/reviews", nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/account/password" {
+	if rec := w.do(t, http.MethodGet, "/reviews", nil); rec.Code != http.StatusSeeOther ||
+		rec.Header().Get("Location") != "/account/password" {
 		t.Fatalf("reviews page = %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 	page := w.do(t, http.MethodGet, "/account/password", nil)
@@ -346,7 +424,17 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 		t.Fatalf("change = %d %s", rec.Code, rec.Body)
 	}
 	// Changed by its owner, the password signs again.
-	tok = decode[loginResponse](t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": "my very own password"}), http.StatusOK).Token
+	tok = decode[loginResponse](
+		t,
+		f.api(
+			t,
+			http.MethodPost,
+			"/api/v1/auth/login",
+			"",
+			map[string]string{"email": "medical@example.com", "password": "my very own password"},
+		),
+		http.StatusOK,
+	).Token
 	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
 }
@@ -363,7 +451,11 @@ func TestCreatedAccountMustChangeItsPassword(t *testing.T) {
 	if !u.PasswordChangeRequired {
 		t.Fatalf("created user = %+v", u)
 	}
-	lr := decode[loginResponse](t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "new.reviewer@example.com", "password": first}), http.StatusOK)
+	lr := decode[loginResponse](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "new.reviewer@example.com", "password": first}),
+		http.StatusOK,
+	)
 	if !lr.User.PasswordChangeRequired {
 		t.Fatalf("login = %+v", lr.User)
 	}

@@ -69,7 +69,18 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, objectStore: d.ObjectStore, authz: d.Authz, objects: d.Objects, log: d.Logger, version: d.Version, now: d.Now, passwordParams: d.PasswordParams, auditVerifier: d.AuditVerifier}
+	s := &Server{
+		cfg:            d.Config,
+		store:          d.Store,
+		objectStore:    d.ObjectStore,
+		authz:          d.Authz,
+		objects:        d.Objects,
+		log:            d.Logger,
+		version:        d.Version,
+		now:            d.Now,
+		passwordParams: d.PasswordParams,
+		auditVerifier:  d.AuditVerifier,
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -53,7 +53,9 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 		opts.DatabaseURL = testenv.PostgresURL(t)
 		driver, dsn = "pgx", opts.DatabaseURL
 		srv := testenv.MinIO(t)
-		s3, err := objectstore.NewS3(objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+		s3, err := objectstore.NewS3(
+			objectstore.S3Config{Endpoint: srv.Endpoint, Bucket: srv.NewBucket(t), AccessKey: srv.AccessKey, SecretKey: srv.SecretKey},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +87,19 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Config: cfg, Store: st, ObjectStore: blobs, Authz: az, Objects: lib, Logger: log, Version: "test", Now: clock.Now, PasswordParams: testPasswordParams})
+	s, err := New(
+		Deps{
+			Config:         cfg,
+			Store:          st,
+			ObjectStore:    blobs,
+			Authz:          az,
+			Objects:        lib,
+			Logger:         log,
+			Version:        "test",
+			Now:            clock.Now,
+			PasswordParams: testPasswordParams,
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +203,9 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestReadyzReportsUnreachableObjectStore(t *testing.T) {
-	s3, err := objectstore.NewS3(objectstore.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1})
+	s3, err := objectstore.NewS3(
+		objectstore.S3Config{Endpoint: "127.0.0.1:1", Bucket: "fairshelf", AccessKey: "a", SecretKey: "b", MaxRetries: 1},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +236,8 @@ func TestErrorsAreJSONForAPIAndHTMLForBrowsers(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/no-such-page", nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
 	rec := ts.do(t, req)
-	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") || !strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") ||
+		!strings.Contains(rec.Body.String(), rec.Header().Get("X-Request-Id")) {
 		t.Fatalf("HTML 404 = %d %q", rec.Code, rec.Body)
 	}
 	// API paths answer JSON even to browsers.
@@ -264,7 +281,12 @@ func TestBodyLimit(t *testing.T) {
 		return err
 	})
 	big := strings.Repeat("x", 4096)
-	decodeError(t, ts.do(t, httptest.NewRequest(http.MethodPost, "/api/test-echo", strings.NewReader(big))), http.StatusRequestEntityTooLarge, "too_large")
+	decodeError(
+		t,
+		ts.do(t, httptest.NewRequest(http.MethodPost, "/api/test-echo", strings.NewReader(big))),
+		http.StatusRequestEntityTooLarge,
+		"too_large",
+	)
 	// Without a Content-Length the limit still applies while reading.
 	req := httptest.NewRequest(http.MethodPost, "/api/test-echo", io.MultiReader(strings.NewReader(big)))
 	req.ContentLength = -1

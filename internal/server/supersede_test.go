@@ -32,11 +32,17 @@ func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
 	old := f.version.ID
 
 	// A draft with a word of its own: the rep must not find the piece by it.
-	f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "piece.txt", []byte(compliantPiece+"Periwinkle dosing chart.\n")), http.StatusCreated)
+	f.version = decode[domain.Version](
+		t,
+		f.upload(t, f.marketer, f.asset.ID, "piece.txt", []byte(compliantPiece+"Periwinkle dosing chart.\n")),
+		http.StatusCreated,
+	)
 	search := func(token, path, q string) int {
 		t.Helper()
 		if path == "/api/v1/library" {
-			return len(decode[domain.LibraryPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Items)
+			return len(
+				decode[domain.LibraryPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Items,
+			)
 		}
 		return len(decode[domain.AssetPage](t, f.api(t, http.MethodGet, path+"?q="+url.QueryEscape(q), token, nil), http.StatusOK).Assets)
 	}

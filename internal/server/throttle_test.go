@@ -31,7 +31,13 @@ func TestParallelWrongSignInsAreThrottled(t *testing.T) {
 				go func(i int) {
 					defer wg.Done()
 					<-start
-					rec := ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)})
+					rec := ts.api(
+						t,
+						http.MethodPost,
+						"/api/v1/auth/login",
+						"",
+						map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)},
+					)
 					mu.Lock()
 					status[rec.Code]++
 					mu.Unlock()
@@ -39,7 +45,8 @@ func TestParallelWrongSignInsAreThrottled(t *testing.T) {
 			}
 			close(start)
 			wg.Wait()
-			if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount || status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
+			if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount ||
+				status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
 				t.Fatalf("answers = %v; want %d password checks and the rest 429", status, ts.cfg.LoginMaxPerAccount)
 			}
 			checks := 0
@@ -60,7 +67,27 @@ func (ts *testServer) auditBytes(t *testing.T) int64 {
 	t.Helper()
 	var n int64
 	for _, e := range ts.auditActions(t) {
-		n += int64(len(e.Actor) + len(e.ActorID) + len(e.Action) + len(e.ObjectID) + len(e.Details) + len(e.RequestID) + len(e.ClientIP) + len(e.Hash) + len(e.PrevHash))
+		n += int64(
+			len(
+				e.Actor,
+			) + len(
+				e.ActorID,
+			) + len(
+				e.Action,
+			) + len(
+				e.ObjectID,
+			) + len(
+				e.Details,
+			) + len(
+				e.RequestID,
+			) + len(
+				e.ClientIP,
+			) + len(
+				e.Hash,
+			) + len(
+				e.PrevHash,
+			),
+		)
 	}
 	return n
 }
@@ -116,7 +143,11 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
 	f.t = t
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	decode[domain.ReviewRound](
+		t,
+		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
+		http.StatusCreated,
+	)
 	f.clearErrors(t, f.version.ID)
 	guess := func(i int) *http.Response {
 		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
@@ -127,14 +158,41 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 			t.Fatalf("guess %d = %d", i, r.StatusCode)
 		}
 	}
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/me/password", f.medical, map[string]string{"current_password": "one more guess", "new_password": "a brand new password"}), http.StatusUnprocessableEntity, "invalid")
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPut,
+			"/api/v1/me/password",
+			f.medical,
+			map[string]string{"current_password": "one more guess", "new_password": "a brand new password"},
+		),
+		http.StatusUnprocessableEntity,
+		"invalid",
+	)
 	// The limit is reached: the right password no longer signs, nor signs in.
 	d := decodeError(t, f.decide(f.medical, "medical", "approve"), http.StatusTooManyRequests, "too_many_requests")
 	if !strings.Contains(d.Message, "signing is locked") {
 		t.Fatalf("message = %q", d.Message)
 	}
-	decodeError(t, f.api(t, http.MethodPut, "/api/v1/me/password", f.medical, map[string]string{"current_password": testPassword, "new_password": "a brand new password"}), http.StatusTooManyRequests, "too_many_requests")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": testPassword}), http.StatusTooManyRequests, "too_many_requests")
+	decodeError(
+		t,
+		f.api(
+			t,
+			http.MethodPut,
+			"/api/v1/me/password",
+			f.medical,
+			map[string]string{"current_password": testPassword, "new_password": "a brand new password"},
+		),
+		http.StatusTooManyRequests,
+		"too_many_requests",
+	)
+	decodeError(
+		t,
+		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": testPassword}),
+		http.StatusTooManyRequests,
+		"too_many_requests",
+	)
 	var failed, locked int
 	for _, e := range f.auditActions(t) {
 		switch e.Action {

@@ -125,7 +125,10 @@ func (s *Server) accountPasswordPage(c echo.Context) error {
 }
 
 func (s *Server) accountPasswordSubmit(c echo.Context) error {
-	err := s.changeOwnPassword(c, passwordChange{CurrentPassword: c.FormValue("current_password"), NewPassword: c.FormValue("new_password")})
+	err := s.changeOwnPassword(
+		c,
+		passwordChange{CurrentPassword: c.FormValue("current_password"), NewPassword: c.FormValue("new_password")},
+	)
 	if err != nil {
 		code := domain.ErrorCode(err)
 		if code != domain.EINVALID && code != domain.ETOOMANY {
@@ -209,7 +212,11 @@ func (s *Server) apiSetRoles(c echo.Context) error {
 		return err
 	}
 	if in.Roles == nil {
-		return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"roles": "Give the complete list of roles (an empty list removes all)."}}
+		return &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"roles": "Give the complete list of roles (an empty list removes all)."},
+		}
 	}
 	u, err := s.store.SetRoles(c.Request().Context(), s.actor(c), c.Param("id"), in.Roles)
 	if err != nil {

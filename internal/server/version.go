@@ -81,11 +81,18 @@ func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, 
 		if err != nil && body.err != nil && !errors.As(body.err, &mbe) {
 			// The client's body broke off or was malformed mid-file: its
 			// fault, not the server's.
-			return domain.Version{}, domain.Errorf(domain.EBADREQUEST, "The upload was cut short or its multipart body is malformed; send the file again.")
+			return domain.Version{}, domain.Errorf(
+				domain.EBADREQUEST,
+				"The upload was cut short or its multipart body is malformed; send the file again.",
+			)
 		}
 		return v, err
 	}
-	return domain.Version{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"file": "Choose a file to upload."}}
+	return domain.Version{}, &domain.Error{
+		Code:    domain.EINVALID,
+		Message: "Some fields are not valid.",
+		Fields:  map[string]string{"file": "Choose a file to upload."},
+	}
 }
 
 // partReader remembers the error that reading an upload's part ended with,

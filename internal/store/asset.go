@@ -76,17 +76,27 @@ func (s *Store) CreateAsset(ctx context.Context, actor domain.Actor, in domain.N
 			return err
 		}
 		if n == 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"brand": "Brand " + in.Brand + " does not exist."}}
+			return &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"brand": "Brand " + in.Brand + " does not exist."},
+			}
 		}
 		tags, _ := json.Marshal(in.Tags)
 		row := assetRow{
 			ID: newID(), JobCode: in.JobCode, JobCodeKey: strings.ToUpper(in.JobCode), Title: in.Title, Brand: in.Brand,
-			Audience: string(in.Audience), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
+			Audience: string(
+				in.Audience,
+			), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
 		}
 		row.SearchText = searchText(row, "")
 		if err := tx.db.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "An asset with this job code already exists.", Fields: map[string]string{"job_code": "This job code is already used."}}
+				return &domain.Error{
+					Code:    domain.ECONFLICT,
+					Message: "An asset with this job code already exists.",
+					Fields:  map[string]string{"job_code": "This job code is already used."},
+				}
 			}
 			return err
 		}
@@ -97,7 +107,13 @@ func (s *Store) CreateAsset(ctx context.Context, actor domain.Actor, in domain.N
 		}
 		a = assetView{Row: row, OwnerName: actor.Name}.domain()
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "asset.create", ObjectType: "asset", ObjectID: row.ID, Brand: row.Brand,
-			Details: map[string]any{"job_code": row.JobCode, "title": row.Title, "audience": row.Audience, "channel": row.Channel, "tags": in.Tags}})
+			Details: map[string]any{
+				"job_code": row.JobCode,
+				"title":    row.Title,
+				"audience": row.Audience,
+				"channel":  row.Channel,
+				"tags":     in.Tags,
+			}})
 	})
 	return a, err
 }
@@ -155,7 +171,11 @@ func decodeCursor(s string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	var c assetCursor
 	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || len(c.ID) > 64 {
-		return "", &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"cursor": "The cursor is not valid; start from the first page."}}
+		return "", &domain.Error{
+			Code:    domain.EINVALID,
+			Message: "Some fields are not valid.",
+			Fields:  map[string]string{"cursor": "The cursor is not valid; start from the first page."},
+		}
 	}
 	return c.ID, nil
 }
@@ -187,7 +207,10 @@ func (s *Store) ListAssets(ctx context.Context, f domain.AssetFilter) (domain.As
 			q = q.Where("assets.channel = ?", f.Channel)
 		}
 		if f.Tag != "" {
-			q = q.Where("EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = assets.id AND t.tag = ?)", strings.ToLower(strings.TrimSpace(f.Tag)))
+			q = q.Where(
+				"EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset_id = assets.id AND t.tag = ?)",
+				strings.ToLower(strings.TrimSpace(f.Tag)),
+			)
 		}
 		if qs := strings.ToLower(strings.TrimSpace(f.Query)); qs != "" {
 			q = q.Where(`assets.search_text LIKE ? ESCAPE '\'`, "%"+escapeLike(qs)+"%")
@@ -249,13 +272,21 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		Joins("JOIN versions ON versions.id = assets.latest_version_id").
 		Where("assets.owner_id = ?", ownerID).
 		Where("versions.state IN ? OR (versions.state = ? AND (versions.expires_at <= ? OR versions.rereview_required = ?))",
-			[]domain.State{domain.StateDraft, domain.StateChangesRequested, domain.StateApproved}, domain.StatePublished, now.Add(soon).UTC(), true).
+			[]domain.State{
+				domain.StateDraft,
+				domain.StateChangesRequested,
+				domain.StateApproved,
+			}, domain.StatePublished, now.Add(soon).UTC(), true).
 		Order("assets.updated_at, assets.id").Limit(200).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	reasons := map[domain.State]string{domain.StateDraft: "submit it for MLR review", domain.StateChangesRequested: "upload a new version answering the reviewers",
-		domain.StateApproved: "publish it", domain.StatePublished: "expires soon: re-certify or replace it"}
+	reasons := map[domain.State]string{
+		domain.StateDraft:            "submit it for MLR review",
+		domain.StateChangesRequested: "upload a new version answering the reviewers",
+		domain.StateApproved:         "publish it",
+		domain.StatePublished:        "expires soon: re-certify or replace it",
+	}
 	out := make([]domain.ActionItem, 0, len(rows))
 	for _, r := range rows {
 		state := domain.State(r.State)
@@ -263,7 +294,10 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		if state == domain.StatePublished && r.Rereview {
 			reason = "the label changed: re-certify it"
 		}
-		out = append(out, domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: state, Reason: reason, ExpiresAt: r.ExpiresAt})
+		out = append(
+			out,
+			domain.ActionItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, State: state, Reason: reason, ExpiresAt: r.ExpiresAt},
+		)
 	}
 	return out, nil
 }

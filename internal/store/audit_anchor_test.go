@@ -98,7 +98,12 @@ func (tr *trail) build(t *testing.T) {
 // the superuser on PostgreSQL.
 func (tr *trail) tamper(t *testing.T, stmts ...string) {
 	t.Helper()
-	pre := []string{"DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete", "DROP TRIGGER IF EXISTS signatures_no_update", "DROP TRIGGER IF EXISTS signatures_no_delete"}
+	pre := []string{
+		"DROP TRIGGER IF EXISTS audit_events_no_update",
+		"DROP TRIGGER IF EXISTS audit_events_no_delete",
+		"DROP TRIGGER IF EXISTS signatures_no_update",
+		"DROP TRIGGER IF EXISTS signatures_no_delete",
+	}
 	if tr.s.dialect == Postgres {
 		pre = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER", "ALTER TABLE signatures DISABLE TRIGGER USER"}
 	}
@@ -178,7 +183,8 @@ func TestAnchoredTrailVerifies(t *testing.T) {
 		tr.later(time.Minute)
 		tr.checkpoint(t)
 		r := tr.verify(t)
-		if !r.OK || r.Checked != tr.head(t) || r.Checkpoints != 2 || r.AnchoredSeq != tr.head(t) || r.Signatures != 3 || !r.SealsChecked || r.KeyID == "" {
+		if !r.OK || r.Checked != tr.head(t) || r.Checkpoints != 2 || r.AnchoredSeq != tr.head(t) || r.Signatures != 3 || !r.SealsChecked ||
+			r.KeyID == "" {
 			t.Fatalf("report = %+v", r)
 		}
 	})

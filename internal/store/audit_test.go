@@ -58,7 +58,8 @@ func TestAuditChainVerifies(t *testing.T) {
 func TestAuditIsAppendOnly(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		appendN(t, s, 3)
-		if err := s.db.Exec("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2").Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+		if err := s.db.Exec("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2").Error; err == nil ||
+			!strings.Contains(err.Error(), "append-only") {
 			t.Errorf("UPDATE: err = %v, want append-only rejection", err)
 		}
 		if err := s.db.Exec("DELETE FROM audit_events WHERE seq = 3").Error; err == nil || !strings.Contains(err.Error(), "append-only") {

@@ -96,7 +96,11 @@ func (s *Store) CreateBrand(ctx context.Context, actor domain.Actor, in domain.N
 		row := brandRow{Code: in.Code, Name: in.Name, LabelVersion: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
 		if err := tx.db.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "Brand " + in.Code + " already exists.", Fields: map[string]string{"code": "This code is already used."}}
+				return &domain.Error{
+					Code:    domain.ECONFLICT,
+					Message: "Brand " + in.Code + " already exists.",
+					Fields:  map[string]string{"code": "This code is already used."},
+				}
 			}
 			return err
 		}
@@ -182,7 +186,11 @@ func (tx *Tx) brandsExist(codes []string) error {
 			return err
 		}
 		if n == 0 {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"roles": "Brand " + c + " does not exist."}}
+			return &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"roles": "Brand " + c + " does not exist."},
+			}
 		}
 	}
 	return nil

@@ -37,9 +37,23 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in domai
 			return err
 		}
 		if int(n) != len(ids) {
-			return &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"asset_ids": "Every asset must exist and belong to brand " + in.Brand + "."}}
+			return &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"asset_ids": "Every asset must exist and belong to brand " + in.Brand + "."},
+			}
 		}
-		row := campaignRow{ID: newID(), Brand: in.Brand, Name: in.Name, Audience: string(in.Audience), StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), State: "draft", OwnerID: actor.UserID, CreatedAt: tx.now}
+		row := campaignRow{
+			ID:        newID(),
+			Brand:     in.Brand,
+			Name:      in.Name,
+			Audience:  string(in.Audience),
+			StartsAt:  in.StartsAt.UTC(),
+			EndsAt:    in.EndsAt.UTC(),
+			State:     "draft",
+			OwnerID:   actor.UserID,
+			CreatedAt: tx.now,
+		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
@@ -49,15 +63,36 @@ func (s *Store) CreateCampaign(ctx context.Context, actor domain.Actor, in domai
 			}
 		}
 		out = campaignFrom(row, ids)
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, Brand: in.Brand,
-			Details: map[string]any{"name": in.Name, "audience": in.Audience, "starts_at": row.StartsAt, "ends_at": row.EndsAt, "asset_ids": ids}})
+		return tx.Audit(
+			domain.AuditEntry{Actor: actor, Action: "campaign.create", ObjectType: "campaign", ObjectID: row.ID, Brand: in.Brand,
+				Details: map[string]any{
+					"name":      in.Name,
+					"audience":  in.Audience,
+					"starts_at": row.StartsAt,
+					"ends_at":   row.EndsAt,
+					"asset_ids": ids,
+				}},
+		)
 	})
 	return out, err
 }
 
 func campaignFrom(r campaignRow, ids []string) domain.Campaign {
-	return domain.Campaign{ID: r.ID, Brand: r.Brand, Name: r.Name, Audience: domain.Audience(r.Audience), StartsAt: r.StartsAt, EndsAt: r.EndsAt, State: r.State, AtRisk: r.AtRisk,
-		RiskReason: r.RiskReason, OwnerID: r.OwnerID, CreatedAt: r.CreatedAt, PublishedAt: r.PublishedAt, AssetIDs: ids}
+	return domain.Campaign{
+		ID:          r.ID,
+		Brand:       r.Brand,
+		Name:        r.Name,
+		Audience:    domain.Audience(r.Audience),
+		StartsAt:    r.StartsAt,
+		EndsAt:      r.EndsAt,
+		State:       r.State,
+		AtRisk:      r.AtRisk,
+		RiskReason:  r.RiskReason,
+		OwnerID:     r.OwnerID,
+		CreatedAt:   r.CreatedAt,
+		PublishedAt: r.PublishedAt,
+		AssetIDs:    ids,
+	}
 }
 
 func (tx *Tx) campaignAssets(id string) ([]string, error) {
@@ -109,9 +144,15 @@ func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id stri
 			}
 		}
 		if len(blockers) > 0 {
-			return &domain.Error{Code: domain.ECONFLICT, Message: fmt.Sprintf("%d asset(s) block the campaign.", len(blockers)), Fields: blockers}
+			return &domain.Error{
+				Code:    domain.ECONFLICT,
+				Message: fmt.Sprintf("%d asset(s) block the campaign.", len(blockers)),
+				Fields:  blockers,
+			}
 		}
-		res := tx.db.Model(&campaignRow{}).Where("id = ? AND state = ?", id, "draft").Updates(map[string]any{"state": "live", "published_at": tx.now})
+		res := tx.db.Model(&campaignRow{}).
+			Where("id = ? AND state = ?", id, "draft").
+			Updates(map[string]any{"state": "live", "published_at": tx.now})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -120,7 +161,16 @@ func (s *Store) PublishCampaign(ctx context.Context, actor domain.Actor, id stri
 		}
 		row.State, row.PublishedAt = "live", &tx.now
 		out = campaignFrom(row, ids)
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "campaign.publish", ObjectType: "campaign", ObjectID: id, Brand: row.Brand, Details: map[string]any{"asset_ids": ids}})
+		return tx.Audit(
+			domain.AuditEntry{
+				Actor:      actor,
+				Action:     "campaign.publish",
+				ObjectType: "campaign",
+				ObjectID:   id,
+				Brand:      row.Brand,
+				Details:    map[string]any{"asset_ids": ids},
+			},
+		)
 	})
 	return out, err
 }
@@ -171,7 +221,9 @@ func (s *Store) Campaigns(ctx context.Context, view domain.CampaignView, now tim
 			}
 			c := campaignFrom(r, ids)
 			if !view.Manage.Has(r.Brand) {
-				kit, err := scanLibrary(currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"))
+				kit, err := scanLibrary(
+					currentScope(tx.db.Table("assets").Select(libraryColumns), now).Where("assets.id IN ?", ids).Order("assets.job_code"),
+				)
 				if err != nil {
 					return err
 				}

@@ -100,7 +100,16 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 // change: review rounds still open on it (a re-certification) are
 // cancelled (audited as review.rounds_cancelled), a label_change round is
 // opened with rep as its report, and the owner is told.
-func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, ownerID string, rep domain.CheckReport, label domain.Label, reviewers []domain.Reviewer, due time.Time) error {
+func (tx *Tx) backToReview(
+	actor domain.Actor,
+	brand string,
+	v versionRow,
+	ownerID string,
+	rep domain.CheckReport,
+	label domain.Label,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) error {
 	var open []string
 	if err := tx.db.Model(&roundRow{}).Where("version_id = ? AND status = ?", v.ID, "open").Pluck("id", &open).Error; err != nil {
 		return err
@@ -130,7 +139,16 @@ func (tx *Tx) backToReview(actor domain.Actor, brand string, v versionRow, owner
 // opened unless one is open already, and, when newExpiry is set, its expiry
 // brought forward, reported to webhook receivers (version.updated) and to
 // the library's change feed (domain.ActionExpiryChanged) by expiryChanged.
-func (tx *Tx) flagForRereview(actor domain.Actor, brand string, r cascadeRow, rep domain.CheckReport, label domain.Label, newExpiry *time.Time, reviewers []domain.Reviewer, due time.Time) error {
+func (tx *Tx) flagForRereview(
+	actor domain.Actor,
+	brand string,
+	r cascadeRow,
+	rep domain.CheckReport,
+	label domain.Label,
+	newExpiry *time.Time,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) error {
 	changes := map[string]any{"rereview_required": true}
 	until := r.ExpiresAt
 	if newExpiry != nil {

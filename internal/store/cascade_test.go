@@ -75,9 +75,15 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 		text = append(text, domain.TextLine{Page: 1, Line: i + 1, Text: l})
 	}
 	tl, _ := json.Marshal(text)
-	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+	v, err := s.CreateVersion(
+		ctx,
+		author,
+		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/cc/dd/" + job, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))), Size: 1},
-		true, strings.Join(lines, "\n"), tl)
+		true,
+		strings.Join(lines, "\n"),
+		tl,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +306,12 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 				}
 				for _, id := range []string{draft, published} {
 					if r := latest(t, s, id); r.LabelVersion != 2 || !r.CheckedAt.Equal(c.Now()) {
-						t.Fatalf("newest report of %s: label version %d at %v, want a new one against version 2", id, r.LabelVersion, r.CheckedAt)
+						t.Fatalf(
+							"newest report of %s: label version %d at %v, want a new one against version 2",
+							id,
+							r.LabelVersion,
+							r.CheckedAt,
+						)
 					}
 				}
 				r, f := latest(t, s, published), facts(t, s, published)
@@ -398,7 +409,9 @@ func TestFailingPublishedPieceIsFlaggedAndItsExpiryBroughtForward(t *testing.T) 
 		}
 		changed := auditOf(t, s, domain.ActionExpiryChanged, published)
 		if len(changed) != 1 || changed[0]["reason"] != "label_change" || changed[0]["label_version"] != float64(2) ||
-			changed[0]["expires_at"] != deadline.Format(time.RFC3339) || changed[0]["previous_expires_at"] != previous.UTC().Format(time.RFC3339) {
+			changed[0]["expires_at"] != deadline.Format(
+				time.RFC3339,
+			) || changed[0]["previous_expires_at"] != previous.UTC().Format(time.RFC3339) {
 			t.Fatalf("version.expiry_changed audit events: %v", changed)
 		}
 		// The reps' feed reports the earlier expiry as an update.
@@ -407,8 +420,10 @@ func TestFailingPublishedPieceIsFlaggedAndItsExpiryBroughtForward(t *testing.T) 
 			t.Fatal(err)
 		}
 		set, changes := replayFeed(t, s, []string{"ZELTRA"}, c.Now())
-		if u := changes[len(changes)-1]; set[pv.AssetID] != published || u.Change != domain.ChangeUpdated || u.Reason != domain.ReasonExpiryChanged ||
-			u.ExpiresAt == nil || !u.ExpiresAt.Equal(deadline) {
+		if u := changes[len(changes)-1]; set[pv.AssetID] != published || u.Change != domain.ChangeUpdated ||
+			u.Reason != domain.ReasonExpiryChanged ||
+			u.ExpiresAt == nil ||
+			!u.ExpiresAt.Equal(deadline) {
 			t.Fatalf("feed = %+v, want the piece updated to expire at %v", changes, deadline)
 		}
 		if notes, _ := s.Notifications(ctx, owner, 100); len(notes) == 0 || notes[0].Kind != "rereview_required" {
@@ -420,7 +435,8 @@ func TestFailingPublishedPieceIsFlaggedAndItsExpiryBroughtForward(t *testing.T) 
 		}
 		updated := 0
 		for _, p := range payloads {
-			if strings.Contains(p, published) && strings.Contains(p, `"reason":"label_change"`) && strings.Contains(p, deadline.Format(time.RFC3339)) {
+			if strings.Contains(p, published) && strings.Contains(p, `"reason":"label_change"`) &&
+				strings.Contains(p, deadline.Format(time.RFC3339)) {
 				updated++
 			}
 		}
@@ -466,7 +482,8 @@ func TestPassingPublishedPieceOnlyGetsANewReport(t *testing.T) {
 		before := facts(t, s, published)
 		c.Set(c.Now().Add(time.Hour))
 		changeLabel(t, s, func(l *domain.Label) { l.Indication = "Treatment of adults with condition X or Y." })
-		if after := facts(t, s, published); after.State != before.State || after.RereviewRequired || !after.ExpiresAt.Equal(*before.ExpiresAt) {
+		if after := facts(t, s, published); after.State != before.State || after.RereviewRequired ||
+			!after.ExpiresAt.Equal(*before.ExpiresAt) {
 			t.Fatalf("before %+v, after %+v", before, after)
 		}
 		if r := latest(t, s, published); r.LabelVersion != 2 || !r.Passed {
@@ -503,7 +520,10 @@ func rowCounts(t *testing.T, s *Store) map[string]int64 {
 func staleReport(t *testing.T, s *Store, versionID string, findings []domain.Finding) {
 	t.Helper()
 	err := s.InTx(context.Background(), func(tx *Tx) error {
-		_, err := tx.saveReport(testActor, domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: findings})
+		_, err := tx.saveReport(
+			testActor,
+			domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: findings},
+		)
 		return err
 	})
 	if err != nil {
@@ -529,7 +549,11 @@ func TestFinalApprovalNeedsACurrentPassingReport(t *testing.T) {
 		last := newReviewers(t, s, versionID, "last", domain.ReviewFunctions[2:])
 		before := rowCounts(t, s)
 		err := approveAs(s, versionID, last)
-		if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "The ZELTRA label changed to version 2 (ISI statements) after this piece was checked against version 1") {
+		if domain.ErrorCode(err) != domain.ECONFLICT ||
+			!strings.Contains(
+				domain.ErrorMessage(err),
+				"The ZELTRA label changed to version 2 (ISI statements) after this piece was checked against version 1",
+			) {
 			t.Fatalf("approval with a stale report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) || facts(t, s, versionID).State != domain.StateInReview {
@@ -544,7 +568,8 @@ func TestFinalApprovalNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if err := approveAs(s, versionID, last); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
+		if err := approveAs(s, versionID, last); domain.ErrorCode(err) != domain.ECONFLICT ||
+			!strings.Contains(domain.ErrorMessage(err), "unwaived error") {
 			t.Fatalf("approval with a failing report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {
@@ -570,7 +595,11 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		staleReport(t, s, approvedID, []domain.Finding{})
 		before := rowCounts(t, s)
 		_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
-		if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "The ZELTRA label changed to version 2 after this piece was checked against version 1") {
+		if domain.ErrorCode(err) != domain.ECONFLICT ||
+			!strings.Contains(
+				domain.ErrorMessage(err),
+				"The ZELTRA label changed to version 2 after this piece was checked against version 1",
+			) {
 			t.Fatalf("publication with a stale report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) || facts(t, s, approvedID).State != domain.StateApproved {
@@ -579,15 +608,21 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 
 		// A current report with an unwaived error.
 		err = s.InTx(ctx, func(tx *Tx) error {
-			_, err := tx.saveReport(testActor, domain.CheckReport{VersionID: approvedID, Brand: "ZELTRA", LabelVersion: 2, RulesVersion: "test",
-				Findings: []domain.Finding{{RuleID: "FB-ABSOLUTE", Severity: domain.SeverityError, Message: "Absolute word."}}})
+			_, err := tx.saveReport(
+				testActor,
+				domain.CheckReport{VersionID: approvedID, Brand: "ZELTRA", LabelVersion: 2, RulesVersion: "test",
+					Findings: []domain.Finding{{RuleID: "FB-ABSOLUTE", Severity: domain.SeverityError, Message: "Absolute word."}}},
+			)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), "unwaived error") {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(
+			err,
+		) != domain.ECONFLICT ||
+			!strings.Contains(domain.ErrorMessage(err), "unwaived error") {
 			t.Fatalf("publication with a failing report: %v", err)
 		}
 		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {

@@ -56,8 +56,18 @@ type signatureRow struct {
 func (signatureRow) TableName() string { return "signatures" }
 
 func (r signatureRow) domain() domain.Signature {
-	return domain.Signature{ID: r.ID, UserID: r.UserID, PrintedName: r.PrintedName, Function: r.Function, Meaning: r.Meaning, Decision: r.Decision,
-		ObjectType: r.ObjectType, ObjectID: r.ObjectID, ContentSHA256: r.ContentSHA256, SignedAt: domain.AuditTime(r.SignedAt)}
+	return domain.Signature{
+		ID:            r.ID,
+		UserID:        r.UserID,
+		PrintedName:   r.PrintedName,
+		Function:      r.Function,
+		Meaning:       r.Meaning,
+		Decision:      r.Decision,
+		ObjectType:    r.ObjectType,
+		ObjectID:      r.ObjectID,
+		ContentSHA256: r.ContentSHA256,
+		SignedAt:      domain.AuditTime(r.SignedAt),
+	}
 }
 
 // notFound turns GORM's not-found into ENOTFOUND with msg.
@@ -159,8 +169,17 @@ func (tx *Tx) saveReport(actor domain.Actor, r domain.CheckReport) (domain.Check
 	if err := tx.db.Model(&versionRow{}).Where("id = ?", r.VersionID).Update("compliance_report_id", r.ID).Error; err != nil {
 		return r, err
 	}
-	return r, tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.check", ObjectType: "version", ObjectID: r.VersionID, Brand: r.Brand,
-		Details: map[string]any{"report_id": r.ID, "label_version": r.LabelVersion, "rules_version": r.RulesVersion, "passed": r.Passed, "findings": len(r.Findings), "errors": errorsFound}})
+	return r, tx.Audit(
+		domain.AuditEntry{Actor: actor, Action: "compliance.check", ObjectType: "version", ObjectID: r.VersionID, Brand: r.Brand,
+			Details: map[string]any{
+				"report_id":     r.ID,
+				"label_version": r.LabelVersion,
+				"rules_version": r.RulesVersion,
+				"passed":        r.Passed,
+				"findings":      len(r.Findings),
+				"errors":        errorsFound,
+			}},
+	)
 }
 
 // LatestReport returns the newest compliance report of a version.
@@ -194,16 +213,39 @@ func (tx *Tx) report(id string) (domain.CheckReport, error) {
 	if err := tx.db.Where("report_id = ?", id).Order("seq").Find(&frs).Error; err != nil {
 		return domain.CheckReport{}, err
 	}
-	out := domain.CheckReport{ID: rr.ID, VersionID: rr.VersionID, Brand: rr.Brand, LabelVersion: rr.LabelVersion, RulesVersion: rr.RulesVersion,
-		Passed: rr.Passed, CheckedAt: rr.CheckedAt, CheckedBy: rr.CheckedBy, Findings: make([]domain.Finding, 0, len(frs))}
+	out := domain.CheckReport{
+		ID:           rr.ID,
+		VersionID:    rr.VersionID,
+		Brand:        rr.Brand,
+		LabelVersion: rr.LabelVersion,
+		RulesVersion: rr.RulesVersion,
+		Passed:       rr.Passed,
+		CheckedAt:    rr.CheckedAt,
+		CheckedBy:    rr.CheckedBy,
+		Findings:     make([]domain.Finding, 0, len(frs)),
+	}
 	for _, f := range frs {
-		fd := domain.Finding{ID: f.ID, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}
+		fd := domain.Finding{
+			ID:       f.ID,
+			RuleID:   f.RuleID,
+			Severity: f.Severity,
+			Message:  f.Message,
+			Excerpt:  f.Excerpt,
+			Page:     f.Page,
+			Line:     f.Line,
+		}
 		if f.WaiverSignatureID != nil {
 			var sig signatureRow
 			if err := tx.db.Where("id = ?", *f.WaiverSignatureID).Take(&sig).Error; err != nil {
 				return out, err
 			}
-			fd.Waiver = &domain.Waiver{Justification: f.WaiverJustification, SignedBy: sig.UserID, SignerName: sig.PrintedName, Meaning: sig.Meaning, SignedAt: sig.SignedAt}
+			fd.Waiver = &domain.Waiver{
+				Justification: f.WaiverJustification,
+				SignedBy:      sig.UserID,
+				SignerName:    sig.PrintedName,
+				Meaning:       sig.Meaning,
+				SignedAt:      sig.SignedAt,
+			}
 		}
 		out.Findings = append(out.Findings, fd)
 	}
@@ -226,8 +268,18 @@ func (tx *Tx) sign(s domain.NewSignature) (domain.Signature, error) {
 	if err := domain.CheckSigner(mustChange[0]); err != nil {
 		return domain.Signature{}, err
 	}
-	row := signatureRow{ID: newID(), UserID: s.UserID, PrintedName: s.PrintedName, Function: s.Function, Meaning: s.Meaning, Decision: s.Decision,
-		ObjectType: s.ObjectType, ObjectID: s.ObjectID, ContentSHA256: s.ContentSHA256, SignedAt: tx.now}
+	row := signatureRow{
+		ID:            newID(),
+		UserID:        s.UserID,
+		PrintedName:   s.PrintedName,
+		Function:      s.Function,
+		Meaning:       s.Meaning,
+		Decision:      s.Decision,
+		ObjectType:    s.ObjectType,
+		ObjectID:      s.ObjectID,
+		ContentSHA256: s.ContentSHA256,
+		SignedAt:      tx.now,
+	}
 	err := tx.db.Create(&row).Error
 	return row.domain(), err
 }
@@ -240,7 +292,12 @@ func (tx *Tx) sign(s domain.NewSignature) (domain.Signature, error) {
 // the version; a refusal is audited in its own transaction. A finding of an
 // older report, or one already waived, is ECONFLICT; the signature, the
 // waiver and the audit event commit together.
-func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID, findingID, justification string, sig domain.NewSignature) (domain.CheckReport, error) {
+func (s *Store) WaiveFinding(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID, findingID, justification string,
+	sig domain.NewSignature,
+) (domain.CheckReport, error) {
 	var out domain.CheckReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -295,10 +352,22 @@ func (s *Store) WaiveFinding(ctx context.Context, actor domain.Actor, versionID,
 		if err := tx.db.Model(&reportRow{}).Where("id = ?", cur.ID).Update("passed", out.Passed).Error; err != nil {
 			return err
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "compliance.waive", ObjectType: "finding", ObjectID: findingID, Brand: cur.Brand,
-			Details: map[string]any{"version_id": versionID, "report_id": cur.ID, "rule_id": f.RuleID, "severity": f.Severity, "justification": justification,
-				"signature_id": sigID, "meaning": sig.Meaning, "printed_name": sig.PrintedName, "content_sha256": sig.ContentSHA256, "report_passed": out.Passed,
-				"signature": signed.AuditDetails()}})
+		return tx.Audit(
+			domain.AuditEntry{Actor: actor, Action: "compliance.waive", ObjectType: "finding", ObjectID: findingID, Brand: cur.Brand,
+				Details: map[string]any{
+					"version_id":     versionID,
+					"report_id":      cur.ID,
+					"rule_id":        f.RuleID,
+					"severity":       f.Severity,
+					"justification":  justification,
+					"signature_id":   sigID,
+					"meaning":        sig.Meaning,
+					"printed_name":   sig.PrintedName,
+					"content_sha256": sig.ContentSHA256,
+					"report_passed":  out.Passed,
+					"signature":      signed.AuditDetails(),
+				}},
+		)
 	})
 	return out, s.auditRefusal(ctx, refused, err)
 }

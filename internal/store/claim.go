@@ -22,7 +22,16 @@ type claimRow struct {
 func (claimRow) TableName() string { return "claims" }
 
 func (r claimRow) domain() domain.Claim {
-	c := domain.Claim{ID: r.ID, Brand: r.Brand, Text: r.Text, Category: r.Category, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, References: []string{}, Variants: []string{}}
+	c := domain.Claim{
+		ID:         r.ID,
+		Brand:      r.Brand,
+		Text:       r.Text,
+		Category:   r.Category,
+		CreatedAt:  r.CreatedAt,
+		CreatedBy:  r.CreatedBy,
+		References: []string{},
+		Variants:   []string{},
+	}
 	_ = json.Unmarshal([]byte(r.ReferencesJSON), &c.References) // written by us
 	_ = json.Unmarshal([]byte(r.VariantsJSON), &c.Variants)
 	return c
@@ -47,7 +56,16 @@ func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand strin
 		}
 		refs, _ := json.Marshal(in.References)
 		vars, _ := json.Marshal(in.Variants)
-		row := claimRow{ID: newID(), Brand: brand, Text: in.Text, Category: in.Category, ReferencesJSON: string(refs), VariantsJSON: string(vars), CreatedAt: tx.now, CreatedBy: actor.UserID}
+		row := claimRow{
+			ID:             newID(),
+			Brand:          brand,
+			Text:           in.Text,
+			Category:       in.Category,
+			ReferencesJSON: string(refs),
+			VariantsJSON:   string(vars),
+			CreatedAt:      tx.now,
+			CreatedBy:      actor.UserID,
+		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}

@@ -31,11 +31,28 @@ func (s *Store) AddComment(ctx context.Context, actor domain.Actor, versionID st
 		if err := tx.db.Table("assets").Select("brand").Where("id = ?", v.AssetID).Scan(&brand).Error; err != nil {
 			return err
 		}
-		row := commentRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, AuthorID: actor.UserID, Page: page, Body: body, CreatedAt: tx.now}
+		row := commentRow{
+			ID:        newID(),
+			VersionID: v.ID,
+			AssetID:   v.AssetID,
+			AuthorID:  actor.UserID,
+			Page:      page,
+			Body:      body,
+			CreatedAt: tx.now,
+		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		out = domain.Comment{ID: row.ID, VersionID: v.ID, VersionNumber: v.Number, AuthorID: actor.UserID, Author: actor.Name, Page: page, Body: body, CreatedAt: row.CreatedAt}
+		out = domain.Comment{
+			ID:            row.ID,
+			VersionID:     v.ID,
+			VersionNumber: v.Number,
+			AuthorID:      actor.UserID,
+			Author:        actor.Name,
+			Page:          page,
+			Body:          body,
+			CreatedAt:     row.CreatedAt,
+		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "comment.create", ObjectType: "version", ObjectID: v.ID, Brand: brand,
 			Details: map[string]any{"comment_id": row.ID, "page": page, "body": body}})
 	})
@@ -59,7 +76,16 @@ func (s *Store) Comments(ctx context.Context, assetID string) ([]domain.Comment,
 	}
 	out := make([]domain.Comment, len(rows))
 	for i, r := range rows {
-		out[i] = domain.Comment{ID: r.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber, AuthorID: r.AuthorID, Author: r.AuthorName, Page: r.Page, Body: r.Body, CreatedAt: r.CreatedAt}
+		out[i] = domain.Comment{
+			ID:            r.ID,
+			VersionID:     r.VersionID,
+			VersionNumber: r.VersionNumber,
+			AuthorID:      r.AuthorID,
+			Author:        r.AuthorName,
+			Page:          r.Page,
+			Body:          r.Body,
+			CreatedAt:     r.CreatedAt,
+		}
 	}
 	return out, nil
 }

@@ -125,7 +125,8 @@ func TestExpirySweepInBulk(t *testing.T) {
 				t.Fatalf("expired assets = %d, %v", len(page.Assets), err)
 			}
 			page, err = s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StatePublished})
-			if err != nil || len(page.Assets) != 1 || page.Assets[0].ID != assets[pieces-1] || page.Assets[0].LatestVersion.State != domain.StatePublished {
+			if err != nil || len(page.Assets) != 1 || page.Assets[0].ID != assets[pieces-1] ||
+				page.Assets[0].LatestVersion.State != domain.StatePublished {
 				t.Fatalf("published assets = %+v, %v", page.Assets, err)
 			}
 			lib, err := s.Library(ctx, domain.LibraryFilter{Brands: []string{"ZELTRA"}}, c.Now())
@@ -136,20 +137,31 @@ func TestExpirySweepInBulk(t *testing.T) {
 			// A new version of an expired piece goes through review and is
 			// published; the expired one stays expired.
 			author := domain.Actor{UserID: repIDs[0], Name: "author"}
-			v2, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assets[0], MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+			v2, err := s.CreateVersion(
+				ctx,
+				author,
+				domain.Version{AssetID: assets[0], MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 				domain.StoredObject{Key: "objects/aa/bb/B0-2", SHA256: strings.Repeat("b", 64), Size: 1},
-				true, "", nil)
+				true,
+				"",
+				nil,
+			)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v2.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+			r, err := s.SaveReport(
+				ctx,
+				author,
+				domain.CheckReport{VersionID: v2.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
+			)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.SubmitVersion(ctx, author, v2.ID, r.ID, domain.ReviewFunctions, nil, c.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
-			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 || page.Assets[0].ID != assets[0] {
+			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 ||
+				page.Assets[0].ID != assets[0] {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
 			approveAll(t, s, v2.ID, "second")
@@ -190,7 +202,8 @@ func TestVersionContentIsImmutable(t *testing.T) {
 			}
 		}
 		// Naming a content column with its unchanged value is harmless.
-		if err := s.db.Exec("UPDATE versions SET sha256 = sha256, retire_reason = 'x' WHERE id = ?", v).Error; err != nil && s.dialect == Postgres {
+		if err := s.db.Exec("UPDATE versions SET sha256 = sha256, retire_reason = 'x' WHERE id = ?", v).Error; err != nil &&
+			s.dialect == Postgres {
 			t.Errorf("unchanged content column: %v", err)
 		}
 		if err := s.db.Exec("UPDATE versions SET retire_reason = 'checked' WHERE id = ?", v).Error; err != nil {

@@ -129,7 +129,8 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 
 		c.Set(from.Add(time.Minute))
 		changes := check("available", map[string]string{assetID: v})
-		if len(changes) != 1 || changes[0].Change != domain.ChangeAdded || !changes[0].At.Equal(from) || changes[0].ExpiresAt == nil || !changes[0].ExpiresAt.Equal(exp) {
+		if len(changes) != 1 || changes[0].Change != domain.ChangeAdded || !changes[0].At.Equal(from) || changes[0].ExpiresAt == nil ||
+			!changes[0].ExpiresAt.Equal(exp) {
 			t.Fatalf("entries = %+v, want one added at %v expiring %v", changes, from, exp)
 		}
 		rep := mustUser(t, s, "rep-f1@example.com")
@@ -260,7 +261,8 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 			t.Fatalf("during the embargo: set %v, entries %+v", set, changes)
 		}
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
-		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateSuperseded) || !strings.Contains(notices[0].Message, "available in the library from") {
+		if err != nil || len(notices) != 1 || notices[0].Reason != string(domain.StateSuperseded) ||
+			!strings.Contains(notices[0].Message, "available in the library from") {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		c.Set(from)
@@ -311,7 +313,8 @@ func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "replaced") {
+		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE ||
+			!strings.Contains(domain.ErrorMessage(err), "replaced") {
 			t.Fatalf("a piece replaced by an embargoed version: %v, want gone", err)
 		}
 	})

@@ -33,11 +33,30 @@ func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v domain.Ve
 	var out domain.Feedback
 	err := s.InTx(ctx, func(tx *Tx) error {
 		vid := v.ID
-		row := feedbackRow{ID: newID(), AssetID: v.AssetID, VersionID: &vid, Brand: v.Brand, UserID: actor.UserID, Kind: kind, Text: text, CreatedAt: tx.now}
+		row := feedbackRow{
+			ID:        newID(),
+			AssetID:   v.AssetID,
+			VersionID: &vid,
+			Brand:     v.Brand,
+			UserID:    actor.UserID,
+			Kind:      kind,
+			Text:      text,
+			CreatedAt: tx.now,
+		}
 		if err := tx.db.Create(&row).Error; err != nil {
 			return err
 		}
-		out = domain.Feedback{ID: row.ID, AssetID: row.AssetID, VersionID: vid, Brand: row.Brand, UserID: row.UserID, Author: actor.Name, Kind: kind, Text: text, CreatedAt: row.CreatedAt}
+		out = domain.Feedback{
+			ID:        row.ID,
+			AssetID:   row.AssetID,
+			VersionID: vid,
+			Brand:     row.Brand,
+			UserID:    row.UserID,
+			Author:    actor.Name,
+			Kind:      kind,
+			Text:      text,
+			CreatedAt: row.CreatedAt,
+		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "feedback.create", ObjectType: "asset", ObjectID: v.AssetID, Brand: v.Brand,
 			Details: map[string]any{"feedback_id": row.ID, "version_id": vid, "kind": kind}})
 	})
@@ -83,7 +102,14 @@ type feedDetails struct {
 // order, so a client that stores NextCursor misses nothing. It settles the
 // library at now first (see Settle): an availability date or expiry that
 // has passed is in the feed at once, never early and never late.
-func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool, brands []string, limit int, now time.Time) (domain.ChangesPage, error) {
+func (s *Store) LibraryChanges(
+	ctx context.Context,
+	since string,
+	allBrands bool,
+	brands []string,
+	limit int,
+	now time.Time,
+) (domain.ChangesPage, error) {
 	var after int64
 	if since != "" {
 		b, err := base64.RawURLEncoding.DecodeString(since)
@@ -91,7 +117,11 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 			after, err = strconv.ParseInt(string(b), 10, 64)
 		}
 		if err != nil || after < 0 {
-			return domain.ChangesPage{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"since": "The cursor is not valid; start without one."}}
+			return domain.ChangesPage{}, &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"since": "The cursor is not valid; start without one."},
+			}
 		}
 	}
 	if limit <= 0 || limit > 1000 {
@@ -146,7 +176,10 @@ func (s *Store) LibraryChanges(ctx context.Context, since string, allBrands bool
 		if assetID == "" {
 			assetID = assetOf[r.ObjectID]
 		}
-		page.Changes = append(page.Changes, domain.Change{AssetID: assetID, VersionID: r.ObjectID, Change: c.Change, Reason: c.Reason, At: c.At, ExpiresAt: c.ExpiresAt})
+		page.Changes = append(
+			page.Changes,
+			domain.Change{AssetID: assetID, VersionID: r.ObjectID, Change: c.Change, Reason: c.Reason, At: c.At, ExpiresAt: c.ExpiresAt},
+		)
 	}
 	return page, nil
 }

@@ -21,15 +21,19 @@ func (s *Store) SetApplication(ctx context.Context, actor domain.Actor, brand, a
 		return err
 	}
 	return s.InTx(ctx, func(tx *Tx) error {
-		res := tx.db.Model(&brandRow{}).Where("code = ?", brand).Updates(map[string]any{"application_type": appType, "application_number": number, "updated_at": tx.now})
+		res := tx.db.Model(&brandRow{}).
+			Where("code = ?", brand).
+			Updates(map[string]any{"application_type": appType, "application_number": number, "updated_at": tx.now})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return domain.Errorf(domain.ENOTFOUND, "No such brand.")
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "brand.application_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
-			Details: map[string]any{"application_type": appType, "application_number": number}})
+		return tx.Audit(
+			domain.AuditEntry{Actor: actor, Action: "brand.application_update", ObjectType: "brand", ObjectID: brand, Brand: brand,
+				Details: map[string]any{"application_type": appType, "application_number": number}},
+		)
 	})
 }
 
@@ -46,9 +50,23 @@ type form2253Scan struct {
 }
 
 func (r form2253Scan) form() domain.Form2253 {
-	f := domain.Form2253{VersionID: r.VersionID, AssetID: r.AssetID, Brand: r.Brand, ApplicationType: r.ApplicationType, ApplicationNumber: r.ApplicationNumber,
-		ProprietaryName: r.ProprietaryName, EstablishedName: r.EstablishedName, PIDate: r.PICreated.UTC().Format(time.DateOnly),
-		Audience: "professional", MaterialType: r.Channel, MaterialID: r.JobCode, Title: r.Title, SubmittedAt: r.SubmittedAt, SubmittedBy: r.SubmittedBy, SubmissionReference: r.Reference}
+	f := domain.Form2253{
+		VersionID:           r.VersionID,
+		AssetID:             r.AssetID,
+		Brand:               r.Brand,
+		ApplicationType:     r.ApplicationType,
+		ApplicationNumber:   r.ApplicationNumber,
+		ProprietaryName:     r.ProprietaryName,
+		EstablishedName:     r.EstablishedName,
+		PIDate:              r.PICreated.UTC().Format(time.DateOnly),
+		Audience:            "professional",
+		MaterialType:        r.Channel,
+		MaterialID:          r.JobCode,
+		Title:               r.Title,
+		SubmittedAt:         r.SubmittedAt,
+		SubmittedBy:         r.SubmittedBy,
+		SubmissionReference: r.Reference,
+	}
 	if r.Audience == "patient" {
 		f.Audience = "consumer"
 	}
@@ -103,16 +121,23 @@ func (s *Store) Mark2253Submitted(ctx context.Context, actor domain.Actor, versi
 		return f, err
 	}
 	err = s.InTx(ctx, func(tx *Tx) error {
-		res := tx.db.Exec("INSERT INTO form2253_submissions (version_id, submitted_at, submitted_by, reference) VALUES (?, ?, ?, ?) ON CONFLICT (version_id) DO NOTHING",
-			versionID, tx.now, actor.UserID, strings.TrimSpace(reference))
+		res := tx.db.Exec(
+			"INSERT INTO form2253_submissions (version_id, submitted_at, submitted_by, reference) VALUES (?, ?, ?, ?) ON CONFLICT (version_id) DO NOTHING",
+			versionID,
+			tx.now,
+			actor.UserID,
+			strings.TrimSpace(reference),
+		)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return domain.Errorf(domain.ECONFLICT, "Form 2253 of this version is already marked submitted.")
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "form2253.submitted", ObjectType: "version", ObjectID: versionID, Brand: f.Brand,
-			Details: map[string]any{"reference": strings.TrimSpace(reference), "material_id": f.MaterialID}})
+		return tx.Audit(
+			domain.AuditEntry{Actor: actor, Action: "form2253.submitted", ObjectType: "version", ObjectID: versionID, Brand: f.Brand,
+				Details: map[string]any{"reference": strings.TrimSpace(reference), "material_id": f.MaterialID}},
+		)
 	})
 	if err != nil {
 		return domain.Form2253{}, err

@@ -24,7 +24,14 @@ import (
 // and its state follows (see Tx.cascade). A nil recheck is an error. A
 // label identical to the current one (domain.LabelDifferences finds
 // nothing) is not saved: the current brand is returned unchanged.
-func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string, l domain.Label, by domain.LabelAuthority, recheck Recheck) (domain.Brand, error) {
+func (s *Store) SaveLabel(
+	ctx context.Context,
+	actor domain.Actor,
+	brand string,
+	l domain.Label,
+	by domain.LabelAuthority,
+	recheck Recheck,
+) (domain.Brand, error) {
 	var out domain.Brand
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
@@ -39,10 +46,16 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		policyChanged := domain.ReviewPolicyChanged(prev.Label, l)
 		if err := domain.CheckLabelChange(prev.Label, l, domain.LabelChange{MayGovernReviews: by.MayGovernReviews, Signed: by.Signature != nil}); err != nil {
 			if domain.ErrorCode(err) == domain.EFORBIDDEN {
-				refused = &domain.AuditEntry{Actor: actor, Action: domain.ActionReviewPolicyRefused, ObjectType: "brand", ObjectID: brand, Brand: brand,
+				refused = &domain.AuditEntry{
+					Actor:      actor,
+					Action:     domain.ActionReviewPolicyRefused,
+					ObjectType: "brand",
+					ObjectID:   brand,
+					Brand:      brand,
 					Details: map[string]any{"rule": domain.ErrorMessage(err), "label_version": prev.Label.Version,
 						"required_functions": map[string]any{"before": prev.Label.RequiredFunctions, "requested": l.RequiredFunctions},
-						"review_sla_days":    map[string]any{"before": prev.Label.ReviewSLADays, "requested": l.ReviewSLADays}}}
+						"review_sla_days":    map[string]any{"before": prev.Label.ReviewSLADays, "requested": l.ReviewSLADays}},
+				}
 			}
 			return err
 		}
@@ -55,7 +68,12 @@ func (s *Store) SaveLabel(ctx context.Context, actor domain.Actor, brand string,
 		}
 		l.Version = row.LabelVersion + 1
 		isiChanged := !slices.Equal(prev.Label.ISIStatements, l.ISIStatements)
-		details := map[string]any{"reason": domain.ReasonLabelChange, "isi_changed": isiChanged, "review_policy_changed": policyChanged, "changed": changed}
+		details := map[string]any{
+			"reason":                domain.ReasonLabelChange,
+			"isi_changed":           isiChanged,
+			"review_policy_changed": policyChanged,
+			"changed":               changed,
+		}
 		if policyChanged {
 			sig := *by.Signature
 			sig.Decision, sig.ObjectType, sig.ObjectID = "change_review_policy", "brand_label", brand+"/"+strconv.Itoa(l.Version)
@@ -92,7 +110,13 @@ func (tx *Tx) lockBrand(code string) (brandRow, error) {
 // label, audits it as domain.ActionLabelUpdate with details plus the
 // previous and new version numbers and the label, and runs the label
 // cascade with recheck.
-func (tx *Tx) addLabel(actor domain.Actor, row brandRow, prev, l domain.Label, details map[string]any, recheck Recheck) (domain.Brand, error) {
+func (tx *Tx) addLabel(
+	actor domain.Actor,
+	row brandRow,
+	prev, l domain.Label,
+	details map[string]any,
+	recheck Recheck,
+) (domain.Brand, error) {
 	l.CreatedAt, l.CreatedBy = tx.now, actor.UserID
 	lr, err := toLabelRow(row.Code, l)
 	if err != nil {

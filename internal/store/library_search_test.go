@@ -19,13 +19,23 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	ctx := context.Background()
 	u := mustUser(t, s, "author-"+tag+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+	v, err := s.CreateVersion(
+		ctx,
+		author,
+		domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/cc/dd/" + tag, SHA256: fmt.Sprintf("%064s", tag), Size: 1},
-		true, text, nil)
+		true,
+		text,
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(
+		ctx,
+		author,
+		domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +164,8 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 			t.Fatalf("notices = %+v, %v", notices, err)
 		}
 		n := notices[0]
-		if n.Reason != string(domain.StateSuperseded) || n.VersionID != v1 || n.AssetID != assetID || !strings.Contains(n.Message, "Updated version available") {
+		if n.Reason != string(domain.StateSuperseded) || n.VersionID != v1 || n.AssetID != assetID ||
+			!strings.Contains(n.Message, "Updated version available") {
 			t.Fatalf("notice = %+v", n)
 		}
 		if strings.Contains(n.Message, "Expired") || strings.Contains(n.Message, "Withdrawn") {

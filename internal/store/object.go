@@ -187,6 +187,11 @@ func (s *Store) RestoreObject(ctx context.Context, actor domain.Actor, key strin
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionObjectRestored, ObjectType: "object", ObjectID: key,
-			Details: map[string]any{"sha256": b.SHA256, "size": b.Size, "was_corrupt_since": b.CorruptAt.UTC().Format(time.RFC3339), "reason": b.CorruptReason}})
+			Details: map[string]any{
+				"sha256":            b.SHA256,
+				"size":              b.Size,
+				"was_corrupt_since": b.CorruptAt.UTC().Format(time.RFC3339),
+				"reason":            b.CorruptReason,
+			}})
 	})
 }

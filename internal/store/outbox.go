@@ -156,7 +156,14 @@ func (s *Store) DueEvents(ctx context.Context, now time.Time, limit int) ([]Outb
 		Order("created_at, id").Limit(limit).Find(&rows).Error
 	out := make([]OutboxEvent, len(rows))
 	for i, r := range rows {
-		out[i] = OutboxEvent{ID: r.ID, Event: r.Event, Payload: []byte(r.Payload), Attempts: r.Attempts, AssetID: r.AssetID, AssetSeq: r.AssetSeq}
+		out[i] = OutboxEvent{
+			ID:       r.ID,
+			Event:    r.Event,
+			Payload:  []byte(r.Payload),
+			Attempts: r.Attempts,
+			AssetID:  r.AssetID,
+			AssetSeq: r.AssetSeq,
+		}
 	}
 	return out, translate(err)
 }
@@ -181,6 +188,14 @@ func (s *Store) MarkFailed(ctx context.Context, id string, now, next time.Time, 
 		if !giveUp {
 			return nil
 		}
-		return tx.Audit(domain.AuditEntry{Actor: domain.SystemActor, Action: "webhook.gave_up", ObjectType: "webhook", ObjectID: id, Details: map[string]any{"last_error": truncate(reason, 500)}})
+		return tx.Audit(
+			domain.AuditEntry{
+				Actor:      domain.SystemActor,
+				Action:     "webhook.gave_up",
+				ObjectType: "webhook",
+				ObjectID:   id,
+				Details:    map[string]any{"last_error": truncate(reason, 500)},
+			},
+		)
 	})
 }

@@ -91,7 +91,11 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 				details["replaces_visible"] = oldAnnounced != nil
 				// Reps who fetched the older version are told a newer
 				// one replaces it, so they stop using their copy.
-				n, err := tx.noticeFetchers([]string{old.ID}, string(domain.StateSuperseded), domain.SupersededNoticeMessage(v.Number, from, now))
+				n, err := tx.noticeFetchers(
+					[]string{old.ID},
+					string(domain.StateSuperseded),
+					domain.SupersededNoticeMessage(v.Number, from, now),
+				)
 				if err != nil {
 					return err
 				}
@@ -118,7 +122,16 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 			"sha256": v.SHA256, "available_from": from, "expires_at": exp, "superseded_version_id": details["superseded_version_id"]}); err != nil {
 			return err
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.publish", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand, Details: details})
+		return tx.Audit(
+			domain.AuditEntry{
+				Actor:      actor,
+				Action:     "version.publish",
+				ObjectType: "version",
+				ObjectID:   v.ID,
+				Brand:      a.Brand,
+				Details:    details,
+			},
+		)
 	})
 	return out, err
 }
@@ -164,7 +177,12 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.withdraw", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
-			Details: map[string]any{"asset_id": a.ID, "reason": reason, "notices": n, "announced": v.State == domain.StatePublished && announced != nil}})
+			Details: map[string]any{
+				"asset_id":  a.ID,
+				"reason":    reason,
+				"notices":   n,
+				"announced": v.State == domain.StatePublished && announced != nil,
+			}})
 	})
 	return out, err
 }

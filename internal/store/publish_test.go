@@ -62,14 +62,18 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 
 		// Expiry must be in the future and within the brand's period.
 		for _, bad := range []time.Time{now.Add(-time.Hour), now.AddDate(0, 13, 0)} {
-			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(err) != domain.EINVALID {
+			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(
+				err,
+			) != domain.EINVALID {
 				t.Fatalf("expiry %v: err = %v", bad, err)
 			}
 		}
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(
+			err,
+		) != domain.ECONFLICT {
 			t.Fatalf("publishing twice: %v", err)
 		}
 		page, err := s.Library(ctx, domain.LibraryFilter{Brands: brands}, c.Now())
@@ -128,7 +132,8 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if _, err := s.Withdraw(ctx, testActor, v2, "again"); domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("withdrawing twice: %v", err)
 		}
-		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE || !strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
+		if _, _, err := s.CurrentPiece(ctx, asset2, false, brands, c.Now()); domain.ErrorCode(err) != domain.EGONE ||
+			!strings.Contains(domain.ErrorMessage(err), "Outdated efficacy data") {
 			t.Fatalf("withdrawn piece: %v", err)
 		}
 		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != string(domain.StateWithdrawn) {
@@ -177,13 +182,23 @@ func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+	v, err := s.CreateVersion(
+		ctx,
+		author,
+		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1},
-		true, "", nil)
+		true,
+		"",
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(
+		ctx,
+		author,
+		domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

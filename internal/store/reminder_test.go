@@ -54,14 +54,16 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
 			t.Fatalf("reminders at six days = %d, %v; want 1", n, err)
 		}
-		if got := reminderSubjects(t, s); len(got) != 2 || !strings.Contains(got[1], "ZEL-WEEK") || !strings.Contains(got[1], "(within 7 days)") {
+		if got := reminderSubjects(t, s); len(got) != 2 || !strings.Contains(got[1], "ZEL-WEEK") ||
+			!strings.Contains(got[1], "(within 7 days)") {
 			t.Fatalf("reminders = %q", got)
 		}
 		c.Set(c.Now().Add(5*24*time.Hour + 12*time.Hour))
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
 			t.Fatalf("reminders at half a day = %d, %v; want 1", n, err)
 		}
-		if got := reminderSubjects(t, s); len(got) != 3 || !strings.Contains(got[2], "ZEL-WEEK") || !strings.Contains(got[2], "(within 1 day)") {
+		if got := reminderSubjects(t, s); len(got) != 3 || !strings.Contains(got[2], "ZEL-WEEK") ||
+			!strings.Contains(got[2], "(within 1 day)") {
 			t.Fatalf("reminders = %q", got)
 		}
 	})

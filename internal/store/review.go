@@ -138,11 +138,24 @@ func (tx *Tx) involvement(v versionRow) (domain.Involvement, string, error) {
 // refuseSignOff asks the domain whether actor may sign for function on v
 // and, when refused, keeps the refusal in *refused so that the caller can
 // audit it after the transaction rolled back.
-func refuseSignOff(actor domain.Actor, function, action string, v versionRow, brand string, inv domain.Involvement, refused **domain.AuditEntry) error {
+func refuseSignOff(
+	actor domain.Actor,
+	function, action string,
+	v versionRow,
+	brand string,
+	inv domain.Involvement,
+	refused **domain.AuditEntry,
+) error {
 	err := domain.CheckSignOff(actor.UserID, function, inv)
 	if err != nil {
-		*refused = &domain.AuditEntry{Actor: actor, Action: domain.ActionSegregationRefused, ObjectType: "version", ObjectID: v.ID, Brand: brand,
-			Details: map[string]any{"attempted": action, "function": function, "rule": domain.ErrorMessage(err), "sha256": v.SHA256}}
+		*refused = &domain.AuditEntry{
+			Actor:      actor,
+			Action:     domain.ActionSegregationRefused,
+			ObjectType: "version",
+			ObjectID:   v.ID,
+			Brand:      brand,
+			Details:    map[string]any{"attempted": action, "function": function, "rule": domain.ErrorMessage(err), "sha256": v.SHA256},
+		}
 	}
 	return err
 }
@@ -163,33 +176,71 @@ func (s *Store) auditRefusal(ctx context.Context, refused *domain.AuditEntry, er
 // SubmitVersion sends a draft to MLR review: one open task per required
 // function, due at due, with the checker report it was submitted with, and
 // an in-app notification to each reviewer who can act on it. Audited.
-func (s *Store) SubmitVersion(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (s *Store) SubmitVersion(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID, reportID string,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "initial", reportID, nil, functions, reviewers, due)
 }
 
 // SubmitChecked is SubmitVersion with a checker report not yet stored: the
 // report is stored in the same transaction as the round, so a refused
 // submission leaves no report and no audit event behind.
-func (s *Store) SubmitChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (s *Store) SubmitChecked(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID string,
+	report domain.CheckReport,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "initial", "", &report, functions, reviewers, due)
 }
 
 // RecertifyChecked is Recertify with a checker report not yet stored, like
 // SubmitChecked.
-func (s *Store) RecertifyChecked(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (s *Store) RecertifyChecked(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID string,
+	report domain.CheckReport,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "recertification", "", &report, functions, reviewers, due)
 }
 
 // Recertify opens a re-certification round on an approved or published
 // version: the same bytes reviewed again, while the version stays in use.
 // Its approval renews the approval time from which expiry is measured.
-func (s *Store) Recertify(ctx context.Context, actor domain.Actor, versionID, reportID string, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (s *Store) Recertify(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID, reportID string,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	return s.openRound(ctx, actor, versionID, "recertification", reportID, nil, functions, reviewers, due)
 }
 
 // openRound opens a review round of kind on a version in its own
 // transaction; see Tx.openRound.
-func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (s *Store) openRound(
+	ctx context.Context,
+	actor domain.Actor,
+	versionID, kind, reportID string,
+	report *domain.CheckReport,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	var round domain.ReviewRound
 	err := s.InTx(ctx, func(tx *Tx) error {
 		v, err := tx.settledVersion(versionID)
@@ -208,7 +259,16 @@ func (s *Store) openRound(ctx context.Context, actor domain.Actor, versionID, ki
 // sends an approved version back to review (both move the version); a
 // "recertification" round needs domain.CanRecertify. When report is set it
 // is stored first as the round's report. Audited by actor.
-func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind, reportID string, report *domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error) {
+func (tx *Tx) openRound(
+	actor domain.Actor,
+	submitter string,
+	v versionRow,
+	kind, reportID string,
+	report *domain.CheckReport,
+	functions []string,
+	reviewers []domain.Reviewer,
+	due time.Time,
+) (domain.ReviewRound, error) {
 	var round domain.ReviewRound
 	inv, brand, err := tx.involvement(v)
 	if err != nil {
@@ -249,20 +309,50 @@ func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind
 	if err := tx.db.Model(&roundRow{}).Select("COALESCE(MAX(number), 0)").Where("version_id = ?", v.ID).Scan(&n).Error; err != nil {
 		return round, err
 	}
-	rr := roundRow{ID: newID(), VersionID: v.ID, Number: n + 1, Kind: kind, Status: "open", SubmittedBy: submitter, SubmittedAt: tx.now, DueAt: due.UTC()}
+	rr := roundRow{
+		ID:          newID(),
+		VersionID:   v.ID,
+		Number:      n + 1,
+		Kind:        kind,
+		Status:      "open",
+		SubmittedBy: submitter,
+		SubmittedAt: tx.now,
+		DueAt:       due.UTC(),
+	}
 	if reportID != "" {
 		rr.ReportID = &reportID
 	}
 	if err := tx.db.Create(&rr).Error; err != nil {
 		return round, err
 	}
-	round = domain.ReviewRound{ID: rr.ID, Number: rr.Number, Kind: rr.Kind, Status: rr.Status, ReportID: reportID, SubmittedBy: rr.SubmittedBy, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt}
+	round = domain.ReviewRound{
+		ID:          rr.ID,
+		Number:      rr.Number,
+		Kind:        rr.Kind,
+		Status:      rr.Status,
+		ReportID:    reportID,
+		SubmittedBy: rr.SubmittedBy,
+		SubmittedAt: rr.SubmittedAt,
+		DueAt:       rr.DueAt,
+	}
 	for _, f := range functions {
 		t := taskRow{ID: newID(), RoundID: rr.ID, VersionID: v.ID, Brand: brand, Function: f, Status: domain.TaskOpen}
 		if err := tx.db.Create(&t).Error; err != nil {
 			return round, err
 		}
-		round.Tasks = append(round.Tasks, domain.ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: v.ID, Brand: brand, Function: f, Status: t.Status, SubmittedAt: rr.SubmittedAt, DueAt: rr.DueAt})
+		round.Tasks = append(
+			round.Tasks,
+			domain.ReviewTask{
+				ID:          t.ID,
+				RoundID:     t.RoundID,
+				VersionID:   v.ID,
+				Brand:       brand,
+				Function:    f,
+				Status:      t.Status,
+				SubmittedAt: rr.SubmittedAt,
+				DueAt:       rr.DueAt,
+			},
+		)
 	}
 	for _, r := range reviewers {
 		if r.UserID == inv.Owner || slices.Contains(inv.Uploaders, r.UserID) || r.UserID == submitter {
@@ -274,7 +364,14 @@ func (tx *Tx) openRound(actor domain.Actor, submitter string, v versionRow, kind
 		}
 	}
 	return round, tx.Audit(domain.AuditEntry{Actor: actor, Action: action, ObjectType: "version", ObjectID: v.ID, Brand: brand,
-		Details: map[string]any{"round": rr.Number, "kind": kind, "functions": functions, "report_id": reportID, "due_at": rr.DueAt, "sha256": v.SHA256}})
+		Details: map[string]any{
+			"round":     rr.Number,
+			"kind":      kind,
+			"functions": functions,
+			"report_id": reportID,
+			"due_at":    rr.DueAt,
+			"sha256":    v.SHA256,
+		}})
 }
 
 // Decide records a reviewer's decision on the open task of a function. In
@@ -405,14 +502,26 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 			}
 		}
 		now := tx.now
-		out = domain.DecisionResult{Task: domain.ReviewTask{ID: task.ID, RoundID: round.ID, VersionID: v.ID, Brand: brand, Function: d.Function, Status: status,
-			DecidedBy: actor.UserID, DecidedAt: &now, Comment: d.Comment, SubmittedAt: round.SubmittedAt, DueAt: round.DueAt}, VersionState: state}
-		details := map[string]any{"function": d.Function, "decision": d.Decision, "comment": d.Comment, "round": round.Number, "version_state": state, "sha256": v.SHA256}
+		out = domain.DecisionResult{
+			Task: domain.ReviewTask{ID: task.ID, RoundID: round.ID, VersionID: v.ID, Brand: brand, Function: d.Function, Status: status,
+				DecidedBy: actor.UserID, DecidedAt: &now, Comment: d.Comment, SubmittedAt: round.SubmittedAt, DueAt: round.DueAt},
+			VersionState: state,
+		}
+		details := map[string]any{
+			"function":      d.Function,
+			"decision":      d.Decision,
+			"comment":       d.Comment,
+			"round":         round.Number,
+			"version_state": state,
+			"sha256":        v.SHA256,
+		}
 		if sigID != nil {
 			details["signature_id"], details["meaning"], details["printed_name"] = *sigID, d.Signature.Meaning, d.Signature.PrintedName
 			details["signature"] = newSig.AuditDetails() // puts the signatures row under the chain
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.decide", ObjectType: "version", ObjectID: v.ID, Brand: brand, Details: details})
+		return tx.Audit(
+			domain.AuditEntry{Actor: actor, Action: "review.decide", ObjectType: "version", ObjectID: v.ID, Brand: brand, Details: details},
+		)
 	})
 	return out, s.auditRefusal(ctx, refused, err)
 }
@@ -443,8 +552,24 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []domain.Ta
 				return err
 			}
 			for _, r := range rows {
-				out = append(out, domain.ReviewTask{ID: r.ID, RoundID: r.RoundID, VersionID: r.VersionID, Brand: r.Brand, Function: r.Function, Status: r.Status,
-					Comment: r.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Number: r.Number})
+				out = append(
+					out,
+					domain.ReviewTask{
+						ID:          r.ID,
+						RoundID:     r.RoundID,
+						VersionID:   r.VersionID,
+						Brand:       r.Brand,
+						Function:    r.Function,
+						Status:      r.Status,
+						Comment:     r.Comment,
+						SubmittedAt: r.SubmittedAt,
+						DueAt:       r.DueAt,
+						AssetID:     r.AssetID,
+						JobCode:     r.JobCode,
+						Title:       r.Title,
+						Number:      r.Number,
+					},
+				)
 			}
 		}
 		return nil
@@ -466,7 +591,17 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]domain.R
 			return err
 		}
 		for _, r := range rounds {
-			rr := domain.ReviewRound{ID: r.ID, Number: r.Number, Kind: r.Kind, Status: r.Status, SubmittedBy: r.SubmittedBy, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt, ClosedAt: r.ClosedAt, Tasks: []domain.ReviewTask{}}
+			rr := domain.ReviewRound{
+				ID:          r.ID,
+				Number:      r.Number,
+				Kind:        r.Kind,
+				Status:      r.Status,
+				SubmittedBy: r.SubmittedBy,
+				SubmittedAt: r.SubmittedAt,
+				DueAt:       r.DueAt,
+				ClosedAt:    r.ClosedAt,
+				Tasks:       []domain.ReviewTask{},
+			}
 			if r.ReportID != nil {
 				rr.ReportID = *r.ReportID
 			}
@@ -475,7 +610,18 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]domain.R
 				return err
 			}
 			for _, t := range tasks {
-				rt := domain.ReviewTask{ID: t.ID, RoundID: t.RoundID, VersionID: t.VersionID, Brand: t.Brand, Function: t.Function, Status: t.Status, DecidedAt: t.DecidedAt, Comment: t.Comment, SubmittedAt: r.SubmittedAt, DueAt: r.DueAt}
+				rt := domain.ReviewTask{
+					ID:          t.ID,
+					RoundID:     t.RoundID,
+					VersionID:   t.VersionID,
+					Brand:       t.Brand,
+					Function:    t.Function,
+					Status:      t.Status,
+					DecidedAt:   t.DecidedAt,
+					Comment:     t.Comment,
+					SubmittedAt: r.SubmittedAt,
+					DueAt:       r.DueAt,
+				}
 				if t.DecidedBy != nil {
 					rt.DecidedBy = *t.DecidedBy
 				}
@@ -484,7 +630,16 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]domain.R
 					if err := tx.db.Where("id = ?", *t.SignatureID).Take(&sg).Error; err != nil {
 						return err
 					}
-					rt.Signature = &domain.SignatureRecord{ID: sg.ID, UserID: sg.UserID, PrintedName: sg.PrintedName, Function: sg.Function, Meaning: sg.Meaning, Decision: sg.Decision, ContentSHA256: sg.ContentSHA256, SignedAt: sg.SignedAt}
+					rt.Signature = &domain.SignatureRecord{
+						ID:            sg.ID,
+						UserID:        sg.UserID,
+						PrintedName:   sg.PrintedName,
+						Function:      sg.Function,
+						Meaning:       sg.Meaning,
+						Decision:      sg.Decision,
+						ContentSHA256: sg.ContentSHA256,
+						SignedAt:      sg.SignedAt,
+					}
 				}
 				rr.Tasks = append(rr.Tasks, rt)
 			}
@@ -543,5 +698,7 @@ func (s *Store) Notifications(ctx context.Context, userID string, limit int) ([]
 
 // MarkNotificationsRead marks every unread notification of a user as read.
 func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, now time.Time) error {
-	return translate(s.db.WithContext(ctx).Model(&notificationRow{}).Where("user_id = ? AND read_at IS NULL", userID).Update("read_at", now.UTC()).Error)
+	return translate(
+		s.db.WithContext(ctx).Model(&notificationRow{}).Where("user_id = ? AND read_at IS NULL", userID).Update("read_at", now.UTC()).Error,
+	)
 }

@@ -28,13 +28,23 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+	v, err := s.CreateVersion(
+		ctx,
+		author,
+		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/aa/bb/test", SHA256: fmt.Sprintf("%064x", 1), Size: 1},
-		true, "", nil)
+		true,
+		"",
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}})
+	r, err := s.SaveReport(
+		ctx,
+		author,
+		domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +86,17 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 				if i%3 == 1 {
 					decision, sg = domain.DecisionRequestChanges, nil
 				}
-				_, err := s.Decide(context.Background(), actors[i], domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: decision, Comment: "c", Signature: sg})
+				_, err := s.Decide(
+					context.Background(),
+					actors[i],
+					domain.Decision{
+						VersionID: versionID,
+						Function:  domain.FunctionMedical,
+						Decision:  decision,
+						Comment:   "c",
+						Signature: sg,
+					},
+				)
 				results <- err
 			}()
 		}
@@ -114,7 +134,11 @@ func TestConcurrentFunctionsApproveOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res, err := s.Decide(context.Background(), a, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(a)})
+				res, err := s.Decide(
+					context.Background(),
+					a,
+					domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(a)},
+				)
 				if err == nil {
 					states <- res.VersionState
 				} else if domain.ErrorCode(err) != domain.ECONFLICT {
@@ -148,14 +172,18 @@ func TestDecisionRules(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		versionID, author := submitted(t, s)
-		if _, err := s.Decide(ctx, author, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := s.Decide(ctx, author, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(
+			err,
+		) != domain.EFORBIDDEN {
 			t.Fatalf("author reviewing own version: %v", err)
 		}
 		r := reviewer(t, s, 1)
 		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(
+			err,
+		) != domain.EFORBIDDEN {
 			t.Fatalf("second function by one person: %v", err)
 		}
 		// A new report with an unwaived error blocks further approvals.
@@ -164,10 +192,22 @@ func TestDecisionRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		r2 := reviewer(t, s, 2)
-		if _, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(
+			err,
+		) != domain.ECONFLICT {
 			t.Fatalf("approval with an unwaived error: %v", err)
 		}
-		res, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionReject, Comment: "no", Signature: sig(r2)})
+		res, err := s.Decide(
+			ctx,
+			r2,
+			domain.Decision{
+				VersionID: versionID,
+				Function:  domain.FunctionLegal,
+				Decision:  domain.DecisionReject,
+				Comment:   "no",
+				Signature: sig(r2),
+			},
+		)
 		if err != nil || res.VersionState != domain.StateRejected {
 			t.Fatalf("reject: %+v %v", res, err)
 		}
@@ -176,7 +216,8 @@ func TestDecisionRules(t *testing.T) {
 		for _, task := range hist[0].Tasks {
 			statuses[task.Function] = task.Status
 		}
-		if statuses["medical"] != domain.TaskApproved || statuses["legal"] != domain.TaskRejected || statuses["regulatory"] != domain.TaskCancelled {
+		if statuses["medical"] != domain.TaskApproved || statuses["legal"] != domain.TaskRejected ||
+			statuses["regulatory"] != domain.TaskCancelled {
 			t.Fatalf("task statuses = %v", statuses)
 		}
 	})

@@ -53,7 +53,8 @@ func TestRestrictedAppRole(t *testing.T) {
 	} {
 		err := s.db.Exec(q).Error
 		var pgErr *pgconn.PgError
-		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "42501" || strings.Contains(pgErr.Message, "append-only") || strings.Contains(pgErr.Message, "permanent records") {
+		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "42501" || strings.Contains(pgErr.Message, "append-only") ||
+			strings.Contains(pgErr.Message, "permanent records") {
 			t.Errorf("%s as the application: %v, want a privilege error (not the trigger's)", q, err)
 		}
 	}

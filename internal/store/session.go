@@ -163,7 +163,11 @@ func (s *Store) BeginPasswordCheck(ctx context.Context, pc domain.PasswordCheck)
 	if over != "" {
 		minutes := int(pc.Window.Minutes() + 0.5)
 		if pc.Signature {
-			return 0, domain.Errorf(domain.ETOOMANY, "Too many wrong passwords for this account; signing is locked. Wait %d minutes and try again.", minutes)
+			return 0, domain.Errorf(
+				domain.ETOOMANY,
+				"Too many wrong passwords for this account; signing is locked. Wait %d minutes and try again.",
+				minutes,
+			)
 		}
 		return 0, domain.Errorf(domain.ETOOMANY, "Too many failed sign-ins. Wait %d minutes and try again.", minutes)
 	}
@@ -217,14 +221,16 @@ func (tx *Tx) countThrottled(pc domain.PasswordCheck, over, key, ip string) erro
 // session joined with its user and the user's roles, one row per role, and
 // the grants version for the authorizer's Sync.
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (domain.Session, domain.User, error) {
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
+	rows, err := s.db.WithContext(ctx).
+		Raw(`SELECT users.id, users.email, users.email_key, users.display_name, users.password_hash, users.disabled,
 			users.password_must_change, users.password_changed_at, users.created_at, users.updated_at,
 			sessions.token_hash, sessions.kind, sessions.created_at, sessions.last_seen_at, sessions.expires_at,
 			r.role, r.brand, (SELECT version FROM grants_version WHERE id = 1)
 		FROM sessions JOIN users ON users.id = sessions.user_id
 		LEFT JOIN role_assignments r ON r.user_id = users.id
 		WHERE sessions.token_hash = ? AND sessions.expires_at > ?
-		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).Rows()
+		ORDER BY r.brand, r.role`, tokenHash, now.UTC()).
+		Rows()
 	if err != nil {
 		return domain.Session{}, domain.User{}, translate(err)
 	}
@@ -277,7 +283,15 @@ func (s *Store) EndSession(ctx context.Context, actor domain.Actor, tokenHash st
 		if res.Error != nil {
 			return res.Error
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "auth.logout", ObjectType: "user", ObjectID: actor.UserID, Details: map[string]any{"sessions_ended": res.RowsAffected}})
+		return tx.Audit(
+			domain.AuditEntry{
+				Actor:      actor,
+				Action:     "auth.logout",
+				ObjectType: "user",
+				ObjectID:   actor.UserID,
+				Details:    map[string]any{"sessions_ended": res.RowsAffected},
+			},
+		)
 	})
 }
 

@@ -16,7 +16,12 @@ import (
 func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		pc := domain.PasswordCheck{Email: "target@example.com", ClientIP: "192.0.2.7", Window: 15 * time.Minute, Limits: domain.ThrottleLimits{PerAccount: 5, PerAddress: 50}}
+		pc := domain.PasswordCheck{
+			Email:    "target@example.com",
+			ClientIP: "192.0.2.7",
+			Window:   15 * time.Minute,
+			Limits:   domain.ThrottleLimits{PerAccount: 5, PerAddress: 50},
+		}
 		var (
 			wg                  sync.WaitGroup
 			mu                  sync.Mutex
@@ -87,7 +92,12 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		pc := domain.PasswordCheck{Email: "a@example.com", ClientIP: "192.0.2.8", Window: time.Hour, Limits: domain.ThrottleLimits{PerAccount: 2, PerAddress: 50}}
+		pc := domain.PasswordCheck{
+			Email:    "a@example.com",
+			ClientIP: "192.0.2.8",
+			Window:   time.Hour,
+			Limits:   domain.ThrottleLimits{PerAccount: 2, PerAddress: 50},
+		}
 		for i := 0; i < 2; i++ {
 			if _, err := s.BeginPasswordCheck(ctx, pc); err != nil {
 				t.Fatal(err)

@@ -102,8 +102,13 @@ func (tx *Tx) settleUpdate(set string, setArgs []any, where string, whereArgs []
 // literally so that the planner can use the partial index whatever plan it
 // caches.
 func (tx *Tx) announceAvailable(now time.Time, assetID string) (int, error) {
-	due, err := tx.settleUpdate("available_announced_at = ?", []any{tx.now},
-		"versions.state = 'published' AND versions.available_announced_at IS NULL AND versions.available_from <= ?", []any{now.UTC()}, assetID)
+	due, err := tx.settleUpdate(
+		"available_announced_at = ?",
+		[]any{tx.now},
+		"versions.state = 'published' AND versions.available_announced_at IS NULL AND versions.available_from <= ?",
+		[]any{now.UTC()},
+		assetID,
+	)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
@@ -115,8 +120,14 @@ func (tx *Tx) announceAvailable(now time.Time, assetID string) (int, error) {
 	}
 	entries := make([]domain.AuditEntry, len(due))
 	for i, d := range due {
-		entries[i] = domain.AuditEntry{Actor: domain.SystemActor, Action: "version.available", ObjectType: "version", ObjectID: d.ID, Brand: d.Brand,
-			Details: map[string]any{"asset_id": d.AssetID, "available_from": d.AvailableFrom.UTC(), "expires_at": d.ExpiresAt.UTC()}}
+		entries[i] = domain.AuditEntry{
+			Actor:      domain.SystemActor,
+			Action:     "version.available",
+			ObjectType: "version",
+			ObjectID:   d.ID,
+			Brand:      d.Brand,
+			Details:    map[string]any{"asset_id": d.AssetID, "available_from": d.AvailableFrom.UTC(), "expires_at": d.ExpiresAt.UTC()},
+		}
 	}
 	return len(due), tx.Audit(entries...)
 }
@@ -152,8 +163,14 @@ func (tx *Tx) expireDue(now time.Time, assetID string) (int, error) {
 	}
 	entries := make([]domain.AuditEntry, len(due))
 	for i, d := range due {
-		entries[i] = domain.AuditEntry{Actor: domain.SystemActor, Action: "version.expire", ObjectType: "version", ObjectID: d.ID, Brand: d.Brand,
-			Details: map[string]any{"asset_id": d.AssetID, "expires_at": d.ExpiresAt.UTC()}}
+		entries[i] = domain.AuditEntry{
+			Actor:      domain.SystemActor,
+			Action:     "version.expire",
+			ObjectType: "version",
+			ObjectID:   d.ID,
+			Brand:      d.Brand,
+			Details:    map[string]any{"asset_id": d.AssetID, "expires_at": d.ExpiresAt.UTC()},
+		}
 	}
 	return len(due), tx.Audit(entries...)
 }
@@ -207,7 +224,16 @@ func (tx *Tx) expiryChanged(actor domain.Actor, brand, assetID, jobCode, version
 		"expires_at": c.ExpiresAt.UTC(), "reason": c.Reason}); err != nil {
 		return err
 	}
-	return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.expiry_changed", ObjectType: "version", ObjectID: versionID, Brand: brand, Details: details})
+	return tx.Audit(
+		domain.AuditEntry{
+			Actor:      actor,
+			Action:     "version.expiry_changed",
+			ObjectType: "version",
+			ObjectID:   versionID,
+			Brand:      brand,
+			Details:    details,
+		},
+	)
 }
 
 // announcedAt returns when a version was announced to the library, nil if

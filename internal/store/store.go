@@ -227,7 +227,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	g := s.db.Session(&gorm.Session{NewDB: true, Context: ctx})
 	g.Statement.ConnPool = conn
 	return g.Transaction(func(g *gorm.DB) error {
-		return fn(&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), clock: s.now, outbox: s.outbox, sealKey: s.sealKey})
+		return fn(
+			&Tx{db: g, conn: conn, dialect: s.dialect, now: domain.AuditTime(s.now()), clock: s.now, outbox: s.outbox, sealKey: s.sealKey},
+		)
 	})
 }
 

@@ -67,8 +67,23 @@ func scanLibrary(q *gorm.DB) ([]libraryScan, error) {
 }
 
 func (r libraryScan) item() domain.LibraryItem {
-	it := domain.LibraryItem{AssetID: r.AssetID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel), Tags: []string{},
-		VersionID: r.VersionID, Number: r.Number, MediaType: r.MediaType, Filename: r.Filename, Size: r.Size, SHA256: r.SHA256, ExpiresAt: r.ExpiresAt, RereviewRequired: r.RereviewRequired}
+	it := domain.LibraryItem{
+		AssetID:          r.AssetID,
+		JobCode:          r.JobCode,
+		Title:            r.Title,
+		Brand:            r.Brand,
+		Audience:         domain.Audience(r.Audience),
+		Channel:          domain.Channel(r.Channel),
+		Tags:             []string{},
+		VersionID:        r.VersionID,
+		Number:           r.Number,
+		MediaType:        r.MediaType,
+		Filename:         r.Filename,
+		Size:             r.Size,
+		SHA256:           r.SHA256,
+		ExpiresAt:        r.ExpiresAt,
+		RereviewRequired: r.RereviewRequired,
+	}
 	_ = json.Unmarshal([]byte(r.Tags), &it.Tags)
 	return it
 }
@@ -124,7 +139,13 @@ func (s *Store) Library(ctx context.Context, f domain.LibraryFilter, now time.Ti
 // given brands. If the asset had a piece the rep could see that has since
 // expired or been withdrawn, it returns EGONE with the reason; anything else
 // is ENOTFOUND.
-func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool, brands []string, now time.Time) (domain.LibraryItem, domain.Version, error) {
+func (s *Store) CurrentPiece(
+	ctx context.Context,
+	assetID string,
+	allBrands bool,
+	brands []string,
+	now time.Time,
+) (domain.LibraryItem, domain.Version, error) {
 	var a assetRow
 	if err := s.db.WithContext(ctx).Where("id = ?", assetID).Take(&a).Error; err != nil {
 		return domain.LibraryItem{}, domain.Version{}, notFound(translate(err), "No such piece.")
@@ -136,7 +157,9 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 	if !visible {
 		return domain.LibraryItem{}, domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such piece.")
 	}
-	rows, err := scanLibrary(currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1))
+	rows, err := scanLibrary(
+		currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now).Where("assets.id = ?", assetID).Limit(1),
+	)
 	if err != nil {
 		return domain.LibraryItem{}, domain.Version{}, translate(err)
 	}
@@ -153,7 +176,8 @@ func (s *Store) CurrentPiece(ctx context.Context, assetID string, allBrands bool
 		ExpiresAt               *time.Time
 	}
 	err = s.db.WithContext(ctx).Model(&versionRow{}).Select("id, state, retire_reason, expires_at").
-		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).Order("published_at DESC, number DESC").Limit(1).Scan(&last).Error
+		Where("asset_id = ? AND published_at IS NOT NULL AND available_from <= COALESCE(retired_at, ?)", assetID, now.UTC()).
+		Order("published_at DESC, number DESC").Limit(1).Scan(&last).Error
 	if err != nil {
 		return domain.LibraryItem{}, domain.Version{}, translate(err)
 	}
@@ -234,7 +258,8 @@ func (s *Store) AckNotice(ctx context.Context, actor domain.Actor, noticeID stri
 			ID, UserID, VersionID, Brand string
 			AckedAt                      *time.Time
 		}
-		if err := tx.db.Table("notices").Select("id, user_id, version_id, brand, acked_at").Where("id = ?", noticeID).Take(&n).Error; err != nil || n.UserID != actor.UserID {
+		if err := tx.db.Table("notices").Select("id, user_id, version_id, brand, acked_at").Where("id = ?", noticeID).Take(&n).Error; err != nil ||
+			n.UserID != actor.UserID {
 			return domain.Errorf(domain.ENOTFOUND, "No such notice.")
 		}
 		if n.AckedAt != nil {

@@ -40,7 +40,16 @@ func (r userRow) domain(roles []domain.RoleAssignment) domain.User {
 	if roles == nil {
 		roles = []domain.RoleAssignment{}
 	}
-	return domain.User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Disabled: r.Disabled, PasswordChangeRequired: r.PasswordMustChange, Roles: roles, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return domain.User{
+		ID:                     r.ID,
+		Email:                  r.Email,
+		DisplayName:            r.DisplayName,
+		Disabled:               r.Disabled,
+		PasswordChangeRequired: r.PasswordMustChange,
+		Roles:                  roles,
+		CreatedAt:              r.CreatedAt,
+		UpdatedAt:              r.UpdatedAt,
+	}
 }
 
 // CreateUser adds a user with the given password hash and roles, audited as
@@ -63,7 +72,11 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Ne
 		row.PasswordMustChange = domain.PasswordSetByOther(actor.UserID, row.ID)
 		if err := tx.db.Create(&row).Error; err != nil {
 			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{Code: domain.ECONFLICT, Message: "A user with this e-mail address already exists.", Fields: map[string]string{"email": "This e-mail address is already in use."}}
+				return &domain.Error{
+					Code:    domain.ECONFLICT,
+					Message: "A user with this e-mail address already exists.",
+					Fields:  map[string]string{"email": "This e-mail address is already in use."},
+				}
 			}
 			return err
 		}
@@ -97,7 +110,11 @@ func (tx *Tx) writeRoles(userID string, roles []domain.RoleAssignment) error {
 func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, userID string, roles []domain.RoleAssignment) (domain.User, error) {
 	for _, a := range roles {
 		if err := a.Validate(); err != nil {
-			return domain.User{}, &domain.Error{Code: domain.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{"roles": domain.ErrorMessage(err)}}
+			return domain.User{}, &domain.Error{
+				Code:    domain.EINVALID,
+				Message: "Some fields are not valid.",
+				Fields:  map[string]string{"roles": domain.ErrorMessage(err)},
+			}
 		}
 	}
 	roles = dedupeRoles(roles)

@@ -25,7 +25,12 @@ func testBrand(code string) domain.NewBrand {
 
 func mustUser(t *testing.T, s *Store, email string, roles ...domain.RoleAssignment) domain.User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), testActor, domain.NewUser{Email: email, DisplayName: "Some One", Password: "irrelevant here", Roles: roles}, "$argon2id$stub")
+	u, err := s.CreateUser(
+		context.Background(),
+		testActor,
+		domain.NewUser{Email: email, DisplayName: "Some One", Password: "irrelevant here", Roles: roles},
+		"$argon2id$stub",
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +51,14 @@ func TestUsersAndRoles(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := mustUser(t, s, "Mira@Example.com", domain.RoleAssignment{Role: domain.RoleMarketer, Brand: "ZELTRA"})
-		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "mira@example.COM", DisplayName: "X"}, "h"); domain.ErrorCode(err) != domain.ECONFLICT {
+		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "mira@example.COM", DisplayName: "X"}, "h"); domain.ErrorCode(
+			err,
+		) != domain.ECONFLICT {
 			t.Fatalf("e-mail differing in case: err = %v, want conflict", err)
 		}
-		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "z@example.com", DisplayName: "Z", Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h"); domain.ErrorCode(err) != domain.EINVALID {
+		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "z@example.com", DisplayName: "Z", Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h"); domain.ErrorCode(
+			err,
+		) != domain.EINVALID {
 			t.Fatalf("unknown brand: err = %v", err)
 		}
 		c, err := s.CredentialsByEmail(ctx, "MIRA@example.com")
@@ -60,7 +69,11 @@ func TestUsersAndRoles(t *testing.T) {
 			t.Fatalf("unknown e-mail: %v", err)
 		}
 
-		roles := []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "ZELTRA"}, {Role: domain.RoleAuditor, Brand: "*"}, {Role: domain.RoleRep, Brand: "ZELTRA"}}
+		roles := []domain.RoleAssignment{
+			{Role: domain.RoleRep, Brand: "ZELTRA"},
+			{Role: domain.RoleAuditor, Brand: "*"},
+			{Role: domain.RoleRep, Brand: "ZELTRA"},
+		}
 		got, err := s.SetRoles(ctx, testActor, u.ID, roles)
 		if err != nil || len(got.Roles) != 2 {
 			t.Fatalf("SetRoles = %+v, %v", got.Roles, err)

@@ -264,5 +264,15 @@ func (s *Store) AuditDownload(ctx context.Context, actor domain.Actor, v domain.
 		details = map[string]any{}
 	}
 	details["asset_id"], details["number"], details["sha256"] = v.AssetID, v.Number, v.SHA256
-	return s.Audit(ctx, domain.AuditEntry{Actor: actor, Action: "version.download", ObjectType: "version", ObjectID: v.ID, Brand: v.Brand, Details: details})
+	return s.Audit(
+		ctx,
+		domain.AuditEntry{
+			Actor:      actor,
+			Action:     "version.download",
+			ObjectType: "version",
+			ObjectID:   v.ID,
+			Brand:      v.Brand,
+			Details:    details,
+		},
+	)
 }

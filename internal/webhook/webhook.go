@@ -95,8 +95,23 @@ func (s *Sender) deliverBatch(ctx context.Context, now time.Time) (delivered int
 		}
 		if derr := s.deliver(ctx, ev, now); derr != nil {
 			giveUp := ev.Attempts+1 >= MaxAttempts
-			s.log.Warn("webhook: delivery failed", "event_id", ev.ID, "event", ev.Event, "asset_id", ev.AssetID, "asset_sequence", ev.AssetSeq,
-				"attempt", ev.Attempts+1, "give_up", giveUp, "err", derr)
+			s.log.Warn(
+				"webhook: delivery failed",
+				"event_id",
+				ev.ID,
+				"event",
+				ev.Event,
+				"asset_id",
+				ev.AssetID,
+				"asset_sequence",
+				ev.AssetSeq,
+				"attempt",
+				ev.Attempts+1,
+				"give_up",
+				giveUp,
+				"err",
+				derr,
+			)
 			if err := s.store.MarkFailed(ctx, ev.ID, now, now.Add(Backoff(ev.Attempts+1)), derr.Error(), giveUp); err != nil {
 				return delivered, err
 			}

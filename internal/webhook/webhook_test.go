@@ -53,7 +53,10 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func TestOutboxDeliveryWithRetries(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	st, err := store.Open(ctx, store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), Outbox: true, Now: func() time.Time { return now }})
+	st, err := store.Open(
+		ctx,
+		store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), Outbox: true, Now: func() time.Time { return now }},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +110,8 @@ func TestOutboxDeliveryWithRetries(t *testing.T) {
 
 func TestSignatureAndBackoff(t *testing.T) {
 	a := Sign([]byte("k"), "1", []byte("body"))
-	if a == Sign([]byte("k"), "2", []byte("body")) || a == Sign([]byte("other"), "1", []byte("body")) || a == Sign([]byte("k"), "1", []byte("bodz")) {
+	if a == Sign([]byte("k"), "2", []byte("body")) || a == Sign([]byte("other"), "1", []byte("body")) ||
+		a == Sign([]byte("k"), "1", []byte("bodz")) {
 		t.Fatal("signature ignores an input")
 	}
 	if Backoff(1) != 2*time.Minute || Backoff(50) != 6*time.Hour {

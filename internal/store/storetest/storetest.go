@@ -32,9 +32,15 @@ func Approved(t testing.TB, s *store.Store, brand, job string, now time.Time) do
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.CreateVersion(ctx, author, domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+	v, err := s.CreateVersion(
+		ctx,
+		author,
+		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: "ab", Size: 1},
-		true, "", nil)
+		true,
+		"",
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
