@@ -39,8 +39,10 @@ func loadAuditKey(cfg config.Config, log *slog.Logger) (ed25519.PrivateKey, erro
 	}
 	if cfg.UsesPostgres() {
 		log.Warn(
-			"AUDIT TRAIL NOT SAFELY ANCHORED: FAIRSHELF_AUDIT_SIGNING_KEY_FILE is not set, so checkpoints are signed with a key generated into the data folder; "+
-				"every instance signs with its own key and a lost data folder loses the key. Give all instances one key file (see README, Audit trail).",
+			"AUDIT TRAIL NOT SAFELY ANCHORED: FAIRSHELF_AUDIT_SIGNING_KEY_FILE is not set, "+
+				"so checkpoints are signed with a key generated into the data folder; "+
+				"every instance signs with its own key and a lost data folder loses the key. Give all instances one key file (see README, "+
+				"Audit trail).",
 			"file",
 			cfg.AuditKeyPath(),
 		)

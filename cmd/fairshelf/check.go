@@ -114,7 +114,8 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "%s (%s) checked against %s label v%d, rules %s\n", filepath.Base(file), mediaType, *brand, b.Label.Version, rules.Version)
+		fmt.Fprintf(stdout, "%s (%s) checked against %s label v%d, rules %s\n", filepath.Base(file), mediaType, *brand, b.Label.Version,
+			rules.Version)
 		for _, fd := range report.Findings {
 			where := "whole piece"
 			if fd.Page > 0 {

@@ -90,8 +90,10 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 	}
 	actor := domain.Actor{Name: "demo seed"}
 	for _, c := range []domain.NewClaim{
-		{Text: "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).", Category: "comparative", References: []string{"ZELTRA-AF trial, N Engl J Med 2025 (fictional)."}},
-		{Text: "ZELTRA is taken once daily, with or without food.", Category: "dosing", References: []string{"ZELTRA Prescribing Information, section 2."}},
+		{Text: "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).",
+			Category: "comparative", References: []string{"ZELTRA-AF trial, N Engl J Med 2025 (fictional)."}},
+		{Text: "ZELTRA is taken once daily, with or without food.", Category: "dosing",
+			References: []string{"ZELTRA Prescribing Information, section 2."}},
 	} {
 		if err := c.Validate(); err != nil {
 			return err

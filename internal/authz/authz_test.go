@@ -286,7 +286,9 @@ func TestDeniedUsers(t *testing.T) {
 		{"other brand", alice, "OTHERBRAND", "asset", "read"},
 		{"global domain for brand role", alice, domain.AllBrands, "asset", "read"},
 		// In-memory roles are ignored: only the loaded grants count.
-		{"roles on the user value", domain.User{ID: "u2", Roles: []domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: domain.AllBrands}}}, domain.AllBrands, "user", "create"},
+		{"roles on the user value",
+			domain.User{ID: "u2", Roles: []domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: domain.AllBrands}}}, domain.AllBrands,
+			"user", "create"},
 	} {
 		if a.Can(tt.user, tt.brand, tt.object, tt.verb) {
 			t.Errorf("%s: Can(%q, %q, %q) = true, want false", tt.name, tt.brand, tt.object, tt.verb)

@@ -192,7 +192,8 @@ func SanitizeFilename(name string) string {
 		switch {
 		case r == '\t' || r == ' ' || r == '\u00a0':
 			b.WriteRune(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\ufeff' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || r == '\ufeff' ||
+			(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069'):
 			// control and bidirectional-override characters disguise names
 		case strings.ContainsRune(`<>:"|?*;`, r):
 			b.WriteRune('_')

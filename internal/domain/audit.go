@@ -93,7 +93,8 @@ func (e AuditEvent) ComputeHash() string {
 	field(h, "fairshelf-audit-v1")
 	field(h, strconv.FormatInt(e.Seq, 10))
 	field(h, AuditTime(e.OccurredAt).Format(time.RFC3339Nano))
-	for _, s := range []string{e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Brand, e.Details, e.RequestID, e.ClientIP, e.PrevHash} {
+	for _, s := range []string{e.ActorID, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Brand, e.Details, e.RequestID, e.ClientIP,
+		e.PrevHash} {
 		field(h, s)
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -22,14 +22,15 @@ const maxFindings = 100
 // What a verification can find. Each names a kind of tampering (or a broken
 // anchor) in the words an auditor would use.
 const (
-	FindingDeleted               = "deleted"                  // events missing from the middle
-	FindingReordered             = "reordered"                // an event moved to another position
-	FindingAltered               = "altered"                  // an event's content no longer matches its hash
-	FindingRewritten             = "rewritten"                // events re-hashed after an edit: contradicts a checkpoint or a seal
-	FindingTruncated             = "truncated"                // events cut off the end that a checkpoint covered
-	FindingWiped                 = "wiped"                    // the whole trail is gone though checkpoints cover it
-	FindingForged                = "forged"                   // an event the server did not write (no valid seal)
-	FindingBackdated             = "backdated"                // an event dated before earlier events or before a checkpoint that did not cover it
+	FindingDeleted   = "deleted"   // events missing from the middle
+	FindingReordered = "reordered" // an event moved to another position
+	FindingAltered   = "altered"   // an event's content no longer matches its hash
+	FindingRewritten = "rewritten" // events re-hashed after an edit: contradicts a checkpoint or a seal
+	FindingTruncated = "truncated" // events cut off the end that a checkpoint covered
+	FindingWiped     = "wiped"     // the whole trail is gone though checkpoints cover it
+	FindingForged    = "forged"    // an event the server did not write (no valid seal)
+	// FindingBackdated: an event dated before earlier events or before a checkpoint that did not cover it.
+	FindingBackdated             = "backdated"
 	FindingBadCheckpoint         = "bad_checkpoint_signature" // a checkpoint whose signature does not verify
 	FindingForeignCheckpoint     = "checkpoint_foreign_key"   // a checkpoint signed by another key
 	FindingUnreadableCheckpoint  = "checkpoint_unreadable"    // a checkpoint object that cannot be read or parsed
@@ -196,7 +197,8 @@ func (v *AuditVerifier) Next(e AuditEvent) {
 				},
 			)
 		} else {
-			v.add(AuditFinding{Kind: FindingAltered, Seq: e.Seq, Message: fmt.Sprintf("event %d no longer matches its hash (event altered)", e.Seq)})
+			v.add(AuditFinding{Kind: FindingAltered, Seq: e.Seq,
+				Message: fmt.Sprintf("event %d no longer matches its hash (event altered)", e.Seq)})
 		}
 	case e.PrevHash != v.lastHash:
 		v.add(
@@ -204,7 +206,8 @@ func (v *AuditVerifier) Next(e AuditEvent) {
 				Kind: FindingRewritten,
 				Seq:  e.Seq,
 				Message: fmt.Sprintf(
-					"event %d does not link to the event before it (an earlier event was altered and re-hashed, or events were removed or inserted)",
+					"event %d does not link to the event before it (an earlier event was altered and re-hashed, "+
+						"or events were removed or inserted)",
 					e.Seq,
 				),
 			},
@@ -354,7 +357,8 @@ func (v *AuditVerifier) checkSeal(e AuditEvent) {
 			},
 		)
 	} else {
-		v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq, Message: fmt.Sprintf("event %d carries no valid seal of this server's key (rewritten)", e.Seq)})
+		v.add(AuditFinding{Kind: FindingRewritten, Seq: e.Seq,
+			Message: fmt.Sprintf("event %d carries no valid seal of this server's key (rewritten)", e.Seq)})
 	}
 }
 
@@ -431,7 +435,10 @@ func (v *AuditVerifier) Finish() ChainReport {
 				},
 			)
 		} else {
-			v.add(AuditFinding{Kind: FindingTruncated, Seq: v.lastSeq + 1, Checkpoint: c.Object, Message: fmt.Sprintf("the trail ends at event %d, but checkpoint %s signed at %s covers events up to %d (events removed from the end)", v.lastSeq, c.Object, c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
+			v.add(AuditFinding{Kind: FindingTruncated, Seq: v.lastSeq + 1, Checkpoint: c.Object,
+				Message: fmt.Sprintf("the trail ends at event %d, "+
+					"but checkpoint %s signed at %s covers events up to %d (events removed from the end)", v.lastSeq, c.Object,
+					c.SignedAt.UTC().Format(time.RFC3339), c.Seq)})
 		}
 	}
 	r := v.report

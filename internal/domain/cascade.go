@@ -121,7 +121,8 @@ func CheckReportCurrent(r CheckReport, proprietaryName string, current int, chan
 			what = " (" + strings.Join(changed, ", ") + ")"
 		}
 		return Errorf(ECONFLICT, "The %s label changed to version %d%s after this piece was checked against version %d; "+
-			"it must be checked against the current label, and pass, before it is approved or published.", proprietaryName, current, what, r.LabelVersion)
+			"it must be checked against the current label, and pass, before it is approved or published.", proprietaryName, current, what,
+			r.LabelVersion)
 	}
 	if r.Blocking() {
 		return Errorf(

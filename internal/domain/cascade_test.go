@@ -28,8 +28,10 @@ func TestLabelCascade(t *testing.T) {
 		{"approved passing goes back to review", StateApproved, nil, true, 30, true, CascadeOutcome{BackToReview: true}},
 		{"approved failing goes back to review", StateApproved, nil, false, 30, true, CascadeOutcome{BackToReview: true}},
 		{"published passing stays", StatePublished, at(90 * day), true, 30, true, CascadeOutcome{}},
-		{"published failing is flagged with a grace expiry", StatePublished, at(90 * day), false, 30, true, CascadeOutcome{Flag: true, ExpiresAt: at(30 * day)}},
-		{"published failing expiring before the grace keeps its expiry", StatePublished, at(10 * day), false, 30, true, CascadeOutcome{Flag: true}},
+		{"published failing is flagged with a grace expiry", StatePublished, at(90 * day), false, 30, true,
+			CascadeOutcome{Flag: true, ExpiresAt: at(30 * day)}},
+		{"published failing expiring before the grace keeps its expiry", StatePublished, at(10 * day), false, 30, true,
+			CascadeOutcome{Flag: true}},
 		{"published failing with no grace keeps its expiry", StatePublished, at(90 * day), false, 0, true, CascadeOutcome{Flag: true}},
 		{"published past its expiry counts as expired", StatePublished, at(-time.Second), false, 30, false, CascadeOutcome{}},
 		{"published at its expiry counts as expired", StatePublished, at(0), false, 30, false, CascadeOutcome{}},
@@ -68,8 +70,10 @@ func TestCheckReportCurrent(t *testing.T) {
 		{"current and passing", passing, nil, ""},
 		{"current with a waived error", waived, nil, ""},
 		{"current with an unwaived error", failing, nil, "unwaived error findings"},
-		{"stale names the change", stale, []string{"ISI statements"}, "The Acme label changed to version 4 (ISI statements) after this piece was checked against version 2"},
-		{"stale without a profile change", stale, nil, "The Acme label changed to version 4 after this piece was checked against version 2"},
+		{"stale names the change", stale, []string{"ISI statements"},
+			"The Acme label changed to version 4 (ISI statements) after this piece was checked against version 2"},
+		{"stale without a profile change", stale, nil,
+			"The Acme label changed to version 4 after this piece was checked against version 2"},
 	} {
 		err := CheckReportCurrent(tc.r, "Acme", 4, tc.changed)
 		if tc.want == "" {

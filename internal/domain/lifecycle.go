@@ -66,7 +66,8 @@ func CanRecheck(state State) error {
 	}
 	return Errorf(
 		ECONFLICT,
-		"This version is %s: its checker report is part of its approval. Open a re-certification round to check it against the current label.",
+		"This version is %s: its checker report is part of its approval. "+
+			"Open a re-certification round to check it against the current label.",
 		state,
 	)
 }

@@ -20,7 +20,8 @@ func SupersededNoticeMessage(newNumber int, availableFrom, now time.Time) string
 		)
 	}
 	return fmt.Sprintf(
-		"Updated version available: version %d replaces the copy you fetched. Download the new version from the library and stop using the old one.",
+		"Updated version available: version %d replaces the copy you fetched. "+
+			"Download the new version from the library and stop using the old one.",
 		newNumber,
 	)
 }

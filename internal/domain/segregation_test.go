@@ -22,12 +22,17 @@ func TestCheckSignOff(t *testing.T) {
 		{"uploader of this version", "v2author", FunctionLegal, inv, EFORBIDDEN, "uploaded a version"},
 		{"author of an earlier version", "v1author", FunctionMedical, inv, EFORBIDDEN, "uploaded a version"},
 		{"submitter", "submitter", FunctionRegulatory, inv, EFORBIDDEN, "submitted this version"},
-		{"second function by same person", "rev", FunctionLegal, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN, "only one function"},
-		{"medical after own waiver", "rev", FunctionMedical, with(SignOff{"rev", FunctionRegulatory, true}), EFORBIDDEN, "waived a checker finding"},
-		{"waiver after own medical decision", "rev", FunctionRegulatory, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN, "only one function"},
+		{"second function by same person", "rev", FunctionLegal, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN,
+			"only one function"},
+		{"medical after own waiver", "rev", FunctionMedical, with(SignOff{"rev", FunctionRegulatory, true}), EFORBIDDEN,
+			"waived a checker finding"},
+		{"waiver after own medical decision", "rev", FunctionRegulatory, with(SignOff{"rev", FunctionMedical, false}), EFORBIDDEN,
+			"only one function"},
 		{"regulatory decision after own waiver", "rev", FunctionRegulatory, with(SignOff{"rev", FunctionRegulatory, true}), "", ""},
-		{"same function again (e.g. after request for changes)", "rev", FunctionMedical, with(SignOff{"rev", FunctionMedical, false}), "", ""},
-		{"others signed other functions", "rev", FunctionRegulatory, with(SignOff{"a", FunctionMedical, false}, SignOff{"b", FunctionLegal, false}, SignOff{"c", FunctionRegulatory, true}), "", ""},
+		{"same function again (e.g. after request for changes)", "rev", FunctionMedical, with(SignOff{"rev", FunctionMedical, false}), "",
+			""},
+		{"others signed other functions", "rev", FunctionRegulatory,
+			with(SignOff{"a", FunctionMedical, false}, SignOff{"b", FunctionLegal, false}, SignOff{"c", FunctionRegulatory, true}), "", ""},
 	} {
 		err := CheckSignOff(tc.signer, tc.function, tc.inv)
 		if got := ErrorCode(err); got != tc.wantCode {
@@ -40,7 +45,8 @@ func TestCheckSignOff(t *testing.T) {
 }
 
 func TestReviewerRole(t *testing.T) {
-	for f, want := range map[string]Role{FunctionMedical: RoleMedicalReviewer, FunctionLegal: RoleLegalReviewer, FunctionRegulatory: RoleRegulatoryReviewer} {
+	for f, want := range map[string]Role{FunctionMedical: RoleMedicalReviewer, FunctionLegal: RoleLegalReviewer,
+		FunctionRegulatory: RoleRegulatoryReviewer} {
 		if got, ok := ReviewerRole(f); !ok || got != want {
 			t.Errorf("ReviewerRole(%s) = %s, %v", f, got, ok)
 		}

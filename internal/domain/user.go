@@ -115,7 +115,8 @@ func PasswordSetByOther(actorID, userID string) bool { return actorID != "" && a
 // signature, of a user whose password was set by someone else.
 var ErrPasswordChangeRequired = Errorf(
 	EPWCHANGE,
-	"Your password was set by an administrator. Change it (PUT /api/v1/me/password, or the Change password page) before doing anything else.",
+	"Your password was set by an administrator. Change it (PUT /api/v1/me/password, "+
+		"or the Change password page) before doing anything else.",
 )
 
 // CheckSigner refuses a signature by a user who must first change a

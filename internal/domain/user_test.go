@@ -74,7 +74,8 @@ func TestCheckRoleChange(t *testing.T) {
 	}{
 		{"admin grants another user", "a", "b", nil, withReviewer, ""},
 		{"admin grants itself a reviewer role", "a", "a", admin, withReviewer, EFORBIDDEN},
-		{"admin grants itself a brand-wide copy", "a", "a", withReviewer, append(withReviewer, RoleAssignment{RoleMedicalReviewer, AllBrands}), EFORBIDDEN},
+		{"admin grants itself a brand-wide copy", "a", "a", withReviewer,
+			append(withReviewer, RoleAssignment{RoleMedicalReviewer, AllBrands}), EFORBIDDEN},
 		{"admin saves its own roles unchanged", "a", "a", withReviewer, withReviewer, ""},
 		{"admin drops its own reviewer role", "a", "a", withReviewer, admin, ""},
 		{"system (command line) grants", "", "a", nil, withReviewer, ""},

@@ -132,7 +132,8 @@ func (e *env) newAsset(t *testing.T, job string) domain.Asset {
 func (e *env) objects(t *testing.T) []string {
 	t.Helper()
 	var keys []string
-	if err := e.blobs.List(context.Background(), "objects/", func(i objectstore.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
+	if err := e.blobs.List(context.Background(), "objects/",
+		func(i objectstore.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return keys

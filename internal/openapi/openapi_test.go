@@ -19,7 +19,8 @@ func TestDocumentIsFormatted(t *testing.T) {
 	indented.WriteByte('\n')
 	if !bytes.Equal(indented.Bytes(), document) {
 		t.Error(
-			"openapi.json is not formatted with two-space indentation and a final newline (e.g. python3 -m json.tool --indent 2 --no-ensure-ascii)",
+			"openapi.json is not formatted with two-space indentation and a final newline (e.g. " +
+				"python3 -m json.tool --indent 2 --no-ensure-ascii)",
 		)
 	}
 	if got := Document(); !bytes.Equal(got, document) {

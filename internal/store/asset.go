@@ -48,7 +48,8 @@ type assetView struct {
 func (v assetView) domain() domain.Asset {
 	r := v.Row
 	a := domain.Asset{
-		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience), Channel: domain.Channel(r.Channel),
+		ID: r.ID, JobCode: r.JobCode, Title: r.Title, Brand: r.Brand, Audience: domain.Audience(r.Audience),
+		Channel: domain.Channel(r.Channel),
 		OwnerID: r.OwnerID, Owner: v.OwnerName, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Tags: []string{},
 	}
 	_ = json.Unmarshal([]byte(r.Tags), &a.Tags) // written by us as a JSON array
@@ -268,7 +269,8 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		Rereview                       bool
 	}
 	err := s.db.WithContext(ctx).Table("assets").
-		Select("assets.id AS asset_id, assets.job_code, assets.title, versions.state, versions.expires_at, versions.rereview_required AS rereview").
+		Select("assets.id AS asset_id, assets.job_code, assets.title, versions.state, versions.expires_at, "+
+			"versions.rereview_required AS rereview").
 		Joins("JOIN versions ON versions.id = assets.latest_version_id").
 		Where("assets.owner_id = ?", ownerID).
 		Where("versions.state IN ? OR (versions.state = ? AND (versions.expires_at <= ? OR versions.rereview_required = ?))",

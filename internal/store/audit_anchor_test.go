@@ -213,7 +213,8 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			return domain.FindingWiped, 1
 		}},
 		{"reorder two events", func(t *testing.T, tr *trail) (string, int64) {
-			tr.tamper(t, "UPDATE audit_events SET seq = -1 WHERE seq = 7", "UPDATE audit_events SET seq = 7 WHERE seq = 8", "UPDATE audit_events SET seq = 8 WHERE seq = -1")
+			tr.tamper(t, "UPDATE audit_events SET seq = -1 WHERE seq = 7", "UPDATE audit_events SET seq = 7 WHERE seq = 8",
+				"UPDATE audit_events SET seq = 8 WHERE seq = -1")
 			return domain.FindingReordered, 7
 		}},
 		{"edit an event and re-hash the rest", func(t *testing.T, tr *trail) (string, int64) {
@@ -226,9 +227,11 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := domain.AuditEvent{Seq: head.Seq + 1, OccurredAt: domain.AuditTime(tr.c.Now()), Actor: "Mira Marketer", Action: "asset.create", ObjectType: "asset", ObjectID: "forged", Details: "{}", PrevHash: head.Hash}
+			e := domain.AuditEvent{Seq: head.Seq + 1, OccurredAt: domain.AuditTime(tr.c.Now()), Actor: "Mira Marketer",
+				Action: "asset.create", ObjectType: "asset", ObjectID: "forged", Details: "{}", PrevHash: head.Hash}
 			e.Hash = e.ComputeHash()
-			if err := tr.s.db.Exec("INSERT INTO audit_events (seq, occurred_at, actor, action, object_type, object_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			if err := tr.s.db.Exec("INSERT INTO audit_events "+
+				"(seq, occurred_at, actor, action, object_type, object_id, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				e.Seq, e.OccurredAt, e.Actor, e.Action, e.ObjectType, e.ObjectID, e.Details, e.PrevHash, e.Hash).Error; err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +260,8 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			}
 			tr.rehash(t, ev.Seq, func(e *domain.AuditEvent) {
 				e.OccurredAt = back
-				e.Details = strings.Replace(e.Details, domain.AuditTime(ev.OccurredAt).Format(time.RFC3339Nano), domain.AuditTime(back).Format(time.RFC3339Nano), 1)
+				e.Details = strings.Replace(e.Details, domain.AuditTime(ev.OccurredAt).Format(time.RFC3339Nano),
+					domain.AuditTime(back).Format(time.RFC3339Nano), 1)
 			})
 			return domain.FindingBackdated, ev.Seq
 		}},
@@ -270,8 +274,11 @@ func TestAuditTamperingIsDetected(t *testing.T) {
 			return domain.FindingSignatureMismatch, 0
 		}},
 		{"insert a signature", func(t *testing.T, tr *trail) (string, int64) {
-			tr.tamper(t, "INSERT INTO signatures (id, user_id, printed_name, function, meaning, decision, object_type, object_id, content_sha256, signed_at) "+
-				"SELECT 'zzforged', user_id, printed_name, function, meaning, decision, object_type, object_id, content_sha256, signed_at FROM signatures WHERE id = (SELECT MIN(id) FROM signatures)")
+			tr.tamper(t,
+				"INSERT INTO signatures "+
+					"(id, user_id, printed_name, function, meaning, decision, object_type, object_id, content_sha256, signed_at) "+
+					"SELECT 'zzforged', user_id, printed_name, function, meaning, decision, object_type, object_id, content_sha256, "+
+					"signed_at FROM signatures WHERE id = (SELECT MIN(id) FROM signatures)")
 			return domain.FindingSignatureWithoutEvent, 0
 		}},
 		{"checkpoint altered", func(t *testing.T, tr *trail) (string, int64) {

@@ -29,17 +29,21 @@ func seedPublished(b *testing.B, s *Store, n int, now, expires time.Time) {
 		b.Fatal(err)
 	}
 	stmts := []string{
-		`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, published_search_text, created_at, updated_at)
+		`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text,
+		                     published_search_text, created_at, updated_at)
 		 SELECT lpad(g::text, 12, '0'), 'JOB-' || g, 'JOB-' || g, 'Piece ' || g, CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END,
 		        'hcp', 'detail_aid', '[]', @owner, 'job-' || g || ' piece ' || g, 'job-' || g || ' piece ' || g, @now, @now
 		 FROM generate_series(1, @n) g`,
-		`INSERT INTO blobs (key, sha256, size, created_at) SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, @now FROM generate_series(1, @n) g`,
-		`INSERT INTO versions (id, asset_id, number, state, blob_key, sha256, size, media_type, filename, text_status, uploaded_by, created_at, approved_at, published_at, available_from, expires_at)
+		`INSERT INTO blobs (key, sha256, size, created_at)
+		 SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, @now FROM generate_series(1, @n) g`,
+		`INSERT INTO versions (id, asset_id, number, state, blob_key, sha256, size, media_type, filename, text_status, uploaded_by,
+		                       created_at, approved_at, published_at, available_from, expires_at)
 		 SELECT 'v' || lpad(g::text, 11, '0'), lpad(g::text, 12, '0'), 1, 'published', 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000,
 		        'application/pdf', 'piece.pdf', 'ok', @owner, @now, @now, @now, @now, @expires
 		 FROM generate_series(1, @n) g`,
 		`INSERT INTO compliance_reports (id, version_id, brand, label_version, rules_version, passed, checked_at)
-		 SELECT 'r' || lpad(g::text, 11, '0'), 'v' || lpad(g::text, 11, '0'), 'ZELTRA', 1, 'seed', TRUE, @now FROM generate_series(1, @n) g`,
+		 SELECT 'r' || lpad(g::text, 11, '0'), 'v' || lpad(g::text, 11, '0'), 'ZELTRA', 1, 'seed', TRUE, @now
+		 FROM generate_series(1, @n) g`,
 		`UPDATE versions SET compliance_report_id = 'r' || substr(id, 2) WHERE id LIKE 'v%'`,
 		`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), published_version_id = 'v' || substr(id, 2)`,
 		`ANALYZE`,
@@ -119,7 +123,8 @@ func BenchmarkLibraryListing(b *testing.B) {
 			rows, err := s.sqlDB.QueryContext(ctx, `SELECT assets.id, assets.job_code, assets.title, versions.id, versions.expires_at
 				FROM assets JOIN versions ON versions.id = assets.published_version_id
 				JOIN compliance_reports cr ON cr.id = versions.compliance_report_id
-				WHERE assets.brand IN ('ZELTRA') AND versions.state = 'published' AND versions.available_from <= $1 AND versions.expires_at > $1 AND cr.passed
+				WHERE assets.brand IN ('ZELTRA') AND versions.state = 'published'
+				  AND versions.available_from <= $1 AND versions.expires_at > $1 AND cr.passed
 				ORDER BY assets.id DESC LIMIT 51`, time.Now())
 			if err != nil {
 				b.Fatal(err)

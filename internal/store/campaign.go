@@ -188,7 +188,8 @@ func (tx *Tx) flagCampaignsAtRisk(assetIDs []string, reason string) error {
 			return err
 		}
 		for _, r := range rows {
-			if err := tx.db.Model(&campaignRow{}).Where("id = ?", r.ID).Updates(map[string]any{"at_risk": true, "risk_reason": reason}).Error; err != nil {
+			if err := tx.db.Model(&campaignRow{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"at_risk": true, "risk_reason": reason}).Error; err != nil {
 				return err
 			}
 			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: r.OwnerID, Kind: "campaign_at_risk",

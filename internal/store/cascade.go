@@ -37,7 +37,8 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 		return errors.New("store: a label change needs the checker to re-check the brand's versions")
 	}
 	q := tx.db.Table("versions").
-		Select("versions.id, versions.asset_id, versions.state, versions.sha256, versions.uploaded_by, versions.number, versions.expires_at, versions.available_announced_at, assets.owner_id, assets.job_code").
+		Select("versions.id, versions.asset_id, versions.state, versions.sha256, versions.uploaded_by, versions.number, "+
+			"versions.expires_at, versions.available_announced_at, assets.owner_id, assets.job_code").
 		Joins("JOIN assets ON assets.id = versions.asset_id").
 		Where("assets.brand = ? AND versions.state IN ?", brand, domain.CascadeStates).
 		Order("versions.id")
@@ -115,18 +116,22 @@ func (tx *Tx) backToReview(
 		return err
 	}
 	if len(open) > 0 {
-		if err := tx.db.Model(&taskRow{}).Where("round_id IN ? AND status = ?", open, domain.TaskOpen).Update("status", domain.TaskCancelled).Error; err != nil {
+		if err := tx.db.Model(&taskRow{}).Where("round_id IN ? AND status = ?", open, domain.TaskOpen).
+			Update("status", domain.TaskCancelled).Error; err != nil {
 			return err
 		}
-		if err := tx.db.Model(&roundRow{}).Where("id IN ?", open).Updates(map[string]any{"status": "cancelled", "closed_at": tx.now}).Error; err != nil {
+		if err := tx.db.Model(&roundRow{}).Where("id IN ?", open).
+			Updates(map[string]any{"status": "cancelled", "closed_at": tx.now}).Error; err != nil {
 			return err
 		}
-		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.rounds_cancelled", ObjectType: "version", ObjectID: v.ID, Brand: brand,
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "review.rounds_cancelled", ObjectType: "version", ObjectID: v.ID,
+			Brand:   brand,
 			Details: map[string]any{"round_ids": open, "reason": domain.ReasonLabelChange, "label_version": label.Version}}); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.openRound(domain.SystemActor, ownerID, v, domain.RoundLabelChange, rep.ID, nil, label.RequiredFunctions, reviewers, due); err != nil {
+	if _, err := tx.openRound(domain.SystemActor, ownerID, v, domain.RoundLabelChange, rep.ID, nil, label.RequiredFunctions, reviewers,
+		due); err != nil {
 		return err
 	}
 	return tx.db.Create(&notificationRow{ID: newID(), UserID: ownerID, Kind: "version_" + string(domain.StateInReview),
@@ -166,7 +171,8 @@ func (tx *Tx) flagForRereview(
 			return err
 		}
 	}
-	if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.rereview_required", ObjectType: "version", ObjectID: r.ID, Brand: brand, Details: details}); err != nil {
+	if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.rereview_required", ObjectType: "version", ObjectID: r.ID,
+		Brand: brand, Details: details}); err != nil {
 		return err
 	}
 	var open int64
@@ -174,7 +180,8 @@ func (tx *Tx) flagForRereview(
 		return err
 	}
 	if open == 0 {
-		if _, err := tx.openRound(domain.SystemActor, r.OwnerID, r.version(), "recertification", rep.ID, nil, label.RequiredFunctions, reviewers, due); err != nil {
+		if _, err := tx.openRound(domain.SystemActor, r.OwnerID, r.version(), "recertification", rep.ID, nil, label.RequiredFunctions,
+			reviewers, due); err != nil {
 			return err
 		}
 	}
@@ -182,7 +189,8 @@ func (tx *Tx) flagForRereview(
 		return nil
 	}
 	return tx.expiryChanged(actor, brand, r.AssetID, r.JobCode, r.ID, expiryChange{Previous: r.ExpiresAt, ExpiresAt: *newExpiry,
-		Reason: domain.ReasonLabelChange, Announced: r.AvailableAnnouncedAt != nil, Details: map[string]any{"label_version": label.Version}})
+		Reason: domain.ReasonLabelChange, Announced: r.AvailableAnnouncedAt != nil,
+		Details: map[string]any{"label_version": label.Version}})
 }
 
 // checkReportCurrent asks domain.CheckReportCurrent whether the newest

@@ -108,7 +108,8 @@ func submitPiece(t *testing.T, s *Store, versionID string, author domain.Actor) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SubmitVersion(context.Background(), author, versionID, r.ID, domain.ReviewFunctions, nil, s.now().Add(time.Hour)); err != nil {
+	if _, err := s.SubmitVersion(context.Background(), author, versionID, r.ID, domain.ReviewFunctions, nil,
+		s.now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -139,7 +140,8 @@ func approveAs(s *Store, versionID string, reviewers map[string]domain.Actor) er
 		if !ok {
 			continue
 		}
-		if _, err := s.Decide(context.Background(), r, domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(context.Background(), r,
+			domain.Decision{VersionID: versionID, Function: f, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
 			return err
 		}
 	}
@@ -161,7 +163,8 @@ func piecesInEveryState(t *testing.T, s *Store, c *clock) (draft, approvedID, pu
 	if err := decideAll(t, s, published, "p", domain.ReviewFunctions); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
+	if _, err := s.Publish(context.Background(), testActor,
+		domain.PublishRequest{VersionID: published, ExpiresAt: c.Now().AddDate(0, 0, 90)}); err != nil {
 		t.Fatal(err)
 	}
 	return draft, approvedID, published
@@ -197,7 +200,8 @@ type versionFacts struct {
 func facts(t *testing.T, s *Store, versionID string) versionFacts {
 	t.Helper()
 	var f versionFacts
-	if err := s.db.Model(&versionRow{}).Select("state, rereview_required, expires_at").Where("id = ?", versionID).Scan(&f).Error; err != nil {
+	if err := s.db.Model(&versionRow{}).Select("state, rereview_required, expires_at").Where("id = ?", versionID).
+		Scan(&f).Error; err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -226,7 +230,8 @@ func hasRule(r domain.CheckReport, rule string) bool {
 func auditOf(t *testing.T, s *Store, action, objectID string) []map[string]any {
 	t.Helper()
 	var rows []struct{ Details string }
-	if err := s.db.Table("audit_events").Select("details").Where("action = ? AND object_id = ?", action, objectID).Order("seq").Scan(&rows).Error; err != nil {
+	if err := s.db.Table("audit_events").Select("details").Where("action = ? AND object_id = ?", action, objectID).Order("seq").
+		Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	out := make([]map[string]any, len(rows))
@@ -277,7 +282,9 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 			changeLabel(t, s, func(l *domain.Label) { l.OffLabelTerms = append(l.OffLabelTerms, "adolescents") })
 		}, "FB-OFF-LABEL"},
 		{"claim added", func(t *testing.T, s *Store) {
-			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}}, recheck); err != nil {
+			if _, err := s.CreateClaim(context.Background(), testActor, "ZELTRA",
+				domain.NewClaim{Text: "ZELTRA reduced events by 40%.", Category: "efficacy", References: []string{"Study 1"}},
+				recheck); err != nil {
 				t.Fatal(err)
 			}
 		}, ""},
@@ -291,7 +298,8 @@ func TestEveryKindOfLabelChangeCascades(t *testing.T) {
 					t.Fatal(err)
 				}
 				expires := c.Now().AddDate(0, 0, 90)
-				if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: published, ExpiresAt: expires}); err != nil {
+				if _, err := s.Publish(context.Background(), testActor,
+					domain.PublishRequest{VersionID: published, ExpiresAt: expires}); err != nil {
 					t.Fatal(err)
 				}
 				if r := latest(t, s, published); !r.Passed {
@@ -500,7 +508,8 @@ func TestPassingPublishedPieceOnlyGetsANewReport(t *testing.T) {
 func rowCounts(t *testing.T, s *Store) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, table := range []string{"compliance_reports", "findings", "signatures", "audit_events", "notifications", "review_rounds", "webhook_outbox"} {
+	for _, table := range []string{"compliance_reports", "findings", "signatures", "audit_events", "notifications", "review_rounds",
+		"webhook_outbox"} {
 		var n int64
 		if err := s.db.Table(table).Count(&n).Error; err != nil {
 			t.Fatal(err)
@@ -586,7 +595,8 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		_, approvedID, _ := piecesInEveryState(t, s, c)
 		// A label version with no profile change (a claim) and a report
 		// that raced it.
-		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA", domain.NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
+		if _, err := s.CreateClaim(ctx, testActor, "ZELTRA",
+			domain.NewClaim{Text: "ZELTRA works.", Category: "other", References: []string{"Study 1"}}, recheck); err != nil {
 			t.Fatal(err)
 		}
 		if err := decideAll(t, s, approvedID, "again", domain.ReviewFunctions); err != nil {
@@ -619,7 +629,8 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(
+		if _, err := s.Publish(ctx, testActor,
+			domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(
 			err,
 		) != domain.ECONFLICT ||
 			!strings.Contains(domain.ErrorMessage(err), "unwaived error") {
@@ -635,7 +646,8 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 func ownerOf(t *testing.T, s *Store, versionID string) string {
 	t.Helper()
 	var owner string
-	if err := s.db.Table("assets").Select("assets.owner_id").Joins("JOIN versions ON versions.asset_id = assets.id").Where("versions.id = ?", versionID).Scan(&owner).Error; err != nil {
+	if err := s.db.Table("assets").Select("assets.owner_id").Joins("JOIN versions ON versions.asset_id = assets.id").
+		Where("versions.id = ?", versionID).Scan(&owner).Error; err != nil {
 		t.Fatal(err)
 	}
 	return owner

@@ -152,7 +152,8 @@ func (tx *Tx) saveRecheck(actor domain.Actor, r domain.CheckReport) (domain.Chec
 func (tx *Tx) saveReport(actor domain.Actor, r domain.CheckReport) (domain.CheckReport, error) {
 	r.ID, r.CheckedAt, r.CheckedBy = newID(), tx.now, actor.UserID
 	r.Passed = !r.Blocking()
-	if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion, RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
+	if err := tx.db.Create(&reportRow{ID: r.ID, VersionID: r.VersionID, Brand: r.Brand, LabelVersion: r.LabelVersion,
+		RulesVersion: r.RulesVersion, Passed: r.Passed, CheckedAt: r.CheckedAt, CheckedBy: r.CheckedBy}).Error; err != nil {
 		return r, err
 	}
 	errorsFound := 0
@@ -162,7 +163,8 @@ func (tx *Tx) saveReport(actor domain.Actor, r domain.CheckReport) (domain.Check
 		if f.Severity == domain.SeverityError {
 			errorsFound++
 		}
-		if err := tx.db.Create(&findingRow{ID: f.ID, ReportID: r.ID, Seq: i + 1, RuleID: f.RuleID, Severity: f.Severity, Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}).Error; err != nil {
+		if err := tx.db.Create(&findingRow{ID: f.ID, ReportID: r.ID, Seq: i + 1, RuleID: f.RuleID, Severity: f.Severity,
+			Message: f.Message, Excerpt: f.Excerpt, Page: f.Page, Line: f.Line}).Error; err != nil {
 			return r, err
 		}
 	}

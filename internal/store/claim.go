@@ -71,7 +71,8 @@ func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand strin
 		}
 		out = row.domain()
 		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "claim.create", ObjectType: "claim", ObjectID: row.ID, Brand: brand,
-			Details: map[string]any{"text": in.Text, "category": in.Category, "references": in.References, "variants": in.Variants}}); err != nil {
+			Details: map[string]any{"text": in.Text, "category": in.Category, "references": in.References,
+				"variants": in.Variants}}); err != nil {
 			return err
 		}
 		next := prev.Label

@@ -68,7 +68,8 @@ func (s *Store) Comments(ctx context.Context, assetID string) ([]domain.Comment,
 		CreatedAt                                 time.Time
 	}
 	err := s.db.WithContext(ctx).Table("comments").
-		Select("comments.id, comments.version_id, comments.author_id, comments.body, comments.page, comments.created_at, users.display_name AS author_name, versions.number AS version_number").
+		Select("comments.id, comments.version_id, comments.author_id, comments.body, comments.page, comments.created_at, "+
+			"users.display_name AS author_name, versions.number AS version_number").
 		Joins("JOIN users ON users.id = comments.author_id").Joins("JOIN versions ON versions.id = comments.version_id").
 		Where("comments.asset_id = ?", assetID).Order("comments.created_at, comments.id").Scan(&rows).Error
 	if err != nil {

@@ -165,7 +165,8 @@ func TestExpirySweepInBulk(t *testing.T) {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
 			approveAll(t, s, v2.ID, "second")
-			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+			if _, err := s.Publish(ctx, testActor,
+				domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			if old, err := s.Version(ctx, versions[0]); err != nil || old.State != domain.StateExpired {

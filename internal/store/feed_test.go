@@ -90,7 +90,8 @@ func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
 		t.Fatal(err)
 	}
 	owner := mustUser(t, s, "owner-"+tag+"@example.com")
-	if _, err := s.Recertify(ctx, domain.Actor{UserID: owner.ID, Name: owner.DisplayName}, v, rep.ID, domain.ReviewFunctions, nil, now.Add(5*24*time.Hour)); err != nil {
+	if _, err := s.Recertify(ctx, domain.Actor{UserID: owner.ID, Name: owner.DisplayName}, v, rep.ID, domain.ReviewFunctions, nil,
+		now.Add(5*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	approveAll(t, s, v, "recert-"+tag)

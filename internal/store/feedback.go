@@ -66,7 +66,8 @@ func (s *Store) AddFeedback(ctx context.Context, actor domain.Actor, v domain.Ve
 // ListFeedback returns feedback, newest first (at most 500).
 func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter) ([]domain.Feedback, error) {
 	q := s.db.WithContext(ctx).Table("feedback").
-		Select("feedback.id, feedback.asset_id, assets.job_code, COALESCE(feedback.version_id, '') AS version_id, feedback.brand, feedback.user_id, users.display_name AS author, feedback.kind, feedback.text, feedback.created_at").
+		Select("feedback.id, feedback.asset_id, assets.job_code, COALESCE(feedback.version_id, '') AS version_id, feedback.brand, " +
+			"feedback.user_id, users.display_name AS author, feedback.kind, feedback.text, feedback.created_at").
 		Joins("JOIN assets ON assets.id = feedback.asset_id").Joins("JOIN users ON users.id = feedback.user_id")
 	if !f.AllBrands {
 		q = q.Where("feedback.brand IN ?", append([]string{""}, f.Brands...))

@@ -37,16 +37,20 @@ func (s *Store) SetApplication(ctx context.Context, actor domain.Actor, brand, a
 	})
 }
 
-const form2253Select = "versions.id AS version_id, assets.id AS asset_id, assets.brand, brands.application_type, brands.application_number, " +
-	"bl.proprietary_name, bl.established_name, bl.created_at AS pi_created, assets.audience, assets.channel, versions.published_at, versions.available_from, assets.job_code, assets.title, " +
+const form2253Select = "versions.id AS version_id, assets.id AS asset_id, assets.brand, " +
+	"brands.application_type, brands.application_number, " +
+	"bl.proprietary_name, bl.established_name, bl.created_at AS pi_created, " +
+	"assets.audience, assets.channel, versions.published_at, versions.available_from, assets.job_code, assets.title, " +
 	"fs.submitted_at, COALESCE(fs.submitted_by, '') AS submitted_by, COALESCE(fs.reference, '') AS reference"
 
 type form2253Scan struct {
-	VersionID, AssetID, Brand, ApplicationType, ApplicationNumber, ProprietaryName, EstablishedName, Audience, Channel, JobCode, Title, SubmittedBy, Reference string
-	PICreated                                                                                                                                                  time.Time
-	PublishedAt                                                                                                                                                *time.Time
-	AvailableFrom                                                                                                                                              *time.Time
-	SubmittedAt                                                                                                                                                *time.Time
+	VersionID, AssetID, Brand, ApplicationType, ApplicationNumber string
+	ProprietaryName, EstablishedName, Audience, Channel           string
+	JobCode, Title, SubmittedBy, Reference                        string
+	PICreated                                                     time.Time
+	PublishedAt                                                   *time.Time
+	AvailableFrom                                                 *time.Time
+	SubmittedAt                                                   *time.Time
 }
 
 func (r form2253Scan) form() domain.Form2253 {
@@ -102,7 +106,8 @@ func (s *Store) Form2253For(ctx context.Context, versionID string) (domain.Form2
 func (s *Store) Pending2253(ctx context.Context, scope domain.BrandScope) ([]domain.Form2253, error) {
 	cond, args := scopeIn(scope, "assets.brand")
 	var rows []form2253Scan
-	if err := s.form2253Query(ctx).Where(cond, args...).Where("fs.version_id IS NULL").Order("versions.published_at, versions.id").Limit(1000).Scan(&rows).Error; err != nil {
+	if err := s.form2253Query(ctx).Where(cond, args...).Where("fs.version_id IS NULL").Order("versions.published_at, versions.id").
+		Limit(1000).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := make([]domain.Form2253, len(rows))
@@ -122,7 +127,8 @@ func (s *Store) Mark2253Submitted(ctx context.Context, actor domain.Actor, versi
 	}
 	err = s.InTx(ctx, func(tx *Tx) error {
 		res := tx.db.Exec(
-			"INSERT INTO form2253_submissions (version_id, submitted_at, submitted_by, reference) VALUES (?, ?, ?, ?) ON CONFLICT (version_id) DO NOTHING",
+			"INSERT INTO form2253_submissions (version_id, submitted_at, submitted_by, reference) VALUES (?, ?, ?, "+
+				"?) ON CONFLICT (version_id) DO NOTHING",
 			versionID,
 			tx.now,
 			actor.UserID,

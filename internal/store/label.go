@@ -44,7 +44,8 @@ func (s *Store) SaveLabel(
 			return err
 		}
 		policyChanged := domain.ReviewPolicyChanged(prev.Label, l)
-		if err := domain.CheckLabelChange(prev.Label, l, domain.LabelChange{MayGovernReviews: by.MayGovernReviews, Signed: by.Signature != nil}); err != nil {
+		if err := domain.CheckLabelChange(prev.Label, l,
+			domain.LabelChange{MayGovernReviews: by.MayGovernReviews, Signed: by.Signature != nil}); err != nil {
 			if domain.ErrorCode(err) == domain.EFORBIDDEN {
 				refused = &domain.AuditEntry{
 					Actor:      actor,
@@ -125,11 +126,13 @@ func (tx *Tx) addLabel(
 	if err := tx.db.Create(&lr).Error; err != nil {
 		return domain.Brand{}, err
 	}
-	if err := tx.db.Model(&brandRow{}).Where("code = ?", row.Code).Updates(map[string]any{"label_version": l.Version, "updated_at": tx.now}).Error; err != nil {
+	if err := tx.db.Model(&brandRow{}).Where("code = ?", row.Code).
+		Updates(map[string]any{"label_version": l.Version, "updated_at": tx.now}).Error; err != nil {
 		return domain.Brand{}, err
 	}
 	details["previous_version"], details["version"], details["label"] = prev.Version, l.Version, l
-	if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionLabelUpdate, ObjectType: "brand", ObjectID: row.Code, Brand: row.Code, Details: details}); err != nil {
+	if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: domain.ActionLabelUpdate, ObjectType: "brand", ObjectID: row.Code,
+		Brand: row.Code, Details: details}); err != nil {
 		return domain.Brand{}, err
 	}
 	if err := tx.cascade(actor, row.Code, l, recheck); err != nil {

@@ -77,7 +77,8 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 		// A newer draft with a word the rep must not find.
 		u := mustUser(t, s, "drafter@example.com")
-		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName}, domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName},
+			domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 			domain.StoredObject{Key: "objects/cc/dd/draft", SHA256: fmt.Sprintf("%064s", "draft"), Size: 1},
 			true, "Unreleased Quillfeather claim.", nil); err != nil {
 			t.Fatal(err)

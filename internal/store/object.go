@@ -131,8 +131,10 @@ func (s *Store) MarkObjectCorrupt(ctx context.Context, key, reason, source strin
 		for i, u := range uses {
 			ids[i] = u.VersionID
 		}
-		if err := tx.Audit(domain.AuditEntry{Actor: domain.SystemActor, Action: domain.ActionObjectCorrupt, ObjectType: "object", ObjectID: key,
-			Details: map[string]any{"sha256": b.SHA256, "size": b.Size, "reason": reason, "found_by": source, "version_ids": ids}}); err != nil {
+		if err := tx.Audit(domain.AuditEntry{Actor: domain.SystemActor, Action: domain.ActionObjectCorrupt, ObjectType: "object",
+			ObjectID: key,
+			Details: map[string]any{"sha256": b.SHA256, "size": b.Size, "reason": reason, "found_by": source,
+				"version_ids": ids}}); err != nil {
 			return err
 		}
 		var admins []string

@@ -28,7 +28,8 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 		var extra struct {
 			ApprovedAt, PublishedAt, AvailableAnnouncedAt, ExpiresAt *time.Time
 		}
-		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at, available_announced_at, expires_at").Where("id = ?", v.ID).Scan(&extra).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("approved_at, published_at, available_announced_at, expires_at").Where("id = ?", v.ID).
+			Scan(&extra).Error; err != nil {
 			return err
 		}
 		var a assetRow
@@ -84,7 +85,8 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 				if err != nil {
 					return err
 				}
-				if _, err := tx.moveVersion(old, domain.ActionSupersede, map[string]any{"retired_at": now, "retire_reason": fmt.Sprintf("superseded by version %d", v.Number)}); err != nil {
+				if _, err := tx.moveVersion(old, domain.ActionSupersede,
+					map[string]any{"retired_at": now, "retire_reason": fmt.Sprintf("superseded by version %d", v.Number)}); err != nil {
 					return err
 				}
 				details["superseded_version_id"] = old.ID
@@ -99,8 +101,10 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 				if err != nil {
 					return err
 				}
-				if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.supersede", ObjectType: "version", ObjectID: old.ID, Brand: a.Brand,
-					Details: map[string]any{"asset_id": a.ID, "by_version_id": v.ID, "notices": n, "announced": oldAnnounced != nil, "replacement_available": available}}); err != nil {
+				if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.supersede", ObjectType: "version", ObjectID: old.ID,
+					Brand: a.Brand,
+					Details: map[string]any{"asset_id": a.ID, "by_version_id": v.ID, "notices": n, "announced": oldAnnounced != nil,
+						"replacement_available": available}}); err != nil {
 					return err
 				}
 			}
@@ -118,8 +122,10 @@ func (s *Store) Publish(ctx context.Context, actor domain.Actor, p domain.Publis
 		if err != nil {
 			return err
 		}
-		if err := tx.emit("version.published", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "version_number": v.Number,
-			"sha256": v.SHA256, "available_from": from, "expires_at": exp, "superseded_version_id": details["superseded_version_id"]}); err != nil {
+		if err := tx.emit("version.published", a.Brand,
+			map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "version_number": v.Number,
+				"sha256": v.SHA256, "available_from": from, "expires_at": exp,
+				"superseded_version_id": details["superseded_version_id"]}); err != nil {
 			return err
 		}
 		return tx.Audit(
@@ -151,7 +157,8 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 			return err
 		}
 		var a assetRow
-		if err := tx.db.Select("id", "brand", "job_code", "title", "published_version_id").Where("id = ?", v.AssetID).Take(&a).Error; err != nil {
+		if err := tx.db.Select("id", "brand", "job_code", "title", "published_version_id").Where("id = ?", v.AssetID).
+			Take(&a).Error; err != nil {
 			return err
 		}
 		if _, err := tx.moveVersion(v, domain.ActionWithdraw, map[string]any{"retired_at": tx.now, "retire_reason": reason}); err != nil {
@@ -173,7 +180,8 @@ func (s *Store) Withdraw(ctx context.Context, actor domain.Actor, versionID, rea
 		if err != nil {
 			return err
 		}
-		if err := tx.emit("version.withdrawn", a.Brand, map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "reason": reason}); err != nil {
+		if err := tx.emit("version.withdrawn", a.Brand,
+			map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "version_id": v.ID, "reason": reason}); err != nil {
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.withdraw", ObjectType: "version", ObjectID: v.ID, Brand: a.Brand,
@@ -287,7 +295,8 @@ func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, threshol
 			VersionID string
 			Days      int
 		}
-		if err := tx.db.Table("expiry_reminders").Select("version_id, days").Where("version_id IN (?)", within().Select("versions.id")).Scan(&already).Error; err != nil {
+		if err := tx.db.Table("expiry_reminders").Select("version_id, days").Where("version_id IN (?)", within().Select("versions.id")).
+			Scan(&already).Error; err != nil {
 			return err
 		}
 		sentDays := map[string][]int{}
@@ -299,12 +308,14 @@ func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, threshol
 			if !ok {
 				continue
 			}
-			if err := tx.db.Exec("INSERT INTO expiry_reminders (version_id, days, sent_at) VALUES (?, ?, ?)", d.ID, days, tx.now).Error; err != nil {
+			if err := tx.db.Exec("INSERT INTO expiry_reminders (version_id, days, sent_at) VALUES (?, ?, ?)", d.ID, days,
+				tx.now).Error; err != nil {
 				return err
 			}
 			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: d.OwnerID, Kind: "expiry_reminder",
-				Subject: fmt.Sprintf("%s expires on %s (%s): re-certify or replace it", d.JobCode, d.ExpiresAt.UTC().Format("2006-01-02"), domain.WithinDays(days)),
-				Link:    "/assets/" + d.AssetID + "?version=" + d.ID, CreatedAt: tx.now}).Error; err != nil {
+				Subject: fmt.Sprintf("%s expires on %s (%s): re-certify or replace it", d.JobCode, d.ExpiresAt.UTC().Format("2006-01-02"),
+					domain.WithinDays(days)),
+				Link: "/assets/" + d.AssetID + "?version=" + d.ID, CreatedAt: tx.now}).Error; err != nil {
 				return err
 			}
 			sent++
@@ -319,7 +330,8 @@ func (s *Store) SendExpiryReminders(ctx context.Context, now time.Time, threshol
 // regulatory follow-up.
 func (s *Store) UnackedNotices(ctx context.Context, allBrands bool, brands []string, olderThan time.Time) ([]domain.UnackedNotice, error) {
 	q := s.db.WithContext(ctx).Table("notices").
-		Select("notices.id AS notice_id, notices.user_id, users.display_name AS rep, users.email, notices.asset_id, assets.job_code, notices.brand, notices.reason, notices.created_at").
+		Select("notices.id AS notice_id, notices.user_id, users.display_name AS rep, users.email, notices.asset_id, assets.job_code, "+
+			"notices.brand, notices.reason, notices.created_at").
 		Joins("JOIN users ON users.id = notices.user_id").Joins("JOIN assets ON assets.id = notices.asset_id").
 		Where("notices.acked_at IS NULL AND notices.created_at <= ?", olderThan.UTC())
 	if !allBrands {

@@ -13,7 +13,8 @@ import (
 func reminderSubjects(t *testing.T, s *Store) []string {
 	t.Helper()
 	var subjects []string
-	if err := s.db.Model(&notificationRow{}).Where("kind = ?", "expiry_reminder").Order("created_at, id").Pluck("subject", &subjects).Error; err != nil {
+	if err := s.db.Model(&notificationRow{}).Where("kind = ?", "expiry_reminder").Order("created_at, id").
+		Pluck("subject", &subjects).Error; err != nil {
 		t.Fatal(err)
 	}
 	return subjects
@@ -48,7 +49,8 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 
 		// Six days left: the 7-day reminder, and later the 1-day one.
 		week, _ := approved(t, s, "ZEL-WEEK")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: week, ExpiresAt: c.Now().Add(6 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor,
+			domain.PublishRequest{VersionID: week, ExpiresAt: c.Now().Add(6 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {
@@ -79,7 +81,8 @@ func TestRemindersStartAgainAfterAnExtension(t *testing.T) {
 		}
 		thresholds := []int{30, 7, 1}
 		v, _ := approved(t, s, "ZEL-EXT")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: c.Now().Add(20 * 24 * time.Hour)}); err != nil {
+		if _, err := s.Publish(ctx, testActor,
+			domain.PublishRequest{VersionID: v, ExpiresAt: c.Now().Add(20 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := s.SendExpiryReminders(ctx, c.Now(), thresholds); err != nil || n != 1 {

@@ -86,7 +86,8 @@ func (tx *Tx) moveVersion(v versionRow, action string, extra map[string]any) (do
 	if res.RowsAffected != 1 {
 		return "", domain.Errorf(domain.ECONFLICT, "The version changed meanwhile; reload and try again.")
 	}
-	if err := tx.db.Model(&assetRow{}).Where("id = ? AND latest_version_id = ?", v.AssetID, v.ID).Update("updated_at", tx.now).Error; err != nil {
+	if err := tx.db.Model(&assetRow{}).Where("id = ? AND latest_version_id = ?", v.AssetID, v.ID).
+		Update("updated_at", tx.now).Error; err != nil {
 		return "", err
 	}
 	return to, nil
@@ -103,10 +104,12 @@ func (tx *Tx) involvement(v versionRow) (domain.Involvement, string, error) {
 		return inv, "", err
 	}
 	inv.Owner = a.OwnerID
-	if err := tx.db.Model(&versionRow{}).Distinct("uploaded_by").Where("asset_id = ?", v.AssetID).Pluck("uploaded_by", &inv.Uploaders).Error; err != nil {
+	if err := tx.db.Model(&versionRow{}).Distinct("uploaded_by").Where("asset_id = ?", v.AssetID).
+		Pluck("uploaded_by", &inv.Uploaders).Error; err != nil {
 		return inv, "", err
 	}
-	if err := tx.db.Model(&roundRow{}).Distinct("submitted_by").Where("version_id = ?", v.ID).Pluck("submitted_by", &inv.Submitters).Error; err != nil {
+	if err := tx.db.Model(&roundRow{}).Distinct("submitted_by").Where("version_id = ?", v.ID).
+		Pluck("submitted_by", &inv.Submitters).Error; err != nil {
 		return inv, "", err
 	}
 	var signed []signatureRow
@@ -436,9 +439,11 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 			}
 			sigID = &newSig.ID
 		}
-		status := map[string]string{domain.DecisionApprove: domain.TaskApproved, domain.DecisionRequestChanges: domain.TaskChanges, domain.DecisionReject: domain.TaskRejected}[d.Decision]
+		status := map[string]string{domain.DecisionApprove: domain.TaskApproved, domain.DecisionRequestChanges: domain.TaskChanges,
+			domain.DecisionReject: domain.TaskRejected}[d.Decision]
 		res := tx.db.Model(&taskRow{}).Where("id = ? AND status = ?", task.ID, domain.TaskOpen).
-			Updates(map[string]any{"status": status, "decided_by": actor.UserID, "decided_at": tx.now, "comment": d.Comment, "signature_id": sigID})
+			Updates(map[string]any{"status": status, "decided_by": actor.UserID, "decided_at": tx.now, "comment": d.Comment,
+				"signature_id": sigID})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -447,7 +452,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 		}
 		state := v.State
 		closeRound := func(st string) error {
-			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status = ?", round.ID, domain.TaskOpen).Update("status", domain.TaskCancelled).Error; err != nil {
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status = ?", round.ID, domain.TaskOpen).
+				Update("status", domain.TaskCancelled).Error; err != nil {
 				return err
 			}
 			return tx.db.Model(&roundRow{}).Where("id = ?", round.ID).Updates(map[string]any{"status": st, "closed_at": tx.now}).Error
@@ -456,16 +462,19 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 		case recert && d.Decision != domain.DecisionApprove:
 			// The piece stays as it is; the owner decides whether to
 			// withdraw it or let it expire.
-			if err := closeRound(map[string]string{domain.DecisionReject: "rejected", domain.DecisionRequestChanges: "changes_requested"}[d.Decision]); err != nil {
+			if err := closeRound(map[string]string{domain.DecisionReject: "rejected",
+				domain.DecisionRequestChanges: "changes_requested"}[d.Decision]); err != nil {
 				return err
 			}
 		case recert:
 			var open int64
-			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).Count(&open).Error; err != nil {
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).
+				Count(&open).Error; err != nil {
 				return err
 			}
 			if open == 0 {
-				if err := tx.db.Model(&versionRow{}).Where("id = ?", v.ID).Updates(map[string]any{"approved_at": tx.now, "rereview_required": false}).Error; err != nil {
+				if err := tx.db.Model(&versionRow{}).Where("id = ?", v.ID).
+					Updates(map[string]any{"approved_at": tx.now, "rereview_required": false}).Error; err != nil {
 					return err
 				}
 				if err := closeRound("approved"); err != nil {
@@ -473,7 +482,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 				}
 			}
 		case d.Decision == domain.DecisionReject || d.Decision == domain.DecisionRequestChanges:
-			action := map[string]string{domain.DecisionReject: domain.ActionReject, domain.DecisionRequestChanges: domain.ActionRequestChanges}[d.Decision]
+			action := map[string]string{domain.DecisionReject: domain.ActionReject,
+				domain.DecisionRequestChanges: domain.ActionRequestChanges}[d.Decision]
 			if state, err = tx.moveVersion(v, action, nil); err != nil {
 				return err
 			}
@@ -482,7 +492,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 			}
 		default:
 			var open int64
-			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).Count(&open).Error; err != nil {
+			if err := tx.db.Model(&taskRow{}).Where("round_id = ? AND status <> ?", round.ID, domain.TaskApproved).
+				Count(&open).Error; err != nil {
 				return err
 			}
 			if open == 0 {
@@ -497,7 +508,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 		if state != v.State {
 			// Tell the author where the piece stands.
 			if err := tx.db.Create(&notificationRow{ID: newID(), UserID: v.UploadedBy, Kind: "version_" + string(state),
-				Subject: "Your piece is now " + string(state), Link: "/assets/" + v.AssetID + "?version=" + v.ID, CreatedAt: tx.now}).Error; err != nil {
+				Subject: "Your piece is now " + string(state), Link: "/assets/" + v.AssetID + "?version=" + v.ID,
+				CreatedAt: tx.now}).Error; err != nil {
 				return err
 			}
 		}
@@ -534,11 +546,13 @@ func (s *Store) OpenTasks(ctx context.Context, userID string, scopes []domain.Ta
 	err := s.read(ctx, func(tx *Tx) error {
 		for _, sc := range scopes {
 			q := tx.db.Table("review_tasks t").
-				Select("t.id, t.round_id, t.version_id, t.brand, t.function, t.status, t.comment, r.submitted_at, r.due_at, v.asset_id, v.number, a.job_code, a.title").
+				Select("t.id, t.round_id, t.version_id, t.brand, t.function, t.status, t.comment, r.submitted_at, r.due_at, v.asset_id, "+
+					"v.number, a.job_code, a.title").
 				Joins("JOIN review_rounds r ON r.id = t.round_id").
 				Joins("JOIN versions v ON v.id = t.version_id").
 				Joins("JOIN assets a ON a.id = v.asset_id").
-				Where("t.status = ? AND t.function = ? AND a.owner_id <> ? AND r.submitted_by <> ?", domain.TaskOpen, sc.Function, userID, userID).
+				Where("t.status = ? AND t.function = ? AND a.owner_id <> ? AND r.submitted_by <> ?", domain.TaskOpen, sc.Function, userID,
+					userID).
 				Where("NOT EXISTS (SELECT 1 FROM versions o WHERE o.asset_id = v.asset_id AND o.uploaded_by = ?)", userID)
 			if !sc.All {
 				q = q.Where("t.brand IN ?", append([]string{""}, sc.Brands...))
@@ -672,7 +686,8 @@ func (tx *Tx) reviewersFor(brand string, functions []string) ([]domain.Reviewer,
 		var ids []string
 		err := tx.db.Model(&roleRow{}).Distinct("role_assignments.user_id").
 			Joins("JOIN users ON users.id = role_assignments.user_id").
-			Where("role_assignments.role = ? AND role_assignments.brand IN ? AND users.disabled = ?", string(role), []string{brand, domain.AllBrands}, false).
+			Where("role_assignments.role = ? AND role_assignments.brand IN ? AND users.disabled = ?", string(role),
+				[]string{brand, domain.AllBrands}, false).
 			Order("role_assignments.user_id").
 			Pluck("role_assignments.user_id", &ids).Error
 		if err != nil {

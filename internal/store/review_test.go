@@ -129,7 +129,8 @@ func TestConcurrentFunctionsApproveOnce(t *testing.T) {
 		versionID, _ := submitted(t, s)
 		var wg sync.WaitGroup
 		states := make(chan domain.State, 6)
-		for i, f := range []string{domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory, domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory} {
+		for i, f := range []string{domain.FunctionMedical, domain.FunctionLegal, domain.FunctionRegulatory, domain.FunctionMedical,
+			domain.FunctionLegal, domain.FunctionRegulatory} {
 			a := reviewer(t, s, i)
 			wg.Add(1)
 			go func() {
@@ -172,27 +173,36 @@ func TestDecisionRules(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		versionID, author := submitted(t, s)
-		if _, err := s.Decide(ctx, author, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(author)}); domain.ErrorCode(
+		if _, err := s.Decide(ctx, author,
+			domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove,
+				Signature: sig(author)}); domain.ErrorCode(
 			err,
 		) != domain.EFORBIDDEN {
 			t.Fatalf("author reviewing own version: %v", err)
 		}
 		r := reviewer(t, s, 1)
-		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove, Signature: sig(r)}); err != nil {
+		if _, err := s.Decide(ctx, r,
+			domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove,
+				Signature: sig(r)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Decide(ctx, r, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r)}); domain.ErrorCode(
+		if _, err := s.Decide(ctx, r,
+			domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove,
+				Signature: sig(r)}); domain.ErrorCode(
 			err,
 		) != domain.EFORBIDDEN {
 			t.Fatalf("second function by one person: %v", err)
 		}
 		// A new report with an unwaived error blocks further approvals.
-		if _, err := s.SaveReport(ctx, author, domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
-			Findings: []domain.Finding{{RuleID: "FB-X", Severity: domain.SeverityError, Message: "m"}}}); err != nil {
+		if _, err := s.SaveReport(ctx, author,
+			domain.CheckReport{VersionID: versionID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test",
+				Findings: []domain.Finding{{RuleID: "FB-X", Severity: domain.SeverityError, Message: "m"}}}); err != nil {
 			t.Fatal(err)
 		}
 		r2 := reviewer(t, s, 2)
-		if _, err := s.Decide(ctx, r2, domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove, Signature: sig(r2)}); domain.ErrorCode(
+		if _, err := s.Decide(ctx, r2,
+			domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove,
+				Signature: sig(r2)}); domain.ErrorCode(
 			err,
 		) != domain.ECONFLICT {
 			t.Fatalf("approval with an unwaived error: %v", err)

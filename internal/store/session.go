@@ -54,7 +54,8 @@ func (s *Store) RecordLogin(ctx context.Context, o domain.LoginOutcome) error {
 			if err := tx.db.Model(&loginAttemptRow{}).Where("id = ?", o.AttemptID).Update("succeeded", o.Succeeded).Error; err != nil {
 				return err
 			}
-		} else if err := tx.db.Create(&loginAttemptRow{EmailKey: domain.ThrottleKey(o.Email), ClientIP: domain.ClipUntrusted(o.ClientIP), Succeeded: o.Succeeded, AttemptedAt: tx.now}).Error; err != nil {
+		} else if err := tx.db.Create(&loginAttemptRow{EmailKey: domain.ThrottleKey(o.Email), ClientIP: domain.ClipUntrusted(o.ClientIP),
+			Succeeded: o.Succeeded, AttemptedAt: tx.now}).Error; err != nil {
 			return err
 		}
 		// The e-mail and user agent come from an unauthenticated caller:
@@ -108,10 +109,13 @@ func (tx *Tx) recentFailures(key, clientIP string, since time.Time) (byAccount, 
 	if len(last) == 1 && last[0].AttemptedAt.After(accountSince) {
 		accountSince = last[0].AttemptedAt.UTC()
 	}
-	if err = tx.db.Model(&loginAttemptRow{}).Where("email_key = ? AND succeeded = ? AND attempted_at >= ? AND id > ?", key, false, accountSince, lastID(last)).Count(&byAccount).Error; err != nil {
+	if err = tx.db.Model(&loginAttemptRow{}).
+		Where("email_key = ? AND succeeded = ? AND attempted_at >= ? AND id > ?", key, false, accountSince, lastID(last)).
+		Count(&byAccount).Error; err != nil {
 		return 0, 0, err
 	}
-	if err = tx.db.Model(&loginAttemptRow{}).Where("client_ip = ? AND succeeded = ? AND attempted_at >= ?", clientIP, false, since.UTC()).Count(&byAddress).Error; err != nil {
+	if err = tx.db.Model(&loginAttemptRow{}).Where("client_ip = ? AND succeeded = ? AND attempted_at >= ?", clientIP, false, since.UTC()).
+		Count(&byAddress).Error; err != nil {
 		return 0, 0, err
 	}
 	return byAccount, byAddress, nil
@@ -247,7 +251,8 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 		var role, brand *string
 		if err := rows.Scan(&u.ID, &u.Email, &u.EmailKey, &u.DisplayName, &u.PasswordHash, &u.Disabled,
 			&u.PasswordMustChange, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt,
-			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand, &sess.GrantsVersion); err != nil {
+			&sess.TokenHash, &sess.Kind, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &role, &brand,
+			&sess.GrantsVersion); err != nil {
 			return domain.Session{}, domain.User{}, translate(err)
 		}
 		found = true

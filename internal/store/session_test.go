@@ -111,7 +111,8 @@ func TestPasswordCheckSuccessStartsAfresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: pc.Email, ClientIP: pc.ClientIP, Succeeded: true, AttemptID: id}); err != nil {
+		if err := s.RecordLogin(ctx,
+			domain.LoginOutcome{Email: pc.Email, ClientIP: pc.ClientIP, Succeeded: true, AttemptID: id}); err != nil {
 			t.Fatal(err)
 		}
 		if acct, _, err := s.RecentFailures(ctx, pc.Email, pc.ClientIP, time.Now().Add(-2*time.Hour)); err != nil || acct != 0 {
@@ -134,8 +135,10 @@ func TestPasswordSetByAnotherBlocksSigning(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Now().UTC()
-		if err := s.RecordLogin(ctx, domain.LoginOutcome{Email: "reviewer1@example.com", Succeeded: true, User: &domain.User{ID: rev.UserID},
-			Session: &domain.Session{TokenHash: "h", UserID: rev.UserID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}}); err != nil {
+		if err := s.RecordLogin(ctx,
+			domain.LoginOutcome{Email: "reviewer1@example.com", Succeeded: true, User: &domain.User{ID: rev.UserID},
+				Session: &domain.Session{TokenHash: "h", UserID: rev.UserID, Kind: SessionAPI, ExpiresAt: now.Add(time.Hour)}},
+		); err != nil {
 			t.Fatal(err)
 		}
 		if _, u, err := s.SessionUser(ctx, "h", now); err != nil || !u.PasswordChangeRequired {

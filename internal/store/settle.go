@@ -114,7 +114,9 @@ func (tx *Tx) announceAvailable(now time.Time, assetID string) (int, error) {
 	}
 	if err := tx.emitEach("version.available", len(due), func(i int) (string, map[string]any) {
 		d := due[i]
-		return d.Brand, map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "available_from": d.AvailableFrom.UTC(), "expires_at": d.ExpiresAt.UTC()}
+		return d.Brand,
+			map[string]any{"asset_id": d.AssetID, "version_id": d.ID, "available_from": d.AvailableFrom.UTC(),
+				"expires_at": d.ExpiresAt.UTC()}
 	}); err != nil {
 		return 0, err
 	}
@@ -149,7 +151,8 @@ func (tx *Tx) expireDue(now time.Time, assetID string) (int, error) {
 	for i, d := range due {
 		versionIDs[i], assetIDs[i] = d.ID, d.AssetID
 	}
-	if _, err := tx.noticeFetchers(versionIDs, string(domain.StateExpired), "Expired: this piece is no longer approved for use."); err != nil {
+	if _, err := tx.noticeFetchers(versionIDs, string(domain.StateExpired),
+		"Expired: this piece is no longer approved for use."); err != nil {
 		return 0, err
 	}
 	if err := tx.flagCampaignsAtRisk(assetIDs, "a piece expired"); err != nil {

@@ -23,8 +23,10 @@ type usageRow struct {
 
 func (usageRow) TableName() string { return "usage_events" }
 
-const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, assets.audience, assets.channel, assets.tags, " +
-	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, versions.expires_at, versions.rereview_required"
+const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, assets.brand, " +
+	"assets.audience, assets.channel, assets.tags, " +
+	"versions.id AS version_id, versions.number, versions.media_type, versions.filename, versions.size, versions.sha256, " +
+	"versions.expires_at, versions.rereview_required"
 
 // currentScope restricts a query on assets joined with their published
 // version to what is in the reps' library at now (domain.InLibrary):
@@ -34,7 +36,8 @@ const libraryColumns = "assets.id AS asset_id, assets.job_code, assets.title, as
 // with its notices and feed entry.
 func currentScope(q *gorm.DB, now time.Time) *gorm.DB {
 	return q.Joins("JOIN versions ON versions.id = assets.published_version_id").
-		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ?", domain.StatePublished, now.UTC(), now.UTC())
+		Where("versions.state = ? AND versions.available_from <= ? AND versions.expires_at > ?", domain.StatePublished, now.UTC(),
+			now.UTC())
 }
 
 type libraryScan struct {
@@ -221,13 +224,15 @@ func (s *Store) RecordUsage(ctx context.Context, actor domain.Actor, v domain.Ve
 			State, RetireReason string
 			ExpiresAt           *time.Time
 		}
-		if err := tx.db.Raw(`SELECT state, COALESCE(retire_reason, '') AS retire_reason, expires_at FROM versions WHERE id = ?`+lock, v.ID).Scan(&cur).Error; err != nil {
+		if err := tx.db.Raw(`SELECT state, COALESCE(retire_reason, '') AS retire_reason, expires_at FROM versions WHERE id = ?`+lock, v.ID).
+			Scan(&cur).Error; err != nil {
 			return err
 		}
 		if err := retired(domain.State(cur.State), cur.RetireReason, cur.ExpiresAt, tx.now); err != nil {
 			return err
 		}
-		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID, Kind: kind, CreatedAt: tx.now}).Error; err != nil {
+		if err := tx.db.Create(&usageRow{ID: newID(), VersionID: v.ID, AssetID: v.AssetID, Brand: v.Brand, UserID: actor.UserID,
+			Kind: kind, CreatedAt: tx.now}).Error; err != nil {
 			return err
 		}
 		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "library.download", ObjectType: "version", ObjectID: v.ID, Brand: v.Brand,
@@ -244,7 +249,8 @@ func (s *Store) Notices(ctx context.Context, userID string, now time.Time) ([]do
 	}
 	out := []domain.Notice{}
 	err := s.db.WithContext(ctx).Table("notices").
-		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, notices.created_at, notices.acked_at").
+		Select("notices.id, notices.version_id, notices.asset_id, assets.job_code, assets.title, notices.reason, notices.message, "+
+			"notices.created_at, notices.acked_at").
 		Joins("JOIN assets ON assets.id = notices.asset_id").Where("notices.user_id = ?", userID).
 		Order("notices.acked_at IS NOT NULL, notices.created_at DESC").Limit(200).Scan(&out).Error
 	return out, translate(err)
@@ -258,7 +264,8 @@ func (s *Store) AckNotice(ctx context.Context, actor domain.Actor, noticeID stri
 			ID, UserID, VersionID, Brand string
 			AckedAt                      *time.Time
 		}
-		if err := tx.db.Table("notices").Select("id, user_id, version_id, brand, acked_at").Where("id = ?", noticeID).Take(&n).Error; err != nil ||
+		if err := tx.db.Table("notices").Select("id, user_id, version_id, brand, acked_at").Where("id = ?", noticeID).
+			Take(&n).Error; err != nil ||
 			n.UserID != actor.UserID {
 			return domain.Errorf(domain.ENOTFOUND, "No such notice.")
 		}

@@ -56,7 +56,9 @@ func TestUsersAndRoles(t *testing.T) {
 		) != domain.ECONFLICT {
 			t.Fatalf("e-mail differing in case: err = %v, want conflict", err)
 		}
-		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "z@example.com", DisplayName: "Z", Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h"); domain.ErrorCode(
+		if _, err := s.CreateUser(ctx, testActor,
+			domain.NewUser{Email: "z@example.com", DisplayName: "Z",
+				Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h"); domain.ErrorCode(
 			err,
 		) != domain.EINVALID {
 			t.Fatalf("unknown brand: err = %v", err)

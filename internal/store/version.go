@@ -57,7 +57,9 @@ type versionView struct {
 	CreatedAt                                                                                        time.Time
 }
 
-const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, versions.uploaded_by, versions.created_at, users.display_name AS uploader_name, assets.brand"
+const versionColumns = "versions.id, versions.asset_id, versions.number, versions.state, versions.blob_key, versions.sha256, " +
+	"versions.size, versions.media_type, versions.filename, versions.pages, versions.text_status, versions.text_error, " +
+	"versions.uploaded_by, versions.created_at, users.display_name AS uploader_name, assets.brand"
 
 func (v versionView) domain() domain.Version {
 	return domain.Version{
@@ -182,7 +184,8 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, v domain.
 			}
 		}
 		var maxNumber int
-		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", v.AssetID).Scan(&maxNumber).Error; err != nil {
+		if err := tx.db.Model(&versionRow{}).Select("COALESCE(MAX(number), 0)").Where("asset_id = ?", v.AssetID).
+			Scan(&maxNumber).Error; err != nil {
 			return err
 		}
 		if len(lines) == 0 {
