@@ -137,43 +137,22 @@ func TestExpirySweepInBulk(t *testing.T) {
 			// A new version of an expired piece goes through review and is
 			// published; the expired one stays expired.
 			author := domain.Actor{UserID: repIDs[0], Name: "author"}
-			v2, err := s.CreateVersion(
-				ctx,
-				author,
-				domain.Version{AssetID: assets[0], MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
-				domain.StoredObject{Key: "objects/aa/bb/B0-2", SHA256: strings.Repeat("b", 64), Size: 1},
-				true,
-				"",
-				nil,
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := s.SaveReport(
-				ctx,
-				author,
-				domain.CheckReport{VersionID: v2.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
-			)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.SubmitVersion(ctx, author, v2.ID, r.ID, domain.ReviewFunctions, nil, c.Now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
+			v2 := submitDraft(t, s, author, assets[0],
+				domain.StoredObject{Key: "objects/aa/bb/B0-2", SHA256: strings.Repeat("b", 64), Size: 1}, "", c.Now().Add(time.Hour))
 			if page, _ := s.ListAssets(ctx, domain.AssetFilter{AllBrands: true, State: domain.StateInReview}); len(page.Assets) != 1 ||
 				page.Assets[0].ID != assets[0] {
 				t.Fatalf("in-review assets = %+v", page.Assets)
 			}
-			approveAll(t, s, v2.ID, "second")
+			approveAll(t, s, v2, "second")
 			if _, err := s.Publish(ctx, testActor,
-				domain.PublishRequest{VersionID: v2.ID, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
+				domain.PublishRequest{VersionID: v2, ExpiresAt: c.Now().Add(24 * time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			if old, err := s.Version(ctx, versions[0]); err != nil || old.State != domain.StateExpired {
 				t.Fatalf("the expired version after republication: %+v, %v", old, err)
 			}
 			_, cur, err := s.CurrentPiece(ctx, assets[0], false, []string{"ZELTRA"}, c.Now())
-			if err != nil || cur.ID != v2.ID {
+			if err != nil || cur.ID != v2 {
 				t.Fatalf("current piece = %+v, %v", cur, err)
 			}
 			if rep := verify(t, s); !rep.OK {

@@ -16,48 +16,19 @@ import (
 // and has it approved by every review function.
 func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	t.Helper()
-	ctx := context.Background()
 	u := mustUser(t, s, "author-"+tag+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	v, err := s.CreateVersion(
-		ctx,
-		author,
-		domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
-		domain.StoredObject{Key: "objects/cc/dd/" + tag, SHA256: fmt.Sprintf("%064s", tag), Size: 1},
-		true,
-		text,
-		nil,
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.SaveReport(
-		ctx,
-		author,
-		domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, c0().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	approveAll(t, s, v.ID, tag)
-	return v.ID
+	obj := domain.StoredObject{Key: "objects/cc/dd/" + tag, SHA256: fmt.Sprintf("%064s", tag), Size: 1}
+	v := submitDraft(t, s, author, assetID, obj, text, c0().Add(time.Hour))
+	approveAll(t, s, v, tag)
+	return v
 }
 
 func createTestAsset(t *testing.T, s *Store, job string) string {
 	t.Helper()
-	in := domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
-	if err := in.Validate(); err != nil {
-		t.Fatal(err)
-	}
 	u := mustUser(t, s, "owner-"+job+"@example.com")
-	a, err := s.CreateAsset(context.Background(), domain.Actor{UserID: u.ID, Name: u.DisplayName}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.ID
+	return newTestAsset(t, s, domain.Actor{UserID: u.ID, Name: u.DisplayName},
+		domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "email"})
 }
 
 // TestRepSearchSeesOnlyThePublishedText: a word only in a draft must not

@@ -171,41 +171,13 @@ func TestLeaseRunsAJobOnce(t *testing.T) {
 // skipped when the brand exists.
 func submittedJob(t *testing.T, s *Store, job string) (string, domain.Actor) {
 	t.Helper()
-	ctx := context.Background()
 	u := mustUser(t, s, "author-"+job+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	in := domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
-	if err := in.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := s.CreateAsset(ctx, author, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.CreateVersion(
-		ctx,
-		author,
-		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
-		domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: job + "0000000000000000000000000000000000000000000000000000000", Size: 1},
-		true,
-		"",
-		nil,
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := s.SaveReport(
-		ctx,
-		author,
-		domain.CheckReport{VersionID: v.ID, Brand: "ZELTRA", LabelVersion: 1, RulesVersion: "test", Findings: []domain.Finding{}},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, c0().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	return v.ID, author
+	assetID := newTestAsset(t, s, author,
+		domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "email"})
+	sha := job + "0000000000000000000000000000000000000000000000000000000"
+	obj := domain.StoredObject{Key: "objects/aa/bb/" + job, SHA256: sha, Size: 1}
+	return submitDraft(t, s, author, assetID, obj, "", c0().Add(time.Hour)), author
 }
 
 // approveAll has every review function approve the version's open review

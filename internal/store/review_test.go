@@ -20,21 +20,39 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	}
 	u := mustUser(t, s, "author@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	in := domain.NewAsset{JobCode: "ZEL-1", Title: "Piece", Brand: "ZELTRA", Audience: "hcp", Channel: "email"}
+	assetID := newTestAsset(t, s, author,
+		domain.NewAsset{JobCode: "ZEL-1", Title: "Piece", Brand: "ZELTRA", Audience: "hcp", Channel: "email"})
+	obj := domain.StoredObject{Key: "objects/aa/bb/test", SHA256: fmt.Sprintf("%064x", 1), Size: 1}
+	return submitDraft(t, s, author, assetID, obj, "", time.Now().Add(time.Hour)), author
+}
+
+// newTestAsset validates in and creates the asset as actor, returning its
+// ID.
+func newTestAsset(t *testing.T, s *Store, actor domain.Actor, in domain.NewAsset) string {
+	t.Helper()
 	if err := in.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.CreateAsset(ctx, author, in)
+	a, err := s.CreateAsset(context.Background(), actor, in)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a.ID
+}
+
+// submitDraft uploads obj with text as a new ZELTRA text version of an
+// asset, stores a clean checker report for it and submits it for review
+// due at due. It returns the version ID.
+func submitDraft(t *testing.T, s *Store, author domain.Actor, assetID string, obj domain.StoredObject, text string, due time.Time) string {
+	t.Helper()
+	ctx := context.Background()
 	v, err := s.CreateVersion(
 		ctx,
 		author,
-		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
-		domain.StoredObject{Key: "objects/aa/bb/test", SHA256: fmt.Sprintf("%064x", 1), Size: 1},
+		domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		obj,
 		true,
-		"",
+		text,
 		nil,
 	)
 	if err != nil {
@@ -48,10 +66,10 @@ func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, time.Now().Add(time.Hour)); err != nil {
+	if _, err := s.SubmitVersion(ctx, author, v.ID, r.ID, domain.ReviewFunctions, nil, due); err != nil {
 		t.Fatal(err)
 	}
-	return v.ID, author
+	return v.ID
 }
 
 func reviewer(t *testing.T, s *Store, n int) domain.Actor {

@@ -120,18 +120,9 @@ func (tx *Tx) announceAvailable(now time.Time, assetID string) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
-	entries := make([]domain.AuditEntry, len(due))
-	for i, d := range due {
-		entries[i] = domain.AuditEntry{
-			Actor:      domain.SystemActor,
-			Action:     "version.available",
-			ObjectType: "version",
-			ObjectID:   d.ID,
-			Brand:      d.Brand,
-			Details:    map[string]any{"asset_id": d.AssetID, "available_from": d.AvailableFrom.UTC(), "expires_at": d.ExpiresAt.UTC()},
-		}
-	}
-	return len(due), tx.Audit(entries...)
+	return len(due), tx.auditSettled("version.available", due, func(d settledRow) map[string]any {
+		return map[string]any{"asset_id": d.AssetID, "available_from": d.AvailableFrom.UTC(), "expires_at": d.ExpiresAt.UTC()}
+	})
 }
 
 // expireDue moves every published version whose expiry is at or before now
@@ -164,18 +155,26 @@ func (tx *Tx) expireDue(now time.Time, assetID string) (int, error) {
 	}); err != nil {
 		return 0, err
 	}
+	return len(due), tx.auditSettled("version.expire", due, func(d settledRow) map[string]any {
+		return map[string]any{"asset_id": d.AssetID, "expires_at": d.ExpiresAt.UTC()}
+	})
+}
+
+// auditSettled writes one system audit event of action per settled
+// version, with the details built for it.
+func (tx *Tx) auditSettled(action string, due []settledRow, details func(settledRow) map[string]any) error {
 	entries := make([]domain.AuditEntry, len(due))
 	for i, d := range due {
 		entries[i] = domain.AuditEntry{
 			Actor:      domain.SystemActor,
-			Action:     "version.expire",
+			Action:     action,
 			ObjectType: "version",
 			ObjectID:   d.ID,
 			Brand:      d.Brand,
-			Details:    map[string]any{"asset_id": d.AssetID, "expires_at": d.ExpiresAt.UTC()},
+			Details:    details(d),
 		}
 	}
-	return len(due), tx.Audit(entries...)
+	return tx.Audit(entries...)
 }
 
 // settledVersion settles the version's asset at tx.now, then locks the
