@@ -28,14 +28,7 @@ func TestEventsOfOneAssetArriveInOrder(t *testing.T) {
 			if dialect == "postgres" {
 				opts.SQLitePath, opts.DatabaseURL = "", testenv.PostgresURL(t)
 			}
-			st, err := store.Open(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			st := openStore(t, opts)
 			versionID := publishedFixture(t, st, now)
 			if _, err := st.Withdraw(ctx, domain.Actor{Name: "regulatory"}, versionID, "Superseded by the new label."); err != nil {
 				t.Fatal(err)
