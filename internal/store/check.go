@@ -303,15 +303,7 @@ func (s *Store) WaiveFinding(
 	var out domain.CheckReport
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.settledVersion(versionID)
-		if err != nil {
-			return err
-		}
-		inv, brand, err := tx.involvement(v)
-		if err != nil {
-			return err
-		}
-		if err := refuseSignOff(actor, domain.FunctionRegulatory, "compliance.waive", v, brand, inv, &refused); err != nil {
+		if _, _, err := tx.signableVersion(actor, versionID, domain.FunctionRegulatory, "compliance.waive", &refused); err != nil {
 			return err
 		}
 		cur, err := tx.latestReport(versionID)

@@ -138,6 +138,25 @@ func (tx *Tx) involvement(v versionRow) (domain.Involvement, string, error) {
 	return inv, a.Brand, nil
 }
 
+// signableVersion loads a version that is not being settled, with its
+// asset's brand, and asks the domain whether actor may sign for function
+// on it (see refuseSignOff).
+func (tx *Tx) signableVersion(
+	actor domain.Actor,
+	versionID, function, action string,
+	refused **domain.AuditEntry,
+) (versionRow, string, error) {
+	v, err := tx.settledVersion(versionID)
+	if err != nil {
+		return v, "", err
+	}
+	inv, brand, err := tx.involvement(v)
+	if err != nil {
+		return v, "", err
+	}
+	return v, brand, refuseSignOff(actor, function, action, v, brand, inv, refused)
+}
+
 // refuseSignOff asks the domain whether actor may sign for function on v
 // and, when refused, keeps the refusal in *refused so that the caller can
 // audit it after the transaction rolled back.
@@ -392,15 +411,8 @@ func (s *Store) Decide(ctx context.Context, actor domain.Actor, d domain.Decisio
 	var out domain.DecisionResult
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		v, err := tx.settledVersion(d.VersionID)
+		v, brand, err := tx.signableVersion(actor, d.VersionID, d.Function, "review.decide", &refused)
 		if err != nil {
-			return err
-		}
-		inv, brand, err := tx.involvement(v)
-		if err != nil {
-			return err
-		}
-		if err := refuseSignOff(actor, d.Function, "review.decide", v, brand, inv, &refused); err != nil {
 			return err
 		}
 		var round roundRow
