@@ -557,16 +557,10 @@ func TestFinalApprovalNeedsACurrentPassingReport(t *testing.T) {
 
 		last := newReviewers(t, s, versionID, "last", domain.ReviewFunctions[2:])
 		before := rowCounts(t, s)
-		err := approveAs(s, versionID, last)
-		if domain.ErrorCode(err) != domain.ECONFLICT ||
-			!strings.Contains(
-				domain.ErrorMessage(err),
-				"The ZELTRA label changed to version 2 (ISI statements) after this piece was checked against version 1",
-			) {
-			t.Fatalf("approval with a stale report: %v", err)
-		}
-		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) || facts(t, s, versionID).State != domain.StateInReview {
-			t.Fatalf("refused approval changed rows: %v -> %v", before, after)
+		refusedUnchanged(t, s, before, approveAs(s, versionID, last), "approval with a stale report",
+			"The ZELTRA label changed to version 2 (ISI statements) after this piece was checked against version 1")
+		if st := facts(t, s, versionID).State; st != domain.StateInReview {
+			t.Fatalf("refused approval changed the state to %s", st)
 		}
 
 		// Checked again against the current label, the piece fails (the
@@ -577,13 +571,7 @@ func TestFinalApprovalNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if err := approveAs(s, versionID, last); domain.ErrorCode(err) != domain.ECONFLICT ||
-			!strings.Contains(domain.ErrorMessage(err), "unwaived error") {
-			t.Fatalf("approval with a failing report: %v", err)
-		}
-		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {
-			t.Fatalf("refused approval changed rows: %v -> %v", before, after)
-		}
+		refusedUnchanged(t, s, before, approveAs(s, versionID, last), "approval with a failing report", "unwaived error")
 	})
 }
 
@@ -605,15 +593,10 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 		staleReport(t, s, approvedID, []domain.Finding{})
 		before := rowCounts(t, s)
 		_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
-		if domain.ErrorCode(err) != domain.ECONFLICT ||
-			!strings.Contains(
-				domain.ErrorMessage(err),
-				"The ZELTRA label changed to version 2 after this piece was checked against version 1",
-			) {
-			t.Fatalf("publication with a stale report: %v", err)
-		}
-		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) || facts(t, s, approvedID).State != domain.StateApproved {
-			t.Fatalf("refused publication changed rows: %v -> %v", before, after)
+		refusedUnchanged(t, s, before, err, "publication with a stale report",
+			"The ZELTRA label changed to version 2 after this piece was checked against version 1")
+		if st := facts(t, s, approvedID).State; st != domain.StateApproved {
+			t.Fatalf("refused publication changed the state to %s", st)
 		}
 
 		// A current report with an unwaived error.
@@ -629,17 +612,21 @@ func TestPublicationNeedsACurrentPassingReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		before = rowCounts(t, s)
-		if _, err := s.Publish(ctx, testActor,
-			domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)}); domain.ErrorCode(
-			err,
-		) != domain.ECONFLICT ||
-			!strings.Contains(domain.ErrorMessage(err), "unwaived error") {
-			t.Fatalf("publication with a failing report: %v", err)
-		}
-		if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {
-			t.Fatalf("refused publication changed rows: %v -> %v", before, after)
-		}
+		_, err = s.Publish(ctx, testActor, domain.PublishRequest{VersionID: approvedID, ExpiresAt: c.Now().AddDate(0, 1, 0)})
+		refusedUnchanged(t, s, before, err, "publication with a failing report", "unwaived error")
 	})
+}
+
+// refusedUnchanged fails t unless err is a conflict whose message contains
+// msg and every counted table still has the row count it had before.
+func refusedUnchanged(t *testing.T, s *Store, before map[string]int64, err error, what, msg string) {
+	t.Helper()
+	if domain.ErrorCode(err) != domain.ECONFLICT || !strings.Contains(domain.ErrorMessage(err), msg) {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if after := rowCounts(t, s); fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatalf("refused %s changed rows: %v -> %v", what, before, after)
+	}
 }
 
 // ownerOf returns the owner of a version's asset.
