@@ -88,15 +88,21 @@ func TestCheckReportCurrent(t *testing.T) {
 	}
 }
 
-func TestLabelDifferences(t *testing.T) {
-	base := Label{
+// acmeLabel is a minimal valid, normalized label.
+func acmeLabel() Label {
+	l := Label{
 		ProprietaryName: "ACME",
 		EstablishedName: "acmezumab",
 		Indication:      "Adults.",
 		ISIStatements:   []string{"Falls."},
 		PIReference:     "See PI.",
 	}
-	base.Normalize()
+	l.Normalize()
+	return l
+}
+
+func TestLabelDifferences(t *testing.T) {
+	base := acmeLabel()
 	if got := LabelDifferences(base, base); got != nil {
 		t.Fatalf("identical labels differ in %v", got)
 	}
@@ -114,14 +120,7 @@ func TestLabelDifferences(t *testing.T) {
 }
 
 func TestRereviewGraceDays(t *testing.T) {
-	l := Label{
-		ProprietaryName: "ACME",
-		EstablishedName: "acmezumab",
-		Indication:      "Adults.",
-		ISIStatements:   []string{"Falls."},
-		PIReference:     "See PI.",
-	}
-	l.Normalize()
+	l := acmeLabel()
 	if l.GraceDays() != DefaultRereviewGraceDays || l.Validate() != nil {
 		t.Fatalf("unset grace: %d, %v", l.GraceDays(), l.Validate())
 	}
