@@ -163,33 +163,15 @@ func (s *Store) VerifyAuditAnchored(ctx context.Context, a domain.AuditAnchors) 
 	var report domain.ChainReport
 	err := s.db.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		v := domain.NewAuditVerifier(a)
-		var after int64
-		for {
-			var batch []auditEvent
-			if err := g.Where("seq > ?", after).Order("seq").Limit(1000).Find(&batch).Error; err != nil {
-				return fmt.Errorf("store: read audit events: %w", err)
-			}
-			for _, r := range batch {
-				v.Next(r.domain())
-			}
-			if len(batch) < 1000 {
-				break
-			}
-			after = batch[len(batch)-1].Seq
+		if err := inBatches(g, "seq", int64(0), func(r auditEvent) int64 { return r.Seq }, func(r auditEvent) {
+			v.Next(r.domain())
+		}); err != nil {
+			return fmt.Errorf("store: read audit events: %w", err)
 		}
-		var afterID string
-		for {
-			var batch []signatureRow
-			if err := g.Where("id > ?", afterID).Order("id").Limit(1000).Find(&batch).Error; err != nil {
-				return fmt.Errorf("store: read signatures: %w", err)
-			}
-			for _, r := range batch {
-				v.Signature(r.domain())
-			}
-			if len(batch) < 1000 {
-				break
-			}
-			afterID = batch[len(batch)-1].ID
+		if err := inBatches(g, "id", "", func(r signatureRow) string { return r.ID }, func(r signatureRow) {
+			v.Signature(r.domain())
+		}); err != nil {
+			return fmt.Errorf("store: read signatures: %w", err)
 		}
 		report = v.Finish()
 		return nil
@@ -234,4 +216,22 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain.A
 		out[i] = r.domain()
 	}
 	return out, nil
+}
+
+// inBatches reads the rows of R in order of column, 1000 at a time from
+// after the key after, and hands each to each.
+func inBatches[R any, K any](g *gorm.DB, column string, after K, key func(R) K, each func(R)) error {
+	for {
+		var batch []R
+		if err := g.Where(column+" > ?", after).Order(column).Limit(1000).Find(&batch).Error; err != nil {
+			return err
+		}
+		for _, r := range batch {
+			each(r)
+		}
+		if len(batch) < 1000 {
+			return nil
+		}
+		after = key(batch[len(batch)-1])
+	}
 }
