@@ -16,7 +16,40 @@ import (
 // and short, so letting one finish costs little; callers still see their
 // context's error at their next step, and a transaction whose context ends
 // is rolled back by its caller as before.
-type sqlitePool struct{ db *sql.DB }
+type sqlitePool struct {
+	detached
+	db *sql.DB
+}
+
+func newSQLitePool(db *sql.DB) *sqlitePool { return &sqlitePool{detached{db}, db} }
+
+// sqlConn is what *sql.DB and *sql.Tx share for running statements.
+type sqlConn interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// detached runs statements on a connection or transaction without letting
+// their context cancel them.
+type detached struct{ c sqlConn }
+
+func (d detached) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return d.c.PrepareContext(context.WithoutCancel(ctx), query)
+}
+
+func (d detached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.c.ExecContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.c.QueryContext(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.c.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+}
 
 var (
 	_ gorm.ConnPool         = (*sqlitePool)(nil)
@@ -24,22 +57,6 @@ var (
 	_ gorm.GetDBConnector   = (*sqlitePool)(nil)
 	_ gorm.Tx               = (*sqliteTx)(nil)
 )
-
-func (p *sqlitePool) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return p.db.PrepareContext(context.WithoutCancel(ctx), query)
-}
-
-func (p *sqlitePool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return p.db.ExecContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (p *sqlitePool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return p.db.QueryContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (p *sqlitePool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return p.db.QueryRowContext(context.WithoutCancel(ctx), query, args...)
-}
 
 // BeginTx starts a transaction, refusing one whose context has already
 // ended.
@@ -51,28 +68,15 @@ func (p *sqlitePool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.Con
 	if err != nil {
 		return nil, err
 	}
-	return &sqliteTx{tx}, nil
+	return &sqliteTx{detached{tx}, tx}, nil
 }
 
 func (p *sqlitePool) GetDBConn() (*sql.DB, error) { return p.db, nil }
 
 // sqliteTx is a transaction of sqlitePool, with the same rule.
-type sqliteTx struct{ tx *sql.Tx }
-
-func (t *sqliteTx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	return t.tx.PrepareContext(context.WithoutCancel(ctx), query)
-}
-
-func (t *sqliteTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (t *sqliteTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(context.WithoutCancel(ctx), query, args...)
-}
-
-func (t *sqliteTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(context.WithoutCancel(ctx), query, args...)
+type sqliteTx struct {
+	detached
+	tx *sql.Tx
 }
 
 func (t *sqliteTx) StmtContext(ctx context.Context, stmt *sql.Stmt) *sql.Stmt {

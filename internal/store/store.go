@@ -97,7 +97,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		dsn := sqliteDSN(opts.SQLitePath)
 		var raw *sql.DB
 		if raw, err = sql.Open(sqlite.DriverName, dsn); err == nil {
-			if s.db, err = gorm.Open(sqlite.Dialector{DriverName: sqlite.DriverName, DSN: dsn, Conn: &sqlitePool{raw}}, gcfg); err != nil {
+			dialector := sqlite.Dialector{DriverName: sqlite.DriverName, DSN: dsn, Conn: newSQLitePool(raw)}
+			if s.db, err = gorm.Open(dialector, gcfg); err != nil {
 				raw.Close()
 			}
 		}
