@@ -191,21 +191,10 @@ func (s *Store) ListAssets(ctx context.Context, f domain.AssetFilter) (domain.As
 	page := domain.AssetPage{Assets: []domain.Asset{}}
 	err := s.read(ctx, func(tx *Tx) error {
 		q := tx.assetQuery()
-		if !f.AllBrands {
-			q = q.Where("assets.brand IN ?", append([]string{""}, f.Brands...))
-		}
-		if f.Brand != "" {
-			q = q.Where("assets.brand = ?", f.Brand)
-		}
+		q = pieceScope(q, f.AllBrands, f.Brands, f.Brand, f.Audience, f.Channel)
 		if f.State != "" {
 			// The state is the latest version's, read at query time.
 			q = q.Where("EXISTS (SELECT 1 FROM versions lv WHERE lv.id = assets.latest_version_id AND lv.state = ?)", f.State)
-		}
-		if f.Audience != "" {
-			q = q.Where("assets.audience = ?", f.Audience)
-		}
-		if f.Channel != "" {
-			q = q.Where("assets.channel = ?", f.Channel)
 		}
 		if f.Tag != "" {
 			q = q.Where(
@@ -302,4 +291,29 @@ func (s *Store) NeedsAction(ctx context.Context, ownerID string, now time.Time, 
 		)
 	}
 	return out, nil
+}
+
+// brandScope restricts q to rows whose column is one of brands or empty,
+// unless all is set, and to brand when it is given.
+func brandScope(q *gorm.DB, column string, all bool, brands []string, brand string) *gorm.DB {
+	if !all {
+		q = q.Where(column+" IN ?", append([]string{""}, brands...))
+	}
+	if brand != "" {
+		q = q.Where(column+" = ?", brand)
+	}
+	return q
+}
+
+// pieceScope restricts q on assets to brands as brandScope does, and to an
+// audience and a channel when they are given.
+func pieceScope(q *gorm.DB, all bool, brands []string, brand string, audience domain.Audience, channel domain.Channel) *gorm.DB {
+	q = brandScope(q, "assets.brand", all, brands, brand)
+	if audience != "" {
+		q = q.Where("assets.audience = ?", audience)
+	}
+	if channel != "" {
+		q = q.Where("assets.channel = ?", channel)
+	}
+	return q
 }

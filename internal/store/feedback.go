@@ -69,14 +69,9 @@ func (s *Store) ListFeedback(ctx context.Context, f domain.FeedbackFilter) ([]do
 		Select("feedback.id, feedback.asset_id, assets.job_code, COALESCE(feedback.version_id, '') AS version_id, feedback.brand, " +
 			"feedback.user_id, users.display_name AS author, feedback.kind, feedback.text, feedback.created_at").
 		Joins("JOIN assets ON assets.id = feedback.asset_id").Joins("JOIN users ON users.id = feedback.user_id")
-	if !f.AllBrands {
-		q = q.Where("feedback.brand IN ?", append([]string{""}, f.Brands...))
-	}
+	q = brandScope(q, "feedback.brand", f.AllBrands, f.Brands, f.Brand)
 	if f.AssetID != "" {
 		q = q.Where("feedback.asset_id = ?", f.AssetID)
-	}
-	if f.Brand != "" {
-		q = q.Where("feedback.brand = ?", f.Brand)
 	}
 	if f.Kind != "" {
 		q = q.Where("feedback.kind = ?", f.Kind)

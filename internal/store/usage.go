@@ -99,18 +99,7 @@ func (s *Store) Library(ctx context.Context, f domain.LibraryFilter, now time.Ti
 		limit = 50
 	}
 	q := currentScope(s.db.WithContext(ctx).Table("assets").Select(libraryColumns), now)
-	if !f.AllBrands {
-		q = q.Where("assets.brand IN ?", append([]string{""}, f.Brands...))
-	}
-	if f.Brand != "" {
-		q = q.Where("assets.brand = ?", f.Brand)
-	}
-	if f.Audience != "" {
-		q = q.Where("assets.audience = ?", f.Audience)
-	}
-	if f.Channel != "" {
-		q = q.Where("assets.channel = ?", f.Channel)
-	}
+	q = pieceScope(q, f.AllBrands, f.Brands, f.Brand, f.Audience, f.Channel)
 	if qs := strings.ToLower(strings.TrimSpace(f.Query)); qs != "" {
 		// Only the published version's text: a rep must not find a
 		// piece by words of a draft they cannot see.
