@@ -52,16 +52,7 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 			t.Fatalf("%d checks reserved, %d throttled; want 5 and 35", reserved, throttled)
 		}
 		// 35 refusals are audited as counts at 1 and 10, not 35 events.
-		evs, err := s.ListAudit(ctx, domain.AuditFilter{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var counts []string
-		for _, e := range evs {
-			if e.Action == domain.ActionLoginThrottled {
-				counts = append(counts, e.Details)
-			}
-		}
+		counts := auditDetailsOf(t, s, domain.ActionLoginThrottled)
 		if len(counts) != 2 || !strings.Contains(counts[1], `"attempts":10`) {
 			t.Fatalf("throttle events = %v", counts)
 		}
@@ -71,16 +62,7 @@ func TestParallelPasswordChecksRespectTheLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		evs, err = s.ListAudit(ctx, domain.AuditFilter{Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var summaries []string
-		for _, e := range evs {
-			if e.Action == domain.ActionThrottleSummary {
-				summaries = append(summaries, e.Details)
-			}
-		}
+		summaries := auditDetailsOf(t, s, domain.ActionThrottleSummary)
 		if len(summaries) != 1 || !strings.Contains(summaries[0], `"attempts":35`) {
 			t.Fatalf("summaries = %v", summaries)
 		}
@@ -156,4 +138,21 @@ func TestPasswordSetByAnotherBlocksSigning(t *testing.T) {
 			t.Fatalf("signature after own change: %v", err)
 		}
 	})
+}
+
+// auditDetailsOf returns the details of the first 100 audit events with
+// action, in sequence order.
+func auditDetailsOf(t *testing.T, s *Store, action string) []string {
+	t.Helper()
+	evs, err := s.ListAudit(context.Background(), domain.AuditFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range evs {
+		if e.Action == action {
+			out = append(out, e.Details)
+		}
+	}
+	return out
 }
