@@ -125,13 +125,7 @@ func (tx *Tx) assetQuery() *gorm.DB {
 
 // Asset returns the asset with id and its latest version; ENOTFOUND if none.
 func (s *Store) Asset(ctx context.Context, id string) (domain.Asset, error) {
-	var a domain.Asset
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		a, err = tx.asset(id, false)
-		return err
-	})
-	return a, err
+	return readOne(ctx, s, func(tx *Tx) (domain.Asset, error) { return tx.asset(id, false) })
 }
 
 func (tx *Tx) asset(id string, lock bool) (domain.Asset, error) {

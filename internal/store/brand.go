@@ -123,13 +123,7 @@ func (s *Store) CreateBrand(ctx context.Context, actor domain.Actor, in domain.N
 // Brand returns the brand with code and its current label; ENOTFOUND if
 // there is none.
 func (s *Store) Brand(ctx context.Context, code string) (domain.Brand, error) {
-	var b domain.Brand
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		b, err = tx.brand(code)
-		return err
-	})
-	return b, err
+	return readOne(ctx, s, func(tx *Tx) (domain.Brand, error) { return tx.brand(code) })
 }
 
 func (tx *Tx) brand(code string) (domain.Brand, error) {

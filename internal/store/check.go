@@ -113,13 +113,7 @@ func (s *Store) Check(ctx context.Context, actor domain.Actor, versionID string,
 // stores nothing: a submission stores the report in the same transaction
 // as the review round, so that a refused submission leaves no report.
 func (s *Store) Evaluate(ctx context.Context, versionID string, now time.Time, recheck Recheck) (domain.CheckReport, error) {
-	var out domain.CheckReport
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.evaluate(versionID, now, recheck)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, func(tx *Tx) (domain.CheckReport, error) { return tx.evaluate(versionID, now, recheck) })
 }
 
 // evaluate loads the checker's input for a version and runs recheck on it.
@@ -186,13 +180,7 @@ func (tx *Tx) saveReport(actor domain.Actor, r domain.CheckReport) (domain.Check
 
 // LatestReport returns the newest compliance report of a version.
 func (s *Store) LatestReport(ctx context.Context, versionID string) (domain.CheckReport, error) {
-	var out domain.CheckReport
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.latestReport(versionID)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, func(tx *Tx) (domain.CheckReport, error) { return tx.latestReport(versionID) })
 }
 
 func (tx *Tx) latestReport(versionID string) (domain.CheckReport, error) {
@@ -368,13 +356,7 @@ func (s *Store) WaiveFinding(
 
 // CheckInput loads the checker's input for a version in one consistent read.
 func (s *Store) CheckInput(ctx context.Context, versionID string) (domain.CheckInput, error) {
-	var in domain.CheckInput
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		in, err = tx.currentCheckInput(versionID)
-		return err
-	})
-	return in, err
+	return readOne(ctx, s, func(tx *Tx) (domain.CheckInput, error) { return tx.currentCheckInput(versionID) })
 }
 
 // currentCheckInput loads the checker's input for a version against its
@@ -437,11 +419,5 @@ func (tx *Tx) checkInput(v domain.Version, label domain.Label) (domain.CheckInpu
 
 // Report returns the compliance report with id.
 func (s *Store) Report(ctx context.Context, id string) (domain.CheckReport, error) {
-	var out domain.CheckReport
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.report(id)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, func(tx *Tx) (domain.CheckReport, error) { return tx.report(id) })
 }

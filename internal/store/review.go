@@ -679,13 +679,7 @@ func (s *Store) ReviewHistory(ctx context.Context, versionID string) ([]domain.R
 // ReviewersFor lists users holding a reviewer role for functions in brand
 // (directly or for all brands), for review notifications.
 func (s *Store) ReviewersFor(ctx context.Context, brand string, functions []string) ([]domain.Reviewer, error) {
-	var out []domain.Reviewer
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.reviewersFor(brand, functions)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, func(tx *Tx) ([]domain.Reviewer, error) { return tx.reviewersFor(brand, functions) })
 }
 
 func (tx *Tx) reviewersFor(brand string, functions []string) ([]domain.Reviewer, error) {

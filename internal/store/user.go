@@ -327,6 +327,18 @@ func (s *Store) read(ctx context.Context, fn func(tx *Tx) error) error {
 	return translate(err)
 }
 
+// readOne runs fn in a read-only transaction, like read, and returns what
+// it returns.
+func readOne[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
+	var out T
+	err := s.read(ctx, func(tx *Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
 func dedupeRoles(in []domain.RoleAssignment) []domain.RoleAssignment {
 	out := make([]domain.RoleAssignment, 0, len(in))
 	for _, a := range in {

@@ -102,13 +102,7 @@ func (tx *Tx) versionsByID(ids []string) (map[string]domain.Version, error) {
 
 // Version returns the version with id, with its asset's brand.
 func (s *Store) Version(ctx context.Context, id string) (domain.Version, error) {
-	var out domain.Version
-	err := s.read(ctx, func(tx *Tx) error {
-		var err error
-		out, err = tx.version(id)
-		return err
-	})
-	return out, err
+	return readOne(ctx, s, func(tx *Tx) (domain.Version, error) { return tx.version(id) })
 }
 
 // VersionText returns the text lines extracted from a version.
