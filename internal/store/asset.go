@@ -86,19 +86,12 @@ func (s *Store) CreateAsset(ctx context.Context, actor domain.Actor, in domain.N
 		tags, _ := json.Marshal(in.Tags)
 		row := assetRow{
 			ID: newID(), JobCode: in.JobCode, JobCodeKey: strings.ToUpper(in.JobCode), Title: in.Title, Brand: in.Brand,
-			Audience: string(
-				in.Audience,
-			), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID, CreatedAt: tx.now, UpdatedAt: tx.now,
+			Audience: string(in.Audience), Channel: string(in.Channel), Tags: string(tags), OwnerID: actor.UserID,
+			CreatedAt: tx.now, UpdatedAt: tx.now,
 		}
 		row.SearchText = searchText(row, "")
-		if err := tx.db.Create(&row).Error; err != nil {
-			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{
-					Code:    domain.ECONFLICT,
-					Message: "An asset with this job code already exists.",
-					Fields:  map[string]string{"job_code": "This job code is already used."},
-				}
-			}
+		if err := tx.createUnique(&row, "An asset with this job code already exists.",
+			"job_code", "This job code is already used."); err != nil {
 			return err
 		}
 		for _, t := range in.Tags {

@@ -94,14 +94,7 @@ func (s *Store) CreateBrand(ctx context.Context, actor domain.Actor, in domain.N
 	var b domain.Brand
 	err := s.InTx(ctx, func(tx *Tx) error {
 		row := brandRow{Code: in.Code, Name: in.Name, LabelVersion: 1, CreatedAt: tx.now, UpdatedAt: tx.now}
-		if err := tx.db.Create(&row).Error; err != nil {
-			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{
-					Code:    domain.ECONFLICT,
-					Message: "Brand " + in.Code + " already exists.",
-					Fields:  map[string]string{"code": "This code is already used."},
-				}
-			}
+		if err := tx.createUnique(&row, "Brand "+in.Code+" already exists.", "code", "This code is already used."); err != nil {
 			return err
 		}
 		label := in.Label
@@ -188,4 +181,24 @@ func (tx *Tx) brandsExist(codes []string) error {
 		}
 	}
 	return nil
+}
+
+// createUnique inserts row; when a unique key refuses it, the error is a
+// conflict with message and, for field, fieldMessage.
+func (tx *Tx) createUnique(row any, message, field, fieldMessage string) error {
+	err := tx.db.Create(row).Error
+	if err != nil && domain.ErrorCode(translate(err)) == domain.ECONFLICT {
+		return &domain.Error{Code: domain.ECONFLICT, Message: message, Fields: map[string]string{field: fieldMessage}}
+	}
+	return err
+}
+
+// lockedBrand locks a brand's row for the transaction and reads the brand.
+func (tx *Tx) lockedBrand(code string) (brandRow, domain.Brand, error) {
+	row, err := tx.lockBrand(code)
+	if err != nil {
+		return row, domain.Brand{}, err
+	}
+	b, err := tx.brand(code)
+	return row, b, err
 }

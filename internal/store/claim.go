@@ -46,11 +46,7 @@ func (s *Store) CreateClaim(ctx context.Context, actor domain.Actor, brand strin
 	recheck Recheck) (domain.Claim, error) {
 	var out domain.Claim
 	err := s.InTx(ctx, func(tx *Tx) error {
-		b, err := tx.lockBrand(brand)
-		if err != nil {
-			return err
-		}
-		prev, err := tx.brand(brand)
+		b, prev, err := tx.lockedBrand(brand)
 		if err != nil {
 			return err
 		}

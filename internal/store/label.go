@@ -35,11 +35,7 @@ func (s *Store) SaveLabel(
 	var out domain.Brand
 	var refused *domain.AuditEntry
 	err := s.InTx(ctx, func(tx *Tx) error {
-		row, err := tx.lockBrand(brand)
-		if err != nil {
-			return err
-		}
-		prev, err := tx.brand(brand)
+		row, prev, err := tx.lockedBrand(brand)
 		if err != nil {
 			return err
 		}

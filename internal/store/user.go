@@ -70,14 +70,8 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Ne
 		// The administrator who creates an account chose its first password
 		// and knows it: like a reset, it must be changed by its owner.
 		row.PasswordMustChange = domain.PasswordSetByOther(actor.UserID, row.ID)
-		if err := tx.db.Create(&row).Error; err != nil {
-			if domain.ErrorCode(translate(err)) == domain.ECONFLICT {
-				return &domain.Error{
-					Code:    domain.ECONFLICT,
-					Message: "A user with this e-mail address already exists.",
-					Fields:  map[string]string{"email": "This e-mail address is already in use."},
-				}
-			}
+		if err := tx.createUnique(&row, "A user with this e-mail address already exists.",
+			"email", "This e-mail address is already in use."); err != nil {
 			return err
 		}
 		if err := tx.writeRoles(row.ID, roles); err != nil {
