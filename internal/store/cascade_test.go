@@ -62,14 +62,8 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 	ctx := context.Background()
 	u := mustUser(t, s, "author-"+strings.ToLower(job)+"@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
-	in := domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "detail_aid"}
-	if err := in.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	a, err := s.CreateAsset(ctx, author, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	assetID := newTestAsset(t, s, author,
+		domain.NewAsset{JobCode: job, Title: "Piece " + job, Brand: "ZELTRA", Audience: "hcp", Channel: "detail_aid"})
 	var text []domain.TextLine
 	for i, l := range lines {
 		text = append(text, domain.TextLine{Page: 1, Line: i + 1, Text: l})
@@ -78,7 +72,7 @@ func checkedPiece(t *testing.T, s *Store, job string, lines []string) (string, d
 	v, err := s.CreateVersion(
 		ctx,
 		author,
-		domain.Version{AssetID: a.ID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
+		domain.Version{AssetID: assetID, MediaType: "text/plain", Filename: "a.txt", TextStatus: domain.TextOK},
 		domain.StoredObject{Key: "objects/cc/dd/" + job, SHA256: fmt.Sprintf("%x", sha256.Sum256([]byte(job))), Size: 1},
 		true,
 		strings.Join(lines, "\n"),
