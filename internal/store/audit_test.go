@@ -38,6 +38,22 @@ func verify(t *testing.T, s *Store) domain.ChainReport {
 	return r
 }
 
+// verifyIntact fails t unless the audit chain verifies.
+func verifyIntact(t *testing.T, s *Store) {
+	t.Helper()
+	if r := verify(t, s); !r.OK {
+		t.Fatalf("audit chain: %+v", r)
+	}
+}
+
+// createZeltra creates the ZELTRA test brand.
+func createZeltra(t *testing.T, s *Store) {
+	t.Helper()
+	if _, err := s.CreateBrand(context.Background(), testActor, testBrand("ZELTRA")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAuditChainVerifies(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		if r := verify(t, s); !r.OK || r.Checked != 0 {

@@ -27,9 +27,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 			}
 			s := openTest(t, opts)
 			ctx := context.Background()
-			if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-				t.Fatal(err)
-			}
+			createZeltra(t, s)
 			const pieces, reps = 5, 3
 			var versions, assets []string
 			for i := range pieces {
@@ -155,9 +153,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 			if err != nil || cur.ID != v2 {
 				t.Fatalf("current piece = %+v, %v", cur, err)
 			}
-			if rep := verify(t, s); !rep.OK {
-				t.Fatalf("audit chain: %+v", rep.Broken)
-			}
+			verifyIntact(t, s)
 		})
 	}
 }
@@ -167,9 +163,7 @@ func TestExpirySweepInBulk(t *testing.T) {
 func TestVersionContentIsImmutable(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		v, _ := submittedJob(t, s, "ZEL-IMM")
 		for _, q := range []string{
 			"UPDATE versions SET sha256 = 'f00d' WHERE id = ?",

@@ -104,9 +104,7 @@ func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
 func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		s.outbox = true
 		brands := []string{"ZELTRA"}
 		v, assetID := approved(t, s, "ZEL-F1")
@@ -169,9 +167,7 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 func TestExpiredPieceCannotBeWithdrawnBeforeTheSweep(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		v, assetID := approved(t, s, "ZEL-F2")
 		exp := c.Now().Add(24 * time.Hour)
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v, ExpiresAt: exp}); err != nil {
@@ -199,9 +195,7 @@ func TestExpiredPieceCannotBeWithdrawnBeforeTheSweep(t *testing.T) {
 func TestRecertificationExtensionIsAnUpdate(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		s.outbox = true
 		v, assetID := approved(t, s, "ZEL-F3")
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v,
@@ -234,9 +228,7 @@ func TestRecertificationExtensionIsAnUpdate(t *testing.T) {
 func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		brands := []string{"ZELTRA"}
 		v1, assetID := approved(t, s, "ZEL-F4")
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
@@ -282,9 +274,7 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 func TestGoneOnlyIfItWasInTheField(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		brands := []string{"ZELTRA"}
 		v, assetID := approved(t, s, "ZEL-F5")
 		from := c.Now().Add(48 * time.Hour)

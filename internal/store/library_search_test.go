@@ -37,9 +37,7 @@ func createTestAsset(t *testing.T, s *Store, job string) string {
 func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-S1")
 		v1 := approvedText(t, s, assetID, "s1v1", "Dosing guide with Marigold wording.")
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
@@ -107,9 +105,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 func TestSupersedingNotifiesFetchers(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-N1")
 		v1 := approvedText(t, s, assetID, "n1v1", "First wording.")
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
@@ -152,9 +148,7 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 1 || notices[0].AckedAt == nil {
 			t.Fatalf("after ack = %+v", notices)
 		}
-		if r := verify(t, s); !r.OK {
-			t.Fatalf("audit chain: %+v", r.Broken)
-		}
+		verifyIntact(t, s)
 	})
 }
 
@@ -164,9 +158,7 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-M1")
 		v1 := approvedText(t, s, assetID, "m1v1", "Published Saffron wording.")
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,

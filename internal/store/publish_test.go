@@ -51,9 +51,7 @@ func approved(t *testing.T, s *Store, job string) (string, string) {
 func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		v1, assetID := approved(t, s, "ZEL-P1")
 		rep := mustUser(t, s, "rep@example.com")
 		repActor := domain.Actor{UserID: rep.ID, Name: rep.DisplayName}
@@ -139,9 +137,7 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 		if notices, _ := s.Notices(ctx, rep.ID, c.Now()); len(notices) != 2 || notices[0].Reason != string(domain.StateWithdrawn) {
 			t.Fatalf("notices after withdrawal = %+v", notices)
 		}
-		if r := verify(t, s); !r.OK {
-			t.Fatalf("audit chain: %+v", r.Broken)
-		}
+		verifyIntact(t, s)
 	})
 }
 
@@ -202,9 +198,7 @@ func c0() time.Time { return time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC) }
 func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		v1, assetID := approved(t, s, "ZEL-R1")
 		now := c.Now()
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(60 * 24 * time.Hour)}); err != nil {
@@ -280,9 +274,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 func TestConcurrentPublishAndWithdraw(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		versionID, _ := approved(t, s, "ZEL-RACE")
 		var wg sync.WaitGroup
 		var mu sync.Mutex
@@ -318,9 +310,7 @@ func TestConcurrentPublishAndWithdraw(t *testing.T) {
 		if err != nil || v.State != domain.StateWithdrawn {
 			t.Fatalf("final state %s, %v", v.State, err)
 		}
-		if r := verify(t, s); !r.OK {
-			t.Fatalf("audit chain: %+v", r.Broken)
-		}
+		verifyIntact(t, s)
 	})
 }
 

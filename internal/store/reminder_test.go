@@ -26,9 +26,7 @@ func reminderSubjects(t *testing.T, s *Store) []string {
 func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		thresholds := []int{30, 7, 1}
 		now := c.Now()
 		short, _ := approved(t, s, "ZEL-SHORT")
@@ -76,9 +74,7 @@ func TestExpiryRemindersSendOnlyTheNearest(t *testing.T) {
 func TestRemindersStartAgainAfterAnExtension(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		thresholds := []int{30, 7, 1}
 		v, _ := approved(t, s, "ZEL-EXT")
 		if _, err := s.Publish(ctx, testActor,

@@ -14,10 +14,7 @@ import (
 // submits it for review. It returns the version ID and the author.
 func submitted(t *testing.T, s *Store) (string, domain.Actor) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-		t.Fatal(err)
-	}
+	createZeltra(t, s)
 	u := mustUser(t, s, "author@example.com")
 	author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
 	assetID := newTestAsset(t, s, author,
@@ -134,9 +131,7 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 		if wins != 1 || conflicts != n-1 {
 			t.Fatalf("%d winners and %d conflicts, want 1 and %d", wins, conflicts, n-1)
 		}
-		if r := verify(t, s); !r.OK {
-			t.Fatalf("audit chain broken: %+v", r.Broken)
-		}
+		verifyIntact(t, s)
 	})
 }
 
@@ -181,9 +176,7 @@ func TestConcurrentFunctionsApproveOnce(t *testing.T) {
 		if err != nil || len(hist) != 1 || hist[0].Status != "approved" {
 			t.Fatalf("history = %+v, %v", hist, err)
 		}
-		if r := verify(t, s); !r.OK {
-			t.Fatalf("audit chain broken: %+v", r.Broken)
-		}
+		verifyIntact(t, s)
 	})
 }
 

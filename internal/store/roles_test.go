@@ -24,9 +24,7 @@ func TestRestrictedAppRole(t *testing.T) {
 	s := openTest(t, Options{DatabaseURL: appURL, Now: c.Now, AuditSealKey: []byte("seal key of this test")})
 
 	// The application works as its role.
-	if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-		t.Fatal(err)
-	}
+	createZeltra(t, s)
 	approved(t, s, "ZEL-R1")
 	appendN(t, s, 5)
 	if ok, err := s.AcquireLease(ctx, "test.job", "me", c.Now(), time.Minute); err != nil || !ok {

@@ -15,9 +15,7 @@ import (
 func TestRefusedSubmitStoresNoReport(t *testing.T) {
 	backendsWithClock(t, func(t *testing.T, s *Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.CreateBrand(ctx, testActor, testBrand("ZELTRA")); err != nil {
-			t.Fatal(err)
-		}
+		createZeltra(t, s)
 		versionID, author := submittedJob(t, s, "ZEL-SUB")
 		count := func(table string) int64 {
 			var n int64
