@@ -11,6 +11,7 @@ import (
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/store/storetest"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
@@ -28,7 +29,7 @@ func TestEventsOfOneAssetArriveInOrder(t *testing.T) {
 			if dialect == "postgres" {
 				opts.SQLitePath, opts.DatabaseURL = "", testenv.PostgresURL(t)
 			}
-			st := openStore(t, opts)
+			st := storetest.Open(t, opts)
 			versionID := publishedFixture(t, st, now)
 			if _, err := st.Withdraw(ctx, domain.Actor{Name: "regulatory"}, versionID, "Superseded by the new label."); err != nil {
 				t.Fatal(err)

@@ -53,7 +53,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func TestOutboxDeliveryWithRetries(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	st := openStore(t, store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), Outbox: true, Now: func() time.Time { return now }})
+	st := storetest.Open(t,
+		store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), Outbox: true, Now: func() time.Time { return now }})
 	versionID := publishedFixture(t, st, now)
 
 	rcv := &receiver{fail: 2}
@@ -111,21 +112,6 @@ func TestSignatureAndBackoff(t *testing.T) {
 
 // publishedFixture publishes an approved version, expiring a day after
 // now, of a new asset on a new brand, and returns its ID.
-// openStore opens and migrates a store with opts, closed when the test
-// ends.
-func openStore(t *testing.T, opts store.Options) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
 func publishedFixture(t *testing.T, st *store.Store, now time.Time) string {
 	t.Helper()
 	storetest.Brand(t, st, "ZELTRA")

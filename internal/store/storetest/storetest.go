@@ -90,3 +90,18 @@ func Brand(t testing.TB, s *store.Store, code string) {
 		t.Fatal(err)
 	}
 }
+
+// Open opens and migrates a store with opts; it is closed when the test
+// ends.
+func Open(t testing.TB, opts store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
