@@ -21,6 +21,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/store/storetest"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
@@ -38,18 +39,7 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 // sealedStore returns a SQLite store sealing its events with key's seal key.
 func sealedStore(t *testing.T, key ed25519.PrivateKey, now func() time.Time) *store.Store {
 	t.Helper()
-	st, err := store.Open(
-		context.Background(),
-		store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), AuditSealKey: domain.SealKey(key), Now: now},
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.Open(t, store.Options{SQLitePath: filepath.Join(t.TempDir(), "f.db"), AuditSealKey: domain.SealKey(key), Now: now})
 }
 
 func appendEvents(t *testing.T, st *store.Store, n int) {
