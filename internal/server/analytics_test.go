@@ -48,13 +48,15 @@ func analytics(t *testing.T, backend string) {
 	if len(u.Rows) != 1 || u.Rows[0].Downloads != 2 || u.Rows[0].Reps != 1 || u.Rows[0].Label != "ZEL-REV-1" {
 		t.Fatalf("utilization = %+v", u.Rows)
 	}
-	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(
+	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer,
+		nil), http.StatusOK); len(
 		u.Rows,
 	) != 1 ||
 		u.Rows[0].Label != "rep Person" {
 		t.Fatalf("by rep = %+v", u.Rows)
 	}
-	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(
+	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil),
+		http.StatusOK); len(
 		fb.Rows,
 	) != 1 ||
 		fb.Rows[0].Key != "question" {
@@ -68,11 +70,13 @@ func analytics(t *testing.T, backend string) {
 	if cyc.Stats.Approved != 1 || cyc.Stats.FirstPassRate != 1 {
 		t.Fatalf("review cycle = %+v", cyc.Stats)
 	}
-	if b := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer, nil), http.StatusOK); b.Rows[0].Count != 1 {
+	if b := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer,
+		nil), http.StatusOK); b.Rows[0].Count != 1 {
 		t.Fatalf("backlog = %+v", b.Rows)
 	}
 	decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/findings", f.marketer, nil), http.StatusOK)
-	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(
+	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil),
+		http.StatusOK); len(
 		un.Rows,
 	) != 0 {
 		t.Fatalf("used piece listed as unused: %+v", un.Rows)
@@ -101,7 +105,8 @@ func analytics(t *testing.T, backend string) {
 	for _, e := range events.Events {
 		actions[e.Action] = true
 	}
-	for _, want := range []string{"asset.create", "version.upload", "version.submit", "review.decide", "version.publish", "library.download"} {
+	for _, want := range []string{"asset.create", "version.upload", "version.submit", "review.decide", "version.publish",
+		"library.download"} {
 		if !actions[want] {
 			t.Errorf("audit of the asset lacks %s: %v", want, actions)
 		}

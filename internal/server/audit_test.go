@@ -76,7 +76,8 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	// The auditor's page names it too.
 	w := newWebClient(ts)
 	tok := w.csrf(t, "/login")
-	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"auditor@example.com"}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
+	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"auditor@example.com"},
+		"password": {testPassword}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("login = %d", rec.Code)
 	}
 	if rec := w.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||

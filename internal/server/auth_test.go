@@ -316,7 +316,8 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 
 	// Another instance changes the roles straight in the database: this
 	// server must notice on the next request.
-	if _, err := ts.store.SetRoles(context.Background(), domain.Actor{Name: "other instance"}, u.ID, []domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: "*"}}); err != nil {
+	if _, err := ts.store.SetRoles(context.Background(), domain.Actor{Name: "other instance"}, u.ID,
+		[]domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: "*"}}); err != nil {
 		t.Fatal(err)
 	}
 	if rec := ts.api(t, http.MethodGet, "/api/v1/users", mira, nil); rec.Code != http.StatusOK {
@@ -630,7 +631,8 @@ func TestAdminWebForms(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/assets?x=1": "/assets?x=1", "//evil.example": "/", "https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/", "/a\r\nSet-Cookie: x": "/"} {
+	for in, want := range map[string]string{"": "/", "/assets?x=1": "/assets?x=1", "//evil.example": "/",
+		"https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/", "/a\r\nSet-Cookie: x": "/"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}

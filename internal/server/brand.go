@@ -52,9 +52,10 @@ func (s *Server) apiGetBrand(c echo.Context) error {
 
 // labelForm is the label edit form; list fields are one item per line.
 type labelForm struct {
-	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
-	RereviewGraceDays                                                                                                                   string // empty: the default
-	BoxedWarning                                                                                                                        bool
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference string
+	LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays                string
+	RereviewGraceDays                                                        string // empty: the default
+	BoxedWarning                                                             bool
 }
 
 type functionChoice struct {

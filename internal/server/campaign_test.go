@@ -133,7 +133,8 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 	)
 	campaign := func(token, brand, name string, assetIDs ...string) domain.Campaign {
 		return decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
-			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": assetIDs}), http.StatusCreated)
+			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour),
+			"asset_ids": assetIDs}), http.StatusCreated)
 	}
 	live := campaign(f.marketer, "ZELTRA", "ZELTRA launch", f.asset.ID)
 	decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+live.ID+"/publish", f.marketer, nil), http.StatusOK)

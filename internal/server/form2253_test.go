@@ -19,7 +19,8 @@ func TestForm2253(t *testing.T) {
 func form2253(t *testing.T, backend string) {
 	f := newReviewFixtureOn(t, backend)
 	f.approveAll(t)
-	if rec := f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "nda", "application_number": "021234"}); rec.Code != http.StatusNoContent {
+	if rec := f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "nda",
+		"application_number": "021234"}); rec.Code != http.StatusNoContent {
 		t.Fatalf("set application = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(
@@ -57,7 +58,8 @@ func form2253(t *testing.T, backend string) {
 		f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil),
 		http.StatusOK,
 	)
-	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" || form.EstablishedName != "zeltaparin" ||
+	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" ||
+		form.EstablishedName != "zeltaparin" ||
 		form.Audience != "professional" || form.MaterialType != "detail_aid" || form.MaterialID != "ZEL-REV-1" ||
 		form.DisseminationDate != "2026-11-25" ||
 		form.PIDate != "2026-11-25" {
@@ -105,7 +107,8 @@ func form2253(t *testing.T, backend string) {
 		http.StatusConflict,
 		"conflict",
 	)
-	if p := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK); len(
+	if p := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil),
+		http.StatusOK); len(
 		p.Pending,
 	) != 0 {
 		t.Fatalf("still pending: %+v", p.Pending)

@@ -20,7 +20,8 @@ func (f *reviewFixture) rowCounts(t *testing.T) map[string]int64 {
 	}
 	defer db.Close()
 	out := map[string]int64{}
-	for _, table := range []string{"compliance_reports", "findings", "audit_events", "review_rounds", "review_tasks", "notifications", "signatures"} {
+	for _, table := range []string{"compliance_reports", "findings", "audit_events", "review_rounds", "review_tasks",
+		"notifications", "signatures"} {
 		var n int64
 		if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)
@@ -61,7 +62,8 @@ func TestRefusedSubmitChangesNothing(t *testing.T) {
 					t.Errorf("%s: %d rows before the refused submit, %d after", table, n, after[table])
 				}
 			}
-			if r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance", f.marketer, nil), http.StatusOK); r.ID != report.ID {
+			if r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/compliance",
+				f.marketer, nil), http.StatusOK); r.ID != report.ID {
 				t.Errorf("current report changed from %s to %s", report.ID, r.ID)
 			}
 			lib := decode[domain.LibraryPage](t, f.api(t, http.MethodGet, "/api/v1/library", f.rep, nil), http.StatusOK)

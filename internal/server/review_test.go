@@ -72,7 +72,8 @@ func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
 
 func (f *reviewFixture) decide(token, function, decision string) *httptest.ResponseRecorder {
 	return f.api(f.t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, map[string]any{
-		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword, "meaning": domain.DefaultMeaning(function, decision)})
+		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword,
+		"meaning": domain.DefaultMeaning(function, decision)})
 }
 
 func TestMLRReviewToApproval(t *testing.T) {
@@ -315,7 +316,8 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 		t.Fatalf("message = %q", d.Message)
 	}
 	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
-		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword, "meaning": "Rejected in legal review"}), http.StatusOK)
+		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword,
+		"meaning": "Rejected in legal review"}), http.StatusOK)
 	if res.VersionState != domain.StateRejected {
 		t.Fatalf("state = %s", res.VersionState)
 	}
@@ -329,7 +331,8 @@ func TestReviewInTheBrowser(t *testing.T) {
 	signIn := func(email string) *webClient {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
+		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email},
+			"password": {testPassword}}); rec.Code != http.StatusSeeOther {
 			t.Fatalf("login %s = %d", email, rec.Code)
 		}
 		return w
@@ -340,15 +343,18 @@ func TestReviewInTheBrowser(t *testing.T) {
 	if !strings.Contains(marketer.do(t, http.MethodGet, page, nil).Body.String(), "Submit for MLR review") {
 		t.Fatal("no submit button for the author")
 	}
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/submit", url.Values{"_csrf": {tok}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/submit",
+		url.Values{"_csrf": {tok}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("submit = %d %s", rec.Code, rec.Body)
 	}
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/comments", url.Values{"_csrf": {tok}, "body": {"Please check page 1."}, "page": {"1"}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/comments", url.Values{"_csrf": {tok},
+		"body": {"Please check page 1."}, "page": {"1"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("comment = %d %s", rec.Code, rec.Body)
 	}
 	f.clearErrors(t, f.version.ID)
 
-	for _, who := range []struct{ email, function string }{{"medical@example.com", "medical"}, {"legal@example.com", "legal"}, {"regulatory@example.com", "regulatory"}} {
+	for _, who := range []struct{ email, function string }{{"medical@example.com", "medical"}, {"legal@example.com", "legal"},
+		{"regulatory@example.com", "regulatory"}} {
 		w := signIn(who.email)
 		q := w.do(t, http.MethodGet, "/reviews", nil)
 		if q.Code != http.StatusOK || !strings.Contains(q.Body.String(), "ZEL-REV-1") {

@@ -103,7 +103,8 @@ func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 	f.version = v
 	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
 	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
-		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword, "meaning": "Changes requested"}), http.StatusOK)
+		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword,
+		"meaning": "Changes requested"}), http.StatusOK)
 	if got := f.waiveAll(t, two, v.ID); got != http.StatusForbidden {
 		t.Fatalf("waiver after own medical decision = %d", got)
 	}
@@ -165,7 +166,8 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 			)
 			f.clearErrors(t, f.version.ID)
 			for _, tok := range []string{v1author, submitter} {
-				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(
+				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil),
+					http.StatusOK); len(
 					q.Reviews,
 				) != 0 {
 					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
@@ -336,7 +338,8 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	}
 	// The open round still needs all three functions.
 	f.clearErrors(t, f.version.ID)
-	if res := decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK); res.VersionState != domain.StateInReview {
+	if res := decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"),
+		http.StatusOK); res.VersionState != domain.StateInReview {
 		t.Fatalf("regulatory alone approved an open round: %+v", res)
 	}
 	var refused, signedChanges int
@@ -393,7 +396,8 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusForbidden, "password_change_required")
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusForbidden, "password_change_required")
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
-		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}), http.StatusForbidden, "password_change_required")
+		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}),
+		http.StatusForbidden, "password_change_required")
 	// No path to a signature skips the rule: the store refuses it too.
 	_, err = f.store.Decide(
 		ctx,
@@ -417,10 +421,12 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 		t.Fatalf("change-password page = %d", page.Code)
 	}
 	csrf = w.csrf(t, "/account/password")
-	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"short"}}); rec.Code != http.StatusUnprocessableEntity {
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset},
+		"new_password": {"short"}}); rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("weak new password = %d", rec.Code)
 	}
-	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"my very own password"}}); rec.Code != http.StatusSeeOther {
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset},
+		"new_password": {"my very own password"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("change = %d %s", rec.Code, rec.Body)
 	}
 	// Changed by its owner, the password signs again.
@@ -436,7 +442,8 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 		http.StatusOK,
 	).Token
 	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
-		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
+		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}),
+		http.StatusOK)
 }
 
 // An account an administrator creates starts with a password the

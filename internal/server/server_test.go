@@ -357,7 +357,8 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 		"GET /login": true, "POST /login": true, "POST /api/v1/auth/login": true, "GET /api/v1/openapi.json": true,
 	}
 	signedInOK := map[string]bool{
-		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true, "GET /api/v1/me/notifications": true, "POST /api/v1/me/notifications/read": true, "POST /api/v1/auth/logout": true,
+		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true,
+		"GET /api/v1/me/notifications": true, "POST /api/v1/me/notifications/read": true, "POST /api/v1/auth/logout": true,
 		"GET /account/password": true, "POST /account/password": true,
 	}
 	routes := ts.echo.Routes()

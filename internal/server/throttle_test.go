@@ -208,7 +208,8 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 		t.Fatalf("audit: %d signature failures, %d lock events", failed, locked)
 	}
 	f.clock.Advance(f.cfg.LoginWindow + time.Second)
-	if res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK); res.Task.Status != domain.TaskApproved {
+	if res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"),
+		http.StatusOK); res.Task.Status != domain.TaskApproved {
 		t.Fatalf("after the window: %+v", res)
 	}
 }

@@ -217,7 +217,8 @@ func (s *Server) sendContent(c echo.Context, v domain.Version, content *object.R
 		}
 		// ServeContent described the content it meant to send.
 		h := c.Response().Header()
-		for _, k := range []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding} {
+		stale := []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding}
+		for _, k := range stale {
 			h.Del(k)
 		}
 		return err
