@@ -167,11 +167,8 @@ func lines(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n
 
 func (s *Server) labelSave(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "label", "update") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "label", "update"); err != nil {
+		return err
 	}
 	form := labelForm{
 		ProprietaryName: c.FormValue("proprietary_name"),
@@ -262,11 +259,8 @@ func (s *Server) apiLabelVersions(c echo.Context) error {
 
 func (s *Server) apiPutLabel(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "label", "update") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "label", "update"); err != nil {
+		return err
 	}
 	var in labelRequest
 	if err := decodeJSON(c, &in); err != nil {
@@ -383,11 +377,8 @@ func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, er
 
 func (s *Server) claimCreate(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "claim", "create") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "claim", "create"); err != nil {
+		return err
 	}
 	form := claimForm{
 		Text:       c.FormValue("text"),
@@ -427,11 +418,8 @@ func (s *Server) apiListClaims(c echo.Context) error {
 
 func (s *Server) apiCreateClaim(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "claim", "create") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "claim", "create"); err != nil {
+		return err
 	}
 	var in domain.NewClaim
 	if err := decodeJSON(c, &in); err != nil {
@@ -445,4 +433,17 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, cl)
+}
+
+// brandAllows refuses an action on a brand's object: with not found when the
+// caller may not even read it, so that the brand's existence is not told, and
+// with forbidden when the caller may read it but not do action.
+func (s *Server) brandAllows(c echo.Context, code, object, action string) error {
+	if !s.can(c, code, object, "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, object, action) {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	return nil
 }
