@@ -13,25 +13,12 @@ import (
 )
 
 func TestAnalytics(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { analytics(t, backend) })
-	}
+	forEachBackend(t, analytics)
 }
 
 func analytics(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(20 * 24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, backend)
+	f.publishFor(t, 20*24*time.Hour)
 	f.repContent(t, f.asset.ID)
 	f.repContent(t, f.asset.ID)
 	decode[domain.Feedback](

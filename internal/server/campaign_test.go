@@ -11,8 +11,7 @@ import (
 )
 
 func TestCampaigns(t *testing.T) {
-	f := newReviewFixture(t)
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, "sqlite")
 	other := f.createAsset(t, f.marketer, "ZEL-CAMP-2", "ZELTRA")
 	now := f.clock.Now()
 	in := map[string]any{
@@ -35,13 +34,7 @@ func TestCampaigns(t *testing.T) {
 	}
 	decode[domain.Version](
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)},
-		),
+		f.publishRequest(t, map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)}),
 		http.StatusOK,
 	)
 	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
@@ -110,25 +103,15 @@ func TestCampaigns(t *testing.T) {
 // another sees every campaign of the first, and of the second only live
 // campaigns as kits, without drafts or risk flags.
 func TestCampaignViewIsChosenPerBrand(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { campaignViewPerBrand(t, backend) })
-	}
+	forEachBackend(t, campaignViewPerBrand)
 }
 
 func campaignViewPerBrand(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.t = t
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, backend)
 	now := f.clock.Now()
 	decode[domain.Version](
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)},
-		),
+		f.publishRequest(t, map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)}),
 		http.StatusOK,
 	)
 	campaign := func(token, brand, name string, assetIDs ...string) domain.Campaign {

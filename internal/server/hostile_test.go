@@ -50,8 +50,7 @@ func TestHostileRequestsNeverFail500(t *testing.T) {
 }
 
 func hostileRequests(t *testing.T, backend string, seed uint64) {
-	f := newReviewFixtureOn(t, backend)
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, backend)
 	tokens := []string{"", "fs_forged", f.admin, f.marketer, f.medical, f.rep, f.other, f.regulatory}
 	rng := rand.New(rand.NewPCG(seed, 2))
 	routes := f.echo.Routes()

@@ -465,20 +465,8 @@ func TestHostileFileNamesAndIDs(t *testing.T) {
 // text PostgreSQL cannot hold, to the API's JSON endpoints: every answer is
 // a 4xx with the envelope, and nothing changes.
 func TestHostileJSONBodies(t *testing.T) {
-	f := newReviewFixtureOn(t, "postgres")
-	f.t = t
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, "postgres")
+	f.publishFor(t, 24*time.Hour)
 	rep := decode[domain.User](t, f.api(t, http.MethodGet, "/api/v1/me", f.rep, nil), http.StatusOK)
 	vp := "/api/v1/versions/" + f.version.ID
 	endpoints := []struct{ method, path, token string }{
@@ -578,20 +566,8 @@ func TestHostileJSONBodies(t *testing.T) {
 // and an HTML error page, and nothing changes; the same forms with the
 // page's token then work, so each refusal was the token's doing.
 func TestWebFormsRefuseForgedRequests(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, "sqlite")
+	f.publishFor(t, 24*time.Hour)
 	signIn := func(email, page string) (*webClient, string) {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")

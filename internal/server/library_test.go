@@ -12,9 +12,7 @@ import (
 // marketer withdraws it (with confirmation and a reason); the rep sees the
 // notice, acknowledges it and can no longer open the piece.
 func TestRepAndMarketerInTheBrowser(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, "sqlite")
 	signIn := func(email string) (*webClient, string) {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")

@@ -144,7 +144,6 @@ func (lt *loadTally) sample(kind string, s *loadSample) {
 
 func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape) {
 	f := newReviewFixtureOn(t, backend)
-	f.t = t
 	ctx := context.Background()
 
 	reps := make([]string, shape.reps)

@@ -187,7 +187,6 @@ func pngImage(t *testing.T) []byte {
 // carries the sandbox policy, and only images and video may be inline.
 func TestStoredFilesAreServedSandboxed(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	pdf := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "scripted.pdf", scriptedPiece()), http.StatusCreated)
 	if pdf.MediaType != "application/pdf" || pdf.TextStatus != "ok" {
 		t.Fatalf("the scripted PDF was stored as %s with text %s", pdf.MediaType, pdf.TextStatus)

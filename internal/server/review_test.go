@@ -78,7 +78,6 @@ func (f *reviewFixture) decide(token, function, decision string) *httptest.Respo
 
 func TestMLRReviewToApproval(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.medical, nil), http.StatusForbidden, "forbidden")
 	round := decode[domain.ReviewRound](
 		t,
@@ -195,29 +194,13 @@ func TestMLRReviewToApproval(t *testing.T) {
 		t.Fatalf("history after re-certification = %+v", hist.Rounds)
 	}
 	// Published and re-certified: a new expiry may be set.
-	pub := decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	pub := f.publishFor(t, 24*time.Hour)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
 	decodeError(
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)},
-		),
+		f.publishRequest(t, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}),
 		http.StatusConflict,
 		"conflict",
 	)
@@ -231,17 +214,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
-	ext := decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	ext := f.publishFor(t, 72*time.Hour)
 	if ext.State != domain.StatePublished {
 		t.Fatalf("after extension: %s", ext.State)
 	}
@@ -251,7 +224,6 @@ func TestMLRReviewToApproval(t *testing.T) {
 
 func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	a := f.createAsset(t, f.marketer, "ZEL-REV-2", "ZELTRA")
 	f.version = decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 	decode[domain.ReviewRound](
@@ -295,7 +267,6 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 
 func TestSegregationOfDutiesInReview(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	f.addUser(t, "twohats@example.com", "medical_reviewer:ZELTRA", "legal_reviewer:ZELTRA")
 	f.addUser(t, "author@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
 	twohats, author := f.login(t, "twohats@example.com"), f.login(t, "author@example.com")
@@ -327,7 +298,6 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 // the approval record through the web forms.
 func TestReviewInTheBrowser(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	signIn := func(email string) *webClient {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")

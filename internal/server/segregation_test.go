@@ -63,40 +63,36 @@ func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
 // regulatory and the medical role who waived a finding on a version may not
 // then sign its medical review, and the refused attempt is audited.
 func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.t = t
-			f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
-			two := f.login(t, "tworoles@example.com")
-			v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-			f.version = v
-			decode[domain.ReviewRound](
-				t,
-				f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil),
-				http.StatusCreated,
-			)
-			if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
-				t.Fatalf("waiver = %d", got)
-			}
-			d := decodeError(t, f.decide(two, "medical", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "waived a checker finding") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			// The regulatory review stays open to them: same function.
-			decode[domain.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
-			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
-				t.Fatalf("audited refusals = %q", got)
-			}
-		})
-	}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newReviewFixtureOn(t, backend)
+		f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
+		two := f.login(t, "tworoles@example.com")
+		v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+		f.version = v
+		decode[domain.ReviewRound](
+			t,
+			f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil),
+			http.StatusCreated,
+		)
+		if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
+			t.Fatalf("waiver = %d", got)
+		}
+		d := decodeError(t, f.decide(two, "medical", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "waived a checker finding") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		// The regulatory review stays open to them: same function.
+		decode[domain.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
+		if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
+			t.Fatalf("audited refusals = %q", got)
+		}
+	})
 }
 
 // TestWaiverAfterAnotherFunctionIsRefused: the reverse order, a medical
 // sign-off first, then a waiver by the same person.
 func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
 	two := f.login(t, "tworoles@example.com")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
@@ -117,7 +113,6 @@ func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 // on a version someone else uploaded.
 func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	f.addUser(t, "owner@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
 	owner := f.login(t, "owner@example.com")
 	a := f.createAsset(t, owner, "ZEL-OWN-1", "ZELTRA")
@@ -146,49 +141,46 @@ func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 // an asset may not review version 2, and whoever submitted a version may
 // not review it; neither sees the task in their queue.
 func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.t = t
-			f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
-			f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
-			v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
-			decode[domain.Version](
-				t,
-				f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")),
-				http.StatusCreated,
-			)
-			f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
-			decode[domain.ReviewRound](
-				t,
-				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil),
-				http.StatusCreated,
-			)
-			f.clearErrors(t, f.version.ID)
-			for _, tok := range []string{v1author, submitter} {
-				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil),
-					http.StatusOK); len(
-					q.Reviews,
-				) != 0 {
-					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
-				}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newReviewFixtureOn(t, backend)
+		f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
+		f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
+		v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
+		decode[domain.Version](
+			t,
+			f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")),
+			http.StatusCreated,
+		)
+		f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
+		decode[domain.ReviewRound](
+			t,
+			f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil),
+			http.StatusCreated,
+		)
+		f.clearErrors(t, f.version.ID)
+		for _, tok := range []string{v1author, submitter} {
+			if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil),
+				http.StatusOK); len(
+				q.Reviews,
+			) != 0 {
+				t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
 			}
-			d := decodeError(t, f.decide(v1author, "medical", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "uploaded a version") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			d = decodeError(t, f.decide(submitter, "legal", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "submitted this version") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical,review.decide:legal" {
-				t.Fatalf("audited refusals = %q", got)
-			}
-			// Independent reviewers still approve.
-			decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
-			decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
-		})
-	}
+		}
+		d := decodeError(t, f.decide(v1author, "medical", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "uploaded a version") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		d = decodeError(t, f.decide(submitter, "legal", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "submitted this version") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical,review.decide:legal" {
+			t.Fatalf("audited refusals = %q", got)
+		}
+		// Independent reviewers still approve.
+		decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+		decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+	})
 }
 
 // TestNoOneGrantsRolesToThemselves: an administrator may not make itself a
@@ -268,7 +260,6 @@ func labelBody(t *testing.T, l domain.Label, password string) map[string]any {
 // already open keeps all its tasks.
 func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
 	regOnly := l
 	regOnly.RequiredFunctions = []string{"regulatory"}
@@ -366,7 +357,6 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 // no signature is accepted until the owner chose their own password.
 func TestPasswordResetMustBeChanged(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	decode[domain.ReviewRound](
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),

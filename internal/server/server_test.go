@@ -387,3 +387,11 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
 func TestMain(m *testing.M) { testenv.Main(m) }
+
+// forEachBackend runs fn as a subtest on each storage pair the server
+// supports: SQLite with local files, and PostgreSQL with MinIO.
+func forEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { fn(t, backend) })
+	}
+}

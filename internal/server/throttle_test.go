@@ -16,50 +16,48 @@ import (
 // a limit of 5 check the password 5 times; the rest get 429, on both
 // databases.
 func TestParallelWrongSignInsAreThrottled(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			ts := newTestServerOn(t, backend, nil)
-			ts.addUser(t, "target@example.com")
-			var (
-				wg     sync.WaitGroup
-				mu     sync.Mutex
-				status = map[int]int{}
-			)
-			start := make(chan struct{})
-			for i := 0; i < 40; i++ {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					<-start
-					rec := ts.api(
-						t,
-						http.MethodPost,
-						"/api/v1/auth/login",
-						"",
-						map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)},
-					)
-					mu.Lock()
-					status[rec.Code]++
-					mu.Unlock()
-				}(i)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ts := newTestServerOn(t, backend, nil)
+		ts.addUser(t, "target@example.com")
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			status = map[int]int{}
+		)
+		start := make(chan struct{})
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				rec := ts.api(
+					t,
+					http.MethodPost,
+					"/api/v1/auth/login",
+					"",
+					map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)},
+				)
+				mu.Lock()
+				status[rec.Code]++
+				mu.Unlock()
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount ||
+			status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
+			t.Fatalf("answers = %v; want %d password checks and the rest 429", status, ts.cfg.LoginMaxPerAccount)
+		}
+		checks := 0
+		for _, e := range ts.auditActions(t) {
+			if e.Action == "auth.login_failed" {
+				checks++
 			}
-			close(start)
-			wg.Wait()
-			if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount ||
-				status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
-				t.Fatalf("answers = %v; want %d password checks and the rest 429", status, ts.cfg.LoginMaxPerAccount)
-			}
-			checks := 0
-			for _, e := range ts.auditActions(t) {
-				if e.Action == "auth.login_failed" {
-					checks++
-				}
-			}
-			if checks != ts.cfg.LoginMaxPerAccount {
-				t.Fatalf("%d password checks audited", checks)
-			}
-		})
-	}
+		}
+		if checks != ts.cfg.LoginMaxPerAccount {
+			t.Fatalf("%d password checks audited", checks)
+		}
+	})
 }
 
 // auditBytes is the stored size of the audit trail's text.
@@ -142,7 +140,6 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 // limit, and the lock is audited as a signature failure.
 func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	decode[domain.ReviewRound](
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
