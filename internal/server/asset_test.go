@@ -273,13 +273,7 @@ func TestUploadAndDownload(t *testing.T) {
 	decodeError(t, get(f.other, nil), http.StatusNotFound, "not_found")
 	decodeError(t, get(f.rep, nil), http.StatusForbidden, "forbidden")
 
-	downloads := 0
-	for _, e := range f.auditActions(t) {
-		if e.Action == "version.download" && e.ObjectID == v.ID {
-			downloads++
-		}
-	}
-	if downloads != 2 { // the full download and the range; not the 304 or refused ones
+	if downloads := f.auditCount(t, "version.download", v.ID); downloads != 2 { // the full download and the range; not the 304 or refused ones
 		t.Fatalf("%d download audit events, want 2", downloads)
 	}
 	text := decode[struct {

@@ -109,6 +109,17 @@ func (ts *testServer) auditActions(t *testing.T) []domain.AuditEvent {
 	return evs
 }
 
+// auditCount counts the audit events of action about objectID.
+func (ts *testServer) auditCount(t *testing.T, action, objectID string) int {
+	n := 0
+	for _, e := range ts.auditActions(t) {
+		if e.Action == action && e.ObjectID == objectID {
+			n++
+		}
+	}
+	return n
+}
+
 func TestAPILoginMeLogout(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addBrand(t, "ZELTRA")

@@ -338,13 +338,7 @@ func TestMissingObjectIsAnIntegrityFailure(t *testing.T) {
 				t.Fatalf("download after the file was uploaded again = %d", rec.Code)
 			}
 		}
-		restored := 0
-		for _, e := range f.auditActions(t) {
-			if e.Action == domain.ActionObjectRestored && e.ObjectID == v.ObjectKey {
-				restored++
-			}
-		}
-		if restored != 1 {
+		if restored := f.auditCount(t, domain.ActionObjectRestored, v.ObjectKey); restored != 1 {
 			t.Fatalf("%d restore audit events, want 1", restored)
 		}
 	})
@@ -514,13 +508,7 @@ func TestRepLibraryDownloadIsVerified(t *testing.T) {
 		if b, err := f.store.Blob(context.Background(), v.ObjectKey); err != nil || b.CorruptAt == nil {
 			t.Fatalf("blob = %+v %v", b, err)
 		}
-		alarms := 0
-		for _, e := range f.auditActions(t) {
-			if e.Action == domain.ActionObjectCorrupt && e.ObjectID == v.ObjectKey {
-				alarms++
-			}
-		}
-		if alarms != 1 {
+		if alarms := f.auditCount(t, domain.ActionObjectCorrupt, v.ObjectKey); alarms != 1 {
 			t.Fatalf("%d integrity audit events, want 1", alarms)
 		}
 	})

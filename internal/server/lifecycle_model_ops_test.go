@@ -427,17 +427,7 @@ func (s *modelSeq) generate() modelOp {
 	}
 	var choices []choice
 	add := func(w int, f func()) { choices = append(choices, choice{w, f}) }
-	each := func(ok func(v *mVersion) bool) [][2]int {
-		var out [][2]int
-		for ai, a := range s.assets {
-			for vi, v := range a.versions {
-				if ok(v) {
-					out = append(out, [2]int{ai, vi})
-				}
-			}
-		}
-		return out
-	}
+	each := s.versionsWhere
 	set := func(kind, actor string, p [2]int) {
 		op.Kind, op.Actor, op.Asset, op.Version = kind, actor, p[0], p[1]
 	}
@@ -581,23 +571,26 @@ func (s *modelSeq) generate() modelOp {
 	return op
 }
 
+// versionsWhere returns the (asset, version) index pairs of the model's
+// versions that satisfy ok.
+func (s *modelSeq) versionsWhere(ok func(v *mVersion) bool) [][2]int {
+	var out [][2]int
+	for ai, a := range s.assets {
+		for vi, v := range a.versions {
+			if ok(v) {
+				out = append(out, [2]int{ai, vi})
+			}
+		}
+	}
+	return out
+}
+
 // generateWild chooses a step of a random kind with a random target and,
 // now and then, an actor who may not do it: mostly refusals.
 func (s *modelSeq) generateWild() modelOp {
 	r := s.rng
 	op := modelOp{Inst: r.IntN(len(s.w.instances)), Asset: -1, Version: -1}
-	// candidates returns (asset, version) pairs whose version satisfies ok.
-	candidates := func(ok func(v *mVersion) bool) [][2]int {
-		var out [][2]int
-		for ai, a := range s.assets {
-			for vi, v := range a.versions {
-				if ok(v) {
-					out = append(out, [2]int{ai, vi})
-				}
-			}
-		}
-		return out
-	}
+	candidates := s.versionsWhere
 	target := func(ok func(v *mVersion) bool) {
 		c := candidates(ok)
 		if len(c) == 0 || r.IntN(10) == 0 {

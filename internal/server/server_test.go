@@ -77,12 +77,21 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 	logs := &testenv.SyncBuffer{}
 	cfg := config.Default()
 	cfg.MaxBodyBytes = 1024
-	az, err := authz.New(ctx, st)
+	s := wireTestServer(t, cfg, st, blobs, slog.New(slog.NewTextHandler(logs, nil)), clock, filepath.Join(dir, "tmp"))
+	return &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn}
+}
+
+// wireTestServer wires the server over st and blobs as cmd does, with the
+// test's upload limits, password cost and clock; uploads spool in tempDir.
+func wireTestServer(
+	t *testing.T, cfg config.Config, st *store.Store, blobs objectstore.Store, log *slog.Logger, clock *testClock, tempDir string,
+) *Server {
+	t.Helper()
+	az, err := authz.New(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	lib, err := object.New(st, blobs, log, object.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload,
+	lib, err := object.New(st, blobs, log, object.Options{TempDir: tempDir, MaxUpload: testMaxUpload,
 		BlockSize: testBlockSize, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +112,7 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn}
+	return s
 }
 
 // testMaxUpload is the upload limit of the server under test.
