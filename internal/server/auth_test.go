@@ -324,6 +324,11 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 	u := ts.addUser(t, "mira@example.com", "marketer:ZELTRA")
 	admin, mira := ts.login(t, "admin@example.com"), ts.login(t, "mira@example.com")
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/users", mira, nil), http.StatusForbidden, "forbidden")
+	// setRole has the administrator give mira one role in one brand.
+	setRole := func(role, brand string) *httptest.ResponseRecorder {
+		return ts.api(t, http.MethodPut, "/api/v1/users/"+u.ID+"/roles", admin,
+			map[string]any{"roles": []map[string]string{{"role": role, "brand": brand}}})
+	}
 
 	// Another instance changes the roles straight in the database: this
 	// server must notice on the next request.
@@ -334,45 +339,16 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 	if rec := ts.api(t, http.MethodGet, "/api/v1/users", mira, nil); rec.Code != http.StatusOK {
 		t.Fatalf("after grant: %d %s", rec.Code, rec.Body)
 	}
-	rec := ts.api(
-		t,
-		http.MethodPut,
-		"/api/v1/users/"+u.ID+"/roles",
-		admin,
-		map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "ZELTRA"}}},
-	)
-	if rec.Code != http.StatusOK {
+	if rec := setRole("rep", "ZELTRA"); rec.Code != http.StatusOK {
 		t.Fatalf("set roles = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/users", mira, nil), http.StatusForbidden, "forbidden")
 	// Unknown brands and roles are refused with field messages.
-	d := decodeError(
-		t,
-		ts.api(
-			t,
-			http.MethodPut,
-			"/api/v1/users/"+u.ID+"/roles",
-			admin,
-			map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "NOSUCH"}}},
-		),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	d := decodeError(t, setRole("rep", "NOSUCH"), http.StatusUnprocessableEntity, "invalid")
 	if !strings.Contains(d.Fields["roles"], "NOSUCH") {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	decodeError(
-		t,
-		ts.api(
-			t,
-			http.MethodPut,
-			"/api/v1/users/"+u.ID+"/roles",
-			admin,
-			map[string]any{"roles": []map[string]string{{"role": "overlord", "brand": "*"}}},
-		),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, setRole("overlord", "*"), http.StatusUnprocessableEntity, "invalid")
 }
 
 func TestTokensExpire(t *testing.T) {

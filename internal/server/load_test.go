@@ -413,20 +413,10 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 				rec.Body.String() != string(p.content) {
 				t.Errorf("%s after the load: %d", p.jobCode, rec.Code)
 			}
-		case fateExpires:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone,
-				"gone"); !strings.Contains(
-				d.Message,
-				"expired",
-			) {
-				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
-			}
-		case fateWithdraw:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone,
-				"gone"); !strings.Contains(
-				d.Message,
-				"withdrawn: Safety update",
-			) {
+		case fateExpires, fateWithdraw:
+			why := map[string]string{fateExpires: "expired", fateWithdraw: "withdrawn: Safety update"}[p.fate]
+			rec := f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil)
+			if d := decodeError(t, rec, http.StatusGone, "gone"); !strings.Contains(d.Message, why) {
 				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
 			}
 		}

@@ -357,12 +357,7 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 // no signature is accepted until the owner chose their own password.
 func TestPasswordResetMustBeChanged(t *testing.T) {
 	f := newReviewFixture(t)
-	decode[domain.ReviewRound](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
-		http.StatusCreated,
-	)
-	f.clearErrors(t, f.version.ID)
+	f.submitClean(t)
 	ctx := context.Background()
 	creds, err := f.store.CredentialsByEmail(ctx, "medical@example.com")
 	if err != nil {

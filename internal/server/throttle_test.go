@@ -140,12 +140,7 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 // limit, and the lock is audited as a signature failure.
 func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
-	decode[domain.ReviewRound](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
-		http.StatusCreated,
-	)
-	f.clearErrors(t, f.version.ID)
+	f.submitClean(t)
 	guess := func(i int) *http.Response {
 		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
 			"function": "medical", "decision": "approve", "password": fmt.Sprintf("guess number %d", i), "meaning": "Approved"}).Result()
