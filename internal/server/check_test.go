@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -205,32 +206,9 @@ func TestCheckPages(t *testing.T) {
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
-			"_csrf":               {tok},
-			"proprietary_name":    {"ZELTRA"},
-			"established_name":    {"zeltaparin"},
-			"indication":          {"Adults."},
-			"isi_statements":      {""},
-			"pi_reference":        {"See PI."},
-			"max_expiry_months":   {"12"},
-			"rereview_grace_days": {"soon"},
-			"required_functions":  {"medical", "legal", "regulatory"},
-		},
-	)
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") ||
-		!strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
-		t.Fatalf("bad label form = %d", rec.Code)
-	}
-	// The review SLA is an administrator's decision.
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
+	// postLabel posts a sound label form with the fields of changes set.
+	postLabel := func(changes url.Values) *httptest.ResponseRecorder {
+		form := url.Values{
 			"_csrf":              {tok},
 			"proprietary_name":   {"ZELTRA"},
 			"established_name":   {"zeltaparin"},
@@ -238,31 +216,22 @@ func TestCheckPages(t *testing.T) {
 			"isi_statements":     {"Bleeding.\nFalls."},
 			"pi_reference":       {"See PI."},
 			"max_expiry_months":  {"12"},
-			"review_sla_days":    {"3"},
 			"required_functions": {"medical", "legal", "regulatory"},
-			"password":           {testPassword},
-		},
-	)
+		}
+		maps.Copy(form, changes)
+		return w.do(t, http.MethodPost, "/brands/ZELTRA/label", form)
+	}
+	rec = postLabel(url.Values{"isi_statements": {""}, "rereview_grace_days": {"soon"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") ||
+		!strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
+		t.Fatalf("bad label form = %d", rec.Code)
+	}
+	// The review SLA is an administrator's decision.
+	rec = postLabel(url.Values{"review_sla_days": {"3"}, "password": {testPassword}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Only an administrator") {
 		t.Fatalf("SLA change by a reviewer = %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
-			"_csrf":               {tok},
-			"proprietary_name":    {"ZELTRA"},
-			"established_name":    {"zeltaparin"},
-			"indication":          {"Adults."},
-			"isi_statements":      {"Bleeding.\nFalls."},
-			"pi_reference":        {"See PI."},
-			"max_expiry_months":   {"12"},
-			"review_sla_days":     {"5"},
-			"rereview_grace_days": {"0"},
-			"required_functions":  {"medical", "legal", "regulatory"},
-		},
-	)
+	rec = postLabel(url.Values{"review_sla_days": {"5"}, "rereview_grace_days": {"0"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}
