@@ -55,23 +55,14 @@ func TestPublishToExpiryToNotice(t *testing.T) {
 func publishToExpiryToNotice(t *testing.T, backend string) {
 	f := newApprovedFixtureOn(t, backend)
 	now := f.clock.Now()
-	decodeError(
-		t,
-		f.publishRequest(t, map[string]any{"expires_at": now.AddDate(0, 13, 0)}),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, f.publishRequest(t, map[string]any{"expires_at": now.AddDate(0, 13, 0)}), http.StatusUnprocessableEntity, "invalid")
 	decodeError(
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.medical, map[string]any{"expires_at": now.Add(time.Hour)}),
 		http.StatusForbidden,
 		"forbidden",
 	)
-	pub := decode[domain.Version](
-		t,
-		f.publishRequest(t, map[string]any{"expires_at": now.Add(2 * time.Hour)}),
-		http.StatusOK,
-	)
+	pub := decode[domain.Version](t, f.publishRequest(t, map[string]any{"expires_at": now.Add(2 * time.Hour)}), http.StatusOK)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}

@@ -105,11 +105,7 @@ func TestRecheckOfPublishedPieceIsRefused(t *testing.T) {
 		f.publishFor(t, 48*time.Hour)
 		l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
 		l.ISIStatements = append(l.ISIStatements, "ZELTRA may cause severe liver injury.")
-		decode[domain.Label](
-			t,
-			f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")),
-			http.StatusOK,
-		)
+		decode[domain.Label](t, f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/label", f.regulatory, labelBody(t, l, "")), http.StatusOK)
 
 		before := f.rowCounts(t)
 		d := decodeError(

@@ -198,12 +198,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
-	decodeError(
-		t,
-		f.publishRequest(t, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}),
-		http.StatusConflict,
-		"conflict",
-	)
+	decodeError(t, f.publishRequest(t, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusConflict, "conflict")
 	decode[domain.ReviewRound](
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),

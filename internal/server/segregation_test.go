@@ -69,11 +69,7 @@ func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 		two := f.login(t, "tworoles@example.com")
 		v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 		f.version = v
-		decode[domain.ReviewRound](
-			t,
-			f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil),
-			http.StatusCreated,
-		)
+		decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
 		if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
 			t.Fatalf("waiver = %d", got)
 		}
@@ -146,11 +142,7 @@ func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
 		f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
 		f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
 		v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
-		decode[domain.Version](
-			t,
-			f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")),
-			http.StatusCreated,
-		)
+		decode[domain.Version](t, f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")), http.StatusCreated)
 		f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
 		decode[domain.ReviewRound](
 			t,

@@ -66,25 +66,9 @@ func (ts *testServer) auditBytes(t *testing.T) int64 {
 	var n int64
 	for _, e := range ts.auditActions(t) {
 		n += int64(
-			len(
-				e.Actor,
-			) + len(
-				e.ActorID,
-			) + len(
-				e.Action,
-			) + len(
-				e.ObjectID,
-			) + len(
-				e.Details,
-			) + len(
-				e.RequestID,
-			) + len(
-				e.ClientIP,
-			) + len(
+			len(e.Actor) + len(e.ActorID) + len(e.Action) + len(e.ObjectID) + len(e.Details) + len(e.RequestID) + len(e.ClientIP) + len(
 				e.Hash,
-			) + len(
-				e.PrevHash,
-			),
+			) + len(e.PrevHash),
 		)
 	}
 	return n
