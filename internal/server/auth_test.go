@@ -560,51 +560,28 @@ func TestAdminWebForms(t *testing.T) {
 	tok := w.csrf(t, "/login")
 	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
 	tok = w.csrf(t, "/admin/users/new")
-	rec := w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
+	// createUser posts the new-user form for Ray Rep.
+	createUser := func(password, roles string) *httptest.ResponseRecorder {
+		return w.do(t, http.MethodPost, "/admin/users", url.Values{
 			"_csrf":        {tok},
 			"email":        {"rep@example.com"},
 			"display_name": {"Ray Rep"},
-			"password":     {"short"},
-			"roles":        {"rep:ZELTRA"},
-		},
-	)
+			"password":     {password},
+			"roles":        {roles},
+		})
+	}
+	rec := createUser("short", "rep:ZELTRA")
 	body := rec.Body.String()
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `value="rep@example.com"`) ||
 		!strings.Contains(body, "rep:ZELTRA") ||
 		!strings.Contains(body, "at least 12") {
 		t.Fatalf("invalid form must re-render with input and messages: %d %s", rec.Code, body)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
-			"_csrf":        {tok},
-			"email":        {"rep@example.com"},
-			"display_name": {"Ray Rep"},
-			"password":     {"a sound password 1"},
-			"roles":        {"rep:ZELTRA\nrep:NOPE"},
-		},
-	)
+	rec = createUser("a sound password 1", "rep:ZELTRA\nrep:NOPE")
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "NOPE") {
 		t.Fatalf("unknown brand: %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
-			"_csrf":        {tok},
-			"email":        {"rep@example.com"},
-			"display_name": {"Ray Rep"},
-			"password":     {"a sound password 1"},
-			"roles":        {"rep:ZELTRA"},
-		},
-	)
+	rec = createUser("a sound password 1", "rep:ZELTRA")
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}

@@ -160,26 +160,16 @@ func TestCheckPages(t *testing.T) {
 	}
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
 	tok = w.csrf(t, "/assets/"+a.ID)
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}},
-	)
+	// waive posts the waiver form of the report's first finding.
+	waive := func(justification, meaning, password string) *httptest.ResponseRecorder {
+		return w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+			url.Values{"_csrf": {tok}, "justification": {justification}, "meaning": {meaning}, "password": {password}})
+	}
+	rec = waive("x", "m", "nope")
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password") {
 		t.Fatalf("bad waiver = %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{
-			"_csrf":         {tok},
-			"justification": {"Quoted trademark, not a claim."},
-			"meaning":       {"Waived by Regulatory"},
-			"password":      {testPassword},
-		},
-	)
+	rec = waive("Quoted trademark, not a claim.", "Waived by Regulatory", testPassword)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("waiver = %d %s", rec.Code, rec.Body)
 	}
@@ -190,17 +180,7 @@ func TestCheckPages(t *testing.T) {
 		t.Fatalf("waiver not shown")
 	}
 	// Waiving it again is a state conflict: 409, on the asset page with the reason.
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{
-			"_csrf":         {tok},
-			"justification": {"Quoted trademark, not a claim."},
-			"meaning":       {"Waived by Regulatory"},
-			"password":      {testPassword},
-		},
-	)
+	rec = waive("Quoted trademark, not a claim.", "Waived by Regulatory", testPassword)
 	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
 		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}
