@@ -59,17 +59,25 @@ func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
 	return status
 }
 
+// submitViolatingForTwoRoles adds a reviewer holding both the regulatory and
+// the medical role, uploads a violating piece as the fixture's version and
+// submits it. It returns the reviewer's token and the version.
+func (f *reviewFixture) submitViolatingForTwoRoles(t *testing.T) (string, domain.Version) {
+	t.Helper()
+	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
+	two := f.login(t, "tworoles@example.com")
+	f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	return two, f.version
+}
+
 // TestWaiverBindsTheRegulatoryFunction: a reviewer holding both the
 // regulatory and the medical role who waived a finding on a version may not
 // then sign its medical review, and the refused attempt is audited.
 func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		f := newReviewFixtureOn(t, backend)
-		f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
-		two := f.login(t, "tworoles@example.com")
-		v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-		f.version = v
-		decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+		two, v := f.submitViolatingForTwoRoles(t)
 		if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
 			t.Fatalf("waiver = %d", got)
 		}
@@ -89,11 +97,7 @@ func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
 // sign-off first, then a waiver by the same person.
 func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 	f := newReviewFixture(t)
-	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
-	two := f.login(t, "tworoles@example.com")
-	v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	f.version = v
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	two, v := f.submitViolatingForTwoRoles(t)
 	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
 		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword,
 		"meaning": "Changes requested"}), http.StatusOK)
