@@ -3,7 +3,6 @@ package server
 import (
 	"html"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -98,9 +97,7 @@ func analytics(t *testing.T, backend string) {
 			t.Errorf("audit of the asset lacks %s: %v", want, actions)
 		}
 	}
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "marketer@example.com")
 	page := w.do(t, http.MethodGet, "/analytics", nil)
 	if page.Code != http.StatusOK || strings.Count(page.Body.String(), "<svg") != 4 ||
 		!strings.Contains(page.Body.String(), "First-pass approval rate") {

@@ -537,9 +537,7 @@ func TestWebLoginLogout(t *testing.T) {
 func TestWebSessionIdleTimeout(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "mira@example.com")
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, ts, "mira@example.com")
 	for i := 0; i < 3; i++ { // activity keeps the session alive past one idle period
 		ts.clock.Advance(ts.cfg.SessionIdleTimeout - time.Minute)
 		if rec := w.do(t, http.MethodGet, "/", nil); rec.Code != http.StatusOK {
@@ -556,10 +554,8 @@ func TestAdminWebForms(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addBrand(t, "ZELTRA")
 	ts.addUser(t, "admin@example.com", "admin")
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/admin/users/new")
+	w := webSignIn(t, ts, "admin@example.com")
+	tok := w.csrf(t, "/admin/users/new")
 	// createUser posts the new-user form for Ray Rep.
 	createUser := func(password, roles string) *httptest.ResponseRecorder {
 		return w.do(t, http.MethodPost, "/admin/users", url.Values{

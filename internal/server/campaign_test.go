@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -43,9 +42,7 @@ func TestCampaigns(t *testing.T) {
 		t.Fatalf("rep kits = %+v", kits.Campaigns)
 	}
 	// The rep's library page shows the kit.
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "rep@example.com")
 	if body := w.do(t, http.MethodGet, "/library", nil).Body.String(); !strings.Contains(body, "Campaign kits") ||
 		!strings.Contains(body, "Quick push") {
 		t.Fatal("the rep's library does not show the live campaign kit")

@@ -124,10 +124,8 @@ func TestUploaderCannotWaive(t *testing.T) {
 	), http.StatusForbidden, "forbidden")
 
 	// The form answers as the API does: a refusal by permission is 403, on the asset page.
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"both@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/assets/"+a.ID)
+	w := webSignIn(t, f.testServer, "both@example.com")
+	tok := w.csrf(t, "/assets/"+a.ID)
 	rec := w.do(
 		t,
 		http.MethodPost,
@@ -149,9 +147,7 @@ func TestCheckPages(t *testing.T) {
 	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
 	a := f.createAsset(t, f.marketer, "ZEL-CHK-3", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"regulatory@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "regulatory@example.com")
 	rec := w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") ||
@@ -159,7 +155,7 @@ func TestCheckPages(t *testing.T) {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
-	tok = w.csrf(t, "/assets/"+a.ID)
+	tok := w.csrf(t, "/assets/"+a.ID)
 	// waive posts the waiver form of the report's first finding.
 	waive := func(justification, meaning, password string) *httptest.ResponseRecorder {
 		return w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",

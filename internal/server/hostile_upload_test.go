@@ -568,15 +568,7 @@ func TestHostileJSONBodies(t *testing.T) {
 func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	f := newApprovedFixtureOn(t, "sqlite")
 	f.publishFor(t, 24*time.Hour)
-	signIn := func(email, page string) (*webClient, string) {
-		w := newWebClient(f.testServer)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email},
-			"password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("sign-in of %s = %d", email, rec.Code)
-		}
-		return w, w.csrf(t, page)
-	}
+	signIn := func(email, page string) (*webClient, string) { return signedInWeb(t, f.testServer, email, page) }
 	marketer, marketerTok := signIn("marketer@example.com", "/assets/new")
 	rep, repTok := signIn("rep@example.com", "/library")
 	admin, adminTok := signIn("admin@example.com", "/admin/users/new")

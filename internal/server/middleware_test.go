@@ -16,9 +16,9 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
-// signedInWeb signs email in through the login form and returns the
-// browser with the CSRF token of page (the home page by default).
-func signedInWeb(t *testing.T, ts *testServer, email string, page ...string) (*webClient, string) {
+// webSignIn signs email in with the test password through the login form
+// and returns the browser; it fails the test unless the sign-in succeeds.
+func webSignIn(t *testing.T, ts *testServer, email string) *webClient {
 	t.Helper()
 	w := newWebClient(ts)
 	tok := w.csrf(t, "/login")
@@ -26,6 +26,14 @@ func signedInWeb(t *testing.T, ts *testServer, email string, page ...string) (*w
 		"password": {testPassword}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("sign-in of %s = %d", email, rec.Code)
 	}
+	return w
+}
+
+// signedInWeb signs email in through the login form and returns the
+// browser with the CSRF token of page (the home page by default).
+func signedInWeb(t *testing.T, ts *testServer, email string, page ...string) (*webClient, string) {
+	t.Helper()
+	w := webSignIn(t, ts, email)
 	if len(page) == 0 {
 		page = []string{"/"}
 	}

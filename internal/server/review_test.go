@@ -293,17 +293,8 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 // the approval record through the web forms.
 func TestReviewInTheBrowser(t *testing.T) {
 	f := newReviewFixture(t)
-	signIn := func(email string) *webClient {
-		w := newWebClient(f.testServer)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email},
-			"password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("login %s = %d", email, rec.Code)
-		}
-		return w
-	}
 	page := "/assets/" + f.asset.ID + "?version=" + f.version.ID
-	marketer := signIn("marketer@example.com")
+	marketer := webSignIn(t, f.testServer, "marketer@example.com")
 	tok := marketer.csrf(t, page)
 	if !strings.Contains(marketer.do(t, http.MethodGet, page, nil).Body.String(), "Submit for MLR review") {
 		t.Fatal("no submit button for the author")
@@ -320,7 +311,7 @@ func TestReviewInTheBrowser(t *testing.T) {
 
 	for _, who := range []struct{ email, function string }{{"medical@example.com", "medical"}, {"legal@example.com", "legal"},
 		{"regulatory@example.com", "regulatory"}} {
-		w := signIn(who.email)
+		w := webSignIn(t, f.testServer, who.email)
 		q := w.do(t, http.MethodGet, "/reviews", nil)
 		if q.Code != http.StatusOK || !strings.Contains(q.Body.String(), "ZEL-REV-1") {
 			t.Fatalf("%s queue = %d", who.function, q.Code)

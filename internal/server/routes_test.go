@@ -60,16 +60,7 @@ func TestWebRouteScenarios(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "admin@example.com", "admin")
 	ts.addUser(t, "auditor@example.com", "auditor")
-	signIn := func(email string) *webClient {
-		w := newWebClient(ts)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email},
-			"password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("login %s = %d", email, rec.Code)
-		}
-		return w
-	}
-	admin, auditor, anon := signIn("admin@example.com"), signIn("auditor@example.com"), newWebClient(ts)
+	admin, auditor, anon := webSignIn(t, ts, "admin@example.com"), webSignIn(t, ts, "auditor@example.com"), newWebClient(ts)
 	if rec := auditor.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||
 		!strings.Contains(rec.Body.String(), "hash chain is intact") {
 		t.Errorf("auditor page = %d", rec.Code)

@@ -67,7 +67,8 @@ func (f *reviewFixture) submitViolatingForTwoRoles(t *testing.T) (string, domain
 	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
 	two := f.login(t, "tworoles@example.com")
 	f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	submit := f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil)
+	decode[domain.ReviewRound](t, submit, http.StatusCreated)
 	return two, f.version
 }
 
@@ -195,10 +196,8 @@ func TestNoOneGrantsRolesToThemselves(t *testing.T) {
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/reviews", admin, nil), http.StatusForbidden, "forbidden")
 
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/admin/users/"+me.ID)
+	w := webSignIn(t, ts, "admin@example.com")
+	tok := w.csrf(t, "/admin/users/"+me.ID)
 	rec := w.do(
 		t,
 		http.MethodPost,
