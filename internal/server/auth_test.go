@@ -87,9 +87,14 @@ func (ts *testServer) api(t *testing.T, method, path, token string, body any) *h
 	return ts.do(t, req)
 }
 
+// apiLogin posts body (email and password) to the API's sign-in.
+func (ts *testServer) apiLogin(t *testing.T, body map[string]string) *httptest.ResponseRecorder {
+	return ts.api(t, http.MethodPost, "/api/v1/auth/login", "", body)
+}
+
 func (ts *testServer) login(t *testing.T, email string) string {
 	t.Helper()
-	rec := ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": testPassword})
+	rec := ts.apiLogin(t, map[string]string{"email": email, "password": testPassword})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login %s = %d %s", email, rec.Code, rec.Body)
 	}
@@ -148,25 +153,13 @@ func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	ts.addUser(t, "known@example.com")
 	a := decodeError(
 		t,
-		ts.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "known@example.com", "password": "wrong password!"},
-		),
+		ts.apiLogin(t, map[string]string{"email": "known@example.com", "password": "wrong password!"}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
 	b := decodeError(
 		t,
-		ts.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "nobody@example.com", "password": "wrong password!"},
-		),
+		ts.apiLogin(t, map[string]string{"email": "nobody@example.com", "password": "wrong password!"}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
@@ -184,12 +177,7 @@ func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	if strings.Join(reasons, ",") != "bad_credentials,unknown_user" {
 		t.Fatalf("failed logins audited as %v", reasons)
 	}
-	decodeError(
-		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "", "password": ""}),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, ts.apiLogin(t, map[string]string{"email": "", "password": ""}), http.StatusUnprocessableEntity, "invalid")
 }
 
 func TestLoginThrottlingPerAccount(t *testing.T) {
@@ -197,15 +185,15 @@ func TestLoginThrottlingPerAccount(t *testing.T) {
 	ts.addUser(t, "target@example.com")
 	bad := map[string]string{"email": "target@example.com", "password": "not the password"}
 	for i := 0; i < ts.cfg.LoginMaxPerAccount; i++ {
-		decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", bad), http.StatusUnauthorized, "unauthorized")
+		decodeError(t, ts.apiLogin(t, bad), http.StatusUnauthorized, "unauthorized")
 	}
 	// Even the right password is refused while the account is throttled.
 	good := map[string]string{"email": "target@example.com", "password": testPassword}
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", good), http.StatusTooManyRequests, "too_many_requests")
+	decodeError(t, ts.apiLogin(t, good), http.StatusTooManyRequests, "too_many_requests")
 	ts.clock.Advance(ts.cfg.LoginWindow + time.Second)
 	ts.login(t, "target@example.com")
 	// A success starts the count afresh.
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", bad), http.StatusUnauthorized, "unauthorized")
+	decodeError(t, ts.apiLogin(t, bad), http.StatusUnauthorized, "unauthorized")
 	ts.login(t, "target@example.com")
 }
 
@@ -225,7 +213,7 @@ func TestLoginThrottlingPerAddressIgnoresSpoofedHeaders(t *testing.T) {
 	}
 	decodeError(
 		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "victim@example.com", "password": testPassword}),
+		ts.apiLogin(t, map[string]string{"email": "victim@example.com", "password": testPassword}),
 		http.StatusTooManyRequests,
 		"too_many_requests",
 	)
@@ -269,7 +257,7 @@ func TestDisablingOrPasswordChangeEndsSessions(t *testing.T) {
 	}
 	decodeError(
 		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "mira@example.com", "password": testPassword}),
+		ts.apiLogin(t, map[string]string{"email": "mira@example.com", "password": testPassword}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
@@ -289,13 +277,7 @@ func TestDisablingOrPasswordChangeEndsSessions(t *testing.T) {
 		t.Fatalf("change password = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusUnauthorized, "unauthorized")
-	rec = ts.api(
-		t,
-		http.MethodPost,
-		"/api/v1/auth/login",
-		"",
-		map[string]string{"email": "mira@example.com", "password": "another sound password"},
-	)
+	rec = ts.apiLogin(t, map[string]string{"email": "mira@example.com", "password": "another sound password"})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login with new password = %d", rec.Code)
 	}

@@ -729,7 +729,7 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	) != 0 {
 		t.Errorf("forged feedback stored: %+v", fb.Feedback)
 	}
-	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "forged@example.com",
+	if rec := f.apiLogin(t, map[string]string{"email": "forged@example.com",
 		"password": "a sound password 1"}); rec.Code != http.StatusUnauthorized {
 		t.Errorf("forged user can sign in: %d", rec.Code)
 	}

@@ -160,7 +160,7 @@ func TestSignedInAnswersAreNotStored(t *testing.T) {
 			t.Errorf("GET %s = %d, Cache-Control %q, want no-store", path, rec.Code, rec.Header().Get("Cache-Control"))
 		}
 	}
-	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "rep@example.com",
+	if rec := f.apiLogin(t, map[string]string{"email": "rep@example.com",
 		"password": testPassword}); rec.Header().
 		Get("Cache-Control") !=
 		"no-store" {

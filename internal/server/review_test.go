@@ -71,9 +71,14 @@ func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
 }
 
 func (f *reviewFixture) decide(token, function, decision string) *httptest.ResponseRecorder {
-	return f.api(f.t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, map[string]any{
+	return f.postReview(f.t, token, map[string]any{
 		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword,
 		"meaning": domain.DefaultMeaning(function, decision)})
+}
+
+// postReview posts a review decision with body on the fixture's version.
+func (f *reviewFixture) postReview(t *testing.T, token string, body map[string]any) *httptest.ResponseRecorder {
+	return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, body)
 }
 
 func TestMLRReviewToApproval(t *testing.T) {
@@ -109,13 +114,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	decodeError(t, f.decide(f.medical, "legal", "approve"), http.StatusForbidden, "forbidden")
 	d := decodeError(
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.medical,
-			map[string]any{"function": "medical", "decision": "approve", "password": "wrong"},
-		),
+		f.postReview(t, f.medical, map[string]any{"function": "medical", "decision": "approve", "password": "wrong"}),
 		http.StatusUnprocessableEntity,
 		"invalid",
 	)
@@ -233,13 +232,7 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	// Requesting changes is always possible and closes the round.
 	res := decode[domain.DecisionResult](
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.legal,
-			map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."},
-		),
+		f.postReview(t, f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}),
 		http.StatusOK,
 	)
 	if res.VersionState != domain.StateChangesRequested {
@@ -248,13 +241,7 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	decodeError(t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusConflict, "conflict")
 	decodeError(
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.medical,
-			map[string]any{"function": "medical", "decision": "request_changes"},
-		),
+		f.postReview(t, f.medical, map[string]any{"function": "medical", "decision": "request_changes"}),
 		http.StatusUnprocessableEntity,
 		"invalid",
 	)
@@ -281,7 +268,7 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 	if !strings.Contains(d.Message, "only one function") {
 		t.Fatalf("message = %q", d.Message)
 	}
-	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
+	res := decode[domain.DecisionResult](t, f.postReview(t, f.legal, map[string]any{
 		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword,
 		"meaning": "Rejected in legal review"}), http.StatusOK)
 	if res.VersionState != domain.StateRejected {

@@ -367,7 +367,7 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	if !u.PasswordChangeRequired {
 		t.Fatalf("reset user = %+v", u)
 	}
-	rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": reset})
+	rec := f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": reset})
 	lr := decode[loginResponse](t, rec, http.StatusOK)
 	if !lr.User.PasswordChangeRequired {
 		t.Fatalf("login = %+v", lr.User)
@@ -375,7 +375,7 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	tok := lr.Token
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusForbidden, "password_change_required")
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusForbidden, "password_change_required")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
+	decodeError(t, f.postReview(t, tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}),
 		http.StatusForbidden, "password_change_required")
 	// No path to a signature skips the rule: the store refuses it too.
@@ -412,16 +412,10 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	// Changed by its owner, the password signs again.
 	tok = decode[loginResponse](
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "medical@example.com", "password": "my very own password"},
-		),
+		f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": "my very own password"}),
 		http.StatusOK,
 	).Token
-	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
+	decode[domain.DecisionResult](t, f.postReview(t, tok, map[string]any{
 		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}),
 		http.StatusOK)
 }
@@ -438,11 +432,7 @@ func TestCreatedAccountMustChangeItsPassword(t *testing.T) {
 	if !u.PasswordChangeRequired {
 		t.Fatalf("created user = %+v", u)
 	}
-	lr := decode[loginResponse](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "new.reviewer@example.com", "password": first}),
-		http.StatusOK,
-	)
+	lr := decode[loginResponse](t, f.apiLogin(t, map[string]string{"email": "new.reviewer@example.com", "password": first}), http.StatusOK)
 	if !lr.User.PasswordChangeRequired {
 		t.Fatalf("login = %+v", lr.User)
 	}

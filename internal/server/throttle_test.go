@@ -30,13 +30,7 @@ func TestParallelWrongSignInsAreThrottled(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				<-start
-				rec := ts.api(
-					t,
-					http.MethodPost,
-					"/api/v1/auth/login",
-					"",
-					map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)},
-				)
+				rec := ts.apiLogin(t, map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)})
 				mu.Lock()
 				status[rec.Code]++
 				mu.Unlock()
@@ -93,7 +87,7 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 		case i%3 == 0:
 			email = "victim@example.com"
 		}
-		rec := ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": "a wrong password"})
+		rec := ts.apiLogin(t, map[string]string{"email": email, "password": "a wrong password"})
 		status[rec.Code]++
 	}
 	if status[http.StatusTooManyRequests] < 900 {
@@ -126,7 +120,7 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
 	f.submitClean(t)
 	guess := func(i int) *http.Response {
-		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
+		return f.postReview(t, f.medical, map[string]any{
 			"function": "medical", "decision": "approve", "password": fmt.Sprintf("guess number %d", i), "meaning": "Approved"}).Result()
 	}
 	for i := 0; i < f.cfg.LoginMaxPerAccount-1; i++ {
@@ -165,7 +159,7 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	)
 	decodeError(
 		t,
-		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": testPassword}),
+		f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": testPassword}),
 		http.StatusTooManyRequests,
 		"too_many_requests",
 	)
