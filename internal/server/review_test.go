@@ -230,11 +230,8 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 		t.Fatalf("message = %q", d.Message)
 	}
 	// Requesting changes is always possible and closes the round.
-	res := decode[domain.DecisionResult](
-		t,
-		f.postReview(t, f.legal, map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}),
-		http.StatusOK,
-	)
+	changes := map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}
+	res := decode[domain.DecisionResult](t, f.postReview(t, f.legal, changes), http.StatusOK)
 	if res.VersionState != domain.StateChangesRequested {
 		t.Fatalf("state = %s", res.VersionState)
 	}
