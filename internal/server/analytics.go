@@ -194,7 +194,8 @@ func barChart(title string, labels []string, values []int64) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(
 		&b,
-		`<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="100%%" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
+		`<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="100%%" `+
+			`xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
 		html.EscapeString(title),
 		labelW+barW+60,
 		max(h, 30),
@@ -209,7 +210,9 @@ func barChart(title string, labels []string, values []int64) template.HTML {
 		l = chartLabel(l)
 		fmt.Fprintf(
 			&b,
-			`<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" fill="#0b5cad"></rect><text x="%d" y="%d" font-size="12">%d</text>`,
+			`<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>`+
+				`<rect x="%d" y="%d" width="%d" height="%d" fill="#0b5cad"></rect>`+
+				`<text x="%d" y="%d" font-size="12">%d</text>`,
 			labelW-6,
 			y+14,
 			html.EscapeString(l),

@@ -3,7 +3,6 @@ package server
 import (
 	"html"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -13,25 +12,12 @@ import (
 )
 
 func TestAnalytics(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { analytics(t, backend) })
-	}
+	forEachBackend(t, analytics)
 }
 
 func analytics(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(20 * 24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, backend)
+	f.publishFor(t, 20*24*time.Hour)
 	f.repContent(t, f.asset.ID)
 	f.repContent(t, f.asset.ID)
 	decode[domain.Feedback](
@@ -48,13 +34,15 @@ func analytics(t *testing.T, backend string) {
 	if len(u.Rows) != 1 || u.Rows[0].Downloads != 2 || u.Rows[0].Reps != 1 || u.Rows[0].Label != "ZEL-REV-1" {
 		t.Fatalf("utilization = %+v", u.Rows)
 	}
-	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer, nil), http.StatusOK); len(
+	if u := decode[struct{ Rows []domain.UsageRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/utilization?by=rep", f.marketer,
+		nil), http.StatusOK); len(
 		u.Rows,
 	) != 1 ||
 		u.Rows[0].Label != "rep Person" {
 		t.Fatalf("by rep = %+v", u.Rows)
 	}
-	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil), http.StatusOK); len(
+	if fb := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/feedback", f.marketer, nil),
+		http.StatusOK); len(
 		fb.Rows,
 	) != 1 ||
 		fb.Rows[0].Key != "question" {
@@ -68,11 +56,13 @@ func analytics(t *testing.T, backend string) {
 	if cyc.Stats.Approved != 1 || cyc.Stats.FirstPassRate != 1 {
 		t.Fatalf("review cycle = %+v", cyc.Stats)
 	}
-	if b := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer, nil), http.StatusOK); b.Rows[0].Count != 1 {
+	if b := decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/expiry-backlog", f.marketer,
+		nil), http.StatusOK); b.Rows[0].Count != 1 {
 		t.Fatalf("backlog = %+v", b.Rows)
 	}
 	decode[struct{ Rows []domain.CountRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/findings", f.marketer, nil), http.StatusOK)
-	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil), http.StatusOK); len(
+	if un := decode[struct{ Rows []domain.UnusedRow }](t, f.api(t, http.MethodGet, "/api/v1/analytics/unused", f.marketer, nil),
+		http.StatusOK); len(
 		un.Rows,
 	) != 0 {
 		t.Fatalf("used piece listed as unused: %+v", un.Rows)
@@ -101,14 +91,13 @@ func analytics(t *testing.T, backend string) {
 	for _, e := range events.Events {
 		actions[e.Action] = true
 	}
-	for _, want := range []string{"asset.create", "version.upload", "version.submit", "review.decide", "version.publish", "library.download"} {
+	for _, want := range []string{"asset.create", "version.upload", "version.submit", "review.decide", "version.publish",
+		"library.download"} {
 		if !actions[want] {
 			t.Errorf("audit of the asset lacks %s: %v", want, actions)
 		}
 	}
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "marketer@example.com")
 	page := w.do(t, http.MethodGet, "/analytics", nil)
 	if page.Code != http.StatusOK || strings.Count(page.Body.String(), "<svg") != 4 ||
 		!strings.Contains(page.Body.String(), "First-pass approval rate") {

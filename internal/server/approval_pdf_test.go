@@ -17,7 +17,6 @@ import (
 // and Form 2253 PDFs: Part 11 records must show the name as signed.
 func TestRecordPDFsKeepSignerNames(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	names := map[string]string{"medical": "Zoë Łukasiewicz", "legal": "Ярослав Петренко", "regulatory": "Σοφία Παπαδοπούλου"}
 	users := decode[struct{ Users []domain.User }](t, f.api(t, http.MethodGet, "/api/v1/users", f.admin, nil), http.StatusOK)
 	for _, u := range users.Users {
@@ -48,7 +47,7 @@ func TestRecordPDFsKeepSignerNames(t *testing.T) {
 		t.Fatalf("set application = %d %s", rec.Code, rec.Body)
 	}
 	expiry := map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, expiry), http.StatusOK)
+	decode[domain.Version](t, f.publishRequest(t, expiry), http.StatusOK)
 	rec = f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253?format=pdf", f.regulatory, nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("form 2253 PDF = %d %s", rec.Code, rec.Body)

@@ -480,7 +480,11 @@ func backToVersion(c echo.Context, v domain.Version) error {
 // on that page whose input was refused.
 func (s *Server) showAssetError(c echo.Context, v domain.Version, err error) error {
 	code := domain.ErrorCode(err)
-	status := map[string]int{domain.EINVALID: http.StatusUnprocessableEntity, domain.ECONFLICT: http.StatusConflict, domain.EFORBIDDEN: http.StatusForbidden}[code]
+	status := map[string]int{
+		domain.EINVALID:   http.StatusUnprocessableEntity,
+		domain.ECONFLICT:  http.StatusConflict,
+		domain.EFORBIDDEN: http.StatusForbidden,
+	}[code]
 	if status == 0 {
 		return err
 	}

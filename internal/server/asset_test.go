@@ -273,13 +273,8 @@ func TestUploadAndDownload(t *testing.T) {
 	decodeError(t, get(f.other, nil), http.StatusNotFound, "not_found")
 	decodeError(t, get(f.rep, nil), http.StatusForbidden, "forbidden")
 
-	downloads := 0
-	for _, e := range f.auditActions(t) {
-		if e.Action == "version.download" && e.ObjectID == v.ID {
-			downloads++
-		}
-	}
-	if downloads != 2 { // the full download and the range; not the 304 or refused ones
+	// The full download and the range count; the 304 and the refused ones do not.
+	if downloads := f.auditCount(t, "version.download", v.ID); downloads != 2 {
 		t.Fatalf("%d download audit events, want 2", downloads)
 	}
 	text := decode[struct {
@@ -380,9 +375,7 @@ func TestLibraryWebPages(t *testing.T) {
 	f := newContentFixture(t)
 	a := f.createAsset(t, f.marketer, "ZEL-WEB-1", "ZELTRA", "launch")
 	decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "piece.txt", []byte(pieceText)), http.StatusCreated)
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"marketer@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "marketer@example.com")
 
 	rec := w.do(t, http.MethodGet, "/assets?q=zel-web", nil)
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ZEL-WEB-1") ||
@@ -398,7 +391,7 @@ func TestLibraryWebPages(t *testing.T) {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
 	// The new-asset form keeps input and shows field messages.
-	tok = w.csrf(t, "/assets/new")
+	tok := w.csrf(t, "/assets/new")
 	rec = w.do(
 		t,
 		http.MethodPost,

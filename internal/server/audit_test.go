@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,11 +73,7 @@ func TestAuditVerifyAgainstCheckpoints(t *testing.T) {
 	}
 
 	// The auditor's page names it too.
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"auditor@example.com"}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
-		t.Fatalf("login = %d", rec.Code)
-	}
+	w := webSignIn(t, ts, "auditor@example.com")
 	if rec := w.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||
 		!strings.Contains(rec.Body.String(), domain.FindingBadCheckpoint) ||
 		!strings.Contains(rec.Body.String(), "fails verification") {

@@ -87,9 +87,14 @@ func (ts *testServer) api(t *testing.T, method, path, token string, body any) *h
 	return ts.do(t, req)
 }
 
+// apiLogin posts body (email and password) to the API's sign-in.
+func (ts *testServer) apiLogin(t *testing.T, body map[string]string) *httptest.ResponseRecorder {
+	return ts.api(t, http.MethodPost, "/api/v1/auth/login", "", body)
+}
+
 func (ts *testServer) login(t *testing.T, email string) string {
 	t.Helper()
-	rec := ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": testPassword})
+	rec := ts.apiLogin(t, map[string]string{"email": email, "password": testPassword})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login %s = %d %s", email, rec.Code, rec.Body)
 	}
@@ -107,6 +112,17 @@ func (ts *testServer) auditActions(t *testing.T) []domain.AuditEvent {
 		t.Fatal(err)
 	}
 	return evs
+}
+
+// auditCount counts the audit events of action about objectID.
+func (ts *testServer) auditCount(t *testing.T, action, objectID string) int {
+	n := 0
+	for _, e := range ts.auditActions(t) {
+		if e.Action == action && e.ObjectID == objectID {
+			n++
+		}
+	}
+	return n
 }
 
 func TestAPILoginMeLogout(t *testing.T) {
@@ -137,25 +153,13 @@ func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	ts.addUser(t, "known@example.com")
 	a := decodeError(
 		t,
-		ts.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "known@example.com", "password": "wrong password!"},
-		),
+		ts.apiLogin(t, map[string]string{"email": "known@example.com", "password": "wrong password!"}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
 	b := decodeError(
 		t,
-		ts.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "nobody@example.com", "password": "wrong password!"},
-		),
+		ts.apiLogin(t, map[string]string{"email": "nobody@example.com", "password": "wrong password!"}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
@@ -173,12 +177,7 @@ func TestFailedLoginsAreUniformAndAudited(t *testing.T) {
 	if strings.Join(reasons, ",") != "bad_credentials,unknown_user" {
 		t.Fatalf("failed logins audited as %v", reasons)
 	}
-	decodeError(
-		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "", "password": ""}),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, ts.apiLogin(t, map[string]string{"email": "", "password": ""}), http.StatusUnprocessableEntity, "invalid")
 }
 
 func TestLoginThrottlingPerAccount(t *testing.T) {
@@ -186,15 +185,15 @@ func TestLoginThrottlingPerAccount(t *testing.T) {
 	ts.addUser(t, "target@example.com")
 	bad := map[string]string{"email": "target@example.com", "password": "not the password"}
 	for i := 0; i < ts.cfg.LoginMaxPerAccount; i++ {
-		decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", bad), http.StatusUnauthorized, "unauthorized")
+		decodeError(t, ts.apiLogin(t, bad), http.StatusUnauthorized, "unauthorized")
 	}
 	// Even the right password is refused while the account is throttled.
 	good := map[string]string{"email": "target@example.com", "password": testPassword}
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", good), http.StatusTooManyRequests, "too_many_requests")
+	decodeError(t, ts.apiLogin(t, good), http.StatusTooManyRequests, "too_many_requests")
 	ts.clock.Advance(ts.cfg.LoginWindow + time.Second)
 	ts.login(t, "target@example.com")
 	// A success starts the count afresh.
-	decodeError(t, ts.api(t, http.MethodPost, "/api/v1/auth/login", "", bad), http.StatusUnauthorized, "unauthorized")
+	decodeError(t, ts.apiLogin(t, bad), http.StatusUnauthorized, "unauthorized")
 	ts.login(t, "target@example.com")
 }
 
@@ -214,7 +213,7 @@ func TestLoginThrottlingPerAddressIgnoresSpoofedHeaders(t *testing.T) {
 	}
 	decodeError(
 		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "victim@example.com", "password": testPassword}),
+		ts.apiLogin(t, map[string]string{"email": "victim@example.com", "password": testPassword}),
 		http.StatusTooManyRequests,
 		"too_many_requests",
 	)
@@ -258,7 +257,7 @@ func TestDisablingOrPasswordChangeEndsSessions(t *testing.T) {
 	}
 	decodeError(
 		t,
-		ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "mira@example.com", "password": testPassword}),
+		ts.apiLogin(t, map[string]string{"email": "mira@example.com", "password": testPassword}),
 		http.StatusUnauthorized,
 		"unauthorized",
 	)
@@ -278,13 +277,7 @@ func TestDisablingOrPasswordChangeEndsSessions(t *testing.T) {
 		t.Fatalf("change password = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusUnauthorized, "unauthorized")
-	rec = ts.api(
-		t,
-		http.MethodPost,
-		"/api/v1/auth/login",
-		"",
-		map[string]string{"email": "mira@example.com", "password": "another sound password"},
-	)
+	rec = ts.apiLogin(t, map[string]string{"email": "mira@example.com", "password": "another sound password"})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("login with new password = %d", rec.Code)
 	}
@@ -313,54 +306,31 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 	u := ts.addUser(t, "mira@example.com", "marketer:ZELTRA")
 	admin, mira := ts.login(t, "admin@example.com"), ts.login(t, "mira@example.com")
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/users", mira, nil), http.StatusForbidden, "forbidden")
+	// setRole has the administrator give mira one role in one brand.
+	setRole := func(role, brand string) *httptest.ResponseRecorder {
+		return ts.api(t, http.MethodPut, "/api/v1/users/"+u.ID+"/roles", admin,
+			map[string]any{"roles": []map[string]string{{"role": role, "brand": brand}}})
+	}
 
 	// Another instance changes the roles straight in the database: this
 	// server must notice on the next request.
-	if _, err := ts.store.SetRoles(context.Background(), domain.Actor{Name: "other instance"}, u.ID, []domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: "*"}}); err != nil {
+	if _, err := ts.store.SetRoles(context.Background(), domain.Actor{Name: "other instance"}, u.ID,
+		[]domain.RoleAssignment{{Role: domain.RoleAdmin, Brand: "*"}}); err != nil {
 		t.Fatal(err)
 	}
 	if rec := ts.api(t, http.MethodGet, "/api/v1/users", mira, nil); rec.Code != http.StatusOK {
 		t.Fatalf("after grant: %d %s", rec.Code, rec.Body)
 	}
-	rec := ts.api(
-		t,
-		http.MethodPut,
-		"/api/v1/users/"+u.ID+"/roles",
-		admin,
-		map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "ZELTRA"}}},
-	)
-	if rec.Code != http.StatusOK {
+	if rec := setRole("rep", "ZELTRA"); rec.Code != http.StatusOK {
 		t.Fatalf("set roles = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/users", mira, nil), http.StatusForbidden, "forbidden")
 	// Unknown brands and roles are refused with field messages.
-	d := decodeError(
-		t,
-		ts.api(
-			t,
-			http.MethodPut,
-			"/api/v1/users/"+u.ID+"/roles",
-			admin,
-			map[string]any{"roles": []map[string]string{{"role": "rep", "brand": "NOSUCH"}}},
-		),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	d := decodeError(t, setRole("rep", "NOSUCH"), http.StatusUnprocessableEntity, "invalid")
 	if !strings.Contains(d.Fields["roles"], "NOSUCH") {
 		t.Fatalf("fields = %v", d.Fields)
 	}
-	decodeError(
-		t,
-		ts.api(
-			t,
-			http.MethodPut,
-			"/api/v1/users/"+u.ID+"/roles",
-			admin,
-			map[string]any{"roles": []map[string]string{{"role": "overlord", "brand": "*"}}},
-		),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, setRole("overlord", "*"), http.StatusUnprocessableEntity, "invalid")
 }
 
 func TestTokensExpire(t *testing.T) {
@@ -549,9 +519,7 @@ func TestWebLoginLogout(t *testing.T) {
 func TestWebSessionIdleTimeout(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "mira@example.com")
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, ts, "mira@example.com")
 	for i := 0; i < 3; i++ { // activity keeps the session alive past one idle period
 		ts.clock.Advance(ts.cfg.SessionIdleTimeout - time.Minute)
 		if rec := w.do(t, http.MethodGet, "/", nil); rec.Code != http.StatusOK {
@@ -568,55 +536,30 @@ func TestAdminWebForms(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addBrand(t, "ZELTRA")
 	ts.addUser(t, "admin@example.com", "admin")
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/admin/users/new")
-	rec := w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
+	w := webSignIn(t, ts, "admin@example.com")
+	tok := w.csrf(t, "/admin/users/new")
+	// createUser posts the new-user form for Ray Rep.
+	createUser := func(password, roles string) *httptest.ResponseRecorder {
+		return w.do(t, http.MethodPost, "/admin/users", url.Values{
 			"_csrf":        {tok},
 			"email":        {"rep@example.com"},
 			"display_name": {"Ray Rep"},
-			"password":     {"short"},
-			"roles":        {"rep:ZELTRA"},
-		},
-	)
+			"password":     {password},
+			"roles":        {roles},
+		})
+	}
+	rec := createUser("short", "rep:ZELTRA")
 	body := rec.Body.String()
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `value="rep@example.com"`) ||
 		!strings.Contains(body, "rep:ZELTRA") ||
 		!strings.Contains(body, "at least 12") {
 		t.Fatalf("invalid form must re-render with input and messages: %d %s", rec.Code, body)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
-			"_csrf":        {tok},
-			"email":        {"rep@example.com"},
-			"display_name": {"Ray Rep"},
-			"password":     {"a sound password 1"},
-			"roles":        {"rep:ZELTRA\nrep:NOPE"},
-		},
-	)
+	rec = createUser("a sound password 1", "rep:ZELTRA\nrep:NOPE")
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "NOPE") {
 		t.Fatalf("unknown brand: %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/admin/users",
-		url.Values{
-			"_csrf":        {tok},
-			"email":        {"rep@example.com"},
-			"display_name": {"Ray Rep"},
-			"password":     {"a sound password 1"},
-			"roles":        {"rep:ZELTRA"},
-		},
-	)
+	rec = createUser("a sound password 1", "rep:ZELTRA")
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("create = %d %s", rec.Code, rec.Body)
 	}
@@ -630,7 +573,8 @@ func TestAdminWebForms(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{"": "/", "/assets?x=1": "/assets?x=1", "//evil.example": "/", "https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/", "/a\r\nSet-Cookie: x": "/"} {
+	for in, want := range map[string]string{"": "/", "/assets?x=1": "/assets?x=1", "//evil.example": "/",
+		"https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/", "/a\r\nSet-Cookie: x": "/"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}

@@ -40,10 +40,7 @@ func (s *Server) apiCreateBrand(c echo.Context) error {
 
 func (s *Server) apiGetBrand(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "brand", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	b, err := s.store.Brand(c.Request().Context(), code)
+	b, err := s.readableBrand(c, code, "brand")
 	if err != nil {
 		return err
 	}
@@ -52,9 +49,10 @@ func (s *Server) apiGetBrand(c echo.Context) error {
 
 // labelForm is the label edit form; list fields are one item per line.
 type labelForm struct {
-	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference, LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays string
-	RereviewGraceDays                                                                                                                   string // empty: the default
-	BoxedWarning                                                                                                                        bool
+	ProprietaryName, EstablishedName, Indication, ISIStatements, PIReference string
+	LaunchDate, MaxExpiryMonths, OffLabelTerms, ReviewSLADays                string
+	RereviewGraceDays                                                        string // empty: the default
+	BoxedWarning                                                             bool
 }
 
 type functionChoice struct {
@@ -133,11 +131,8 @@ func (s *Server) labelPage(c echo.Context) error {
 
 func (s *Server) renderLabelPage(c echo.Context, status int, form *labelForm, functions []string, errs map[string]string) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
 	ctx := c.Request().Context()
-	b, err := s.store.Brand(ctx, code)
+	b, err := s.readableBrand(c, code, "label")
 	if err != nil {
 		return err
 	}
@@ -166,11 +161,8 @@ func lines(s string) []string { return strings.Split(strings.ReplaceAll(s, "\r\n
 
 func (s *Server) labelSave(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "label", "update") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "label", "update"); err != nil {
+		return err
 	}
 	form := labelForm{
 		ProprietaryName: c.FormValue("proprietary_name"),
@@ -233,10 +225,7 @@ func (s *Server) labelSave(c echo.Context) error {
 
 func (s *Server) apiGetLabel(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	b, err := s.store.Brand(c.Request().Context(), code)
+	b, err := s.readableBrand(c, code, "label")
 	if err != nil {
 		return err
 	}
@@ -246,10 +235,7 @@ func (s *Server) apiGetLabel(c echo.Context) error {
 // apiLabelVersions lists every version of a brand's label, oldest first.
 func (s *Server) apiLabelVersions(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if _, err := s.store.Brand(c.Request().Context(), code); err != nil {
+	if _, err := s.readableBrand(c, code, "label"); err != nil {
 		return err
 	}
 	labels, err := s.store.Labels(c.Request().Context(), code)
@@ -261,11 +247,8 @@ func (s *Server) apiLabelVersions(c echo.Context) error {
 
 func (s *Server) apiPutLabel(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "label", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "label", "update") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "label", "update"); err != nil {
+		return err
 	}
 	var in labelRequest
 	if err := decodeJSON(c, &in); err != nil {
@@ -361,11 +344,8 @@ func (s *Server) claimsPage(c echo.Context) error {
 
 func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, errs map[string]string) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
 	ctx := c.Request().Context()
-	b, err := s.store.Brand(ctx, code)
+	b, err := s.readableBrand(c, code, "claim")
 	if err != nil {
 		return err
 	}
@@ -382,11 +362,8 @@ func (s *Server) renderClaimsPage(c echo.Context, status int, form claimForm, er
 
 func (s *Server) claimCreate(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "claim", "create") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "claim", "create"); err != nil {
+		return err
 	}
 	form := claimForm{
 		Text:       c.FormValue("text"),
@@ -411,10 +388,7 @@ func (s *Server) claimCreate(c echo.Context) error {
 
 func (s *Server) apiListClaims(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if _, err := s.store.Brand(c.Request().Context(), code); err != nil {
+	if _, err := s.readableBrand(c, code, "claim"); err != nil {
 		return err
 	}
 	claims, err := s.store.Claims(c.Request().Context(), code)
@@ -426,11 +400,8 @@ func (s *Server) apiListClaims(c echo.Context) error {
 
 func (s *Server) apiCreateClaim(c echo.Context) error {
 	code := c.Param("brand")
-	if !s.can(c, code, "claim", "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
-	}
-	if !s.can(c, code, "claim", "create") {
-		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.brandAllows(c, code, "claim", "create"); err != nil {
+		return err
 	}
 	var in domain.NewClaim
 	if err := decodeJSON(c, &in); err != nil {
@@ -444,4 +415,28 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, cl)
+}
+
+// brandAllows refuses an action on a brand's object: with not found when the
+// caller may not even read it, so that the brand's existence is not told, and
+// with forbidden when the caller may read it but not do action.
+func (s *Server) brandAllows(c echo.Context, code, object, action string) error {
+	if !s.can(c, code, object, "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	if !s.can(c, code, object, action) {
+		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	}
+	return nil
+}
+
+// readableBrand loads the brand named code for a page or call about its
+// object. It fails with not found when the caller may not read that object
+// of the brand, so that the brand's existence is not told, or when there is
+// no such brand.
+func (s *Server) readableBrand(c echo.Context, code, object string) (domain.Brand, error) {
+	if !s.can(c, code, object, "read") {
+		return domain.Brand{}, domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	}
+	return s.store.Brand(c.Request().Context(), code)
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,18 +10,10 @@ import (
 )
 
 func TestCampaigns(t *testing.T) {
-	f := newReviewFixture(t)
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, "sqlite")
 	other := f.createAsset(t, f.marketer, "ZEL-CAMP-2", "ZELTRA")
 	now := f.clock.Now()
-	in := map[string]any{
-		"brand":     "ZELTRA",
-		"name":      "Spring launch",
-		"audience":  "hcp",
-		"starts_at": now,
-		"ends_at":   now.Add(10 * 24 * time.Hour),
-		"asset_ids": []string{f.asset.ID, other.ID},
-	}
+	in := campaignBody("ZELTRA", "Spring launch", now, now.Add(10*24*time.Hour), f.asset.ID, other.ID)
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.rep, in), http.StatusForbidden, "forbidden")
 	cp := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, in), http.StatusCreated)
 	if cp.State != "draft" || len(cp.AssetIDs) != 2 {
@@ -33,30 +24,13 @@ func TestCampaigns(t *testing.T) {
 	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-CAMP-2"] == "" {
 		t.Fatalf("blockers = %v", d.Fields)
 	}
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.Add(5 * 24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f.publishFor(t, 5*24*time.Hour)
 	d = decodeError(t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp.ID+"/publish", f.marketer, nil), http.StatusConflict, "conflict")
 	if d.Fields["ZEL-REV-1"] == "" || d.Fields["ZEL-REV-1"] == "has no published version" {
 		t.Fatalf("blockers after a short publication = %v", d.Fields)
 	}
 	// A campaign with one piece valid through its end goes live.
-	short := map[string]any{
-		"brand":     "ZELTRA",
-		"name":      "Quick push",
-		"audience":  "hcp",
-		"starts_at": now,
-		"ends_at":   now.Add(4 * 24 * time.Hour),
-		"asset_ids": []string{f.asset.ID},
-	}
+	short := campaignBody("ZELTRA", "Quick push", now, now.Add(4*24*time.Hour), f.asset.ID)
 	cp2 := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", f.marketer, short), http.StatusCreated)
 	live := decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+cp2.ID+"/publish", f.marketer, nil), http.StatusOK)
 	if live.State != "live" {
@@ -68,9 +42,7 @@ func TestCampaigns(t *testing.T) {
 		t.Fatalf("rep kits = %+v", kits.Campaigns)
 	}
 	// The rep's library page shows the kit.
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"rep@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "rep@example.com")
 	if body := w.do(t, http.MethodGet, "/library", nil).Body.String(); !strings.Contains(body, "Campaign kits") ||
 		!strings.Contains(body, "Quick push") {
 		t.Fatal("the rep's library does not show the live campaign kit")
@@ -110,30 +82,16 @@ func TestCampaigns(t *testing.T) {
 // another sees every campaign of the first, and of the second only live
 // campaigns as kits, without drafts or risk flags.
 func TestCampaignViewIsChosenPerBrand(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { campaignViewPerBrand(t, backend) })
-	}
+	forEachBackend(t, campaignViewPerBrand)
 }
 
 func campaignViewPerBrand(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.t = t
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, backend)
 	now := f.clock.Now()
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.Add(30 * 24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f.publishFor(t, 30*24*time.Hour)
 	campaign := func(token, brand, name string, assetIDs ...string) domain.Campaign {
-		return decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, map[string]any{
-			"brand": brand, "name": name, "audience": "hcp", "starts_at": now, "ends_at": now.Add(10 * 24 * time.Hour), "asset_ids": assetIDs}), http.StatusCreated)
+		in := campaignBody(brand, name, now, now.Add(10*24*time.Hour), assetIDs...)
+		return decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns", token, in), http.StatusCreated)
 	}
 	live := campaign(f.marketer, "ZELTRA", "ZELTRA launch", f.asset.ID)
 	decode[domain.Campaign](t, f.api(t, http.MethodPost, "/api/v1/campaigns/"+live.ID+"/publish", f.marketer, nil), http.StatusOK)
@@ -187,5 +145,18 @@ func campaignViewPerBrand(t *testing.T, backend string) {
 	body := w.do(t, http.MethodGet, "/library", nil).Body.String()
 	if !strings.Contains(body, "ZELTRA launch") || strings.Contains(body, "(draft)") {
 		t.Errorf("the library page's kits are wrong:\n%s", body)
+	}
+}
+
+// campaignBody is the API body of a new campaign for health-care
+// professionals, running from start to end with the given assets.
+func campaignBody(brand, name string, start, end time.Time, assetIDs ...string) map[string]any {
+	return map[string]any{
+		"brand":     brand,
+		"name":      name,
+		"audience":  "hcp",
+		"starts_at": start,
+		"ends_at":   end,
+		"asset_ids": assetIDs,
 	}
 }

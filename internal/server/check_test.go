@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -123,10 +124,8 @@ func TestUploaderCannotWaive(t *testing.T) {
 	), http.StatusForbidden, "forbidden")
 
 	// The form answers as the API does: a refusal by permission is 403, on the asset page.
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"both@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/assets/"+a.ID)
+	w := webSignIn(t, f.testServer, "both@example.com")
+	tok := w.csrf(t, "/assets/"+a.ID)
 	rec := w.do(
 		t,
 		http.MethodPost,
@@ -148,9 +147,7 @@ func TestCheckPages(t *testing.T) {
 	f.addUser(t, "regulatory@example.com", "regulatory_reviewer:ZELTRA")
 	a := f.createAsset(t, f.marketer, "ZEL-CHK-3", "ZELTRA")
 	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	w := newWebClient(f.testServer)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"regulatory@example.com"}, "password": {testPassword}})
+	w := webSignIn(t, f.testServer, "regulatory@example.com")
 	rec := w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") ||
@@ -158,27 +155,17 @@ func TestCheckPages(t *testing.T) {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
 	r := decode[domain.CheckReport](t, f.api(t, http.MethodGet, "/api/v1/versions/"+v.ID+"/compliance", f.marketer, nil), http.StatusOK)
-	tok = w.csrf(t, "/assets/"+a.ID)
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{"_csrf": {tok}, "justification": {"x"}, "meaning": {"m"}, "password": {"nope"}},
-	)
+	tok := w.csrf(t, "/assets/"+a.ID)
+	// waive posts the waiver form of the report's first finding.
+	waive := func(justification, meaning, password string) *httptest.ResponseRecorder {
+		return w.do(t, http.MethodPost, "/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
+			url.Values{"_csrf": {tok}, "justification": {justification}, "meaning": {meaning}, "password": {password}})
+	}
+	rec = waive("x", "m", "nope")
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "password") {
 		t.Fatalf("bad waiver = %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{
-			"_csrf":         {tok},
-			"justification": {"Quoted trademark, not a claim."},
-			"meaning":       {"Waived by Regulatory"},
-			"password":      {testPassword},
-		},
-	)
+	rec = waive("Quoted trademark, not a claim.", "Waived by Regulatory", testPassword)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("waiver = %d %s", rec.Code, rec.Body)
 	}
@@ -189,48 +176,15 @@ func TestCheckPages(t *testing.T) {
 		t.Fatalf("waiver not shown")
 	}
 	// Waiving it again is a state conflict: 409, on the asset page with the reason.
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/versions/"+v.ID+"/compliance/findings/"+r.Findings[0].ID+"/waive",
-		url.Values{
-			"_csrf":         {tok},
-			"justification": {"Quoted trademark, not a claim."},
-			"meaning":       {"Waived by Regulatory"},
-			"password":      {testPassword},
-		},
-	)
+	rec = waive("Quoted trademark, not a claim.", "Waived by Regulatory", testPassword)
 	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "already waived") {
 		t.Fatalf("second waiver = %d %s", rec.Code, rec.Body)
 	}
 	// Label page: regulatory may edit; a bad form keeps input.
 	tok = w.csrf(t, "/brands/ZELTRA/label")
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
-			"_csrf":               {tok},
-			"proprietary_name":    {"ZELTRA"},
-			"established_name":    {"zeltaparin"},
-			"indication":          {"Adults."},
-			"isi_statements":      {""},
-			"pi_reference":        {"See PI."},
-			"max_expiry_months":   {"12"},
-			"rereview_grace_days": {"soon"},
-			"required_functions":  {"medical", "legal", "regulatory"},
-		},
-	)
-	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") ||
-		!strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
-		t.Fatalf("bad label form = %d", rec.Code)
-	}
-	// The review SLA is an administrator's decision.
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
+	// postLabel posts a sound label form with the fields of changes set.
+	postLabel := func(changes url.Values) *httptest.ResponseRecorder {
+		form := url.Values{
 			"_csrf":              {tok},
 			"proprietary_name":   {"ZELTRA"},
 			"established_name":   {"zeltaparin"},
@@ -238,31 +192,22 @@ func TestCheckPages(t *testing.T) {
 			"isi_statements":     {"Bleeding.\nFalls."},
 			"pi_reference":       {"See PI."},
 			"max_expiry_months":  {"12"},
-			"review_sla_days":    {"3"},
 			"required_functions": {"medical", "legal", "regulatory"},
-			"password":           {testPassword},
-		},
-	)
+		}
+		maps.Copy(form, changes)
+		return w.do(t, http.MethodPost, "/brands/ZELTRA/label", form)
+	}
+	rec = postLabel(url.Values{"isi_statements": {""}, "rereview_grace_days": {"soon"}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "isi_statements-error") ||
+		!strings.Contains(rec.Body.String(), "rereview_grace_days-error") {
+		t.Fatalf("bad label form = %d", rec.Code)
+	}
+	// The review SLA is an administrator's decision.
+	rec = postLabel(url.Values{"review_sla_days": {"3"}, "password": {testPassword}})
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Only an administrator") {
 		t.Fatalf("SLA change by a reviewer = %d", rec.Code)
 	}
-	rec = w.do(
-		t,
-		http.MethodPost,
-		"/brands/ZELTRA/label",
-		url.Values{
-			"_csrf":               {tok},
-			"proprietary_name":    {"ZELTRA"},
-			"established_name":    {"zeltaparin"},
-			"indication":          {"Adults."},
-			"isi_statements":      {"Bleeding.\nFalls."},
-			"pi_reference":        {"See PI."},
-			"max_expiry_months":   {"12"},
-			"review_sla_days":     {"5"},
-			"rereview_grace_days": {"0"},
-			"required_functions":  {"medical", "legal", "regulatory"},
-		},
-	)
+	rec = postLabel(url.Values{"review_sla_days": {"5"}, "rereview_grace_days": {"0"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("label save = %d %s", rec.Code, rec.Body)
 	}

@@ -123,7 +123,8 @@ func (s *Server) apiSetApplication(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.store.SetApplication(c.Request().Context(), s.actor(c), c.Param("brand"), in.ApplicationType, in.ApplicationNumber); err != nil {
+	err := s.store.SetApplication(c.Request().Context(), s.actor(c), c.Param("brand"), in.ApplicationType, in.ApplicationNumber)
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

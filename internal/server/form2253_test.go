@@ -11,15 +11,13 @@ import (
 )
 
 func TestForm2253(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { form2253(t, backend) })
-	}
+	forEachBackend(t, form2253)
 }
 
 func form2253(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.approveAll(t)
-	if rec := f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "nda", "application_number": "021234"}); rec.Code != http.StatusNoContent {
+	f := newApprovedFixtureOn(t, backend)
+	if rec := f.api(t, http.MethodPut, "/api/v1/brands/ZELTRA/application", f.admin, map[string]any{"application_type": "nda",
+		"application_number": "021234"}); rec.Code != http.StatusNoContent {
 		t.Fatalf("set application = %d %s", rec.Code, rec.Body)
 	}
 	decodeError(
@@ -40,24 +38,15 @@ func form2253(t *testing.T, backend string) {
 		http.StatusNotFound,
 		"not_found",
 	)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f.publishFor(t, 24*time.Hour)
 
 	form := decode[domain.Form2253](
 		t,
 		f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil),
 		http.StatusOK,
 	)
-	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" || form.EstablishedName != "zeltaparin" ||
+	if form.ApplicationType != "NDA" || form.ApplicationNumber != "021234" || form.ProprietaryName != "ZELTRA" ||
+		form.EstablishedName != "zeltaparin" ||
 		form.Audience != "professional" || form.MaterialType != "detail_aid" || form.MaterialID != "ZEL-REV-1" ||
 		form.DisseminationDate != "2026-11-25" ||
 		form.PIDate != "2026-11-25" {
@@ -105,7 +94,8 @@ func form2253(t *testing.T, backend string) {
 		http.StatusConflict,
 		"conflict",
 	)
-	if p := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil), http.StatusOK); len(
+	if p := decode[struct{ Pending []domain.Form2253 }](t, f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil),
+		http.StatusOK); len(
 		p.Pending,
 	) != 0 {
 		t.Fatalf("still pending: %+v", p.Pending)
@@ -115,29 +105,26 @@ func form2253(t *testing.T, backend string) {
 // TestForm2253EmbargoedDissemination publishes a piece embargoed to a later
 // day: its 2253 dissemination date is the first day of availability.
 func TestForm2253EmbargoedDissemination(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.approveAll(t)
-			from := f.clock.Now().Add(10 * 24 * time.Hour)
-			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
-				map[string]any{"available_from": from, "expires_at": from.Add(30 * 24 * time.Hour)}), http.StatusOK)
-			form := decode[domain.Form2253](
-				t,
-				f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil),
-				http.StatusOK,
-			)
-			if want := from.UTC().Format(time.DateOnly); form.DisseminationDate != want {
-				t.Fatalf("dissemination date = %q, want %q (first day of availability)", form.DisseminationDate, want)
-			}
-			pending := decode[struct{ Pending []domain.Form2253 }](
-				t,
-				f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil),
-				http.StatusOK,
-			)
-			if len(pending.Pending) != 1 || pending.Pending[0].DisseminationDate != form.DisseminationDate {
-				t.Fatalf("pending = %+v", pending.Pending)
-			}
-		})
-	}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newApprovedFixtureOn(t, backend)
+		from := f.clock.Now().Add(10 * 24 * time.Hour)
+		window := map[string]any{"available_from": from, "expires_at": from.Add(30 * 24 * time.Hour)}
+		decode[domain.Version](t, f.publishRequest(t, window), http.StatusOK)
+		form := decode[domain.Form2253](
+			t,
+			f.api(t, http.MethodGet, "/api/v1/versions/"+f.version.ID+"/form2253", f.regulatory, nil),
+			http.StatusOK,
+		)
+		if want := from.UTC().Format(time.DateOnly); form.DisseminationDate != want {
+			t.Fatalf("dissemination date = %q, want %q (first day of availability)", form.DisseminationDate, want)
+		}
+		pending := decode[struct{ Pending []domain.Form2253 }](
+			t,
+			f.api(t, http.MethodGet, "/api/v1/form2253/pending", f.marketer, nil),
+			http.StatusOK,
+		)
+		if len(pending.Pending) != 1 || pending.Pending[0].DisseminationDate != form.DisseminationDate {
+			t.Fatalf("pending = %+v", pending.Pending)
+		}
+	})
 }

@@ -113,7 +113,10 @@ func (f *uploadFixture) checkServed(t *testing.T, v domain.Version, content []by
 		cd := h.Get("Content-Disposition")
 		// Only media a browser merely decodes may be inline; everything
 		// else is an attachment whatever the request asks.
-		kind := map[bool]string{false: "attachment", true: "inline"}[inline && (mediaType == extract.PNG || mediaType == extract.JPEG || mediaType == extract.MP4)]
+		kind := "attachment"
+		if inline && (mediaType == extract.PNG || mediaType == extract.JPEG || mediaType == extract.MP4) {
+			kind = "inline"
+		}
 		if !strings.HasPrefix(cd, kind+"; filename=") || strings.ContainsAny(cd, "\r\n\x00") ||
 			!strings.Contains(cd, "filename*=UTF-8''"+url.PathEscape(name)) {
 			t.Errorf("%s: Content-Disposition = %q, want %s under %q", name, cd, kind, name)
@@ -462,20 +465,8 @@ func TestHostileFileNamesAndIDs(t *testing.T) {
 // text PostgreSQL cannot hold, to the API's JSON endpoints: every answer is
 // a 4xx with the envelope, and nothing changes.
 func TestHostileJSONBodies(t *testing.T) {
-	f := newReviewFixtureOn(t, "postgres")
-	f.t = t
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, "postgres")
+	f.publishFor(t, 24*time.Hour)
 	rep := decode[domain.User](t, f.api(t, http.MethodGet, "/api/v1/me", f.rep, nil), http.StatusOK)
 	vp := "/api/v1/versions/" + f.version.ID
 	endpoints := []struct{ method, path, token string }{
@@ -500,11 +491,13 @@ func TestHostileJSONBodies(t *testing.T) {
 		strings.Repeat(`{"a":`, 150) + `1` + strings.Repeat("}", 150),
 		nested(100_000), // deeper than any parser should go, over the body limit
 		`{"text":"` + strings.Repeat("x", 1<<20) + `"}`, // huge
-		`{"reason":42,"expires_at":12345,"function":["medical"],"decision":{"x":1},"password":true,"roles":"admin","tags":"launch","email":[],"disabled":"yes","kind":7}`,
+		`{"reason":42,"expires_at":12345,"function":["medical"],"decision":{"x":1},"password":true,` +
+			`"roles":"admin","tags":"launch","email":[],"disabled":"yes","kind":7}`,
 		`{"expires_at":"9999-99-99T99:99:99Z"}`, `{"expires_at":1e400}`, `{"reason":"\ud800"}`, `{"reason":"\u0000\u0000"}`,
 		`[]`, `"string"`, `12`, `{"a":1}{"b":2}`, `{"reason":"ok reason",}`, "{\"reason\":\"\xff\"}", `{"__proto__":{"admin":true}}`,
 		"", "\x00\x00\x00\x00", `{"roles":[{"role":"admin","brand":"*"}],"roles":"x"}`,
-		`{"reason":"Recall\u0000 of this piece"}`, `{"kind":"objection","text":"Renal\u0000 dosing"}`, `{"email":"rep\u0000@example.com","password":"a-sound-password-42"}`,
+		`{"reason":"Recall\u0000 of this piece"}`, `{"kind":"objection","text":"Renal\u0000 dosing"}`,
+		`{"email":"rep\u0000@example.com","password":"a-sound-password-42"}`,
 	}
 	sent := 0
 	for _, e := range endpoints {
@@ -555,7 +548,8 @@ func TestHostileJSONBodies(t *testing.T) {
 	if a := decode[domain.AssetPage](t, f.api(t, http.MethodGet, "/api/v1/assets", f.marketer, nil), http.StatusOK); len(a.Assets) != 1 {
 		t.Errorf("%d assets after the hostile bodies", len(a.Assets))
 	}
-	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil),
+		http.StatusOK); len(
 		fb.Feedback,
 	) != 0 {
 		t.Errorf("feedback after the hostile bodies: %+v", fb.Feedback)
@@ -572,28 +566,9 @@ func TestHostileJSONBodies(t *testing.T) {
 // and an HTML error page, and nothing changes; the same forms with the
 // page's token then work, so each refusal was the token's doing.
 func TestWebFormsRefuseForgedRequests(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
-	signIn := func(email, page string) (*webClient, string) {
-		w := newWebClient(f.testServer)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("sign-in of %s = %d", email, rec.Code)
-		}
-		return w, w.csrf(t, page)
-	}
+	f := newApprovedFixtureOn(t, "sqlite")
+	f.publishFor(t, 24*time.Hour)
+	signIn := func(email, page string) (*webClient, string) { return signedInWeb(t, f.testServer, email, page) }
 	marketer, marketerTok := signIn("marketer@example.com", "/assets/new")
 	rep, repTok := signIn("rep@example.com", "/library")
 	admin, adminTok := signIn("admin@example.com", "/admin/users/new")
@@ -748,12 +723,14 @@ func TestWebFormsRefuseForgedRequests(t *testing.T) {
 	) != 0 {
 		t.Errorf("forged asset created: %+v", a.Assets)
 	}
-	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil), http.StatusOK); len(
+	if fb := decode[struct{ Feedback []domain.Feedback }](t, f.api(t, http.MethodGet, "/api/v1/feedback", f.marketer, nil),
+		http.StatusOK); len(
 		fb.Feedback,
 	) != 0 {
 		t.Errorf("forged feedback stored: %+v", fb.Feedback)
 	}
-	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "forged@example.com", "password": "a sound password 1"}); rec.Code != http.StatusUnauthorized {
+	if rec := f.apiLogin(t, map[string]string{"email": "forged@example.com",
+		"password": "a sound password 1"}); rec.Code != http.StatusUnauthorized {
 		t.Errorf("forged user can sign in: %d", rec.Code)
 	}
 	if rec := marketer.do(t, http.MethodGet, "/assets/new", nil); rec.Code != http.StatusOK {
@@ -828,7 +805,9 @@ func zipOf(t *testing.T, method uint16, files ...[2]string) []byte {
 
 const wordNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
 
-const docxContentTypes = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`
+const docxContentTypes = `<?xml version="1.0" encoding="UTF-8"?>` +
+	`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+	`<Default Extension="xml" ContentType="application/xml"/></Types>`
 
 // docxBody returns word/document.xml body paragraphs, one per line of text.
 func docxBody(text string) string {
@@ -889,7 +868,9 @@ func declaredBomb(t *testing.T, part string) []byte {
 
 // pptxBomb is a PPTX whose only slide declares itself 1 TiB.
 func pptxBomb(t *testing.T) []byte {
-	const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
+	const pNS = `xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" ` +
+		`xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ` +
+		`xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"`
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	plainEntry(t, zw, "[Content_Types].xml", docxContentTypes)
@@ -903,7 +884,9 @@ func pptxBomb(t *testing.T) []byte {
 		t,
 		zw,
 		"ppt/_rels/presentation.xml.rels",
-		`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide1.xml"/></Relationships>`,
+		`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`+
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" `+
+			`Target="slides/slide1.xml"/></Relationships>`,
 	)
 	rawEntry(t, zw, "ppt/slides/slide1.xml", bytes.Repeat([]byte("<a:p/>"), 1000), 1<<40)
 	if err := zw.Close(); err != nil {

@@ -26,9 +26,7 @@ import (
 // integrityBackends runs fn on SQLite with local files and on PostgreSQL
 // with MinIO.
 func integrityBackends(t *testing.T, fn func(t *testing.T, f *contentFixture)) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { fn(t, newContentFixtureOn(t, backend)) })
-	}
+	forEachBackend(t, func(t *testing.T, backend string) { fn(t, newContentFixtureOn(t, backend)) })
 }
 
 // multiBlockPiece is a plain-text file of about ten verified blocks whose
@@ -340,13 +338,7 @@ func TestMissingObjectIsAnIntegrityFailure(t *testing.T) {
 				t.Fatalf("download after the file was uploaded again = %d", rec.Code)
 			}
 		}
-		restored := 0
-		for _, e := range f.auditActions(t) {
-			if e.Action == domain.ActionObjectRestored && e.ObjectID == v.ObjectKey {
-				restored++
-			}
-		}
-		if restored != 1 {
+		if restored := f.auditCount(t, domain.ActionObjectRestored, v.ObjectKey); restored != 1 {
 			t.Fatalf("%d restore audit events, want 1", restored)
 		}
 	})
@@ -483,51 +475,41 @@ func TestOldObjectIsCheckedWholeOnFirstDownload(t *testing.T) {
 // once its stored file is altered, the rep gets 503 integrity_failure (a
 // page for a browser), and the alarm is raised once.
 func TestRepLibraryDownloadIsVerified(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.approveAll(t)
-			decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer,
-				map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}), http.StatusOK)
-			if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK || rec.Body.String() != compliantPiece {
-				t.Fatalf("rep download = %d", rec.Code)
-			}
-			v, err := f.store.Version(context.Background(), f.version.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.replaceObject(t, v.ObjectKey, flipByte([]byte(compliantPiece), 3))
-			decodeError(t, f.repContent(t, f.asset.ID), http.StatusServiceUnavailable, domain.EINTEGRITY)
-			decodeError(
-				t,
-				f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil),
-				http.StatusServiceUnavailable,
-				domain.EINTEGRITY,
-			)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newApprovedFixtureOn(t, backend)
+		f.publishFor(t, 24*time.Hour)
+		if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK || rec.Body.String() != compliantPiece {
+			t.Fatalf("rep download = %d", rec.Code)
+		}
+		v, err := f.store.Version(context.Background(), f.version.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.replaceObject(t, v.ObjectKey, flipByte([]byte(compliantPiece), 3))
+		decodeError(t, f.repContent(t, f.asset.ID), http.StatusServiceUnavailable, domain.EINTEGRITY)
+		decodeError(
+			t,
+			f.api(t, http.MethodGet, "/api/v1/library/"+f.asset.ID+"/content?disposition=inline", f.rep, nil),
+			http.StatusServiceUnavailable,
+			domain.EINTEGRITY,
+		)
 
-			rep := newWebClient(f.testServer)
-			rep.do(
-				t,
-				http.MethodPost,
-				"/login",
-				url.Values{"_csrf": {rep.csrf(t, "/login")}, "email": {"rep@example.com"}, "password": {testPassword}},
-			)
-			rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil)
-			if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no longer matches what was approved") {
-				t.Fatalf("web preview of a corrupt piece = %d %.200s", rec.Code, rec.Body)
-			}
-			if b, err := f.store.Blob(context.Background(), v.ObjectKey); err != nil || b.CorruptAt == nil {
-				t.Fatalf("blob = %+v %v", b, err)
-			}
-			alarms := 0
-			for _, e := range f.auditActions(t) {
-				if e.Action == domain.ActionObjectCorrupt && e.ObjectID == v.ObjectKey {
-					alarms++
-				}
-			}
-			if alarms != 1 {
-				t.Fatalf("%d integrity audit events, want 1", alarms)
-			}
-		})
-	}
+		rep := newWebClient(f.testServer)
+		rep.do(
+			t,
+			http.MethodPost,
+			"/login",
+			url.Values{"_csrf": {rep.csrf(t, "/login")}, "email": {"rep@example.com"}, "password": {testPassword}},
+		)
+		rec := rep.do(t, http.MethodGet, "/library/"+f.asset.ID+"/content?disposition=inline", nil)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no longer matches what was approved") {
+			t.Fatalf("web preview of a corrupt piece = %d %.200s", rec.Code, rec.Body)
+		}
+		if b, err := f.store.Blob(context.Background(), v.ObjectKey); err != nil || b.CorruptAt == nil {
+			t.Fatalf("blob = %+v %v", b, err)
+		}
+		if alarms := f.auditCount(t, domain.ActionObjectCorrupt, v.ObjectKey); alarms != 1 {
+			t.Fatalf("%d integrity audit events, want 1", alarms)
+		}
+	})
 }

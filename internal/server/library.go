@@ -62,7 +62,8 @@ func (s *Server) libraryPage(c echo.Context) error {
 	if s.authz.CanSomewhere(principalOf(c).user, "campaign", "read") {
 		call, cbrands := s.authz.Brands(principalOf(c).user, "campaign", "read")
 		// The rep's page shows live kits only, whatever else the caller manages.
-		if kits, err = s.store.Campaigns(ctx, domain.CampaignView{Kits: domain.BrandScope{All: call, Brands: cbrands}}, s.now()); err != nil {
+		view := domain.CampaignView{Kits: domain.BrandScope{All: call, Brands: cbrands}}
+		if kits, err = s.store.Campaigns(ctx, view, s.now()); err != nil {
 			return err
 		}
 	}

@@ -12,9 +12,7 @@ import (
 // marketer withdraws it (with confirmation and a reason); the rep sees the
 // notice, acknowledges it and can no longer open the piece.
 func TestRepAndMarketerInTheBrowser(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, "sqlite")
 	signIn := func(email string) (*webClient, string) {
 		w := newWebClient(f.testServer)
 		tok := w.csrf(t, "/login")
@@ -33,7 +31,8 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 		t.Fatalf("publish beyond the brand's period = %d", rec.Code)
 	}
 	exp := f.clock.Now().AddDate(0, 1, 0).Format("2006-01-02")
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/publish", url.Values{"_csrf": {tok}, "expires_on": {exp}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/publish", url.Values{"_csrf": {tok},
+		"expires_on": {exp}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("publish = %d %s", rec.Code, rec.Body)
 	}
 
@@ -50,7 +49,8 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 		t.Fatalf("open = %d", rec.Code)
 	}
 	rtok := rep.csrf(t, "/library")
-	if rec := rep.do(t, http.MethodPost, "/library/"+f.asset.ID+"/feedback", url.Values{"_csrf": {rtok}, "kind": {"question"}, "text": {"Is it safe with aspirin?"}}); rec.Code != http.StatusSeeOther {
+	if rec := rep.do(t, http.MethodPost, "/library/"+f.asset.ID+"/feedback", url.Values{"_csrf": {rtok}, "kind": {"question"},
+		"text": {"Is it safe with aspirin?"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("feedback = %d", rec.Code)
 	}
 
@@ -59,7 +59,8 @@ func TestRepAndMarketerInTheBrowser(t *testing.T) {
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("withdraw without confirmation = %d", rec.Code)
 	}
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/withdraw", url.Values{"_csrf": {tok}, "reason": {"Data update"}, "confirm": {"on"}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/withdraw", url.Values{"_csrf": {tok},
+		"reason": {"Data update"}, "confirm": {"on"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("withdraw = %d %s", rec.Code, rec.Body)
 	}
 	body = rep.do(t, http.MethodGet, "/library", nil).Body.String()

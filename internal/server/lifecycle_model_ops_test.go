@@ -427,17 +427,7 @@ func (s *modelSeq) generate() modelOp {
 	}
 	var choices []choice
 	add := func(w int, f func()) { choices = append(choices, choice{w, f}) }
-	each := func(ok func(v *mVersion) bool) [][2]int {
-		var out [][2]int
-		for ai, a := range s.assets {
-			for vi, v := range a.versions {
-				if ok(v) {
-					out = append(out, [2]int{ai, vi})
-				}
-			}
-		}
-		return out
-	}
+	each := s.versionsWhere
 	set := func(kind, actor string, p [2]int) {
 		op.Kind, op.Actor, op.Asset, op.Version = kind, actor, p[0], p[1]
 	}
@@ -581,23 +571,26 @@ func (s *modelSeq) generate() modelOp {
 	return op
 }
 
+// versionsWhere returns the (asset, version) index pairs of the model's
+// versions that satisfy ok.
+func (s *modelSeq) versionsWhere(ok func(v *mVersion) bool) [][2]int {
+	var out [][2]int
+	for ai, a := range s.assets {
+		for vi, v := range a.versions {
+			if ok(v) {
+				out = append(out, [2]int{ai, vi})
+			}
+		}
+	}
+	return out
+}
+
 // generateWild chooses a step of a random kind with a random target and,
 // now and then, an actor who may not do it: mostly refusals.
 func (s *modelSeq) generateWild() modelOp {
 	r := s.rng
 	op := modelOp{Inst: r.IntN(len(s.w.instances)), Asset: -1, Version: -1}
-	// candidates returns (asset, version) pairs whose version satisfies ok.
-	candidates := func(ok func(v *mVersion) bool) [][2]int {
-		var out [][2]int
-		for ai, a := range s.assets {
-			for vi, v := range a.versions {
-				if ok(v) {
-					out = append(out, [2]int{ai, vi})
-				}
-			}
-		}
-		return out
-	}
+	candidates := s.versionsWhere
 	target := func(ok func(v *mVersion) bool) {
 		c := candidates(ok)
 		if len(c) == 0 || r.IntN(10) == 0 {
@@ -610,7 +603,8 @@ func (s *modelSeq) generateWild() modelOp {
 	}
 	illegal := r.IntN(3) == 0
 	kinds := []string{"create_asset", "upload", "upload", "submit", "submit", "decide", "decide", "decide", "decide", "decide", "waive",
-		"publish", "publish", "publish", "withdraw", "recertify", "download", "download", "ack", "jump", "jump", "sweep", "hook_down", "hook_up", "deliver"}
+		"publish", "publish", "publish", "withdraw", "recertify", "download", "download", "ack", "jump", "jump", "sweep",
+		"hook_down", "hook_up", "deliver"}
 	if len(s.assets) == 0 {
 		kinds = []string{"create_asset"}
 	}
@@ -931,14 +925,16 @@ func (s *modelSeq) exec(op modelOp) error {
 		}
 		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/reviews", op.Actor, map[string]any{
-				"function": function, "decision": decision, "comment": "Reviewed by the model.", "password": password, "meaning": domain.DefaultMeaning(function, decision)})
+				"function": function, "decision": decision, "comment": "Reviewed by the model.", "password": password,
+				"meaning": domain.DefaultMeaning(function, decision)})
 		})
 		if err != nil || !ok {
 			return err
 		}
 		s.expAudit = append(s.expAudit, "review.decide")
 		s.signed(v, op.Actor, function)
-		status := map[string]string{domain.DecisionApprove: "approved", domain.DecisionRequestChanges: "changes_requested", domain.DecisionReject: "rejected"}[decision]
+		status := map[string]string{domain.DecisionApprove: "approved", domain.DecisionRequestChanges: "changes_requested",
+			domain.DecisionReject: "rejected"}[decision]
 		v.round.tasks[function] = status
 		allApproved := true
 		for _, st := range v.round.tasks {
@@ -970,7 +966,8 @@ func (s *modelSeq) exec(op modelOp) error {
 			!v.waived[fid]
 		_, err := s.request(op, ok, func() *httptest.ResponseRecorder {
 			return s.api(op, http.MethodPost, "/api/v1/versions/"+v.id+"/compliance/findings/"+fid+"/waive", op.Actor, map[string]any{
-				"justification": "Accepted by Regulatory for this model piece.", "password": testPassword, "meaning": "Waived by Regulatory"})
+				"justification": "Accepted by Regulatory for this model piece.", "password": testPassword,
+				"meaning": "Waived by Regulatory"})
 		})
 		if err != nil || !ok {
 			return err
@@ -1167,7 +1164,8 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 		if err != nil || !hasRole(op.Actor, "regulatory_reviewer") {
 			return err
 		}
-		if slices.Equal(next.isi, s.label.isi) && slices.Equal(next.offLabel, s.label.offLabel) && next.boxed == s.label.boxed && next.indication == s.label.indication {
+		if slices.Equal(next.isi, s.label.isi) && slices.Equal(next.offLabel, s.label.offLabel) &&
+			next.boxed == s.label.boxed && next.indication == s.label.indication {
 			return nil // saving the label unchanged makes no new version
 		}
 	}
@@ -1181,7 +1179,8 @@ func (s *modelSeq) changeLabel(op modelOp) error {
 	for _, a := range s.assets {
 		for _, v := range a.versions {
 			switch {
-			case v.state == domain.StateExpired || v.state == domain.StateWithdrawn || v.state == domain.StateSuperseded || v.effectivelyExpired(now):
+			case v.state == domain.StateExpired || v.state == domain.StateWithdrawn || v.state == domain.StateSuperseded ||
+				v.effectivelyExpired(now):
 				continue
 			}
 			v.passes = v.doc.passes(s.label)
@@ -1362,7 +1361,8 @@ func (s *modelSeq) goneOrNotFound(a *mAsset, now time.Time) map[int]bool {
 		}
 	}
 	if last != nil &&
-		(last.state == domain.StateWithdrawn || last.state == domain.StateExpired || last.state == domain.StateSuperseded || last.effectivelyExpired(now)) {
+		(last.state == domain.StateWithdrawn || last.state == domain.StateExpired || last.state == domain.StateSuperseded ||
+			last.effectivelyExpired(now)) {
 		return map[int]bool{http.StatusGone: true}
 	}
 	return map[int]bool{http.StatusNotFound: true}
@@ -1397,7 +1397,8 @@ func (s *modelSeq) checkAll(op modelOp, end bool) error {
 	// writes what became due, and I4 counts it in this step.
 	if s.settle(s.w.clock.Now()) {
 		rep := modelReps[s.rng.IntN(len(modelReps))]
-		if rec := s.w.instances[s.rng.IntN(len(s.w.instances))].api(s.t, http.MethodGet, "/api/v1/library/changes?limit=1", s.tok[rep], nil); rec.Code != http.StatusOK {
+		if rec := s.w.instances[s.rng.IntN(len(s.w.instances))].api(s.t, http.MethodGet, "/api/v1/library/changes?limit=1",
+			s.tok[rep], nil); rec.Code != http.StatusOK {
 			return fmt.Errorf("feed of %s = %d %s", rep, rec.Code, rec.Body)
 		}
 	}

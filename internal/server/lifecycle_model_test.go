@@ -19,10 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fairshelf/fairshelf/internal/authz"
 	"github.com/fairshelf/fairshelf/internal/config"
 	"github.com/fairshelf/fairshelf/internal/domain"
-	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/testenv"
@@ -241,36 +239,7 @@ func newModelWorld(t *testing.T, backend string, n int) *modelWorld {
 		// Sequences jump the clock by months; a token that outlives them
 		// saves signing every actor in again after each jump.
 		cfg.TokenTTL = 100 * 365 * 24 * time.Hour
-		az, err := authz.New(ctx, st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lib, err := object.New(
-			st,
-			blobs,
-			log,
-			object.Options{TempDir: filepath.Join(dir, fmt.Sprintf("tmp%d", i)), MaxUpload: testMaxUpload,
-				BlockSize: testBlockSize, Now: clock.Now},
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := New(
-			Deps{
-				Config:         cfg,
-				Store:          st,
-				ObjectStore:    blobs,
-				Authz:          az,
-				Objects:        lib,
-				Logger:         log,
-				Version:        "test",
-				Now:            clock.Now,
-				PasswordParams: testPasswordParams,
-			},
-		)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := wireTestServer(t, cfg, st, blobs, log, clock, filepath.Join(dir, fmt.Sprintf("tmp%d", i)))
 		w.instances = append(w.instances, &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn})
 		w.senders = append(
 			w.senders,

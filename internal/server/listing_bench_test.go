@@ -94,27 +94,34 @@ func seedLibrary(b *testing.B, dbURL, ownerID string, n int) {
 		args []any
 	}{
 		{
-			`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id, search_text, published_search_text, created_at, updated_at)
+			`INSERT INTO assets (id, job_code, job_code_key, title, brand, audience, channel, tags, owner_id,
+		                     search_text, published_search_text, created_at, updated_at)
 		  SELECT lpad(g::text, 12, '0'), 'JOB-' || g, 'JOB-' || g, 'Piece ' || g, CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END,
-		         'hcp', 'detail_aid', '[]', $2::text, 'job-' || g || ' piece ' || g, 'job-' || g || ' piece ' || g, $3::timestamptz, $3::timestamptz
+		         'hcp', 'detail_aid', '[]', $2::text, 'job-' || g || ' piece ' || g, 'job-' || g || ' piece ' || g,
+		         $3::timestamptz, $3::timestamptz
 		  FROM generate_series(1, $1::int) g`,
 			[]any{total, ownerID, published},
 		},
 		{`INSERT INTO blobs (key, sha256, size, created_at)
-		  SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, $2::timestamptz FROM generate_series(1, $1::int) g`, []any{total, published}},
+		  SELECT 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000, $2::timestamptz
+		  FROM generate_series(1, $1::int) g`, []any{total, published}},
 		{
-			`INSERT INTO versions (id, asset_id, number, state, blob_key, sha256, size, media_type, filename, text_status, uploaded_by, created_at, approved_at, published_at, available_from, expires_at)
-		  SELECT 'v' || lpad(g::text, 11, '0'), lpad(g::text, 12, '0'), 1, 'published', 'objects/seed/' || g, lpad(to_hex(g), 64, '0'), 1000,
-		         'application/pdf', 'piece.pdf', 'ok', $2::text, $3::timestamptz, $3::timestamptz, $3::timestamptz, $3::timestamptz, $4::timestamptz
+			`INSERT INTO versions (id, asset_id, number, state, blob_key, sha256, size, media_type, filename, text_status,
+		                       uploaded_by, created_at, approved_at, published_at, available_from, expires_at)
+		  SELECT 'v' || lpad(g::text, 11, '0'), lpad(g::text, 12, '0'), 1, 'published', 'objects/seed/' || g,
+		         lpad(to_hex(g), 64, '0'), 1000, 'application/pdf', 'piece.pdf', 'ok', $2::text,
+		         $3::timestamptz, $3::timestamptz, $3::timestamptz, $3::timestamptz, $4::timestamptz
 		  FROM generate_series(1, $1::int) g`,
 			[]any{total, ownerID, published, expires},
 		},
 		{`INSERT INTO compliance_reports (id, version_id, brand, label_version, rules_version, passed, checked_at)
-		  SELECT 'r' || lpad(g::text, 11, '0'), 'v' || lpad(g::text, 11, '0'), CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END, 1, 'seed', TRUE, $2::timestamptz
+		  SELECT 'r' || lpad(g::text, 11, '0'), 'v' || lpad(g::text, 11, '0'),
+		         CASE WHEN g % 11 = 0 THEN 'OTHER' ELSE 'ZELTRA' END, 1, 'seed', TRUE, $2::timestamptz
 		  FROM generate_series(1, $1::int) g`, []any{total, published}},
 		{`UPDATE versions SET compliance_report_id = 'r' || substr(id, 2) WHERE id LIKE 'v%'`, nil},
 		{
-			`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), published_version_id = 'v' || substr(id, 2) WHERE id ~ '^[0-9]{12}$'`,
+			`UPDATE assets SET latest_version_id = 'v' || substr(id, 2), published_version_id = 'v' || substr(id, 2)
+			 WHERE id ~ '^[0-9]{12}$'`,
 			nil,
 		},
 		{`VACUUM ANALYZE`, nil},

@@ -144,7 +144,6 @@ func (lt *loadTally) sample(kind string, s *loadSample) {
 
 func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape) {
 	f := newReviewFixtureOn(t, backend)
-	f.t = t
 	ctx := context.Background()
 
 	reps := make([]string, shape.reps)
@@ -414,18 +413,10 @@ func repsUnderExpiryAndWithdrawal(t *testing.T, backend string, shape loadShape)
 				rec.Body.String() != string(p.content) {
 				t.Errorf("%s after the load: %d", p.jobCode, rec.Code)
 			}
-		case fateExpires:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(
-				d.Message,
-				"expired",
-			) {
-				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
-			}
-		case fateWithdraw:
-			if d := decodeError(t, f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil), http.StatusGone, "gone"); !strings.Contains(
-				d.Message,
-				"withdrawn: Safety update",
-			) {
+		case fateExpires, fateWithdraw:
+			why := map[string]string{fateExpires: "expired", fateWithdraw: "withdrawn: Safety update"}[p.fate]
+			rec := f.api(t, http.MethodGet, "/api/v1/library/"+p.asset+"/content", reps[0], nil)
+			if d := decodeError(t, rec, http.StatusGone, "gone"); !strings.Contains(d.Message, why) {
 				t.Errorf("%s: 410 message %q", p.jobCode, d.Message)
 			}
 		}
@@ -624,7 +615,8 @@ func (lc *loadClient) json(method, path, token string, in any, want int, out any
 func (lc *loadClient) publishPiece(f *reviewFixture, p *loadPiece) error {
 	var a domain.Asset
 	if err := lc.json(http.MethodPost, "/api/v1/assets", f.marketer, map[string]any{
-		"job_code": p.jobCode, "title": "Detail aid " + p.jobCode, "brand": "ZELTRA", "audience": "hcp", "channel": "detail_aid"}, http.StatusCreated, &a); err != nil {
+		"job_code": p.jobCode, "title": "Detail aid " + p.jobCode, "brand": "ZELTRA", "audience": "hcp", "channel": "detail_aid"},
+		http.StatusCreated, &a); err != nil {
 		return err
 	}
 	var body bytes.Buffer
@@ -654,14 +646,16 @@ func (lc *loadClient) publishPiece(f *reviewFixture, p *loadPiece) error {
 	for _, fd := range report.Findings {
 		if fd.Severity == domain.SeverityError && fd.Waiver == nil {
 			if err := lc.json(http.MethodPost, vp+"/compliance/findings/"+fd.ID+"/waive", f.regulatory,
-				map[string]any{"justification": "Accepted by Regulatory for this piece.", "password": testPassword, "meaning": "Waived by Regulatory"}, http.StatusOK, nil); err != nil {
+				map[string]any{"justification": "Accepted by Regulatory for this piece.", "password": testPassword,
+					"meaning": "Waived by Regulatory"}, http.StatusOK, nil); err != nil {
 				return err
 			}
 		}
 	}
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
-		if err := lc.json(http.MethodPost, vp+"/reviews", who.token, map[string]any{"function": who.function, "decision": "approve", "comment": "Reviewed.",
-			"password": testPassword, "meaning": domain.DefaultMeaning(who.function, "approve")}, http.StatusOK, nil); err != nil {
+		body := map[string]any{"function": who.function, "decision": "approve", "comment": "Reviewed.",
+			"password": testPassword, "meaning": domain.DefaultMeaning(who.function, "approve")}
+		if err := lc.json(http.MethodPost, vp+"/reviews", who.token, body, http.StatusOK, nil); err != nil {
 			return err
 		}
 	}

@@ -157,7 +157,8 @@ func storableParams(next echo.HandlerFunc) echo.HandlerFunc {
 // embeds, no frames of anything, and no page of the site inside another's
 // frame. Uploaded files are never embedded (see previewKind); their own
 // responses carry contentPolicy instead.
-const pagePolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; frame-src 'none'; child-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+const pagePolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; " +
+	"frame-src 'none'; child-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // secureHeaders sets the browser hardening headers on every response.
 func secureHeaders(tls bool) echo.MiddlewareFunc {

@@ -16,15 +16,24 @@ import (
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
+// webSignIn signs email in with the test password through the login form
+// and returns the browser; it fails the test unless the sign-in succeeds.
+func webSignIn(t *testing.T, ts *testServer, email string) *webClient {
+	t.Helper()
+	w := newWebClient(ts)
+	tok := w.csrf(t, "/login")
+	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email},
+		"password": {testPassword}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("sign-in of %s = %d", email, rec.Code)
+	}
+	return w
+}
+
 // signedInWeb signs email in through the login form and returns the
 // browser with the CSRF token of page (the home page by default).
 func signedInWeb(t *testing.T, ts *testServer, email string, page ...string) (*webClient, string) {
 	t.Helper()
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
-		t.Fatalf("sign-in of %s = %d", email, rec.Code)
-	}
+	w := webSignIn(t, ts, email)
 	if len(page) == 0 {
 		page = []string{"/"}
 	}
@@ -74,7 +83,8 @@ func TestCSRFTokenOfAnotherSessionIsRefused(t *testing.T) {
 	for _, c := range other.cookies {
 		otherCookies = append(otherCookies, c)
 	}
-	if rec := postWith(t, ts, "/login", url.Values{"_csrf": {anonTok}, "email": {"mira@example.com"}, "password": {testPassword}}, otherCookies...); rec.Code != http.StatusForbidden {
+	if rec := postWith(t, ts, "/login", url.Values{"_csrf": {anonTok}, "email": {"mira@example.com"}, "password": {testPassword}},
+		otherCookies...); rec.Code != http.StatusForbidden {
 		t.Fatalf("login with another browser's token = %d, want 403", rec.Code)
 	}
 	// The session's own token works.
@@ -117,7 +127,8 @@ func TestCookiesWithSecureCookies(t *testing.T) {
 	if _, plain := w.cookies["fairshelf_csrf"]; plain {
 		t.Error("the CSRF cookie without the __Host- prefix is still set")
 	}
-	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
+	if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"mira@example.com"},
+		"password": {testPassword}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("login = %d", rec.Code)
 	}
 	rec := w.do(t, http.MethodPost, "/logout", url.Values{"_csrf": {w.csrf(t, "/")}})
@@ -142,13 +153,15 @@ func TestCookiesWithSecureCookies(t *testing.T) {
 func TestSignedInAnswersAreNotStored(t *testing.T) {
 	f := newContentFixture(t)
 	a := f.createAsset(t, f.marketer, "ZEL-CACHE-1", "ZELTRA")
-	for _, r := range []struct{ path, token string }{{"/api/v1/me", f.rep}, {"/api/v1/users", f.admin}, {"/api/v1/assets", f.marketer}, {"/api/v1/assets/" + a.ID, f.marketer}, {"/api/v1/brands", f.marketer}, {"/api/v1/library", f.rep}} {
+	for _, r := range []struct{ path, token string }{{"/api/v1/me", f.rep}, {"/api/v1/users", f.admin}, {"/api/v1/assets",
+		f.marketer}, {"/api/v1/assets/" + a.ID, f.marketer}, {"/api/v1/brands", f.marketer}, {"/api/v1/library", f.rep}} {
 		path, rec := r.path, f.api(t, http.MethodGet, r.path, r.token, nil)
 		if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
 			t.Errorf("GET %s = %d, Cache-Control %q, want no-store", path, rec.Code, rec.Header().Get("Cache-Control"))
 		}
 	}
-	if rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "rep@example.com", "password": testPassword}); rec.Header().
+	if rec := f.apiLogin(t, map[string]string{"email": "rep@example.com",
+		"password": testPassword}); rec.Header().
 		Get("Cache-Control") !=
 		"no-store" {
 		t.Errorf("login answer (a bearer token) Cache-Control %q, want no-store", rec.Header().Get("Cache-Control"))
@@ -182,7 +195,6 @@ func pngImage(t *testing.T) []byte {
 // carries the sandbox policy, and only images and video may be inline.
 func TestStoredFilesAreServedSandboxed(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	pdf := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "scripted.pdf", scriptedPiece()), http.StatusCreated)
 	if pdf.MediaType != "application/pdf" || pdf.TextStatus != "ok" {
 		t.Fatalf("the scripted PDF was stored as %s with text %s", pdf.MediaType, pdf.TextStatus)
@@ -259,7 +271,8 @@ func TestAssetPageNeverEmbedsAFile(t *testing.T) {
 	if strings.Contains(body, "disposition=inline") {
 		t.Error("the asset page asks for the PDF inline")
 	}
-	for _, want := range []string{`href="/versions/` + v.ID + `/content"`, "Download the file", v.SHA256, "application/pdf", "scripted.pdf", "Serious bleeding can occur."} {
+	for _, want := range []string{`href="/versions/` + v.ID + `/content"`, "Download the file", v.SHA256, "application/pdf",
+		"scripted.pdf", "Serious bleeding can occur."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the asset page lacks %q", want)
 		}

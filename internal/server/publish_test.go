@@ -11,8 +11,18 @@ import (
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
-// approveAll submits the fixture's version and has every function approve.
-func (f *reviewFixture) approveAll(t *testing.T) {
+// newApprovedFixtureOn is a review fixture on backend whose version every
+// review function has approved, ready to publish.
+func newApprovedFixtureOn(t *testing.T, backend string) *reviewFixture {
+	t.Helper()
+	f := newReviewFixtureOn(t, backend)
+	f.approveAll(t)
+	return f
+}
+
+// submitClean submits the fixture's version for review and waives its error
+// findings, so that every review function may approve it.
+func (f *reviewFixture) submitClean(t *testing.T) {
 	t.Helper()
 	decode[domain.ReviewRound](
 		t,
@@ -20,6 +30,12 @@ func (f *reviewFixture) approveAll(t *testing.T) {
 		http.StatusCreated,
 	)
 	f.clearErrors(t, f.version.ID)
+}
+
+// approveAll submits the fixture's version and has every function approve.
+func (f *reviewFixture) approveAll(t *testing.T) {
+	t.Helper()
+	f.submitClean(t)
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
@@ -33,44 +49,20 @@ func (f *reviewFixture) repContent(t *testing.T, assetID string) *httptest.Respo
 // 410 to notice to acknowledgement on a fake clock, on SQLite with local
 // files and on PostgreSQL with MinIO.
 func TestPublishToExpiryToNotice(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { publishToExpiryToNotice(t, backend) })
-	}
+	forEachBackend(t, publishToExpiryToNotice)
 }
 
 func publishToExpiryToNotice(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, backend)
 	now := f.clock.Now()
-	decodeError(
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.AddDate(0, 13, 0)},
-		),
-		http.StatusUnprocessableEntity,
-		"invalid",
-	)
+	decodeError(t, f.publishRequest(t, map[string]any{"expires_at": now.AddDate(0, 13, 0)}), http.StatusUnprocessableEntity, "invalid")
 	decodeError(
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.medical, map[string]any{"expires_at": now.Add(time.Hour)}),
 		http.StatusForbidden,
 		"forbidden",
 	)
-	pub := decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": now.Add(2 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	pub := decode[domain.Version](t, f.publishRequest(t, map[string]any{"expires_at": now.Add(2 * time.Hour)}), http.StatusOK)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
@@ -160,20 +152,8 @@ func publishToExpiryToNotice(t *testing.T, backend string) {
 }
 
 func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
-	f := newReviewFixture(t)
-	f.t = t
-	f.approveAll(t)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	f := newApprovedFixtureOn(t, "sqlite")
+	f.publishFor(t, 24*time.Hour)
 	if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
 		t.Fatalf("download = %d", rec.Code)
 	}
@@ -217,4 +197,17 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 	}
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/notices/report", f.rep, nil), http.StatusForbidden, "forbidden")
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/notices/report?days=x", f.marketer, nil), http.StatusUnprocessableEntity, "invalid")
+}
+
+// publishRequest asks, as the marketer, to publish the fixture's version with
+// the publication fields in body (expires_at, available_from).
+func (f *reviewFixture) publishRequest(t *testing.T, body map[string]any) *httptest.ResponseRecorder {
+	return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, body)
+}
+
+// publishFor publishes the fixture's version until d from the fixture's now
+// and fails the test unless it is published.
+func (f *reviewFixture) publishFor(t *testing.T, d time.Duration) domain.Version {
+	t.Helper()
+	return decode[domain.Version](t, f.publishRequest(t, map[string]any{"expires_at": f.clock.Now().Add(d)}), http.StatusOK)
 }

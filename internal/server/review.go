@@ -42,7 +42,10 @@ func (s *Server) recertifyVersion(c echo.Context, v domain.Version) (domain.Revi
 	return s.openRound(c, v, s.store.RecertifyChecked)
 }
 
-type roundOpener func(ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport, functions []string, reviewers []domain.Reviewer, due time.Time) (domain.ReviewRound, error)
+type roundOpener func(
+	ctx context.Context, actor domain.Actor, versionID string, report domain.CheckReport,
+	functions []string, reviewers []domain.Reviewer, due time.Time,
+) (domain.ReviewRound, error)
 
 // openRound checks the version, finds the reviewers to notify and opens a
 // review round with the brand's required functions, due after the SLA.

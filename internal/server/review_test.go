@@ -71,13 +71,18 @@ func (f *reviewFixture) clearErrors(t *testing.T, versionID string) {
 }
 
 func (f *reviewFixture) decide(token, function, decision string) *httptest.ResponseRecorder {
-	return f.api(f.t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, map[string]any{
-		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword, "meaning": domain.DefaultMeaning(function, decision)})
+	return f.postReview(f.t, token, map[string]any{
+		"function": function, "decision": decision, "comment": "Reviewed.", "password": testPassword,
+		"meaning": domain.DefaultMeaning(function, decision)})
+}
+
+// postReview posts a review decision with body on the fixture's version.
+func (f *reviewFixture) postReview(t *testing.T, token string, body map[string]any) *httptest.ResponseRecorder {
+	return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", token, body)
 }
 
 func TestMLRReviewToApproval(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.medical, nil), http.StatusForbidden, "forbidden")
 	round := decode[domain.ReviewRound](
 		t,
@@ -109,13 +114,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	decodeError(t, f.decide(f.medical, "legal", "approve"), http.StatusForbidden, "forbidden")
 	d := decodeError(
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.medical,
-			map[string]any{"function": "medical", "decision": "approve", "password": "wrong"},
-		),
+		f.postReview(t, f.medical, map[string]any{"function": "medical", "decision": "approve", "password": "wrong"}),
 		http.StatusUnprocessableEntity,
 		"invalid",
 	)
@@ -194,32 +193,11 @@ func TestMLRReviewToApproval(t *testing.T) {
 		t.Fatalf("history after re-certification = %+v", hist.Rounds)
 	}
 	// Published and re-certified: a new expiry may be set.
-	pub := decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	pub := f.publishFor(t, 24*time.Hour)
 	if pub.State != domain.StatePublished {
 		t.Fatalf("state = %s", pub.State)
 	}
-	decodeError(
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)},
-		),
-		http.StatusConflict,
-		"conflict",
-	)
+	decodeError(t, f.publishRequest(t, map[string]any{"expires_at": f.clock.Now().Add(48 * time.Hour)}), http.StatusConflict, "conflict")
 	decode[domain.ReviewRound](
 		t,
 		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/recertify", f.marketer, nil),
@@ -230,17 +208,7 @@ func TestMLRReviewToApproval(t *testing.T) {
 	for _, who := range []struct{ token, function string }{{f.medical, "medical"}, {f.legal, "legal"}, {f.regulatory, "regulatory"}} {
 		decode[domain.DecisionResult](t, f.decide(who.token, who.function, "approve"), http.StatusOK)
 	}
-	ext := decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/publish",
-			f.marketer,
-			map[string]any{"expires_at": f.clock.Now().Add(72 * time.Hour)},
-		),
-		http.StatusOK,
-	)
+	ext := f.publishFor(t, 72*time.Hour)
 	if ext.State != domain.StatePublished {
 		t.Fatalf("after extension: %s", ext.State)
 	}
@@ -250,7 +218,6 @@ func TestMLRReviewToApproval(t *testing.T) {
 
 func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	a := f.createAsset(t, f.marketer, "ZEL-REV-2", "ZELTRA")
 	f.version = decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "bad.txt", []byte(violating)), http.StatusCreated)
 	decode[domain.ReviewRound](
@@ -263,30 +230,15 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 		t.Fatalf("message = %q", d.Message)
 	}
 	// Requesting changes is always possible and closes the round.
-	res := decode[domain.DecisionResult](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.legal,
-			map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."},
-		),
-		http.StatusOK,
-	)
+	changes := map[string]any{"function": "legal", "decision": "request_changes", "comment": "Remove the absolute claims."}
+	res := decode[domain.DecisionResult](t, f.postReview(t, f.legal, changes), http.StatusOK)
 	if res.VersionState != domain.StateChangesRequested {
 		t.Fatalf("state = %s", res.VersionState)
 	}
 	decodeError(t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusConflict, "conflict")
 	decodeError(
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/reviews",
-			f.medical,
-			map[string]any{"function": "medical", "decision": "request_changes"},
-		),
+		f.postReview(t, f.medical, map[string]any{"function": "medical", "decision": "request_changes"}),
 		http.StatusUnprocessableEntity,
 		"invalid",
 	)
@@ -294,7 +246,6 @@ func TestUnwaivedErrorsBlockApproval(t *testing.T) {
 
 func TestSegregationOfDutiesInReview(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	f.addUser(t, "twohats@example.com", "medical_reviewer:ZELTRA", "legal_reviewer:ZELTRA")
 	f.addUser(t, "author@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
 	twohats, author := f.login(t, "twohats@example.com"), f.login(t, "author@example.com")
@@ -314,8 +265,9 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 	if !strings.Contains(d.Message, "only one function") {
 		t.Fatalf("message = %q", d.Message)
 	}
-	res := decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.legal, map[string]any{
-		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword, "meaning": "Rejected in legal review"}), http.StatusOK)
+	res := decode[domain.DecisionResult](t, f.postReview(t, f.legal, map[string]any{
+		"function": "legal", "decision": "reject", "comment": "Unsubstantiated.", "password": testPassword,
+		"meaning": "Rejected in legal review"}), http.StatusOK)
 	if res.VersionState != domain.StateRejected {
 		t.Fatalf("state = %s", res.VersionState)
 	}
@@ -325,31 +277,25 @@ func TestSegregationOfDutiesInReview(t *testing.T) {
 // the approval record through the web forms.
 func TestReviewInTheBrowser(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
-	signIn := func(email string) *webClient {
-		w := newWebClient(f.testServer)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("login %s = %d", email, rec.Code)
-		}
-		return w
-	}
 	page := "/assets/" + f.asset.ID + "?version=" + f.version.ID
-	marketer := signIn("marketer@example.com")
+	marketer := webSignIn(t, f.testServer, "marketer@example.com")
 	tok := marketer.csrf(t, page)
 	if !strings.Contains(marketer.do(t, http.MethodGet, page, nil).Body.String(), "Submit for MLR review") {
 		t.Fatal("no submit button for the author")
 	}
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/submit", url.Values{"_csrf": {tok}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/submit",
+		url.Values{"_csrf": {tok}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("submit = %d %s", rec.Code, rec.Body)
 	}
-	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/comments", url.Values{"_csrf": {tok}, "body": {"Please check page 1."}, "page": {"1"}}); rec.Code != http.StatusSeeOther {
+	if rec := marketer.do(t, http.MethodPost, "/versions/"+f.version.ID+"/comments", url.Values{"_csrf": {tok},
+		"body": {"Please check page 1."}, "page": {"1"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("comment = %d %s", rec.Code, rec.Body)
 	}
 	f.clearErrors(t, f.version.ID)
 
-	for _, who := range []struct{ email, function string }{{"medical@example.com", "medical"}, {"legal@example.com", "legal"}, {"regulatory@example.com", "regulatory"}} {
-		w := signIn(who.email)
+	for _, who := range []struct{ email, function string }{{"medical@example.com", "medical"}, {"legal@example.com", "legal"},
+		{"regulatory@example.com", "regulatory"}} {
+		w := webSignIn(t, f.testServer, who.email)
 		q := w.do(t, http.MethodGet, "/reviews", nil)
 		if q.Code != http.StatusOK || !strings.Contains(q.Body.String(), "ZEL-REV-1") {
 			t.Fatalf("%s queue = %d", who.function, q.Code)

@@ -31,9 +31,11 @@ func TestRouteScenarios(t *testing.T) {
 		{http.MethodGet, "/api/v1/me", nil, "rep", "", http.StatusOK},
 		{http.MethodGet, "/api/v1/users", nil, "admin", "auditor", http.StatusOK},
 		{http.MethodGet, "/api/v1/users/" + target.ID, nil, "admin", "rep", http.StatusOK},
-		{http.MethodPost, "/api/v1/users", map[string]any{"email": "n@example.com", "display_name": "N N", "password": "a sound password 9"}, "admin", "auditor", http.StatusCreated},
+		{http.MethodPost, "/api/v1/users", map[string]any{"email": "n@example.com", "display_name": "N N",
+			"password": "a sound password 9"}, "admin", "auditor", http.StatusCreated},
 		{http.MethodPatch, "/api/v1/users/" + target.ID, map[string]any{"display_name": "Target Renamed"}, "admin", "rep", http.StatusOK},
-		{http.MethodPut, "/api/v1/users/" + target.ID + "/roles", map[string]any{"roles": []map[string]string{{"role": "marketer", "brand": "ZELTRA"}}}, "admin", "target", http.StatusOK},
+		{http.MethodPut, "/api/v1/users/" + target.ID + "/roles", map[string]any{"roles": []map[string]string{{"role": "marketer",
+			"brand": "ZELTRA"}}}, "admin", "target", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit/verify", nil, "auditor", "admin", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit?action=auth.login&limit=5", nil, "auditor", "target", http.StatusOK},
 		{http.MethodGet, "/api/v1/audit?format=csv", nil, "auditor", "rep", http.StatusOK},
@@ -58,15 +60,7 @@ func TestWebRouteScenarios(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.addUser(t, "admin@example.com", "admin")
 	ts.addUser(t, "auditor@example.com", "auditor")
-	signIn := func(email string) *webClient {
-		w := newWebClient(ts)
-		tok := w.csrf(t, "/login")
-		if rec := w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {email}, "password": {testPassword}}); rec.Code != http.StatusSeeOther {
-			t.Fatalf("login %s = %d", email, rec.Code)
-		}
-		return w
-	}
-	admin, auditor, anon := signIn("admin@example.com"), signIn("auditor@example.com"), newWebClient(ts)
+	admin, auditor, anon := webSignIn(t, ts, "admin@example.com"), webSignIn(t, ts, "auditor@example.com"), newWebClient(ts)
 	if rec := auditor.do(t, http.MethodGet, "/audit", nil); rec.Code != http.StatusOK ||
 		!strings.Contains(rec.Body.String(), "hash chain is intact") {
 		t.Errorf("auditor page = %d", rec.Code)
@@ -88,7 +82,8 @@ func TestWebRouteScenarios(t *testing.T) {
 		}
 	}
 	tok := auditor.csrf(t, "/audit")
-	if rec := auditor.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok}, "email": {"x@example.com"}}); rec.Code != http.StatusForbidden {
+	if rec := auditor.do(t, http.MethodPost, "/admin/users", url.Values{"_csrf": {tok},
+		"email": {"x@example.com"}}); rec.Code != http.StatusForbidden {
 		t.Errorf("auditor POST /admin/users = %d", rec.Code)
 	}
 	if rec := admin.do(t, http.MethodGet, "/admin/users/no-such-id", nil); rec.Code != http.StatusNotFound {

@@ -59,51 +59,49 @@ func (f *reviewFixture) waiveAll(t *testing.T, token, versionID string) int {
 	return status
 }
 
+// submitViolatingForTwoRoles adds a reviewer holding both the regulatory and
+// the medical role, uploads a violating piece as the fixture's version and
+// submits it. It returns the reviewer's token and the version.
+func (f *reviewFixture) submitViolatingForTwoRoles(t *testing.T) (string, domain.Version) {
+	t.Helper()
+	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
+	two := f.login(t, "tworoles@example.com")
+	f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
+	submit := f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil)
+	decode[domain.ReviewRound](t, submit, http.StatusCreated)
+	return two, f.version
+}
+
 // TestWaiverBindsTheRegulatoryFunction: a reviewer holding both the
 // regulatory and the medical role who waived a finding on a version may not
 // then sign its medical review, and the refused attempt is audited.
 func TestWaiverBindsTheRegulatoryFunction(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.t = t
-			f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
-			two := f.login(t, "tworoles@example.com")
-			v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-			f.version = v
-			decode[domain.ReviewRound](
-				t,
-				f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil),
-				http.StatusCreated,
-			)
-			if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
-				t.Fatalf("waiver = %d", got)
-			}
-			d := decodeError(t, f.decide(two, "medical", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "waived a checker finding") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			// The regulatory review stays open to them: same function.
-			decode[domain.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
-			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
-				t.Fatalf("audited refusals = %q", got)
-			}
-		})
-	}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newReviewFixtureOn(t, backend)
+		two, v := f.submitViolatingForTwoRoles(t)
+		if got := f.waiveAll(t, two, v.ID); got != http.StatusOK {
+			t.Fatalf("waiver = %d", got)
+		}
+		d := decodeError(t, f.decide(two, "medical", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "waived a checker finding") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		// The regulatory review stays open to them: same function.
+		decode[domain.DecisionResult](t, f.decide(two, "regulatory", "approve"), http.StatusOK)
+		if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical" {
+			t.Fatalf("audited refusals = %q", got)
+		}
+	})
 }
 
 // TestWaiverAfterAnotherFunctionIsRefused: the reverse order, a medical
 // sign-off first, then a waiver by the same person.
 func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
-	f.addUser(t, "tworoles@example.com", "regulatory_reviewer:ZELTRA", "medical_reviewer:ZELTRA")
-	two := f.login(t, "tworoles@example.com")
-	v := decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "bad.txt", []byte(violating)), http.StatusCreated)
-	f.version = v
-	decode[domain.ReviewRound](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/submit", f.marketer, nil), http.StatusCreated)
+	two, v := f.submitViolatingForTwoRoles(t)
 	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/reviews", two, map[string]any{
-		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword, "meaning": "Changes requested"}), http.StatusOK)
+		"function": "medical", "decision": "request_changes", "comment": "Fix the claims.", "password": testPassword,
+		"meaning": "Changes requested"}), http.StatusOK)
 	if got := f.waiveAll(t, two, v.ID); got != http.StatusForbidden {
 		t.Fatalf("waiver after own medical decision = %d", got)
 	}
@@ -116,7 +114,6 @@ func TestWaiverAfterAnotherFunctionIsRefused(t *testing.T) {
 // on a version someone else uploaded.
 func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	f.addUser(t, "owner@example.com", "marketer:ZELTRA", "regulatory_reviewer:ZELTRA")
 	owner := f.login(t, "owner@example.com")
 	a := f.createAsset(t, owner, "ZEL-OWN-1", "ZELTRA")
@@ -145,48 +142,42 @@ func TestOwnerCannotWaiveOnOwnPiece(t *testing.T) {
 // an asset may not review version 2, and whoever submitted a version may
 // not review it; neither sees the task in their queue.
 func TestEarlierAuthorsAndSubmitterCannotReview(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			f := newReviewFixtureOn(t, backend)
-			f.t = t
-			f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
-			f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
-			v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
-			decode[domain.Version](
-				t,
-				f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")),
-				http.StatusCreated,
-			)
-			f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
-			decode[domain.ReviewRound](
-				t,
-				f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil),
-				http.StatusCreated,
-			)
-			f.clearErrors(t, f.version.ID)
-			for _, tok := range []string{v1author, submitter} {
-				if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusOK); len(
-					q.Reviews,
-				) != 0 {
-					t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
-				}
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newReviewFixtureOn(t, backend)
+		f.addUser(t, "v1author@example.com", "marketer:ZELTRA", "medical_reviewer:ZELTRA")
+		f.addUser(t, "submitter@example.com", "marketer:ZELTRA", "legal_reviewer:ZELTRA")
+		v1author, submitter := f.login(t, "v1author@example.com"), f.login(t, "submitter@example.com")
+		decode[domain.Version](t, f.upload(t, v1author, f.asset.ID, "v1.txt", []byte(compliantPiece+"First draft.\n")), http.StatusCreated)
+		f.version = decode[domain.Version](t, f.upload(t, f.marketer, f.asset.ID, "v2.txt", []byte(compliantPiece)), http.StatusCreated)
+		decode[domain.ReviewRound](
+			t,
+			f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", submitter, nil),
+			http.StatusCreated,
+		)
+		f.clearErrors(t, f.version.ID)
+		for _, tok := range []string{v1author, submitter} {
+			if q := decode[struct{ Reviews []domain.ReviewTask }](t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil),
+				http.StatusOK); len(
+				q.Reviews,
+			) != 0 {
+				t.Fatalf("task in a refused reviewer's queue: %+v", q.Reviews)
 			}
-			d := decodeError(t, f.decide(v1author, "medical", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "uploaded a version") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			d = decodeError(t, f.decide(submitter, "legal", "approve"), http.StatusForbidden, "forbidden")
-			if !strings.Contains(d.Message, "submitted this version") {
-				t.Fatalf("message = %q", d.Message)
-			}
-			if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical,review.decide:legal" {
-				t.Fatalf("audited refusals = %q", got)
-			}
-			// Independent reviewers still approve.
-			decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
-			decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
-		})
-	}
+		}
+		d := decodeError(t, f.decide(v1author, "medical", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "uploaded a version") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		d = decodeError(t, f.decide(submitter, "legal", "approve"), http.StatusForbidden, "forbidden")
+		if !strings.Contains(d.Message, "submitted this version") {
+			t.Fatalf("message = %q", d.Message)
+		}
+		if got := strings.Join(f.refusals(t), ","); got != "review.decide:medical,review.decide:legal" {
+			t.Fatalf("audited refusals = %q", got)
+		}
+		// Independent reviewers still approve.
+		decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK)
+		decode[domain.DecisionResult](t, f.decide(f.legal, "legal", "approve"), http.StatusOK)
+	})
 }
 
 // TestNoOneGrantsRolesToThemselves: an administrator may not make itself a
@@ -205,10 +196,8 @@ func TestNoOneGrantsRolesToThemselves(t *testing.T) {
 	}
 	decodeError(t, ts.api(t, http.MethodGet, "/api/v1/reviews", admin, nil), http.StatusForbidden, "forbidden")
 
-	w := newWebClient(ts)
-	tok := w.csrf(t, "/login")
-	w.do(t, http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"admin@example.com"}, "password": {testPassword}})
-	tok = w.csrf(t, "/admin/users/"+me.ID)
+	w := webSignIn(t, ts, "admin@example.com")
+	tok := w.csrf(t, "/admin/users/"+me.ID)
 	rec := w.do(
 		t,
 		http.MethodPost,
@@ -266,7 +255,6 @@ func labelBody(t *testing.T, l domain.Label, password string) map[string]any {
 // already open keeps all its tasks.
 func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
 	l := decode[domain.Label](t, f.api(t, http.MethodGet, "/api/v1/brands/ZELTRA/label", f.regulatory, nil), http.StatusOK)
 	regOnly := l
 	regOnly.RequiredFunctions = []string{"regulatory"}
@@ -336,7 +324,8 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 	}
 	// The open round still needs all three functions.
 	f.clearErrors(t, f.version.ID)
-	if res := decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"), http.StatusOK); res.VersionState != domain.StateInReview {
+	if res := decode[domain.DecisionResult](t, f.decide(f.regulatory, "regulatory", "approve"),
+		http.StatusOK); res.VersionState != domain.StateInReview {
 		t.Fatalf("regulatory alone approved an open round: %+v", res)
 	}
 	var refused, signedChanges int
@@ -363,13 +352,7 @@ func TestOnlyAdministratorsChangeReviewFunctions(t *testing.T) {
 // no signature is accepted until the owner chose their own password.
 func TestPasswordResetMustBeChanged(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
-	decode[domain.ReviewRound](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
-		http.StatusCreated,
-	)
-	f.clearErrors(t, f.version.ID)
+	f.submitClean(t)
 	ctx := context.Background()
 	creds, err := f.store.CredentialsByEmail(ctx, "medical@example.com")
 	if err != nil {
@@ -384,7 +367,7 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	if !u.PasswordChangeRequired {
 		t.Fatalf("reset user = %+v", u)
 	}
-	rec := f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": reset})
+	rec := f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": reset})
 	lr := decode[loginResponse](t, rec, http.StatusOK)
 	if !lr.User.PasswordChangeRequired {
 		t.Fatalf("login = %+v", lr.User)
@@ -392,8 +375,9 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 	tok := lr.Token
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/reviews", tok, nil), http.StatusForbidden, "password_change_required")
 	decodeError(t, f.api(t, http.MethodGet, "/api/v1/me", tok, nil), http.StatusForbidden, "password_change_required")
-	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
-		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}), http.StatusForbidden, "password_change_required")
+	decodeError(t, f.postReview(t, tok, map[string]any{
+		"function": "medical", "decision": "approve", "comment": "ok", "password": reset, "meaning": "Approved"}),
+		http.StatusForbidden, "password_change_required")
 	// No path to a signature skips the rule: the store refuses it too.
 	_, err = f.store.Decide(
 		ctx,
@@ -417,26 +401,23 @@ func TestPasswordResetMustBeChanged(t *testing.T) {
 		t.Fatalf("change-password page = %d", page.Code)
 	}
 	csrf = w.csrf(t, "/account/password")
-	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"short"}}); rec.Code != http.StatusUnprocessableEntity {
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset},
+		"new_password": {"short"}}); rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("weak new password = %d", rec.Code)
 	}
-	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset}, "new_password": {"my very own password"}}); rec.Code != http.StatusSeeOther {
+	if rec := w.do(t, http.MethodPost, "/account/password", url.Values{"_csrf": {csrf}, "current_password": {reset},
+		"new_password": {"my very own password"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("change = %d %s", rec.Code, rec.Body)
 	}
 	// Changed by its owner, the password signs again.
 	tok = decode[loginResponse](
 		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/auth/login",
-			"",
-			map[string]string{"email": "medical@example.com", "password": "my very own password"},
-		),
+		f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": "my very own password"}),
 		http.StatusOK,
 	).Token
-	decode[domain.DecisionResult](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", tok, map[string]any{
-		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}), http.StatusOK)
+	decode[domain.DecisionResult](t, f.postReview(t, tok, map[string]any{
+		"function": "medical", "decision": "approve", "comment": "ok", "password": "my very own password", "meaning": "Approved"}),
+		http.StatusOK)
 }
 
 // An account an administrator creates starts with a password the
@@ -451,11 +432,7 @@ func TestCreatedAccountMustChangeItsPassword(t *testing.T) {
 	if !u.PasswordChangeRequired {
 		t.Fatalf("created user = %+v", u)
 	}
-	lr := decode[loginResponse](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "new.reviewer@example.com", "password": first}),
-		http.StatusOK,
-	)
+	lr := decode[loginResponse](t, f.apiLogin(t, map[string]string{"email": "new.reviewer@example.com", "password": first}), http.StatusOK)
 	if !lr.User.PasswordChangeRequired {
 		t.Fatalf("login = %+v", lr.User)
 	}

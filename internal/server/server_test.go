@@ -77,12 +77,21 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 	logs := &testenv.SyncBuffer{}
 	cfg := config.Default()
 	cfg.MaxBodyBytes = 1024
-	az, err := authz.New(ctx, st)
+	s := wireTestServer(t, cfg, st, blobs, slog.New(slog.NewTextHandler(logs, nil)), clock, filepath.Join(dir, "tmp"))
+	return &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn}
+}
+
+// wireTestServer wires the server over st and blobs as cmd does, with the
+// test's upload limits, password cost and clock; uploads spool in tempDir.
+func wireTestServer(
+	t *testing.T, cfg config.Config, st *store.Store, blobs objectstore.Store, log *slog.Logger, clock *testClock, tempDir string,
+) *Server {
+	t.Helper()
+	az, err := authz.New(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	lib, err := object.New(st, blobs, log, object.Options{TempDir: filepath.Join(dir, "tmp"), MaxUpload: testMaxUpload,
+	lib, err := object.New(st, blobs, log, object.Options{TempDir: tempDir, MaxUpload: testMaxUpload,
 		BlockSize: testBlockSize, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +112,7 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testServer{Server: s, store: st, logs: logs, clock: clock, driver: driver, dsn: dsn}
+	return s
 }
 
 // testMaxUpload is the upload limit of the server under test.
@@ -357,7 +366,8 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 		"GET /login": true, "POST /login": true, "POST /api/v1/auth/login": true, "GET /api/v1/openapi.json": true,
 	}
 	signedInOK := map[string]bool{
-		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true, "GET /api/v1/me/notifications": true, "POST /api/v1/me/notifications/read": true, "POST /api/v1/auth/logout": true,
+		"GET /": true, "POST /logout": true, "GET /api/v1/me": true, "PUT /api/v1/me/password": true,
+		"GET /api/v1/me/notifications": true, "POST /api/v1/me/notifications/read": true, "POST /api/v1/auth/logout": true,
 		"GET /account/password": true, "POST /account/password": true,
 	}
 	routes := ts.echo.Routes()
@@ -386,3 +396,11 @@ func TestEveryRouteDeclaresItsAccess(t *testing.T) {
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
 func TestMain(m *testing.M) { testenv.Main(m) }
+
+// forEachBackend runs fn as a subtest on each storage pair the server
+// supports: SQLite with local files, and PostgreSQL with MinIO.
+func forEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { fn(t, backend) })
+	}
+}

@@ -62,8 +62,9 @@ func (s *Server) checkOwnPassword(c echo.Context, pw, purpose string) (bool, err
 		return false, err
 	}
 	if !ok {
-		if aerr := s.store.Audit(ctx, domain.AuditEntry{Actor: s.actor(c), Action: "signature.password_failed", ObjectType: "user", ObjectID: p.user.ID,
-			Details: map[string]any{"purpose": purpose}}); aerr != nil {
+		entry := domain.AuditEntry{Actor: s.actor(c), Action: "signature.password_failed", ObjectType: "user", ObjectID: p.user.ID,
+			Details: map[string]any{"purpose": purpose}}
+		if aerr := s.store.Audit(ctx, entry); aerr != nil {
 			s.log.Error("audit: signature failure", "err", aerr)
 		}
 	}

@@ -15,17 +15,13 @@ import (
 // available" notice in the API and on their library page, and the rep's
 // search matches only the published version's words, never a draft's.
 func TestSupersededVersionNoticeAndRepSearch(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) { supersededVersionNoticeAndRepSearch(t, backend) })
-	}
+	forEachBackend(t, supersededVersionNoticeAndRepSearch)
 }
 
 func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
-	f := newReviewFixtureOn(t, backend)
-	f.t = t
-	f.approveAll(t)
+	f := newApprovedFixtureOn(t, backend)
 	exp := map[string]any{"expires_at": f.clock.Now().Add(24 * time.Hour)}
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, exp), http.StatusOK)
+	decode[domain.Version](t, f.publishRequest(t, exp), http.StatusOK)
 	if rec := f.repContent(t, f.asset.ID); rec.Code != http.StatusOK {
 		t.Fatalf("rep download = %d", rec.Code)
 	}
@@ -57,7 +53,7 @@ func supersededVersionNoticeAndRepSearch(t *testing.T, backend string) {
 	}
 
 	f.approveAll(t)
-	decode[domain.Version](t, f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/publish", f.marketer, exp), http.StatusOK)
+	decode[domain.Version](t, f.publishRequest(t, exp), http.StatusOK)
 	if n := search(f.rep, "/api/v1/library", "periwinkle"); n != 1 {
 		t.Fatalf("rep misses a word of the newly published version: %d", n)
 	}

@@ -16,50 +16,42 @@ import (
 // a limit of 5 check the password 5 times; the rest get 429, on both
 // databases.
 func TestParallelWrongSignInsAreThrottled(t *testing.T) {
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			ts := newTestServerOn(t, backend, nil)
-			ts.addUser(t, "target@example.com")
-			var (
-				wg     sync.WaitGroup
-				mu     sync.Mutex
-				status = map[int]int{}
-			)
-			start := make(chan struct{})
-			for i := 0; i < 40; i++ {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					<-start
-					rec := ts.api(
-						t,
-						http.MethodPost,
-						"/api/v1/auth/login",
-						"",
-						map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)},
-					)
-					mu.Lock()
-					status[rec.Code]++
-					mu.Unlock()
-				}(i)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		ts := newTestServerOn(t, backend, nil)
+		ts.addUser(t, "target@example.com")
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			status = map[int]int{}
+		)
+		start := make(chan struct{})
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				rec := ts.apiLogin(t, map[string]string{"email": "target@example.com", "password": fmt.Sprintf("guess number %d", i)})
+				mu.Lock()
+				status[rec.Code]++
+				mu.Unlock()
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount ||
+			status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
+			t.Fatalf("answers = %v; want %d password checks and the rest 429", status, ts.cfg.LoginMaxPerAccount)
+		}
+		checks := 0
+		for _, e := range ts.auditActions(t) {
+			if e.Action == "auth.login_failed" {
+				checks++
 			}
-			close(start)
-			wg.Wait()
-			if status[http.StatusUnauthorized] != ts.cfg.LoginMaxPerAccount ||
-				status[http.StatusTooManyRequests] != 40-ts.cfg.LoginMaxPerAccount {
-				t.Fatalf("answers = %v; want %d password checks and the rest 429", status, ts.cfg.LoginMaxPerAccount)
-			}
-			checks := 0
-			for _, e := range ts.auditActions(t) {
-				if e.Action == "auth.login_failed" {
-					checks++
-				}
-			}
-			if checks != ts.cfg.LoginMaxPerAccount {
-				t.Fatalf("%d password checks audited", checks)
-			}
-		})
-	}
+		}
+		if checks != ts.cfg.LoginMaxPerAccount {
+			t.Fatalf("%d password checks audited", checks)
+		}
+	})
 }
 
 // auditBytes is the stored size of the audit trail's text.
@@ -68,25 +60,9 @@ func (ts *testServer) auditBytes(t *testing.T) int64 {
 	var n int64
 	for _, e := range ts.auditActions(t) {
 		n += int64(
-			len(
-				e.Actor,
-			) + len(
-				e.ActorID,
-			) + len(
-				e.Action,
-			) + len(
-				e.ObjectID,
-			) + len(
-				e.Details,
-			) + len(
-				e.RequestID,
-			) + len(
-				e.ClientIP,
-			) + len(
+			len(e.Actor) + len(e.ActorID) + len(e.Action) + len(e.ObjectID) + len(e.Details) + len(e.RequestID) + len(e.ClientIP) + len(
 				e.Hash,
-			) + len(
-				e.PrevHash,
-			),
+			) + len(e.PrevHash),
 		)
 	}
 	return n
@@ -111,7 +87,7 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 		case i%3 == 0:
 			email = "victim@example.com"
 		}
-		rec := ts.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": email, "password": "a wrong password"})
+		rec := ts.apiLogin(t, map[string]string{"email": email, "password": "a wrong password"})
 		status[rec.Code]++
 	}
 	if status[http.StatusTooManyRequests] < 900 {
@@ -142,15 +118,9 @@ func TestHostileSignInsBoundTheAuditTrail(t *testing.T) {
 // limit, and the lock is audited as a signature failure.
 func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	f := newReviewFixture(t)
-	f.t = t
-	decode[domain.ReviewRound](
-		t,
-		f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/submit", f.marketer, nil),
-		http.StatusCreated,
-	)
-	f.clearErrors(t, f.version.ID)
+	f.submitClean(t)
 	guess := func(i int) *http.Response {
-		return f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/reviews", f.medical, map[string]any{
+		return f.postReview(t, f.medical, map[string]any{
 			"function": "medical", "decision": "approve", "password": fmt.Sprintf("guess number %d", i), "meaning": "Approved"}).Result()
 	}
 	for i := 0; i < f.cfg.LoginMaxPerAccount-1; i++ {
@@ -189,7 +159,7 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 	)
 	decodeError(
 		t,
-		f.api(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"email": "medical@example.com", "password": testPassword}),
+		f.apiLogin(t, map[string]string{"email": "medical@example.com", "password": testPassword}),
 		http.StatusTooManyRequests,
 		"too_many_requests",
 	)
@@ -208,7 +178,8 @@ func TestSignaturePasswordGuessesAreThrottled(t *testing.T) {
 		t.Fatalf("audit: %d signature failures, %d lock events", failed, locked)
 	}
 	f.clock.Advance(f.cfg.LoginWindow + time.Second)
-	if res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"), http.StatusOK); res.Task.Status != domain.TaskApproved {
+	if res := decode[domain.DecisionResult](t, f.decide(f.medical, "medical", "approve"),
+		http.StatusOK); res.Task.Status != domain.TaskApproved {
 		t.Fatalf("after the window: %+v", res)
 	}
 }

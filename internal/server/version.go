@@ -22,31 +22,37 @@ import (
 // apiUploadVersion streams the multipart field "file" into a new version of
 // the asset. The body is read part by part, never buffered whole.
 func (s *Server) apiUploadVersion(c echo.Context) error {
-	a, err := s.visibleAsset(c, c.Param("id"), "version", "upload")
+	_, v, err := s.uploadVersion(c)
 	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+// uploadVersion receives the upload into a new version of the asset named by
+// the path and starts its compliance check. It fails when the caller may not
+// upload to that asset or the stream is refused.
+func (s *Server) uploadVersion(c echo.Context) (domain.Asset, domain.Version, error) {
+	a, err := s.visibleAsset(c, c.Param("id"), "version", "upload")
+	if err != nil {
+		return domain.Asset{}, domain.Version{}, err
 	}
 	v, err := s.receiveUpload(c, a)
 	if err != nil {
-		return err
+		return domain.Asset{}, domain.Version{}, err
 	}
 	s.checkAfterUpload(c, v)
-	return c.JSON(http.StatusCreated, v)
+	return a, v, nil
 }
 
 // webUploadVersion is the browser's upload. The page's script sends the
 // CSRF token as a header; the body is a stream and is never parsed as a
 // form, so a form-field token would not be seen.
 func (s *Server) webUploadVersion(c echo.Context) error {
-	a, err := s.visibleAsset(c, c.Param("id"), "version", "upload")
+	a, v, err := s.uploadVersion(c)
 	if err != nil {
 		return err
 	}
-	v, err := s.receiveUpload(c, a)
-	if err != nil {
-		return err
-	}
-	s.checkAfterUpload(c, v)
 	if wantsHTML(c.Request()) {
 		return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(a.ID)+"?version="+url.QueryEscape(v.ID))
 	}
@@ -217,7 +223,8 @@ func (s *Server) sendContent(c echo.Context, v domain.Version, content *object.R
 		}
 		// ServeContent described the content it meant to send.
 		h := c.Response().Header()
-		for _, k := range []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding} {
+		stale := []string{echo.HeaderContentLength, "Content-Range", "Accept-Ranges", "Last-Modified", echo.HeaderContentEncoding}
+		for _, k := range stale {
 			h.Del(k)
 		}
 		return err
