@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -124,8 +123,8 @@ func (s *Store) Asset(ctx context.Context, id string) (domain.Asset, error) {
 func (tx *Tx) asset(id string, lock bool) (domain.Asset, error) {
 	var v assetView
 	q := tx.assetQuery()
-	if lock && tx.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "assets"}})
+	if lock {
+		q = tx.forUpdate(q, "assets")
 	}
 	if err := q.Where("assets.id = ?", id).Take(&v).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -42,11 +40,9 @@ func (tx *Tx) cascade(actor domain.Actor, brand string, label domain.Label, rech
 		Joins("JOIN assets ON assets.id = versions.asset_id").
 		Where("assets.brand = ? AND versions.state IN ?", brand, domain.CascadeStates).
 		Order("versions.id")
-	if tx.dialect == Postgres {
-		// A concurrent approval or publication of one of these versions
-		// either commits first (and is seen here) or waits for the cascade.
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "versions"}})
-	}
+	// A concurrent approval or publication of one of these versions
+	// either commits first (and is seen here) or waits for the cascade.
+	q = tx.forUpdate(q, "versions")
 	var rows []cascadeRow
 	if err := q.Scan(&rows).Error; err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -299,10 +298,7 @@ func (s *Store) WaiveFinding(
 			return err
 		}
 		var f findingRow
-		q := tx.db
-		if tx.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
+		q := tx.forUpdate(tx.db, "")
 		if err := q.Where("id = ?", findingID).Take(&f).Error; err != nil {
 			return notFound(err, "No such finding.")
 		}

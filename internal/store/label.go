@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -93,10 +91,7 @@ func (s *Store) SaveLabel(
 // transaction, so that label versions are numbered one at a time.
 func (tx *Tx) lockBrand(code string) (brandRow, error) {
 	var row brandRow
-	q := tx.db
-	if tx.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+	q := tx.forUpdate(tx.db, "")
 	if err := q.Where("code = ?", code).Take(&row).Error; err != nil {
 		return row, notFound(err, "No such brand.")
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -57,10 +56,7 @@ func (notificationRow) TableName() string { return "notifications" }
 
 func (tx *Tx) lockVersion(id string) (versionRow, error) {
 	var row versionRow
-	q := tx.db.Select("id", "asset_id", "number", "state", "sha256", "uploaded_by")
-	if tx.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+	q := tx.forUpdate(tx.db.Select("id", "asset_id", "number", "state", "sha256", "uploaded_by"), "")
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		return row, notFound(err, "No such version.")
 	}

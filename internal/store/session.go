@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm/clause"
-
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
 
@@ -314,10 +312,7 @@ func (s *Store) PurgeSessions(ctx context.Context, now time.Time, keepAttempts t
 	cutoff := now.Add(-keepAttempts).UTC()
 	if err := s.InTx(ctx, func(tx *Tx) error {
 		var rows []throttleCountRow
-		q := tx.db
-		if tx.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
+		q := tx.forUpdate(tx.db, "")
 		if err := q.Where("window_start < ?", cutoff).Order("attempts DESC, key").Find(&rows).Error; err != nil {
 			return err
 		}

@@ -196,6 +196,17 @@ type Tx struct {
 // writes so that one change carries one time.
 func (tx *Tx) Now() time.Time { return tx.now }
 
+// forUpdate makes q lock the rows it reads until the end of the transaction
+// (FOR UPDATE, limited to table's rows when table is not empty) on
+// PostgreSQL. SQLite runs one writing transaction at a time and has no row
+// locks, so there q is returned unchanged.
+func (tx *Tx) forUpdate(q *gorm.DB, table string) *gorm.DB {
+	if tx.dialect != Postgres {
+		return q
+	}
+	return q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table}})
+}
+
 // InTx runs fn in a transaction and commits when fn returns nil. On
 // PostgreSQL a serialization failure or deadlock is retried a few times,
 // since the loser of such a race did nothing wrong.

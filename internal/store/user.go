@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/fairshelf/fairshelf/internal/domain"
 )
@@ -205,10 +204,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, userID strin
 
 func (tx *Tx) lockUser(id string) (userRow, error) {
 	var row userRow
-	q := tx.db
-	if tx.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+	q := tx.forUpdate(tx.db, "")
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
 			return row, domain.Errorf(domain.ENOTFOUND, "No such user.")
