@@ -97,6 +97,20 @@ func recertified(t *testing.T, s *Store, v, tag string, now time.Time) {
 	approveAll(t, s, v, "recert-"+tag)
 }
 
+// downloadCurrent has actor download the current version of a ZELTRA
+// piece at c's now, as a rep does, so that later changes notify them.
+func downloadCurrent(t *testing.T, s *Store, c *clock, actor domain.Actor, assetID string) {
+	t.Helper()
+	ctx := context.Background()
+	_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordUsage(ctx, actor, cur, "download"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // An embargoed piece enters the feed when its availability date passes and
 // leaves it when its expiry passes, at read time: without any job running,
 // the feed is never early and never late, and always replays to what the
@@ -133,13 +147,7 @@ func TestFeedFollowsAvailabilityAndExpiryAtReadTime(t *testing.T) {
 			t.Fatalf("entries = %+v, want one added at %v expiring %v", changes, from, exp)
 		}
 		rep := mustUser(t, s, "rep-f1@example.com")
-		_, cur, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
-			t.Fatal(err)
-		}
+		downloadCurrent(t, s, c, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, assetID)
 
 		// Past the expiry, with no expiry job run: removed at once, dated at the expiry.
 		c.Set(exp.Add(time.Second))
@@ -236,13 +244,7 @@ func TestEmbargoedSuccessorInTheFeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep := mustUser(t, s, "rep-f4@example.com")
-		_, cur, err := s.CurrentPiece(ctx, assetID, false, brands, c.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
-			t.Fatal(err)
-		}
+		downloadCurrent(t, s, c, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, assetID)
 		v2 := approvedText(t, s, assetID, "f4v2", "Second wording.")
 		from := c.Now().Add(72 * time.Hour)
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2, AvailableFrom: from,

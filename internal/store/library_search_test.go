@@ -24,6 +24,18 @@ func approvedText(t *testing.T, s *Store, assetID, tag, text string) string {
 	return v
 }
 
+// publishedText is approvedText published at once, until 30 days from c's
+// now.
+func publishedText(t *testing.T, s *Store, c *clock, assetID, tag, text string) string {
+	t.Helper()
+	v := approvedText(t, s, assetID, tag, text)
+	if _, err := s.Publish(context.Background(), testActor, domain.PublishRequest{VersionID: v,
+		ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func createTestAsset(t *testing.T, s *Store, job string) string {
 	t.Helper()
 	u := mustUser(t, s, "owner-"+job+"@example.com")
@@ -39,11 +51,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		ctx := context.Background()
 		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-S1")
-		v1 := approvedText(t, s, assetID, "s1v1", "Dosing guide with Marigold wording.")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
-			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
+		publishedText(t, s, c, assetID, "s1v1", "Dosing guide with Marigold wording.")
 		// A newer draft with a word the rep must not find.
 		u := mustUser(t, s, "drafter@example.com")
 		if _, err := s.CreateVersion(ctx, domain.Actor{UserID: u.ID, Name: u.DisplayName},
@@ -82,11 +90,7 @@ func TestRepSearchSeesOnlyThePublishedText(t *testing.T) {
 		}
 
 		// A newer version is published: its words match, the old one's do not.
-		v2 := approvedText(t, s, assetID, "s1v2", "Dosing guide with Heliotrope wording.")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
-			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
+		publishedText(t, s, c, assetID, "s1v2", "Dosing guide with Heliotrope wording.")
 		if n := rep("heliotrope"); n != 1 {
 			t.Fatalf("rep misses a word of the newly published version: %d", n)
 		}
@@ -107,26 +111,12 @@ func TestSupersedingNotifiesFetchers(t *testing.T) {
 		ctx := context.Background()
 		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-N1")
-		v1 := approvedText(t, s, assetID, "n1v1", "First wording.")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
-			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
+		v1 := publishedText(t, s, c, assetID, "n1v1", "First wording.")
 		rep := mustUser(t, s, "rep-n1@example.com")
 		repActor := domain.Actor{UserID: rep.ID, Name: rep.DisplayName}
 		bystander := mustUser(t, s, "rep-n2@example.com")
-		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUsage(ctx, repActor, cur, "download"); err != nil {
-			t.Fatal(err)
-		}
-		v2 := approvedText(t, s, assetID, "n1v2", "Second wording.")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v2,
-			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
+		downloadCurrent(t, s, c, repActor, assetID)
+		publishedText(t, s, c, assetID, "n1v2", "Second wording.")
 		notices, err := s.Notices(ctx, rep.ID, c.Now())
 		if err != nil || len(notices) != 1 {
 			t.Fatalf("notices = %+v, %v", notices, err)
@@ -160,11 +150,7 @@ func TestPublishedSearchTextMigrationBackfills(t *testing.T) {
 		ctx := context.Background()
 		createZeltra(t, s)
 		assetID := createTestAsset(t, s, "ZEL-M1")
-		v1 := approvedText(t, s, assetID, "m1v1", "Published Saffron wording.")
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1,
-			ExpiresAt: c.Now().Add(30 * 24 * time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
+		publishedText(t, s, c, assetID, "m1v1", "Published Saffron wording.")
 		dialect, fsys := goose.DialectSQLite3, migrations.SQLite()
 		if s.dialect == Postgres {
 			dialect, fsys = goose.DialectPostgres, migrations.Postgres()

@@ -220,13 +220,7 @@ func TestRemindersLabelChangeAndUnackedNotices(t *testing.T) {
 		// re-review with a grace expiry.
 		c.Set(now.Add(24 * time.Hour))
 		rep := mustUser(t, s, "rep-r@example.com")
-		_, cur, err := s.CurrentPiece(ctx, assetID, false, []string{"ZELTRA"}, c.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUsage(ctx, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, cur, "download"); err != nil {
-			t.Fatal(err)
-		}
+		downloadCurrent(t, s, c, domain.Actor{UserID: rep.ID, Name: rep.DisplayName}, assetID)
 		b, _ := s.Brand(ctx, "ZELTRA")
 		l := b.Label
 		l.ISIStatements = append(l.ISIStatements, "New warning about falls.")
