@@ -68,9 +68,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	case doc.Truncated:
 		piece.TextStatus, piece.TextError = domain.TextFailed, "The text is too long to check completely; only its beginning was read."
 	}
-	for _, l := range doc.Lines {
-		piece.Lines = append(piece.Lines, domain.TextLine{Page: l.Page, Line: l.Line, Text: l.Text, FontSize: l.FontSize})
-	}
+	piece.Lines = append(piece.Lines, doc.Lines...)
 
 	store, _, err := storeFromEnv(ctx, getenv, stderr)
 	if err != nil {

@@ -32,24 +32,10 @@ const (
 	MP4  = "video/mp4"
 )
 
-// Line is one line of text and where it is in the document.
-type Line struct {
-	// Page is 1-based: the PDF page, the PPTX slide number, and for DOCX the
-	// page counted from explicit and last-rendered page breaks. HTML and
-	// plain text have a single page.
-	Page int `json:"page"`
-	// Line is 1-based within the page. For plain text it is the line number
-	// in the file (blank lines are counted but not returned); elsewhere it
-	// counts the returned lines of the page.
-	Line int    `json:"line"`
-	Text string `json:"text"`
-	// FontSize is the type size in points of most of the line's characters:
-	// for PDF the Tf size scaled by the text and transformation matrices,
-	// for DOCX w:sz (from the run, its styles or the document defaults), for
-	// PPTX a:rPr sz. It is 0 when unknown (HTML, plain text, PPTX text that
-	// inherits its size from a layout or master).
-	FontSize float64 `json:"font_size,omitempty"`
-}
+// Line is one line of text and where it is in the document. It is the
+// domain's TextLine, so that extracted lines reach the checker and the store
+// as they are.
+type Line = domain.TextLine
 
 // Document is the text of one file.
 type Document struct {
