@@ -39,17 +39,13 @@ type findingRow struct {
 
 func (findingRow) TableName() string { return "findings" }
 
+// signatureRow is a row of signatures: the signature as it was asked for,
+// with its id and time. GORM flattens the embedded fields into columns of
+// the same names (ContentSHA256 becomes content_sha256).
 type signatureRow struct {
-	ID            string `gorm:"primaryKey"`
-	UserID        string
-	PrintedName   string
-	Function      string
-	Meaning       string
-	Decision      string
-	ObjectType    string
-	ObjectID      string
-	ContentSHA256 string `gorm:"column:content_sha256"`
-	SignedAt      time.Time
+	ID string `gorm:"primaryKey"`
+	domain.NewSignature
+	SignedAt time.Time
 }
 
 func (signatureRow) TableName() string { return "signatures" }
@@ -257,18 +253,7 @@ func (tx *Tx) sign(s domain.NewSignature) (domain.Signature, error) {
 	if err := domain.CheckSigner(mustChange[0]); err != nil {
 		return domain.Signature{}, err
 	}
-	row := signatureRow{
-		ID:            newID(),
-		UserID:        s.UserID,
-		PrintedName:   s.PrintedName,
-		Function:      s.Function,
-		Meaning:       s.Meaning,
-		Decision:      s.Decision,
-		ObjectType:    s.ObjectType,
-		ObjectID:      s.ObjectID,
-		ContentSHA256: s.ContentSHA256,
-		SignedAt:      tx.now,
-	}
+	row := signatureRow{ID: newID(), NewSignature: s, SignedAt: tx.now}
 	err := tx.db.Create(&row).Error
 	return row.domain(), err
 }
