@@ -133,6 +133,50 @@ func (s *Server) visibleVersion(c echo.Context, object, action string) (domain.V
 	return v, nil
 }
 
+// versionJSON answers an API call on the version the route names: it loads
+// the version the caller may do object/action on and answers what do
+// returns as JSON with status. Refusals go to the error handler.
+func versionJSON[R any](s *Server, c echo.Context, object, action string, status int, do func(domain.Version) (R, error)) error {
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	out, err := do(v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, out)
+}
+
+// versionJSONBody is versionJSON for a call with a JSON body. The body is
+// decoded only once the version is found and allowed, so a caller who may
+// not see the version learns nothing from the answer to a bad body.
+func versionJSONBody[T, R any](s *Server, c echo.Context, object, action string, status int, do func(domain.Version, T) (R, error)) error {
+	return versionJSON(s, c, object, action, status, func(v domain.Version) (R, error) {
+		var in T
+		if err := decodeJSON(c, &in); err != nil {
+			var none R
+			return none, err
+		}
+		return do(v, in)
+	})
+}
+
+// versionForm handles a form posted from the asset page on the version the
+// route names: a refusal from do renders the page again with the problem,
+// success redirects back to the version with the flash message.
+func (s *Server) versionForm(c echo.Context, object, action, flash string, do func(domain.Version) error) error {
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	if err := do(v); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	s.setFlash(c, flash)
+	return backToVersion(c, v)
+}
+
 func (s *Server) apiGetVersion(c echo.Context) error {
 	v, err := s.visibleVersion(c, "version", "read")
 	if err != nil {
