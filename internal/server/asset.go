@@ -152,10 +152,7 @@ func (s *Server) assetsPage(c echo.Context) error {
 
 func (s *Server) apiCreateAsset(c echo.Context) error {
 	var in domain.NewAsset
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	if !s.can(c, in.Brand, "asset", "create") {

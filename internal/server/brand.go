@@ -25,10 +25,7 @@ func (s *Server) apiListBrands(c echo.Context) error {
 
 func (s *Server) apiCreateBrand(c echo.Context) error {
 	var in domain.NewBrand
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	b, err := s.store.CreateBrand(c.Request().Context(), s.actor(c), in)
@@ -404,10 +401,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 		return err
 	}
 	var in domain.NewClaim
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)

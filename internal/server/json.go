@@ -35,6 +35,15 @@ func decodeJSON(c echo.Context, dst any) error {
 	return nil
 }
 
+// decodeValid is decodeJSON for a new domain value: it also runs the
+// value's own validation, which may normalise it.
+func decodeValid(c echo.Context, dst interface{ Validate() error }) error {
+	if err := decodeJSON(c, dst); err != nil {
+		return err
+	}
+	return dst.Validate()
+}
+
 func jsonError(err error) error {
 	var (
 		syn *json.SyntaxError
