@@ -223,11 +223,7 @@ func (s *Server) assetCreate(c echo.Context) error {
 	}
 	err := in.Validate()
 	if err == nil && !s.can(c, in.Brand, "asset", "create") {
-		err = &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"brand": "You cannot create assets for this brand."},
-		}
+		err = invalidField("brand", "You cannot create assets for this brand.")
 	}
 	var a domain.Asset
 	if err == nil {

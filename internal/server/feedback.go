@@ -69,11 +69,7 @@ func (s *Server) apiListFeedback(c echo.Context) error {
 		Kind:      c.QueryParam("kind"),
 	}
 	if f.Kind != "" && !slices.Contains(store.FeedbackKinds, f.Kind) {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"kind": "Choose objection, question, praise or issue."},
-		}
+		return invalidField("kind", "Choose objection, question, praise or issue.")
 	}
 	items, err := s.store.ListFeedback(c.Request().Context(), f)
 	if err != nil {

@@ -92,11 +92,7 @@ func (s *Server) apiMark2253(c echo.Context) error {
 	return versionJSONBody(s, c, "form2253", "submit", http.StatusOK,
 		func(v domain.Version, in submit2253Request) (domain.Form2253, error) {
 			if len(in.Reference) > 200 {
-				return domain.Form2253{}, &domain.Error{
-					Code:    domain.EINVALID,
-					Message: "Some fields are not valid.",
-					Fields:  map[string]string{"reference": "Use at most 200 characters."},
-				}
+				return domain.Form2253{}, invalidField("reference", "Use at most 200 characters.")
 			}
 			return s.store.Mark2253Submitted(c.Request().Context(), s.actor(c), v.ID, in.Reference)
 		})

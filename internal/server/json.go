@@ -60,11 +60,7 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{field: fmt.Sprintf("Expected %s.", typ.Type.String())},
-		}
+		return invalidField(field, fmt.Sprintf("Expected %s.", typ.Type.String()))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Errorf(domain.EBADREQUEST, "The body is empty or incomplete JSON.")
 	default:

@@ -18,11 +18,7 @@ type publishRequest struct {
 func (s *Server) apiPublish(c echo.Context) error {
 	return versionJSONBody(s, c, "version", "publish", http.StatusOK, func(v domain.Version, in publishRequest) (domain.Version, error) {
 		if in.ExpiresAt.IsZero() {
-			return domain.Version{}, &domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."},
-			}
+			return domain.Version{}, invalidField("expires_at", "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z.")
 		}
 		p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
 		if in.AvailableFrom != nil {
@@ -36,11 +32,7 @@ func (s *Server) webPublish(c echo.Context) error {
 	return s.versionForm(c, "version", "publish", "published", func(v domain.Version) error {
 		day, err := time.Parse(time.DateOnly, strings.TrimSpace(c.FormValue("expires_on")))
 		if err != nil {
-			return &domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"expires_on": "Choose the expiry date."},
-			}
+			return invalidField("expires_on", "Choose the expiry date.")
 		}
 		// The piece stays valid through the whole expiry day (UTC).
 		exp := day.Add(24*time.Hour - time.Second)
@@ -57,11 +49,7 @@ func (s *Server) apiWithdraw(c echo.Context) error {
 	return versionJSONBody(s, c, "version", "withdraw", http.StatusOK, func(v domain.Version, in withdrawRequest) (domain.Version, error) {
 		reason := strings.TrimSpace(in.Reason)
 		if len(reason) < 5 || len(reason) > 1000 {
-			return domain.Version{}, &domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"reason": "Give the reason reps will see (5 to 1000 characters)."},
-			}
+			return domain.Version{}, invalidField("reason", "Give the reason reps will see (5 to 1000 characters).")
 		}
 		return s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason)
 	})

@@ -143,11 +143,7 @@ type decisionRequest struct {
 // decide validates and records a review decision with its signature.
 func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (domain.DecisionResult, error) {
 	if _, ok := domain.ReviewerRole(in.Function); !ok {
-		return domain.DecisionResult{}, &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"function": "Choose medical, legal or regulatory."},
-		}
+		return domain.DecisionResult{}, invalidField("function", "Choose medical, legal or regulatory.")
 	}
 	if !s.can(c, v.Brand, "review", in.Function) {
 		return domain.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)

@@ -212,11 +212,7 @@ func (s *Server) apiSetRoles(c echo.Context) error {
 		return err
 	}
 	if in.Roles == nil {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"roles": "Give the complete list of roles (an empty list removes all)."},
-		}
+		return invalidField("roles", "Give the complete list of roles (an empty list removes all).")
 	}
 	u, err := s.store.SetRoles(c.Request().Context(), s.actor(c), c.Param("id"), in.Roles)
 	if err != nil {

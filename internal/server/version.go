@@ -94,11 +94,7 @@ func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, 
 		}
 		return v, err
 	}
-	return domain.Version{}, &domain.Error{
-		Code:    domain.EINVALID,
-		Message: "Some fields are not valid.",
-		Fields:  map[string]string{"file": "Choose a file to upload."},
-	}
+	return domain.Version{}, invalidField("file", "Choose a file to upload.")
 }
 
 // partReader remembers the error that reading an upload's part ended with,
