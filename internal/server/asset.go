@@ -252,11 +252,8 @@ func (s *Server) visibleAsset(c echo.Context, id, object, action string) (domain
 	if err != nil {
 		return a, err
 	}
-	if !s.can(c, a.Brand, "asset", "read") {
-		return domain.Asset{}, domain.Errorf(domain.ENOTFOUND, "No such asset.")
-	}
-	if !s.can(c, a.Brand, object, action) {
-		return domain.Asset{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.allowed(c, a.Brand, "asset", "asset", object, action); err != nil {
+		return domain.Asset{}, err
 	}
 	return a, nil
 }

@@ -35,6 +35,21 @@ func decodeJSON(c echo.Context, dst any) error {
 	return nil
 }
 
+// jsonCall answers a call with a JSON body: it decodes the body into a T
+// and answers what do returns as JSON with status. Refusals go to the
+// error handler.
+func jsonCall[T, R any](c echo.Context, status int, do func(T) (R, error)) error {
+	var in T
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	out, err := do(in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, out)
+}
+
 // decodeValid is decodeJSON for a new domain value: it also runs the
 // value's own validation, which may normalise it.
 func decodeValid(c echo.Context, dst interface{ Validate() error }) error {

@@ -120,11 +120,8 @@ func (s *Server) visibleVersion(c echo.Context, object, action string) (domain.V
 	if err != nil {
 		return v, err
 	}
-	if !s.can(c, v.Brand, "version", "read") {
-		return domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such version.")
-	}
-	if !s.can(c, v.Brand, object, action) {
-		return domain.Version{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.allowed(c, v.Brand, "version", "version", object, action); err != nil {
+		return domain.Version{}, err
 	}
 	return v, nil
 }
@@ -148,14 +145,11 @@ func versionJSON[R any](s *Server, c echo.Context, object, action string, status
 // decoded only once the version is found and allowed, so a caller who may
 // not see the version learns nothing from the answer to a bad body.
 func versionJSONBody[T, R any](s *Server, c echo.Context, object, action string, status int, do func(domain.Version, T) (R, error)) error {
-	return versionJSON(s, c, object, action, status, func(v domain.Version) (R, error) {
-		var in T
-		if err := decodeJSON(c, &in); err != nil {
-			var none R
-			return none, err
-		}
-		return do(v, in)
-	})
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	return jsonCall(c, status, func(in T) (R, error) { return do(v, in) })
 }
 
 // versionForm handles a form posted from the asset page on the version the
