@@ -162,11 +162,7 @@ func (s *Server) adminUserCreate(c echo.Context) error {
 			c,
 			"New user",
 			form,
-			&domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"roles": domain.ErrorMessage(err)},
-			},
+			invalidField("roles", domain.ErrorMessage(err)),
 		)
 	}
 	u, err := s.createUser(
@@ -222,11 +218,7 @@ func (s *Server) adminUserUpdate(c echo.Context) error {
 			c,
 			cur.DisplayName,
 			form,
-			&domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"roles": domain.ErrorMessage(err)},
-			},
+			invalidField("roles", domain.ErrorMessage(err)),
 		)
 	}
 	patch := userPatch{DisplayName: &form.DisplayName, Disabled: &form.Disabled}

@@ -32,19 +32,7 @@ func (s *Server) analyticsScope(c echo.Context) domain.BrandScope {
 
 // analyticsDays reads ?days= (default def, 1 to 3650).
 func analyticsDays(c echo.Context, def int) (int, error) {
-	d := c.QueryParam("days")
-	if d == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(d)
-	if err != nil || n < 1 || n > 3650 {
-		return 0, &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"days": "Use a number of days from 1 to 3650."},
-		}
-	}
-	return n, nil
+	return queryInt(c, "days", def, 1, 3650, "Use a number of days from 1 to 3650.")
 }
 
 // table is an analytics result as rows of text, for CSV.
@@ -93,13 +81,9 @@ func (s *Server) apiUtilization(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	by := c.QueryParam("by")
-	if by != "" && by != "asset" && by != "rep" && by != "brand" {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"by": "Choose asset, rep or brand."},
-		}
+	by, err := queryChoice(c, "by", "Choose asset, rep or brand.", "asset", "rep", "brand")
+	if err != nil {
+		return err
 	}
 	rows, err := s.store.Utilization(c.Request().Context(), s.analyticsScope(c), by, s.now().AddDate(0, 0, -days))
 	if err != nil {
@@ -129,13 +113,9 @@ func (s *Server) apiFeedbackCounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	by := c.QueryParam("by")
-	if by != "" && by != "kind" && by != "asset" {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"by": "Choose kind or asset."},
-		}
+	by, err := queryChoice(c, "by", "Choose kind or asset.", "kind", "asset")
+	if err != nil {
+		return err
 	}
 	rows, err := s.store.FeedbackCounts(c.Request().Context(), s.analyticsScope(c), by, s.now().AddDate(0, 0, -days))
 	if err != nil {

@@ -152,10 +152,7 @@ func (s *Server) assetsPage(c echo.Context) error {
 
 func (s *Server) apiCreateAsset(c echo.Context) error {
 	var in domain.NewAsset
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	if !s.can(c, in.Brand, "asset", "create") {
@@ -226,11 +223,7 @@ func (s *Server) assetCreate(c echo.Context) error {
 	}
 	err := in.Validate()
 	if err == nil && !s.can(c, in.Brand, "asset", "create") {
-		err = &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"brand": "You cannot create assets for this brand."},
-		}
+		err = invalidField("brand", "You cannot create assets for this brand.")
 	}
 	var a domain.Asset
 	if err == nil {
@@ -259,11 +252,8 @@ func (s *Server) visibleAsset(c echo.Context, id, object, action string) (domain
 	if err != nil {
 		return a, err
 	}
-	if !s.can(c, a.Brand, "asset", "read") {
-		return domain.Asset{}, domain.Errorf(domain.ENOTFOUND, "No such asset.")
-	}
-	if !s.can(c, a.Brand, object, action) {
-		return domain.Asset{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.allowed(c, a.Brand, "asset", "asset", object, action); err != nil {
+		return domain.Asset{}, err
 	}
 	return a, nil
 }

@@ -25,10 +25,7 @@ func (s *Server) apiListBrands(c echo.Context) error {
 
 func (s *Server) apiCreateBrand(c echo.Context) error {
 	var in domain.NewBrand
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	b, err := s.store.CreateBrand(c.Request().Context(), s.actor(c), in)
@@ -404,10 +401,7 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 		return err
 	}
 	var in domain.NewClaim
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	cl, err := s.store.CreateClaim(c.Request().Context(), s.actor(c), code, in, checker.Recheck)
@@ -421,10 +415,18 @@ func (s *Server) apiCreateClaim(c echo.Context) error {
 // caller may not even read it, so that the brand's existence is not told, and
 // with forbidden when the caller may read it but not do action.
 func (s *Server) brandAllows(c echo.Context, code, object, action string) error {
-	if !s.can(c, code, object, "read") {
-		return domain.Errorf(domain.ENOTFOUND, "No such brand.")
+	return s.allowed(c, code, "brand", object, object, action)
+}
+
+// allowed refuses object/action on a thing of brand: with not found ("No
+// such what.") when the caller may not read readObject of the brand, so that
+// the thing's existence is not told, and with forbidden when they may read
+// it but not do object/action.
+func (s *Server) allowed(c echo.Context, brand, what, readObject, object, action string) error {
+	if !s.can(c, brand, readObject, "read") {
+		return domain.Errorf(domain.ENOTFOUND, "No such %s.", what)
 	}
-	if !s.can(c, code, object, action) {
+	if !s.can(c, brand, object, action) {
 		return domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
 	}
 	return nil

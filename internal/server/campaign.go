@@ -35,10 +35,7 @@ func (s *Server) campaignView(c echo.Context) domain.CampaignView {
 
 func (s *Server) apiCreateCampaign(c echo.Context) error {
 	var in domain.NewCampaign
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if err := in.Validate(); err != nil {
+	if err := decodeValid(c, &in); err != nil {
 		return err
 	}
 	if !s.can(c, in.Brand, "campaign", "create") {

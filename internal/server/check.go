@@ -12,27 +12,15 @@ import (
 )
 
 func (s *Server) apiGetCheckReport(c echo.Context) error {
-	v, err := s.visibleVersion(c, "compliance", "read")
-	if err != nil {
-		return err
-	}
-	r, err := s.store.LatestReport(c.Request().Context(), v.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
+	return versionJSON(s, c, "compliance", "read", http.StatusOK, func(v domain.Version) (domain.CheckReport, error) {
+		return s.store.LatestReport(c.Request().Context(), v.ID)
+	})
 }
 
 func (s *Server) apiRunCheck(c echo.Context) error {
-	v, err := s.visibleVersion(c, "compliance", "run")
-	if err != nil {
-		return err
-	}
-	r, err := s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, r)
+	return versionJSON(s, c, "compliance", "run", http.StatusCreated, func(v domain.Version) (domain.CheckReport, error) {
+		return s.store.Check(c.Request().Context(), s.actor(c), v.ID, s.now(), checker.Recheck)
+	})
 }
 
 func (s *Server) webRunCheck(c echo.Context) error {
@@ -62,35 +50,20 @@ type waiveRequest struct {
 }
 
 func (s *Server) apiWaiveFinding(c echo.Context) error {
-	v, err := s.visibleVersion(c, "compliance", "waive")
-	if err != nil {
-		return err
-	}
-	var in waiveRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	r, err := s.waive(c, v, c.Param("fid"), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
+	return versionJSONBody(s, c, "compliance", "waive", http.StatusOK, func(v domain.Version, in waiveRequest) (domain.CheckReport, error) {
+		return s.waive(c, v, c.Param("fid"), in)
+	})
 }
 
 func (s *Server) webWaiveFinding(c echo.Context) error {
-	v, err := s.visibleVersion(c, "compliance", "waive")
-	if err != nil {
+	return s.versionForm(c, "compliance", "waive", "waived", func(v domain.Version) error {
+		in := waiveRequest{
+			signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
+			Justification:    c.FormValue("justification"),
+		}
+		_, err := s.waive(c, v, c.Param("fid"), in)
 		return err
-	}
-	in := waiveRequest{
-		signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
-		Justification:    c.FormValue("justification"),
-	}
-	if _, err := s.waive(c, v, c.Param("fid"), in); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "waived")
-	return backToVersion(c, v)
+	})
 }
 
 func (s *Server) waive(c echo.Context, v domain.Version, findingID string, in waiveRequest) (domain.CheckReport, error) {

@@ -27,47 +27,28 @@ func (s *Server) addComment(c echo.Context, v domain.Version, in commentRequest)
 }
 
 func (s *Server) apiAddComment(c echo.Context) error {
-	v, err := s.visibleVersion(c, "comment", "create")
-	if err != nil {
-		return err
-	}
-	var in commentRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	cm, err := s.addComment(c, v, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, cm)
+	return versionJSONBody(s, c, "comment", "create", http.StatusCreated,
+		func(v domain.Version, in commentRequest) (domain.Comment, error) {
+			return s.addComment(c, v, in)
+		})
 }
 
 func (s *Server) webAddComment(c echo.Context) error {
-	v, err := s.visibleVersion(c, "comment", "create")
-	if err != nil {
+	return s.versionForm(c, "comment", "create", "commented", func(v domain.Version) error {
+		page, _ := strconv.Atoi(c.FormValue("page"))
+		_, err := s.addComment(c, v, commentRequest{Body: c.FormValue("body"), Page: page})
 		return err
-	}
-	page, _ := strconv.Atoi(c.FormValue("page"))
-	if _, err := s.addComment(c, v, commentRequest{Body: c.FormValue("body"), Page: page}); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "commented")
-	return backToVersion(c, v)
+	})
 }
 
 // apiListComments returns the comment thread of the version's asset, so
 // that comments on earlier versions stay visible next to the answer.
 func (s *Server) apiListComments(c echo.Context) error {
-	v, err := s.visibleVersion(c, "comment", "read")
-	if err != nil {
-		return err
-	}
-	comments, err := s.store.Comments(c.Request().Context(), v.AssetID)
-	if err != nil {
-		return err
-	}
-	if comments == nil {
-		comments = []domain.Comment{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"comments": comments})
+	return versionJSON(s, c, "comment", "read", http.StatusOK, func(v domain.Version) (map[string]any, error) {
+		comments, err := s.store.Comments(c.Request().Context(), v.AssetID)
+		if comments == nil {
+			comments = []domain.Comment{}
+		}
+		return map[string]any{"comments": comments}, err
+	})
 }

@@ -18,15 +18,9 @@ type feedbackRequest struct {
 
 // apiAddFeedback records a rep's field note on a piece in their library.
 func (s *Server) apiAddFeedback(c echo.Context) error {
-	var in feedbackRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	fb, err := s.addFeedback(c, c.Param("id"), in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, fb)
+	return jsonCall(c, http.StatusCreated, func(in feedbackRequest) (domain.Feedback, error) {
+		return s.addFeedback(c, c.Param("id"), in)
+	})
 }
 
 func (s *Server) webAddFeedback(c echo.Context) error {
@@ -69,11 +63,7 @@ func (s *Server) apiListFeedback(c echo.Context) error {
 		Kind:      c.QueryParam("kind"),
 	}
 	if f.Kind != "" && !slices.Contains(store.FeedbackKinds, f.Kind) {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"kind": "Choose objection, question, praise or issue."},
-		}
+		return invalidField("kind", "Choose objection, question, praise or issue.")
 	}
 	items, err := s.store.ListFeedback(c.Request().Context(), f)
 	if err != nil {

@@ -89,26 +89,13 @@ type submit2253Request struct {
 }
 
 func (s *Server) apiMark2253(c echo.Context) error {
-	v, err := s.visibleVersion(c, "form2253", "submit")
-	if err != nil {
-		return err
-	}
-	var in submit2253Request
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if len(in.Reference) > 200 {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"reference": "Use at most 200 characters."},
-		}
-	}
-	f, err := s.store.Mark2253Submitted(c.Request().Context(), s.actor(c), v.ID, in.Reference)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, f)
+	return versionJSONBody(s, c, "form2253", "submit", http.StatusOK,
+		func(v domain.Version, in submit2253Request) (domain.Form2253, error) {
+			if len(in.Reference) > 200 {
+				return domain.Form2253{}, invalidField("reference", "Use at most 200 characters.")
+			}
+			return s.store.Mark2253Submitted(c.Request().Context(), s.actor(c), v.ID, in.Reference)
+		})
 }
 
 type applicationRequest struct {

@@ -74,17 +74,9 @@ func form2253(t *testing.T, backend string) {
 		http.StatusForbidden,
 		"forbidden",
 	)
-	done := decode[domain.Form2253](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/form2253/submitted",
-			f.regulatory,
-			map[string]any{"reference": "eCTD 0001"},
-		),
-		http.StatusOK,
-	)
+	submitted := f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/form2253/submitted", f.regulatory,
+		map[string]any{"reference": "eCTD 0001"})
+	done := decode[domain.Form2253](t, submitted, http.StatusOK)
 	if done.SubmittedAt == nil || done.SubmissionReference != "eCTD 0001" {
 		t.Fatalf("submitted = %+v", done)
 	}

@@ -35,6 +35,30 @@ func decodeJSON(c echo.Context, dst any) error {
 	return nil
 }
 
+// jsonCall answers a call with a JSON body: it decodes the body into a T
+// and answers what do returns as JSON with status. Refusals go to the
+// error handler.
+func jsonCall[T, R any](c echo.Context, status int, do func(T) (R, error)) error {
+	var in T
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	out, err := do(in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, out)
+}
+
+// decodeValid is decodeJSON for a new domain value: it also runs the
+// value's own validation, which may normalise it.
+func decodeValid(c echo.Context, dst interface{ Validate() error }) error {
+	if err := decodeJSON(c, dst); err != nil {
+		return err
+	}
+	return dst.Validate()
+}
+
 func jsonError(err error) error {
 	var (
 		syn *json.SyntaxError
@@ -51,11 +75,7 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{field: fmt.Sprintf("Expected %s.", typ.Type.String())},
-		}
+		return invalidField(field, fmt.Sprintf("Expected %s.", typ.Type.String()))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Errorf(domain.EBADREQUEST, "The body is empty or incomplete JSON.")
 	default:

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -122,17 +121,9 @@ func (s *Server) apiLibraryContent(c echo.Context) error {
 // apiLibraryChanges is the sync feed for offline apps and CRMs.
 func (s *Server) apiLibraryChanges(c echo.Context) error {
 	all, brands := s.authz.Brands(principalOf(c).user, "library", "read")
-	limit := 0
-	if l := c.QueryParam("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return &domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"limit": "Use a number from 1 to 1000."},
-			}
-		}
-		limit = n
+	limit, err := queryInt(c, "limit", 0, 1, 1000, "Use a number from 1 to 1000.")
+	if err != nil {
+		return err
 	}
 	page, err := s.store.LibraryChanges(c.Request().Context(), c.QueryParam("since"), all, brands, limit, s.now())
 	if err != nil {

@@ -35,17 +35,9 @@ func (s *Server) webAckNotice(c echo.Context) error {
 // apiNoticeReport lists notices reps have not acknowledged after days
 // (default 3), for marketing and regulatory follow-up.
 func (s *Server) apiNoticeReport(c echo.Context) error {
-	days := 3
-	if d := c.QueryParam("days"); d != "" {
-		n, err := strconv.Atoi(d)
-		if err != nil || n < 0 || n > 365 {
-			return &domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"days": "Use a number of days from 0 to 365."},
-			}
-		}
-		days = n
+	days, err := queryInt(c, "days", 3, 0, 365, "Use a number of days from 0 to 365.")
+	if err != nil {
+		return err
 	}
 	all, brands := s.authz.Brands(principalOf(c).user, "notice", "report")
 	list, err := s.store.UnackedNotices(c.Request().Context(), all, brands, s.now().AddDate(0, 0, -days))

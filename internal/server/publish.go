@@ -16,56 +16,29 @@ type publishRequest struct {
 }
 
 func (s *Server) apiPublish(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "publish")
-	if err != nil {
-		return err
-	}
-	var in publishRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if in.ExpiresAt.IsZero() {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"expires_at": "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z."},
+	return versionJSONBody(s, c, "version", "publish", http.StatusOK, func(v domain.Version, in publishRequest) (domain.Version, error) {
+		if in.ExpiresAt.IsZero() {
+			return domain.Version{}, invalidField("expires_at", "Give the expiry as an RFC 3339 time, e.g. 2027-06-30T23:59:59Z.")
 		}
-	}
-	p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
-	if in.AvailableFrom != nil {
-		p.AvailableFrom = *in.AvailableFrom
-	}
-	out, err := s.store.Publish(c.Request().Context(), s.actor(c), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+		p := domain.PublishRequest{VersionID: v.ID, ExpiresAt: in.ExpiresAt}
+		if in.AvailableFrom != nil {
+			p.AvailableFrom = *in.AvailableFrom
+		}
+		return s.store.Publish(c.Request().Context(), s.actor(c), p)
+	})
 }
 
 func (s *Server) webPublish(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "publish")
-	if err != nil {
+	return s.versionForm(c, "version", "publish", "published", func(v domain.Version) error {
+		day, err := time.Parse(time.DateOnly, strings.TrimSpace(c.FormValue("expires_on")))
+		if err != nil {
+			return invalidField("expires_on", "Choose the expiry date.")
+		}
+		// The piece stays valid through the whole expiry day (UTC).
+		exp := day.Add(24*time.Hour - time.Second)
+		_, err = s.store.Publish(c.Request().Context(), s.actor(c), domain.PublishRequest{VersionID: v.ID, ExpiresAt: exp})
 		return err
-	}
-	day, err := time.Parse(time.DateOnly, strings.TrimSpace(c.FormValue("expires_on")))
-	if err != nil {
-		return s.showAssetError(
-			c,
-			v,
-			&domain.Error{
-				Code:    domain.EINVALID,
-				Message: "Some fields are not valid.",
-				Fields:  map[string]string{"expires_on": "Choose the expiry date."},
-			},
-		)
-	}
-	// The piece stays valid through the whole expiry day (UTC).
-	exp := day.Add(24*time.Hour - time.Second)
-	if _, err := s.store.Publish(c.Request().Context(), s.actor(c), domain.PublishRequest{VersionID: v.ID, ExpiresAt: exp}); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "published")
-	return backToVersion(c, v)
+	})
 }
 
 type withdrawRequest struct {
@@ -73,44 +46,25 @@ type withdrawRequest struct {
 }
 
 func (s *Server) apiWithdraw(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "withdraw")
-	if err != nil {
-		return err
-	}
-	var in withdrawRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	reason := strings.TrimSpace(in.Reason)
-	if len(reason) < 5 || len(reason) > 1000 {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"reason": "Give the reason reps will see (5 to 1000 characters)."},
+	return versionJSONBody(s, c, "version", "withdraw", http.StatusOK, func(v domain.Version, in withdrawRequest) (domain.Version, error) {
+		reason := strings.TrimSpace(in.Reason)
+		if len(reason) < 5 || len(reason) > 1000 {
+			return domain.Version{}, invalidField("reason", "Give the reason reps will see (5 to 1000 characters).")
 		}
-	}
-	out, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+		return s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason)
+	})
 }
 
 func (s *Server) webWithdraw(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "withdraw")
-	if err != nil {
+	return s.versionForm(c, "version", "withdraw", "withdrawn", func(v domain.Version) error {
+		reason := strings.TrimSpace(c.FormValue("reason"))
+		var val domain.Validation
+		val.Check(len(reason) >= 5 && len(reason) <= 1000, "reason", "Give the reason reps will see (5 to 1000 characters).")
+		val.Check(c.FormValue("confirm") == "on", "confirm", "Confirm that reps lose access at once.")
+		if err := val.Err(); err != nil {
+			return err
+		}
+		_, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason)
 		return err
-	}
-	reason := strings.TrimSpace(c.FormValue("reason"))
-	var val domain.Validation
-	val.Check(len(reason) >= 5 && len(reason) <= 1000, "reason", "Give the reason reps will see (5 to 1000 characters).")
-	val.Check(c.FormValue("confirm") == "on", "confirm", "Confirm that reps lose access at once.")
-	if err := val.Err(); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	if _, err := s.store.Withdraw(c.Request().Context(), s.actor(c), v.ID, reason); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "withdrawn")
-	return backToVersion(c, v)
+	})
 }

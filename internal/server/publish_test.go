@@ -163,17 +163,9 @@ func TestWithdrawalTakesEffectOnNextRequest(t *testing.T) {
 		http.StatusUnprocessableEntity,
 		"invalid",
 	)
-	decode[domain.Version](
-		t,
-		f.api(
-			t,
-			http.MethodPost,
-			"/api/v1/versions/"+f.version.ID+"/withdraw",
-			f.regulatory,
-			map[string]any{"reason": "Superseded safety data"},
-		),
-		http.StatusOK,
-	)
+	withdrawn := f.api(t, http.MethodPost, "/api/v1/versions/"+f.version.ID+"/withdraw", f.regulatory,
+		map[string]any{"reason": "Superseded safety data"})
+	decode[domain.Version](t, withdrawn, http.StatusOK)
 	d := decodeError(t, f.repContent(t, f.asset.ID), http.StatusGone, "gone")
 	if !strings.Contains(d.Message, "Superseded safety data") {
 		t.Fatalf("410 message = %q", d.Message)

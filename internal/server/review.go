@@ -72,39 +72,22 @@ func (s *Server) openRound(c echo.Context, v domain.Version, open roundOpener) (
 }
 
 func (s *Server) apiRecertify(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "recertify")
-	if err != nil {
-		return err
-	}
-	round, err := s.recertifyVersion(c, v)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, round)
+	return versionJSON(s, c, "version", "recertify", http.StatusCreated, func(v domain.Version) (domain.ReviewRound, error) {
+		return s.recertifyVersion(c, v)
+	})
 }
 
 func (s *Server) apiSubmitVersion(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "submit")
-	if err != nil {
-		return err
-	}
-	round, err := s.submitVersion(c, v)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, round)
+	return versionJSON(s, c, "version", "submit", http.StatusCreated, func(v domain.Version) (domain.ReviewRound, error) {
+		return s.submitVersion(c, v)
+	})
 }
 
 func (s *Server) webSubmitVersion(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "submit")
-	if err != nil {
+	return s.versionForm(c, "version", "submit", "submitted", func(v domain.Version) error {
+		_, err := s.submitVersion(c, v)
 		return err
-	}
-	if _, err := s.submitVersion(c, v); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "submitted")
-	return backToVersion(c, v)
+	})
 }
 
 // reviewScopes lists, per review function, the brands the caller may review.
@@ -160,11 +143,7 @@ type decisionRequest struct {
 // decide validates and records a review decision with its signature.
 func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (domain.DecisionResult, error) {
 	if _, ok := domain.ReviewerRole(in.Function); !ok {
-		return domain.DecisionResult{}, &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"function": "Choose medical, legal or regulatory."},
-		}
+		return domain.DecisionResult{}, invalidField("function", "Choose medical, legal or regulatory.")
 	}
 	if !s.can(c, v.Brand, "review", in.Function) {
 		return domain.DecisionResult{}, domain.Errorf(domain.EFORBIDDEN, "You are not a %s reviewer for %s.", in.Function, v.Brand)
@@ -197,43 +176,24 @@ func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (d
 }
 
 func (s *Server) apiDecide(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "read")
-	if err != nil {
-		return err
-	}
-	var in decisionRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	res, err := s.decide(c, v, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, res)
+	return versionJSONBody(s, c, "version", "read", http.StatusOK,
+		func(v domain.Version, in decisionRequest) (domain.DecisionResult, error) {
+			return s.decide(c, v, in)
+		})
 }
 
 func (s *Server) webDecide(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "read")
-	if err != nil {
+	return s.versionForm(c, "version", "read", "decided", func(v domain.Version) error {
+		in := decisionRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
+			Function: c.FormValue("function"), Decision: c.FormValue("decision"), Comment: c.FormValue("comment")}
+		_, err := s.decide(c, v, in)
 		return err
-	}
-	in := decisionRequest{signatureRequest: signatureRequest{Password: c.FormValue("password"), Meaning: c.FormValue("meaning")},
-		Function: c.FormValue("function"), Decision: c.FormValue("decision"), Comment: c.FormValue("comment")}
-	if _, err := s.decide(c, v, in); err != nil {
-		return s.showAssetError(c, v, err)
-	}
-	s.setFlash(c, "decided")
-	return backToVersion(c, v)
+	})
 }
 
 func (s *Server) apiReviewHistory(c echo.Context) error {
-	v, err := s.visibleVersion(c, "version", "read")
-	if err != nil {
-		return err
-	}
-	rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{"version_id": v.ID, "rounds": rounds})
+	return versionJSON(s, c, "version", "read", http.StatusOK, func(v domain.Version) (map[string]any, error) {
+		rounds, err := s.store.ReviewHistory(c.Request().Context(), v.ID)
+		return map[string]any{"version_id": v.ID, "rounds": rounds}, err
+	})
 }

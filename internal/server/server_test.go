@@ -23,6 +23,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/openapi/openapitest"
 	"github.com/fairshelf/fairshelf/internal/password"
 	"github.com/fairshelf/fairshelf/internal/store"
+	"github.com/fairshelf/fairshelf/internal/store/storetest"
 	"github.com/fairshelf/fairshelf/internal/testenv"
 )
 
@@ -44,7 +45,6 @@ func newTestServer(t *testing.T, blobs objectstore.Store) *testServer {
 // blobs is given) or on "postgres" (with a fresh bucket on the test MinIO).
 func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *testServer {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	clock := &testClock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
 	opts := store.Options{SQLitePath: filepath.Join(dir, "fairshelf.db"), Now: clock.Now}
@@ -61,18 +61,13 @@ func newTestServerOn(t *testing.T, backend string, blobs objectstore.Store) *tes
 		}
 		blobs = s3
 	}
-	st, err := store.Open(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, opts)
 	if blobs == nil {
-		if blobs, err = objectstore.NewLocal(filepath.Join(dir, "objects")); err != nil {
+		local, err := objectstore.NewLocal(filepath.Join(dir, "objects"))
+		if err != nil {
 			t.Fatal(err)
 		}
+		blobs = local
 	}
 	logs := &testenv.SyncBuffer{}
 	cfg := config.Default()

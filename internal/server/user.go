@@ -191,15 +191,7 @@ func (s *Server) reloadGrants(c echo.Context) {
 }
 
 func (s *Server) apiCreateUser(c echo.Context) error {
-	var in domain.NewUser
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	u, err := s.createUser(c, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, u)
+	return jsonCall(c, http.StatusCreated, func(in domain.NewUser) (domain.User, error) { return s.createUser(c, in) })
 }
 
 type rolesRequest struct {
@@ -207,23 +199,16 @@ type rolesRequest struct {
 }
 
 func (s *Server) apiSetRoles(c echo.Context) error {
-	var in rolesRequest
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	if in.Roles == nil {
-		return &domain.Error{
-			Code:    domain.EINVALID,
-			Message: "Some fields are not valid.",
-			Fields:  map[string]string{"roles": "Give the complete list of roles (an empty list removes all)."},
+	return jsonCall(c, http.StatusOK, func(in rolesRequest) (domain.User, error) {
+		if in.Roles == nil {
+			return domain.User{}, invalidField("roles", "Give the complete list of roles (an empty list removes all).")
 		}
-	}
-	u, err := s.store.SetRoles(c.Request().Context(), s.actor(c), c.Param("id"), in.Roles)
-	if err != nil {
-		return err
-	}
-	s.reloadGrants(c)
-	return c.JSON(http.StatusOK, u)
+		u, err := s.store.SetRoles(c.Request().Context(), s.actor(c), c.Param("id"), in.Roles)
+		if err == nil {
+			s.reloadGrants(c)
+		}
+		return u, err
+	})
 }
 
 type userPatch struct {

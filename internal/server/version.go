@@ -94,11 +94,7 @@ func (s *Server) receiveUpload(c echo.Context, a domain.Asset) (domain.Version, 
 		}
 		return v, err
 	}
-	return domain.Version{}, &domain.Error{
-		Code:    domain.EINVALID,
-		Message: "Some fields are not valid.",
-		Fields:  map[string]string{"file": "Choose a file to upload."},
-	}
+	return domain.Version{}, invalidField("file", "Choose a file to upload.")
 }
 
 // partReader remembers the error that reading an upload's part ended with,
@@ -124,13 +120,51 @@ func (s *Server) visibleVersion(c echo.Context, object, action string) (domain.V
 	if err != nil {
 		return v, err
 	}
-	if !s.can(c, v.Brand, "version", "read") {
-		return domain.Version{}, domain.Errorf(domain.ENOTFOUND, "No such version.")
-	}
-	if !s.can(c, v.Brand, object, action) {
-		return domain.Version{}, domain.Errorf(domain.EFORBIDDEN, "You do not have permission to do this.")
+	if err := s.allowed(c, v.Brand, "version", "version", object, action); err != nil {
+		return domain.Version{}, err
 	}
 	return v, nil
+}
+
+// versionJSON answers an API call on the version the route names: it loads
+// the version the caller may do object/action on and answers what do
+// returns as JSON with status. Refusals go to the error handler.
+func versionJSON[R any](s *Server, c echo.Context, object, action string, status int, do func(domain.Version) (R, error)) error {
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	out, err := do(v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, out)
+}
+
+// versionJSONBody is versionJSON for a call with a JSON body. The body is
+// decoded only once the version is found and allowed, so a caller who may
+// not see the version learns nothing from the answer to a bad body.
+func versionJSONBody[T, R any](s *Server, c echo.Context, object, action string, status int, do func(domain.Version, T) (R, error)) error {
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	return jsonCall(c, status, func(in T) (R, error) { return do(v, in) })
+}
+
+// versionForm handles a form posted from the asset page on the version the
+// route names: a refusal from do renders the page again with the problem,
+// success redirects back to the version with the flash message.
+func (s *Server) versionForm(c echo.Context, object, action, flash string, do func(domain.Version) error) error {
+	v, err := s.visibleVersion(c, object, action)
+	if err != nil {
+		return err
+	}
+	if err := do(v); err != nil {
+		return s.showAssetError(c, v, err)
+	}
+	s.setFlash(c, flash)
+	return backToVersion(c, v)
 }
 
 func (s *Server) apiGetVersion(c echo.Context) error {
