@@ -235,17 +235,17 @@ func TestStoryInTheBrowser(t *testing.T) {
 		b.do("upload "+filepath.Base(path),
 			chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{path}),
 			chromedp.Click(chromedp.CSS(`form[data-upload] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`#compliance-heading`)),
+			chromedp.WaitVisible(chromedp.CSS(`#check-heading`)),
 			chromedp.Sleep(300*time.Millisecond),
 		)
 	}
 	upload(bad)
-	if report := b.text(`#compliance-heading + p`); !strings.Contains(report, "failed") {
+	if report := b.text(`#check-heading + p`); !strings.Contains(report, "failed") {
 		t.Fatalf("failing piece report: %q", report)
 	}
 	b.shot("findings-of-failing-piece")
 	upload(good)
-	if report := b.text(`#compliance-heading + p`); !strings.Contains(report, "passed") {
+	if report := b.text(`#check-heading + p`); !strings.Contains(report, "passed") {
 		t.Fatalf("fixed piece report: %q", report)
 	}
 	b.do("submit", chromedp.Click(chromedp.CSS(`form[action$="/submit"] button`)), chromedp.WaitVisible(chromedp.CSS(`.flash-success`)))

@@ -205,9 +205,7 @@ func extractPiece(t *testing.T, path, mediaType string) Piece {
 	default:
 		p.TextStatus = domain.TextOK
 	}
-	for _, l := range doc.Lines {
-		p.Lines = append(p.Lines, domain.TextLine{Page: l.Page, Line: l.Line, Text: l.Text, FontSize: l.FontSize})
-	}
+	p.Lines = append(p.Lines, doc.Lines...)
 	return p
 }
 

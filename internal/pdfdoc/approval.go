@@ -83,7 +83,7 @@ func RenderApprovalRecord(rec ApprovalRecord) ([]byte, error) {
 				verdict = "passed"
 			}
 			p.SetFont(family, "B", 10)
-			p.MultiCell(0, 6, fmt.Sprintf("Compliance report: checked %s UTC against label v%d, rules %s: %s",
+			p.MultiCell(0, 6, fmt.Sprintf("Checker report: checked %s UTC against label v%d, rules %s: %s",
 				rep.CheckedAt.UTC().Format("2006-01-02 15:04"), rep.LabelVersion, rep.RulesVersion, verdict), "", "L", false)
 			p.SetFont(family, "", 9)
 			for _, f := range rep.Findings {

@@ -150,7 +150,7 @@ func TestCheckPages(t *testing.T) {
 	w := webSignIn(t, f.testServer, "regulatory@example.com")
 	rec := w.do(t, http.MethodGet, "/assets/"+a.ID, nil)
 	body := rec.Body.String()
-	if rec.Code != http.StatusOK || !strings.Contains(body, "Compliance report") || !strings.Contains(body, "<mark>") ||
+	if rec.Code != http.StatusOK || !strings.Contains(body, "Checker report") || !strings.Contains(body, "<mark>") ||
 		!strings.Contains(body, "Sign and waive") {
 		t.Fatalf("asset page = %d %s", rec.Code, body)
 	}
