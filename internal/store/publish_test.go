@@ -60,18 +60,16 @@ func TestPublishExpireWithdrawAndTheRepLibrary(t *testing.T) {
 
 		// Expiry must be in the future and within the brand's period.
 		for _, bad := range []time.Time{now.Add(-time.Hour), now.AddDate(0, 13, 0)} {
-			if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: bad}); domain.ErrorCode(
-				err,
-			) != domain.EINVALID {
+			_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: bad})
+			if domain.ErrorCode(err) != domain.EINVALID {
 				t.Fatalf("expiry %v: err = %v", bad, err)
 			}
 		}
 		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(time.Hour)}); domain.ErrorCode(
-			err,
-		) != domain.ECONFLICT {
+		_, err := s.Publish(ctx, testActor, domain.PublishRequest{VersionID: v1, ExpiresAt: now.Add(time.Hour)})
+		if domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("publishing twice: %v", err)
 		}
 		page, err := s.Library(ctx, domain.LibraryFilter{Brands: brands}, c.Now())

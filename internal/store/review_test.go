@@ -184,11 +184,10 @@ func TestDecisionRules(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		versionID, author := submitted(t, s)
-		if _, err := s.Decide(ctx, author,
+		_, err := s.Decide(ctx, author,
 			domain.Decision{VersionID: versionID, Function: domain.FunctionMedical, Decision: domain.DecisionApprove,
-				Signature: sig(author)}); domain.ErrorCode(
-			err,
-		) != domain.EFORBIDDEN {
+				Signature: sig(author)})
+		if domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("author reviewing own version: %v", err)
 		}
 		r := reviewer(t, s, 1)
@@ -197,11 +196,10 @@ func TestDecisionRules(t *testing.T) {
 				Signature: sig(r)}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Decide(ctx, r,
+		_, err = s.Decide(ctx, r,
 			domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove,
-				Signature: sig(r)}); domain.ErrorCode(
-			err,
-		) != domain.EFORBIDDEN {
+				Signature: sig(r)})
+		if domain.ErrorCode(err) != domain.EFORBIDDEN {
 			t.Fatalf("second function by one person: %v", err)
 		}
 		// A new report with an unwaived error blocks further approvals.
@@ -211,11 +209,10 @@ func TestDecisionRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		r2 := reviewer(t, s, 2)
-		if _, err := s.Decide(ctx, r2,
+		_, err = s.Decide(ctx, r2,
 			domain.Decision{VersionID: versionID, Function: domain.FunctionLegal, Decision: domain.DecisionApprove,
-				Signature: sig(r2)}); domain.ErrorCode(
-			err,
-		) != domain.ECONFLICT {
+				Signature: sig(r2)})
+		if domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("approval with an unwaived error: %v", err)
 		}
 		res, err := s.Decide(

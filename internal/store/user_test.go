@@ -49,16 +49,14 @@ func TestUsersAndRoles(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := mustUser(t, s, "Mira@Example.com", domain.RoleAssignment{Role: domain.RoleMarketer, Brand: "ZELTRA"})
-		if _, err := s.CreateUser(ctx, testActor, domain.NewUser{Email: "mira@example.COM", DisplayName: "X"}, "h"); domain.ErrorCode(
-			err,
-		) != domain.ECONFLICT {
+		_, err = s.CreateUser(ctx, testActor, domain.NewUser{Email: "mira@example.COM", DisplayName: "X"}, "h")
+		if domain.ErrorCode(err) != domain.ECONFLICT {
 			t.Fatalf("e-mail differing in case: err = %v, want conflict", err)
 		}
-		if _, err := s.CreateUser(ctx, testActor,
+		_, err = s.CreateUser(ctx, testActor,
 			domain.NewUser{Email: "z@example.com", DisplayName: "Z",
-				Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h"); domain.ErrorCode(
-			err,
-		) != domain.EINVALID {
+				Roles: []domain.RoleAssignment{{Role: domain.RoleRep, Brand: "NOPE"}}}, "h")
+		if domain.ErrorCode(err) != domain.EINVALID {
 			t.Fatalf("unknown brand: err = %v", err)
 		}
 		c, err := s.CredentialsByEmail(ctx, "MIRA@example.com")
