@@ -79,6 +79,8 @@ func (s *Server) routes() {
 	s.add(http.MethodGet, "/assets/:id", s.assetPage, perBrand("asset", "read"))
 	s.add(http.MethodPost, "/assets/:id/versions", s.webUploadVersion, perBrand("version", "upload"))
 	s.add(http.MethodGet, "/versions/:id/content", s.apiVersionContent, perBrand("version", "download"))
+	s.add(http.MethodGet, "/versions/:id", s.workbenchPage, perBrand("version", "read"))
+	s.add(http.MethodGet, "/versions/:id/compare", s.comparePage, perBrand("version", "read"))
 	s.add(http.MethodGet, "/brands/:brand/label", s.labelPage, perBrand("label", "read"))
 	s.add(http.MethodPost, "/brands/:brand/label", s.labelSave, perBrand("label", "update"))
 	s.add(http.MethodGet, "/brands/:brand/claims", s.claimsPage, perBrand("claim", "read"))

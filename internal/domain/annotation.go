@@ -1,0 +1,110 @@
+package domain
+
+import "time"
+
+// Annotation states: a thread is open until someone resolves it, and can be
+// reopened.
+const (
+	AnnotationOpen     = "open"
+	AnnotationResolved = "resolved"
+)
+
+// Anchor states: where a thread sits on a version. A thread carried to a new
+// version is "anchored" where its quoted text was found again, and "text
+// changed" on the page it was on when the text is gone.
+const (
+	AnchorAnchored    = "anchored"
+	AnchorTextChanged = "text_changed"
+)
+
+// Annotation is a comment thread pinned to a region of a page of a version,
+// with its replies. Rect is in fractions of the displayed page; Quote is the
+// text under it, if any. Rects is where the quote is on this version's page
+// image (from the rendition's character boxes), or Rect alone.
+type Annotation struct {
+	ID                 string            `json:"id"`
+	VersionID          string            `json:"version_id"`
+	VersionNumber      int               `json:"version_number"`
+	Page               int               `json:"page"`
+	Rect               Rect              `json:"rect"`
+	Quote              string            `json:"quote"`
+	Body               string            `json:"body"`
+	AuthorID           string            `json:"author_id"`
+	Author             string            `json:"author"`
+	CreatedAt          time.Time         `json:"created_at"`
+	State              string            `json:"state"`
+	ResolvedBy         string            `json:"resolved_by,omitempty"`
+	ResolvedAt         *time.Time        `json:"resolved_at,omitempty"`
+	Anchor             string            `json:"anchor"`
+	Rects              []Rect            `json:"rects"`
+	CarriedFromVersion int               `json:"carried_from_version,omitempty"`
+	Replies            []AnnotationReply `json:"replies"`
+}
+
+// AnnotationReply is an answer in a thread.
+type AnnotationReply struct {
+	ID        string    `json:"id"`
+	Body      string    `json:"body"`
+	AuthorID  string    `json:"author_id"`
+	Author    string    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// NewAnnotation is a comment about to be recorded: a new thread (ParentID
+// empty) pinned to Page and Rect, or a reply to the thread ParentID.
+type NewAnnotation struct {
+	Page     int
+	Rect     Rect
+	Quote    string
+	Body     string
+	ParentID string
+	// QuoteStart and QuoteEnd are the quote's rune offsets in the page's
+	// text, when it was found there (-1 otherwise).
+	QuoteStart, QuoteEnd int
+}
+
+// ThreadStatus says what became of a thread's text in a newer version:
+// ThreadAddressed, ThreadOpen or ThreadRemoved.
+type ThreadStatus struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Page   int    `json:"page"`
+	Quote  string `json:"quote"`
+	Body   string `json:"body"`
+	State  string `json:"state"`
+}
+
+// Rendition states of a version's page images.
+const (
+	RenditionPending  = "pending"
+	RenditionReady    = "ready"
+	RenditionFailed   = "failed"
+	RenditionTextOnly = "text_only"
+)
+
+// Rendition is the page images of a content object (one per distinct
+// content, shared by versions with identical bytes).
+type Rendition struct {
+	SHA256    string
+	MediaType string
+	Status    string
+	Reason    string
+	Pages     []RenditionPage
+}
+
+// RenditionPage is one rendered page: its size in points as displayed, and
+// the stored screen image and thumbnail with their hashes.
+type RenditionPage struct {
+	Number        int
+	Width, Height float64
+	Image, Thumb  PageImage
+}
+
+// PageImage is one stored image of a page.
+type PageImage struct {
+	Key           string
+	SHA256        string
+	Size          int64
+	MediaType     string
+	Width, Height int
+}
