@@ -418,24 +418,11 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 		if pd.Rounds, err = s.store.ReviewHistory(ctx, pd.Selected.ID); err != nil {
 			return err
 		}
-		me := principalOf(c).user
-		if pd.Selected.State == domain.StateInReview && len(pd.Rounds) > 0 && me.ID != pd.Selected.UploadedBy && me.ID != a.OwnerID {
-			for _, t := range pd.Rounds[len(pd.Rounds)-1].Tasks {
-				if t.Status == domain.TaskOpen && s.can(c, a.Brand, "review", t.Function) {
-					pd.DecideFunctions = append(pd.DecideFunctions, t.Function)
-				}
-			}
-		}
+		pd.DecideFunctions = s.decideFunctions(c, a, *pd.Selected, pd.Rounds)
 		pd.CanRunCheck = s.can(c, a.Brand, "compliance", "run") && domain.CanRecheck(pd.Selected.State) == nil
 		pd.CanWaive = s.can(c, a.Brand, "compliance", "waive")
-		if s.can(c, a.Brand, "compliance", "read") {
-			r, err := s.store.LatestReport(ctx, pd.Selected.ID)
-			switch {
-			case err == nil:
-				pd.Report = &r
-			case domain.ErrorCode(err) != domain.ENOTFOUND:
-				return err
-			}
+		if pd.Report, err = s.latestReport(c, a, *pd.Selected); err != nil {
+			return err
 		}
 		_, linesJSON, err := s.store.VersionText(ctx, pd.Selected.ID)
 		if err != nil {
@@ -459,6 +446,39 @@ func (s *Server) assetPageWithStatus(c echo.Context, status int) error {
 		data.FlashError = msg
 	}
 	return s.renderPage(c, status, data)
+}
+
+// decideFunctions lists the review functions in which the caller may record
+// a decision on v now: the open tasks of its current round (rounds as
+// ReviewHistory returns them), unless the caller uploaded v or owns a.
+func (s *Server) decideFunctions(c echo.Context, a domain.Asset, v domain.Version, rounds []domain.ReviewRound) []string {
+	me := principalOf(c).user
+	if v.State != domain.StateInReview || len(rounds) == 0 || me.ID == v.UploadedBy || me.ID == a.OwnerID {
+		return nil
+	}
+	var fns []string
+	for _, t := range rounds[len(rounds)-1].Tasks {
+		if t.Status == domain.TaskOpen && s.can(c, a.Brand, "review", t.Function) {
+			fns = append(fns, t.Function)
+		}
+	}
+	return fns
+}
+
+// latestReport returns v's newest checker report, or nil when there is none
+// or the caller may not read checker reports.
+func (s *Server) latestReport(c echo.Context, a domain.Asset, v domain.Version) (*domain.CheckReport, error) {
+	if !s.can(c, a.Brand, "compliance", "read") {
+		return nil, nil
+	}
+	r, err := s.store.LatestReport(c.Request().Context(), v.ID)
+	switch {
+	case err == nil:
+		return &r, nil
+	case domain.ErrorCode(err) != domain.ENOTFOUND:
+		return nil, err
+	}
+	return nil, nil
 }
 
 // backToVersion redirects to the asset page showing the version.
