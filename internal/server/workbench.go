@@ -352,12 +352,14 @@ type compareView struct {
 func (compareView) templateName() string { return "compare.html" }
 
 type compareData struct {
-	Asset  domain.Asset
-	This   domain.Version  // the version whose page this is
-	Older  *domain.Version // nil when the asset has a single version
-	Newer  *domain.Version
-	Others []domain.Version // the versions This can be compared with
-	With   string           // the ID of the version compared with
+	Asset domain.Asset
+	This  domain.Version  // the version whose page this is
+	Older *domain.Version // nil when the asset has a single version
+	Newer *domain.Version
+	// OlderState and NewerState are the two versions' states in words.
+	OlderState, NewerState string
+	Others                 []domain.Version // the versions This can be compared with
+	With                   string           // the ID of the version compared with
 	// PagesPending is set while either version's page images are still
 	// being prepared.
 	PagesPending bool
@@ -435,6 +437,7 @@ func (s *Server) comparePage(c echo.Context) error {
 			older, newer = newer, older
 		}
 		d.Older, d.Newer = &older, &newer
+		d.OlderState, d.NewerState = stateWords(older.State), stateWords(newer.State)
 		title = a.Title + " · v" + strconv.Itoa(older.Number) + " and v" + strconv.Itoa(newer.Number)
 		if err := s.fillComparison(c, &d); err != nil {
 			return err

@@ -546,8 +546,30 @@
     this.drawMarks();
   };
 
+  // The compare page waits for both versions' pages in the same way and
+  // shows the comparison again once they are all made.
+  function pollCompare(root) {
+    var urls = root.getAttribute("data-pages-urls").split(" ");
+    window.setTimeout(function () {
+      Promise.all(urls.map(function (u) {
+        return fetch(u, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+          if (!r.ok) { throw new Error(String(r.status)); }
+          return r.json();
+        });
+      })).then(function (all) {
+        if (all.some(function (r) { return r.status === "pending"; })) {
+          pollCompare(root);
+        } else {
+          window.location.reload();
+        }
+      }).catch(function () { pollCompare(root); });
+    }, POLL_MS);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var root = $(".wb");
     if (root) { root.workbench = new Workbench(root); }
+    var cmp = $(".cmp[data-pending]");
+    if (cmp) { pollCompare(cmp); }
   });
 })();
