@@ -20,9 +20,10 @@ type Rect struct {
 }
 
 // Intersects reports whether r and o share some area. Rects that only touch
-// at an edge do not intersect.
+// at an edge (within rounding) do not intersect.
 func (r Rect) Intersects(o Rect) bool {
-	return r.X < o.X+o.W && o.X < r.X+r.W && r.Y < o.Y+o.H && o.Y < r.Y+r.H
+	const eps = 1e-9
+	return r.X+eps < o.X+o.W && o.X+eps < r.X+r.W && r.Y+eps < o.Y+o.H && o.Y+eps < r.Y+r.H
 }
 
 // union returns the smallest rect holding r and o.
@@ -169,9 +170,10 @@ func find(text, quote []rune, keepHyphen bool) (start, end int, ok bool) {
 // breaks) are skipped. It returns nil when p has no boxes or the range holds
 // no box.
 func (p PageText) Rects(start, end int) []Rect {
-	start, end = max(start, 0), min(end, len(p.Boxes))
+	end = min(max(end, 0), len(p.Boxes))
+	start = min(max(start, 0), end)
 	var rs []Rect
-	for _, b := range p.Boxes[min(start, end):end] {
+	for _, b := range p.Boxes[start:end] {
 		if b.empty() {
 			continue
 		}
