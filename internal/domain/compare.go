@@ -57,11 +57,85 @@ func Compare(from, to []PageText) []TextChange {
 	keys := make(map[string]int32)
 	a, b := readVersion(from, keys), readVersion(to, keys)
 	deleted, inserted := diffWords(a.words, b.words, keys)
-	var changes []TextChange
+	var hs []hunk
 	forHunks(deleted, inserted, func(i0, i1, j0, j1 int) {
-		changes = append(changes, hunkChanges(a, b, i0, i1, j0, j1)...)
+		hs = append(hs, hunk{i0, i1, j0, j1})
 	})
+	slide(hs, a.words, b.words, keys)
+	var changes []TextChange
+	for _, h := range hs {
+		changes = append(changes, hunkChanges(a, b, h.i0, h.i1, h.j0, h.j1)...)
+	}
 	return changes
+}
+
+// hunk is a run of differing words: a[i0:i1] deleted, b[j0:j1] inserted.
+type hunk struct{ i0, i1, j0, j1 int }
+
+// slide moves each pure insert or delete along the words around it where
+// that reads the same (inserting "b a" after "a" is inserting "a b" before
+// it) to where it reads best: not starting with the punctuation that ends a
+// word, not ending with the punctuation that starts one, and else as late as
+// possible. A hunk keeps at least one unchanged word between it and its
+// neighbours.
+func slide(hs []hunk, a, b []word, keys map[string]int32) {
+	trailing, leading := map[int32]bool{}, map[int32]bool{}
+	for _, r := range trailingMarks {
+		if id, ok := keys[string(r)]; ok {
+			trailing[id] = true
+		}
+	}
+	for _, r := range leadingMarks {
+		if id, ok := keys[string(r)]; ok {
+			leading[id] = true
+		}
+	}
+	for n := range hs {
+		h := &hs[n]
+		var ws []word // the side that changes
+		var lo, hi *int
+		switch {
+		case h.i0 == h.i1 && h.j0 < h.j1:
+			ws, lo, hi = b, &h.j0, &h.j1
+		case h.j0 == h.j1 && h.i0 < h.i1:
+			ws, lo, hi = a, &h.i0, &h.i1
+		default:
+			continue
+		}
+		// Unchanged word pairs before and after the hunk that it may cross.
+		before, after := h.i0, len(a)-h.i1
+		if n > 0 {
+			before = h.i0 - hs[n-1].i1 - 1
+		}
+		if n < len(hs)-1 {
+			after = hs[n+1].i0 - h.i1 - 1
+		}
+		// Both sides move: the hunk crosses unchanged pairs of words.
+		shift := func(d int) { h.i0, h.i1, h.j0, h.j1 = h.i0+d, h.i1+d, h.j0+d, h.j1+d }
+		for ; before > 0 && ws[*lo-1].key == ws[*hi-1].key; before-- {
+			shift(-1)
+			after++
+		}
+		score := func() int {
+			s := 0
+			if !trailing[ws[*lo].key] {
+				s += 2
+			}
+			if !leading[ws[*hi-1].key] {
+				s++
+			}
+			return s
+		}
+		best, bestAt, at := score(), 0, 0
+		for ; after > 0 && ws[*lo].key == ws[*hi].key; after-- {
+			shift(1)
+			at++
+			if s := score(); s >= best {
+				best, bestAt = s, at
+			}
+		}
+		shift(bestAt - at)
+	}
 }
 
 // AnchorStatus says what became of a comment anchored on page of the old
