@@ -97,7 +97,8 @@ func TestCompare(t *testing.T) {
 
 func TestCompareSplitsAtPageBreaks(t *testing.T) {
 	old := pages("ZELTRA reduced the risk of stroke.", "Important Safety Information")
-	new := pages("ZELTRA reduced the risk of stroke and systemic embolism", "in patients with atrial fibrillation. Important Safety Information")
+	new := pages("ZELTRA reduced the risk of stroke and systemic embolism",
+		"in patients with atrial fibrillation. Important Safety Information")
 	// The words before the full stop are inserted, across a page break.
 	want := []summary{
 		{ChangeInsert, 1, 1, "", "and systemic embolism"},
@@ -143,7 +144,8 @@ func TestCompareRects(t *testing.T) {
 
 	// A delete is marked by a thin rect where the next word of the new version starts.
 	got = Compare(new, old)
-	if s := summarize(got); !slices.Equal(s, []summary{{ChangeDelete, 1, 1, "and systemic embolism", ""}, {ChangeReplace, 1, 1, "45%", "35%"}}) {
+	want = []summary{{ChangeDelete, 1, 1, "and systemic embolism", ""}, {ChangeReplace, 1, 1, "45%", "35%"}}
+	if s := summarize(got); !slices.Equal(s, want) {
 		t.Fatalf("Compare back = %+v", s)
 	}
 	// "by" starts at column 10 of line two in the old text.

@@ -234,7 +234,8 @@ func TestLocate(t *testing.T) {
 	} {
 		page, start, _, ok := Locate(pages, tc.quote, tc.hint)
 		if !ok || page != tc.wantPage || start != tc.wantStart {
-			t.Errorf("Locate(%q, %d) = page %d at %d (%v), want page %d at %d", tc.quote, tc.hint, page, start, ok, tc.wantPage, tc.wantStart)
+			t.Errorf("Locate(%q, %d) = page %d at %d (%v), want page %d at %d",
+				tc.quote, tc.hint, page, start, ok, tc.wantPage, tc.wantStart)
 		}
 	}
 	if _, _, _, ok := Locate(pages, "stroke by 45%", 2); ok {
