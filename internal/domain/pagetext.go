@@ -236,8 +236,9 @@ func (n *normText) add(from, to int, rs ...rune) {
 	}
 }
 
-// ligatures are the typographic ligatures read as their letters.
-var ligatures = map[rune][]rune{
+// expansions are the typographic ligatures and the ellipsis, read as the
+// characters they stand for.
+var expansions = map[rune][]rune{
 	'\uFB00': []rune("ff"),
 	'\uFB01': []rune("fi"),
 	'\uFB02': []rune("fl"),
@@ -333,7 +334,7 @@ func normalize(text []rune, keepHyphen bool, dropped []bool) normText {
 			n.add(i, j, ' ')
 			i = j
 		default:
-			if l, ok := ligatures[r]; ok {
+			if l, ok := expansions[r]; ok {
 				n.add(i, i+1, l...)
 			} else if p, ok := plain[r]; ok {
 				n.add(i, i+1, p)
