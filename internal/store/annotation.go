@@ -242,14 +242,17 @@ func (s *Store) annotation(ctx context.Context, versionID, id string) (domain.An
 // character boxes refine it.
 func (s *Store) Annotations(ctx context.Context, versionID string) ([]domain.Annotation, error) {
 	var rows []struct {
-		annotationRow
-		AnchorPage                             int
-		AX, AY, AW, AH                         float64
-		AnchorStatus, AuthorName, ResolverName string
-		VersionNumber                          int
+		ID, VersionID, AuthorID, Quote, Body, State string
+		ResolvedAt                                  *time.Time
+		CreatedAt                                   time.Time
+		AnchorPage, VersionNumber                   int
+		AX, AY, AW, AH                              float64
+		AnchorStatus, AuthorName, ResolverName      string
 	}
 	err := s.db.WithContext(ctx).Table("annotation_anchors an").
-		Select("annotations.*, an.page AS anchor_page, an.rect_x AS a_x, an.rect_y AS a_y, an.rect_w AS a_w, an.rect_h AS a_h, "+
+		Select("annotations.id, annotations.version_id, annotations.author_id, annotations.quote, annotations.body, "+
+			"annotations.state, annotations.resolved_at, annotations.created_at, "+
+			"an.page AS anchor_page, an.rect_x AS ax, an.rect_y AS ay, an.rect_w AS aw, an.rect_h AS ah, "+
 			"an.status AS anchor_status, au.display_name AS author_name, COALESCE(ru.display_name, '') AS resolver_name, "+
 			"v.number AS version_number").
 		Joins("JOIN annotations ON annotations.id = an.annotation_id").
@@ -322,10 +325,13 @@ func (s *Store) OpenThreads(ctx context.Context, versionID string) (int, error) 
 // quote (a region of a picture) keep their place.
 func (tx *Tx) carryThreads(previousID string, nv versionRow, brand string, actor domain.Actor, lines []byte) error {
 	var anchors []struct {
-		anchorRow
-		Quote string
+		AnnotationID, Quote        string
+		Page                       int
+		RectX, RectY, RectW, RectH float64
 	}
-	if err := tx.db.Table("annotation_anchors an").Select("an.*, a.quote").Joins("JOIN annotations a ON a.id = an.annotation_id").
+	if err := tx.db.Table("annotation_anchors an").
+		Select("an.annotation_id, an.page, an.rect_x, an.rect_y, an.rect_w, an.rect_h, a.quote").
+		Joins("JOIN annotations a ON a.id = an.annotation_id").
 		Where("an.version_id = ? AND a.state = ?", previousID, domain.AnnotationOpen).Order("a.created_at, a.id").
 		Scan(&anchors).Error; err != nil {
 		return err

@@ -56,6 +56,9 @@ func TestAnnotationThread(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		createZeltra(t, s)
+		if _, err := s.CreateBrand(ctx, testActor, testBrand("OTHER")); err != nil {
+			t.Fatal(err)
+		}
 		u := mustUser(t, s, "marketer@example.com")
 		author := domain.Actor{UserID: u.ID, Name: u.DisplayName}
 		rev := mustUser(t, s, "medical@example.com", domain.RoleAssignment{Role: "medical_reviewer", Brand: "ZELTRA"})
