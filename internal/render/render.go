@@ -36,6 +36,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"math"
@@ -167,9 +169,10 @@ func (e *Engine) compile() {
 			e.err = fmt.Errorf("render: compiling PDFium panicked: %v", p)
 		}
 	}()
+	limit := uint64(e.cfg.MemoryLimitMiB) << 20
 	rc := wazero.NewRuntimeConfig().
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
-		WithMemoryLimitPages(uint32(e.cfg.MemoryLimitMiB) * 16). // 64 KiB pages
+		WithMemoryLimitPages(uint32(limit >> 16)). // 64 KiB pages
 		WithCloseOnContextDone(true)
 	if e.cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(e.cfg.CacheDir)
@@ -180,6 +183,7 @@ func (e *Engine) compile() {
 		}
 	}
 	pool, err := webassembly.Init(webassembly.Config{
+		Context:       experimental.WithMemoryAllocator(context.Background(), memoryAllocator(limit)),
 		MinIdle:       0,
 		MaxIdle:       e.cfg.Instances,
 		MaxTotal:      e.cfg.Instances,
@@ -230,10 +234,11 @@ func (e *Engine) Close() error {
 }
 
 // RenderPDF renders every page of pdf in order and calls fn with each page as
-// soon as it is done, so the first page can be shown before the rest. It
-// returns the number of pages of the document (0 if it could not be opened).
-// Failures the user should see are *Error; an error from fn stops rendering
-// and is returned as is.
+// soon as it is done, so the first page can be shown before the rest. fn is
+// called from one goroutine at a time, in page order, while PDFium already
+// draws the next page. RenderPDF returns the number of pages of the document
+// (0 if it could not be opened). Failures the user should see are *Error; an
+// error from fn stops rendering and is returned as is.
 func (e *Engine) RenderPDF(ctx context.Context, pdf []byte, fn func(Page) error) (pages int, err error) {
 	if err := e.Wait(ctx); err != nil {
 		return 0, err
@@ -250,38 +255,82 @@ func (e *Engine) RenderPDF(ctx context.Context, pdf []byte, fn func(Page) error)
 	}
 	d := &document{e: e, inst: inst}
 	defer d.close()
+
+	// The encoder turns drawn pages into JPEGs and hands them to fn.
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan drawn, 1)
+	done := make(chan struct{})
+	var encErr error
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				e.log.Error("render: encoder panicked", "panic", p, "stack", string(debug.Stack()))
+				encErr = &Error{Reason: "The PDF could not be rendered.", Err: fmt.Errorf("panic: %v", p)}
+				cancel()
+			}
+		}()
+		for dr := range work {
+			if encErr != nil {
+				continue
+			}
+			p, err := dr.encode(e.cfg.JPEGQuality)
+			if err == nil {
+				err = fn(p)
+			}
+			if err != nil {
+				encErr = err
+				cancel()
+			}
+		}
+	}()
+	err = d.draw(ectx, pdf, work)
+	close(work)
+	<-done
+	switch {
+	case encErr != nil:
+		return d.pages, encErr
+	case err != nil:
+		return d.pages, err
+	}
+	return d.pages, ctx.Err()
+}
+
+// draw opens pdf and sends its pages, drawn, to work.
+func (d *document) draw(ctx context.Context, pdf []byte, work chan<- drawn) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			d.broken = true
-			e.log.Error("render: PDFium panicked", "panic", p, "stack", string(debug.Stack()))
+			d.e.log.Error("render: PDFium panicked", "panic", p, "stack", string(debug.Stack()))
 			err = &Error{Reason: "The PDF could not be rendered.", Err: fmt.Errorf("panic: %v", p)}
 		}
 	}()
-
-	err = d.guard(ctx, func() error { return d.open(pdf) })
-	if err != nil {
-		return 0, d.failure(ctx, err, 0)
+	if err := d.guard(ctx, func() error { return d.open(pdf) }); err != nil {
+		return d.failure(ctx, err, 0)
 	}
 	if d.pages == 0 {
-		return 0, &Error{Reason: "The PDF has no pages."}
+		return &Error{Reason: "The PDF has no pages."}
 	}
-	if d.pages > e.cfg.MaxPages {
-		return d.pages, &Error{Reason: fmt.Sprintf("The PDF has %d pages; at most %d can be shown.", d.pages, e.cfg.MaxPages)}
+	if d.pages > d.e.cfg.MaxPages {
+		return &Error{Reason: fmt.Sprintf("The PDF has %d pages; at most %d can be shown.", d.pages, d.e.cfg.MaxPages)}
 	}
 	for i := 0; i < d.pages; i++ {
-		var p Page
+		var dr drawn
 		err := d.guard(ctx, func() (err error) {
-			p, err = d.page(i)
+			dr, err = d.page(i)
 			return err
 		})
 		if err != nil {
-			return d.pages, d.failure(ctx, err, i+1)
+			return d.failure(ctx, err, i+1)
 		}
-		if err := fn(p); err != nil {
-			return d.pages, err
+		select {
+		case work <- dr:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	return d.pages, nil
+	return nil
 }
 
 // document is one PDF open in one PDFium instance.
@@ -378,11 +427,11 @@ func (d *document) close() {
 	_ = d.inst.Close()
 }
 
-// page renders page i (0-based).
-func (d *document) page(i int) (Page, error) {
+// page draws page i (0-based).
+func (d *document) page(i int) (drawn, error) {
 	loaded, err := d.inst.FPDF_LoadPage(&requests.FPDF_LoadPage{Document: d.doc, Index: i})
 	if err != nil {
-		return Page{}, err
+		return drawn{}, err
 	}
 	ref := loaded.Page
 	defer d.inst.FPDF_ClosePage(&requests.FPDF_ClosePage{Page: ref})
@@ -390,51 +439,96 @@ func (d *document) page(i int) (Page, error) {
 
 	w, err := d.inst.FPDF_GetPageWidthF(&requests.FPDF_GetPageWidthF{Page: pg})
 	if err != nil {
-		return Page{}, err
+		return drawn{}, err
 	}
 	h, err := d.inst.FPDF_GetPageHeightF(&requests.FPDF_GetPageHeightF{Page: pg})
 	if err != nil {
-		return Page{}, err
+		return drawn{}, err
 	}
 	p := Page{Number: i + 1, Width: float64(w.PageWidth), Height: float64(h.PageHeight)}
 	if !(p.Width > 0 && p.Height > 0) || math.IsInf(p.Width, 0) || math.IsInf(p.Height, 0) {
-		return Page{}, &Error{Reason: fmt.Sprintf("Page %d of the PDF has no size.", p.Number)}
+		return drawn{}, &Error{Reason: fmt.Sprintf("Page %d of the PDF has no size.", p.Number)}
 	}
-	if p.Screen, err = d.image(pg, p.Width, p.Height, d.e.cfg.ScreenLongEdge); err != nil {
+	dr := drawn{page: p}
+	if dr.screen, err = d.image(pg, p.Width, p.Height, d.e.cfg.ScreenLongEdge); err != nil {
+		return drawn{}, err
+	}
+	if dr.thumb, err = d.image(pg, p.Width, p.Height, d.e.cfg.ThumbLongEdge); err != nil {
+		return drawn{}, err
+	}
+	if dr.page.Text, dr.page.Boxes, err = d.text(pg, p.Width, p.Height); err != nil {
+		return drawn{}, err
+	}
+	return dr, nil
+}
+
+// image draws a page so that its long edge is long pixels and copies the
+// bitmap out of the module, flattened onto white.
+func (d *document) image(pg requests.Page, w, h float64, long int) (*image.RGBA, error) {
+	pw, ph := fit(w, h, long)
+	res, err := d.inst.RenderPageInPixels(&requests.RenderPageInPixels{
+		Page:        pg,
+		Width:       pw,
+		Height:      ph,
+		RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Cleanup()
+	src, ok := res.Result.Image, res.Result.Image != nil
+	if !ok {
+		return nil, errors.New("no image")
+	}
+	img := &image.RGBA{Pix: make([]byte, len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
+	copy(img.Pix, src.Pix)
+	if res.Result.HasTransparency {
+		onWhite(img)
+	}
+	return img, nil
+}
+
+// drawn is a page drawn by PDFium whose images are not encoded yet.
+type drawn struct {
+	page          Page
+	screen, thumb *image.RGBA
+}
+
+// encode returns the page with its images as JPEG.
+func (dr drawn) encode(quality int) (Page, error) {
+	p := dr.page
+	var err error
+	if p.Screen, err = encodeJPEG(dr.screen, quality); err != nil {
 		return Page{}, err
 	}
-	if p.Thumb, err = d.image(pg, p.Width, p.Height, d.e.cfg.ThumbLongEdge); err != nil {
-		return Page{}, err
-	}
-	if p.Text, p.Boxes, err = d.text(pg, p.Width, p.Height); err != nil {
+	if p.Thumb, err = encodeJPEG(dr.thumb, quality); err != nil {
 		return Page{}, err
 	}
 	return p, nil
 }
 
-// image draws a page as a JPEG whose long edge is long pixels. The JPEG is
-// encoded inside the module by libjpeg-turbo, straight from PDFium's bitmap,
-// after flattening transparency onto white.
-func (d *document) image(pg requests.Page, w, h float64, long int) (Image, error) {
-	pw, ph := fit(w, h, long)
-	res, err := d.inst.RenderToFile(&requests.RenderToFile{
-		RenderPageInPixels: &requests.RenderPageInPixels{
-			Page:        pg,
-			Width:       pw,
-			Height:      ph,
-			RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
-		},
-		OutputFormat:  requests.RenderToFileOutputFormatJPG,
-		OutputTarget:  requests.RenderToFileOutputTargetBytes,
-		OutputQuality: d.e.cfg.JPEGQuality,
-	})
-	if err != nil {
-		return Image{}, err
+// encodeJPEG encodes img as a JPEG image.
+func encodeJPEG(img image.Image, quality int) (Image, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return Image{}, fmt.Errorf("render: encoding JPEG: %w", err)
 	}
-	if res.ImageBytes == nil {
-		return Image{}, errors.New("no image")
+	b := img.Bounds()
+	return Image{Data: buf.Bytes(), MediaType: "image/jpeg", Width: b.Dx(), Height: b.Dy()}, nil
+}
+
+// onWhite flattens a bitmap with (not premultiplied) alpha onto white.
+func onWhite(img *image.RGBA) {
+	for i := 0; i+3 < len(img.Pix); i += 4 {
+		a := uint32(img.Pix[i+3])
+		if a == 0xff {
+			continue
+		}
+		for j := i; j < i+3; j++ {
+			img.Pix[j] = uint8((uint32(img.Pix[j])*a + 0xff*(0xff-a) + 0x7f) / 0xff)
+		}
+		img.Pix[i+3] = 0xff
 	}
-	return Image{Data: *res.ImageBytes, MediaType: "image/jpeg", Width: res.Width, Height: res.Height}, nil
 }
 
 // fit scales w×h so that its long edge is long pixels, at least 1×1.
