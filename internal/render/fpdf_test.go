@@ -3,7 +3,6 @@ package render_test
 import (
 	"bytes"
 	"math"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -126,7 +125,7 @@ func TestRotatedScan(t *testing.T) {
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Rotate 90 " +
 			"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-		"<< /Length " + strconv.Itoa(len(content)) + " >>\nstream\n" + content + "endstream",
+		"<< /Length " + itoa(len(content)) + " >>\nstream\n" + content + "endstream",
 	})
 	pages := renderAll(t, pdf)
 	p := pages[0]

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,3 +165,5 @@ func checkOnInk(t testing.TB, p render.Page, s string) {
 		t.Errorf("page %d: box of %q at %+v covers %.1f%% dark pixels, the page %.1f%%", p.Number, s, b, inside*100, page*100)
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -183,7 +183,6 @@ func (e *Engine) compile() {
 		}
 	}
 	pool, err := webassembly.Init(webassembly.Config{
-		Context:       experimental.WithMemoryAllocator(context.Background(), memoryAllocator(limit)),
 		MinIdle:       0,
 		MaxIdle:       e.cfg.Instances,
 		MaxTotal:      e.cfg.Instances,
