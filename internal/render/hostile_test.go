@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -194,5 +195,33 @@ func TestRenderImage(t *testing.T) {
 		if _, _, err := render.RenderImage(bad); !errors.As(err, new(*render.Error)) {
 			t.Errorf("RenderImage(%q...) err = %v, want a *render.Error", bad[:min(len(bad), 8)], err)
 		}
+	}
+}
+
+// TestPageTimeout gives pages no time at all: rendering stops with a reason,
+// and the stopped instance is replaced, so the engine keeps working.
+func TestPageTimeout(t *testing.T) {
+	e := render.New(render.Config{CacheDir: cacheDir(), Instances: 1, PageTimeout: time.Nanosecond}, nil)
+	defer e.Close()
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := e.RenderPDF(ctx, fpdfDocument(t), func(render.Page) error { return nil })
+		cancel()
+		var re *render.Error
+		if !errors.As(err, &re) || !strings.Contains(re.Reason, "too long") {
+			t.Fatalf("err = %v, want a *render.Error about time", err)
+		}
+	}
+}
+
+// TestMemoryLimit renders with too little memory for the screen image: the
+// failure is an error, not a crash.
+func TestMemoryLimit(t *testing.T) {
+	e := render.New(render.Config{CacheDir: cacheDir(), MemoryLimitMiB: 64, ScreenLongEdge: 8000}, nil)
+	defer e.Close()
+	_, err := e.RenderPDF(context.Background(), fpdfDocument(t), func(render.Page) error { return nil })
+	var re *render.Error
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "memory") {
+		t.Fatalf("err = %v, want a *render.Error about memory", err)
 	}
 }

@@ -42,6 +42,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +63,7 @@ import (
 type Config struct {
 	CacheDir       string        // folder for wazero's compiled code; "" keeps it in memory only
 	Instances      int           // PDFium instances at once (default 2)
-	MemoryLimitMiB int           // memory of one instance in MiB (default 512)
+	MemoryLimitMiB int           // memory of one instance in MiB (default 512, at least 32)
 	ScreenLongEdge int           // long edge of screen images in pixels (default 1600)
 	ThumbLongEdge  int           // long edge of thumbnails in pixels (default 240)
 	JPEGQuality    int           // JPEG quality 1..100 (default 85)
@@ -77,6 +78,7 @@ func (c Config) withDefaults() Config {
 	if c.MemoryLimitMiB <= 0 {
 		c.MemoryLimitMiB = 512
 	}
+	c.MemoryLimitMiB = max(c.MemoryLimitMiB, 32) // PDFium starts with 18 MiB
 	if c.ScreenLongEdge <= 0 {
 		c.ScreenLongEdge = 1600
 	}
@@ -245,6 +247,11 @@ func (e *Engine) RenderPDF(ctx context.Context, pdf []byte, fn func(Page) error)
 	if len(pdf) == 0 {
 		return 0, &Error{Reason: "The file is empty."}
 	}
+	// The document is copied into the instance's memory, and PDFium needs
+	// room beside it.
+	if most := e.cfg.MemoryLimitMiB << 20 / 2; len(pdf) > most {
+		return 0, &Error{Reason: fmt.Sprintf("The PDF is too large to show (%d MB; at most %d MB).", len(pdf)>>20, most>>20)}
+	}
 	inst, err := e.pool.GetInstanceWithContext(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -308,7 +315,7 @@ func (d *document) draw(ctx context.Context, pdf []byte, work chan<- drawn) (err
 	if err := d.guard(ctx, func() error { return d.open(pdf) }); err != nil {
 		return d.failure(ctx, err, 0)
 	}
-	if d.pages == 0 {
+	if d.pages <= 0 {
 		return &Error{Reason: "The PDF has no pages."}
 	}
 	if d.pages > d.e.cfg.MaxPages {
@@ -350,16 +357,17 @@ func (d *document) guard(ctx context.Context, step func() error) error {
 	}
 	tctx, cancel := context.WithTimeout(ctx, d.e.cfg.PageTimeout)
 	defer cancel()
+	killed := make(chan struct{})
 	stop := context.AfterFunc(tctx, func() {
+		defer close(killed)
 		d.killed.Store(true)
 		_ = d.inst.Kill()
 	})
 	err := step()
-	if !stop() && err == nil {
-		// The instance was stopped just as the step finished.
-		err = errors.New("stopped")
+	if !stop() {
+		<-killed // the step overran: wait until the instance is gone
 	}
-	if err != nil && d.killed.Load() {
+	if d.killed.Load() {
 		d.broken = true
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -390,6 +398,9 @@ func (d *document) failure(ctx context.Context, err error, page int) error {
 		return &Error{Reason: "The PDF is encrypted in a way that cannot be read.", Err: err}
 	}
 	d.broken = true
+	if strings.Contains(err.Error(), "could not create bitmap") {
+		return &Error{Reason: fmt.Sprintf("Page %d needs more memory to render than is allowed.", page), Err: err}
+	}
 	if page == 0 {
 		return &Error{Reason: "The file is not a readable PDF; it may be damaged or incomplete.", Err: err}
 	}
