@@ -11,6 +11,7 @@ import (
 	"github.com/fairshelf/fairshelf/internal/jobs"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
+	"github.com/fairshelf/fairshelf/internal/rendition"
 	"github.com/fairshelf/fairshelf/internal/store"
 	"github.com/fairshelf/fairshelf/internal/webhook"
 )
@@ -23,6 +24,7 @@ type services struct {
 	objects      *object.Service
 	checkpointer *checkpoint.Writer
 	checkpoints  *checkpoint.Reader
+	renditions   *rendition.Service
 	log          *slog.Logger
 }
 
@@ -43,6 +45,12 @@ func startJobs(ctx context.Context, runner *jobs.Runner, holder string, s servic
 		sc.leased("webhooks.deliver", 15*time.Second, deliverWebhooks(webhook.New(st, s.cfg.WebhookURL, s.cfg.WebhookSecret, nil, s.log)))
 	}
 	sc.every("objects.collect_garbage", time.Hour, collectGarbage(lib))
+	sc.every("renditions.collect_garbage", time.Hour, collectPageImages(st, lib))
+	if s.renditions != nil {
+		// Every instance makes page images; each rendition is claimed by one.
+		sc.runner.Start(sc.ctx, jobs.Job{Name: "renditions.make", Interval: 10 * time.Second, Run: s.renditions.Work,
+			Wake: s.renditions.Wake()})
+	}
 	sc.leased("objects.integrity", integrityEvery, checkIntegrity(s.cfg, lib, s.log))
 	sc.every("uploads.remove_stale", time.Hour, removeStaleUploads(lib))
 	sc.every("sessions.purge", 10*time.Minute, purgeSessions(st))
@@ -99,6 +107,13 @@ func deliverWebhooks(sender *webhook.Sender) jobs.Func {
 func collectGarbage(lib *object.Service) jobs.Func {
 	return func(ctx context.Context, now time.Time) error {
 		return errOnly(lib.CollectGarbage(ctx, now, object.GCGrace))
+	}
+}
+
+// collectPageImages removes page images that no rendition records.
+func collectPageImages(st *store.Store, lib *object.Service) jobs.Func {
+	return func(ctx context.Context, now time.Time) error {
+		return errOnly(lib.CollectDerived(ctx, now, object.GCGrace, st.RenditionObjectKnown))
 	}
 }
 

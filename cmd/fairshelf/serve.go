@@ -23,6 +23,8 @@ import (
 	"github.com/fairshelf/fairshelf/internal/jobs"
 	"github.com/fairshelf/fairshelf/internal/object"
 	"github.com/fairshelf/fairshelf/internal/objectstore"
+	"github.com/fairshelf/fairshelf/internal/render"
+	"github.com/fairshelf/fairshelf/internal/rendition"
 	"github.com/fairshelf/fairshelf/internal/server"
 	"github.com/fairshelf/fairshelf/internal/store"
 )
@@ -181,6 +183,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// PDFium compiles in the background (seconds on a small machine); start-up
+	// and /readyz never wait for it, renditions do. Its compilation cache in
+	// the data folder makes later starts quick.
+	engine := render.New(render.Config{CacheDir: filepath.Join(cfg.DataDir, "cache", "pdfium")}, log)
+	defer engine.Close()
+	renditions := rendition.New(st, lib, engine, log, rendition.Options{TempDir: filepath.Join(cfg.DataDir, "tmp")})
 
 	checkpoints := checkpoint.NewReader(blobs)
 	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)
@@ -194,6 +202,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			Logger:        log,
 			Version:       versionString(),
 			AuditVerifier: auditVerifier,
+			Renditions:    renditions,
 		},
 	)
 	if err != nil {
@@ -237,7 +246,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	holder := instanceName()
 	checkpointer := checkpoint.NewWriter(blobs, auditKey, holder, cfg.Audit.CheckpointRetention, log)
 	startJobs(jobCtx, runner, holder, services{cfg: cfg, store: st, objectStore: blobs, objects: lib,
-		checkpointer: checkpointer, checkpoints: checkpoints, log: log})
+		checkpointer: checkpointer, checkpoints: checkpoints, renditions: renditions, log: log})
 
 	err = srv.Serve(ctx, ln)
 	log.Info("http stopped")

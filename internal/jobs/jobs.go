@@ -18,6 +18,9 @@ type Job struct {
 	Name     string
 	Interval time.Duration
 	Run      Func
+	// Wake, when set, runs the job as soon as a value arrives too, for
+	// work that should start at once when it is queued on this instance.
+	Wake <-chan struct{}
 }
 
 // Runner starts jobs and waits for them to stop.
@@ -49,6 +52,7 @@ func (r *Runner) Start(ctx context.Context, j Job) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+			case <-j.Wake:
 			}
 		}
 	}()

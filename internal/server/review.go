@@ -156,8 +156,19 @@ func (s *Server) decide(c echo.Context, v domain.Version, in decisionRequest) (d
 	)
 	comment := strings.TrimSpace(in.Comment)
 	val.Check(len(comment) <= 4000, "comment", "Use at most 4000 characters.")
-	if in.Decision != domain.DecisionApprove {
-		val.Check(comment != "", "comment", "Explain what must change or why the piece is rejected.")
+	switch in.Decision {
+	case domain.DecisionReject:
+		val.Check(comment != "", "comment", "Explain why the piece is rejected.")
+	case domain.DecisionRequestChanges:
+		// The changes are asked for in writing: in the decision, or in
+		// comments left open on the piece.
+		if comment == "" {
+			open, err := s.store.OpenThreads(c.Request().Context(), v.ID)
+			if err != nil {
+				return domain.DecisionResult{}, err
+			}
+			val.Check(open > 0, "comment", "Explain what must change, or leave an open comment on the piece first.")
+		}
 	}
 	d := domain.Decision{VersionID: v.ID, Function: in.Function, Decision: in.Decision, Comment: comment}
 	if domain.NeedsSignature(in.Decision) {

@@ -42,6 +42,9 @@ type Deps struct {
 	// AuditVerifier checks the audit trail against its checkpoints; nil
 	// verifies the chain and signatures alone.
 	AuditVerifier *checkpoint.Verifier
+	// Renditions is this instance's rendition service, woken after each
+	// upload; nil leaves new content to the service's poll.
+	Renditions Kicker
 }
 
 // Server serves Fairshelf's HTTP interface.
@@ -56,6 +59,7 @@ type Server struct {
 	now         func() time.Time
 
 	auditVerifier *checkpoint.Verifier
+	renditions    Kicker
 
 	echo     *echo.Echo
 	pages    *pages
@@ -75,6 +79,7 @@ func New(d Deps) (*Server, error) {
 		objectStore:    d.ObjectStore,
 		authz:          d.Authz,
 		objects:        d.Objects,
+		renditions:     d.Renditions,
 		log:            d.Logger,
 		version:        d.Version,
 		now:            d.Now,

@@ -42,6 +42,7 @@ func (s *Server) uploadVersion(c echo.Context) (domain.Asset, domain.Version, er
 		return domain.Asset{}, domain.Version{}, err
 	}
 	s.checkAfterUpload(c, v)
+	s.kickRenditions()
 	return a, v, nil
 }
 

@@ -202,6 +202,13 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, v domain.
 				return err
 			}
 		}
+		if err := tx.requestRendition(row.SHA256, row.MediaType); err != nil {
+			return err
+		}
+		var previous string
+		if err := tx.db.Table("assets").Select("COALESCE(latest_version_id, '')").Where("id = ?", a.ID).Scan(&previous).Error; err != nil {
+			return err
+		}
 		ar := assetRow{JobCode: a.JobCode, Title: a.Title}
 		tags, _ := json.Marshal(a.Tags)
 		ar.Tags = string(tags)
@@ -215,9 +222,15 @@ func (s *Store) CreateVersion(ctx context.Context, actor domain.Actor, v domain.
 			MediaType: row.MediaType, Filename: row.Filename, Pages: row.Pages, TextStatus: row.TextStatus, TextError: row.TextError,
 			UploadedBy: row.UploadedBy, Uploader: actor.Name, CreatedAt: row.CreatedAt, ObjectKey: row.ObjectKey, Brand: a.Brand,
 		}
-		return tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
+		if err := tx.Audit(domain.AuditEntry{Actor: actor, Action: "version.upload", ObjectType: "version", ObjectID: row.ID, Brand: a.Brand,
 			Details: map[string]any{"asset_id": a.ID, "job_code": a.JobCode, "number": row.Number, "sha256": row.SHA256, "size": row.Size,
-				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !newObject}})
+				"media_type": row.MediaType, "filename": row.Filename, "text_status": row.TextStatus, "reused_object": !newObject}}); err != nil {
+			return err
+		}
+		if previous == "" {
+			return nil
+		}
+		return tx.carryThreads(previous, row, a.Brand, actor, lines)
 	})
 	return out, err
 }

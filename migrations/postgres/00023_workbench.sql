@@ -45,6 +45,9 @@ CREATE TABLE rendition_pages (
     boxes         BYTEA,
     PRIMARY KEY (sha256, number)
 );
+-- Garbage collection asks whether an object under renditions/ is recorded.
+CREATE INDEX rendition_pages_image ON rendition_pages (image_key);
+CREATE INDEX rendition_pages_thumb ON rendition_pages (thumb_key);
 
 -- Comment threads pinned to a page region of a version (annotations). A
 -- thread is its root row (parent_id NULL) with replies (parent_id = root).
