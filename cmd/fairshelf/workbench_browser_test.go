@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,7 @@ const (
 
 const (
 	claimV1 = "ZELTRA is taken once daily, with or without food."
-	claimV2 = "ZELTRA is taken once daily with water, with or without food."
+	claimV2 = "ZELTRA is taken once a day, with or without food."
 )
 
 // workbenchPiece is a one-page promotional PDF: the boxed warning, the
@@ -119,7 +120,7 @@ func drag(x0, y0, x1, y1 float64) chromedp.Action[chromedp.Void] {
 func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 	base, _ := startServe(t, environ("FAIRSHELF_DATA_DIR", t.TempDir()), "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
-	assetID := createAsset(t, base, token, "ZEL-HCP-WB1", "ZELTRA dosing leave-behind")
+	assetID := leaveBehind(t, base, token, "ZEL-HCP-WB1", "ZELTRA dosing leave-behind")
 	v1, status := uploadVersion(t, base, token, assetID, "leave-behind-v1.pdf", workbenchPiece(t, claimV1))
 	if status != "ok" {
 		t.Fatalf("the text of version 1 could not be read: %s", status)
@@ -182,16 +183,9 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 		t.Fatalf("%d pins on page 1, want 1", pins)
 	}
 	b.shot("workbench-reviewer-comment-1366")
-	checkDecisionInView(b)
-	b.do("request changes",
-		chromedp.Click(chromedp.CSS(`label[for=d-changes]`)),
-		chromedp.SendKeys(chromedp.CSS(`#decision-comment`), "See my comment on the dosing claim."),
-		chromedp.Click(chromedp.CSS(`.wb-decision button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
-	)
 	b.logout()
 
-	// The marketer answers and uploads version 2 with the claim changed.
+	// The marketer answers while the review is open.
 	b.login("marketer@demo.test")
 	open("marketer opens the comment", "/versions/"+v1)
 	b.do("reply",
@@ -203,6 +197,22 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 	if r := b.text(`.wb-replies`); !strings.Contains(r, "Reworded in version 2.") {
 		t.Fatalf("replies = %q", r)
 	}
+	b.logout()
+
+	// The reviewer asks for changes from the decision panel.
+	b.login("medical@demo.test")
+	open("reviewer back on version 1", "/versions/"+v1)
+	checkDecisionInView(b)
+	b.do("request changes",
+		chromedp.Click(chromedp.CSS(`label[for=d-changes]`)),
+		chromedp.SendKeys(chromedp.CSS(`#decision-comment`), "See my comment on the dosing claim."),
+		chromedp.Click(chromedp.CSS(`.wb-decision button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
+	)
+	b.logout()
+
+	// The marketer uploads version 2 with the claim changed and submits it.
+	b.login("marketer@demo.test")
 	v2, status := uploadVersion(t, base, token, assetID, "leave-behind-v2.pdf", workbenchPiece(t, claimV2))
 	if status != "ok" {
 		t.Fatalf("the text of version 2 could not be read: %s", status)
@@ -235,7 +245,7 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 		if n := eval[int](b, `document.querySelectorAll(".cmp-new rect.cmp-ins").length`); n == 0 {
 			t.Error("the change is not boxed on version 2")
 		}
-		if ins := b.text(`.cmp-changes`); !strings.Contains(ins, "water") {
+		if ins := b.text(`.cmp-changes ins`); !strings.Contains(ins, "a day") {
 			t.Errorf("the redline = %q, want the inserted words", ins)
 		}
 		if th := b.text(`.cmp-threads`); !strings.Contains(th, "Addressed") {
@@ -277,7 +287,7 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 	// A PDF that runs script when opened shows as page images only.
 	scripted := testenv.ScriptedPDF(strings.Split(strings.TrimSpace(compliantDemoPiece), "\n"),
 		`app.alert("script of the piece ran"); console.error("script of the piece ran");`)
-	jsAsset := createAsset(t, base, token, "ZEL-HCP-WB2", "ZELTRA scripted piece")
+	jsAsset := leaveBehind(t, base, token, "ZEL-HCP-WB2", "ZELTRA scripted piece")
 	js, _ := uploadVersion(t, base, token, jsAsset, "scripted.pdf", scripted)
 	open("scripted piece", "/versions/"+js)
 	b.do("linger", chromedp.Sleep(2*time.Second))
@@ -309,6 +319,14 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 		t.Fatalf("browser console errors: %v", b.errors)
 	}
 	t.Logf("screenshots in %s", b.artifacts)
+}
+
+// leaveBehind creates a ZELTRA leave-behind for healthcare professionals
+// through the API and returns its id.
+func leaveBehind(t *testing.T, base, token, jobCode, title string) string {
+	t.Helper()
+	body := fmt.Sprintf(`{"job_code":%q,"title":%q,"brand":"ZELTRA","audience":"hcp","channel":"leave_behind"}`, jobCode, title)
+	return apiJSON(t, http.MethodPost, base+"/api/v1/assets", token, body)["id"].(string)
 }
 
 // checkDecisionInView fails unless the whole decision panel is on screen

@@ -192,6 +192,17 @@ func rectsJSON(rects []domain.Rect) string {
 	return string(b)
 }
 
+// commentsOpen reports whether v's threads may still change: v is the
+// newest version of vs and still a draft or in review.
+func commentsOpen(vs []domain.Version, v domain.Version) bool {
+	for _, o := range vs {
+		if o.Number > v.Number {
+			return false
+		}
+	}
+	return v.State == domain.StateDraft || v.State == domain.StateInReview
+}
+
 // previousVersion returns the newest version of vs numbered below v.
 func previousVersion(vs []domain.Version, v domain.Version) *domain.Version {
 	var prev *domain.Version
@@ -231,7 +242,7 @@ func (s *Server) workbenchPage(c echo.Context) error {
 		Version:    v,
 		State:      stateWords(v.State),
 		Previous:   previousVersion(vs, v),
-		CanComment: s.can(c, a.Brand, "comment", "create"),
+		CanComment: s.can(c, a.Brand, "comment", "create") && commentsOpen(vs, v),
 		CanSubmit:  v.State == domain.StateDraft && s.can(c, a.Brand, "version", "submit"),
 		CanUpload:  s.can(c, a.Brand, "version", "upload"),
 	}
