@@ -102,7 +102,8 @@
         self.showTab(next.id.replace(/^tab-/, ""));
       });
     });
-    this.showTab("findings");
+    // Findings first when there are any, else the comments.
+    this.showTab($(".wb-finding", this.root) || !$("#tab-comments", this.root) ? "findings" : "comments");
   };
 
   Workbench.prototype.showTab = function (name) {
