@@ -39,7 +39,8 @@ type workbenchData struct {
 	OpenThreads     int
 	Rounds          []wbRound
 	DecideFunctions []wbChoice
-	DefaultMeaning  string
+	DefaultMeaning  string // the signature meaning offered to approve
+	RejectMeaning   string // and to reject
 	CanComment      bool
 	CanSubmit       bool
 	CanUpload       bool
@@ -299,6 +300,7 @@ func (s *Server) workbenchPage(c echo.Context) error {
 	}
 	if len(d.DecideFunctions) > 0 {
 		d.DefaultMeaning = domain.DefaultMeaning(d.DecideFunctions[0].Value, domain.DecisionApprove)
+		d.RejectMeaning = domain.DefaultMeaning(d.DecideFunctions[0].Value, domain.DecisionReject)
 	}
 	view := workbenchView{pageData: s.pageData(c, a.Title+" · v"+strconv.Itoa(v.Number)), Data: d}
 	view.Flash = s.flashMessage(c)

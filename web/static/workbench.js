@@ -83,6 +83,7 @@
     this.initTabs();
     this.initViewer();
     this.initComments();
+    this.initDecision();
     this.drawMarks();
     if (root.getAttribute("data-status") === "pending") { this.poll(); }
   }
@@ -486,12 +487,42 @@
           (r.pages || []).forEach(function (p) { self.addPage(p); });
           if (r.status === "pending") {
             self.poll();
+          } else if (self.typing()) {
+            // Keep what the user is writing; findings are placed on the
+            // next visit.
+            self.root.setAttribute("data-status", r.status);
+            $all("[data-pending]", self.root).forEach(function (p) { p.remove(); });
           } else {
             window.location.reload();
           }
         })
         .catch(function () { self.poll(); });
     }, POLL_MS);
+  };
+
+  // typing reports whether the user has written into any field.
+  Workbench.prototype.typing = function () {
+    return $all("textarea, input[type=password]", this.root).some(function (f) { return f.value !== ""; });
+  };
+
+  // The decision panel: a request for changes needs no signature, and the
+  // meaning offered follows the decision until the user writes their own.
+  Workbench.prototype.initDecision = function () {
+    var form = $(".wb-decision[data-approve-meaning]", this.root);
+    if (!form) { return; }
+    var meaning = $("#decision-meaning", form), sign = $(".wb-sign", form), button = $('button[type="submit"]', form);
+    var offered = meaning.value;
+    $all('input[name="decision"]', form).forEach(function (r) {
+      r.addEventListener("change", function () {
+        sign.hidden = r.value === "request_changes";
+        button.textContent = sign.hidden ? "Record decision" : "Sign and record decision";
+        var want = form.getAttribute(r.value === "reject" ? "data-reject-meaning" : "data-approve-meaning");
+        if (meaning.value === offered && want) {
+          meaning.value = want;
+          offered = want;
+        }
+      });
+    });
   };
 
   Workbench.prototype.addPage = function (p) {
