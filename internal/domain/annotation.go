@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Annotation states: a thread is open until someone resolves it, and can be
 // reopened.
@@ -39,6 +42,22 @@ type Annotation struct {
 	Rects              []Rect            `json:"rects"`
 	CarriedFromVersion int               `json:"carried_from_version,omitempty"`
 	Replies            []AnnotationReply `json:"replies"`
+}
+
+// Resolution says how a thread stands, for records: open or resolved by
+// whom and when, where it started and whether its text changed.
+func (a Annotation) Resolution() string {
+	s := "open"
+	if a.State == AnnotationResolved && a.ResolvedAt != nil {
+		s = fmt.Sprintf("resolved by %s on %s UTC", a.ResolvedBy, a.ResolvedAt.UTC().Format("2006-01-02 15:04"))
+	}
+	if a.CarriedFromVersion > 0 {
+		s += fmt.Sprintf(", started on version %d", a.CarriedFromVersion)
+	}
+	if a.Anchor == AnchorTextChanged {
+		s += ", its text changed since"
+	}
+	return s
 }
 
 // AnnotationReply is an answer in a thread.

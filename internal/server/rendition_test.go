@@ -284,6 +284,19 @@ func TestRequestChangesNeedsAReasonOrAnOpenComment(t *testing.T) {
 	// The round closed: the version's comments are now a record.
 	decodeError(t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/annotations", f.medical, map[string]any{
 		"page": 1, "rect": map[string]float64{"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1}, "body": "late"}), http.StatusConflict, "conflict")
+
+	// The approval record lists the thread with its state, on screen and
+	// in the PDF.
+	w := webSignIn(t, f.testServer, "medical@example.com")
+	page := w.do(t, http.MethodGet, "/versions/"+v.ID+"/approval-record", nil)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "Comment threads") ||
+		!strings.Contains(page.Body.String(), "Add the end point.") {
+		t.Fatalf("approval record = %d without the thread", page.Code)
+	}
+	rec := w.do(t, http.MethodGet, "/versions/"+v.ID+"/approval-record.pdf", nil)
+	if text := pdfPlainText(t, rec.Body.Bytes()); !strings.Contains(text, "Add the end point.") || !strings.Contains(text, "Page 1, open") {
+		t.Fatalf("approval PDF lacks the thread:\n%s", text)
+	}
 }
 
 func sizedPNG(t *testing.T, w, h int) []byte {
