@@ -25,21 +25,26 @@ const (
 // text under it, if any. Rects is where the quote is on this version's page
 // image (from the rendition's character boxes), or Rect alone.
 type Annotation struct {
-	ID                 string            `json:"id"`
-	VersionID          string            `json:"version_id"`
-	VersionNumber      int               `json:"version_number"`
-	Page               int               `json:"page"`
-	Rect               Rect              `json:"rect"`
-	Quote              string            `json:"quote"`
-	Body               string            `json:"body"`
-	AuthorID           string            `json:"author_id"`
-	Author             string            `json:"author"`
-	CreatedAt          time.Time         `json:"created_at"`
-	State              string            `json:"state"`
-	ResolvedBy         string            `json:"resolved_by,omitempty"`
-	ResolvedAt         *time.Time        `json:"resolved_at,omitempty"`
-	Anchor             string            `json:"anchor"`
-	Rects              []Rect            `json:"rects"`
+	ID            string     `json:"id"`
+	VersionID     string     `json:"version_id"`
+	VersionNumber int        `json:"version_number"`
+	Page          int        `json:"page"`
+	Rect          Rect       `json:"rect"`
+	Quote         string     `json:"quote"`
+	Body          string     `json:"body"`
+	AuthorID      string     `json:"author_id"`
+	Author        string     `json:"author"`
+	CreatedAt     time.Time  `json:"created_at"`
+	State         string     `json:"state"`
+	ResolvedBy    string     `json:"resolved_by,omitempty"`
+	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
+	Anchor        string     `json:"anchor"`
+	Rects         []Rect     `json:"rects"`
+	// QuoteStart and QuoteEnd are the quote's character (rune) offsets in
+	// the text of Page of this version's rendition, -1 when it is not found
+	// there.
+	QuoteStart         int               `json:"quote_start"`
+	QuoteEnd           int               `json:"quote_end"`
 	CarriedFromVersion int               `json:"carried_from_version,omitempty"`
 	Replies            []AnnotationReply `json:"replies"`
 }
@@ -77,9 +82,6 @@ type NewAnnotation struct {
 	Quote    string
 	Body     string
 	ParentID string
-	// QuoteStart and QuoteEnd are the quote's rune offsets in the page's
-	// text, when it was found there (-1 otherwise).
-	QuoteStart, QuoteEnd int
 }
 
 // ThreadStatus says what became of a thread's text in a newer version:

@@ -183,7 +183,7 @@ func TestCommentThreadsOnPages(t *testing.T) {
 			"body": "Which end point? @marketer@example.com", "parent_id": nil,
 		}), http.StatusCreated)
 		if !strings.Contains(thread.Quote, "ZELTRA reduced the risk") || thread.State != "open" || len(thread.Rects) == 0 ||
-			thread.Rects[0].Y < 0.07 || thread.Rects[0].Y > 0.12 {
+			thread.Rects[0].Y < 0.07 || thread.Rects[0].Y > 0.12 || thread.QuoteStart != 0 || thread.QuoteEnd <= thread.QuoteStart {
 			t.Fatalf("thread = %+v", thread)
 		}
 		reply := decode[domain.Annotation](t, f.api(t, http.MethodPost, path, f.marketer, map[string]any{
