@@ -102,6 +102,9 @@ type Render struct {
 	Instances   int   // PDFium instances at once
 	MemoryBytes int64 // WebAssembly memory limit of each instance
 	Office      string
+	// CacheDir keeps PDFium's compiled code between starts; empty means
+	// cache/pdfium in the data folder.
+	CacheDir string
 }
 
 // Default returns the embedded-mode configuration.
@@ -183,6 +186,7 @@ func Load(getenv func(string) string) (Config, error) {
 	l.integer("FAIRSHELF_RENDER_INSTANCES", &c.Render.Instances)
 	l.size("FAIRSHELF_RENDER_MEMORY", &c.Render.MemoryBytes)
 	l.str("FAIRSHELF_OFFICE", &c.Render.Office)
+	l.str("FAIRSHELF_RENDER_CACHE_DIR", &c.Render.CacheDir)
 	if l.err != nil {
 		return Config{}, l.err
 	}
