@@ -50,7 +50,10 @@ bench:
 	$(GO) test -run '^$$' -bench ExpireDue100k -benchtime 1x ./internal/store/ | tee $(BENCH_DIR)/expiry.txt && \
 	$(GO) test -run '^$$' -bench ExtractPDF20Pages -benchtime 3s ./internal/extract/ | tee $(BENCH_DIR)/extract.txt && \
 	$(GO) test -run '^$$' -bench Check20Pages -benchtime 3s ./internal/checker/ | tee $(BENCH_DIR)/checker.txt && \
-	$(GO) test -run '^$$' -bench Can -benchtime 2s ./internal/authz/ | tee $(BENCH_DIR)/authz.txt
+	$(GO) test -run '^$$' -bench Can -benchtime 2s ./internal/authz/ | tee $(BENCH_DIR)/authz.txt && \
+	$(GO) test -run '^$$' -bench 'RenderPDF20Pages|Compile' -benchtime 5x ./internal/render/ | tee $(BENCH_DIR)/render.txt && \
+	$(GO) test -run '^$$' -bench 'FirstPageAfterUpload|WorkbenchOpen' -benchtime 10x ./internal/server/ | tee $(BENCH_DIR)/workbench.txt && \
+	$(GO) test -run '^$$' -bench Compare20Pages -benchtime 3s ./internal/domain/ | tee $(BENCH_DIR)/compare.txt
 	$(GO) run ./scripts/benchdoc -out docs/benchmarks.md $(BENCH_DIR)/*.txt
 
 lint: fmt vet staticcheck

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
 	"time"
+
+	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/fairshelf/fairshelf/internal/checker"
 	"github.com/fairshelf/fairshelf/internal/domain"
@@ -126,8 +129,72 @@ func seedDemoContent(ctx context.Context, st *store.Store, lib *object.Service) 
 	if err != nil {
 		return err
 	}
+	if _, err = st.Check(ctx, marketer, v.ID, time.Now(), checker.Recheck); err != nil {
+		return err
+	}
+	// A printed piece, so that the review workbench has pages to show.
+	in = domain.NewAsset{JobCode: "ZEL-DEMO-002", Title: "ZELTRA efficacy leave-behind (demo)", Brand: demoBrand,
+		Audience: "hcp", Channel: "leave_behind", Tags: []string{"demo"}}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if a, err = st.CreateAsset(ctx, marketer, in); err != nil {
+		return err
+	}
+	pdf, err := demoLeaveBehind()
+	if err != nil {
+		return err
+	}
+	if v, err = lib.Upload(ctx, marketer, a.ID, "zeltra-leave-behind.pdf", bytes.NewReader(pdf)); err != nil {
+		return err
+	}
 	_, err = st.Check(ctx, marketer, v.ID, time.Now(), checker.Recheck)
 	return err
+}
+
+// demoLeaveBehind lays out a two-page printed piece: headline, claim with
+// its reference, indication and, on both pages, the safety information.
+func demoLeaveBehind() ([]byte, error) {
+	p := fpdf.New("P", "pt", "Letter", "")
+	p.SetMargins(54, 54, 54)
+	p.SetAutoPageBreak(false, 54)
+	isi := func() {
+		p.SetFillColor(240, 240, 240)
+		p.SetXY(54, 560)
+		p.SetFont("Helvetica", "B", 11)
+		p.CellFormat(504, 18, "Important Safety Information", "", 1, "L", true, 0, "")
+		p.SetFont("Helvetica", "", 10)
+		p.MultiCell(504, 14, "WARNING: SERIOUS AND FATAL BLEEDING. ZELTRA can cause serious and fatal bleeding. "+
+			"Do not take ZELTRA if you have active pathological bleeding. Premature discontinuation of ZELTRA increases the risk "+
+			"of thrombotic events. Please see full Prescribing Information, including Boxed Warning.", "", "L", true)
+	}
+	p.AddPage()
+	p.SetFont("Helvetica", "B", 26)
+	p.SetTextColor(20, 60, 120)
+	p.MultiCell(504, 32, "Fewer strokes. Once a day.", "", "L", false)
+	p.SetTextColor(0, 0, 0)
+	p.Ln(12)
+	p.SetFont("Helvetica", "", 13)
+	p.MultiCell(504, 18, "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).1", "", "L", false)
+	p.Ln(8)
+	p.MultiCell(504, 18, "ZELTRA is taken once daily, with or without food.", "", "L", false)
+	p.Ln(8)
+	p.SetFont("Helvetica", "I", 11)
+	p.MultiCell(504, 16, "ZELTRA (zeltaparin) tablets are indicated for the reduction of the risk of stroke in adults with "+
+		"non-valvular atrial fibrillation.", "", "L", false)
+	p.SetXY(54, 520)
+	p.SetFont("Helvetica", "", 8)
+	p.MultiCell(504, 10, "1. ZELTRA-AF trial, N Engl J Med 2025 (fictional).", "", "L", false)
+	isi()
+	p.AddPage()
+	p.SetFont("Helvetica", "B", 18)
+	p.MultiCell(504, 24, "Dosing", "", "L", false)
+	p.SetFont("Helvetica", "", 12)
+	p.MultiCell(504, 17, "One tablet daily, with or without food. No routine coagulation monitoring.", "", "L", false)
+	isi()
+	var b bytes.Buffer
+	err := p.Output(&b)
+	return b.Bytes(), err
 }
 
 // demoPiece is fair-balanced copy for the demo brand.

@@ -36,6 +36,22 @@ func environ(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// sharedRenderCache points PDFium's compilation cache at one folder for
+// every test server, unless the test chose one, so that each start does
+// not compile PDFium again.
+func sharedRenderCache(getenv func(string) string) func(string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return getenv
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" || k != "FAIRSHELF_RENDER_CACHE_DIR" {
+			return v
+		}
+		return filepath.Join(dir, "fairshelf", "pdfium")
+	}
+}
+
 // served is what a serving Fairshelf announces on its standard output: the
 // base URL of the web UI and API, and the URL of its metrics listener ("" if
 // it has none).
@@ -74,6 +90,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) (strin
 // Metrics listen on a free loopback port unless args choose otherwise.
 func startServing(t *testing.T, getenv func(string) string, args ...string) (served, func() error) {
 	t.Helper()
+	getenv = sharedRenderCache(getenv)
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	stderr := &testenv.SyncBuffer{}

@@ -30,7 +30,7 @@ func TestObjectsVerify(t *testing.T) {
 
 	var out strings.Builder
 	if err := run(context.Background(), []string{"fairshelf", "objects", "verify"}, getenv, nil, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "all 2 objects match") {
+		!strings.Contains(out.String(), "all 3 objects match") {
 		t.Fatalf("verify: %v %q", err, out.String())
 	}
 	var files []string
@@ -40,7 +40,7 @@ func TestObjectsVerify(t *testing.T) {
 		}
 		return nil
 	})
-	if len(files) != 2 { // the demo piece and ours
+	if len(files) != 3 { // the two demo pieces and ours
 		t.Fatalf("stored files: %v", files)
 	}
 	for _, f := range files {

@@ -186,9 +186,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// PDFium compiles in the background (seconds on a small machine); start-up
 	// and /readyz never wait for it, renditions do. Its compilation cache in
 	// the data folder makes later starts quick.
-	engine := render.New(render.Config{CacheDir: filepath.Join(cfg.DataDir, "cache", "pdfium")}, log)
+	cacheDir := cfg.Render.CacheDir
+	if cacheDir == "" {
+		cacheDir = filepath.Join(cfg.DataDir, "cache", "pdfium")
+	}
+	engine := render.New(render.Config{CacheDir: cacheDir, Instances: cfg.Render.Instances,
+		MemoryLimitMiB: int(cfg.Render.MemoryBytes >> 20)}, log)
 	defer engine.Close()
-	renditions := rendition.New(st, lib, engine, log, rendition.Options{TempDir: filepath.Join(cfg.DataDir, "tmp")})
+	renditions := rendition.New(st, lib, engine, log, rendition.Options{TempDir: filepath.Join(cfg.DataDir, "tmp"),
+		Office: cfg.Render.Office})
 
 	checkpoints := checkpoint.NewReader(blobs)
 	auditVerifier := checkpoint.NewVerifier(st, checkpoints, auditKey)

@@ -53,6 +53,9 @@ type Config struct {
 	MetricsToken string
 	Audit        Audit // anchoring of the audit trail outside the database
 
+	// Render bounds the making of page images.
+	Render Render
+
 	// MigrateDatabaseURL is the PostgreSQL URL of the schema owner's role.
 	// When set, migrations run with it and the server connects with
 	// DatabaseURL, a role that may not alter, update or delete the audit
@@ -92,6 +95,18 @@ type S3 struct {
 	UseSSL    bool
 }
 
+// Render bounds PDFium, which makes page images: how many documents it
+// renders at once, the memory each may use, and the LibreOffice program
+// that converts Word and PowerPoint files to PDF first.
+type Render struct {
+	Instances   int   // PDFium instances at once
+	MemoryBytes int64 // WebAssembly memory limit of each instance
+	Office      string
+	// CacheDir keeps PDFium's compiled code between starts; empty means
+	// cache/pdfium in the data folder.
+	CacheDir string
+}
+
 // Default returns the embedded-mode configuration.
 func Default() Config {
 	return Config{
@@ -116,6 +131,7 @@ func Default() Config {
 		Audit:         Audit{CheckpointInterval: time.Minute, CheckpointRetention: 7 * 365 * 24 * time.Hour},
 		ScrubInterval: 24 * time.Hour,
 		ScrubRate:     32 << 20, // 32 MiB/s: 2.7 TiB a day, a small share of any object store
+		Render:        Render{Instances: 2, MemoryBytes: 512 << 20},
 	}
 }
 
@@ -167,6 +183,10 @@ func Load(getenv func(string) string) (Config, error) {
 	l.secret("FAIRSHELF_MIGRATE_DATABASE_URL", &c.MigrateDatabaseURL)
 	l.duration("FAIRSHELF_SCRUB_INTERVAL", &c.ScrubInterval)
 	l.size("FAIRSHELF_SCRUB_RATE", &c.ScrubRate)
+	l.integer("FAIRSHELF_RENDER_INSTANCES", &c.Render.Instances)
+	l.size("FAIRSHELF_RENDER_MEMORY", &c.Render.MemoryBytes)
+	l.str("FAIRSHELF_OFFICE", &c.Render.Office)
+	l.str("FAIRSHELF_RENDER_CACHE_DIR", &c.Render.CacheDir)
 	if l.err != nil {
 		return Config{}, l.err
 	}
@@ -181,6 +201,12 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		return &Error{"FAIRSHELF_DATA_DIR", "must not be empty"}
+	}
+	if c.Render.Instances < 1 || c.Render.Instances > 64 {
+		return &Error{"FAIRSHELF_RENDER_INSTANCES", "must be from 1 to 64"}
+	}
+	if c.Render.MemoryBytes < 64<<20 || c.Render.MemoryBytes > 4<<30 {
+		return &Error{"FAIRSHELF_RENDER_MEMORY", "must be from 64MiB to 4GiB"}
 	}
 	if c.DatabaseURL != "" {
 		u, err := url.Parse(c.DatabaseURL)

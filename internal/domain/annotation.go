@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Annotation states: a thread is open until someone resolves it, and can be
 // reopened.
@@ -22,23 +25,44 @@ const (
 // text under it, if any. Rects is where the quote is on this version's page
 // image (from the rendition's character boxes), or Rect alone.
 type Annotation struct {
-	ID                 string            `json:"id"`
-	VersionID          string            `json:"version_id"`
-	VersionNumber      int               `json:"version_number"`
-	Page               int               `json:"page"`
-	Rect               Rect              `json:"rect"`
-	Quote              string            `json:"quote"`
-	Body               string            `json:"body"`
-	AuthorID           string            `json:"author_id"`
-	Author             string            `json:"author"`
-	CreatedAt          time.Time         `json:"created_at"`
-	State              string            `json:"state"`
-	ResolvedBy         string            `json:"resolved_by,omitempty"`
-	ResolvedAt         *time.Time        `json:"resolved_at,omitempty"`
-	Anchor             string            `json:"anchor"`
-	Rects              []Rect            `json:"rects"`
+	ID            string     `json:"id"`
+	VersionID     string     `json:"version_id"`
+	VersionNumber int        `json:"version_number"`
+	Page          int        `json:"page"`
+	Rect          Rect       `json:"rect"`
+	Quote         string     `json:"quote"`
+	Body          string     `json:"body"`
+	AuthorID      string     `json:"author_id"`
+	Author        string     `json:"author"`
+	CreatedAt     time.Time  `json:"created_at"`
+	State         string     `json:"state"`
+	ResolvedBy    string     `json:"resolved_by,omitempty"`
+	ResolvedAt    *time.Time `json:"resolved_at,omitempty"`
+	Anchor        string     `json:"anchor"`
+	Rects         []Rect     `json:"rects"`
+	// QuoteStart and QuoteEnd are the quote's character (rune) offsets in
+	// the text of Page of this version's rendition, -1 when it is not found
+	// there.
+	QuoteStart         int               `json:"quote_start"`
+	QuoteEnd           int               `json:"quote_end"`
 	CarriedFromVersion int               `json:"carried_from_version,omitempty"`
 	Replies            []AnnotationReply `json:"replies"`
+}
+
+// Resolution says how a thread stands, for records: open or resolved by
+// whom and when, where it started and whether its text changed.
+func (a Annotation) Resolution() string {
+	s := "open"
+	if a.State == AnnotationResolved && a.ResolvedAt != nil {
+		s = fmt.Sprintf("resolved by %s on %s UTC", a.ResolvedBy, a.ResolvedAt.UTC().Format("2006-01-02 15:04"))
+	}
+	if a.CarriedFromVersion > 0 {
+		s += fmt.Sprintf(", started on version %d", a.CarriedFromVersion)
+	}
+	if a.Anchor == AnchorTextChanged {
+		s += ", its text changed since"
+	}
+	return s
 }
 
 // AnnotationReply is an answer in a thread.
@@ -58,9 +82,6 @@ type NewAnnotation struct {
 	Quote    string
 	Body     string
 	ParentID string
-	// QuoteStart and QuoteEnd are the quote's rune offsets in the page's
-	// text, when it was found there (-1 otherwise).
-	QuoteStart, QuoteEnd int
 }
 
 // ThreadStatus says what became of a thread's text in a newer version:

@@ -13,6 +13,9 @@ type ApprovalRecord struct {
 	Version domain.Version
 	Rounds  []ReviewRound
 	Printed string // when the record was printed, as shown
+	// Threads are the comment threads on the version with their replies
+	// and resolution.
+	Threads []domain.Annotation
 }
 
 // ReviewRound is one submission of the version for review.
@@ -88,6 +91,24 @@ func RenderApprovalRecord(rec ApprovalRecord) ([]byte, error) {
 			p.SetFont(family, "", 9)
 			for _, f := range rep.Findings {
 				p.MultiCell(0, 5, findingText(f), "", "L", false)
+			}
+		}
+	}
+	if len(rec.Threads) > 0 {
+		p.Ln(4)
+		p.SetFont(family, "B", 12)
+		p.CellFormat(0, 8, "Comment threads", "", 1, "L", false, 0, "")
+		for i, a := range rec.Threads {
+			p.SetFont(family, "B", 10)
+			p.MultiCell(0, 6, fmt.Sprintf("%d. Page %d, %s", i+1, a.Page, a.Resolution()), "", "L", false)
+			p.SetFont(family, "", 9)
+			if a.Quote != "" {
+				p.MultiCell(0, 5, "On: \u201c"+a.Quote+"\u201d", "", "L", false)
+			}
+			p.MultiCell(0, 5, fmt.Sprintf("%s, %s UTC: %s", a.Author, a.CreatedAt.UTC().Format("2006-01-02 15:04"), a.Body), "", "L", false)
+			for _, r := range a.Replies {
+				p.MultiCell(0, 5, fmt.Sprintf("    %s, %s UTC: %s", r.Author, r.CreatedAt.UTC().Format("2006-01-02 15:04"), r.Body),
+					"", "L", false)
 			}
 		}
 	}

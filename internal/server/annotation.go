@@ -38,8 +38,15 @@ func (s *Server) annotationsOf(ctx context.Context, v domain.Version) ([]domain.
 		if a.Quote == "" || a.Anchor != domain.AnchorAnchored || len(pages) == 0 {
 			continue
 		}
-		if p, rects := locateIn(pages, a.Page, a.Quote); len(rects) > 0 {
-			out[i].Page, out[i].Rects = p, rects
+		p, start, end, ok := domain.Locate(pages, a.Quote, a.Page)
+		if !ok {
+			continue
+		}
+		out[i].Page, out[i].QuoteStart, out[i].QuoteEnd = p, start, end
+		for _, pt := range pages {
+			if rects := pt.Rects(start, end); pt.Page == p && len(rects) > 0 {
+				out[i].Rects = rects
+			}
 		}
 	}
 	return out, nil
@@ -60,7 +67,7 @@ func validRect(r domain.Rect) bool {
 // boxes, so that it can follow its text to the next version.
 func (s *Server) addAnnotation(c echo.Context, v domain.Version, in annotationRequest) (domain.Annotation, error) {
 	ctx := c.Request().Context()
-	n := domain.NewAnnotation{Body: strings.TrimSpace(in.Body), Quote: strings.TrimSpace(in.Quote), QuoteStart: -1, QuoteEnd: -1}
+	n := domain.NewAnnotation{Body: strings.TrimSpace(in.Body), Quote: strings.TrimSpace(in.Quote)}
 	var val domain.Validation
 	val.Check(n.Body != "" && utf8.RuneCountInString(n.Body) <= 8000, "body", "Write a comment of up to 8000 characters.")
 	if in.ParentID != nil && *in.ParentID != "" {

@@ -10,7 +10,7 @@ import (
 // printed name, meaning and time (21 CFR 11.50), then the checker report it
 // was made against.
 func renderApprovalPDF(rec approvalRecord) ([]byte, error) {
-	doc := pdfdoc.ApprovalRecord{Asset: rec.Asset, Version: rec.Version, Printed: rec.Printed}
+	doc := pdfdoc.ApprovalRecord{Asset: rec.Asset, Version: rec.Version, Printed: rec.Printed, Threads: rec.Threads}
 	for _, r := range rec.Rounds {
 		round := pdfdoc.ReviewRound{Number: r.Number, Kind: r.Kind, Status: r.Status}
 		for _, t := range r.Tasks {

@@ -16,6 +16,7 @@ type approvalRecord struct {
 	Rounds  []domain.ReviewRound
 	Reports map[string]domain.CheckReport
 	Printed string
+	Threads []domain.Annotation
 }
 
 func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
@@ -38,6 +39,9 @@ func (s *Server) loadApprovalRecord(c echo.Context) (approvalRecord, error) {
 		Rounds:  rounds,
 		Reports: map[string]domain.CheckReport{},
 		Printed: s.now().UTC().Format("2006-01-02 15:04:05 UTC"),
+	}
+	if rec.Threads, err = s.store.Annotations(ctx, v.ID); err != nil {
+		return approvalRecord{}, err
 	}
 	for _, r := range rounds {
 		if r.ReportID == "" {

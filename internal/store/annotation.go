@@ -271,7 +271,7 @@ func (s *Store) Annotations(ctx context.Context, versionID string) ([]domain.Ann
 		a := domain.Annotation{
 			ID: r.ID, VersionID: r.VersionID, VersionNumber: r.VersionNumber, Page: r.AnchorPage, Rect: rect, Quote: r.Quote,
 			Body: r.Body, AuthorID: r.AuthorID, Author: r.AuthorName, CreatedAt: r.CreatedAt, State: r.State,
-			ResolvedBy: r.ResolverName, ResolvedAt: r.ResolvedAt, Anchor: r.AnchorStatus, Rects: []domain.Rect{rect},
+			ResolvedBy: r.ResolverName, ResolvedAt: r.ResolvedAt, Anchor: r.AnchorStatus, Rects: []domain.Rect{rect}, QuoteStart: -1, QuoteEnd: -1,
 			Replies: []domain.AnnotationReply{},
 		}
 		if r.VersionID != versionID {

@@ -25,8 +25,8 @@ var sampleMachine = machine{CPU: "AMD EPYC", Cores: 2, MemoryGiB: 24, Go: "1.26.
 
 func TestParseReadsEveryBenchmarkLine(t *testing.T) {
 	res := sampleResults(t)
-	if len(res) != 17 {
-		t.Errorf("parsed %d results, want 17", len(res))
+	if len(res) != 23 {
+		t.Errorf("parsed %d results, want 23", len(res))
 	}
 	for _, c := range []struct {
 		name, unit string
@@ -167,8 +167,8 @@ func TestDocumentShowsTheCommandsMakeRuns(t *testing.T) {
 			t.Errorf("the Makefile does not run %q (looked for %q)", line, want)
 		}
 	}
-	if n != 8 {
-		t.Errorf("the template shows %d go test commands, want 8", n)
+	if n != 11 {
+		t.Errorf("the template shows %d go test commands, want 11", n)
 	}
 }
 

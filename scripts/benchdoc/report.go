@@ -12,11 +12,15 @@ import (
 
 // The product's quality bars, as the product brief states them.
 const (
-	targetUploadHeapMiB  = 64 // peak heap growth while a 1 GiB upload runs
-	targetDownloadPct    = 80 // download through the app, % of direct MinIO throughput
-	targetListingP99Ms   = 20 // rep library page of 50 over 100k assets, p99
-	targetSweepSeconds   = 5  // expiry sweep of 100k due versions
-	targetAuthzMicros    = 50 // one authorization decision
+	targetUploadHeapMiB  = 64   // peak heap growth while a 1 GiB upload runs
+	targetDownloadPct    = 80   // download through the app, % of direct MinIO throughput
+	targetListingP99Ms   = 20   // rep library page of 50 over 100k assets, p99
+	targetSweepSeconds   = 5    // expiry sweep of 100k due versions
+	targetAuthzMicros    = 50   // one authorization decision
+	targetRenderPagesSec = 10   // page images at screen size, on 2 cores
+	targetFirstPageMs    = 2000 // first page image of a 20-page PDF after the upload's response
+	targetWorkbenchMs    = 200  // the workbench page's HTML for a 20-page piece, p99
+	targetPageImageMs    = 100  // a rendered page image, p99
 	httpListingBenchmark = "BenchmarkLibraryListingHTTP"
 )
 
@@ -41,6 +45,13 @@ type report struct {
 
 	SweepSeconds, SweepVersionsPerSec float64
 
+	RenderPagesPerSec, RenderFirstMs    float64
+	CompileColdS, CompileCachedS        float64
+	UploadFirstPageMs, UploadAllMs      float64
+	CompareMs                           float64
+	WorkbenchHTMLP99, WorkbenchImageP99 float64
+	WorkbenchHTMLP50, WorkbenchImageP50 float64
+
 	Targets targets
 }
 
@@ -55,7 +66,20 @@ type httpListing struct {
 
 type targets struct {
 	UploadHeapMiB, DownloadPct, ListingP99Ms, SweepSeconds, AuthzMicros int
+	RenderPagesSec, FirstPageMs, WorkbenchMs, PageImageMs               int
 }
+
+// RenderMet reports whether PDFium rendered fast enough.
+func (r report) RenderMet() bool { return r.RenderPagesPerSec >= targetRenderPagesSec }
+
+// FirstPageMet reports whether the first page image came soon enough.
+func (r report) FirstPageMet() bool { return r.UploadFirstPageMs < targetFirstPageMs }
+
+// WorkbenchMet reports whether the workbench page opened fast enough.
+func (r report) WorkbenchMet() bool { return r.WorkbenchHTMLP99 < targetWorkbenchMs }
+
+// PageImageMet reports whether page images were served fast enough.
+func (r report) PageImageMet() bool { return r.WorkbenchImageP99 < targetPageImageMs }
 
 // UploadMet reports whether the 1 GiB upload's heap growth met the bar.
 func (r report) UploadMet() bool { return r.UploadHeapMiB < targetUploadHeapMiB }
@@ -119,6 +143,7 @@ func build(results map[string]result, m machine) (report, error) {
 	r := report{Machine: m, results: results, Targets: targets{
 		UploadHeapMiB: targetUploadHeapMiB, DownloadPct: targetDownloadPct, ListingP99Ms: targetListingP99Ms,
 		SweepSeconds: targetSweepSeconds, AuthzMicros: targetAuthzMicros,
+		RenderPagesSec: targetRenderPagesSec, FirstPageMs: targetFirstPageMs, WorkbenchMs: targetWorkbenchMs, PageImageMs: targetPageImageMs,
 	}}
 
 	r.UploadHeapMiB = n.get("BenchmarkUpload1GiB", "peak-heap-growth-MiB")
@@ -176,6 +201,18 @@ func build(results map[string]result, m machine) (report, error) {
 
 	r.SweepSeconds = n.get("BenchmarkExpireDue100k", "sweep-s")
 	r.SweepVersionsPerSec = n.get("BenchmarkExpireDue100k", "versions/s")
+
+	r.RenderPagesPerSec = n.get("BenchmarkRenderPDF20Pages", "pages/s")
+	r.RenderFirstMs = n.get("BenchmarkRenderPDF20Pages", "ms-first-page")
+	r.CompileColdS = n.get("BenchmarkCompile/cold", "ns/op") / 1e9
+	r.CompileCachedS = n.get("BenchmarkCompile/cached", "ns/op") / 1e9
+	r.UploadFirstPageMs = n.get("BenchmarkFirstPageAfterUpload", "ms-to-first-page")
+	r.UploadAllMs = n.get("BenchmarkFirstPageAfterUpload", "ms-to-all-20-pages")
+	r.CompareMs = n.get("BenchmarkCompare20Pages", "ns/op") / 1e6
+	r.WorkbenchHTMLP50 = n.get("BenchmarkWorkbenchOpen", "html-p50-ms")
+	r.WorkbenchHTMLP99 = n.get("BenchmarkWorkbenchOpen", "html-p99-ms")
+	r.WorkbenchImageP50 = n.get("BenchmarkWorkbenchOpen", "image-p50-ms")
+	r.WorkbenchImageP99 = n.get("BenchmarkWorkbenchOpen", "image-p99-ms")
 
 	if len(n.missing) > 0 {
 		return report{}, errors.New("missing benchmark results: " + strings.Join(n.missing, ", "))
