@@ -155,7 +155,8 @@ func TestWorkbenchStoryInTheBrowser(t *testing.T) {
 		t.Fatalf("the workbench embeds %d documents", embeds)
 	}
 	b.shot("workbench-marketer-draft")
-	b.do("submit", chromedp.Click(chromedp.CSS(`.wb-owner form[action$="/submit"] button`)), chromedp.WaitVisible(chromedp.CSS(`.flash-success`)))
+	b.do("submit", chromedp.Click(chromedp.CSS(`.wb-owner form[action$="/submit"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)))
 	b.logout()
 
 	// The medical reviewer draws a rectangle over the claim and comments.

@@ -191,7 +191,11 @@
     var cur = $("[data-current]", this.root);
     if (cur) { cur.textContent = String(n); }
     $all("[data-goto]", this.root).forEach(function (b) {
-      if (parseInt(b.getAttribute("data-goto"), 10) === n) { b.setAttribute("aria-current", "page"); } else { b.removeAttribute("aria-current"); }
+      if (parseInt(b.getAttribute("data-goto"), 10) === n) {
+        b.setAttribute("aria-current", "page");
+      } else {
+        b.removeAttribute("aria-current");
+      }
     });
   };
 
