@@ -32,11 +32,14 @@ type workbenchData struct {
 	Pages    pagesResponse
 	// TextPages is the extracted text per page with the findings marked,
 	// shown when the version has no page images.
-	TextPages       []textPage
-	Report          *domain.CheckReport
-	Findings        []wbFinding
-	Threads         []wbThread
-	OpenThreads     int
+	TextPages   []textPage
+	Report      *domain.CheckReport
+	Findings    []wbFinding
+	Threads     []wbThread
+	OpenThreads int
+	// Notes are the comments written on the asset page about this
+	// version, outside any thread.
+	Notes           []domain.Comment
 	Rounds          []wbRound
 	DecideFunctions []wbChoice
 	DefaultMeaning  string // the signature meaning offered to approve
@@ -284,6 +287,15 @@ func (s *Server) workbenchPage(c echo.Context) error {
 			return err
 		}
 		d.Threads = threads(anns)
+		notes, err := s.store.Comments(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, n := range notes {
+			if n.VersionID == v.ID {
+				d.Notes = append(d.Notes, n)
+			}
+		}
 		for _, t := range d.Threads {
 			if t.State != domain.AnnotationResolved {
 				d.OpenThreads++

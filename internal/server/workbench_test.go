@@ -58,6 +58,7 @@ func sampleWorkbench(d *pageData, status string, decide bool) workbenchView {
 			Replies: []domain.AnnotationReply{{ID: "r1", Body: d.Title, Author: "Alice Marketer", CreatedAt: at}},
 		}}),
 		OpenThreads: 1,
+		Notes:       []domain.Comment{{Author: d.Title, Body: d.Title, VersionNumber: 2, Page: 1, CreatedAt: at}},
 		Rounds: roundsInWords([]domain.ReviewRound{{Number: 1, Kind: "initial", Status: "open", SubmittedAt: at, DueAt: at,
 			Tasks: []domain.ReviewTask{
 				{Function: "legal", Status: "approved", Comment: d.Title,
@@ -194,7 +195,7 @@ func TestWorkbenchRendersEachRenditionStatus(t *testing.T) {
 func TestWorkbenchRailSpeaksUsersWords(t *testing.T) {
 	out, doc := parsePage(t, sampleWorkbench(&pageData{Title: "Piece", CSRFToken: pageToken}, domain.RenditionReady, true))
 	for _, want := range []string{"In review", "Must fix", "Absolute safety or efficacy words", "Carried from version 1", "Text changed",
-		"Waiting for a decision", "Medical", "Legal", "Signed by Piece", "Resolve", "Reply"} {
+		"Waiting for a decision", "Medical", "Legal", "Signed by Piece", "Resolve", "Reply", "Comments on the asset page"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the workbench does not say %q", want)
 		}
