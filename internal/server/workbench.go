@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -260,17 +261,7 @@ func (s *Server) workbenchPage(c echo.Context) error {
 	if d.Report != nil {
 		findings = d.Report.Findings
 	}
-	for _, f := range findings {
-		wf := wbFinding{Finding: f, Title: ruleTitle(f.RuleID), Severity: "Check", Class: "warning", Page: f.Page, Rects: "[]"}
-		if f.Severity == domain.SeverityError {
-			wf.Severity, wf.Class = "Must fix", "error"
-		}
-		if f.Excerpt != "" && d.ShowsPages() {
-			page, rects := s.locate(ctx, v, max(f.Page, 1), f.Excerpt)
-			wf.Page, wf.Rects = page, rectsJSON(rects)
-		}
-		d.Findings = append(d.Findings, wf)
-	}
+	d.Findings = s.placeFindings(ctx, v, findings, d.ShowsPages())
 	if !d.ShowsPages() {
 		_, linesJSON, err := s.store.VersionText(ctx, v.ID)
 		if err != nil {
@@ -282,24 +273,8 @@ func (s *Server) workbenchPage(c echo.Context) error {
 		}
 	}
 	if s.can(c, a.Brand, "comment", "read") {
-		anns, err := s.annotationsOf(ctx, v)
-		if err != nil {
+		if err := s.loadComments(ctx, &d); err != nil {
 			return err
-		}
-		d.Threads = threads(anns)
-		notes, err := s.store.Comments(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		for _, n := range notes {
-			if n.VersionID == v.ID {
-				d.Notes = append(d.Notes, n)
-			}
-		}
-		for _, t := range d.Threads {
-			if t.State != domain.AnnotationResolved {
-				d.OpenThreads++
-			}
 		}
 	}
 	rounds, err := s.store.ReviewHistory(ctx, v.ID)
@@ -317,6 +292,49 @@ func (s *Server) workbenchPage(c echo.Context) error {
 	view := workbenchView{pageData: s.pageData(c, a.Title+" · v"+strconv.Itoa(v.Number)), Data: d}
 	view.Flash = s.flashMessage(c)
 	return s.renderPage(c, http.StatusOK, view)
+}
+
+// placeFindings puts the findings in words and, when the version is shown
+// as page images, finds where each excerpt sits on them.
+func (s *Server) placeFindings(ctx context.Context, v domain.Version, findings []domain.Finding, onPages bool) []wbFinding {
+	out := make([]wbFinding, 0, len(findings))
+	for _, f := range findings {
+		wf := wbFinding{Finding: f, Title: ruleTitle(f.RuleID), Severity: "Check", Class: "warning", Page: f.Page, Rects: "[]"}
+		if f.Severity == domain.SeverityError {
+			wf.Severity, wf.Class = "Must fix", "error"
+		}
+		if f.Excerpt != "" && onPages {
+			page, rects := s.locate(ctx, v, max(f.Page, 1), f.Excerpt)
+			wf.Page, wf.Rects = page, rectsJSON(rects)
+		}
+		out = append(out, wf)
+	}
+	return out
+}
+
+// loadComments loads the comment threads on d's version and the comments
+// written about it on the asset page.
+func (s *Server) loadComments(ctx context.Context, d *workbenchData) error {
+	anns, err := s.annotationsOf(ctx, d.Version)
+	if err != nil {
+		return err
+	}
+	d.Threads = threads(anns)
+	for _, t := range d.Threads {
+		if t.State != domain.AnnotationResolved {
+			d.OpenThreads++
+		}
+	}
+	notes, err := s.store.Comments(ctx, d.Asset.ID)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if n.VersionID == d.Version.ID {
+			d.Notes = append(d.Notes, n)
+		}
+	}
+	return nil
 }
 
 // textPages groups marked lines by page.
