@@ -490,7 +490,7 @@ func (d *document) image(pg requests.Page, w, h float64, long int) (*image.RGBA,
 	if !ok {
 		return nil, errors.New("no image")
 	}
-	img := &image.RGBA{Pix: make([]byte, len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
+	img := &image.RGBA{Pix: pixels(len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
 	copy(img.Pix, src.Pix)
 	if res.Result.HasTransparency {
 		onWhite(img)
@@ -504,8 +504,10 @@ type drawn struct {
 	screen, thumb *image.RGBA
 }
 
-// encode returns the page with its images as JPEG.
+// encode returns the page with its images as JPEG, and recycles the bitmaps.
 func (dr drawn) encode(quality int) (Page, error) {
+	defer recycle(dr.screen)
+	defer recycle(dr.thumb)
 	p := dr.page
 	var err error
 	if p.Screen, err = encodeJPEG(dr.screen, quality); err != nil {
@@ -515,6 +517,29 @@ func (dr drawn) encode(quality int) (Page, error) {
 		return Page{}, err
 	}
 	return p, nil
+}
+
+// pixelPool holds the buffers of screen images, megabytes each, for reuse.
+var pixelPool sync.Pool
+
+// pooled is the size from which bitmap buffers are reused.
+const pooled = 1 << 20
+
+// pixels returns a buffer of n bytes, whose contents are undefined.
+func pixels(n int) []byte {
+	if n >= pooled {
+		if b, ok := pixelPool.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// recycle gives the buffer of img back for reuse.
+func recycle(img *image.RGBA) {
+	if img != nil && cap(img.Pix) >= pooled {
+		pixelPool.Put(&img.Pix)
+	}
 }
 
 // encodeJPEG encodes img as a JPEG image.
