@@ -6,15 +6,17 @@
 //
 // PDFium runs inside a WebAssembly module, so a hostile PDF that breaks the
 // parser can at worst corrupt that module's own linear memory. The module gets
-// no file system (an empty mount table), no network, and its output streams go
-// to the logger; documents are handed over as bytes. Forms are never
-// initialised and PDFium is built without a JavaScript engine, so scripts in a
-// PDF are never run: the page is drawn as a picture.
+// no file system (an empty mount table) and no network; what it prints to
+// standard error goes to the logger at debug level, and documents are handed
+// over as bytes. The WebAssembly build of PDFium has no JavaScript engine and
+// forms are never initialised, so scripts in a PDF are never run: the page is
+// drawn as a picture.
 //
 // # Bounds
 //
-// Each PDFium instance may use at most Config.MemoryLimitMiB of memory, and at
-// most Config.Instances instances exist at once; callers wait for a free one.
+// Each PDFium instance may use at most Config.MemoryLimitMiB of memory (a PDF
+// file may take half of it), and at most Config.Instances instances exist at
+// once; callers wait for a free one.
 // A document gets a fresh instance, which is discarded afterwards, so nothing
 // from one document survives into the next. Pages are drawn straight at the
 // screen and thumbnail sizes, so a page that claims to be kilometres wide never
@@ -22,6 +24,9 @@
 // Config.MaxPages pages, and each page must be done within Config.PageTimeout;
 // an instance that overruns is stopped and thrown away. Panics inside the
 // engine are recovered and reported as errors.
+//
+// Page images are encoded as JPEG in Go while PDFium draws the next page, so
+// two cores keep both busy.
 //
 // # Cache
 //
