@@ -623,7 +623,7 @@ func (d *document) text(pg requests.Page, w, h float64) (string, []Box, error) {
 		return "", nil, err
 	}
 	var text bytes.Buffer
-	boxes := make([]Box, 0, n.Count)
+	boxes := make([]Box, 0, max(n.Count, 0)) // PDFium counts -1 on failure
 	prevCR := false
 	for i := 0; i < n.Count; i++ {
 		u, err := d.inst.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp.TextPage, Index: i})
