@@ -7,7 +7,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 # Packages with goroutines of their own run under the race detector.
-RACE_PKGS := ./internal/store/... ./internal/objectstore/... ./internal/object/... ./internal/jobs/... ./internal/server/... ./cmd/...
+RACE_PKGS := ./internal/store/... ./internal/objectstore/... ./internal/object/... ./internal/jobs/... ./internal/render/... ./internal/rendition/... ./internal/server/... ./cmd/...
 
 .PHONY: build run demo test test-race soak lint fmt vet staticcheck bench clean
 

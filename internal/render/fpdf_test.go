@@ -115,6 +115,26 @@ func TestRotatedPage(t *testing.T) {
 	checkOnInk(t, p, "Sideways phrase")
 }
 
+// TestRotations turns page 2 by 180° and 270° too: the phrase's boxes stay on
+// its ink.
+func TestRotations(t *testing.T) {
+	for _, deg := range []int{180, 270} {
+		var out bytes.Buffer
+		if err := api.Rotate(bytes.NewReader(fpdfDocument(t)), &out, deg, []string{"2"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		p := renderAll(t, out.Bytes())[1]
+		b := phrase(t, p, "Sideways phrase")
+		// Upside down, the phrase ends 100 pt from the right edge; turned
+		// anticlockwise, it runs upwards from 100 pt above the bottom.
+		if deg == 180 && (b.W < 2*b.H || math.Abs(b.X+b.W-512/612.0) > 0.01) ||
+			deg == 270 && (b.H < 2*b.W || math.Abs(b.Y+b.H-512/612.0) > 0.01) {
+			t.Errorf("turned by %d°: phrase box %+v", deg, b)
+		}
+		checkOnInk(t, p, "Sideways phrase")
+	}
+}
+
 // TestRotatedScan is a page stored sideways with /Rotate 90, as scanners and
 // landscape printing produce, whose text reads upright when displayed.
 func TestRotatedScan(t *testing.T) {

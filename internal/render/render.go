@@ -6,15 +6,17 @@
 //
 // PDFium runs inside a WebAssembly module, so a hostile PDF that breaks the
 // parser can at worst corrupt that module's own linear memory. The module gets
-// no file system (an empty mount table), no network, and its output streams go
-// to the logger; documents are handed over as bytes. Forms are never
-// initialised and PDFium is built without a JavaScript engine, so scripts in a
-// PDF are never run: the page is drawn as a picture.
+// no file system (an empty mount table) and no network; what it prints to
+// standard error goes to the logger at debug level, and documents are handed
+// over as bytes. The WebAssembly build of PDFium has no JavaScript engine and
+// forms are never initialised, so scripts in a PDF are never run: the page is
+// drawn as a picture.
 //
 // # Bounds
 //
-// Each PDFium instance may use at most Config.MemoryLimitMiB of memory, and at
-// most Config.Instances instances exist at once; callers wait for a free one.
+// Each PDFium instance may use at most Config.MemoryLimitMiB of memory (a PDF
+// file may take half of it), and at most Config.Instances instances exist at
+// once; callers wait for a free one.
 // A document gets a fresh instance, which is discarded afterwards, so nothing
 // from one document survives into the next. Pages are drawn straight at the
 // screen and thumbnail sizes, so a page that claims to be kilometres wide never
@@ -22,6 +24,9 @@
 // Config.MaxPages pages, and each page must be done within Config.PageTimeout;
 // an instance that overruns is stopped and thrown away. Panics inside the
 // engine are recovered and reported as errors.
+//
+// Page images are encoded as JPEG in Go while PDFium draws the next page, so
+// two cores keep both busy.
 //
 // # Cache
 //
@@ -490,7 +495,7 @@ func (d *document) image(pg requests.Page, w, h float64, long int) (*image.RGBA,
 	if !ok {
 		return nil, errors.New("no image")
 	}
-	img := &image.RGBA{Pix: make([]byte, len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
+	img := &image.RGBA{Pix: pixels(len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
 	copy(img.Pix, src.Pix)
 	if res.Result.HasTransparency {
 		onWhite(img)
@@ -504,8 +509,10 @@ type drawn struct {
 	screen, thumb *image.RGBA
 }
 
-// encode returns the page with its images as JPEG.
+// encode returns the page with its images as JPEG, and recycles the bitmaps.
 func (dr drawn) encode(quality int) (Page, error) {
+	defer recycle(dr.screen)
+	defer recycle(dr.thumb)
 	p := dr.page
 	var err error
 	if p.Screen, err = encodeJPEG(dr.screen, quality); err != nil {
@@ -515,6 +522,29 @@ func (dr drawn) encode(quality int) (Page, error) {
 		return Page{}, err
 	}
 	return p, nil
+}
+
+// pixelPool holds the buffers of screen images, megabytes each, for reuse.
+var pixelPool sync.Pool
+
+// pooled is the size from which bitmap buffers are reused.
+const pooled = 1 << 20
+
+// pixels returns a buffer of n bytes, whose contents are undefined.
+func pixels(n int) []byte {
+	if n >= pooled {
+		if b, ok := pixelPool.Get().(*[]byte); ok && cap(*b) >= n {
+			return (*b)[:n]
+		}
+	}
+	return make([]byte, n)
+}
+
+// recycle gives the buffer of img back for reuse.
+func recycle(img *image.RGBA) {
+	if img != nil && cap(img.Pix) >= pooled {
+		pixelPool.Put(&img.Pix)
+	}
 }
 
 // encodeJPEG encodes img as a JPEG image.
@@ -593,7 +623,7 @@ func (d *document) text(pg requests.Page, w, h float64) (string, []Box, error) {
 		return "", nil, err
 	}
 	var text bytes.Buffer
-	boxes := make([]Box, 0, n.Count)
+	boxes := make([]Box, 0, max(n.Count, 0)) // PDFium counts -1 on failure
 	prevCR := false
 	for i := 0; i < n.Count; i++ {
 		u, err := d.inst.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp.TextPage, Index: i})
