@@ -468,7 +468,7 @@
         if (!fresh || !old) { return; }
         old.replaceWith(document.importNode(fresh, true));
         var count = $("#tab-comments .wb-count", doc), oldCount = $("#tab-comments .wb-count", self.root);
-        if (count && oldCount) { oldCount.textContent = count.textContent; }
+        if (count && oldCount) { oldCount.replaceWith(document.importNode(count, true)); }
         self.bindThreads();
         self.drawMarks();
         var t = focusID && document.getElementById("thread-" + focusID);
