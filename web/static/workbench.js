@@ -168,6 +168,7 @@
       this.startComment(page, { x: 0, y: 0, w: 1, h: 1 }, true);
       break;
     case "cancel-comment": this.cancelComment(); break;
+    case "mark": this.setMarking(button.getAttribute("aria-pressed") !== "true"); break;
     case "resolve":
     case "reopen":
       this.setState(button, what);
@@ -295,6 +296,13 @@
     window.setTimeout(function () { t.classList.remove("wb-flash"); }, 1200);
   };
 
+  // setMarking turns on or off the marking of a region by touch: a finger
+  // or pen on a page draws instead of scrolling. A mouse always draws.
+  Workbench.prototype.setMarking = function (on) {
+    this.root.classList.toggle("wb-marking", on);
+    $all('[data-act="mark"]', this.root).forEach(function (b) { b.setAttribute("aria-pressed", on ? "true" : "false"); });
+  };
+
   // Drawing a comment's region with the mouse, a pen or a finger.
   Workbench.prototype.bindDrawing = function (sheet) {
     if (!this.canComment) { return; }
@@ -311,7 +319,7 @@
       return { x: Math.min(start.x, p.x), y: Math.min(start.y, p.y), w: Math.abs(p.x - start.x), h: Math.abs(p.y - start.y) };
     }
     sheet.addEventListener("pointerdown", function (ev) {
-      if (ev.button !== 0) { return; }
+      if (ev.button !== 0 || (ev.pointerType !== "mouse" && !self.root.classList.contains("wb-marking"))) { return; }
       ev.preventDefault();
       start = at(ev);
       sheet.setPointerCapture(ev.pointerId);
@@ -334,6 +342,7 @@
         return;
       }
       var page = parseInt(sheet.parentNode.getAttribute("data-page"), 10);
+      self.setMarking(false);
       self.startComment(page, r, false);
     }
     sheet.addEventListener("pointerup", function (ev) { end(ev, false); });
