@@ -30,6 +30,7 @@ type workbenchData struct {
 	Version  domain.Version
 	State    string          // the version's state in words
 	Previous *domain.Version // the version before this one, if any
+	Newest   *domain.Version // the newest version, when it is not this one
 	Pages    pagesResponse
 	// TextPages is the extracted text per page with the findings marked,
 	// shown when the version has no page images.
@@ -197,6 +198,17 @@ func rectsJSON(rects []domain.Rect) string {
 	return string(b)
 }
 
+// newestVersion returns the newest version of vs when it is newer than v.
+func newestVersion(vs []domain.Version, v domain.Version) *domain.Version {
+	var newest *domain.Version
+	for i := range vs {
+		if vs[i].Number > v.Number && (newest == nil || vs[i].Number > newest.Number) {
+			newest = &vs[i]
+		}
+	}
+	return newest
+}
+
 // commentsOpen reports whether v's threads may still change: v is the
 // newest version of vs and still a draft or in review.
 func commentsOpen(vs []domain.Version, v domain.Version) bool {
@@ -247,6 +259,7 @@ func (s *Server) workbenchPage(c echo.Context) error {
 		Version:    v,
 		State:      stateWords(v.State),
 		Previous:   previousVersion(vs, v),
+		Newest:     newestVersion(vs, v),
 		CanComment: s.can(c, a.Brand, "comment", "create") && commentsOpen(vs, v),
 		CanSubmit:  v.State == domain.StateDraft && s.can(c, a.Brand, "version", "submit"),
 		CanUpload:  s.can(c, a.Brand, "version", "upload"),

@@ -362,3 +362,37 @@ func TestWorkbenchOfAnotherBrandIsNotFound(t *testing.T) {
 func hasClass(n *html.Node, class string) bool {
 	return n.Type == html.ElementNode && strings.Contains(" "+attr(n, "class")+" ", " "+class+" ")
 }
+
+func TestWorkbenchVersionNeighbours(t *testing.T) {
+	vs := []domain.Version{
+		{ID: "v3", Number: 3, State: domain.StateDraft},
+		{ID: "v2", Number: 2, State: domain.StateChangesRequested},
+		{ID: "v1", Number: 1, State: domain.StateChangesRequested},
+	}
+	if p := previousVersion(vs, vs[0]); p == nil || p.ID != "v2" {
+		t.Errorf("previous of v3 = %v, want v2", p)
+	}
+	if p := previousVersion(vs, vs[2]); p != nil {
+		t.Errorf("previous of v1 = %v, want none", p)
+	}
+	if n := newestVersion(vs, vs[2]); n == nil || n.ID != "v3" {
+		t.Errorf("newest after v1 = %v, want v3", n)
+	}
+	if n := newestVersion(vs, vs[0]); n != nil {
+		t.Errorf("newest after v3 = %v, want none", n)
+	}
+	if !commentsOpen(vs, vs[0]) || commentsOpen(vs, vs[1]) {
+		t.Error("comments are open on the newest draft only")
+	}
+	closed := []domain.Version{{ID: "v1", Number: 1, State: domain.StateApproved}}
+	if commentsOpen(closed, closed[0]) {
+		t.Error("comments are open on an approved version")
+	}
+
+	v := sampleWorkbench(&pageData{Title: "Piece", CSRFToken: pageToken}, domain.RenditionReady, false)
+	v.Data.Newest = &domain.Version{ID: "v3", Number: 3}
+	out := renderView(t, v)
+	if !strings.Contains(out, `href="/versions/v3"`) || !strings.Contains(out, `href="/versions/v3/compare?with=v2"`) {
+		t.Error("an older version does not lead to the newest")
+	}
+}
