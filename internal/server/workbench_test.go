@@ -94,6 +94,7 @@ func sampleCompare(d *pageData) compareView {
 	data := compareData{
 		Asset: domain.Asset{ID: "a1", JobCode: "ZEL-HCP-1", Title: d.Title},
 		This:  v2, Older: &v1, Newer: &v2, Others: []domain.Version{v1}, With: "v1",
+		OlderState: stateWords(v1.State), NewerState: stateWords(v2.State),
 		Pairs: pagePairs(samplePages("v1", domain.RenditionReady, 2).Pages, samplePages("v2", domain.RenditionReady, 1).Pages, changes),
 	}
 	for _, ch := range changes {
@@ -293,7 +294,10 @@ func TestComparePageShowsChangesAndThreads(t *testing.T) {
 	if del == nil || !strings.Contains(text(del), "completely safe") || ins == nil || !strings.Contains(text(ins), "Piece") {
 		t.Error("the redline lacks the deleted and inserted words")
 	}
-	for _, want := range []string{"Addressed", "Still open", "Text removed", "Compare version 2 with"} {
+	if find(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "#pair-2" }) == nil {
+		t.Error("a change does not lead to its page")
+	}
+	for _, want := range []string{"Addressed", "Still open", "Text removed", "Compare version 2 with", "Changes requested"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the compare page does not say %q", want)
 		}
