@@ -175,7 +175,8 @@ func demoLeaveBehind() ([]byte, error) {
 	p.SetTextColor(0, 0, 0)
 	p.Ln(12)
 	p.SetFont("Helvetica", "", 13)
-	p.MultiCell(504, 18, "ZELTRA reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).1", "", "L", false)
+	p.MultiCell(504, 18, "ZELTRA (zeltaparin) reduced the risk of stroke or systemic embolism compared with warfarin (1.3% vs 1.6% per year).1",
+		"", "L", false)
 	p.Ln(8)
 	p.MultiCell(504, 18, "ZELTRA is taken once daily, with or without food.", "", "L", false)
 	p.Ln(8)
