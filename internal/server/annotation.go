@@ -87,7 +87,9 @@ func (s *Server) addAnnotation(c echo.Context, v domain.Version, in annotationRe
 		return domain.Annotation{}, err
 	}
 	n.Page, n.Rect = in.Page, *in.Rect
-	if n.Quote == "" {
+	// A region of most of the page is a comment on the page, not on a
+	// passage: it keeps no quote to follow.
+	if n.Quote == "" && n.Rect.W*n.Rect.H < 0.5 {
 		texts, err := s.store.PageTexts(ctx, v.SHA256)
 		if err != nil {
 			return domain.Annotation{}, err

@@ -483,8 +483,15 @@ func (s *Server) latestReport(c echo.Context, a domain.Asset, v domain.Version) 
 
 // backToVersion redirects to the asset page showing the version.
 func backToVersion(c echo.Context, v domain.Version) error {
+	if fromWorkbench(c) {
+		return c.Redirect(http.StatusSeeOther, "/versions/"+url.PathEscape(v.ID))
+	}
 	return c.Redirect(http.StatusSeeOther, "/assets/"+url.PathEscape(v.AssetID)+"?version="+url.QueryEscape(v.ID))
 }
+
+// fromWorkbench reports whether a form was posted from the review
+// workbench, which the answer then returns to.
+func fromWorkbench(c echo.Context) bool { return c.FormValue("return") == "workbench" }
 
 // showAssetError renders the asset page again with the problem, for forms
 // on that page whose input was refused.
@@ -503,6 +510,9 @@ func (s *Server) showAssetError(c echo.Context, v domain.Version, err error) err
 		msg += " " + field + ": " + m
 	}
 	c.Set("flash_error", msg)
+	if fromWorkbench(c) {
+		return s.workbenchPageWithStatus(c, status)
+	}
 	c.SetParamNames("id")
 	c.SetParamValues(v.AssetID)
 	c.QueryParams().Set("version", v.ID)

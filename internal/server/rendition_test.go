@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -310,4 +311,32 @@ func sizedPNG(t *testing.T, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func TestWorkbenchFormsReturnToTheWorkbench(t *testing.T) {
+	f := newContentFixture(t)
+	a := f.createAsset(t, f.marketer, "ZEL-WB-F", "ZELTRA")
+	v := decode[domain.Version](t, f.upload(t, f.marketer, a.ID, "piece.pdf", promoPDF(t, claimV1+" "+isiText)), http.StatusCreated)
+	f.makePages(t)
+	mw, tok := signedInWeb(t, f.testServer, "marketer@example.com", "/versions/"+v.ID)
+	rec := mw.do(t, http.MethodPost, "/versions/"+v.ID+"/submit", url.Values{"_csrf": {tok}, "return": {"workbench"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/versions/"+v.ID {
+		t.Fatalf("submit from the workbench = %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	// A refused decision shows the workbench again with the problem and
+	// what the reviewer wrote, never the password.
+	rw, rtok := signedInWeb(t, f.testServer, "medical@example.com", "/versions/"+v.ID)
+	rec = rw.do(t, http.MethodPost, "/versions/"+v.ID+"/reviews", url.Values{"_csrf": {rtok}, "return": {"workbench"},
+		"function": {"medical"}, "decision": {"reject"}, "comment": {""}, "meaning": {"I reject"}, "password": {"wrong-secret-123"}})
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `class="wb-`) || !strings.Contains(body, "Explain why the piece is rejected") ||
+		strings.Contains(body, "wrong-secret-123") || !strings.Contains(body, `value="reject" checked`) {
+		t.Fatalf("refused decision = %d:\n%s", rec.Code, body)
+	}
+	// A comment on the whole page keeps no quote.
+	whole := decode[domain.Annotation](t, f.api(t, http.MethodPost, "/api/v1/versions/"+v.ID+"/annotations", f.medical, map[string]any{
+		"page": 1, "rect": map[string]float64{"x": 0, "y": 0, "w": 1, "h": 1}, "body": "Too busy overall."}), http.StatusCreated)
+	if whole.Quote != "" {
+		t.Fatalf("whole-page comment quotes %q", whole.Quote)
+	}
 }

@@ -49,6 +49,9 @@ type workbenchData struct {
 	CanComment      bool
 	CanSubmit       bool
 	CanUpload       bool
+	// Decision and DecisionComment are what the reviewer chose and wrote
+	// in a decision that was refused, shown again (never the password).
+	Decision, DecisionComment string
 }
 
 // ShowsPages reports whether the version is shown as page images (made or
@@ -244,7 +247,11 @@ func (s *Server) workbenchVersion(c echo.Context) (domain.Version, domain.Asset,
 
 // workbenchPage is the reviewer's view of one version: its pages with
 // findings and comments pinned where they apply, and the decision panel.
-func (s *Server) workbenchPage(c echo.Context) error {
+func (s *Server) workbenchPage(c echo.Context) error { return s.workbenchPageWithStatus(c, http.StatusOK) }
+
+// workbenchPageWithStatus renders the workbench with status: 200, or the
+// status of a refused form posted from it, with the problem shown.
+func (s *Server) workbenchPageWithStatus(c echo.Context, status int) error {
 	v, a, err := s.workbenchVersion(c)
 	if err != nil {
 		return err
@@ -302,9 +309,15 @@ func (s *Server) workbenchPage(c echo.Context) error {
 		d.DefaultMeaning = domain.DefaultMeaning(d.DecideFunctions[0].Value, domain.DecisionApprove)
 		d.RejectMeaning = domain.DefaultMeaning(d.DecideFunctions[0].Value, domain.DecisionReject)
 	}
+	if status != http.StatusOK && c.Request().Method == http.MethodPost {
+		d.Decision, d.DecisionComment = c.FormValue("decision"), c.FormValue("comment")
+	}
 	view := workbenchView{pageData: s.pageData(c, a.Title+" · v"+strconv.Itoa(v.Number)), Data: d}
 	view.Flash = s.flashMessage(c)
-	return s.renderPage(c, http.StatusOK, view)
+	if msg, ok := c.Get("flash_error").(string); ok {
+		view.FlashError = msg
+	}
+	return s.renderPage(c, status, view)
 }
 
 // placeFindings puts the findings in words and, when the version is shown
