@@ -247,7 +247,9 @@ func (s *Server) workbenchVersion(c echo.Context) (domain.Version, domain.Asset,
 
 // workbenchPage is the reviewer's view of one version: its pages with
 // findings and comments pinned where they apply, and the decision panel.
-func (s *Server) workbenchPage(c echo.Context) error { return s.workbenchPageWithStatus(c, http.StatusOK) }
+func (s *Server) workbenchPage(c echo.Context) error {
+	return s.workbenchPageWithStatus(c, http.StatusOK)
+}
 
 // workbenchPageWithStatus renders the workbench with status: 200, or the
 // status of a refused form posted from it, with the problem shown.
