@@ -491,8 +491,8 @@ func (d *document) image(pg requests.Page, w, h float64, long int) (*image.RGBA,
 		return nil, err
 	}
 	defer res.Cleanup()
-	src, ok := res.Result.Image, res.Result.Image != nil
-	if !ok {
+	src, ok := res.Result.RenderedImage.(*image.RGBA)
+	if !ok || src == nil {
 		return nil, errors.New("no image")
 	}
 	img := &image.RGBA{Pix: pixels(len(src.Pix)), Stride: src.Stride, Rect: src.Rect}
