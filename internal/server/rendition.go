@@ -139,17 +139,9 @@ func (s *Server) pageTexts(ctx context.Context, v domain.Version) ([]domain.Page
 	return domain.PagesFromLines(lines), nil
 }
 
-// locate finds quote on v's pages (page first) and returns the page it is
+// locateIn finds quote on pages (page first) and returns the page it is
 // on and its rectangles on that page's image; page and nil when it is not
-// found or v has no character boxes.
-func (s *Server) locate(ctx context.Context, v domain.Version, page int, quote string) (int, []domain.Rect) {
-	pages, err := s.store.PageTexts(ctx, v.SHA256)
-	if err != nil || len(pages) == 0 {
-		return page, nil
-	}
-	return locateIn(pages, page, quote)
-}
-
+// found or the pages have no character boxes.
 func locateIn(pages []domain.PageText, page int, quote string) (int, []domain.Rect) {
 	p, start, end, ok := domain.Locate(pages, quote, page)
 	if !ok {

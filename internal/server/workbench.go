@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -183,11 +184,21 @@ func roundKindWords(kind string) string {
 
 // ruleTitle is a checker rule's name in words, or its id if unknown.
 func ruleTitle(id string) string {
-	if r, ok := checker.DefaultRules().Rule(id); ok && r.Title != "" {
-		return r.Title
+	if t := ruleTitles()[id]; t != "" {
+		return t
 	}
 	return id
 }
+
+// ruleTitles maps each checker rule's id to its title, read once from the
+// embedded rules file.
+var ruleTitles = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, r := range checker.DefaultRules().Rules {
+		m[r.ID] = r.Title
+	}
+	return m
+})
 
 // rectsJSON encodes rects for a data attribute.
 func rectsJSON(rects []domain.Rect) string {
@@ -326,13 +337,19 @@ func (s *Server) workbenchPageWithStatus(c echo.Context, status int) error {
 // as page images, finds where each excerpt sits on them.
 func (s *Server) placeFindings(ctx context.Context, v domain.Version, findings []domain.Finding, onPages bool) []wbFinding {
 	out := make([]wbFinding, 0, len(findings))
+	var pages []domain.PageText
+	if onPages && len(findings) > 0 {
+		// Read the pages' text once for all the findings; without it the
+		// findings are listed without their place on the page.
+		pages, _ = s.store.PageTexts(ctx, v.SHA256)
+	}
 	for _, f := range findings {
 		wf := wbFinding{Finding: f, Title: ruleTitle(f.RuleID), Severity: "Check", Class: "warning", Page: f.Page, Rects: "[]"}
 		if f.Severity == domain.SeverityError {
 			wf.Severity, wf.Class = "Must fix", "error"
 		}
-		if f.Excerpt != "" && onPages {
-			page, rects := s.locate(ctx, v, max(f.Page, 1), f.Excerpt)
+		if f.Excerpt != "" && len(pages) > 0 {
+			page, rects := locateIn(pages, max(f.Page, 1), f.Excerpt)
 			wf.Page, wf.Rects = page, rectsJSON(rects)
 		}
 		out = append(out, wf)
