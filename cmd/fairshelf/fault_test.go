@@ -280,6 +280,10 @@ func TestFullDiskUnderUploads(t *testing.T) {
 	getenv := environ("FAIRSHELF_DATA_DIR", dataDir)
 	base, stop := startServe(t, getenv, "--demo")
 	token := apiLogin(t, base, "marketer@demo.test")
+	// The demo's printed piece gets its page images in the background;
+	// they are written before the disks are filled, so that what the
+	// refused uploads leave behind is all the test sees.
+	demoPagesMade(t, base, token)
 	assetID := createAsset(t, base, token, "ZEL-FULL-1", "Full disk")
 
 	for _, disk := range []struct{ name, dir string }{
@@ -865,4 +869,27 @@ func newFiles(before, after []string) []string {
 		}
 	}
 	return out
+}
+
+// demoPagesMade waits until the demo's printed piece has its page images.
+func demoPagesMade(t *testing.T, base, token string) {
+	t.Helper()
+	page := apiJSON(t, http.MethodGet, base+"/api/v1/assets?q=ZEL-DEMO-002", token, "")
+	assets, _ := page["assets"].([]any)
+	if len(assets) != 1 {
+		t.Fatalf("demo printed piece: %v", page)
+	}
+	latest, _ := assets[0].(map[string]any)["latest_version"].(map[string]any)
+	id, _ := latest["id"].(string)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		pages := apiJSON(t, http.MethodGet, base+"/api/v1/versions/"+id+"/pages", token, "")
+		if pages["status"] == "ready" {
+			return
+		}
+		if pages["status"] != "pending" || time.Now().After(deadline) {
+			t.Fatalf("demo pages: %v", pages)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
