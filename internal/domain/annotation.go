@@ -20,6 +20,11 @@ const (
 	AnchorTextChanged = "text_changed"
 )
 
+// TakesComments reports whether comments on v may still change: while it
+// is a draft or in review. Once a decision closes its round (or a newer
+// version supersedes it), its comments are a record.
+func (v Version) TakesComments() bool { return v.State == StateDraft || v.State == StateInReview }
+
 // Annotation is a comment thread pinned to a region of a page of a version,
 // with its replies. Rect is in fractions of the displayed page; Quote is the
 // text under it, if any. Rects is where the quote is on this version's page

@@ -43,8 +43,8 @@ func (s *Server) annotationsOf(ctx context.Context, v domain.Version) ([]domain.
 			continue
 		}
 		out[i].Page, out[i].QuoteStart, out[i].QuoteEnd = p, start, end
-		for _, pt := range pages {
-			if rects := pt.Rects(start, end); pt.Page == p && len(rects) > 0 {
+		if pt, ok := pageText(pages, p); ok {
+			if rects := pt.Rects(start, end); len(rects) > 0 {
 				out[i].Rects = rects
 			}
 		}
@@ -94,10 +94,8 @@ func (s *Server) addAnnotation(c echo.Context, v domain.Version, in annotationRe
 		if err != nil {
 			return domain.Annotation{}, err
 		}
-		for _, pt := range texts {
-			if pt.Page == n.Page {
-				n.Quote = textUnder(pt, n.Rect)
-			}
+		if pt, ok := pageText(texts, n.Page); ok {
+			n.Quote = textUnder(pt, n.Rect)
 		}
 	}
 	return s.recordAnnotation(c, v, n, val)

@@ -147,10 +147,18 @@ func locateIn(pages []domain.PageText, page int, quote string) (int, []domain.Re
 	if !ok {
 		return page, nil
 	}
-	for _, pt := range pages {
-		if pt.Page == p {
-			return p, pt.Rects(start, end)
-		}
+	if pt, ok := pageText(pages, p); ok {
+		return p, pt.Rects(start, end)
 	}
 	return p, nil
+}
+
+// pageText returns page number n of pages.
+func pageText(pages []domain.PageText, n int) (domain.PageText, bool) {
+	for _, pt := range pages {
+		if pt.Page == n {
+			return pt, true
+		}
+	}
+	return domain.PageText{}, false
 }

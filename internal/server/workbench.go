@@ -231,7 +231,7 @@ func commentsOpen(vs []domain.Version, v domain.Version) bool {
 			return false
 		}
 	}
-	return v.State == domain.StateDraft || v.State == domain.StateInReview
+	return v.TakesComments()
 }
 
 // previousVersion returns the newest version of vs numbered below v.

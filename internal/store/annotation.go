@@ -62,7 +62,7 @@ func (tx *Tx) commentsOpen(v domain.Version) error {
 			"Version %d has a newer version: its comments are closed. Comment on the newest version, where open threads were carried.",
 			v.Number)
 	}
-	if v.State != domain.StateDraft && v.State != domain.StateInReview {
+	if !v.TakesComments() {
 		return domain.Errorf(domain.ECONFLICT, "The review of version %d is closed: its comments can no longer change.", v.Number)
 	}
 	return nil
